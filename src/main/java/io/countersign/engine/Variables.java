@@ -1,0 +1,82 @@
+package io.countersign.engine;
+
+/**
+ * Every process variable name Countersign reads or writes, in one place. Outputs of a
+ * capability are namespaced by it ({@code db.}, {@code lambda.}, {@code k8s.}, ...).
+ */
+public final class Variables {
+  // The release, set at start. The manifest is one JSON (Spin) variable; the rest are derived for forms and gateways.
+  public static final String RELEASE_ID = "releaseId";
+  public static final String MANIFEST = "manifest";
+  public static final String APPLICATION = "application";
+  public static final String VERSION = "version";
+  public static final String ENVIRONMENT = "environment";
+  public static final String CHANGE_REFERENCE = "changeReference";
+  public static final String SUMMARY = "summary";
+  public static final String REQUESTER = "requester";
+  public static final String EVIDENCE_LIST = "evidenceList";
+  public static final String PLANNED_STEPS = "plannedSteps";
+  public static final String HAS_DATABASE = "hasDatabase";
+  public static final String HAS_LAMBDA = "hasLambda";
+  public static final String HAS_FRONTEND = "hasFrontend";
+  public static final String HAS_KUBERNETES = "hasKubernetes";
+
+  // Policy (release-policy.dmn) and the pre-deployment checkpoint.
+  public static final String REQUIRED_ROLES = "requiredRoles";
+  public static final String REQUIRED_EVIDENCE = "requiredEvidence";
+  public static final String MISSING_EVIDENCE = "missingEvidence";
+  public static final String EVIDENCE_COMPLETE = "evidenceComplete";
+  public static final String ESCALATION_AFTER = "escalationAfter";
+  public static final String EXPIRY_AFTER = "expiryAfter";
+
+  // Sign-off.
+  public static final String ROLE = "role";
+  public static final String DECISION = "decision";
+  public static final String COMMENT = "comment";
+  public static final String SIGN_OFF_REJECTED = "signOffRejected";
+  public static final String SIGN_OFF_OUTCOME = "signOffOutcome";
+
+  // Emergency override.
+  public static final String OVERRIDE_KIND = "overrideKind";
+  public static final String OVERRIDE_REASON = "overrideReason";
+  public static final String OVERRIDE_INCIDENT = "overrideIncident";
+  public static final String OVERRIDE_REQUESTED_BY = "overrideRequestedBy";
+  public static final String OVERRIDE_WINDOW = "overrideWindow";
+  public static final String OVERRIDE_ACTIVE = "overrideActive";
+  public static final String OVERRIDE_DECISION = "overrideDecision";
+  public static final String VALIDATION_PLAN = "validationPlan";
+
+  // Cancel and rollback requests.
+  public static final String CANCEL_REASON = "cancelReason";
+  public static final String CANCELLED_BY = "cancelledBy";
+  public static final String ROLLBACK_REASON = "rollbackReason";
+  public static final String ROLLBACK_REQUESTED_BY = "rollbackRequestedBy";
+  public static final String DEPLOYMENT_STARTED = "deploymentStarted";
+  public static final String ROLLBACK_WINDOW = "rollbackWindow";
+
+  // Deployment: multi-instance collections and their element variables.
+  public static final String LAMBDA_FUNCTIONS = "lambdaFunctions";
+  public static final String LAMBDA_FUNCTION = "lambdaFunction";
+  public static final String K8S_WORKLOADS = "k8sWorkloads";
+  public static final String K8S_WORKLOAD = "k8sWorkload";
+  public static final String FAILURE_REASON = "failureReason";
+  public static final String FAILED_STEP = "failedStep";
+
+  // Capability outputs (namespaced).
+  public static final String DB_BACKUP = "db.backup";
+  public static final String DB_APPLIED_VERSIONS = "db.appliedVersions";
+  public static final String DB_VERSION_BEFORE = "db.versionBefore";
+  public static final String DB_MIGRATION_FAILED = "db.migrationFailed";
+  public static final String DB_RESTORE_NEEDS_BACKUP = "db.restoreNeedsBackup";
+  public static final String DB_RESTORE_CONFIRMED = "db.restoreConfirmed";
+  public static final String LAMBDA_PREVIOUS_VERSIONS = "lambda.previousVersions";
+  public static final String FRONTEND_PREVIOUS_RELEASE = "frontend.previousRelease";
+  public static final String K8S_PREVIOUS_IMAGES = "k8s.previousImages";
+  public static final String K8S_ROLLOUT_STATE = "k8s.rolloutState";
+  public static final String K8S_PROGRESS = "k8s.progress";
+  public static final String METRICS_STATE = "metrics.state";
+  public static final String METRICS_WINDOW_ENDS = "metrics.windowEnds";
+  public static final String METRICS_INTERVAL = "metrics.interval";
+
+  private Variables() {}
+}
