@@ -62,21 +62,21 @@ public final class Variables {
   public static final String FAILURE_REASON = "failureReason";
   public static final String FAILED_STEP = "failedStep";
 
-  // Capability outputs (namespaced).
+  // Capability outputs: namespaced, except the few that gateways and timers read by name.
   public static final String DB_BACKUP = "db.backup";
   public static final String DB_APPLIED_VERSIONS = "db.appliedVersions";
   public static final String DB_VERSION_BEFORE = "db.versionBefore";
-  public static final String DB_MIGRATION_FAILED = "db.migrationFailed";
-  public static final String DB_RESTORE_NEEDS_BACKUP = "db.restoreNeedsBackup";
-  public static final String DB_RESTORE_CONFIRMED = "db.restoreConfirmed";
+  public static final String DB_MIGRATION_FAILED = "migrationFailed";
+  public static final String DB_RESTORE_NEEDS_BACKUP = "restoreNeedsBackup";
+  public static final String DB_RESTORE_CONFIRMED = "restoreConfirmed";
   public static final String LAMBDA_PREVIOUS_VERSIONS = "lambda.previousVersions";
   public static final String FRONTEND_PREVIOUS_RELEASE = "frontend.previousRelease";
   public static final String K8S_PREVIOUS_IMAGES = "k8s.previousImages";
-  public static final String K8S_ROLLOUT_STATE = "k8s.rolloutState";
+  public static final String K8S_ROLLOUT_STATE = "rolloutState";
   public static final String K8S_PROGRESS = "k8s.progress";
-  public static final String METRICS_STATE = "metrics.state";
+  public static final String METRICS_STATE = "metricsState";
   public static final String METRICS_WINDOW_ENDS = "metrics.windowEnds";
-  public static final String METRICS_INTERVAL = "metrics.interval";
+  public static final String METRICS_INTERVAL = "metricsInterval";
 
   private Variables() {}
 }
