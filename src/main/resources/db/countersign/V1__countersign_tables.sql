@@ -14,10 +14,13 @@ CREATE TABLE cs_release (
   idempotency_key    VARCHAR(128),
   manifest_sha256    CHAR(64)     NOT NULL,
   active             BOOLEAN      NOT NULL,
+  -- application|version|environment while the release is active, NULL after: one active release per triple.
+  active_key         VARCHAR(160),
   created_at         TIMESTAMP    NOT NULL,
   updated_at         TIMESTAMP    NOT NULL
 );
 CREATE UNIQUE INDEX cs_release_idempotency ON cs_release (requester, idempotency_key);
+CREATE UNIQUE INDEX cs_release_active ON cs_release (active_key);
 CREATE INDEX cs_release_lookup ON cs_release (application, environment, status);
 
 -- Every sign-off decision, so four-eyes can be checked across the roles of one release.

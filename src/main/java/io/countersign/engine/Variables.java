@@ -59,6 +59,15 @@ public final class Variables {
   public static final String LAMBDA_FUNCTION = "lambdaFunction";
   public static final String K8S_WORKLOADS = "k8sWorkloads";
   public static final String K8S_WORKLOAD = "k8sWorkload";
+  public static final String STATUS_REASON = "statusReason";
+  public static final String APPROVAL_OUTCOME = "approvalOutcome";
+  public static final String KUBERNETES_TIMEOUT = "kubernetesTimeout";
+  public static final String RESTORATION_VERIFIED = "restorationVerified";
+  public static final String OVERRIDE_REVIEW_DUE = "overrideReviewDue";
+  public static final String OVERRIDE_DECIDED_BY = "overrideDecidedBy";
+  public static final String LAMBDA_FAILED = "lambdaFailed";
+  public static final String ROLLOUT_FAILED = "rolloutFailed";
+  public static final String ROLLBACK_ERROR = "rollbackError";
   public static final String FAILURE_REASON = "failureReason";
   public static final String FAILED_STEP = "failedStep";
 
@@ -66,9 +75,11 @@ public final class Variables {
   public static final String DB_BACKUP = "db.backup";
   public static final String DB_APPLIED_VERSIONS = "db.appliedVersions";
   public static final String DB_VERSION_BEFORE = "db.versionBefore";
+  public static final String DB_SCHEMA_BEFORE = "db.schemaBefore";
   public static final String DB_MIGRATION_FAILED = "migrationFailed";
   public static final String DB_RESTORE_NEEDS_BACKUP = "restoreNeedsBackup";
   public static final String DB_RESTORE_CONFIRMED = "restoreConfirmed";
+  public static final String DB_BACKUP_SUMMARY = "backupSummary";
   public static final String LAMBDA_PREVIOUS_VERSIONS = "lambda.previousVersions";
   public static final String FRONTEND_PREVIOUS_RELEASE = "frontend.previousRelease";
   public static final String K8S_PREVIOUS_IMAGES = "k8s.previousImages";
@@ -77,6 +88,12 @@ public final class Variables {
   public static final String METRICS_STATE = "metricsState";
   public static final String METRICS_WINDOW_ENDS = "metrics.windowEnds";
   public static final String METRICS_INTERVAL = "metricsInterval";
+  // What compensation has undone already, so a handler that runs twice changes nothing the second time.
+  public static final String LAMBDA_REVERTED = "lambda.reverted";
+  public static final String FRONTEND_RESTORED = "frontend.restored";
+  public static final String K8S_UNDONE = "k8s.undone";
+  // Set by the first rollout status check: the instant the rollout must be complete by.
+  public static final String K8S_ROLLOUT_DEADLINE = "k8s.rolloutDeadline";
 
   private Variables() {}
 }

@@ -1,0 +1,39 @@
+package io.countersign.database;
+
+import io.countersign.database.DatabaseTarget.Backup;
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.Manifests;
+import io.countersign.release.ReleaseManifest;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+/** Backs up the target before anything changes; the file name is fixed per release, so a re-run overwrites it. */
+@Component("backupDatabase")
+class BackupDatabaseDelegate implements JavaDelegate {
+  static final String STEP = "backupDatabase";
+  private final DatabaseTargets targets;
+  private final EvidenceLog evidence;
+
+  BackupDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence) {
+    this.targets = targets;
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    ReleaseManifest manifest = Manifests.from(execution);
+    String releaseId = DatabaseSteps.releaseId(execution);
+    if (DatabaseSteps.skipped(manifest, evidence, releaseId, STEP)) {
+      return;
+    }
+    DatabaseSteps.failIfDrill(execution, manifest, STEP);
+    DatabaseTarget target = targets.get(manifest.database().target());
+    Backup backup = target.backup(releaseId, manifest.database());
+    execution.setVariable(Variables.DB_BACKUP, DatabaseSteps.toJson(backup));
+    evidence.record(releaseId, "database-backup", DatabaseSteps.ACTOR, DatabaseSteps.payload(
+        "target", manifest.database().target(), "method", backup.method(), "location", backup.location(),
+        "sizeBytes", backup.sizeBytes(), "sha256", backup.sha256(), "dryRun", target.dryRun()));
+  }
+}

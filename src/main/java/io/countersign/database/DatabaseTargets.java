@@ -1,0 +1,52 @@
+package io.countersign.database;
+
+import io.countersign.database.DatabaseTargetProperties.Mode;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/** The configured database targets by name, each behind the adapter its mode selects. */
+@Component
+class DatabaseTargets {
+  private final Map<String, DatabaseTargetProperties> targets;
+  private final MigrationPaths paths;
+  private final Path backupDirectory;
+
+  @Autowired
+  DatabaseTargets(
+      DatabaseTargetsProperties properties, @Value("${countersign.backups.directory:./var/backups}") String backupDirectory) {
+    this(properties.databases(), Path.of(""), Path.of(backupDirectory));
+  }
+
+  /** Relative paths (migration folders, roots, the backup directory) are resolved against {@code workingDirectory}. */
+  DatabaseTargets(Map<String, DatabaseTargetProperties> targets, Path workingDirectory, Path backupDirectory) {
+    this.targets = Map.copyOf(targets);
+    this.paths = new MigrationPaths(workingDirectory);
+    this.backupDirectory = workingDirectory.toAbsolutePath().resolve(backupDirectory).normalize();
+  }
+
+  Set<String> names() {
+    return new TreeSet<>(targets.keySet());
+  }
+
+  Optional<DatabaseTargetProperties> properties(String name) {
+    return Optional.ofNullable(targets.get(name));
+  }
+
+  MigrationPaths paths() {
+    return paths;
+  }
+
+  /** Unknown names were refused when the manifest was submitted; one here means the configuration changed since. */
+  DatabaseTarget get(String name) {
+    DatabaseTargetProperties properties = properties(name).orElseThrow(() -> new IllegalStateException(
+        "database target '" + name + "' is not configured (known: " + names() + ")"));
+    TargetDatabase db = new TargetDatabase(name, properties, paths, backupDirectory);
+    return properties.mode() == Mode.LIVE ? new FlywayDatabaseTarget(db) : new DryRunDatabaseTarget(db);
+  }
+}

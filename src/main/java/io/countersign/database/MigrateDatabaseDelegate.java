@@ -1,0 +1,65 @@
+package io.countersign.database;
+
+import io.countersign.database.DatabaseTarget.Migration;
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.Manifests;
+import io.countersign.release.ReleaseManifest;
+import java.util.ArrayList;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Applies the release's migrations. A failed migration does not throw: the task completes with
+ * {@code migrationFailed=true} so the gateway after it starts the rollback, and compensation of this
+ * task ({@code restoreDatabase}) undoes the versions that were applied before the failure.
+ */
+@Component("migrateDatabase")
+class MigrateDatabaseDelegate implements JavaDelegate {
+  static final String STEP = "migrateDatabase";
+  private final DatabaseTargets targets;
+  private final EvidenceLog evidence;
+
+  MigrateDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence) {
+    this.targets = targets;
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    ReleaseManifest manifest = Manifests.from(execution);
+    String releaseId = DatabaseSteps.releaseId(execution);
+    // Gateways read these whatever happens below.
+    execution.setVariable(Variables.DB_MIGRATION_FAILED, false);
+    execution.setVariable(Variables.DB_RESTORE_NEEDS_BACKUP, false);
+    execution.setVariable(Variables.DB_APPLIED_VERSIONS, new ArrayList<String>());
+    if (DatabaseSteps.skipped(manifest, evidence, releaseId, STEP)) {
+      return;
+    }
+    String targetName = manifest.database().target();
+    DatabaseTarget target = targets.get(targetName);
+    Migration migration = target.migrate(releaseId, manifest.database());
+    execution.setVariable(Variables.DB_VERSION_BEFORE, migration.versionBefore());
+    execution.setVariable(Variables.DB_SCHEMA_BEFORE, migration.schemaBefore());
+    execution.setVariable(Variables.DB_APPLIED_VERSIONS, new ArrayList<>(migration.appliedVersions()));
+
+    String error = migration.error();
+    if (!migration.failed()) {
+      evidence.record(releaseId, "database-migrated", DatabaseSteps.ACTOR, DatabaseSteps.payload(
+          "target", targetName, "versionBefore", migration.versionBefore(), "applied", migration.appliedVersions(),
+          "versionAfter", migration.versionAfter(), "dryRun", target.dryRun()));
+      if (!DatabaseSteps.isDrill(manifest, STEP)) {
+        return;
+      }
+      // The drill fails after the real migration, so the rollback scripts are rehearsed for real.
+      error = "Rollback drill: step " + STEP + " failed after applying its migrations, as the manifest asked";
+    }
+    execution.setVariable(Variables.DB_MIGRATION_FAILED, true);
+    execution.setVariable(Variables.FAILED_STEP, STEP);
+    execution.setVariable(Variables.FAILURE_REASON, error);
+    evidence.record(releaseId, "database-migration-failed", DatabaseSteps.ACTOR, DatabaseSteps.payload(
+        "target", targetName, "versionBefore", migration.versionBefore(), "applied", migration.appliedVersions(),
+        "error", error, "dryRun", target.dryRun()));
+  }
+}

@@ -1,0 +1,170 @@
+package io.countersign.engine;
+
+import static org.camunda.bpm.engine.authorization.Authorization.AUTH_TYPE_GRANT;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.camunda.bpm.engine.AuthorizationService;
+import org.camunda.bpm.engine.FilterService;
+import org.camunda.bpm.engine.IdentityService;
+import org.camunda.bpm.engine.TaskService;
+import org.camunda.bpm.engine.authorization.Authorization;
+import org.camunda.bpm.engine.authorization.Permission;
+import org.camunda.bpm.engine.authorization.Permissions;
+import org.camunda.bpm.engine.authorization.Resource;
+import org.camunda.bpm.engine.authorization.Resources;
+import org.camunda.bpm.engine.filter.Filter;
+import org.camunda.bpm.engine.identity.Group;
+import org.camunda.bpm.engine.identity.User;
+import org.camunda.bpm.engine.task.TaskQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * Creates at start-up, idempotently: the groups, the authorizations approvers need in Tasklist,
+ * one Tasklist filter per role (Tasklist shows nothing without one), and — on the embedded default
+ * only — one demo user per role.
+ */
+@Component
+class AccessSetup {
+  private static final Logger LOG = LoggerFactory.getLogger(AccessSetup.class);
+  private static final Map<String, String> GROUP_NAMES = new LinkedHashMap<>();
+
+  static {
+    GROUP_NAMES.put(Groups.REQUESTERS, "Release requesters");
+    GROUP_NAMES.put(Groups.TECH_LEADS, "Tech leads");
+    GROUP_NAMES.put(Groups.SECURITY_OFFICERS, "Security officers");
+    GROUP_NAMES.put(Groups.QA_LEADS, "QA leads");
+    GROUP_NAMES.put(Groups.PRODUCT_OWNERS, "Product owners");
+    GROUP_NAMES.put(Groups.OPERATIONS_LEADS, "Operations leads");
+    GROUP_NAMES.put(Groups.COMPLIANCE_OFFICERS, "Compliance officers");
+    GROUP_NAMES.put(Groups.RELEASE_MANAGERS, "Release managers");
+  }
+
+  /** Demo user id → group; one person per role. */
+  static final Map<String, String> DEMO_USERS = Map.of(
+      "requester", Groups.REQUESTERS,
+      "tech-lead", Groups.TECH_LEADS,
+      "security-officer", Groups.SECURITY_OFFICERS,
+      "qa-lead", Groups.QA_LEADS,
+      "product-owner", Groups.PRODUCT_OWNERS,
+      "ops-lead", Groups.OPERATIONS_LEADS,
+      "compliance-officer", Groups.COMPLIANCE_OFFICERS,
+      "release-manager", Groups.RELEASE_MANAGERS,
+      "admin", Groups.ADMINS);
+
+  private final IdentityService identity;
+  private final AuthorizationService authorizations;
+  private final FilterService filters;
+  private final TaskService tasks;
+  private final boolean demo;
+  private final String demoPassword;
+
+  AccessSetup(IdentityService identity, AuthorizationService authorizations, FilterService filters, TaskService tasks,
+      @Value("${countersign.demo.enabled:false}") boolean demo,
+      @Value("${countersign.demo.password:}") String demoPassword) {
+    this.identity = identity;
+    this.authorizations = authorizations;
+    this.filters = filters;
+    this.tasks = tasks;
+    this.demo = demo;
+    this.demoPassword = demoPassword;
+  }
+
+  // Runs once the engine has deployed the models; every step is idempotent across restarts.
+  @EventListener
+  public void onReady(ApplicationReadyEvent event) {
+    GROUP_NAMES.forEach(this::ensureGroup);
+    ensureGroup(Groups.ADMINS, "Countersign administrators");
+    for (Resource resource : Resources.values()) {
+      grant(Groups.ADMINS, resource, Authorization.ANY, Permissions.ALL);
+    }
+    for (String group : Groups.APPROVERS) {
+      grant(group, Resources.APPLICATION, "tasklist", Permissions.ACCESS);
+      for (String key : List.of("release", "sign-off", "deploy")) {
+        grant(group, Resources.PROCESS_DEFINITION, key, Permissions.READ);
+      }
+    }
+    grant(Groups.REQUESTERS, Resources.APPLICATION, "tasklist", Permissions.ACCESS);
+    for (String role : Groups.SIGN_OFF_ROLES) {
+      ensureFilter(GROUP_NAMES.get(role).replaceAll("s$", "") + " sign-offs",
+          tasks.createTaskQuery().taskCandidateGroup(role).includeAssignedTasks().taskDefinitionKey("approveRelease"),
+          role, 10);
+    }
+    ensureFilter("Overrides to decide",
+        tasks.createTaskQuery().taskCandidateGroup(Groups.RELEASE_MANAGERS).includeAssignedTasks()
+            .taskDefinitionKey("decideOverride"), Groups.RELEASE_MANAGERS, 20);
+    ensureFilter("Escalated sign-offs",
+        tasks.createTaskQuery().taskCandidateGroup(Groups.RELEASE_MANAGERS).includeAssignedTasks()
+            .taskDefinitionKey("approveRelease"), Groups.RELEASE_MANAGERS, 21);
+    ensureFilter("Post-override reviews",
+        tasks.createTaskQuery().taskCandidateGroup(Groups.COMPLIANCE_OFFICERS).includeAssignedTasks()
+            .taskDefinitionKey("reviewOverride"), Groups.COMPLIANCE_OFFICERS, 30);
+    ensureFilter("Database restores to confirm",
+        tasks.createTaskQuery().taskCandidateGroup(Groups.OPERATIONS_LEADS).includeAssignedTasks()
+            .taskDefinitionKey("confirmDatabaseRestore"), Groups.OPERATIONS_LEADS, 40);
+    // Escalation raises a sign-off's priority; a literal bound keeps the filter free of expressions.
+    Filter overdue = ensureFilter("Overdue", tasks.createTaskQuery().taskMinPriority(EscalationPriority.VALUE),
+        Groups.RELEASE_MANAGERS, 50);
+    grant(Groups.OPERATIONS_LEADS, Resources.FILTER, overdue.getId(), Permissions.READ);
+    if (demo) {
+      createDemoUsers();
+    }
+  }
+
+  private void createDemoUsers() {
+    if (demoPassword == null || demoPassword.isBlank()) {
+      throw new IllegalStateException("countersign.demo.password must be set when demo users are enabled");
+    }
+    DEMO_USERS.forEach((userId, group) -> {
+      if (identity.createUserQuery().userId(userId).count() == 0) {
+        User user = identity.newUser(userId);
+        user.setFirstName(userId);
+        user.setLastName("(demo)");
+        user.setEmail(userId + "@countersign.invalid");
+        user.setPassword(demoPassword);
+        identity.saveUser(user);
+        identity.createMembership(userId, group);
+        LOG.info("Created demo user '{}' in group '{}'", userId, group);
+      }
+    });
+  }
+
+  private void ensureGroup(String id, String name) {
+    if (identity.createGroupQuery().groupId(id).count() == 0) {
+      Group group = identity.newGroup(id);
+      group.setName(name);
+      group.setType("WORKFLOW");
+      identity.saveGroup(group);
+    }
+  }
+
+  private Filter ensureFilter(String name, TaskQuery query, String group, int priority) {
+    Filter filter = filters.createFilterQuery().filterName(name).singleResult();
+    if (filter == null) {
+      filter = filters.newTaskFilter(name);
+    }
+    filter.setOwner("admin");
+    filter.setQuery(query);
+    filter.setProperties(Map.of("priority", priority, "description", name, "refresh", true));
+    filters.saveFilter(filter);
+    grant(group, Resources.FILTER, filter.getId(), Permissions.READ);
+    return filter;
+  }
+
+  private void grant(String group, Resource resource, String resourceId, Permission permission) {
+    Authorization existing = authorizations.createAuthorizationQuery()
+        .groupIdIn(group).resourceType(resource).resourceId(resourceId).singleResult();
+    Authorization auth = existing != null ? existing : authorizations.createNewAuthorization(AUTH_TYPE_GRANT);
+    auth.setGroupId(group);
+    auth.setResource(resource);
+    auth.setResourceId(resourceId);
+    auth.addPermission(permission);
+    authorizations.saveAuthorization(auth);
+  }
+}

@@ -1,0 +1,271 @@
+package io.countersign.evidence;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Append-only, hash-chained evidence per release. Each entry's hash covers the previous entry's
+ * hash and the canonical JSON of the entry itself, so an edited, removed or reordered row breaks
+ * the chain, and the head row (last seq and hash per release) catches removal at the end.
+ *
+ * <p>hash = hex(SHA-256(previousHash + "\n" + canonical JSON of {actor, payload, recordedAt,
+ * releaseId, seq, type})), genesis previous hash = 64 zeros. Canonical JSON: object keys sorted
+ * (String order) at every level, no whitespace, values as Jackson writes them; recordedAt is
+ * ISO-8601 UTC with exactly three fraction digits.
+ */
+@Component
+public class EvidenceLog {
+  static final String GENESIS = "0".repeat(64);
+
+  private static final DateTimeFormatter MILLIS =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+  private static final String DUPLICATE_KEY = "23505"; // SQLSTATE unique_violation (PostgreSQL and H2)
+  private static final String COLUMNS = "release_id, seq, type, actor, recorded_at, payload, previous_hash, hash";
+
+  private final JdbcTemplate jdbc;
+  private final TransactionTemplate transaction;
+  private final ObjectMapper json =
+      JsonMapper.builder().findAndAddModules().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+
+  public EvidenceLog(JdbcTemplate jdbc) {
+    this.jdbc = jdbc;
+    // PROPAGATION_REQUIRED on the JdbcTemplate's DataSource: joins the engine's (or any Spring)
+    // transaction on that DataSource, and still makes a standalone call atomic.
+    this.transaction = new TransactionTemplate(new DataSourceTransactionManager(Objects.requireNonNull(jdbc.getDataSource())));
+  }
+
+  /**
+   * Appends an entry in the caller's transaction (a rollback removes it). Appends to one release
+   * are serialized by a lock on its head row, held until that transaction ends: record evidence
+   * as the last act of a step, not before slow calls.
+   */
+  public EvidenceEntry record(String releaseId, String type, String actor, Map<String, ?> payload) {
+    requireText(releaseId, "releaseId", 64);
+    requireText(type, "type", 64);
+    requireText(actor, "actor", 128);
+    // Write, re-read, write: the stored text is then a fixed point, so parsing it back (as verify
+    // does) gives exactly the tree that was hashed (e.g. BigDecimal 1.50 becomes 1.5 here, not later).
+    String payloadJson = canonical(parse(canonical(json.valueToTree(payload == null ? Map.of() : payload))));
+    Instant recordedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    return transaction.execute(status -> append(releaseId, type, actor, recordedAt, payloadJson));
+  }
+
+  public List<EvidenceEntry> entries(String releaseId) {
+    return jdbc.query("SELECT " + COLUMNS + " FROM cs_evidence WHERE release_id = ? ORDER BY seq", this::entry, releaseId);
+  }
+
+  public ChainVerification verify(String releaseId) {
+    return check(snapshot(releaseId));
+  }
+
+  public EvidenceBundle export(String releaseId) {
+    Snapshot snapshot = snapshot(releaseId);
+    return new EvidenceBundle(releaseId, Instant.now().truncatedTo(ChronoUnit.MILLIS), snapshot.entries(), check(snapshot));
+  }
+
+  /** Canonical JSON of a payload as it would be stored. */
+  String canonicalJson(Map<String, ?> payload) {
+    return canonical(json.valueToTree(payload));
+  }
+
+  private EvidenceEntry append(String releaseId, String type, String actor, Instant recordedAt, String payloadJson) {
+    Head head = lockHead(releaseId);
+    long seq = head.lastSeq() + 1;
+    JsonNode payload = parse(payloadJson);
+    String hash = hash(head.lastHash(), releaseId, seq, type, actor, recordedAt, payload);
+    jdbc.update("INSERT INTO cs_evidence (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        releaseId, seq, type, actor, LocalDateTime.ofInstant(recordedAt, ZoneOffset.UTC), payloadJson, head.lastHash(), hash);
+    jdbc.update("UPDATE cs_evidence_head SET last_seq = ?, last_hash = ? WHERE release_id = ?", seq, hash, releaseId);
+    return new EvidenceEntry(releaseId, seq, type, actor, recordedAt, payload, head.lastHash(), hash);
+  }
+
+  private Head lockHead(String releaseId) {
+    Head head = selectHead(releaseId, " FOR UPDATE");
+    if (head != null) {
+      return head;
+    }
+    insertHeadUnlessPresent(releaseId);
+    return Objects.requireNonNull(selectHead(releaseId, " FOR UPDATE"), "evidence head row vanished");
+  }
+
+  /**
+   * Two first appends race to create the head row; the loser gets a unique violation once the
+   * winner commits. The savepoint keeps that failure from aborting the caller's transaction
+   * (PostgreSQL would otherwise refuse every further statement in it).
+   */
+  private void insertHeadUnlessPresent(String releaseId) {
+    jdbc.execute((ConnectionCallback<Void>) connection -> {
+      Savepoint savepoint = connection.setSavepoint();
+      try (PreparedStatement insert =
+          connection.prepareStatement("INSERT INTO cs_evidence_head (release_id, last_seq, last_hash) VALUES (?, 0, ?)")) {
+        insert.setString(1, releaseId);
+        insert.setString(2, GENESIS);
+        insert.executeUpdate();
+        connection.releaseSavepoint(savepoint);
+      } catch (SQLException e) {
+        connection.rollback(savepoint);
+        if (!DUPLICATE_KEY.equals(e.getSQLState())) {
+          throw e;
+        }
+      }
+      return null;
+    });
+  }
+
+  private Head selectHead(String releaseId, String lock) {
+    List<Head> heads = jdbc.query("SELECT last_seq, last_hash FROM cs_evidence_head WHERE release_id = ?" + lock,
+        (rs, n) -> new Head(rs.getLong(1), rs.getString(2)), releaseId);
+    return heads.isEmpty() ? null : heads.get(0);
+  }
+
+  /**
+   * Rows and head as of one moment without locking: an append changes both in one commit, so if
+   * the head is the same before and after reading the rows, they agree.
+   */
+  private Snapshot snapshot(String releaseId) {
+    for (int attempt = 1; ; attempt++) {
+      Head before = selectHead(releaseId, "");
+      List<EvidenceEntry> entries = entries(releaseId);
+      Head after = selectHead(releaseId, "");
+      if (Objects.equals(before, after) || attempt == 3) {
+        return new Snapshot(after, entries);
+      }
+    }
+  }
+
+  private ChainVerification check(Snapshot snapshot) {
+    List<String> problems = new ArrayList<>();
+    long expectedSeq = 1;
+    String expectedPrevious = GENESIS;
+    String previousName = "the genesis hash";
+    for (EvidenceEntry e : snapshot.entries()) {
+      if (e.seq() != expectedSeq) {
+        problems.add("seq %d: expected seq %d here (an entry is missing or out of order)".formatted(e.seq(), expectedSeq));
+      }
+      if (!expectedPrevious.equals(e.previousHash())) {
+        problems.add("seq %d: previous hash does not match %s (broken link)".formatted(e.seq(), previousName));
+      }
+      String recomputed = hash(e.previousHash(), e.releaseId(), e.seq(), e.type(), e.actor(), e.recordedAt(), e.payload());
+      if (!recomputed.equals(e.hash())) {
+        problems.add("seq %d: hash mismatch (the entry was altered or moved)".formatted(e.seq()));
+      }
+      expectedSeq = e.seq() + 1;
+      expectedPrevious = e.hash();
+      previousName = "the hash of seq " + e.seq();
+    }
+    List<EvidenceEntry> entries = snapshot.entries();
+    EvidenceEntry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
+    long lastSeq = last == null ? 0 : last.seq();
+    Head head = snapshot.head();
+    if (head == null) {
+      if (last != null) {
+        problems.add("head row is missing although entries up to seq %d exist".formatted(lastSeq));
+      }
+    } else if (head.lastSeq() != lastSeq) {
+      problems.add("head records seq %d but the last entry is seq %d (entries removed at the end, or the head was altered)"
+          .formatted(head.lastSeq(), lastSeq));
+    } else if (!head.lastHash().equals(last == null ? GENESIS : last.hash())) {
+      problems.add("head hash does not match the hash of seq %d".formatted(lastSeq));
+    }
+    return new ChainVerification(problems.isEmpty(), entries.size(), last == null ? null : last.hash(), List.copyOf(problems));
+  }
+
+  private String hash(String previousHash, String releaseId, long seq, String type, String actor, Instant recordedAt,
+      JsonNode payload) {
+    ObjectNode entry = json.createObjectNode()
+        .put("releaseId", releaseId)
+        .put("seq", seq)
+        .put("type", type)
+        .put("actor", actor)
+        .put("recordedAt", MILLIS.format(recordedAt));
+    entry.set("payload", payload);
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest((previousHash + "\n" + canonical(entry)).getBytes(UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
+  }
+
+  private String canonical(JsonNode node) {
+    try {
+      return json.writeValueAsString(sorted(node));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write evidence JSON", e);
+    }
+  }
+
+  private JsonNode sorted(JsonNode node) {
+    if (node.isObject()) {
+      ObjectNode out = json.createObjectNode();
+      List<String> names = new ArrayList<>();
+      node.fieldNames().forEachRemaining(names::add);
+      names.sort(null);
+      names.forEach(name -> out.set(name, sorted(node.get(name))));
+      return out;
+    }
+    if (node.isArray()) {
+      ArrayNode out = json.createArrayNode();
+      node.forEach(element -> out.add(sorted(element)));
+      return out;
+    }
+    return node;
+  }
+
+  private JsonNode parse(String text) {
+    try {
+      return json.readTree(text);
+    } catch (JsonProcessingException e) {
+      // A stored payload that is no JSON was tampered with: keep it visible; its hash will not match.
+      return TextNode.valueOf(text);
+    }
+  }
+
+  private EvidenceEntry entry(ResultSet rs, int row) throws SQLException {
+    return new EvidenceEntry(rs.getString("release_id"), rs.getLong("seq"), rs.getString("type"), rs.getString("actor"),
+        rs.getObject("recorded_at", LocalDateTime.class).toInstant(ZoneOffset.UTC), parse(rs.getString("payload")),
+        rs.getString("previous_hash"), rs.getString("hash"));
+  }
+
+  private static void requireText(String value, String name, int maxLength) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("evidence " + name + " must not be blank");
+    }
+    if (value.length() > maxLength) {
+      throw new IllegalArgumentException("evidence " + name + " is longer than " + maxLength + " characters");
+    }
+  }
+
+  private record Head(long lastSeq, String lastHash) {}
+
+  private record Snapshot(Head head, List<EvidenceEntry> entries) {}
+}

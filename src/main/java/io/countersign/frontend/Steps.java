@@ -1,0 +1,48 @@
+package io.countersign.frontend;
+
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.Manifests;
+import io.countersign.release.ReleaseManifest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+
+/** What every front-end step does the same way, so the delegates read as what they do. */
+final class Steps {
+  static final String ACTOR = "countersign";
+
+  private Steps() {}
+
+  static String releaseId(DelegateExecution execution) {
+    String key = execution.getProcessBusinessKey();
+    return key != null ? key : (String) execution.getVariable(Variables.RELEASE_ID);
+  }
+
+  static void skipped(EvidenceLog evidence, String releaseId, String step, String reason) {
+    evidence.record(releaseId, "step-skipped", ACTOR, Map.of("step", step, "reason", reason));
+  }
+
+  /** A drill fails like a real failure, so the rollback path sees the same variables. */
+  static void failIfDrill(DelegateExecution execution, ReleaseManifest manifest, String step) {
+    try {
+      Manifests.failIfDrill(manifest, step);
+    } catch (BpmnError e) {
+      execution.setVariable(Variables.FAILED_STEP, step);
+      execution.setVariable(Variables.FAILURE_REASON, e.getMessage());
+      throw e;
+    }
+  }
+
+  /** An evidence payload from key/value pairs; null values are left out. */
+  static Map<String, Object> payload(Object... keysAndValues) {
+    Map<String, Object> payload = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      if (keysAndValues[i + 1] != null) {
+        payload.put((String) keysAndValues[i], keysAndValues[i + 1]);
+      }
+    }
+    return payload;
+  }
+}

@@ -1,0 +1,92 @@
+package io.countersign.kubernetes;
+
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.kubernetes.KubernetesTarget.RolloutStatus;
+import io.countersign.kubernetes.KubernetesTarget.State;
+import io.countersign.release.Manifests;
+import io.countersign.release.ReleaseManifest;
+import io.countersign.release.ReleaseManifest.KubernetesChange;
+import io.countersign.release.ReleaseManifest.Workload;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.springframework.stereotype.Component;
+
+/**
+ * One look at every rollout, never a wait: the model loops check, gateway on {@link Variables#K8S_ROLLOUT_STATE},
+ * timer, check, with a boundary timer for the manifest's timeout.
+ */
+@Component("awaitRollout")
+class AwaitRolloutDelegate implements JavaDelegate {
+  static final String STEP = "awaitRollout";
+  static final String PROGRESSING = "progressing";
+  static final String COMPLETE = "complete";
+  static final String FAILED = "failed";
+
+  private final KubernetesTarget target;
+  private final EvidenceLog evidence;
+
+  AwaitRolloutDelegate(KubernetesTarget target, EvidenceLog evidence) {
+    this.target = target;
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    ReleaseManifest manifest = Manifests.from(execution);
+    String releaseId = Steps.releaseId(execution);
+    if (!manifest.hasKubernetes()) {
+      Steps.skipped(evidence, releaseId, STEP, "the manifest has no kubernetes workloads");
+      execution.setVariable(Variables.K8S_ROLLOUT_STATE, COMPLETE); // nothing to wait for
+      return;
+    }
+    Steps.failIfDrill(execution, manifest, STEP);
+    KubernetesChange kubernetes = manifest.kubernetes();
+    Instant deadline = deadline(execution, kubernetes);
+    List<String> progress = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    List<Map<String, Object>> workloads = new ArrayList<>();
+    boolean complete = true;
+    for (Workload workload : kubernetes.workloads()) {
+      RolloutStatus status = target.status(kubernetes.target(), kubernetes.namespace(), workload, deadline);
+      String key = Workloads.key(workload);
+      progress.add(key + " " + status.updated() + "/" + status.desired() + " updated, " + status.available() + "/"
+          + status.desired() + " available" + (status.message() == null ? "" : " (" + status.message() + ")"));
+      if (status.state() == State.FAILED) {
+        failures.add(key + ": " + status.message());
+      }
+      complete &= status.state() == State.COMPLETE;
+      workloads.add(Steps.payload("workload", key, "state", status.state().name(), "updated", status.updated(),
+          "available", status.available(), "desired", status.desired(), "message", status.message()));
+    }
+    String state = !failures.isEmpty() ? FAILED : complete ? COMPLETE : PROGRESSING;
+    Object before = execution.getVariable(Variables.K8S_ROLLOUT_STATE);
+    execution.setVariable(Variables.K8S_ROLLOUT_STATE, state);
+    execution.setVariable(Variables.K8S_PROGRESS, String.join("; ", progress));
+    if (!state.equals(before) || state.equals(COMPLETE)) {
+      evidence.record(releaseId, "kubernetes-rollout-status", Steps.ACTOR, Steps.payload(
+          "state", state, "progress", String.join("; ", progress), "deadline", deadline.toString(),
+          "workloads", workloads));
+    }
+    if (state.equals(FAILED)) {
+      throw Steps.fail(execution, STEP, "Kubernetes rollout failed: " + String.join("; ", failures));
+    }
+  }
+
+  /** Fixed by the first check, so every later check (and a re-run job) compares against the same instant. */
+  private static Instant deadline(DelegateExecution execution, KubernetesChange kubernetes) {
+    Object recorded = execution.getVariable(Variables.K8S_ROLLOUT_DEADLINE);
+    if (recorded != null) {
+      return Instant.parse(recorded.toString());
+    }
+    Instant deadline = ClockUtil.getCurrentTime().toInstant().plus(Duration.parse(kubernetes.timeoutOrDefault()));
+    execution.setVariable(Variables.K8S_ROLLOUT_DEADLINE, deadline.toString());
+    return deadline;
+  }
+}

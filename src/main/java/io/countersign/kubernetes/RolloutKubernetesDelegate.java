@@ -1,0 +1,58 @@
+package io.countersign.kubernetes;
+
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.kubernetes.KubernetesTarget.Rollout;
+import io.countersign.release.Manifests;
+import io.countersign.release.ReleaseManifest;
+import io.countersign.release.ReleaseManifest.Container;
+import io.countersign.release.ReleaseManifest.KubernetesChange;
+import io.countersign.release.ReleaseManifest.Workload;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+/** One instance of the sequential multi-instance over {@link Variables#K8S_WORKLOADS}: starts one rollout. */
+@Component("rolloutKubernetes")
+class RolloutKubernetesDelegate implements JavaDelegate {
+  static final String STEP = "rolloutKubernetes";
+
+  private final KubernetesTarget target;
+  private final EvidenceLog evidence;
+
+  RolloutKubernetesDelegate(KubernetesTarget target, EvidenceLog evidence) {
+    this.target = target;
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    ReleaseManifest manifest = Manifests.from(execution);
+    String releaseId = Steps.releaseId(execution);
+    if (!manifest.hasKubernetes()) {
+      Steps.skipped(evidence, releaseId, STEP, "the manifest has no kubernetes workloads");
+      return;
+    }
+    Steps.failIfDrill(execution, manifest, STEP);
+    String key = (String) execution.getVariable(Variables.K8S_WORKLOAD);
+    Workload workload = Workloads.find(manifest, key);
+    Map<String, Object> previousImages = Steps.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
+    if (previousImages.containsKey(key)) {
+      return; // rolled out by an earlier run of this job; the first previous images are the ones to keep
+    }
+    KubernetesChange kubernetes = manifest.kubernetes();
+    Rollout rollout = target.rollout(releaseId, kubernetes.target(), kubernetes.namespace(), workload);
+    previousImages.put(key, rollout.previousImages());
+    execution.setVariable(Variables.K8S_PREVIOUS_IMAGES, Steps.json(previousImages));
+    Map<String, String> images = new LinkedHashMap<>();
+    for (Container container : workload.containers()) {
+      images.put(container.name(), container.image());
+    }
+    evidence.record(releaseId, "kubernetes-rollout", Steps.ACTOR, Steps.payload(
+        "target", kubernetes.target(), "namespace", kubernetes.namespace(), "workload", key,
+        "images", images, "previousImages", rollout.previousImages(), "dryRun", rollout.dryRun(),
+        "plan", rollout.plan()));
+  }
+}

@@ -1,0 +1,69 @@
+package io.countersign.kubernetes;
+
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.kubernetes.KubernetesTarget.Rollout;
+import io.countersign.release.Manifests;
+import io.countersign.release.ReleaseManifest;
+import io.countersign.release.ReleaseManifest.KubernetesChange;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Compensation of rolloutKubernetes: sets back the images rolloutKubernetes recorded. Never throws BpmnError
+ * (rollback must not branch); a failure to reach the cluster is an ordinary, retried exception.
+ */
+@Component("undoRollout")
+class UndoRolloutDelegate implements JavaDelegate {
+  static final String STEP = "undoRollout";
+
+  private final KubernetesTarget target;
+  private final EvidenceLog evidence;
+
+  UndoRolloutDelegate(KubernetesTarget target, EvidenceLog evidence) {
+    this.target = target;
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    ReleaseManifest manifest = Manifests.from(execution);
+    String releaseId = Steps.releaseId(execution);
+    if (!manifest.hasKubernetes()) {
+      Steps.skipped(evidence, releaseId, STEP, "the manifest has no kubernetes workloads");
+      return;
+    }
+    Map<String, Object> previousImages = Steps.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
+    List<String> undone = Steps.readList(execution, Variables.K8S_UNDONE);
+    // The handler may run per multi-instance element (element variable visible) or once for all of them.
+    List<String> keys;
+    if (execution.getVariable(Variables.K8S_WORKLOAD) instanceof String element) {
+      keys = List.of(element);
+    } else {
+      keys = new ArrayList<>(previousImages.keySet());
+      Collections.reverse(keys);
+    }
+    KubernetesChange kubernetes = manifest.kubernetes();
+    for (String key : keys) {
+      if (!(previousImages.get(key) instanceof Map<?, ?> recorded) || undone.contains(key)) {
+        continue; // never rolled out, or undone already
+      }
+      Map<String, String> images = new LinkedHashMap<>();
+      recorded.forEach((container, image) -> images.put(String.valueOf(container), String.valueOf(image)));
+      Rollout undo = target.undo(releaseId, kubernetes.target(), kubernetes.namespace(),
+          Workloads.find(manifest, key), images);
+      undone.add(key);
+      execution.setVariable(Variables.K8S_UNDONE, Steps.json(undone));
+      evidence.record(releaseId, "kubernetes-undone", Steps.ACTOR, Steps.payload(
+          "target", kubernetes.target(), "namespace", kubernetes.namespace(), "workload", key,
+          "restoredImages", images, "replacedImages", undo.previousImages(), "dryRun", undo.dryRun(),
+          "plan", undo.plan()));
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package io.countersign.lambda;
+
+import io.countersign.release.FieldErrors;
+import io.countersign.release.ManifestCheck;
+import io.countersign.release.ReleaseManifest;
+import io.countersign.release.ReleaseManifest.LambdaChange;
+import io.countersign.release.ReleaseManifest.LambdaFunction;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import org.springframework.stereotype.Component;
+
+/** The manifest's Lambda section against the configured targets. */
+@Component
+class LambdaManifestCheck implements ManifestCheck {
+  private final LambdaProperties properties;
+
+  LambdaManifestCheck(LambdaProperties properties) {
+    this.properties = properties;
+  }
+
+  @Override
+  public void check(ReleaseManifest manifest, FieldErrors errors) {
+    LambdaChange lambda = manifest.lambda();
+    if (lambda == null) {
+      return;
+    }
+    LambdaProperties.Target target = lambda.target() == null ? null : properties.targets().get(lambda.target());
+    if (lambda.target() != null && target == null) {
+      errors.add("$.lambda.target", "unknown Lambda target '" + lambda.target() + "'; configured targets: "
+          + names(properties.targets()));
+    }
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < lambda.functions().size(); i++) {
+      LambdaFunction function = lambda.functions().get(i);
+      String path = "$.lambda.functions[" + i + "]";
+      if (function == null) {
+        continue;
+      }
+      Integer first = function.name() == null ? null : seen.putIfAbsent(function.name(), i);
+      if (first != null) {
+        errors.add(path + ".name", "duplicate function '" + function.name() + "' (also at $.lambda.functions["
+            + first + "])");
+      }
+      String bucket = function.artifact() == null ? null : function.artifact().bucket();
+      if (target != null && bucket != null && !target.artifactBuckets().contains(bucket)) {
+        errors.add(path + ".artifact.bucket", "bucket '" + bucket + "' is not an artifact bucket of target '"
+            + lambda.target() + "' (allowed: " + String.join(", ", target.artifactBuckets()) + ")");
+      }
+    }
+  }
+
+  private static String names(Map<String, ?> targets) {
+    return targets.isEmpty() ? "none" : String.join(", ", new TreeSet<>(targets.keySet()));
+  }
+}

@@ -1,0 +1,129 @@
+package io.countersign.release;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.io.IOException;
+import java.net.URI;
+import java.security.Principal;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.Authentication;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Countersign's REST API for requesters and pipelines. Approvers work in Tasklist, not here. */
+@RestController
+@RequestMapping("/api/releases")
+class ReleaseController {
+  private final ManifestReader reader;
+  private final ReleaseService service;
+  private final ReleaseActions actions;
+  private final ReleaseViews views;
+
+  ReleaseController(ManifestReader reader, ReleaseService service, ReleaseActions actions, ReleaseViews views) {
+    this.reader = reader;
+    this.service = service;
+    this.actions = actions;
+    this.views = views;
+  }
+
+  @PostMapping
+  ResponseEntity<?> submit(HttpServletRequest request, Authentication user,
+      @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) throws IOException {
+    if (!Access.isRequester(user)) {
+      return problem(HttpStatus.FORBIDDEN, "Not a release requester",
+          user.getName() + " is not in group release-requesters");
+    }
+    if (request.getContentLengthLong() > ManifestReader.MAX_BYTES) {
+      throw new PayloadTooLargeException(ManifestReader.MAX_BYTES);
+    }
+    byte[] body = ManifestReader.readBody(request.getInputStream());
+    MediaType type = request.getContentType() == null ? null : MediaType.parseMediaType(request.getContentType());
+    if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 128)) {
+      throw InvalidManifestException.ofRequest("$.headers.Idempotency-Key", "must be 1-128 characters");
+    }
+    ReleaseManifest manifest = reader.read(body, type);
+    ReleaseService.Submitted submitted = service.submit(manifest, user.getName(), idempotencyKey);
+    Map<String, Object> result = Map.of("id", submitted.release().id(), "status", submitted.release().status(),
+        "created", submitted.created());
+    URI location = URI.create("/api/releases/" + submitted.release().id());
+    return submitted.created()
+        ? ResponseEntity.created(location).body(result)
+        : ResponseEntity.ok().location(location).body(result);
+  }
+
+  @GetMapping("/{id}")
+  ResponseEntity<?> get(@PathVariable String id) {
+    return views.detail(id).<ResponseEntity<?>>map(ResponseEntity::ok)
+        .orElseGet(() -> problem(HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
+  }
+
+  @GetMapping
+  ReleaseViews.PageView list(@RequestParam(required = false) String application,
+      @RequestParam(required = false) String environment, @RequestParam(required = false) String status,
+      @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
+    if (page < 0 || size < 1 || size > 100) {
+      throw InvalidManifestException.ofRequest(page < 0 ? "$.query.page" : "$.query.size",
+          page < 0 ? "must be 0 or more" : "must be between 1 and 100");
+    }
+    return views.page(application, environment, status, page, size);
+  }
+
+  record ReasonRequest(@NotBlank @Size(max = 2000) String reason) {}
+
+  record OverrideRequest(
+      @NotNull @Pattern(regexp = "quick|extended", message = "must be quick (5 minutes) or extended (24 hours)")
+          String kind,
+      @NotBlank @Size(max = 2000) String reason,
+      @NotBlank @Size(max = 128) String incidentReference) {}
+
+  @PostMapping("/{id}/cancel")
+  ResponseEntity<?> cancel(@PathVariable String id, @Valid @RequestBody ReasonRequest body, Authentication user) {
+    return outcome(actions.cancel(id, body.reason(), user.getName(), Access.groups(user)));
+  }
+
+  @PostMapping("/{id}/rollback")
+  ResponseEntity<?> rollback(@PathVariable String id, @Valid @RequestBody ReasonRequest body, Authentication user) {
+    return outcome(actions.rollback(id, body.reason(), user.getName(), Access.groups(user)));
+  }
+
+  @PostMapping("/{id}/override")
+  ResponseEntity<?> override(@PathVariable String id, @Valid @RequestBody OverrideRequest body, Principal user) {
+    return outcome(actions.override(id, body.kind(), body.reason(), body.incidentReference(), user.getName()));
+  }
+
+  private ResponseEntity<?> outcome(ReleaseActions.Outcome outcome) {
+    return switch (outcome.kind()) {
+      case ACCEPTED -> ResponseEntity.accepted().body(Map.of("id", outcome.releaseId(), "message", outcome.message()));
+      case NOT_FOUND -> problem(HttpStatus.NOT_FOUND, "Release not found", outcome.message());
+      case FORBIDDEN -> problem(HttpStatus.FORBIDDEN, "Not allowed", outcome.message());
+      case CONFLICT -> problem(HttpStatus.CONFLICT, "Not possible in the release's current state", outcome.message());
+    };
+  }
+
+  @ExceptionHandler(ReleaseActions.ConflictException.class)
+  ResponseEntity<ProblemDetail> conflict(ReleaseActions.ConflictException e) {
+    return problem(HttpStatus.CONFLICT, "Not possible in the release's current state", e.getMessage());
+  }
+
+  static ResponseEntity<ProblemDetail> problem(HttpStatus status, String title, String detail) {
+    ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);
+    body.setTitle(title);
+    body.setType(URI.create(ProblemResponses.TYPES + title.toLowerCase().replaceAll("[^a-z]+", "-")));
+    return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(body);
+  }
+}

@@ -1,0 +1,163 @@
+package io.countersign.release;
+
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.camunda.spin.Spin;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Starts releases and records the request; one transaction with the engine, so nothing half-starts. */
+@Service
+class ReleaseService {
+  private static final String ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
+  private final RuntimeService runtime;
+  private final ReleaseRepository releases;
+  private final EvidenceLog evidence;
+  private final String rollbackWindow;
+  private final SecureRandom random = new SecureRandom();
+
+  ReleaseService(RuntimeService runtime, ReleaseRepository releases, EvidenceLog evidence,
+      @Value("${countersign.rollback-window:P7D}") String rollbackWindow) {
+    this.runtime = runtime;
+    this.releases = releases;
+    this.evidence = evidence;
+    this.rollbackWindow = rollbackWindow;
+  }
+
+  record Submitted(ReleaseRepository.ReleaseRow release, boolean created) {}
+
+  @Transactional
+  Submitted submit(ReleaseManifest manifest, String requester, String idempotencyKey) {
+    if (idempotencyKey != null) {
+      Optional<ReleaseRepository.ReleaseRow> earlier = releases.findByIdempotencyKey(requester, idempotencyKey);
+      if (earlier.isPresent()) {
+        return new Submitted(earlier.get(), false);
+      }
+    }
+    Optional<ReleaseRepository.ReleaseRow> active =
+        releases.findActive(manifest.application(), manifest.version(), manifest.environment().id());
+    if (active.isPresent()) {
+      return new Submitted(active.get(), false);
+    }
+    String json = Manifests.toJson(manifest);
+    String sha256 = sha256(json);
+    String id = newId();
+    Instant now = Instant.now();
+    releases.insert(new ReleaseRepository.ReleaseRow(id, manifest.application(), manifest.version(),
+        manifest.environment().id(), manifest.changeReference(), "requested", null, requester, null, sha256, true, now,
+        now), idempotencyKey);
+    Map<String, Object> request = new LinkedHashMap<>();
+    request.put("manifestSha256", sha256);
+    request.put("manifest", Spin.JSON(json).mapTo(Map.class));
+    request.put("idempotencyKey", idempotencyKey);
+    evidence.record(id, "release-requested", requester, request);
+    ProcessInstance instance = runtime.startProcessInstanceByKey("release", id, startVariables(id, manifest, json, requester));
+    releases.setProcessInstance(id, instance.getProcessInstanceId());
+    return new Submitted(releases.find(id).orElseThrow(), true);
+  }
+
+  private Map<String, Object> startVariables(String id, ReleaseManifest m, String json, String requester) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put(Variables.RELEASE_ID, id);
+    v.put(Variables.MANIFEST, Spin.JSON(json));
+    v.put(Variables.APPLICATION, m.application());
+    v.put(Variables.VERSION, m.version());
+    v.put(Variables.ENVIRONMENT, m.environment().id());
+    v.put(Variables.CHANGE_REFERENCE, m.changeReference());
+    v.put(Variables.SUMMARY, m.summary() == null ? "" : m.summary());
+    v.put(Variables.REQUESTER, requester);
+    v.put(Variables.EVIDENCE_LIST, evidenceList(m));
+    v.put(Variables.PLANNED_STEPS, plannedSteps(m));
+    v.put(Variables.HAS_DATABASE, m.hasDatabase());
+    v.put(Variables.HAS_LAMBDA, m.hasLambda());
+    v.put(Variables.HAS_FRONTEND, m.hasFrontend());
+    v.put(Variables.HAS_KUBERNETES, m.hasKubernetes());
+    v.put(Variables.LAMBDA_FUNCTIONS, m.hasLambda()
+        ? new ArrayList<>(m.lambda().functions().stream().map(ReleaseManifest.LambdaFunction::name).toList())
+        : new ArrayList<String>());
+    v.put(Variables.K8S_WORKLOADS, m.hasKubernetes()
+        ? new ArrayList<>(m.kubernetes().workloads().stream().map(w -> w.kind() + "/" + w.name()).toList())
+        : new ArrayList<String>());
+    v.put(Variables.KUBERNETES_TIMEOUT, m.hasKubernetes() ? m.kubernetes().timeoutOrDefault() : "PT10M");
+    v.put(Variables.ROLLBACK_WINDOW, rollbackWindow);
+    v.put(Variables.OVERRIDE_ACTIVE, false);
+    v.put(Variables.DEPLOYMENT_STARTED, false);
+    v.put(Variables.DB_MIGRATION_FAILED, false);
+    v.put(Variables.LAMBDA_FAILED, false);
+    v.put(Variables.ROLLOUT_FAILED, false);
+    v.put(Variables.DB_RESTORE_NEEDS_BACKUP, false);
+    v.put(Variables.RESTORATION_VERIFIED, false);
+    return v;
+  }
+
+  static String evidenceList(ReleaseManifest m) {
+    if (m.evidence().isEmpty()) {
+      return "(none attached)";
+    }
+    StringBuilder s = new StringBuilder();
+    m.evidence().forEach(e -> s.append("- ").append(e.type()).append(": ").append(e.location())
+        .append(" (sha256 ").append(e.sha256(), 0, 12).append("…)\n"));
+    return s.toString().trim();
+  }
+
+  static String plannedSteps(ReleaseManifest m) {
+    List<String> lines = new ArrayList<>();
+    if (m.hasDatabase()) {
+      lines.add("Back up and migrate database " + m.database().target() + " from " + m.database().migrations());
+    }
+    if (m.hasLambda()) {
+      m.lambda().functions().forEach(f -> lines.add("Deploy Lambda " + f.name() + " (" + f.trafficOrDefault()
+          + ") from s3://" + f.artifact().bucket() + "/" + f.artifact().key()));
+    }
+    if (m.hasFrontend()) {
+      lines.add("Publish front end to " + m.frontend().target() + " from s3://" + m.frontend().artifact().bucket() + "/"
+          + m.frontend().artifact().key());
+    }
+    if (m.hasKubernetes()) {
+      m.kubernetes().workloads().forEach(w -> lines.add("Roll out " + w.kind() + " " + m.kubernetes().namespace() + "/"
+          + w.name() + ": " + String.join(", ", w.containers().stream().map(c -> c.name() + "=" + c.image()).toList())));
+    }
+    lines.add("Verify health and smoke tests, then watch metrics for the bake window");
+    if (m.drill() != null) {
+      lines.add("ROLLBACK DRILL: step " + m.drill().failAt() + " will fail on purpose");
+    }
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < lines.size(); i++) {
+      s.append(i + 1).append(". ").append(lines.get(i)).append('\n');
+    }
+    return s.toString().trim();
+  }
+
+  private String newId() {
+    StringBuilder suffix = new StringBuilder();
+    for (int i = 0; i < 6; i++) {
+      suffix.append(ID_ALPHABET.charAt(random.nextInt(ID_ALPHABET.length())));
+    }
+    return "rel-" + LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.BASIC_ISO_DATE) + "-" + suffix;
+  }
+
+  static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

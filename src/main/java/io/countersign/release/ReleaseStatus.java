@@ -1,0 +1,70 @@
+package io.countersign.release;
+
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps the release read model in step with the process: the models call
+ * {@code ${releaseStatus.set(execution, 'deploying')}} where the status changes. Every change is evidence.
+ */
+@Component("releaseStatus")
+public class ReleaseStatus {
+  private final ReleaseRepository releases;
+  private final EvidenceLog evidence;
+
+  ReleaseStatus(ReleaseRepository releases, EvidenceLog evidence) {
+    this.releases = releases;
+    this.evidence = evidence;
+  }
+
+  public void set(DelegateExecution execution, String status) {
+    change(execution, status, false);
+  }
+
+  /** The release ended released: it no longer blocks a resubmission of the same version. */
+  public void close(DelegateExecution execution) {
+    change(execution, "released", true);
+  }
+
+  /** For delegates that set the status as part of their step. */
+  public void set(DelegateExecution execution, String status, String reason) {
+    execution.setVariable(Variables.STATUS_REASON, reason);
+    change(execution, status, false);
+  }
+
+  private void change(DelegateExecution execution, String status, boolean closes) {
+    String releaseId = execution.getProcessBusinessKey();
+    String reason = reason(execution, status);
+    releases.updateStatus(releaseId, status, reason, closes).ifPresent(previous -> {
+      if (!previous.equals(status) || closes) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("from", previous);
+        payload.put("to", status);
+        payload.put("reason", reason);
+        payload.put("closed", closes || ReleaseRepository.FINAL.contains(status));
+        evidence.record(releaseId, "status-changed", "countersign", payload);
+      }
+    });
+  }
+
+  private static String reason(DelegateExecution execution, String status) {
+    String name = switch (status) {
+      case "cancelled" -> Variables.CANCEL_REASON;
+      case "rolled-back", "failed", "rolling-back" -> Variables.FAILURE_REASON;
+      case "requested", "expired", "rejected" -> Variables.STATUS_REASON;
+      default -> null;
+    };
+    if (name == null) {
+      return null;
+    }
+    Object value = execution.getVariable(name);
+    if (value == null && !name.equals(Variables.STATUS_REASON)) {
+      value = execution.getVariable(Variables.STATUS_REASON);
+    }
+    return value == null ? null : value.toString();
+  }
+}

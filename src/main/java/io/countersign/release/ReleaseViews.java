@@ -1,0 +1,120 @@
+package io.countersign.release;
+
+import io.countersign.engine.Variables;
+import io.countersign.signoff.SignOffRepository;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.camunda.bpm.engine.HistoryService;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.TaskService;
+import org.camunda.bpm.engine.history.HistoricActivityInstance;
+import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.camunda.bpm.engine.runtime.Incident;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/** What the API shows of a release: its status, sign-offs, steps and where to look in the webapps. */
+@Component
+class ReleaseViews {
+  /** The deployment steps in model order, then the rollback steps. */
+  static final List<String> STEPS = List.of("backupDatabase", "migrateDatabase", "deployLambda", "publishFrontend",
+      "rolloutKubernetes", "awaitRollout", "verifyRelease", "watchMetrics", "undoRollout", "restoreFrontend",
+      "revertLambda", "restoreDatabase", "confirmDatabaseRestore", "restoreDatabaseBackup", "verifyRestoration");
+
+  private final ReleaseRepository releases;
+  private final SignOffRepository signOffs;
+  private final HistoryService history;
+  private final RuntimeService runtime;
+  private final TaskService tasks;
+  private final String baseUrl;
+
+  ReleaseViews(ReleaseRepository releases, SignOffRepository signOffs, HistoryService history, RuntimeService runtime,
+      TaskService tasks, @Value("${countersign.base-url:}") String baseUrl) {
+    this.releases = releases;
+    this.signOffs = signOffs;
+    this.history = history;
+    this.runtime = runtime;
+    this.tasks = tasks;
+    this.baseUrl = baseUrl;
+  }
+
+  record Step(String id, String name, String state, Instant start, Instant end) {}
+
+  record Detail(String id, String application, String version, String environment, String changeReference,
+      String status, String statusReason, String requester, Instant createdAt, Instant updatedAt,
+      List<SignOffRepository.SignOff> signOffs, List<String> pendingSignOffs, List<Step> steps,
+      List<String> incidents, Map<String, String> links) {}
+
+  record Summary(String id, String application, String version, String environment, String status,
+      String requester, Instant createdAt, Instant updatedAt) {}
+
+  record PageView(List<Summary> items, int page, int size, long total) {}
+
+  Optional<Detail> detail(String id) {
+    return releases.find(id).map(r -> {
+      List<String> instances = history.createHistoricProcessInstanceQuery().processInstanceBusinessKey(id).list()
+          .stream().map(HistoricProcessInstance::getId).toList();
+      List<String> incidents = new ArrayList<>();
+      for (String instance : instances) {
+        runtime.createIncidentQuery().processInstanceId(instance).list().stream()
+            .map(Incident::getIncidentMessage).forEach(incidents::add);
+      }
+      List<String> pending = tasks.createTaskQuery().processInstanceBusinessKey(id).taskDefinitionKey("approveRelease")
+          .list().stream().map(t -> String.valueOf(tasks.getVariable(t.getId(), Variables.ROLE))).sorted().toList();
+      String status = incidents.isEmpty() ? r.status() : "failed";
+      String reason = incidents.isEmpty() ? r.statusReason() : "Incident: " + String.join("; ", incidents);
+      Map<String, String> links = new LinkedHashMap<>();
+      links.put("self", baseUrl + "/api/releases/" + id);
+      links.put("evidence", baseUrl + "/api/releases/" + id + "/evidence");
+      links.put("tasklist", baseUrl + "/camunda/app/tasklist/default/#/?searchQuery="
+          + "%5B%7B%22type%22:%22processInstanceBusinessKey%22,%22operator%22:%22eq%22,%22value%22:%22" + id
+          + "%22%7D%5D");
+      if (r.processInstanceId() != null) {
+        links.put("cockpit", baseUrl + "/camunda/app/cockpit/default/#/process-instance/" + r.processInstanceId());
+      }
+      return new Detail(r.id(), r.application(), r.version(), r.environment(), r.changeReference(), status, reason,
+          r.requester(), r.createdAt(), r.updatedAt(), signOffs.forRelease(id), pending, steps(instances), incidents,
+          links);
+    });
+  }
+
+  PageView page(String application, String environment, String status, int page, int size) {
+    ReleaseRepository.Page result = releases.search(application, environment, status, page, size);
+    List<Summary> items = result.items().stream().map(r -> new Summary(r.id(), r.application(), r.version(),
+        r.environment(), r.status(), r.requester(), r.createdAt(), r.updatedAt())).toList();
+    return new PageView(items, page, size, result.total());
+  }
+
+  private List<Step> steps(List<String> instances) {
+    Map<String, List<HistoricActivityInstance>> byStep = new LinkedHashMap<>();
+    for (String instance : instances) {
+      for (HistoricActivityInstance a : history.createHistoricActivityInstanceQuery().processInstanceId(instance)
+          .orderByHistoricActivityInstanceStartTime().asc().list()) {
+        if (STEPS.contains(a.getActivityId())) {
+          byStep.computeIfAbsent(a.getActivityId(), k -> new ArrayList<>()).add(a);
+        }
+      }
+    }
+    List<Step> steps = new ArrayList<>();
+    for (String id : STEPS) {
+      List<HistoricActivityInstance> runs = byStep.get(id);
+      if (runs == null) {
+        if (STEPS.indexOf(id) < STEPS.indexOf("undoRollout")) {
+          steps.add(new Step(id, null, "not-run", null, null));
+        }
+        continue;
+      }
+      HistoricActivityInstance first = runs.get(0);
+      HistoricActivityInstance last = runs.get(runs.size() - 1);
+      boolean active = runs.stream().anyMatch(a -> a.getEndTime() == null);
+      String state = active ? "active" : last.isCanceled() ? "cancelled" : "completed";
+      steps.add(new Step(id, first.getActivityName(), state, first.getStartTime().toInstant(),
+          active || last.getEndTime() == null ? null : last.getEndTime().toInstant()));
+    }
+    return steps;
+  }
+}

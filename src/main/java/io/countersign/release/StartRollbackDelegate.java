@@ -1,0 +1,41 @@
+package io.countersign.release;
+
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+/** Records why the release is being rolled back, before the compensation of each completed step. */
+@Component("startRollback")
+class StartRollbackDelegate implements JavaDelegate {
+  private final ReleaseStatus status;
+  private final EvidenceLog evidence;
+
+  StartRollbackDelegate(ReleaseStatus status, EvidenceLog evidence) {
+    this.status = status;
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    Object requestedBy = execution.getVariable(Variables.ROLLBACK_REQUESTED_BY);
+    String reason = requestedBy != null
+        ? "Rollback requested by " + requestedBy + ": " + execution.getVariable(Variables.ROLLBACK_REASON)
+        : firstNonNull(execution.getVariable(Variables.FAILURE_REASON), execution.getVariable(Variables.ROLLBACK_ERROR));
+    execution.setVariable(Variables.FAILURE_REASON, reason);
+    Map<String, Object> payload = new LinkedHashMap<>();
+    payload.put("reason", reason);
+    payload.put("failedStep", execution.getVariable(Variables.FAILED_STEP));
+    payload.put("requestedBy", requestedBy);
+    evidence.record(execution.getProcessBusinessKey(), "rollback-started",
+        requestedBy == null ? "countersign" : requestedBy.toString(), payload);
+    status.set(execution, "rolling-back");
+  }
+
+  private static String firstNonNull(Object a, Object b) {
+    return a != null ? a.toString() : b != null ? b.toString() : "A deployment step failed";
+  }
+}

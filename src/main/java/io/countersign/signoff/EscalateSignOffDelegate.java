@@ -1,0 +1,41 @@
+package io.countersign.signoff;
+
+import io.countersign.engine.EscalationPriority;
+import io.countersign.engine.Groups;
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.camunda.bpm.engine.TaskService;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.task.Task;
+import org.springframework.stereotype.Component;
+
+/** Sign-offs still open after the escalation time: release managers may now sign for those roles. */
+@Component("escalateSignOff")
+class EscalateSignOffDelegate implements JavaDelegate {
+  private final TaskService tasks;
+  private final EvidenceLog evidence;
+
+  EscalateSignOffDelegate(TaskService tasks, EvidenceLog evidence) {
+    this.tasks = tasks;
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    List<String> openRoles = new ArrayList<>();
+    for (Task task : tasks.createTaskQuery().processInstanceId(execution.getProcessInstanceId())
+        .taskDefinitionKey("approveRelease").list()) {
+      tasks.addCandidateGroup(task.getId(), Groups.RELEASE_MANAGERS);
+      task.setPriority(EscalationPriority.VALUE);
+      tasks.saveTask(task);
+      openRoles.add(String.valueOf(tasks.getVariable(task.getId(), Variables.ROLE)));
+    }
+    evidence.record(execution.getProcessBusinessKey(), "sign-off-escalated", "countersign",
+        Map.of("openRoles", openRoles, "addedCandidateGroup", Groups.RELEASE_MANAGERS,
+            "after", String.valueOf(execution.getVariable(Variables.ESCALATION_AFTER))));
+  }
+}

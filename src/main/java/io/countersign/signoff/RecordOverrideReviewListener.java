@@ -1,0 +1,34 @@
+package io.countersign.signoff;
+
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.DelegateTask;
+import org.camunda.bpm.engine.delegate.TaskListener;
+import org.camunda.bpm.engine.impl.form.validator.FormFieldValidationException;
+import org.springframework.stereotype.Component;
+
+/** Step 3 of the override protocol: a post-override validation plan, recorded before the release closes. */
+@Component("recordOverrideReview")
+class RecordOverrideReviewListener implements TaskListener {
+  private final EvidenceLog evidence;
+
+  RecordOverrideReviewListener(EvidenceLog evidence) {
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void notify(DelegateTask task) {
+    String plan = Decisions.text(task.getVariableLocal(Variables.VALIDATION_PLAN));
+    if (plan == null) {
+      throw new FormFieldValidationException(Variables.VALIDATION_PLAN, "A post-override validation plan is required");
+    }
+    Map<String, Object> payload = new LinkedHashMap<>();
+    payload.put("validationPlan", plan);
+    payload.put("comment", Decisions.text(task.getVariableLocal(Variables.COMMENT)));
+    payload.put("overrideReason", task.getVariable(Variables.OVERRIDE_REASON));
+    evidence.record(String.valueOf(task.getVariable(Variables.RELEASE_ID)), "post-override-review",
+        FourEyesListener.completingUser(task), payload);
+  }
+}

@@ -1,0 +1,21 @@
+package io.countersign.verification;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration
+class VerificationTargets {
+
+  /** Refuses to start rather than fall back: a release must never run in a mode nobody chose. */
+  @Bean
+  VerificationTarget verificationTarget(VerificationProperties properties) {
+    if ("dry-run".equals(properties.mode())) {
+      return new DryRunVerificationTarget();
+    }
+    if ("live".equals(properties.mode())) {
+      throw new IllegalStateException("live verification target is not available in this build; use mode: dry-run");
+    }
+    throw new IllegalStateException(
+        "countersign.targets.verification.mode must be live or dry-run, not '" + properties.mode() + "'");
+  }
+}

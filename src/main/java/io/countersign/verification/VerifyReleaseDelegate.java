@@ -1,0 +1,55 @@
+package io.countersign.verification;
+
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.Manifests;
+import io.countersign.release.ReleaseManifest;
+import io.countersign.release.ReleaseManifest.HttpCheck;
+import io.countersign.release.ReleaseManifest.VerificationPlan;
+import io.countersign.verification.VerificationTarget.CheckResult;
+import java.util.ArrayList;
+import java.util.List;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+/** Runs every health check, then every smoke test, recording each result; any failure rolls the release back. */
+@Component("verifyRelease")
+class VerifyReleaseDelegate implements JavaDelegate {
+  static final String STEP = "verifyRelease";
+
+  private final HttpChecks checks;
+  private final EvidenceLog evidence;
+
+  VerifyReleaseDelegate(HttpChecks checks, EvidenceLog evidence) {
+    this.checks = checks;
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    ReleaseManifest manifest = Manifests.from(execution);
+    String releaseId = Steps.releaseId(execution);
+    VerificationPlan plan = manifest.verification();
+    if (plan == null || (plan.healthChecks().isEmpty() && plan.smokeTests().isEmpty())) {
+      Steps.skipped(evidence, releaseId, STEP, "the manifest has no health checks or smoke tests");
+      return;
+    }
+    Steps.failIfDrill(execution, manifest, STEP);
+    List<String> failures = new ArrayList<>();
+    run("health-check", plan.healthChecks(), manifest, releaseId, failures);
+    run("smoke-test", plan.smokeTests(), manifest, releaseId, failures);
+    if (!failures.isEmpty()) {
+      throw Steps.fail(execution, STEP, "verification failed: " + String.join("; ", failures));
+    }
+  }
+
+  private void run(String kind, List<HttpCheck> list, ReleaseManifest manifest, String releaseId, List<String> failures) {
+    for (HttpCheck check : list) {
+      CheckResult result = checks.run(check, manifest.environment());
+      evidence.record(releaseId, "verification-result", Steps.ACTOR, HttpChecks.payload(kind, result));
+      if (!result.passed()) {
+        failures.add(kind + " " + result.name() + ": " + result.detail());
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.countersign.verification;
+
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.Manifests;
+import io.countersign.release.ReleaseManifest;
+import io.countersign.release.ReleaseManifest.HttpCheck;
+import io.countersign.verification.VerificationTarget.CheckResult;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+/**
+ * After rollback: runs the health checks again and records them with what the rollback undid. A failure
+ * here is for people to act on, so it ends the release with {@link #RESTORATION_FAILED}, not another rollback.
+ */
+@Component("verifyRestoration")
+class VerifyRestorationDelegate implements JavaDelegate {
+  static final String STEP = "verifyRestoration";
+  static final String RESTORATION_FAILED = "restorationFailed";
+  /** What the act steps recorded as changed and the compensation handlers as undone. */
+  private static final List<String> RECORDED = List.of(
+      Variables.DB_VERSION_BEFORE, Variables.DB_APPLIED_VERSIONS,
+      Variables.LAMBDA_PREVIOUS_VERSIONS, Variables.LAMBDA_REVERTED,
+      Variables.FRONTEND_PREVIOUS_RELEASE, Variables.FRONTEND_RESTORED,
+      Variables.K8S_PREVIOUS_IMAGES, Variables.K8S_UNDONE);
+
+  private final HttpChecks checks;
+  private final EvidenceLog evidence;
+
+  VerifyRestorationDelegate(HttpChecks checks, EvidenceLog evidence) {
+    this.checks = checks;
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    ReleaseManifest manifest = Manifests.from(execution);
+    String releaseId = Steps.releaseId(execution);
+    List<HttpCheck> healthChecks = manifest.verification() == null ? List.of() : manifest.verification().healthChecks();
+    List<Map<String, Object>> results = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    for (HttpCheck check : healthChecks) {
+      CheckResult result = checks.run(check, manifest.environment());
+      results.add(HttpChecks.payload("health-check", result));
+      if (!result.passed()) {
+        failures.add(result.name() + ": " + result.detail());
+      }
+    }
+    Map<String, Object> undone = new LinkedHashMap<>();
+    for (String name : RECORDED) {
+      Object value = Steps.plain(execution.getVariable(name));
+      if (value != null) {
+        undone.put(name, value);
+      }
+    }
+    evidence.record(releaseId, "restoration-verified", Steps.ACTOR, Steps.payload(
+        "passed", failures.isEmpty(), "checks", results, "whatWasUndone", undone,
+        "note", healthChecks.isEmpty() ? "the manifest has no health checks; nothing was re-checked" : null));
+    if (!failures.isEmpty()) {
+      String reason = "restoration not verified after rollback: " + String.join("; ", failures);
+      execution.setVariable(Variables.FAILURE_REASON, reason);
+      throw new BpmnError(RESTORATION_FAILED, reason);
+    }
+  }
+}

@@ -1,0 +1,214 @@
+package io.countersign.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyMap;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.inOrder;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
+import static org.mockito.Mockito.when;
+
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.kubernetes.KubernetesTarget.Rollout;
+import io.countersign.kubernetes.KubernetesTarget.RolloutStatus;
+import io.countersign.kubernetes.KubernetesTarget.State;
+import io.countersign.release.Manifests;
+import io.countersign.release.ReleaseManifest.Container;
+import io.countersign.release.ReleaseManifest.Workload;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.InOrder;
+
+class KubernetesDelegatesTest {
+  private static final String KUBERNETES = "\"kubernetes\":{\"target\":\"medication-cluster\",\"namespace\":\"medication\","
+      + "\"timeout\":\"PT5M\",\"workloads\":["
+      + "{\"kind\":\"Deployment\",\"name\":\"backend\",\"containers\":[{\"name\":\"api\",\"image\":\"registry.example/api:2.4.0\"}]},"
+      + "{\"kind\":\"Deployment\",\"name\":\"web\",\"containers\":[{\"name\":\"nginx\",\"image\":\"registry.example/web:2.4.0\"}]}]}";
+  private static final Instant NOW = Instant.parse("2025-01-10T10:00:00Z");
+
+  private final KubernetesTarget target = mock(KubernetesTarget.class);
+  private final EvidenceLog evidence = mock(EvidenceLog.class);
+  private final RolloutKubernetesDelegate rollout = new RolloutKubernetesDelegate(target, evidence);
+  private final AwaitRolloutDelegate await = new AwaitRolloutDelegate(target, evidence);
+  private final UndoRolloutDelegate undo = new UndoRolloutDelegate(target, evidence);
+
+  @AfterEach
+  void resetClock() {
+    ClockUtil.reset();
+  }
+
+  @Test
+  void dryRunAdapterChangesNothingAndReportsComplete() {
+    KubernetesTarget dryRun = new KubernetesTargets().kubernetesTarget(new KubernetesProperties("dry-run", Map.of()));
+    Workload backend = new Workload("Deployment", "backend", List.of(new Container("api", "registry.example/api:2.4.0")));
+
+    Rollout rollout = dryRun.rollout("rel-1", "medication-cluster", "medication", backend);
+
+    assertThat(rollout.previousImages()).isEqualTo(Map.of("api", "unknown (dry-run)"));
+    assertThat(rollout.dryRun()).isTrue();
+    assertThat(rollout.plan()).isEqualTo("dry-run: would set images api=registry.example/api:2.4.0 on Deployment/backend "
+        + "in namespace medication (target medication-cluster)");
+    assertThat(dryRun.status("medication-cluster", "medication", backend, NOW).state()).isEqualTo(State.COMPLETE);
+    assertThat(dryRun.undo("rel-1", "medication-cluster", "medication", backend, Map.of("api", "registry.example/api:2.3.0"))
+        .plan()).contains("back to {api=registry.example/api:2.3.0}");
+  }
+
+  @Test
+  void liveModeRefusesToStart() {
+    assertThatThrownBy(() -> new KubernetesTargets().kubernetesTarget(new KubernetesProperties("live", Map.of())))
+        .hasMessage("live Kubernetes target is not available in this build; use mode: dry-run");
+  }
+
+  @Test
+  void skipsWithEvidenceWhenTheManifestHasNoKubernetes() throws Exception {
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest(""));
+
+    rollout.execute(fake.execution);
+    await.execute(fake.execution);
+
+    verify(evidence).record("rel-1", "step-skipped", "countersign",
+        Map.of("step", "rolloutKubernetes", "reason", "the manifest has no kubernetes workloads"));
+    assertThat(fake.variables).containsEntry(Variables.K8S_ROLLOUT_STATE, "complete");
+    verifyNoInteractions(target);
+  }
+
+  @Test
+  void drillFailsBeforeRollingOut() {
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest(KUBERNETES + ",\"drill\":{\"failAt\":\"rolloutKubernetes\"}"));
+    fake.variables.put(Variables.K8S_WORKLOAD, "Deployment/backend");
+
+    assertThatThrownBy(() -> rollout.execute(fake.execution))
+        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED));
+    verifyNoInteractions(target);
+    assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "rolloutKubernetes");
+  }
+
+  @Test
+  void rolloutMergesPreviousImagesOncePerWorkload() throws Exception {
+    FakeExecution fake = rollOutBoth();
+    fake.variables.put(Variables.K8S_WORKLOAD, "Deployment/backend");
+    rollout.execute(fake.execution);
+
+    assertThat(fake.variables.get(Variables.K8S_PREVIOUS_IMAGES)).isEqualTo(Map.of(
+        "Deployment/backend", Map.of("api", "registry.example/api:2.3.0"),
+        "Deployment/web", Map.of("nginx", "registry.example/web:2.3.0")));
+    verify(target, times(2)).rollout(anyString(), anyString(), anyString(), any());
+    verify(evidence).record(eq("rel-1"), eq("kubernetes-rollout"), eq("countersign"), argThat(p ->
+        p.get("workload").equals("Deployment/web") && p.get("images").equals(Map.of("nginx", "registry.example/web:2.4.0"))
+            && p.get("namespace").equals("medication")));
+  }
+
+  @Test
+  void awaitReportsProgressAndRecordsEvidenceOnlyWhenTheStateChanges() throws Exception {
+    ClockUtil.setCurrentTime(Date.from(NOW));
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest(KUBERNETES));
+    when(target.status(anyString(), anyString(), named("backend"), any())).thenReturn(
+        new RolloutStatus(State.PROGRESSING, 2, 1, 3, null), new RolloutStatus(State.PROGRESSING, 3, 2, 3, null),
+        new RolloutStatus(State.COMPLETE, 3, 3, 3, null));
+    when(target.status(anyString(), anyString(), named("web"), any()))
+        .thenReturn(new RolloutStatus(State.COMPLETE, 1, 1, 1, null));
+
+    await.execute(fake.execution);
+    assertThat(fake.variables).containsEntry(Variables.K8S_ROLLOUT_STATE, "progressing")
+        .containsEntry(Variables.K8S_PROGRESS, "Deployment/backend 2/3 updated, 1/3 available; Deployment/web 1/1 updated, 1/1 available")
+        .containsEntry(Variables.K8S_ROLLOUT_DEADLINE, "2025-01-10T10:05:00Z");
+    ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(10)));
+    await.execute(fake.execution);
+    await.execute(fake.execution);
+
+    assertThat(fake.variables).containsEntry(Variables.K8S_ROLLOUT_STATE, "complete")
+        .containsEntry(Variables.K8S_ROLLOUT_DEADLINE, "2025-01-10T10:05:00Z");
+    verify(target, times(3)).status(eq("medication-cluster"), eq("medication"), named("backend"),
+        eq(Instant.parse("2025-01-10T10:05:00Z")));
+    InOrder order = inOrder(evidence);
+    order.verify(evidence).record(eq("rel-1"), eq("kubernetes-rollout-status"), eq("countersign"),
+        argThat(p -> p.get("state").equals("progressing")));
+    order.verify(evidence).record(eq("rel-1"), eq("kubernetes-rollout-status"), eq("countersign"),
+        argThat(p -> p.get("state").equals("complete")));
+    verify(evidence, times(2)).record(anyString(), anyString(), anyString(), anyMap());
+  }
+
+  @Test
+  void awaitFailedRolloutThrowsBpmnErrorWithTheReason() {
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest(KUBERNETES));
+    when(target.status(anyString(), anyString(), any(), any())).thenReturn(new RolloutStatus(State.COMPLETE, 1, 1, 1, null));
+    when(target.status(anyString(), anyString(), named("web"), any()))
+        .thenReturn(new RolloutStatus(State.FAILED, 1, 0, 1, "ProgressDeadlineExceeded"));
+
+    assertThatThrownBy(() -> await.execute(fake.execution))
+        .isInstanceOfSatisfying(BpmnError.class, e -> {
+          assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED);
+          assertThat(e.getMessage()).isEqualTo("Kubernetes rollout failed: Deployment/web: ProgressDeadlineExceeded");
+        });
+    assertThat(fake.variables).containsEntry(Variables.K8S_ROLLOUT_STATE, "failed")
+        .containsEntry(Variables.FAILED_STEP, "awaitRollout")
+        .containsEntry(Variables.FAILURE_REASON, "Kubernetes rollout failed: Deployment/web: ProgressDeadlineExceeded");
+    verify(evidence).record(eq("rel-1"), eq("kubernetes-rollout-status"), eq("countersign"),
+        argThat(p -> p.get("state").equals("failed")));
+  }
+
+  @Test
+  void undoWithoutElementVariableUndoesAllInReverseOrderOnce() throws Exception {
+    FakeExecution fake = rollOutBoth();
+    fake.variables.remove(Variables.K8S_WORKLOAD);
+
+    undo.execute(fake.execution);
+    undo.execute(fake.execution);
+
+    InOrder order = inOrder(target);
+    order.verify(target).undo(anyString(), eq("medication-cluster"), eq("medication"),
+        named("web"), eq(Map.of("nginx", "registry.example/web:2.3.0")));
+    order.verify(target).undo(anyString(), eq("medication-cluster"), eq("medication"),
+        named("backend"), eq(Map.of("api", "registry.example/api:2.3.0")));
+    verify(target, times(2)).undo(anyString(), anyString(), anyString(), any(), anyMap());
+    verify(evidence, times(2)).record(anyString(), eq("kubernetes-undone"), anyString(), anyMap());
+    assertThat(fake.variables.get(Variables.K8S_UNDONE)).isEqualTo(List.of("Deployment/web", "Deployment/backend"));
+  }
+
+  @Test
+  void undoWithElementVariableUndoesOnlyThatWorkload() throws Exception {
+    FakeExecution fake = rollOutBoth();
+    fake.variables.put(Variables.K8S_WORKLOAD, "Deployment/backend");
+
+    undo.execute(fake.execution);
+    undo.execute(fake.execution);
+    fake.variables.put(Variables.K8S_WORKLOAD, "StatefulSet/never-rolled-out");
+    undo.execute(fake.execution);
+
+    verify(target, times(1)).undo(anyString(), anyString(), anyString(), any(), anyMap());
+    verify(target, never()).undo(anyString(), anyString(), anyString(), named("web"), anyMap());
+  }
+
+  private static Workload named(String name) {
+    return argThat(w -> w != null && w.name().equals(name));
+  }
+
+  private FakeExecution rollOutBoth() throws Exception {
+    when(target.rollout(anyString(), anyString(), anyString(), any())).thenAnswer(call -> {
+      Workload workload = call.getArgument(3);
+      Container container = workload.containers().get(0);
+      return new Rollout(Map.of(container.name(), container.image().replace("2.4.0", "2.3.0")), false, "plan");
+    });
+    when(target.undo(anyString(), anyString(), anyString(), any(), anyMap())).thenReturn(new Rollout(Map.of(), false, "undo"));
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest(KUBERNETES));
+    for (String key : List.of("Deployment/backend", "Deployment/web")) {
+      fake.variables.put(Variables.K8S_WORKLOAD, key);
+      rollout.execute(fake.execution);
+    }
+    return fake;
+  }
+}

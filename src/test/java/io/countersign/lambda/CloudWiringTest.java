@@ -1,0 +1,61 @@
+package io.countersign.lambda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.ManifestCheck;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ComponentScan;
+
+/** The four cloud capabilities as Spring wires them: bean names the models use, and start-up refusals. */
+class CloudWiringTest {
+  private static final String[] DELEGATES = {"deployLambda", "revertLambda", "publishFrontend", "restoreFrontend",
+      "rolloutKubernetes", "awaitRollout", "undoRollout", "verifyRelease", "watchMetrics", "verifyRestoration"};
+
+  private final ApplicationContextRunner runner = new ApplicationContextRunner()
+      .withUserConfiguration(Cloud.class)
+      .withPropertyValues(
+          "countersign.targets.lambda.mode=dry-run",
+          "countersign.targets.lambda.targets.medication-aws.region=eu-west-1",
+          "countersign.targets.frontend.mode=dry-run",
+          "countersign.targets.kubernetes.mode=dry-run",
+          "countersign.targets.verification.mode=dry-run");
+
+  @Test
+  void dryRunWiresEveryDelegateAndCheck() {
+    runner.run(context -> {
+      assertThat(context).hasNotFailed();
+      for (String name : DELEGATES) {
+        assertThat(context.getBean(name)).isInstanceOf(JavaDelegate.class);
+      }
+      assertThat(context.getBeansOfType(ManifestCheck.class)).hasSize(4);
+      assertThat(context.getBean(LambdaTarget.class)).isInstanceOf(DryRunLambdaTarget.class);
+    });
+  }
+
+  @Test
+  void liveWithoutALiveAdapterRefusesToStart() {
+    runner.withPropertyValues("countersign.targets.lambda.mode=live").run(context ->
+        assertThat(context).getFailure().rootCause()
+            .hasMessage("live Lambda target is not available in this build; use mode: dry-run"));
+    runner.withPropertyValues("countersign.targets.verification.mode=live").run(context ->
+        assertThat(context).getFailure().rootCause()
+            .hasMessage("live verification target is not available in this build; use mode: dry-run"));
+  }
+
+  @ComponentScan({"io.countersign.lambda", "io.countersign.frontend", "io.countersign.kubernetes",
+      "io.countersign.verification"})
+  @ConfigurationPropertiesScan({"io.countersign.lambda", "io.countersign.frontend", "io.countersign.kubernetes",
+      "io.countersign.verification"})
+  static class Cloud {
+    @Bean
+    EvidenceLog evidenceLog() {
+      return mock(EvidenceLog.class);
+    }
+  }
+}

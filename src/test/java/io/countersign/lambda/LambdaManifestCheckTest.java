@@ -1,0 +1,66 @@
+package io.countersign.lambda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.countersign.release.FieldErrors;
+import io.countersign.release.FieldErrors.FieldError;
+import io.countersign.release.ReleaseManifest;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LambdaManifestCheckTest {
+  private final LambdaManifestCheck check = new LambdaManifestCheck(new LambdaProperties("dry-run", Map.of(
+      "medication-aws", new LambdaProperties.Target("eu-west-1", List.of("medication-artifacts")),
+      "analytics-aws", new LambdaProperties.Target("eu-central-1", List.of("analytics-artifacts")))));
+
+  @Test
+  void acceptsKnownTargetAndBuckets() {
+    assertThat(functionErrors(function("api_handler", "medication-artifacts"))).isEmpty();
+  }
+
+  @Test
+  void unknownTargetNamesTheConfiguredOnes() {
+    assertThat(errors("\"lambda\":{\"target\":\"nope\",\"functions\":[" + function("a", "x") + "]}"))
+        .containsExactly(new FieldError("$.lambda.target",
+            "unknown Lambda target 'nope'; configured targets: analytics-aws, medication-aws"));
+  }
+
+  @Test
+  void bucketOutsideTheTargetsArtifactBuckets() {
+    assertThat(functionErrors(function("api_handler", "medication-artifacts"), function("alert_generator", "analytics-artifacts")))
+        .containsExactly(new FieldError("$.lambda.functions[1].artifact.bucket",
+            "bucket 'analytics-artifacts' is not an artifact bucket of target 'medication-aws' (allowed: medication-artifacts)"));
+  }
+
+  @Test
+  void duplicateFunctionNames() {
+    assertThat(functionErrors(function("a", "medication-artifacts"), function("b", "medication-artifacts"),
+        function("a", "medication-artifacts")))
+        .containsExactly(new FieldError("$.lambda.functions[2].name", "duplicate function 'a' (also at $.lambda.functions[0])"));
+  }
+
+  @Test
+  void noLambdaSectionNoErrors() {
+    assertThat(errors("")).isEmpty();
+  }
+
+  private List<FieldError> functionErrors(String... functions) {
+    return errors("\"lambda\":{\"target\":\"medication-aws\",\"functions\":[" + String.join(",", functions) + "]}");
+  }
+
+  private List<FieldError> errors(String sections) {
+    FieldErrors errors = new FieldErrors();
+    try {
+      check.check(new ObjectMapper().readValue(FakeExecution.manifest(sections), ReleaseManifest.class), errors);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    return errors.list();
+  }
+
+  private static String function(String name, String bucket) {
+    return "{\"name\":\"" + name + "\",\"artifact\":{\"bucket\":\"" + bucket + "\",\"key\":\"" + name + ".zip\"}}";
+  }
+}

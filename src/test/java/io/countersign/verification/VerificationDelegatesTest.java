@@ -1,0 +1,251 @@
+package io.countersign.verification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyMap;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doReturn;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.spy;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
+
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.Manifests;
+import io.countersign.release.ReleaseManifest.HttpCheck;
+import io.countersign.release.ReleaseManifest.MetricRule;
+import io.countersign.verification.VerificationTarget.CheckResult;
+import io.countersign.verification.VerificationTarget.MetricVerdict;
+import io.countersign.verification.VerificationTarget.Verdict;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class VerificationDelegatesTest {
+  private static final Instant NOW = Instant.parse("2025-01-10T10:00:00Z");
+  private static final String CHECKS = "\"healthChecks\":[{\"name\":\"api-health\",\"url\":\"https://staging.medication.example/health\"}],"
+      + "\"smokeTests\":[{\"name\":\"login\",\"method\":\"POST\",\"url\":\"https://staging.medication.example/login\"}]";
+  private static final String METRICS = "\"metrics\":[{\"name\":\"error-rate\",\"query\":\"rate(errors[5m])\",\"max\":0.001},"
+      + "{\"name\":\"p95\",\"query\":\"histogram_quantile(0.95, x)\",\"max\":0.2}]";
+
+  private final VerificationTarget target =
+      spy(new VerificationTargets().verificationTarget(VerificationManifestCheckTest.PROPERTIES));
+  private final EvidenceLog evidence = mock(EvidenceLog.class);
+  private final HttpChecks checks = new HttpChecks(target, VerificationManifestCheckTest.PROPERTIES);
+  private final VerifyReleaseDelegate verify = new VerifyReleaseDelegate(checks, evidence);
+  private final WatchMetricsDelegate watch = new WatchMetricsDelegate(target, VerificationManifestCheckTest.PROPERTIES, evidence);
+  private final VerifyRestorationDelegate restoration = new VerifyRestorationDelegate(checks, evidence);
+
+  @AfterEach
+  void resetClock() {
+    ClockUtil.reset();
+  }
+
+  @Test
+  void dryRunTargetCallsNothingAndPasses() {
+    VerificationTarget dryRun = new DryRunVerificationTarget();
+
+    assertThat(dryRun.check(new HttpCheck("api-health", null, "https://staging.medication.example/health", 200, null)))
+        .isEqualTo(new CheckResult("api-health", "https://staging.medication.example/health", true, null, 0, "dry-run: not called"));
+    assertThat(dryRun.evaluate(new MetricRule("error-rate", "rate(errors[5m])", 0.001, null)))
+        .isEqualTo(new MetricVerdict("error-rate", "rate(errors[5m])", null, "max 0.001", Verdict.PASS, "dry-run: not called"));
+    assertThat(VerificationTarget.threshold(new MetricRule("x", "q", 0.9, 0.5))).isEqualTo("min 0.5, max 0.9");
+  }
+
+  @Test
+  void liveModeRefusesToStart() {
+    assertThatThrownBy(() -> new VerificationTargets().verificationTarget(new VerificationProperties("live", null, null, null)))
+        .hasMessage("live verification target is not available in this build; use mode: dry-run");
+  }
+
+  @Test
+  void verifySkipsWithEvidenceWithoutChecks() throws Exception {
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+
+    verify.execute(fake.execution);
+
+    verify(evidence).record("rel-1", "step-skipped", "countersign",
+        Map.of("step", "verifyRelease", "reason", "the manifest has no health checks or smoke tests"));
+    verifyNoInteractions(target);
+  }
+
+  @Test
+  void verifyDrillFailsBeforeCallingAnything() {
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest(
+        "\"verification\":{" + CHECKS + "},\"drill\":{\"failAt\":\"verifyRelease\"}"));
+
+    assertThatThrownBy(() -> verify.execute(fake.execution)).isInstanceOf(BpmnError.class);
+    verifyNoInteractions(target, evidence);
+    assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "verifyRelease");
+  }
+
+  @Test
+  void verifyRecordsEveryResultInOrder() throws Exception {
+    verify.execute(new FakeExecution(FakeExecution.manifest("\"verification\":{" + CHECKS + "}")).execution);
+
+    verify(evidence).record("rel-1", "verification-result", "countersign", Map.of("kind", "health-check", "name", "api-health",
+        "url", "https://staging.medication.example/health", "passed", true, "latencyMs", 0L, "detail", "dry-run: not called"));
+    verify(evidence).record(eq("rel-1"), eq("verification-result"), eq("countersign"),
+        argThat(p -> p.get("kind").equals("smoke-test") && p.get("name").equals("login")));
+  }
+
+  @Test
+  void verifyFailureRunsTheRestThenFailsTheStep() {
+    doReturn(new CheckResult("api-health", "https://staging.medication.example/health", false, 503, 12, "expected 200, got 503"))
+        .when(target).check(argThat(c -> c.name().equals("api-health")));
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + CHECKS + "}"));
+
+    assertThatThrownBy(() -> verify.execute(fake.execution))
+        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED))
+        .hasMessage("verification failed: health-check api-health: expected 200, got 503");
+    verify(evidence, times(2)).record(anyString(), eq("verification-result"), anyString(), anyMap());
+    assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "verifyRelease")
+        .containsEntry(Variables.FAILURE_REASON, "verification failed: health-check api-health: expected 200, got 503");
+  }
+
+  @Test
+  void verifyNeverCallsAHostTheAllowListNoLongerPermits() {
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest(
+        "\"verification\":{\"healthChecks\":[{\"name\":\"sneaky\",\"url\":\"http://169.254.169.254/latest/meta-data\"}]}"));
+
+    assertThatThrownBy(() -> verify.execute(fake.execution)).isInstanceOf(BpmnError.class)
+        .hasMessageContaining("not called: url host '169.254.169.254' is not allowed for staging");
+    verify(target, never()).check(any());
+  }
+
+  @Test
+  void watchSkipsWithoutAVerificationSectionAndLetsTheGatewayPass() throws Exception {
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest(""));
+
+    watch.execute(fake.execution);
+
+    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "passed");
+    verify(evidence).record(eq("rel-1"), eq("step-skipped"), eq("countersign"), argThat(p -> p.get("step").equals("watchMetrics")));
+  }
+
+  @Test
+  void watchHoldsTheDefaultWindowThenPasses() throws Exception {
+    ClockUtil.setCurrentTime(Date.from(NOW));
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+
+    watch.execute(fake.execution);
+    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "watching")
+        .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:10:00Z")
+        .containsEntry(Variables.METRICS_INTERVAL, "PT1M");
+
+    ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(9 * 60 + 59)));
+    watch.execute(fake.execution);
+    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "watching")
+        .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:10:00Z");
+
+    ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(10 * 60)));
+    watch.execute(fake.execution);
+    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "passed");
+    verify(evidence, times(6)).record(eq("rel-1"), eq("metrics-verdict"), eq("countersign"),
+        argThat(p -> p.get("verdict").equals("PASS") && p.get("windowEnds").equals("2025-01-10T10:10:00Z")));
+  }
+
+  @Test
+  void watchUsesTheManifestsWindowAndIntervalAndAZeroWindowPassesAtOnce() throws Exception {
+    ClockUtil.setCurrentTime(Date.from(NOW));
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest(
+        "\"verification\":{\"bakeWindow\":\"PT0S\",\"interval\":\"PT30S\"}"));
+
+    watch.execute(fake.execution);
+
+    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "passed")
+        .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:00:00Z")
+        .containsEntry(Variables.METRICS_INTERVAL, "PT30S");
+  }
+
+  @Test
+  void watchWithoutRulesStillHonoursTheWindow() throws Exception {
+    ClockUtil.setCurrentTime(Date.from(NOW));
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{\"bakeWindow\":\"PT2M\"}"));
+
+    watch.execute(fake.execution);
+
+    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "watching");
+  }
+
+  @Test
+  void watchFailsAtOnceWhenAThresholdIsCrossed() {
+    ClockUtil.setCurrentTime(Date.from(NOW));
+    doReturn(new MetricVerdict("p95", "q", 0.45, "max 0.2", Verdict.FAIL, null))
+        .when(target).evaluate(argThat(r -> r.name().equals("p95")));
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+
+    assertThatThrownBy(() -> watch.execute(fake.execution))
+        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED))
+        .hasMessage("metric threshold crossed: p95 = 0.45 (max 0.2)");
+    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "failed")
+        .containsEntry(Variables.FAILED_STEP, "watchMetrics");
+    verify(evidence).record(eq("rel-1"), eq("metrics-verdict"), eq("countersign"), argThat(p -> p.get("verdict").equals("FAIL")));
+  }
+
+  @Test
+  void watchKeepsWatchingWhileInconclusiveButFailsIfStillInconclusiveAtTheEnd() throws Exception {
+    ClockUtil.setCurrentTime(Date.from(NOW));
+    doReturn(new MetricVerdict("p95", "q", null, "max 0.2", Verdict.INCONCLUSIVE, "no data"))
+        .when(target).evaluate(argThat(r -> r.name().equals("p95")));
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+
+    watch.execute(fake.execution);
+    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "watching");
+
+    ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(600)));
+    assertThatThrownBy(() -> watch.execute(fake.execution)).isInstanceOf(BpmnError.class)
+        .hasMessage("metrics inconclusive at the end of the bake window: p95 = null (max 0.2): no data");
+    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "failed");
+  }
+
+  @Test
+  void watchDrillFailsBeforeEvaluating() {
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest(
+        "\"verification\":{" + METRICS + "},\"drill\":{\"failAt\":\"watchMetrics\"}"));
+
+    assertThatThrownBy(() -> watch.execute(fake.execution)).isInstanceOf(BpmnError.class);
+    verifyNoInteractions(target);
+    assertThat(fake.variables).doesNotContainKey(Variables.METRICS_WINDOW_ENDS);
+  }
+
+  @Test
+  void restorationRecordsTheChecksAndWhatWasUndone() throws Exception {
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + CHECKS + "}"));
+    fake.variables.put(Variables.LAMBDA_PREVIOUS_VERSIONS, Map.of("api_handler", "7"));
+    fake.variables.put(Variables.LAMBDA_REVERTED, List.of("api_handler"));
+    fake.variables.put(Variables.FRONTEND_PREVIOUS_RELEASE, "releases/2.3.0/");
+
+    restoration.execute(fake.execution);
+
+    verify(target, times(1)).check(argThat(c -> c.name().equals("api-health"))); // health checks only, not smoke tests
+    verify(evidence).record(eq("rel-1"), eq("restoration-verified"), eq("countersign"), argThat(p ->
+        p.get("passed").equals(true) && ((List<?>) p.get("checks")).size() == 1
+            && p.get("whatWasUndone").equals(Map.of(Variables.LAMBDA_PREVIOUS_VERSIONS, Map.of("api_handler", "7"),
+                Variables.LAMBDA_REVERTED, List.of("api_handler"), Variables.FRONTEND_PREVIOUS_RELEASE, "releases/2.3.0/"))));
+  }
+
+  @Test
+  void restorationFailureEndsTheReleaseForPeopleToAct() {
+    doReturn(new CheckResult("api-health", "u", false, 500, 3, "expected 200, got 500")).when(target).check(any());
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + CHECKS + "}"));
+
+    assertThatThrownBy(() -> restoration.execute(fake.execution))
+        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo("restorationFailed"))
+        .hasMessage("restoration not verified after rollback: api-health: expected 200, got 500");
+    assertThat(fake.variables).containsEntry(Variables.FAILURE_REASON,
+        "restoration not verified after rollback: api-health: expected 200, got 500");
+    verify(evidence).record(eq("rel-1"), eq("restoration-verified"), eq("countersign"), argThat(p -> p.get("passed").equals(false)));
+  }
+}
