@@ -24,8 +24,8 @@ class RecordRestoreDecisionListener implements TaskListener {
 
   @Override
   public void notify(DelegateTask task) {
-    String decision = text(task.getVariableLocal(Variables.DB_RESTORE_CONFIRMED));
-    String comment = text(task.getVariableLocal(Variables.COMMENT));
+    String decision = text(task.getVariable(Variables.DB_RESTORE_CONFIRMED));
+    String comment = text(task.getVariable(Variables.COMMENT));
     if (!"restore".equals(decision) && !"leave".equals(decision)) {
       throw new FormFieldValidationException(Variables.DB_RESTORE_CONFIRMED, "Choose restore or leave");
     }

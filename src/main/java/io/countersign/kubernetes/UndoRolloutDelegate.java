@@ -41,18 +41,15 @@ class UndoRolloutDelegate implements JavaDelegate {
     }
     Map<String, Object> previousImages = Steps.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
     List<String> undone = Steps.readList(execution, Variables.K8S_UNDONE);
-    // The handler may run per multi-instance element (element variable visible) or once for all of them.
-    List<String> keys;
-    if (execution.getVariable(Variables.K8S_WORKLOAD) instanceof String element) {
-      keys = List.of(element);
-    } else {
-      keys = new ArrayList<>(previousImages.keySet());
-      Collections.reverse(keys);
-    }
+    // The engine calls this handler once per completed multi-instance element, but in Camunda 7.24 every call
+    // sees the LAST element in the element variable. So the first call undoes everything recorded, last
+    // rolled out first, and later calls find nothing left to do.
+    List<String> keys = new ArrayList<>(previousImages.keySet());
+    Collections.reverse(keys);
     KubernetesChange kubernetes = manifest.kubernetes();
     for (String key : keys) {
       if (!(previousImages.get(key) instanceof Map<?, ?> recorded) || undone.contains(key)) {
-        continue; // never rolled out, or undone already
+        continue; // undone by an earlier call
       }
       Map<String, String> images = new LinkedHashMap<>();
       recorded.forEach((container, image) -> images.put(String.valueOf(container), String.valueOf(image)));

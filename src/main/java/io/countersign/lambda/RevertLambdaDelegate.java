@@ -40,17 +40,14 @@ class RevertLambdaDelegate implements JavaDelegate {
     }
     Map<String, Object> previousVersions = Steps.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
     List<String> reverted = Steps.readList(execution, Variables.LAMBDA_REVERTED);
-    // The handler may run per multi-instance element (element variable visible) or once for all of them.
-    List<String> names;
-    if (execution.getVariable(Variables.LAMBDA_FUNCTION) instanceof String element) {
-      names = List.of(element);
-    } else {
-      names = new ArrayList<>(previousVersions.keySet());
-      Collections.reverse(names);
-    }
+    // The engine calls this handler once per completed multi-instance element, but in Camunda 7.24 every call
+    // sees the LAST element in the element variable (see LambdaCompensationEngineTest). So the first call
+    // reverts everything recorded, last deployed first, and later calls find nothing left to do.
+    List<String> names = new ArrayList<>(previousVersions.keySet());
+    Collections.reverse(names);
     for (String name : names) {
-      if (!previousVersions.containsKey(name) || reverted.contains(name)) {
-        continue; // never deployed, or reverted already
+      if (reverted.contains(name)) {
+        continue; // by an earlier call
       }
       LambdaFunction function = DeployLambdaDelegate.find(manifest, name);
       String previousVersion = String.valueOf(previousVersions.get(name));

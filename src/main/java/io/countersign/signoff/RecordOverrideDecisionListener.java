@@ -20,8 +20,8 @@ class RecordOverrideDecisionListener implements TaskListener {
 
   @Override
   public void notify(DelegateTask task) {
-    String decision = Decisions.text(task.getVariableLocal(Variables.OVERRIDE_DECISION));
-    String comment = Decisions.text(task.getVariableLocal(Variables.COMMENT));
+    String decision = Decisions.text(task.getVariable(Variables.OVERRIDE_DECISION));
+    String comment = Decisions.text(task.getVariable(Variables.COMMENT));
     if (!"approve".equals(decision) && !"deny".equals(decision)) {
       throw new FormFieldValidationException(Variables.OVERRIDE_DECISION, "Choose approve or deny");
     }

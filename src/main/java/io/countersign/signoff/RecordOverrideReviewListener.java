@@ -20,13 +20,13 @@ class RecordOverrideReviewListener implements TaskListener {
 
   @Override
   public void notify(DelegateTask task) {
-    String plan = Decisions.text(task.getVariableLocal(Variables.VALIDATION_PLAN));
+    String plan = Decisions.text(task.getVariable(Variables.VALIDATION_PLAN));
     if (plan == null) {
       throw new FormFieldValidationException(Variables.VALIDATION_PLAN, "A post-override validation plan is required");
     }
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("validationPlan", plan);
-    payload.put("comment", Decisions.text(task.getVariableLocal(Variables.COMMENT)));
+    payload.put("comment", Decisions.text(task.getVariable(Variables.COMMENT)));
     payload.put("overrideReason", task.getVariable(Variables.OVERRIDE_REASON));
     evidence.record(String.valueOf(task.getVariable(Variables.RELEASE_ID)), "post-override-review",
         FourEyesListener.completingUser(task), payload);

@@ -22,8 +22,8 @@ class RecordSignOffListener implements TaskListener {
 
   @Override
   public void notify(DelegateTask task) {
-    String decision = Decisions.text(task.getVariableLocal(Variables.DECISION));
-    String comment = Decisions.text(task.getVariableLocal(Variables.COMMENT));
+    String decision = Decisions.text(task.getVariable(Variables.DECISION));
+    String comment = Decisions.text(task.getVariable(Variables.COMMENT));
     if (!"approve".equals(decision) && !"reject".equals(decision)) {
       throw new FormFieldValidationException(Variables.DECISION, "Choose approve or reject");
     }

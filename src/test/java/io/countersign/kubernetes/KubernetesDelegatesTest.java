@@ -9,7 +9,6 @@ import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
@@ -180,17 +179,14 @@ class KubernetesDelegatesTest {
   }
 
   @Test
-  void undoWithElementVariableUndoesOnlyThatWorkload() throws Exception {
-    FakeExecution fake = rollOutBoth();
-    fake.variables.put(Variables.K8S_WORKLOAD, "Deployment/backend");
+  void undoIgnoresTheElementVariableWhichTheEngineLeavesAtTheLastElement() throws Exception {
+    FakeExecution fake = rollOutBoth(); // the element variable now names Deployment/web
 
     undo.execute(fake.execution);
-    undo.execute(fake.execution);
-    fake.variables.put(Variables.K8S_WORKLOAD, "StatefulSet/never-rolled-out");
-    undo.execute(fake.execution);
 
-    verify(target, times(1)).undo(anyString(), anyString(), anyString(), any(), anyMap());
-    verify(target, never()).undo(anyString(), anyString(), anyString(), named("web"), anyMap());
+    InOrder order = inOrder(target);
+    order.verify(target).undo(anyString(), anyString(), anyString(), named("web"), anyMap());
+    order.verify(target).undo(anyString(), anyString(), anyString(), named("backend"), anyMap());
   }
 
   private static Workload named(String name) {

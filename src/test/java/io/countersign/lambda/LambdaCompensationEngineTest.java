@@ -1,10 +1,12 @@
 package io.countersign.lambda;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyMap;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.spy;
@@ -13,6 +15,7 @@ import static org.mockito.Mockito.verify;
 
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.Manifests;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineConfiguration;
+import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.variable.value.ObjectValue;
@@ -32,13 +36,19 @@ import org.mockito.InOrder;
 
 /**
  * deployLambda as a sequential multi-instance with revertLambda as its compensation handler, on a real
- * (in-memory) engine: the JSON variables survive the engine, and compensation reverts each function once,
- * last deployed first, whichever way the engine exposes the element variable to the handler.
+ * (in-memory) Camunda 7.24 engine. What it shows about the engine, and what the delegates do about it:
+ * <ul>
+ *   <li>the engine calls the handler once per element, but every call sees the last element in the element
+ *       variable, so the handler reverts everything recorded (last first) and later calls do nothing;
+ *   <li>compensation does not reach the completed elements of a multi-instance that an error interrupted, so
+ *       the model's error path out of deployLambda calls revertLambda as an ordinary task as well.
+ * </ul>
  */
 class LambdaCompensationEngineTest {
   private static final String MODEL = """
       <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
           targetNamespace="https://countersign.io/test">
+        <error id="stepFailed" errorCode="stepFailed"/>
         <process id="lambdaCompensation" isExecutable="true" camunda:historyTimeToLive="P1D">
           <startEvent id="start"/>
           <sequenceFlow id="f1" sourceRef="start" targetRef="deployLambda"/>
@@ -47,6 +57,10 @@ class LambdaCompensationEngineTest {
                 camunda:elementVariable="lambdaFunction"/>
           </serviceTask>
           <boundaryEvent id="deployed" attachedToRef="deployLambda"><compensateEventDefinition/></boundaryEvent>
+          <boundaryEvent id="failed" attachedToRef="deployLambda"><errorEventDefinition errorRef="stepFailed"/></boundaryEvent>
+          <sequenceFlow id="f5" sourceRef="failed" targetRef="revertAfterFailure"/>
+          <serviceTask id="revertAfterFailure" camunda:delegateExpression="${revertLambda}"/>
+          <sequenceFlow id="f6" sourceRef="revertAfterFailure" targetRef="rollBack"/>
           <serviceTask id="revertLambda" isForCompensation="true" camunda:delegateExpression="${revertLambda}"/>
           <sequenceFlow id="f2" sourceRef="deployLambda" targetRef="rollBack"/>
           <intermediateThrowEvent id="rollBack"><compensateEventDefinition/></intermediateThrowEvent>
@@ -78,11 +92,7 @@ class LambdaCompensationEngineTest {
     config.setProcessEnginePlugins(List.of(new SpinProcessEnginePlugin()));
     Map<Object, Object> beans = new HashMap<>();
     beans.put("deployLambda", new DeployLambdaDelegate(target, evidence));
-    RevertLambdaDelegate revert = new RevertLambdaDelegate(target, evidence);
-    beans.put("revertLambda", (org.camunda.bpm.engine.delegate.JavaDelegate) execution -> {
-      System.out.println("PROBE element=" + execution.getVariable(Variables.LAMBDA_FUNCTION) + " activity=" + execution.getCurrentActivityId());
-      revert.execute(execution);
-    });
+    beans.put("revertLambda", new RevertLambdaDelegate(target, evidence));
     config.setBeans(beans);
     engine = config.buildProcessEngine();
     engine.getRepositoryService().createDeployment()
@@ -97,11 +107,7 @@ class LambdaCompensationEngineTest {
 
   @Test
   void compensationRevertsEachDeployedFunctionOnceInReverseOrder() {
-    Map<String, Object> variables = new HashMap<>();
-    variables.put(Variables.MANIFEST, MANIFEST);
-    variables.put(Variables.LAMBDA_FUNCTIONS, new ArrayList<>(List.of("api_handler", "alert_generator")));
-    ProcessInstance instance =
-        engine.getRuntimeService().startProcessInstanceByKey("lambdaCompensation", "rel-1", variables);
+    ProcessInstance instance = start();
 
     InOrder order = inOrder(target);
     order.verify(target).revert(eq("rel-1"), eq("medication-aws"), argThat(f -> f.name().equals("alert_generator")),
@@ -118,5 +124,26 @@ class LambdaCompensationEngineTest {
         .isEqualTo("{\"api_handler\":\"unknown (dry-run)\",\"alert_generator\":\"unknown (dry-run)\"}");
     assertThat(engine.getRuntimeService().getVariable(instance.getId(), Variables.LAMBDA_REVERTED))
         .isEqualTo(List.of("alert_generator", "api_handler"));
+  }
+
+  @Test
+  void aFailureOnTheSecondFunctionRevertsTheFirstOnTheErrorPath() {
+    doThrow(new BpmnError(Manifests.STEP_FAILED, "alias update refused"))
+        .when(target).deploy(anyString(), anyString(), argThat(f -> f != null && f.name().equals("alert_generator")));
+
+    ProcessInstance instance = start();
+
+    verify(target).revert(eq("rel-1"), eq("medication-aws"), argThat(f -> f.name().equals("api_handler")),
+        eq("unknown (dry-run)"));
+    verify(target, times(1)).revert(anyString(), anyString(), any(), anyString());
+    assertThat(engine.getRuntimeService().getVariable(instance.getId(), Variables.LAMBDA_REVERTED))
+        .isEqualTo(List.of("api_handler"));
+  }
+
+  private ProcessInstance start() {
+    Map<String, Object> variables = new HashMap<>();
+    variables.put(Variables.MANIFEST, MANIFEST);
+    variables.put(Variables.LAMBDA_FUNCTIONS, new ArrayList<>(List.of("api_handler", "alert_generator")));
+    return engine.getRuntimeService().startProcessInstanceByKey("lambdaCompensation", "rel-1", variables);
   }
 }

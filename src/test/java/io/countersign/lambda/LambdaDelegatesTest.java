@@ -113,29 +113,30 @@ class LambdaDelegatesTest {
   }
 
   @Test
-  void revertWithElementVariableRevertsOnlyThatFunction() throws Exception {
-    FakeExecution fake = deployBoth();
-    fake.variables.put(Variables.LAMBDA_FUNCTION, "api_handler");
+  void revertIgnoresTheElementVariableWhichTheEngineLeavesAtTheLastElement() throws Exception {
+    FakeExecution fake = deployBoth(); // the element variable now names alert_generator, as on every handler call
 
     revert.execute(fake.execution);
     revert.execute(fake.execution);
 
-    verify(target, times(1)).revert(anyString(), anyString(), any(), anyString());
-    verify(target).revert(eq("rel-1"), eq("medication-aws"), argThat(f -> f.name().equals("api_handler")), eq("7"));
+    InOrder order = inOrder(target);
+    order.verify(target).revert(anyString(), anyString(), argThat(f -> f.name().equals("alert_generator")), eq("12"));
+    order.verify(target).revert(anyString(), anyString(), argThat(f -> f.name().equals("api_handler")), eq("7"));
+    verify(target, times(2)).revert(anyString(), anyString(), any(), anyString());
     verify(evidence).record(eq("rel-1"), eq("lambda-reverted"), eq("countersign"), argThat(p ->
         p.get("function").equals("api_handler") && p.get("restoredVersion").equals("7")));
   }
 
   @Test
-  void revertOfAFunctionNeverDeployedDoesNothing() throws Exception {
+  void revertLeavesFunctionsNeverDeployedAlone() throws Exception {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest(LAMBDA));
     fake.variables.put(Variables.LAMBDA_FUNCTION, "api_handler");
     deploy.execute(fake.execution);
-    fake.variables.put(Variables.LAMBDA_FUNCTION, "alert_generator");
 
     revert.execute(fake.execution);
 
-    verify(target, never()).revert(anyString(), anyString(), any(), anyString());
+    verify(target).revert(anyString(), anyString(), argThat(f -> f.name().equals("api_handler")), eq("7"));
+    verify(target, never()).revert(anyString(), anyString(), argThat(f -> f.name().equals("alert_generator")), anyString());
   }
 
   private FakeExecution deployBoth() throws Exception {
