@@ -25,7 +25,7 @@ import org.springframework.transaction.annotation.Transactional;
 
 /** Starts releases and records the request; one transaction with the engine, so nothing half-starts. */
 @Service
-class ReleaseService {
+public class ReleaseService {
   private static final String ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
   private final RuntimeService runtime;
   private final ReleaseRepository releases;
@@ -41,10 +41,10 @@ class ReleaseService {
     this.rollbackWindow = rollbackWindow;
   }
 
-  record Submitted(ReleaseRepository.ReleaseRow release, boolean created) {}
+  public record Submitted(ReleaseRepository.ReleaseRow release, boolean created) {}
 
   @Transactional
-  Submitted submit(ReleaseManifest manifest, String requester, String idempotencyKey) {
+  public Submitted submit(ReleaseManifest manifest, String requester, String idempotencyKey) {
     if (idempotencyKey != null) {
       Optional<ReleaseRepository.ReleaseRow> earlier = releases.findByIdempotencyKey(requester, idempotencyKey);
       if (earlier.isPresent()) {

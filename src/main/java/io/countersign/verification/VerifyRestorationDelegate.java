@@ -10,19 +10,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * After rollback: runs the health checks again and records them with what the rollback undid. A failure
- * here is for people to act on, so it ends the release with {@link #RESTORATION_FAILED}, not another rollback.
+ * After rollback: runs the health checks again and records them with what the rollback undid. The model's
+ * gateway reads {@link Variables#RESTORATION_VERIFIED}; a failure here is for people to act on, not another
+ * rollback, so it is a variable rather than a BpmnError (an uncaught one would quietly end the process).
  */
 @Component("verifyRestoration")
 class VerifyRestorationDelegate implements JavaDelegate {
   static final String STEP = "verifyRestoration";
-  static final String RESTORATION_FAILED = "restorationFailed";
   /** What the act steps recorded as changed and the compensation handlers as undone. */
   private static final List<String> RECORDED = List.of(
       Variables.DB_VERSION_BEFORE, Variables.DB_APPLIED_VERSIONS,
@@ -62,10 +61,10 @@ class VerifyRestorationDelegate implements JavaDelegate {
     evidence.record(releaseId, "restoration-verified", Steps.ACTOR, Steps.payload(
         "passed", failures.isEmpty(), "checks", results, "whatWasUndone", undone,
         "note", healthChecks.isEmpty() ? "the manifest has no health checks; nothing was re-checked" : null));
+    execution.setVariable(Variables.RESTORATION_VERIFIED, failures.isEmpty());
     if (!failures.isEmpty()) {
-      String reason = "restoration not verified after rollback: " + String.join("; ", failures);
-      execution.setVariable(Variables.FAILURE_REASON, reason);
-      throw new BpmnError(RESTORATION_FAILED, reason);
+      execution.setVariable(Variables.FAILURE_REASON,
+          "restoration not verified after rollback: " + String.join("; ", failures));
     }
   }
 }

@@ -3,16 +3,28 @@ package io.countersign.lambda;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.FieldErrors;
 import io.countersign.release.ManifestCheck;
+import io.countersign.release.ReleaseManifest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
+import org.springframework.core.io.ClassPathResource;
 
-/** The four cloud capabilities as Spring wires them: bean names the models use, and start-up refusals. */
+/**
+ * The four cloud capabilities as Spring wires them: the bean names the models use, start-up refusals, and the
+ * shipped configuration agreeing with the example manifests.
+ */
 class CloudWiringTest {
   private static final String[] DELEGATES = {"deployLambda", "revertLambda", "publishFrontend", "restoreFrontend",
       "rolloutKubernetes", "awaitRollout", "undoRollout", "verifyRelease", "watchMetrics", "verifyRestoration"};
@@ -46,6 +58,30 @@ class CloudWiringTest {
     runner.withPropertyValues("countersign.targets.verification.mode=live").run(context ->
         assertThat(context).getFailure().rootCause()
             .hasMessage("live verification target is not available in this build; use mode: dry-run"));
+  }
+
+  @Test
+  void theExampleManifestsPassTheChecksWithTheShippedConfiguration() {
+    new ApplicationContextRunner()
+        .withUserConfiguration(Cloud.class)
+        .withInitializer(context -> {
+          try {
+            new YamlPropertySourceLoader().load("application.yaml", new ClassPathResource("application.yaml"))
+                .forEach(source -> context.getEnvironment().getPropertySources().addFirst(source));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        })
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          for (String example : List.of("release-staging.yaml", "release-production.yaml")) {
+            ReleaseManifest manifest = new YAMLMapper()
+                .readValue(Path.of("examples/medication-tracker", example).toFile(), ReleaseManifest.class);
+            FieldErrors errors = new FieldErrors();
+            context.getBeansOfType(ManifestCheck.class).values().forEach(check -> check.check(manifest, errors));
+            assertThat(errors.list()).as(example).isEmpty();
+          }
+        });
   }
 
   @ComponentScan({"io.countersign.lambda", "io.countersign.frontend", "io.countersign.kubernetes",

@@ -1,0 +1,237 @@
+package io.countersign;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.countersign.evidence.EvidenceEntry;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.ManifestReader;
+import io.countersign.release.ReleaseService;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.camunda.bpm.engine.HistoryService;
+import org.camunda.bpm.engine.IdentityService;
+import org.camunda.bpm.engine.ManagementService;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.TaskService;
+import org.camunda.bpm.engine.history.HistoricActivityInstance;
+import org.camunda.bpm.engine.identity.Group;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.camunda.bpm.engine.runtime.Job;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.camunda.bpm.engine.task.Task;
+import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
+import org.camunda.community.process_test_coverage.spring_test.platform7.ProcessEngineCoverageConfiguration;
+import org.camunda.community.process_test_coverage.spring_test.platform7.ProcessEngineCoverageTestExecutionListener;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.MediaType;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.TestExecutionListeners;
+
+/**
+ * Drives the real models on the real engine (H2, job executor off): tests run jobs and fire timers
+ * themselves, so every path is deterministic. Coverage of each model is reported under target/.
+ */
+@SpringBootTest(properties = {
+    "spring.datasource.url=jdbc:h2:mem:process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
+    "camunda.bpm.job-execution.enabled=false",
+    "countersign.targets.databases.medication-db.url=jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1",
+    "countersign.backups.directory=target/test-backups/process"})
+@Import(ProcessEngineCoverageConfiguration.class)
+@TestExecutionListeners(value = ProcessEngineCoverageTestExecutionListener.class,
+    mergeMode = TestExecutionListeners.MergeMode.MERGE_WITH_DEFAULTS)
+public abstract class ProcessTestSupport {
+  /** Role (candidate group) → the demo user who signs for it. */
+  protected static final Map<String, String> SIGNERS = Map.of(
+      "tech-leads", "tech-lead", "security-officers", "security-officer", "qa-leads", "qa-lead",
+      "product-owners", "product-owner", "operations-leads", "ops-lead", "compliance-officers", "compliance-officer",
+      "release-managers", "release-manager");
+  private static final AtomicInteger VERSIONS = new AtomicInteger();
+  private static final ObjectMapper YAML = new YAMLMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Autowired protected ProcessEngine engine;
+  @Autowired protected RuntimeService runtime;
+  @Autowired protected TaskService tasks;
+  @Autowired protected ManagementService management;
+  @Autowired protected HistoryService history;
+  @Autowired protected IdentityService identity;
+  @Autowired protected JdbcTemplate jdbc;
+  @Autowired protected EvidenceLog evidence;
+  @Autowired protected ManifestReader reader;
+  @Autowired protected ReleaseService releases;
+
+  @BeforeEach
+  void resetEngineState() throws SQLException {
+    BpmnAwareTests.init(engine);
+    ClockUtil.reset();
+    identity.clearAuthentication();
+    try (Connection c = DriverManager.getConnection("jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1", "sa", "");
+        Statement s = c.createStatement()) {
+      s.execute("DROP ALL OBJECTS");
+    }
+  }
+
+  @AfterEach
+  void resetClock() {
+    ClockUtil.reset();
+    identity.clearAuthentication();
+  }
+
+  /** An example manifest with a version of its own, so tests never meet each other's active releases. */
+  protected ObjectNode example(String environment) {
+    try {
+      ObjectNode m = (ObjectNode) YAML.readTree(Files.readString(Path.of("examples/medication-tracker/release-" + environment + ".yaml")));
+      m.put("version", "9." + VERSIONS.incrementAndGet() + ".0");
+      ((ObjectNode) m.get("verification")).put("bakeWindow", "PT0S");
+      return m;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  protected String submit(ObjectNode manifest) {
+    return submit(manifest, "requester");
+  }
+
+  protected String submit(ObjectNode manifest, String requester) {
+    try {
+      byte[] body = JSON.writeValueAsBytes(manifest);
+      return releases.submit(reader.read(body, MediaType.APPLICATION_JSON), requester, null).release().id();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  protected ProcessInstance instance(String processKey, String releaseId) {
+    return runtime.createProcessInstanceQuery().processDefinitionKey(processKey).processInstanceBusinessKey(releaseId)
+        .singleResult();
+  }
+
+  protected String historicInstance(String processKey, String releaseId) {
+    return history.createHistoricProcessInstanceQuery().processDefinitionKey(processKey)
+        .processInstanceBusinessKey(releaseId).singleResult().getId();
+  }
+
+  protected List<Task> openTasks(String releaseId, String taskKey) {
+    return tasks.createTaskQuery().processInstanceBusinessKey(releaseId).taskDefinitionKey(taskKey).list();
+  }
+
+  protected Task openTask(String releaseId, String taskKey) {
+    List<Task> open = openTasks(releaseId, taskKey);
+    if (open.size() != 1) {
+      throw new AssertionError("expected one open " + taskKey + " task, found " + open.size());
+    }
+    return open.get(0);
+  }
+
+  protected Task signOffTask(String releaseId, String role) {
+    return openTasks(releaseId, "approveRelease").stream()
+        .filter(t -> role.equals(tasks.getVariable(t.getId(), "role"))).findFirst()
+        .orElseThrow(() -> new AssertionError("no open sign-off for " + role));
+  }
+
+  /** Completes a task as the given user, the way Tasklist or engine REST would (authenticated). */
+  protected void completeAs(String user, String taskId, Map<String, Object> variables) {
+    asUser(user, () -> tasks.complete(taskId, variables));
+  }
+
+  protected void asUser(String user, Runnable action) {
+    List<String> groups = identity.createGroupQuery().groupMember(user).list().stream().map(Group::getId).toList();
+    identity.setAuthentication(user, groups);
+    try {
+      action.run();
+    } finally {
+      identity.clearAuthentication();
+    }
+  }
+
+  protected void approve(String releaseId, String role) {
+    completeAs(SIGNERS.get(role), signOffTask(releaseId, role).getId(), Map.of("decision", "approve"));
+  }
+
+  protected void approveAll(String releaseId) {
+    for (Task t : openTasks(releaseId, "approveRelease")) {
+      String role = (String) tasks.getVariable(t.getId(), "role");
+      completeAs(SIGNERS.get(role), t.getId(), Map.of("decision", "approve"));
+    }
+    runJobs();
+  }
+
+  /** Executes every job that is due now (not timers in the future), until none is left. */
+  protected void runJobs() {
+    for (int round = 0; round < 500; round++) {
+      List<Job> due = management.createJobQuery().executable().active().list().stream()
+          .filter(j -> j.getRetries() > 0).toList();
+      if (due.isEmpty()) {
+        return;
+      }
+      for (Job job : due) {
+        try {
+          management.executeJob(job.getId());
+        } catch (RuntimeException e) {
+          // A failed job keeps its retries count and due date from the engine; the test asserts the incident.
+        }
+      }
+    }
+    throw new AssertionError("jobs kept coming after 500 rounds");
+  }
+
+  /** Fires the timer of the given event now, whatever its due date, then runs what follows. */
+  protected void fireTimer(String releaseId, String timerActivityId) {
+    List<Job> timers = management.createJobQuery().timers().activityId(timerActivityId).list().stream()
+        .filter(j -> releaseId.equals(businessKeyOf(j.getProcessInstanceId()))).toList();
+    if (timers.size() != 1) {
+      throw new AssertionError("expected one timer " + timerActivityId + ", found " + timers.size());
+    }
+    management.executeJob(timers.get(0).getId());
+    runJobs();
+  }
+
+  protected boolean hasTimer(String releaseId, String timerActivityId) {
+    return management.createJobQuery().timers().activityId(timerActivityId).list().stream()
+        .anyMatch(j -> releaseId.equals(businessKeyOf(j.getProcessInstanceId())));
+  }
+
+  private String businessKeyOf(String processInstanceId) {
+    ProcessInstance p = runtime.createProcessInstanceQuery().processInstanceId(processInstanceId).singleResult();
+    return p == null ? null : p.getBusinessKey();
+  }
+
+  protected String status(String releaseId) {
+    return jdbc.queryForObject("SELECT status FROM cs_release WHERE id = ?", String.class, releaseId);
+  }
+
+  protected String statusReason(String releaseId) {
+    return jdbc.queryForObject("SELECT status_reason FROM cs_release WHERE id = ?", String.class, releaseId);
+  }
+
+  protected List<String> evidenceTypes(String releaseId) {
+    return evidence.entries(releaseId).stream().map(EvidenceEntry::type).toList();
+  }
+
+  /** Activity ids a release's process instances went through (all of them, in order of occurrence). */
+  protected List<String> activities(String releaseId, String processKey) {
+    String id = historicInstance(processKey, releaseId);
+    List<String> ids = new ArrayList<>();
+    for (HistoricActivityInstance a : history.createHistoricActivityInstanceQuery().processInstanceId(id)
+        .orderPartiallyByOccurrence().asc().list()) {
+      ids.add(a.getActivityId());
+    }
+    return ids;
+  }
+}
