@@ -14,9 +14,11 @@ import org.springframework.stereotype.Component;
 @Component("checkEvidence")
 class CheckEvidenceDelegate implements JavaDelegate {
   private final EvidenceLog evidence;
+  private final ReleaseStatus status;
 
-  CheckEvidenceDelegate(EvidenceLog evidence) {
+  CheckEvidenceDelegate(EvidenceLog evidence, ReleaseStatus status) {
     this.evidence = evidence;
+    this.status = status;
   }
 
   @Override
@@ -39,7 +41,7 @@ class CheckEvidenceDelegate implements JavaDelegate {
     execution.setVariable(Variables.MISSING_EVIDENCE, missing);
     execution.setVariable(Variables.EVIDENCE_COMPLETE, missing.isEmpty());
     if (!missing.isEmpty()) {
-      execution.setVariable(Variables.STATUS_REASON, "Held at the pre-deployment checkpoint: missing evidence "
+      status.set(execution, "requested", "Held at the pre-deployment checkpoint: missing evidence "
           + String.join(", ", missing) + ". Request an emergency override, or cancel and resubmit with the evidence.");
     }
     Map<String, Object> payload = new LinkedHashMap<>();

@@ -40,7 +40,7 @@ public class ReleaseStatus {
     String releaseId = execution.getProcessBusinessKey();
     String reason = reason(execution, status);
     releases.updateStatus(releaseId, status, reason, closes).ifPresent(previous -> {
-      if (!previous.equals(status) || closes) {
+      if (!previous.equals(status) || closes || reason != null) {
         Map<String, Object> payload = new LinkedHashMap<>();
         payload.put("from", previous);
         payload.put("to", status);

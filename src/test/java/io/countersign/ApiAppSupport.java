@@ -1,0 +1,25 @@
+package io.countersign;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+
+/**
+ * The whole application on a random port with its own in-memory databases (engine + Countersign
+ * tables, and the medication-db target that Flyway migrates for real) and the job executor on.
+ * Every class carrying it shares one cached Spring context, so the app boots once per JVM.
+ */
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+    "spring.datasource.url=jdbc:h2:mem:api-engine;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
+    "countersign.targets.databases.medication-db.url=" + ApiAppSupport.TARGET_DB_URL,
+    "countersign.backups.directory=target/test-backups/api"})
+public @interface ApiAppSupport {
+  String TARGET_DB_URL = "jdbc:h2:mem:api-target;DB_CLOSE_DELAY=-1";
+}

@@ -1,0 +1,194 @@
+package io.countersign;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.countersign.HttpSupport.Response;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * A production release of the medication tracker over real HTTP, as the people involved would do it:
+ * the requester submits, six approvers sign off through the engine REST API (four-eyes holding), the
+ * engine deploys by itself (Flyway for real on the embedded target database, dry-run cloud targets),
+ * and the requester rolls the release back. The evidence chain verifies throughout.
+ */
+@ApiAppSupport
+class EndToEndTest {
+  /** Sign-off role (candidate group) → the demo user who holds it. */
+  private static final Map<String, String> APPROVERS = new LinkedHashMap<>();
+
+  static {
+    APPROVERS.put("tech-leads", "tech-lead");
+    APPROVERS.put("security-officers", "security-officer");
+    APPROVERS.put("qa-leads", "qa-lead");
+    APPROVERS.put("product-owners", "product-owner");
+    APPROVERS.put("operations-leads", "ops-lead");
+    APPROVERS.put("compliance-officers", "compliance-officer");
+  }
+
+  private static final Map<String, Object> APPROVE = Map.of("variables", Map.of("decision", Map.of("value", "approve")));
+
+  @LocalServerPort
+  int port;
+
+  private HttpSupport http;
+
+  @BeforeEach
+  void client() {
+    http = new HttpSupport(port);
+  }
+
+  @Test
+  void productionReleaseIsSignedOffDeployedAndRolledBack() throws SQLException {
+    ObjectNode manifest = ManifestFixture.production();
+    manifest.put("version", ManifestFixture.freshVersion("e2e"));
+    ObjectNode verification = (ObjectNode) manifest.path("verification");
+    verification.put("bakeWindow", "PT0S"); // one metrics evaluation, then the window is over
+
+    Response submitted = http.post("requester", "/api/releases", "application/json", ManifestFixture.json(manifest),
+        Map.of());
+    assertThat(submitted.status()).as(submitted.body()).isEqualTo(201);
+    String id = submitted.json().path("id").asText();
+    assertThat(submitted.json().path("status").asText()).isEqualTo("awaiting-sign-off");
+    assertThat(release(id).path("pendingSignOffs")).extracting(JsonNode::asText)
+        .containsExactlyInAnyOrderElementsOf(APPROVERS.keySet());
+
+    // Four-eyes: the requester cannot act on a sign-off of their own release, not even when an admin assigns it.
+    String techTask = onlyTask("tech-lead", id, "tech-leads");
+    Response requesterCompletes = http.postJson("requester", "/engine-rest/task/" + techTask + "/complete", APPROVE);
+    assertThat(requesterCompletes.status()).as(requesterCompletes.body()).isEqualTo(403);
+    Response assignedToRequester = http.postJson("admin", "/engine-rest/task/" + techTask + "/assignee",
+        Map.of("userId", "requester"));
+    assertThat(assignedToRequester.status()).as(assignedToRequester.body()).isEqualTo(403);
+    assertThat(assignedToRequester.json().path("message").asText()).contains("Four-eyes").contains("requester");
+    JsonNode stillOpen = http.get("admin", "/engine-rest/task/" + techTask).json();
+    assertThat(stillOpen.path("assignee").isNull()).isTrue();
+
+    complete("tech-lead", techTask);
+
+    // One person signs for one role only.
+    String qaTask = onlyTask("qa-lead", id, "qa-leads");
+    Response techLeadCompletesQa = http.postJson("tech-lead", "/engine-rest/task/" + qaTask + "/complete", APPROVE);
+    assertThat(techLeadCompletesQa.status()).as(techLeadCompletesQa.body()).isEqualTo(403);
+    Response qaAssignedToTechLead = http.postJson("admin", "/engine-rest/task/" + qaTask + "/assignee",
+        Map.of("userId", "tech-lead"));
+    assertThat(qaAssignedToTechLead.status()).as(qaAssignedToTechLead.body()).isEqualTo(403);
+    assertThat(qaAssignedToTechLead.json().path("message").asText()).contains("Four-eyes").contains("tech-leads");
+    assertThat(release(id).path("pendingSignOffs")).extracting(JsonNode::asText).contains("qa-leads")
+        .doesNotContain("tech-leads");
+
+    for (Map.Entry<String, String> approver : APPROVERS.entrySet()) {
+      if (!approver.getKey().equals("tech-leads")) {
+        complete(approver.getValue(), onlyTask(approver.getValue(), id, approver.getKey()));
+      }
+    }
+
+    awaitStatus(id, "released");
+    JsonNode released = release(id);
+    assertThat(released.path("signOffs")).hasSize(6);
+    assertThat(released.path("incidents")).isEmpty();
+    assertThat(tableExists("DOSE_REMINDERS")).as("V3 migrated on the target database").isTrue();
+
+    List<String> types = evidenceTypes(id);
+    assertThat(types).contains("release-requested", "policy-applied", "checkpoint-pre-deployment",
+        "deployment-started", "database-migrated", "lambda-deployed", "kubernetes-rollout", "verification-result",
+        "release-released");
+    assertThat(types).filteredOn("sign-off"::equals).hasSize(6);
+    assertThat(types).filteredOn("lambda-deployed"::equals).hasSize(3);
+    assertThat(types).filteredOn("kubernetes-rollout"::equals).hasSize(2);
+    assertThat(types).containsSubsequence("release-requested", "policy-applied", "checkpoint-pre-deployment",
+        "sign-off", "deployment-started", "database-migrated", "lambda-deployed", "kubernetes-rollout",
+        "verification-result", "release-released");
+    assertThat(signOffActors(id)).containsExactlyInAnyOrderElementsOf(APPROVERS.values());
+    assertChainValid(id);
+
+    // Roll back by request: compensation in reverse order, the database through its rollback scripts.
+    Response rollback = http.postJson("requester", "/api/releases/" + id + "/rollback",
+        Map.of("reason", "dose reminders fire twice"));
+    assertThat(rollback.status()).as(rollback.body()).isEqualTo(202);
+
+    awaitStatus(id, "rolled-back");
+    assertThat(tableExists("DOSE_REMINDERS")).as("V3 undone on the target database").isFalse();
+    List<String> after = evidenceTypes(id);
+    assertThat(after).contains("rollback-requested", "rollback-started", "database-restore", "lambda-reverted",
+        "frontend-restored", "kubernetes-undone");
+    assertThat(after).containsSubsequence("release-released", "rollback-started", "kubernetes-undone",
+        "frontend-restored", "lambda-reverted", "database-restore");
+    assertChainValid(id);
+  }
+
+  private JsonNode release(String id) {
+    Response response = http.get("requester", "/api/releases/" + id);
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    return response.json();
+  }
+
+  private void awaitStatus(String id, String expected) {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      JsonNode release = release(id);
+      String status = release.path("status").asText();
+      if (status.equals("failed") || status.equals("rolled-back") && !expected.equals("rolled-back")) {
+        throw new IllegalStateException("release " + id + " ended " + status + ": " + release);
+      }
+      return status;
+    }, expected::equals);
+  }
+
+  private String onlyTask(String user, String releaseId, String group) {
+    Response response = http.get(user, "/engine-rest/task?processInstanceBusinessKey=" + releaseId
+        + "&candidateGroup=" + group + "&maxResults=50");
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    assertThat(response.json()).as("%s's tasks for %s", user, group).hasSize(1);
+    assertThat(response.json().get(0).path("taskDefinitionKey").asText()).isEqualTo("approveRelease");
+    return response.json().get(0).path("id").asText();
+  }
+
+  private void complete(String user, String taskId) {
+    Response response = http.postJson(user, "/engine-rest/task/" + taskId + "/complete", APPROVE);
+    assertThat(response.status()).as("%s completes %s: %s", user, taskId, response.body()).isEqualTo(204);
+  }
+
+  private List<String> evidenceTypes(String id) {
+    List<String> types = new ArrayList<>();
+    http.get("compliance-officer", "/api/releases/" + id + "/evidence").json().path("entries")
+        .forEach(e -> types.add(e.path("type").asText()));
+    return types;
+  }
+
+  private List<String> signOffActors(String id) {
+    List<String> actors = new ArrayList<>();
+    http.get("compliance-officer", "/api/releases/" + id + "/evidence").json().path("entries").forEach(e -> {
+      if (e.path("type").asText().equals("sign-off")) {
+        assertThat(e.path("payload").path("decision").asText()).isEqualTo("approve");
+        actors.add(e.path("actor").asText());
+      }
+    });
+    return actors;
+  }
+
+  private void assertChainValid(String id) {
+    JsonNode verification = http.get("compliance-officer", "/api/releases/" + id + "/evidence/verify").json();
+    assertThat(verification.path("valid").asBoolean()).as(verification.toString()).isTrue();
+    assertThat(verification.path("problems")).isEmpty();
+  }
+
+  private static boolean tableExists(String table) throws SQLException {
+    try (Connection c = DriverManager.getConnection(ApiAppSupport.TARGET_DB_URL, "sa", "");
+        ResultSet rs = c.getMetaData().getTables(null, null, table, null)) {
+      return rs.next();
+    }
+  }
+}

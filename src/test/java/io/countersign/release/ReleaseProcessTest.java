@@ -1,0 +1,230 @@
+package io.countersign.release;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.countersign.ProcessTestSupport;
+import java.time.Duration;
+import java.util.Date;
+import java.util.Map;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.camunda.spin.Spin;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/** release.bpmn, failure and refusal paths first. */
+class ReleaseProcessTest extends ProcessTestSupport {
+  @Autowired ReleaseActions actions;
+
+  private ObjectNode productionWithoutSecurityScan() {
+    ObjectNode m = example("production");
+    ArrayNode evidenceItems = (ArrayNode) m.get("evidence");
+    for (int i = 0; i < evidenceItems.size(); i++) {
+      if ("security-scan".equals(evidenceItems.get(i).get("type").asText())) {
+        evidenceItems.remove(i);
+      }
+    }
+    return m;
+  }
+
+  private void requestOverride(String id, String kind) {
+    assertThat(actions.override(id, kind, "Patient alerts are failing in production", "INC-7781", "requester").kind())
+        .isEqualTo(ReleaseActions.Kind.ACCEPTED);
+  }
+
+  private void decideOverride(String id, String decision, String comment) {
+    completeAs("release-manager", openTask(id, "decideOverride").getId(),
+        comment == null ? Map.of("overrideDecision", decision) : Map.of("overrideDecision", decision, "comment", comment));
+  }
+
+  @Test
+  void aManifestThatFailsValidationInsideTheProcessEndsItAsInvalid() {
+    // Started past the API (as engine REST could): the process validates again and stops.
+    ProcessInstance p = runtime.startProcessInstanceByKey("release", "rel-direct", Map.of(
+        "manifest", Spin.JSON("{\"application\":\"Bad Name\",\"environment\":\"qa\"}"), "requester", "requester",
+        "overrideActive", false));
+    assertThat(activities("rel-direct", "release")).contains("manifestInvalid", "invalidEnd", "invalidManifestEnd");
+    assertThat(runtime.createProcessInstanceQuery().processInstanceId(p.getId()).count()).isZero();
+    assertThat(history.createHistoricVariableInstanceQuery().processInstanceId(p.getId()).variableName("failureReason")
+        .singleResult().getValue().toString()).contains("$.application").contains("$.environment");
+  }
+
+  @Test
+  void missingEvidenceHoldsTheReleaseThenExpires() {
+    String id = submit(productionWithoutSecurityScan());
+    assertThat(status(id)).isEqualTo("requested");
+    assertThat(statusReason(id)).contains("missing evidence security-scan");
+    assertThat(openTasks(id, "approveRelease")).isEmpty();
+
+    fireTimer(id, "holdExpired");
+    assertThat(status(id)).isEqualTo("expired");
+    assertThat(activities(id, "release")).contains("evidenceMissingEnd", "expiredEnd");
+    assertThat(evidence.verify(id).valid()).isTrue();
+  }
+
+  @Test
+  void aDeniedOverrideLeavesTheReleaseHeld() {
+    String id = submit(productionWithoutSecurityScan());
+    requestOverride(id, "quick");
+    assertThatThrownBy(() -> decideOverride(id, "deny", null)).hasMessageContaining("comment is required");
+    decideOverride(id, "deny", "Fix the scan first");
+
+    assertThat(activities(id, "release")).contains("overrideDeniedEnd");
+    assertThat(status(id)).isEqualTo("requested");
+    assertThat(evidenceTypes(id)).contains("override-requested", "override-decision");
+    fireTimer(id, "holdExpired");
+    assertThat(status(id)).isEqualTo("expired");
+  }
+
+  @Test
+  void theRequesterOfAnOverrideCannotDecideIt() {
+    String id = submit(productionWithoutSecurityScan(), "release-manager");
+    assertThat(actions.override(id, "quick", "Outage", "INC-1", "release-manager").kind())
+        .isEqualTo(ReleaseActions.Kind.ACCEPTED);
+    String task = openTask(id, "decideOverride").getId();
+    assertThatThrownBy(() -> completeAs("release-manager", task, Map.of("overrideDecision", "approve")))
+        .hasMessageContaining("Four-eyes");
+    assertThat(tasks.createTaskQuery().taskId(task).count()).isOne();
+  }
+
+  @Test
+  void anOverrideLapsesWhenDeploymentHasNotStartedInItsWindow() {
+    String id = submit(productionWithoutSecurityScan());
+    requestOverride(id, "quick");
+    decideOverride(id, "approve", null);
+    // The engine has not yet run the deployment start (e.g. a backlog); the 5-minute window passes.
+    fireTimer(id, "overrideWindowOver");
+
+    assertThat(status(id)).isEqualTo("expired");
+    assertThat(statusReason(id)).contains("override lapsed");
+    assertThat(evidenceTypes(id)).contains("override-granted", "override-lapsed", "deployment-refused");
+    assertThat(instance("deploy", id)).isNull();
+  }
+
+  @Test
+  void anApprovedOverrideLetsTheReleaseGoOnAndAsksForAPostOverrideReview() {
+    String id = submit(productionWithoutSecurityScan());
+    requestOverride(id, "extended");
+    decideOverride(id, "approve", "Emergency fix for INC-7781");
+    runJobs();
+
+    assertThat(status(id)).isEqualTo("released");
+    assertThat(evidenceTypes(id)).contains("override-granted", "deployment-started");
+    assertThat(openTasks(id, "approveRelease")).isEmpty();
+    String review = openTask(id, "reviewOverride").getId();
+    assertThat(tasks.createTaskQuery().taskId(review).singleResult().getDueDate()).isAfter(new Date());
+    // The approver of the override does not review it; the review needs a validation plan.
+    assertThatThrownBy(() -> completeAs("release-manager", review, Map.of("validationPlan", "x")))
+        .isInstanceOf(RuntimeException.class);
+    assertThatThrownBy(() -> completeAs("compliance-officer", review, Map.of("validationPlan", " ")))
+        .hasMessageContaining("validation plan is required");
+
+    fireTimer(id, "rollbackWindowOver");
+    assertThat(instance("release", id)).as("open until the review is done").isNotNull();
+    completeAs("compliance-officer", review, Map.of("validationPlan", "Re-run the security scan within 24 h"));
+    fireTimer(id, "overrideWindowOver");
+    assertThat(instance("release", id)).isNull();
+    assertThat(evidenceTypes(id)).contains("post-override-review", "override-used");
+  }
+
+  @Test
+  void anOverrideDuringSignOffEndsTheOutstandingSignOffs() {
+    String id = submit(example("staging"));
+    approve(id, "tech-leads");
+    requestOverride(id, "quick");
+    decideOverride(id, "approve", null);
+    runJobs();
+
+    assertThat(instance("sign-off", id)).isNull();
+    assertThat(openTasks(id, "approveRelease")).isEmpty();
+    assertThat(status(id)).isEqualTo("released");
+  }
+
+  @Test
+  void aRejectionRejectsTheRelease() {
+    String id = submit(example("staging"));
+    completeAs("qa-lead", signOffTask(id, "qa-leads").getId(), Map.of("decision", "reject", "comment", "Flaky tests"));
+    runJobs();
+
+    assertThat(status(id)).isEqualTo("rejected");
+    assertThat(statusReason(id)).contains("qa-lead").contains("Flaky tests");
+    assertThat(openTasks(id, "approveRelease")).isEmpty();
+    assertThat(activities(id, "release")).contains("notSignedOffEnd", "rejectedEnd");
+  }
+
+  @Test
+  void aSignOffThatRunsOutOfTimeExpiresTheRelease() {
+    String id = submit(example("staging"));
+    approve(id, "tech-leads");
+    fireTimer(id, "signOffDeadline");
+
+    assertThat(status(id)).isEqualTo("expired");
+    assertThat(statusReason(id)).contains("qa-leads");
+    assertThat(evidenceTypes(id)).contains("sign-off-expired");
+  }
+
+  @Test
+  void cancelBeforeDeploymentEndsTheReleaseAndIsRefusedAfterwards() {
+    String id = submit(example("staging"));
+    assertThat(actions.cancel(id, "Wrong build", "qa-lead", java.util.Set.of("qa-leads")).kind())
+        .isEqualTo(ReleaseActions.Kind.FORBIDDEN);
+    assertThat(actions.cancel(id, "Wrong build", "requester", java.util.Set.of("release-requesters")).kind())
+        .isEqualTo(ReleaseActions.Kind.ACCEPTED);
+    assertThat(status(id)).isEqualTo("cancelled");
+    assertThat(statusReason(id)).isEqualTo("Wrong build");
+    assertThat(instance("release", id)).isNull();
+
+    String deployed = submit(example("staging"));
+    approveAll(deployed);
+    assertThatThrownBy(() -> actions.cancel(deployed, "Too late", "requester", java.util.Set.of()))
+        .isInstanceOf(ReleaseActions.ConflictException.class).hasMessageContaining("rollback");
+  }
+
+  @Test
+  void aReleasedReleaseClosesWhenItsRollbackWindowEnds() {
+    String id = submit(example("staging"));
+    approveAll(id);
+    assertThat(status(id)).isEqualTo("released");
+    assertThat(jdbc.queryForObject("SELECT active FROM cs_release WHERE id = ?", Boolean.class, id)).isTrue();
+
+    fireTimer(id, "rollbackWindowOver");
+    assertThat(instance("release", id)).isNull();
+    assertThat(activities(id, "release")).endsWith("releasedEnd");
+    assertThat(jdbc.queryForObject("SELECT active FROM cs_release WHERE id = ?", Boolean.class, id)).isFalse();
+    assertThat(evidence.verify(id).valid()).isTrue();
+  }
+
+  @Test
+  void aReleasedReleaseCanBeRolledBackOnRequest() {
+    String id = submit(example("staging"));
+    approveAll(id);
+    assertThat(actions.rollback(id, "Error rate up after release", "ops-lead", java.util.Set.of("operations-leads"))
+        .kind()).isEqualTo(ReleaseActions.Kind.ACCEPTED);
+    runJobs();
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id)).contains("ops-lead").contains("Error rate up");
+    assertThat(activities(id, "deploy").stream()
+        .filter(a -> a.equals("undoRollout") || a.equals("restoreFrontend") || a.equals("revertLambda")
+            || a.equals("restoreDatabase")).toList())
+        .containsExactly("undoRollout", "restoreFrontend", "revertLambda", "restoreDatabase");
+    assertThat(evidenceTypes(id)).contains("rollback-requested", "rollback-started", "restoration-verified");
+  }
+
+  @Test
+  void theBakeWindowWaitsOnATimerUntilItHasPassed() {
+    ObjectNode m = example("staging");
+    ((ObjectNode) m.get("verification")).put("bakeWindow", "PT2M").put("interval", "PT1M");
+    String id = submit(m);
+    approveAll(id);
+    assertThat(status(id)).isEqualTo("deploying");
+    assertThat(hasTimer(id, "nextEvaluation")).isTrue();
+
+    ClockUtil.setCurrentTime(Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(3))));
+    fireTimer(id, "nextEvaluation");
+    assertThat(status(id)).isEqualTo("released");
+  }
+}
