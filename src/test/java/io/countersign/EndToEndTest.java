@@ -69,6 +69,7 @@ class EndToEndTest {
     // Four-eyes: the requester cannot act on a sign-off of their own release, not even when an admin assigns it.
     String techTask = onlyTask("tech-lead", id, "tech-leads");
     Response requesterCompletes = http.postJson("requester", "/engine-rest/task/" + techTask + "/complete", APPROVE);
+    System.out.println("DBG1 " + requesterCompletes.body());
     assertThat(requesterCompletes.status()).as(requesterCompletes.body()).isEqualTo(403);
     Response assignedToRequester = http.postJson("admin", "/engine-rest/task/" + techTask + "/assignee",
         Map.of("userId", "requester"));
@@ -82,6 +83,7 @@ class EndToEndTest {
     // One person signs for one role only.
     String qaTask = onlyTask("qa-lead", id, "qa-leads");
     Response techLeadCompletesQa = http.postJson("tech-lead", "/engine-rest/task/" + qaTask + "/complete", APPROVE);
+    System.out.println("DBG2 " + techLeadCompletesQa.body());
     assertThat(techLeadCompletesQa.status()).as(techLeadCompletesQa.body()).isEqualTo(403);
     Response qaAssignedToTechLead = http.postJson("admin", "/engine-rest/task/" + qaTask + "/assignee",
         Map.of("userId", "tech-lead"));

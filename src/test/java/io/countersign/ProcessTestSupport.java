@@ -50,7 +50,10 @@ import org.springframework.test.context.TestExecutionListeners;
     "spring.datasource.url=jdbc:h2:mem:process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
     "camunda.bpm.job-execution.enabled=false",
     "countersign.targets.databases.medication-db.url=jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1",
-    "countersign.backups.directory=target/test-backups/process"})
+    "countersign.targets.databases.medication-db.migration-roots[0]=examples",
+    "countersign.targets.databases.medication-db.migration-roots[1]=src/test/resources/db",
+    "countersign.backups.directory=target/test-backups/process",
+    "logging.level.io.countersign=WARN"})
 @Import(ProcessEngineCoverageConfiguration.class)
 @TestExecutionListeners(value = ProcessEngineCoverageTestExecutionListener.class,
     mergeMode = TestExecutionListeners.MergeMode.MERGE_WITH_DEFAULTS)
@@ -210,6 +213,23 @@ public abstract class ProcessTestSupport {
   private String businessKeyOf(String processInstanceId) {
     ProcessInstance p = runtime.createProcessInstanceQuery().processInstanceId(processInstanceId).singleResult();
     return p == null ? null : p.getBusinessKey();
+  }
+
+  /** Tables of the embedded target database (Flyway's history excluded). */
+  protected List<String> targetTables() {
+    try (Connection c = DriverManager.getConnection("jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1", "sa", "")) {
+      List<String> tables = new ArrayList<>();
+      try (var rs = c.getMetaData().getTables(null, "PUBLIC", "%", new String[] {"TABLE"})) {
+        while (rs.next()) {
+          if (!rs.getString("TABLE_NAME").equalsIgnoreCase("flyway_schema_history")) {
+            tables.add(rs.getString("TABLE_NAME").toLowerCase());
+          }
+        }
+      }
+      return tables;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   protected String status(String releaseId) {

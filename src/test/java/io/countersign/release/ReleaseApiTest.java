@@ -248,7 +248,6 @@ class ReleaseApiTest {
 
     Response response = http.post("requester", "/api/releases", bad.contentType(), bad.body(), Map.of());
 
-    System.out.println("DBG " + bad.name() + " => " + response.body());
     assertThat(response.status()).as(response.body()).isEqualTo(bad.status());
     assertThat(response.contentType()).startsWith(PROBLEM_JSON);
     assertThat(response.json().path("status").asInt()).isEqualTo(bad.status());
