@@ -1,0 +1,93 @@
+package io.countersign.verification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.countersign.ProcessTestSupport;
+import io.countersign.release.ReleaseManifest.HttpCheck;
+import io.countersign.release.ReleaseManifest.MetricRule;
+import io.countersign.verification.VerificationTarget.Verdict;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+
+/** Verification failures roll back every step; a restoration that still fails its checks ends the release failed. */
+@Import(VerificationFailureProcessTest.ScriptedChecksConfig.class)
+class VerificationFailureProcessTest extends ProcessTestSupport {
+  private static final List<String> HANDLERS = List.of("undoRollout", "restoreFrontend", "revertLambda", "restoreDatabase");
+  @Autowired ScriptedChecks checks;
+
+  @BeforeEach
+  void reset() {
+    checks.failuresLeft = 0;
+    checks.metric = Verdict.PASS;
+  }
+
+  @Test
+  void aFailedHealthCheckAfterDeploymentRollsBackEveryStep() {
+    checks.failuresLeft = 1; // the service is healthy again once the previous version runs
+    String id = submit(example("staging"));
+    approveAll(id);
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(activities(id, "deploy").stream().filter(HANDLERS::contains).toList()).containsExactlyElementsOf(HANDLERS);
+    assertThat(evidenceTypes(id)).contains("verification-result", "rollback-started", "restoration-verified");
+  }
+
+  @Test
+  void aRestorationThatStillFailsItsChecksEndsTheReleaseFailed() {
+    checks.failuresLeft = Integer.MAX_VALUE;
+    String id = submit(example("staging"));
+    approveAll(id);
+
+    assertThat(status(id)).isEqualTo("failed");
+    assertThat(activities(id, "deploy")).contains("restorationFailedEnd");
+    assertThat(activities(id, "release")).endsWith("failedEnd");
+  }
+
+  @Test
+  void aMetricOverItsThresholdInTheBakeWindowRollsBack() {
+    checks.metric = Verdict.FAIL;
+    String id = submit(example("staging"));
+    approveAll(id);
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id)).contains("error-rate");
+    assertThat(activities(id, "deploy").stream().filter(HANDLERS::contains).toList()).containsExactlyElementsOf(HANDLERS);
+  }
+
+  @TestConfiguration
+  static class ScriptedChecksConfig {
+    @Bean
+    @Primary
+    ScriptedChecks scriptedChecks() {
+      return new ScriptedChecks();
+    }
+  }
+
+  /** Answers every health check and metric as scripted by the test. */
+  static class ScriptedChecks implements VerificationTarget {
+    volatile int failuresLeft;
+    volatile Verdict metric = Verdict.PASS;
+
+    @Override
+    public CheckResult check(HttpCheck check) {
+      boolean healthy = failuresLeft <= 0;
+      if (!healthy) {
+        failuresLeft--;
+      }
+      return new CheckResult(check.name(), check.url(), healthy, healthy ? 200 : 503, 12, healthy ? "ok" : "503 Service Unavailable");
+    }
+
+    @Override
+    public MetricVerdict evaluate(MetricRule rule) {
+      boolean fail = metric == Verdict.FAIL && rule.name().equals("error-rate");
+      return new MetricVerdict(rule.name(), rule.query(), fail ? 0.07 : 0.001, "max " + rule.max(),
+          fail ? Verdict.FAIL : Verdict.PASS, fail ? "0.07 > 0.01" : "within threshold");
+    }
+  }
+}
