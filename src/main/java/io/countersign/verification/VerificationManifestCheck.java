@@ -5,7 +5,6 @@ import io.countersign.release.FieldErrors;
 import io.countersign.release.ManifestCheck;
 import io.countersign.release.ReleaseManifest;
 import io.countersign.release.ReleaseManifest.HttpCheck;
-import io.countersign.release.ReleaseManifest.MetricRule;
 import io.countersign.release.ReleaseManifest.VerificationPlan;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -33,18 +32,7 @@ class VerificationManifestCheck implements ManifestCheck {
       urls(plan.healthChecks(), "$.verification.healthChecks", manifest.environment(), errors);
       urls(plan.smokeTests(), "$.verification.smokeTests", manifest.environment(), errors);
     }
-    for (int i = 0; i < plan.metrics().size(); i++) {
-      MetricRule rule = plan.metrics().get(i);
-      String path = "$.verification.metrics[" + i + "]";
-      if (rule == null) {
-        continue;
-      }
-      if (rule.max() == null && rule.min() == null) {
-        errors.add(path, "metric rule '" + rule.name() + "' needs max or min");
-      } else if (rule.max() != null && rule.min() != null && rule.min() > rule.max()) {
-        errors.add(path + ".min", "must not be greater than max");
-      }
-    }
+    // Thresholds (max/min present, min <= max) are checked once, by ManifestRules.
     // The model's timer waits this long between evaluations; a shorter one would spin the job executor.
     if (plan.interval() != null && shorterThan(plan.interval(), MIN_INTERVAL)) {
       errors.add("$.verification.interval", "must be at least " + MIN_INTERVAL);
