@@ -33,10 +33,16 @@ import org.camunda.bpm.engine.task.Task;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
 import org.camunda.community.process_test_coverage.spring_test.platform7.ProcessEngineCoverageConfiguration;
 import org.camunda.community.process_test_coverage.spring_test.platform7.ProcessEngineCoverageTestExecutionListener;
+import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin;
+import org.camunda.community.process_test_coverage.engine.platform7.ProcessCoverageConfigurator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -49,15 +55,31 @@ import org.springframework.test.context.TestExecutionListeners;
 @SpringBootTest(properties = {
     "spring.datasource.url=jdbc:h2:mem:process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
     "camunda.bpm.job-execution.enabled=false",
+    // Engine REST finds "the default engine" in a JVM-wide registry; only the HTTP tests' engine may claim it.
+    "camunda.bpm.process-engine-name=processTests",
     "countersign.targets.databases.medication-db.url=jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1",
     "countersign.targets.databases.medication-db.migration-roots[0]=examples",
     "countersign.targets.databases.medication-db.migration-roots[1]=src/test/resources/db",
     "countersign.backups.directory=target/test-backups/process",
     "logging.level.io.countersign=WARN"})
-@Import(ProcessEngineCoverageConfiguration.class)
+@Import({ProcessEngineCoverageConfiguration.class, ProcessTestSupport.CompensationCoverage.class})
 @TestExecutionListeners(value = ProcessEngineCoverageTestExecutionListener.class,
     mergeMode = TestExecutionListeners.MergeMode.MERGE_WITH_DEFAULTS)
 public abstract class ProcessTestSupport {
+  /** Lets the coverage report count compensation boundary events too. */
+  @TestConfiguration
+  static class CompensationCoverage {
+    @Bean
+    ProcessEnginePlugin compensationCoverage() {
+      return new AbstractProcessEnginePlugin() {
+        @Override
+        public void preInit(ProcessEngineConfigurationImpl configuration) {
+          ProcessCoverageConfigurator.initializeProcessCoverageExtensions(configuration);
+        }
+      };
+    }
+  }
+
   /** Role (candidate group) → the demo user who signs for it. */
   protected static final Map<String, String> SIGNERS = Map.of(
       "tech-leads", "tech-lead", "security-officers", "security-officer", "qa-leads", "qa-lead",

@@ -1,6 +1,7 @@
 package io.countersign.database;
 
 import io.countersign.database.DatabaseTarget.Backup;
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;
@@ -24,15 +25,15 @@ class BackupDatabaseDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = DatabaseSteps.releaseId(execution);
-    if (DatabaseSteps.skipped(manifest, evidence, releaseId, STEP)) {
+    String releaseId = StepSupport.releaseId(execution);
+    if (StepSupport.skipIf(!manifest.hasDatabase(), evidence, releaseId, STEP, DatabaseSteps.NO_DATABASE)) {
       return;
     }
-    DatabaseSteps.failIfDrill(execution, manifest, STEP);
+    StepSupport.failIfDrill(execution, manifest, STEP);
     DatabaseTarget target = targets.get(manifest.database().target());
     Backup backup = target.backup(releaseId, manifest.database());
     execution.setVariable(Variables.DB_BACKUP, DatabaseSteps.toJson(backup));
-    evidence.record(releaseId, "database-backup", DatabaseSteps.ACTOR, DatabaseSteps.payload(
+    evidence.record(releaseId, "database-backup", StepSupport.ACTOR, DatabaseSteps.payload(
         "target", manifest.database().target(), "method", backup.method(), "location", backup.location(),
         "sizeBytes", backup.sizeBytes(), "sha256", backup.sha256(), "dryRun", target.dryRun()));
   }

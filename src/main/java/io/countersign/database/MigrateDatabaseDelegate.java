@@ -1,6 +1,7 @@
 package io.countersign.database;
 
 import io.countersign.database.DatabaseTarget.Migration;
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;
@@ -29,12 +30,12 @@ class MigrateDatabaseDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = DatabaseSteps.releaseId(execution);
+    String releaseId = StepSupport.releaseId(execution);
     // Gateways read these whatever happens below.
     execution.setVariable(Variables.DB_MIGRATION_FAILED, false);
     execution.setVariable(Variables.DB_RESTORE_NEEDS_BACKUP, false);
     execution.setVariable(Variables.DB_APPLIED_VERSIONS, new ArrayList<String>());
-    if (DatabaseSteps.skipped(manifest, evidence, releaseId, STEP)) {
+    if (StepSupport.skipIf(!manifest.hasDatabase(), evidence, releaseId, STEP, DatabaseSteps.NO_DATABASE)) {
       return;
     }
     String targetName = manifest.database().target();
@@ -46,10 +47,10 @@ class MigrateDatabaseDelegate implements JavaDelegate {
 
     String error = migration.error();
     if (!migration.failed()) {
-      evidence.record(releaseId, "database-migrated", DatabaseSteps.ACTOR, DatabaseSteps.payload(
+      evidence.record(releaseId, "database-migrated", StepSupport.ACTOR, DatabaseSteps.payload(
           "target", targetName, "versionBefore", migration.versionBefore(), "applied", migration.appliedVersions(),
           "versionAfter", migration.versionAfter(), "dryRun", target.dryRun()));
-      if (!DatabaseSteps.isDrill(manifest, STEP)) {
+      if (!StepSupport.isDrill(manifest, STEP)) {
         return;
       }
       // The drill fails after the real migration, so the rollback scripts are rehearsed for real.
@@ -58,7 +59,7 @@ class MigrateDatabaseDelegate implements JavaDelegate {
     execution.setVariable(Variables.DB_MIGRATION_FAILED, true);
     execution.setVariable(Variables.FAILED_STEP, STEP);
     execution.setVariable(Variables.FAILURE_REASON, error);
-    evidence.record(releaseId, "database-migration-failed", DatabaseSteps.ACTOR, DatabaseSteps.payload(
+    evidence.record(releaseId, "database-migration-failed", StepSupport.ACTOR, DatabaseSteps.payload(
         "target", targetName, "versionBefore", migration.versionBefore(), "applied", migration.appliedVersions(),
         "error", error, "dryRun", target.dryRun()));
   }

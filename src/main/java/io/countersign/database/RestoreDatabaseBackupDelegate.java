@@ -1,6 +1,7 @@
 package io.countersign.database;
 
 import io.countersign.database.DatabaseTarget.Backup;
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;
@@ -16,6 +17,7 @@ import org.springframework.stereotype.Component;
  */
 @Component("restoreDatabaseBackup")
 class RestoreDatabaseBackupDelegate implements JavaDelegate {
+  static final String STEP = "restoreDatabaseBackup";
   /** The value the confirm-database-restore form gives {@code restoreConfirmed} for "restore the backup". */
   static final String CONFIRMED = "restore";
   private final DatabaseTargets targets;
@@ -29,8 +31,8 @@ class RestoreDatabaseBackupDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = DatabaseSteps.releaseId(execution);
-    if (DatabaseSteps.skipped(manifest, evidence, releaseId, "restoreDatabaseBackup")) {
+    String releaseId = StepSupport.releaseId(execution);
+    if (StepSupport.skipIf(!manifest.hasDatabase(), evidence, releaseId, STEP, DatabaseSteps.NO_DATABASE)) {
       return;
     }
     // The model's gateway already routes on the decision; this guards a destructive step against a wrong path.
@@ -42,7 +44,7 @@ class RestoreDatabaseBackupDelegate implements JavaDelegate {
     Backup backup = DatabaseSteps.backup(execution.getVariable(Variables.DB_BACKUP));
     target.restoreBackup(releaseId, manifest.database(), backup);
     execution.setVariable(Variables.DB_RESTORE_NEEDS_BACKUP, false);
-    evidence.record(releaseId, "database-backup-restored", DatabaseSteps.ACTOR, DatabaseSteps.payload(
+    evidence.record(releaseId, "database-backup-restored", StepSupport.ACTOR, DatabaseSteps.payload(
         "target", manifest.database().target(), "location", backup == null ? null : backup.location(),
         "sha256", backup == null ? null : backup.sha256(),
         "schemaMatchesBefore", DatabaseSteps.sameSchema(

@@ -2,6 +2,7 @@ package io.countersign.database;
 
 import io.countersign.database.DatabaseTarget.Backup;
 import io.countersign.database.DatabaseTarget.RollbackResult;
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;
@@ -29,11 +30,11 @@ class RestoreDatabaseDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = DatabaseSteps.releaseId(execution);
-    List<String> applied = DatabaseSteps.strings(execution.getVariable(Variables.DB_APPLIED_VERSIONS));
+    String releaseId = StepSupport.releaseId(execution);
+    List<String> applied = StepSupport.readList(execution, Variables.DB_APPLIED_VERSIONS);
     if (!manifest.hasDatabase() || applied.isEmpty()) {
       execution.setVariable(Variables.DB_RESTORE_NEEDS_BACKUP, false);
-      evidence.record(releaseId, "database-restore", DatabaseSteps.ACTOR,
+      evidence.record(releaseId, "database-restore", StepSupport.ACTOR,
           DatabaseSteps.payload("method", "nothing-to-undo", "restored", true, "undone", List.of()));
       return;
     }
@@ -46,7 +47,7 @@ class RestoreDatabaseDelegate implements JavaDelegate {
     }
     Boolean schemaMatches = DatabaseSteps.sameSchema(
         execution.getVariable(Variables.DB_SCHEMA_BEFORE), target.schemaFingerprint(manifest.database()));
-    evidence.record(releaseId, "database-restore", DatabaseSteps.ACTOR, DatabaseSteps.payload(
+    evidence.record(releaseId, "database-restore", StepSupport.ACTOR, DatabaseSteps.payload(
         "target", manifest.database().target(), "method", result.method(), "restored", result.restored(),
         "needsBackup", result.needsBackup(), "reason", result.reason(), "undone", result.undoneVersions(),
         "schemaMatchesBefore", schemaMatches, "dryRun", target.dryRun()));

@@ -1,5 +1,6 @@
 package io.countersign.frontend;
 
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.StaticSiteTarget.SitePublication;
@@ -25,18 +26,18 @@ class PublishFrontendDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = Steps.releaseId(execution);
-    if (!manifest.hasFrontend()) {
-      Steps.skipped(evidence, releaseId, STEP, "the manifest has no frontend section");
+    String releaseId = StepSupport.releaseId(execution);
+    if (StepSupport.skipIf(!manifest.hasFrontend(), evidence, releaseId, STEP,
+        "the manifest has no frontend section")) {
       return;
     }
-    Steps.failIfDrill(execution, manifest, STEP);
+    StepSupport.failIfDrill(execution, manifest, STEP);
     if (execution.getVariable(Variables.FRONTEND_PREVIOUS_RELEASE) != null) {
       return; // published by an earlier run of this job; keep the first previous release
     }
     SitePublication publication = target.publish(releaseId, manifest.version(), manifest.frontend());
     execution.setVariable(Variables.FRONTEND_PREVIOUS_RELEASE, publication.previousRelease());
-    evidence.record(releaseId, "frontend-published", Steps.ACTOR, Steps.payload(
+    evidence.record(releaseId, "frontend-published", StepSupport.ACTOR, StepSupport.payload(
         "target", manifest.frontend().target(),
         "artifact", manifest.frontend().artifact().bucket() + "/" + manifest.frontend().artifact().key(),
         "previousRelease", publication.previousRelease(), "newRelease", publication.newRelease(),

@@ -1,5 +1,6 @@
 package io.countersign.frontend;
 
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.StaticSiteTarget.SitePublication;
@@ -25,9 +26,9 @@ class RestoreFrontendDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = Steps.releaseId(execution);
-    if (!manifest.hasFrontend()) {
-      Steps.skipped(evidence, releaseId, STEP, "the manifest has no frontend section");
+    String releaseId = StepSupport.releaseId(execution);
+    if (StepSupport.skipIf(!manifest.hasFrontend(), evidence, releaseId, STEP,
+        "the manifest has no frontend section")) {
       return;
     }
     Object previous = execution.getVariable(Variables.FRONTEND_PREVIOUS_RELEASE);
@@ -36,7 +37,7 @@ class RestoreFrontendDelegate implements JavaDelegate {
     }
     SitePublication restore = target.restore(releaseId, manifest.frontend(), previous.toString());
     execution.setVariable(Variables.FRONTEND_RESTORED, true);
-    evidence.record(releaseId, "frontend-restored", Steps.ACTOR, Steps.payload(
+    evidence.record(releaseId, "frontend-restored", StepSupport.ACTOR, StepSupport.payload(
         "target", manifest.frontend().target(), "restoredRelease", restore.newRelease(),
         "replacedRelease", restore.previousRelease(), "dryRun", restore.dryRun(), "plan", restore.plan()));
   }

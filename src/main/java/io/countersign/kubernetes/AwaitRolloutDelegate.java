@@ -1,5 +1,6 @@
 package io.countersign.kubernetes;
 
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.RolloutStatus;
@@ -40,13 +41,13 @@ class AwaitRolloutDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = Steps.releaseId(execution);
-    if (!manifest.hasKubernetes()) {
-      Steps.skipped(evidence, releaseId, STEP, "the manifest has no kubernetes workloads");
+    String releaseId = StepSupport.releaseId(execution);
+    if (StepSupport.skipIf(!manifest.hasKubernetes(), evidence, releaseId, STEP,
+        "the manifest has no kubernetes workloads")) {
       execution.setVariable(Variables.K8S_ROLLOUT_STATE, COMPLETE); // nothing to wait for
       return;
     }
-    Steps.failIfDrill(execution, manifest, STEP);
+    StepSupport.failIfDrill(execution, manifest, STEP);
     KubernetesChange kubernetes = manifest.kubernetes();
     Instant deadline = deadline(execution, kubernetes);
     List<String> progress = new ArrayList<>();
@@ -62,7 +63,7 @@ class AwaitRolloutDelegate implements JavaDelegate {
         failures.add(key + ": " + status.message());
       }
       complete &= status.state() == State.COMPLETE;
-      workloads.add(Steps.payload("workload", key, "state", status.state().name(), "updated", status.updated(),
+      workloads.add(StepSupport.payload("workload", key, "state", status.state().name(), "updated", status.updated(),
           "available", status.available(), "desired", status.desired(), "message", status.message()));
     }
     String state = !failures.isEmpty() ? FAILED : complete ? COMPLETE : PROGRESSING;
@@ -70,12 +71,12 @@ class AwaitRolloutDelegate implements JavaDelegate {
     execution.setVariable(Variables.K8S_ROLLOUT_STATE, state);
     execution.setVariable(Variables.K8S_PROGRESS, String.join("; ", progress));
     if (!state.equals(before) || state.equals(COMPLETE)) {
-      evidence.record(releaseId, "kubernetes-rollout-status", Steps.ACTOR, Steps.payload(
+      evidence.record(releaseId, "kubernetes-rollout-status", StepSupport.ACTOR, StepSupport.payload(
           "state", state, "progress", String.join("; ", progress), "deadline", deadline.toString(),
           "workloads", workloads));
     }
     if (state.equals(FAILED)) {
-      throw Steps.fail(execution, STEP, "Kubernetes rollout failed: " + String.join("; ", failures));
+      throw StepSupport.fail(execution, STEP, "Kubernetes rollout failed: " + String.join("; ", failures));
     }
   }
 

@@ -1,5 +1,6 @@
 package io.countersign.kubernetes;
 
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.Rollout;
@@ -30,27 +31,27 @@ class RolloutKubernetesDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = Steps.releaseId(execution);
-    if (!manifest.hasKubernetes()) {
-      Steps.skipped(evidence, releaseId, STEP, "the manifest has no kubernetes workloads");
+    String releaseId = StepSupport.releaseId(execution);
+    if (StepSupport.skipIf(!manifest.hasKubernetes(), evidence, releaseId, STEP,
+        "the manifest has no kubernetes workloads")) {
       return;
     }
-    Steps.failIfDrill(execution, manifest, STEP);
+    StepSupport.failIfDrill(execution, manifest, STEP);
     String key = (String) execution.getVariable(Variables.K8S_WORKLOAD);
     Workload workload = Workloads.find(manifest, key);
-    Map<String, Object> previousImages = Steps.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
+    Map<String, Object> previousImages = StepSupport.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
     if (previousImages.containsKey(key)) {
       return; // rolled out by an earlier run of this job; the first previous images are the ones to keep
     }
     KubernetesChange kubernetes = manifest.kubernetes();
     Rollout rollout = target.rollout(releaseId, kubernetes.target(), kubernetes.namespace(), workload);
     previousImages.put(key, rollout.previousImages());
-    execution.setVariable(Variables.K8S_PREVIOUS_IMAGES, Steps.json(previousImages));
+    execution.setVariable(Variables.K8S_PREVIOUS_IMAGES, StepSupport.json(previousImages));
     Map<String, String> images = new LinkedHashMap<>();
     for (Container container : workload.containers()) {
       images.put(container.name(), container.image());
     }
-    evidence.record(releaseId, "kubernetes-rollout", Steps.ACTOR, Steps.payload(
+    evidence.record(releaseId, "kubernetes-rollout", StepSupport.ACTOR, StepSupport.payload(
         "target", kubernetes.target(), "namespace", kubernetes.namespace(), "workload", key,
         "images", images, "previousImages", rollout.previousImages(), "dryRun", rollout.dryRun(),
         "plan", rollout.plan()));

@@ -1,5 +1,6 @@
 package io.countersign.kubernetes;
 
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.Rollout;
@@ -34,13 +35,13 @@ class UndoRolloutDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = Steps.releaseId(execution);
-    if (!manifest.hasKubernetes()) {
-      Steps.skipped(evidence, releaseId, STEP, "the manifest has no kubernetes workloads");
+    String releaseId = StepSupport.releaseId(execution);
+    if (StepSupport.skipIf(!manifest.hasKubernetes(), evidence, releaseId, STEP,
+        "the manifest has no kubernetes workloads")) {
       return;
     }
-    Map<String, Object> previousImages = Steps.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
-    List<String> undone = Steps.readList(execution, Variables.K8S_UNDONE);
+    Map<String, Object> previousImages = StepSupport.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
+    List<String> undone = StepSupport.readList(execution, Variables.K8S_UNDONE);
     // The engine calls this handler once per completed multi-instance element, but in Camunda 7.24 every call
     // sees the LAST element in the element variable. So the first call undoes everything recorded, last
     // rolled out first, and later calls find nothing left to do.
@@ -56,8 +57,8 @@ class UndoRolloutDelegate implements JavaDelegate {
       Rollout undo = target.undo(releaseId, kubernetes.target(), kubernetes.namespace(),
           Workloads.find(manifest, key), images);
       undone.add(key);
-      execution.setVariable(Variables.K8S_UNDONE, Steps.json(undone));
-      evidence.record(releaseId, "kubernetes-undone", Steps.ACTOR, Steps.payload(
+      execution.setVariable(Variables.K8S_UNDONE, StepSupport.json(undone));
+      evidence.record(releaseId, "kubernetes-undone", StepSupport.ACTOR, StepSupport.payload(
           "target", kubernetes.target(), "namespace", kubernetes.namespace(), "workload", key,
           "restoredImages", images, "replacedImages", undo.previousImages(), "dryRun", undo.dryRun(),
           "plan", undo.plan()));

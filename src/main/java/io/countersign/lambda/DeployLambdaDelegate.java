@@ -1,5 +1,6 @@
 package io.countersign.lambda;
 
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.LambdaTarget.LambdaDeployment;
@@ -27,21 +28,20 @@ class DeployLambdaDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = Steps.releaseId(execution);
-    if (!manifest.hasLambda()) {
-      Steps.skipped(evidence, releaseId, STEP, "the manifest has no lambda functions");
+    String releaseId = StepSupport.releaseId(execution);
+    if (StepSupport.skipIf(!manifest.hasLambda(), evidence, releaseId, STEP, "the manifest has no lambda functions")) {
       return;
     }
-    Steps.failIfDrill(execution, manifest, STEP);
+    StepSupport.failIfDrill(execution, manifest, STEP);
     LambdaFunction function = find(manifest, (String) execution.getVariable(Variables.LAMBDA_FUNCTION));
-    Map<String, Object> previousVersions = Steps.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
+    Map<String, Object> previousVersions = StepSupport.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
     if (previousVersions.containsKey(function.name())) {
       return; // deployed by an earlier run of this job; the first previous version is the one to keep
     }
     LambdaDeployment deployment = target.deploy(releaseId, manifest.lambda().target(), function);
     previousVersions.put(function.name(), deployment.previousVersion());
-    execution.setVariable(Variables.LAMBDA_PREVIOUS_VERSIONS, Steps.json(previousVersions));
-    evidence.record(releaseId, "lambda-deployed", Steps.ACTOR, Steps.payload(
+    execution.setVariable(Variables.LAMBDA_PREVIOUS_VERSIONS, StepSupport.json(previousVersions));
+    evidence.record(releaseId, "lambda-deployed", StepSupport.ACTOR, StepSupport.payload(
         "target", manifest.lambda().target(), "function", function.name(), "alias", deployment.alias(),
         "previousVersion", deployment.previousVersion(), "newVersion", deployment.newVersion(),
         "traffic", deployment.traffic(), "artifact", function.artifact().bucket() + "/" + function.artifact().key(),

@@ -1,5 +1,6 @@
 package io.countersign.lambda;
 
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.LambdaTarget.LambdaDeployment;
@@ -33,13 +34,12 @@ class RevertLambdaDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = Steps.releaseId(execution);
-    if (!manifest.hasLambda()) {
-      Steps.skipped(evidence, releaseId, STEP, "the manifest has no lambda functions");
+    String releaseId = StepSupport.releaseId(execution);
+    if (StepSupport.skipIf(!manifest.hasLambda(), evidence, releaseId, STEP, "the manifest has no lambda functions")) {
       return;
     }
-    Map<String, Object> previousVersions = Steps.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
-    List<String> reverted = Steps.readList(execution, Variables.LAMBDA_REVERTED);
+    Map<String, Object> previousVersions = StepSupport.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
+    List<String> reverted = StepSupport.readList(execution, Variables.LAMBDA_REVERTED);
     // The engine calls this handler once per completed multi-instance element, but in Camunda 7.24 every call
     // sees the LAST element in the element variable (see LambdaCompensationEngineTest). So the first call
     // reverts everything recorded, last deployed first, and later calls find nothing left to do.
@@ -53,8 +53,8 @@ class RevertLambdaDelegate implements JavaDelegate {
       String previousVersion = String.valueOf(previousVersions.get(name));
       LambdaDeployment revert = target.revert(releaseId, manifest.lambda().target(), function, previousVersion);
       reverted.add(name);
-      execution.setVariable(Variables.LAMBDA_REVERTED, Steps.json(reverted));
-      evidence.record(releaseId, "lambda-reverted", Steps.ACTOR, Steps.payload(
+      execution.setVariable(Variables.LAMBDA_REVERTED, StepSupport.json(reverted));
+      evidence.record(releaseId, "lambda-reverted", StepSupport.ACTOR, StepSupport.payload(
           "target", manifest.lambda().target(), "function", name, "alias", revert.alias(),
           "restoredVersion", revert.newVersion(), "replacedVersion", revert.previousVersion(),
           "dryRun", revert.dryRun(), "plan", revert.plan()));

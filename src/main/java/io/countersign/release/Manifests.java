@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.countersign.engine.Variables;
-import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.VariableScope;
 import org.camunda.spin.json.SpinJsonNode;
 
@@ -37,16 +36,6 @@ public final class Manifests {
       return JSON.writeValueAsString(manifest);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /**
-   * A rollback drill makes the named step fail before it changes anything, so teams rehearse
-   * the rollback path. Validation refuses drills for production.
-   */
-  public static void failIfDrill(ReleaseManifest manifest, String stepId) {
-    if (manifest.drill() != null && stepId.equals(manifest.drill().failAt())) {
-      throw new BpmnError(STEP_FAILED, "Rollback drill: step " + stepId + " failed as the manifest asked");
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.countersign.verification;
 
+import io.countersign.engine.StepSupport;
 import io.countersign.release.Environment;
 import io.countersign.release.ReleaseManifest.HttpCheck;
 import io.countersign.verification.VerificationTarget.CheckResult;
@@ -29,7 +30,7 @@ class HttpChecks {
   }
 
   static Map<String, Object> payload(String kind, CheckResult result) {
-    return Steps.payload("kind", kind, "name", result.name(), "url", result.url(), "passed", result.passed(),
+    return StepSupport.payload("kind", kind, "name", result.name(), "url", result.url(), "passed", result.passed(),
         "status", result.status(), "latencyMs", result.latencyMs(), "detail", result.detail());
   }
 }

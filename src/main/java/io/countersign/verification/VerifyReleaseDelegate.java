@@ -1,5 +1,6 @@
 package io.countersign.verification;
 
+import io.countersign.engine.StepSupport;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;
 import io.countersign.release.ReleaseManifest;
@@ -28,25 +29,25 @@ class VerifyReleaseDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = Steps.releaseId(execution);
+    String releaseId = StepSupport.releaseId(execution);
     VerificationPlan plan = manifest.verification();
-    if (plan == null || (plan.healthChecks().isEmpty() && plan.smokeTests().isEmpty())) {
-      Steps.skipped(evidence, releaseId, STEP, "the manifest has no health checks or smoke tests");
+    if (StepSupport.skipIf(plan == null || (plan.healthChecks().isEmpty() && plan.smokeTests().isEmpty()),
+        evidence, releaseId, STEP, "the manifest has no health checks or smoke tests")) {
       return;
     }
-    Steps.failIfDrill(execution, manifest, STEP);
+    StepSupport.failIfDrill(execution, manifest, STEP);
     List<String> failures = new ArrayList<>();
     run("health-check", plan.healthChecks(), manifest, releaseId, failures);
     run("smoke-test", plan.smokeTests(), manifest, releaseId, failures);
     if (!failures.isEmpty()) {
-      throw Steps.fail(execution, STEP, "verification failed: " + String.join("; ", failures));
+      throw StepSupport.fail(execution, STEP, "verification failed: " + String.join("; ", failures));
     }
   }
 
   private void run(String kind, List<HttpCheck> list, ReleaseManifest manifest, String releaseId, List<String> failures) {
     for (HttpCheck check : list) {
       CheckResult result = checks.run(check, manifest.environment());
-      evidence.record(releaseId, "verification-result", Steps.ACTOR, HttpChecks.payload(kind, result));
+      evidence.record(releaseId, "verification-result", StepSupport.ACTOR, HttpChecks.payload(kind, result));
       if (!result.passed()) {
         failures.add(kind + " " + result.name() + ": " + result.detail());
       }

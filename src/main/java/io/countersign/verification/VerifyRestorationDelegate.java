@@ -1,5 +1,8 @@
 package io.countersign.verification;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;
@@ -7,11 +10,13 @@ import io.countersign.release.ReleaseManifest;
 import io.countersign.release.ReleaseManifest.HttpCheck;
 import io.countersign.verification.VerificationTarget.CheckResult;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.spin.json.SpinJsonNode;
 import org.springframework.stereotype.Component;
 
 /**
@@ -28,6 +33,7 @@ class VerifyRestorationDelegate implements JavaDelegate {
       Variables.LAMBDA_PREVIOUS_VERSIONS, Variables.LAMBDA_REVERTED,
       Variables.FRONTEND_PREVIOUS_RELEASE, Variables.FRONTEND_RESTORED,
       Variables.K8S_PREVIOUS_IMAGES, Variables.K8S_UNDONE);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpChecks checks;
   private final EvidenceLog evidence;
@@ -40,7 +46,7 @@ class VerifyRestorationDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = Steps.releaseId(execution);
+    String releaseId = StepSupport.releaseId(execution);
     List<HttpCheck> healthChecks = manifest.verification() == null ? List.of() : manifest.verification().healthChecks();
     List<Map<String, Object>> results = new ArrayList<>();
     List<String> failures = new ArrayList<>();
@@ -53,12 +59,12 @@ class VerifyRestorationDelegate implements JavaDelegate {
     }
     Map<String, Object> undone = new LinkedHashMap<>();
     for (String name : RECORDED) {
-      Object value = Steps.plain(execution.getVariable(name));
+      Object value = plain(execution.getVariable(name));
       if (value != null) {
         undone.put(name, value);
       }
     }
-    evidence.record(releaseId, "restoration-verified", Steps.ACTOR, Steps.payload(
+    evidence.record(releaseId, "restoration-verified", StepSupport.ACTOR, StepSupport.payload(
         "passed", failures.isEmpty(), "checks", results, "whatWasUndone", undone,
         "note", healthChecks.isEmpty() ? "the manifest has no health checks; nothing was re-checked" : null));
     execution.setVariable(Variables.RESTORATION_VERIFIED, failures.isEmpty());
@@ -66,5 +72,21 @@ class VerifyRestorationDelegate implements JavaDelegate {
       execution.setVariable(Variables.FAILURE_REASON,
           "restoration not verified after rollback: " + String.join("; ", failures));
     }
+  }
+
+  /** A variable's value as plain JSON-ready data for evidence, whoever wrote it and however. */
+  private static Object plain(Object value) {
+    if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean
+        || value instanceof Map || value instanceof Collection) {
+      return value;
+    }
+    if (value instanceof SpinJsonNode) {
+      try {
+        return JSON.readTree(value.toString());
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("a JSON variable does not parse: " + e.getOriginalMessage(), e);
+      }
+    }
+    return value.toString();
   }
 }

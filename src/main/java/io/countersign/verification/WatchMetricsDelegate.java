@@ -1,5 +1,6 @@
 package io.countersign.verification;
 
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;
@@ -43,21 +44,20 @@ class WatchMetricsDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = Manifests.from(execution);
-    String releaseId = Steps.releaseId(execution);
+    String releaseId = StepSupport.releaseId(execution);
     VerificationPlan plan = manifest.verification();
-    if (plan == null) {
-      Steps.skipped(evidence, releaseId, STEP, "the manifest has no verification section");
+    if (StepSupport.skipIf(plan == null, evidence, releaseId, STEP, "the manifest has no verification section")) {
       execution.setVariable(Variables.METRICS_STATE, PASSED); // the gateway after this step reads it
       return;
     }
-    Steps.failIfDrill(execution, manifest, STEP);
+    StepSupport.failIfDrill(execution, manifest, STEP);
     Instant now = ClockUtil.getCurrentTime().toInstant();
     Instant windowEnds = windowEnds(execution, plan, now);
     List<String> failed = new ArrayList<>();
     List<String> inconclusive = new ArrayList<>();
     for (MetricRule rule : plan.metrics()) {
       MetricVerdict verdict = target.evaluate(rule);
-      evidence.record(releaseId, "metrics-verdict", Steps.ACTOR, Steps.payload(
+      evidence.record(releaseId, "metrics-verdict", StepSupport.ACTOR, StepSupport.payload(
           "name", verdict.name(), "query", verdict.query(), "value", verdict.value(),
           "threshold", verdict.threshold(), "verdict", verdict.verdict().name(), "detail", verdict.detail(),
           "windowEnds", windowEnds.toString()));
@@ -72,7 +72,7 @@ class WatchMetricsDelegate implements JavaDelegate {
     boolean windowOver = !now.isBefore(windowEnds);
     if (!failed.isEmpty() || windowOver && !inconclusive.isEmpty()) {
       execution.setVariable(Variables.METRICS_STATE, FAILED);
-      throw Steps.fail(execution, STEP, !failed.isEmpty()
+      throw StepSupport.fail(execution, STEP, !failed.isEmpty()
           ? "metric threshold crossed: " + String.join("; ", failed)
           : "metrics inconclusive at the end of the bake window: " + String.join("; ", inconclusive));
     }

@@ -8,10 +8,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
-import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import io.countersign.FakeExecution;
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
 import io.countersign.database.DatabaseTargetProperties.Mode;
 import io.countersign.engine.Variables;
@@ -40,18 +40,16 @@ class DatabaseDelegatesTest {
   @TempDir Path backups;
   TestTargets db;
   DatabaseTargets targets;
-  final Map<String, Object> variables = new HashMap<>();
+  final FakeExecution fake = new FakeExecution(RELEASE, null);
+  final Map<String, Object> variables = fake.variables;
+  final DelegateExecution execution = fake.execution;
   final List<Map.Entry<String, Map<String, Object>>> recorded = new ArrayList<>();
   final EvidenceLog evidence = mock(EvidenceLog.class);
-  final DelegateExecution execution = mock(DelegateExecution.class);
 
   @BeforeEach
   void setUp() {
     db = new TestTargets(backups);
     targets = db.targets(Mode.LIVE, BackupMethod.H2_SCRIPT);
-    when(execution.getProcessBusinessKey()).thenReturn(RELEASE);
-    when(execution.getVariable(anyString())).thenAnswer(call -> variables.get(call.<String>getArgument(0)));
-    doAnswer(call -> variables.put(call.getArgument(0), call.getArgument(1))).when(execution).setVariable(anyString(), any());
     when(evidence.record(anyString(), anyString(), anyString(), any())).thenAnswer(call -> {
       recorded.add(Map.entry(call.getArgument(1), new HashMap<String, Object>(call.<Map<String, ?>>getArgument(3))));
       return null;

@@ -3,6 +3,7 @@ package io.countersign.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.countersign.FakeExecution;
 import io.countersign.release.FieldErrors;
 import io.countersign.release.FieldErrors.FieldError;
 import io.countersign.release.ReleaseManifest;

@@ -66,8 +66,11 @@ class CloudWiringTest {
         .withUserConfiguration(Cloud.class)
         .withInitializer(context -> {
           try {
-            new YamlPropertySourceLoader().load("application.yaml", new ClassPathResource("application.yaml"))
-                .forEach(source -> context.getEnvironment().getPropertySources().addFirst(source));
+            // The shipped configuration: the common file, then the embedded default's targets on top.
+            for (String file : List.of("application.yaml", "application-demo.yaml")) {
+              new YamlPropertySourceLoader().load(file, new ClassPathResource(file))
+                  .forEach(source -> context.getEnvironment().getPropertySources().addFirst(source));
+            }
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }

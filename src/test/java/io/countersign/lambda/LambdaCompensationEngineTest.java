@@ -13,6 +13,7 @@ import static org.mockito.Mockito.spy;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
+import io.countersign.FakeExecution;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;

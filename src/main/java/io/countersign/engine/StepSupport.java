@@ -1,9 +1,8 @@
-package io.countersign.kubernetes;
+package io.countersign.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;
 import io.countersign.release.ReleaseManifest;
@@ -17,57 +16,77 @@ import org.camunda.bpm.engine.variable.Variables.SerializationDataFormats;
 import org.camunda.bpm.engine.variable.value.ObjectValue;
 import org.camunda.spin.json.SpinJsonNode;
 
-/** What every Kubernetes step does the same way, so the delegates read as what they do. */
-final class Steps {
-  static final String ACTOR = "countersign";
+/**
+ * What every deploy and rollback step does the same way (release id, skip, drill, failure, JSON variables,
+ * evidence payloads), in one place so the delegates of each capability read as what they do.
+ */
+public final class StepSupport {
+  /** The evidence actor of automatic steps. */
+  public static final String ACTOR = "countersign";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private Steps() {}
+  private StepSupport() {}
 
-  static String releaseId(DelegateExecution execution) {
+  /** The process business key, or the release id variable where there is none. */
+  public static String releaseId(DelegateExecution execution) {
     String key = execution.getProcessBusinessKey();
     return key != null ? key : (String) execution.getVariable(Variables.RELEASE_ID);
   }
 
-  static void skipped(EvidenceLog evidence, String releaseId, String step, String reason) {
-    evidence.record(releaseId, "step-skipped", ACTOR, Map.of("step", step, "reason", reason));
+  /**
+   * Records that the step had nothing to do when {@code nothingToDo}, so the evidence shows it was
+   * considered; returns {@code nothingToDo}, for the delegate to return on.
+   */
+  public static boolean skipIf(boolean nothingToDo, EvidenceLog evidence, String releaseId, String step, String reason) {
+    if (nothingToDo) {
+      evidence.record(releaseId, "step-skipped", ACTOR, Map.of("step", step, "reason", reason));
+    }
+    return nothingToDo;
   }
 
-  /** A drill fails like a real failure, so the rollback path sees the same variables. */
-  static void failIfDrill(DelegateExecution execution, ReleaseManifest manifest, String step) {
-    try {
-      Manifests.failIfDrill(manifest, step);
-    } catch (BpmnError e) {
-      throw fail(execution, step, e.getMessage());
+  /** Whether the manifest's rollback drill names this step. */
+  public static boolean isDrill(ReleaseManifest manifest, String step) {
+    return manifest.drill() != null && step.equals(manifest.drill().failAt());
+  }
+
+  /**
+   * A rollback drill makes the named step fail before it changes anything, so teams rehearse the rollback
+   * path; it fails like a real failure, so the rollback path sees the same variables. Validation refuses
+   * drills for production.
+   */
+  public static void failIfDrill(DelegateExecution execution, ReleaseManifest manifest, String step) {
+    if (isDrill(manifest, step)) {
+      throw fail(execution, step, "Rollback drill: step " + step + " failed as the manifest asked");
     }
   }
 
-  /** A deterministic failure: the deploy model rolls back on the returned error. */
-  static BpmnError fail(DelegateExecution execution, String step, String reason) {
+  /** A deterministic failure: records the step and reason, and returns the error the deploy model rolls back on. */
+  public static BpmnError fail(DelegateExecution execution, String step, String reason) {
     execution.setVariable(Variables.FAILED_STEP, step);
     execution.setVariable(Variables.FAILURE_REASON, reason);
     return new BpmnError(Manifests.STEP_FAILED, reason);
   }
 
   /** A mutable copy of a JSON map variable (empty when absent). */
-  static Map<String, Object> readMap(DelegateExecution execution, String name) {
+  public static Map<String, Object> readMap(DelegateExecution execution, String name) {
     return new LinkedHashMap<>(read(execution, name, new TypeReference<Map<String, Object>>() {}, Map.of()));
   }
 
   /** A mutable copy of a JSON list variable (empty when absent). */
-  static List<String> readList(DelegateExecution execution, String name) {
+  public static List<String> readList(DelegateExecution execution, String name) {
     return new ArrayList<>(read(execution, name, new TypeReference<List<String>>() {}, List.of()));
   }
 
   /** Lists and maps go into variables as JSON, never Java serialization. */
-  static ObjectValue json(Object value) {
+  public static ObjectValue json(Object value) {
     return org.camunda.bpm.engine.variable.Variables.objectValue(value)
         .serializationDataFormat(SerializationDataFormats.JSON)
         .create();
   }
 
   /** An evidence payload from key/value pairs; null values are left out. */
-  static Map<String, Object> payload(Object... keysAndValues) {
+  public static Map<String, Object> payload(Object... keysAndValues) {
     Map<String, Object> payload = new LinkedHashMap<>();
     for (int i = 0; i < keysAndValues.length; i += 2) {
       if (keysAndValues[i + 1] != null) {

@@ -1,4 +1,4 @@
-package io.countersign.kubernetes;
+package io.countersign;
 
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
@@ -14,16 +14,24 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.variable.value.ObjectValue;
 import org.camunda.bpm.engine.variable.value.TypedValue;
 
-/** A mocked execution backed by a map; object values make the engine's JSON round trip. */
-final class FakeExecution {
+/** A mocked execution backed by a map, for delegate tests without an engine; object values make the JSON round trip. */
+public final class FakeExecution {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  final Map<String, Object> variables = new HashMap<>();
-  final DelegateExecution execution = mock(DelegateExecution.class);
+  public final Map<String, Object> variables = new HashMap<>();
+  public final DelegateExecution execution = mock(DelegateExecution.class);
 
-  FakeExecution(String manifestJson) {
-    variables.put(Variables.MANIFEST, manifestJson);
-    when(execution.getProcessBusinessKey()).thenReturn("rel-1");
+  /** Release {@code rel-1} with the given manifest. */
+  public FakeExecution(String manifestJson) {
+    this("rel-1", manifestJson);
+  }
+
+  /** The given release; with a null manifest, the test puts one in itself. */
+  public FakeExecution(String releaseId, String manifestJson) {
+    if (manifestJson != null) {
+      variables.put(Variables.MANIFEST, manifestJson);
+    }
+    when(execution.getProcessBusinessKey()).thenReturn(releaseId);
     when(execution.getVariable(anyString())).thenAnswer(call -> variables.get(call.<String>getArgument(0)));
     doAnswer(call -> variables.put(call.getArgument(0), stored(call.getArgument(1))))
         .when(execution).setVariable(anyString(), any());
@@ -37,7 +45,7 @@ final class FakeExecution {
   }
 
   /** A staging manifest with the given extra sections (JSON members, without braces). */
-  static String manifest(String sections) {
+  public static String manifest(String sections) {
     return "{\"application\":\"medication-tracker\",\"version\":\"2.4.0\",\"environment\":\"staging\","
         + "\"changeReference\":\"CHG-1\"" + (sections.isEmpty() ? "" : "," + sections) + "}";
   }
