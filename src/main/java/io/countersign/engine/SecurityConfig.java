@@ -14,7 +14,7 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
-import org.springframework.security.web.util.matcher.AntPathRequestMatcher;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
 
 /**
@@ -27,11 +27,12 @@ class SecurityConfig {
 
   @Bean
   SecurityFilterChain apiSecurity(HttpSecurity http, IdentityService identityService) throws Exception {
-    // Ant matchers: the engine REST API is a Jersey servlet, which MVC matchers do not see.
-    http.securityMatcher(new OrRequestMatcher(new AntPathRequestMatcher("/api/**"),
-            new AntPathRequestMatcher("/engine-rest/**"), new AntPathRequestMatcher("/actuator/**")))
+    // Path-pattern matchers: the engine REST API is a Jersey servlet, which MVC matchers do not see.
+    PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
+    http.securityMatcher(new OrRequestMatcher(paths.matcher("/api/**"), paths.matcher("/engine-rest/**"),
+            paths.matcher("/actuator/**")))
         .authorizeHttpRequests(auth -> auth
-            .requestMatchers(new AntPathRequestMatcher("/actuator/health")).permitAll()
+            .requestMatchers(paths.matcher("/actuator/health")).permitAll()
             .anyRequest().authenticated())
         .httpBasic(basic -> basic.realmName("Countersign"))
         .csrf(csrf -> csrf.disable()) // Basic-authenticated, stateless JSON APIs; no cookies to ride on.
