@@ -1,8 +1,10 @@
 package io.countersign;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -48,6 +50,18 @@ class PostgresPipelineTest extends ProcessTestSupport {
     assertThat(targetTables()).isEmpty();
     assertThat(evidence.verify(id).valid()).isTrue();
     assertThat(evidence.entries(id)).hasSizeGreaterThan(25);
+  }
+
+  @Test
+  void evidenceCannotBeChangedOrRemovedOnPostgresql() {
+    String id = submit(example("staging"));
+    assertThat(evidence.entries(id)).isNotEmpty();
+    for (String sql : List.of("UPDATE cs_evidence SET actor = 'mallory' WHERE release_id = ?",
+        "DELETE FROM cs_evidence WHERE release_id = ?")) {
+      assertThatThrownBy(() -> jdbc.update(sql, id)).rootCause().hasMessageContaining("append-only");
+    }
+    assertThatThrownBy(() -> jdbc.execute("TRUNCATE cs_evidence")).rootCause().hasMessageContaining("append-only");
+    assertThat(evidence.verify(id).valid()).isTrue();
   }
 
   @Test

@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.Profiles;
 import org.springframework.stereotype.Component;
 
 /**
@@ -62,18 +64,43 @@ class AccessSetup {
   private final AuthorizationService authorizations;
   private final FilterService filters;
   private final TaskService tasks;
+  private static final List<String> DEFAULT_PASSWORDS = List.of("demo", "admin", "password", "camunda", "changeme",
+      "countersign");
+
   private final boolean demo;
   private final String demoPassword;
+  private final String adminId;
+  private final String adminPassword;
 
   AccessSetup(IdentityService identity, AuthorizationService authorizations, FilterService filters, TaskService tasks,
+      Environment environment,
       @Value("${countersign.demo.enabled:false}") boolean demo,
-      @Value("${countersign.demo.password:}") String demoPassword) {
+      @Value("${countersign.demo.password:}") String demoPassword,
+      @Value("${countersign.bootstrap-admin.id:}") String adminId,
+      @Value("${countersign.bootstrap-admin.password:}") String adminPassword) {
     this.identity = identity;
     this.authorizations = authorizations;
     this.filters = filters;
     this.tasks = tasks;
     this.demo = demo;
     this.demoPassword = demoPassword;
+    this.adminId = adminId;
+    this.adminPassword = adminPassword;
+    if (environment.acceptsProfiles(Profiles.of("production"))) {
+      refuseWeakSetUp();
+    }
+  }
+
+  /** Production never starts with demo users or a default or short administrator password. */
+  private void refuseWeakSetUp() {
+    if (demo) {
+      throw new IllegalStateException("countersign.demo.enabled must be false in production");
+    }
+    if (!adminId.isBlank()
+        && (adminPassword.length() < 12 || DEFAULT_PASSWORDS.contains(adminPassword.toLowerCase()))) {
+      throw new IllegalStateException(
+          "countersign.bootstrap-admin.password must be at least 12 characters and not a default password");
+    }
   }
 
   // Runs once the engine has deployed the models; every step is idempotent across restarts.
@@ -114,6 +141,16 @@ class AccessSetup {
     grant(Groups.OPERATIONS_LEADS, Resources.FILTER, overdue.getId(), Permissions.READ);
     if (demo) {
       createDemoUsers();
+    }
+    if (!adminId.isBlank() && identity.createUserQuery().userId(adminId).count() == 0) {
+      // The first administrator of an installation; change the password in Admin afterwards.
+      User admin = identity.newUser(adminId);
+      admin.setFirstName(adminId);
+      admin.setLastName("(administrator)");
+      admin.setPassword(adminPassword);
+      identity.saveUser(admin);
+      identity.createMembership(adminId, Groups.ADMINS);
+      LOG.info("Created administrator '{}'", adminId);
     }
   }
 

@@ -53,7 +53,7 @@ public class EvidenceLog {
 
   private final JdbcTemplate jdbc;
   private final TransactionTemplate transaction;
-  private final ObjectMapper json =
+  private static final ObjectMapper json =
       JsonMapper.builder().findAndAddModules().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
   public EvidenceLog(JdbcTemplate jdbc) {
@@ -89,7 +89,8 @@ public class EvidenceLog {
 
   public EvidenceBundle export(String releaseId) {
     Snapshot snapshot = snapshot(releaseId);
-    return new EvidenceBundle(releaseId, Instant.now().truncatedTo(ChronoUnit.MILLIS), snapshot.entries(), check(snapshot));
+    return new EvidenceBundle(releaseId, Instant.now().truncatedTo(ChronoUnit.MILLIS), snapshot.entries(), check(snapshot),
+        null);
   }
 
   /** Canonical JSON of a payload as it would be stored. */
@@ -162,7 +163,16 @@ public class EvidenceLog {
     }
   }
 
-  private ChainVerification check(Snapshot snapshot) {
+  /**
+   * Checks a chain handed over outside the database (an exported bundle): every link and hash. What
+   * a bundle cannot show itself (entries cut off at its end) its signature covers.
+   */
+  public static ChainVerification verifyChain(List<EvidenceEntry> entries) {
+    EvidenceEntry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
+    return check(new Snapshot(last == null ? null : new Head(last.seq(), last.hash()), entries));
+  }
+
+  private static ChainVerification check(Snapshot snapshot) {
     List<String> problems = new ArrayList<>();
     long expectedSeq = 1;
     String expectedPrevious = GENESIS;
@@ -199,7 +209,7 @@ public class EvidenceLog {
     return new ChainVerification(problems.isEmpty(), entries.size(), last == null ? null : last.hash(), List.copyOf(problems));
   }
 
-  private String hash(String previousHash, String releaseId, long seq, String type, String actor, Instant recordedAt,
+  private static String hash(String previousHash, String releaseId, long seq, String type, String actor, Instant recordedAt,
       JsonNode payload) {
     ObjectNode entry = json.createObjectNode()
         .put("releaseId", releaseId)
@@ -216,7 +226,7 @@ public class EvidenceLog {
     }
   }
 
-  private String canonical(JsonNode node) {
+  private static String canonical(JsonNode node) {
     try {
       return json.writeValueAsString(sorted(node));
     } catch (JsonProcessingException e) {
@@ -224,7 +234,7 @@ public class EvidenceLog {
     }
   }
 
-  private JsonNode sorted(JsonNode node) {
+  private static JsonNode sorted(JsonNode node) {
     if (node.isObject()) {
       ObjectNode out = json.createObjectNode();
       List<String> names = new ArrayList<>();

@@ -14,6 +14,12 @@ final class Access {
     return user.getAuthorities().stream().map(GrantedAuthority::getAuthority).collect(Collectors.toSet());
   }
 
+  /** Approvers, release managers and admins read every release; a requester reads their own. */
+  static boolean readsAll(Authentication user) {
+    Set<String> groups = groups(user);
+    return groups.contains(Groups.ADMINS) || Groups.APPROVERS.stream().anyMatch(groups::contains);
+  }
+
   static boolean isRequester(Authentication user) {
     Set<String> groups = groups(user);
     return groups.contains(Groups.REQUESTERS) || groups.contains(Groups.ADMINS);

@@ -67,20 +67,22 @@ class ReleaseController {
   }
 
   @GetMapping("/{id}")
-  ResponseEntity<?> get(@PathVariable String id) {
-    return views.detail(id).<ResponseEntity<?>>map(ResponseEntity::ok)
+  ResponseEntity<?> get(@PathVariable String id, Authentication user) {
+    return views.detail(id).<ResponseEntity<?>>map(detail -> Access.readsAll(user) || detail.requester().equals(user.getName())
+            ? ResponseEntity.ok(detail)
+            : problem(HttpStatus.FORBIDDEN, "Not allowed", user.getName() + " may read only their own releases"))
         .orElseGet(() -> problem(HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
   }
 
   @GetMapping
   ReleaseViews.PageView list(@RequestParam(required = false) String application,
       @RequestParam(required = false) String environment, @RequestParam(required = false) String status,
-      @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
+      @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size, Authentication user) {
     if (page < 0 || size < 1 || size > 100) {
       throw InvalidManifestException.ofRequest(page < 0 ? "$.query.page" : "$.query.size",
           page < 0 ? "must be 0 or more" : "must be between 1 and 100");
     }
-    return views.page(application, environment, status, page, size);
+    return views.page(application, environment, status, Access.readsAll(user) ? null : user.getName(), page, size);
   }
 
   record ReasonRequest(@NotBlank @Size(max = 2000) String reason) {}

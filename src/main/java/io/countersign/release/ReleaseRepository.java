@@ -72,7 +72,7 @@ public class ReleaseRepository {
 
   record Page(List<ReleaseRow> items, long total) {}
 
-  Page search(String application, String environment, String status, int page, int size) {
+  Page search(String application, String environment, String status, String requester, int page, int size) {
     StringBuilder where = new StringBuilder(" WHERE 1 = 1");
     List<Object> args = new ArrayList<>();
     if (application != null) {
@@ -86,6 +86,10 @@ public class ReleaseRepository {
     if (status != null) {
       where.append(" AND status = ?");
       args.add(status);
+    }
+    if (requester != null) {
+      where.append(" AND requester = ?");
+      args.add(requester);
     }
     Long total = jdbc.queryForObject("SELECT COUNT(*) FROM cs_release" + where, Long.class, args.toArray());
     List<Object> pageArgs = new ArrayList<>(args);

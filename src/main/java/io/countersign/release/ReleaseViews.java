@@ -82,8 +82,8 @@ class ReleaseViews {
     });
   }
 
-  PageView page(String application, String environment, String status, int page, int size) {
-    ReleaseRepository.Page result = releases.search(application, environment, status, page, size);
+  PageView page(String application, String environment, String status, String requester, int page, int size) {
+    ReleaseRepository.Page result = releases.search(application, environment, status, requester, page, size);
     List<Summary> items = result.items().stream().map(r -> new Summary(r.id(), r.application(), r.version(),
         r.environment(), r.status(), r.requester(), r.createdAt(), r.updatedAt())).toList();
     return new PageView(items, page, size, result.total());
