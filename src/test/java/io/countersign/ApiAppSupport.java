@@ -7,11 +7,13 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.ContextConfiguration;
 
 /**
  * The whole application on a random port with its own in-memory databases (engine + Countersign
  * tables, and the medication-db target that Flyway migrates for real) and the job executor on.
- * Every class carrying it shares one cached Spring context, so the app boots once per JVM.
+ * Every class carrying it shares one cached Spring context, so the app boots once per JVM. An OIDC
+ * identity provider (TestIdentityProvider) is configured too, so bearer tokens work beside HTTP Basic.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -20,6 +22,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
     "spring.datasource.url=jdbc:h2:mem:api-engine;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
     "countersign.targets.databases.medication-db.url=" + ApiAppSupport.TARGET_DB_URL,
     "countersign.backups.directory=target/test-backups/api"})
+@ContextConfiguration(initializers = TestIdentityProvider.class)
 public @interface ApiAppSupport {
   String TARGET_DB_URL = "jdbc:h2:mem:api-target;DB_CLOSE_DELAY=-1";
 }

@@ -26,7 +26,7 @@ import org.springframework.security.web.util.matcher.OrRequestMatcher;
 class SecurityConfig {
 
   @Bean
-  SecurityFilterChain apiSecurity(HttpSecurity http, IdentityService identityService) throws Exception {
+  SecurityFilterChain apiSecurity(HttpSecurity http, IdentityService identityService, Oidc oidc) throws Exception {
     // Path-pattern matchers: the engine REST API is a Jersey servlet, which MVC matchers do not see.
     PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
     http.securityMatcher(new OrRequestMatcher(paths.matcher("/api/**"), paths.matcher("/engine-rest/**"),
@@ -39,6 +39,10 @@ class SecurityConfig {
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
         .authenticationProvider(engineIdentity(identityService))
         .addFilterAfter(new EngineAuthenticationFilter(identityService), BasicAuthenticationFilter.class);
+    if (oidc.enabled()) {
+      // Bearer tokens from the organisation's identity provider, next to HTTP Basic.
+      http.oauth2ResourceServer(rs -> rs.jwt(jwt -> jwt.decoder(oidc.decoder()).jwtAuthenticationConverter(oidc::toAuthentication)));
+    }
     return http.build();
   }
 
