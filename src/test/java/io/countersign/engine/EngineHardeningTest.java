@@ -5,19 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.countersign.ApiAppSupport;
 import io.countersign.HttpSupport;
 import io.countersign.HttpSupport.Response;
+import jakarta.ws.rs.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.IdentityService;
+import org.camunda.bpm.engine.rest.impl.CamundaRestResources;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
 /** The two published Camunda 7.24.0 flaws, reproduced over HTTP and shown refused. */
 @ApiAppSupport
 class EngineHardeningTest {
   @LocalServerPort int port;
   @Autowired IdentityService identity;
+  @Autowired @Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mappings;
   HttpSupport http;
 
   @BeforeEach
@@ -58,11 +64,35 @@ class EngineHardeningTest {
         Map.of("orQueries", List.of(Map.of("candidateGroup", "tech-leads")))).status()).isEqualTo(200);
   }
 
+  /** Every endpoint of Countersign's API and every resource of the engine REST API: no credentials, 401. */
   @Test
-  void unauthenticatedCallsNeverGetData() {
-    for (String path : List.of("/engine-rest/task", "/engine-rest/process-instance", "/engine-rest/history/task",
-        "/engine-rest/user", "/engine-rest/deployment", "/engine-rest/filter", "/api/releases")) {
-      assertThat(http.get(null, path).status()).as(path).isEqualTo(401);
+  void aSweepOfEveryEndpointWithoutCredentialsGets401() {
+    List<String> paths = new ArrayList<>();
+    for (Class<?> resource : CamundaRestResources.getResourceClasses()) {
+      Path root = resource.getAnnotation(Path.class);
+      if (root == null) {
+        continue;
+      }
+      // The root resources hand each resource (task, process-instance, history, ...) to a sub-resource.
+      for (java.lang.reflect.Method method : resource.getMethods()) {
+        Path sub = method.getAnnotation(Path.class);
+        if (sub != null) {
+          paths.add(("/engine-rest" + root.value() + "/" + sub.value()).replaceAll("/+", "/").replaceAll("\\{[^}]+}", "x"));
+        }
+      }
+    }
+    assertThat(paths).hasSizeGreaterThan(30);
+    mappings.getHandlerMethods().keySet().stream()
+        .flatMap(info -> info.getPatternValues().stream())
+        .filter(pattern -> pattern.startsWith("/api/"))
+        .map(pattern -> pattern.replaceAll("\\{[^}]+}", "rel-x"))
+        .forEach(paths::add);
+    assertThat(paths).contains("/api/releases", "/api/releases/rel-x/evidence", "/api/evidence/verify");
+    for (String path : paths) {
+      assertThat(http.get(null, path).status()).as("GET " + path).isEqualTo(401);
+      Response post = http.postJson(null, path, Map.of());
+      assertThat(post.status()).as("POST " + path).isEqualTo(401);
+      assertThat(post.body()).as("POST " + path).doesNotContain("\"id\"");
     }
   }
 }
