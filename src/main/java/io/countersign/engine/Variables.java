@@ -88,12 +88,30 @@ public final class Variables {
   public static final String METRICS_STATE = "metricsState";
   public static final String METRICS_WINDOW_ENDS = "metrics.windowEnds";
   public static final String METRICS_INTERVAL = "metricsInterval";
+  // The bake window's gate for Cockpit and REST: the last evaluation of each rule (JSON list), one line of status,
+  // why it paused (metricsState 'inconclusive'), the operations lead's decision (continue | rollback) and the rules
+  // a lead accepted as unmeasurable for the rest of the window (JSON list of rule names).
+  public static final String METRICS_LAST_VERDICTS = "metrics.lastVerdicts";
+  public static final String METRICS_STATUS = "metrics.status";
+  public static final String METRICS_INCONCLUSIVE_REASON = "metricsInconclusiveReason";
+  public static final String METRICS_DECISION = "metricsDecision";
+  public static final String METRICS_ACCEPTED = "metrics.acceptedInconclusive";
+  public static final String METRICS_INCONCLUSIVE_REASON = "metricsInconclusiveReason";
+  public static final String METRICS_DECISION = "metricsDecision";
   // What compensation has undone already, so a handler that runs twice changes nothing the second time.
   public static final String LAMBDA_REVERTED = "lambda.reverted";
   public static final String FRONTEND_RESTORED = "frontend.restored";
   public static final String K8S_UNDONE = "k8s.undone";
   // Set by the first rollout status check: the instant the rollout must be complete by.
   public static final String K8S_ROLLOUT_DEADLINE = "k8s.rolloutDeadline";
+  // Lambda and front end, step by step: per-function progress (JSON, by function name), what the model's gateway
+  // and timer read (state: updating | shifting | deployed; wait: ISO duration before the next call), the CloudFront
+  // invalidation to wait for and the front end's state (propagating | published).
+  public static final String LAMBDA_DEPLOYMENTS = "lambda.deployments";
+  public static final String LAMBDA_STATE = "lambdaState";
+  public static final String LAMBDA_WAIT = "lambdaWait";
+  public static final String FRONTEND_INVALIDATION = "frontend.invalidation";
+  public static final String FRONTEND_STATE = "frontendState";
 
   private Variables() {}
 }

@@ -62,7 +62,8 @@ class ReleaseActions {
     evidence.record(id, "rollback-requested", user, Map.of("reason", reason));
     return correlate(id, "rollbackRequested",
         Map.of(Variables.ROLLBACK_REASON, reason, Variables.ROLLBACK_REQUESTED_BY, user),
-        "Release " + id + " is not released and within its rollback window (status " + release.get().status() + ")",
+        "Release " + id + " can be rolled back during its bake window or once released, within its rollback window"
+            + " (status " + release.get().status() + ")",
         "Rollback of release " + id + " started");
   }
 

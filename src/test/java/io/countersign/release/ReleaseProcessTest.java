@@ -215,12 +215,29 @@ class ReleaseProcessTest extends ProcessTestSupport {
   }
 
   @Test
+  void aRollbackCanBeRequestedDuringTheBakeWindow() {
+    ObjectNode m = example("staging");
+    ((ObjectNode) m.get("verification")).put("bakeWindow", "PT30M");
+    String id = submit(m);
+    approveAll(id);
+    assertThat(status(id)).isEqualTo("verifying");
+    assertThat(actions.rollback(id, "Support calls spiking", "ops-lead", java.util.Set.of("operations-leads")).kind())
+        .isEqualTo(ReleaseActions.Kind.ACCEPTED);
+    runJobs();
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id)).contains("Support calls spiking");
+    assertThat(activities(id, "deploy")).contains("rollbackDuringBake", "rollBackDuringBake")
+        .doesNotContain("markReleased");
+  }
+
+  @Test
   void theBakeWindowWaitsOnATimerUntilItHasPassed() {
     ObjectNode m = example("staging");
     ((ObjectNode) m.get("verification")).put("bakeWindow", "PT2M").put("interval", "PT1M");
     String id = submit(m);
     approveAll(id);
-    assertThat(status(id)).isEqualTo("deploying");
+    assertThat(status(id)).isEqualTo("verifying");
     assertThat(hasTimer(id, "nextEvaluation")).isTrue();
 
     ClockUtil.setCurrentTime(Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(3))));
