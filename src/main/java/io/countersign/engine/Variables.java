@@ -93,8 +93,6 @@ public final class Variables {
   // a lead accepted as unmeasurable for the rest of the window (JSON list of rule names).
   public static final String METRICS_LAST_VERDICTS = "metrics.lastVerdicts";
   public static final String METRICS_STATUS = "metrics.status";
-  public static final String METRICS_INCONCLUSIVE_REASON = "metricsInconclusiveReason";
-  public static final String METRICS_DECISION = "metricsDecision";
   public static final String METRICS_ACCEPTED = "metrics.acceptedInconclusive";
   public static final String METRICS_INCONCLUSIVE_REASON = "metricsInconclusiveReason";
   public static final String METRICS_DECISION = "metricsDecision";
