@@ -31,6 +31,9 @@ class BackupDatabaseDelegate implements JavaDelegate {
     }
     StepSupport.failIfDrill(execution, manifest, STEP);
     DatabaseTarget target = targets.get(manifest.database().target());
+    // The schema before anything changed; migrateDatabase replaces it with its own reading under the migration
+    // lock, but a migration resumed after a crash cannot read it any more and keeps this one.
+    execution.setVariable(Variables.DB_SCHEMA_BEFORE, target.schemaFingerprint(manifest.database()));
     Backup backup = target.backup(releaseId, manifest.database());
     execution.setVariable(Variables.DB_BACKUP, DatabaseSteps.toJson(backup));
     evidence.record(releaseId, "database-backup", StepSupport.ACTOR, DatabaseSteps.payload(

@@ -14,7 +14,7 @@ interface DatabaseTarget {
 
   /**
    * Applies pending migrations. A failing migration is reported, not thrown; a target that cannot
-   * be reached throws (transient, retried by the engine).
+   * be reached, or that another release is changing, throws (transient, retried by the engine).
    */
   Migration migrate(String releaseId, DatabaseChange change);
 
@@ -24,7 +24,7 @@ interface DatabaseTarget {
   /** Replaces the target's content with the backup; refuses a backup whose digest changed. */
   void restoreBackup(String releaseId, DatabaseChange change, Backup backup);
 
-  /** SHA-256 over the target schema's tables, columns, indexes and keys (Flyway's table excluded). */
+  /** SHA-256 over the target's schema (see {@link SchemaFingerprint}; Flyway's table excluded). */
   String schemaFingerprint(DatabaseChange change);
 
   default boolean dryRun() {

@@ -6,10 +6,18 @@ import java.util.Objects;
 
 /**
  * One named database target from {@code countersign.targets.databases.<name>}. Credentials stay
- * here, on the server; manifests only name the target.
+ * here, on the server; manifests only name the target. The password comes from the environment
+ * (a {@code ${...}} placeholder) or from {@code password-file}, read each time it is used so a
+ * rotated secret needs no restart.
  */
 record DatabaseTargetProperties(
-    Mode mode, String url, String username, String password, List<String> migrationRoots, BackupMethod backup) {
+    Mode mode,
+    String url,
+    String username,
+    String password,
+    String passwordFile,
+    List<String> migrationRoots,
+    BackupMethod backup) {
 
   DatabaseTargetProperties {
     // Fail at start-up rather than guess: a missing mode must not silently become live (or dry-run).
@@ -17,6 +25,23 @@ record DatabaseTargetProperties(
     Objects.requireNonNull(url, "url is required");
     migrationRoots = migrationRoots == null ? List.of() : List.copyOf(migrationRoots);
     backup = backup == null ? BackupMethod.NONE : backup;
+    if (passwordFile != null && !passwordFile.isBlank() && password != null && !password.isEmpty()) {
+      throw new IllegalArgumentException("set password or password-file, not both");
+    }
+    if (backup == BackupMethod.PG_DUMP && !postgres(url)) {
+      throw new IllegalArgumentException("backup: pg-dump needs a jdbc:postgresql: url");
+    }
+    if (backup == BackupMethod.H2_SCRIPT && !url.startsWith("jdbc:h2:")) {
+      throw new IllegalArgumentException("backup: h2-script needs a jdbc:h2: url");
+    }
+  }
+
+  boolean postgres() {
+    return postgres(url);
+  }
+
+  private static boolean postgres(String url) {
+    return url.startsWith("jdbc:postgresql:");
   }
 
   @Override
@@ -33,13 +58,19 @@ record DatabaseTargetProperties(
     }
   }
 
-  /** How a backup is taken before migrating. pg-dump joins here for PostgreSQL targets. */
+  /** How a backup is taken before migrating: pg_dump for PostgreSQL, H2's SCRIPT for the embedded demo. */
   enum BackupMethod {
+    PG_DUMP,
     H2_SCRIPT,
     NONE;
 
     String id() {
       return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The backup file's extension: pg_dump's custom format is not SQL. */
+    String extension() {
+      return this == PG_DUMP ? ".dump" : ".sql";
     }
   }
 }

@@ -2,6 +2,7 @@ package io.countersign.database;
 
 import io.countersign.database.DatabaseTargetProperties.Mode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -16,18 +17,28 @@ class DatabaseTargets {
   private final Map<String, DatabaseTargetProperties> targets;
   private final MigrationPaths paths;
   private final Path backupDirectory;
+  private final PgTools pgTools;
 
   @Autowired
   DatabaseTargets(
-      DatabaseTargetsProperties properties, @Value("${countersign.backups.directory:./var/backups}") String backupDirectory) {
-    this(properties.databases(), Path.of(""), Path.of(backupDirectory));
+      DatabaseTargetsProperties properties,
+      @Value("${countersign.backups.directory:./var/backups}") String backupDirectory,
+      @Value("${countersign.database.pg-dump:pg_dump}") String pgDump,
+      @Value("${countersign.database.pg-restore:pg_restore}") String pgRestore,
+      @Value("${countersign.database.tool-timeout:PT4M}") Duration toolTimeout) {
+    this(properties.databases(), Path.of(""), Path.of(backupDirectory), new PgTools(pgDump, pgRestore, toolTimeout));
+  }
+
+  DatabaseTargets(Map<String, DatabaseTargetProperties> targets, Path workingDirectory, Path backupDirectory) {
+    this(targets, workingDirectory, backupDirectory, PgTools.DEFAULT);
   }
 
   /** Relative paths (migration folders, roots, the backup directory) are resolved against {@code workingDirectory}. */
-  DatabaseTargets(Map<String, DatabaseTargetProperties> targets, Path workingDirectory, Path backupDirectory) {
+  DatabaseTargets(Map<String, DatabaseTargetProperties> targets, Path workingDirectory, Path backupDirectory, PgTools pgTools) {
     this.targets = Map.copyOf(targets);
     this.paths = new MigrationPaths(workingDirectory);
     this.backupDirectory = workingDirectory.toAbsolutePath().resolve(backupDirectory).normalize();
+    this.pgTools = pgTools;
   }
 
   Set<String> names() {
@@ -46,7 +57,7 @@ class DatabaseTargets {
   DatabaseTarget get(String name) {
     DatabaseTargetProperties properties = properties(name).orElseThrow(() -> new IllegalStateException(
         "database target '" + name + "' is not configured (known: " + names() + ")"));
-    TargetDatabase db = new TargetDatabase(name, properties, paths, backupDirectory);
+    TargetDatabase db = new TargetDatabase(name, properties, paths, backupDirectory, pgTools);
     return properties.mode() == Mode.LIVE ? new FlywayDatabaseTarget(db) : new DryRunDatabaseTarget(db);
   }
 }

@@ -42,7 +42,10 @@ class MigrateDatabaseDelegate implements JavaDelegate {
     DatabaseTarget target = targets.get(targetName);
     Migration migration = target.migrate(releaseId, manifest.database());
     execution.setVariable(Variables.DB_VERSION_BEFORE, migration.versionBefore());
-    execution.setVariable(Variables.DB_SCHEMA_BEFORE, migration.schemaBefore());
+    if (migration.schemaBefore() != null || execution.getVariable(Variables.DB_SCHEMA_BEFORE) == null) {
+      // A resumed migration has no reading of its own: then the backup step's reading stays.
+      execution.setVariable(Variables.DB_SCHEMA_BEFORE, migration.schemaBefore());
+    }
     execution.setVariable(Variables.DB_APPLIED_VERSIONS, new ArrayList<>(migration.appliedVersions()));
 
     String error = migration.error();

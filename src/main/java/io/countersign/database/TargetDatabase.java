@@ -11,22 +11,17 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -43,16 +38,65 @@ final class TargetDatabase {
   final DatabaseTargetProperties properties;
   final MigrationPaths paths;
   final Path backupDirectory;
+  final PgTools pgTools;
 
-  TargetDatabase(String name, DatabaseTargetProperties properties, MigrationPaths paths, Path backupDirectory) {
+  TargetDatabase(String name, DatabaseTargetProperties properties, MigrationPaths paths, Path backupDirectory, PgTools pgTools) {
     this.name = name;
     this.properties = properties;
     this.paths = paths;
     this.backupDirectory = backupDirectory;
+    this.pgTools = pgTools;
   }
 
   Connection connect() throws SQLException {
-    return DriverManager.getConnection(properties.url(), properties.username(), properties.password());
+    return DriverManager.getConnection(properties.url(), properties.username(), password());
+  }
+
+  /** A connection, or the ordinary (retried) exception an operator reads in the incident. */
+  Connection connectOrThrow() {
+    try {
+      return connect();
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot reach database target " + name + ": " + scrub(e.getMessage()), e);
+    }
+  }
+
+  /** The configured password, or the content of password-file read now (trimmed), so a rotated secret needs no restart. */
+  String password() {
+    String file = properties.passwordFile();
+    if (file == null || file.isBlank()) {
+      return properties.password();
+    }
+    try {
+      return Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the password-file of database target " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Defence in depth: a message about this target never carries its password, whoever wrote the message. */
+  String scrub(String message) {
+    if (message == null) {
+      return null;
+    }
+    String password;
+    try {
+      password = password();
+    } catch (IllegalStateException e) {
+      return message;
+    }
+    return password == null || password.length() < 4 ? message : message.replace(password, "****");
+  }
+
+  /** Serialises changes to this database with other releases and nodes; close it when the change is done. */
+  MigrationLock lock(String releaseId) {
+    return MigrationLock.acquire(this, releaseId);
+  }
+
+  /** How the lock's session (and pg_stat_activity) names the release holding it; PostgreSQL keeps 63 bytes. */
+  static String applicationName(String releaseId) {
+    String name = "countersign:" + releaseId;
+    return name.length() <= 63 ? name : name.substring(0, 63);
   }
 
   Path migrations(DatabaseChange change) {
@@ -62,7 +106,7 @@ final class TargetDatabase {
   /** installedBy marks each history row with the release, so a retried job still knows what it applied. */
   Flyway flyway(Path migrations, String releaseId) {
     return Flyway.configure()
-        .dataSource(properties.url(), properties.username(), properties.password())
+        .dataSource(properties.url(), properties.username(), password())
         .locations("filesystem:" + migrations)
         .table(HISTORY_TABLE)
         .installedBy(installedBy(releaseId))
@@ -79,7 +123,7 @@ final class TargetDatabase {
 
   /** Deterministic per release and target, so a re-run overwrites the same file. */
   Path backupFile(String releaseId) {
-    return backupDirectory.resolve(releaseId.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + name + ".sql");
+    return backupDirectory.resolve(releaseId.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + name + properties.backup().extension());
   }
 
   /** Versions in the migrations folder, for a dry run that cannot reach the database. */
@@ -121,13 +165,17 @@ final class TargetDatabase {
     return scripts;
   }
 
+  static boolean hasHistory(Connection c) throws SQLException {
+    try (ResultSet tables = c.getMetaData().getTables(c.getCatalog(), c.getSchema(), HISTORY_TABLE, null)) {
+      return tables.next();
+    }
+  }
+
   /** Successfully applied versions in Flyway's history, each with the exact string stored there. */
   static Map<MigrationVersion, String> appliedVersions(Connection c) throws SQLException {
     Map<MigrationVersion, String> versions = new HashMap<>();
-    try (ResultSet tables = c.getMetaData().getTables(c.getCatalog(), c.getSchema(), HISTORY_TABLE, null)) {
-      if (!tables.next()) {
-        return versions;
-      }
+    if (!hasHistory(c)) {
+      return versions;
     }
     try (ResultSet rs = c.createStatement()
         .executeQuery("SELECT \"version\" FROM \"" + HISTORY_TABLE + "\" WHERE \"success\" = TRUE AND \"version\" IS NOT NULL")) {
@@ -138,69 +186,25 @@ final class TargetDatabase {
     return versions;
   }
 
-  /**
-   * The distinct tables, columns, indexes and foreign keys of the connection's schema, sorted and hashed, read
-   * through JDBC metadata so the same code serves H2 and PostgreSQL. Check constraints are not covered.
-   */
+  /** SHA-256 over the schema (see {@link SchemaFingerprint}); an unreachable target throws (retried). */
   String fingerprint() {
-    try (Connection c = connect()) {
-      DatabaseMetaData md = c.getMetaData();
-      String catalog = c.getCatalog();
-      String schema = c.getSchema();
-      // A set: H2 may back a foreign key with its own index or reuse an equal one (after RUNSCRIPT it reuses).
-      Set<String> lines = new TreeSet<>();
-      List<String> tables = new ArrayList<>();
-      try (ResultSet rs = md.getTables(catalog, schema, "%", null)) {
-        while (rs.next()) {
-          // PostgreSQL lists indexes as tables too (type INDEX); they are covered per table below.
-          if (!HISTORY_TABLE.equalsIgnoreCase(rs.getString("TABLE_NAME")) && !rs.getString("TABLE_TYPE").contains("INDEX")) {
-            tables.add(rs.getString("TABLE_NAME"));
-            lines.add("table " + rs.getString("TABLE_NAME") + " " + rs.getString("TABLE_TYPE"));
-          }
-        }
-      }
-      try (ResultSet rs = md.getColumns(catalog, schema, "%", "%")) {
-        while (rs.next()) {
-          if (!HISTORY_TABLE.equalsIgnoreCase(rs.getString("TABLE_NAME"))) {
-            lines.add(String.join(" ", "column", rs.getString("TABLE_NAME"), rs.getString("COLUMN_NAME"),
-                rs.getString("TYPE_NAME"), rs.getString("COLUMN_SIZE"), rs.getString("DECIMAL_DIGITS"),
-                rs.getString("IS_NULLABLE"), String.valueOf(rs.getString("COLUMN_DEF"))));
-          }
-        }
-      }
-      for (String table : tables) {
-        // Index and key names are left out: H2 renames the indexes behind constraints whenever it rebuilds
-        // a table (ADD/DROP COLUMN), so only what an index covers is compared.
-        Map<String, String> indexes = new TreeMap<>();
-        try (ResultSet rs = md.getIndexInfo(catalog, schema, table, false, true)) {
-          while (rs.next()) {
-            if (rs.getString("INDEX_NAME") != null) {
-              indexes.merge(rs.getString("INDEX_NAME") + " " + rs.getBoolean("NON_UNIQUE"),
-                  rs.getShort("ORDINAL_POSITION") + ":" + rs.getString("COLUMN_NAME"), (a, b) -> a + "," + b);
-            }
-          }
-        }
-        indexes.forEach((key, columns) -> lines.add("index " + table + " unique=" + key.endsWith("false") + " "
-            + Arrays.stream(columns.split(",")).sorted().toList()));
-        try (ResultSet rs = md.getImportedKeys(catalog, schema, table)) {
-          while (rs.next()) {
-            lines.add(String.join(" ", "fk", table, rs.getString("KEY_SEQ"), rs.getString("FKCOLUMN_NAME"),
-                rs.getString("PKTABLE_NAME"), rs.getString("PKCOLUMN_NAME")));
-          }
-        }
-      }
-      return sha256(String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+    try (Connection c = connectOrThrow()) {
+      return SchemaFingerprint.of(c, properties.postgres());
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the schema of database target " + name + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot read the schema of database target " + name + ": " + scrub(e.getMessage()), e);
     }
   }
 
-  /** Connection trouble is transient (retried); anything else a database says about SQL is deterministic. */
+  /**
+   * Connection trouble is transient (retried); anything else a database says about SQL is deterministic.
+   * Class 08 is a lost or refused connection; 57P0x a server shutting down or terminating the session.
+   */
   static boolean isConnectionProblem(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof SQLTransientException || t instanceof SQLNonTransientConnectionException
           || t instanceof SQLRecoverableException || t instanceof SocketException
-          || (t instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08"))) {
+          || (t instanceof SQLException s && s.getSQLState() != null
+              && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P")))) {
         return true;
       }
     }

@@ -108,6 +108,24 @@ class DatabaseDelegatesTest {
   }
 
   @Test
+  void aMigrationResumedAfterACrashKeepsTheSchemaReadBeforeTheRelease() throws Exception {
+    db.migrateEarlier(EXAMPLE, "1");
+    release(change(EXAMPLE), null);
+    run("backupDatabase");
+    Object before = variables.get(Variables.DB_SCHEMA_BEFORE);
+    assertThat(before).isNotNull();
+    // The first attempt applied the migrations, then the node died before the job committed its variables.
+    db.live().migrate(RELEASE, change(EXAMPLE));
+
+    run("migrateDatabase");
+    run("restoreDatabase");
+
+    assertThat(variables).containsEntry(Variables.DB_SCHEMA_BEFORE, before)
+        .containsEntry(Variables.DB_APPLIED_VERSIONS, List.of("2", "3"));
+    assertThat(last("database-restore")).containsEntry("undone", List.of("3", "2")).containsEntry("schemaMatchesBefore", true);
+  }
+
+  @Test
   void aFailedMigrationCompletesWithMigrationFailedSoTheGatewayRollsBack() throws Exception {
     release(change(FAILING), null);
 

@@ -77,7 +77,7 @@ class DryRunDatabaseTargetTest {
   @Test
   void listsTheMigrationFilesWhenTheTargetCannotBeReached() {
     DatabaseTarget unreachable = new DatabaseTargets(Map.of(TestTargets.TARGET, new DatabaseTargetProperties(
-        Mode.DRY_RUN, "jdbc:postgresql://127.0.0.1:1/nowhere", "sa", "", TestTargets.ROOTS, BackupMethod.H2_SCRIPT)),
+        Mode.DRY_RUN, "jdbc:postgresql://127.0.0.1:1/nowhere", "sa", "", null, TestTargets.ROOTS, BackupMethod.PG_DUMP)),
         Path.of(""), backups).get(TestTargets.TARGET);
 
     Migration migration = unreachable.migrate("rel-1", change(EXAMPLE));

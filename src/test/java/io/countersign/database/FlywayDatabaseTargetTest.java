@@ -229,9 +229,26 @@ class FlywayDatabaseTargetTest {
   }
 
   @Test
+  void anotherReleaseChangingTheSameH2DatabaseMakesTheStepWait() {
+    var properties = db.targets(Mode.LIVE, BackupMethod.H2_SCRIPT).properties(TestTargets.TARGET).orElseThrow();
+    TargetDatabase same = new TargetDatabase("medication-db", properties, new MigrationPaths(Path.of("")), backups, PgTools.DEFAULT);
+    Backup backup = target.backup("rel-1", change(EXAMPLE));
+
+    try (MigrationLock held = same.lock("rel-other")) {
+      assertThatThrownBy(() -> target.migrate("rel-1", change(EXAMPLE))).isInstanceOf(IllegalStateException.class)
+          .hasMessage("database medication-db is being migrated by another release (rel-other); the step is retried later");
+      assertThatThrownBy(() -> target.rollBack("rel-1", change(EXAMPLE), List.of("1"))).hasMessageContaining("rel-other");
+      assertThatThrownBy(() -> target.restoreBackup("rel-1", change(EXAMPLE), backup)).hasMessageContaining("rel-other");
+      assertThat(db.tables()).isEmpty();
+    }
+
+    assertThat(target.migrate("rel-1", change(EXAMPLE)).appliedVersions()).containsExactly("1", "2", "3");
+  }
+
+  @Test
   void anUnreachableTargetThrowsSoTheEngineRetries() {
     DatabaseTarget unreachable = new DatabaseTargets(java.util.Map.of(TestTargets.TARGET, new DatabaseTargetProperties(
-        Mode.LIVE, "jdbc:postgresql://127.0.0.1:1/nowhere", "sa", "", TestTargets.ROOTS, BackupMethod.H2_SCRIPT)),
+        Mode.LIVE, "jdbc:postgresql://127.0.0.1:1/nowhere", "sa", "", null, TestTargets.ROOTS, BackupMethod.PG_DUMP)),
         Path.of(""), backups).get(TestTargets.TARGET);
 
     assertThatThrownBy(() -> unreachable.migrate("rel-1", change(EXAMPLE))).isInstanceOf(RuntimeException.class);

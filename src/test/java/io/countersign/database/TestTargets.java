@@ -35,7 +35,7 @@ final class TestTargets {
 
   DatabaseTargets targets(Mode mode, BackupMethod backup) {
     return new DatabaseTargets(
-        Map.of(TARGET, new DatabaseTargetProperties(mode, url, "sa", "", ROOTS, backup)), Path.of(""), backups);
+        Map.of(TARGET, new DatabaseTargetProperties(mode, url, "sa", "", null, ROOTS, backup)), Path.of(""), backups);
   }
 
   DatabaseTarget live() {

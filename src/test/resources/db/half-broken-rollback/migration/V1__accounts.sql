@@ -1,0 +1,1 @@
+CREATE TABLE accounts (id BIGINT NOT NULL, name VARCHAR(50) NOT NULL, CONSTRAINT pk_accounts PRIMARY KEY (id));
