@@ -4,40 +4,45 @@ import io.countersign.release.ReleaseManifest.FrontendChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Changes nothing in S3 or CloudFront; says what a live publication would do. */
+/** Changes nothing in S3 or CloudFront; the evidence says what a live publication would do. */
 class DryRunStaticSiteTarget implements StaticSiteTarget {
   static final String UNKNOWN = "unknown (dry-run)";
+  static final String INVALIDATION = "dry-run";
   private static final Logger log = LoggerFactory.getLogger(DryRunStaticSiteTarget.class);
 
-  private final FrontendProperties properties;
-
-  DryRunStaticSiteTarget(FrontendProperties properties) {
-    this.properties = properties;
+  @Override
+  public Served served(String releaseId, FrontendChange change) {
+    return new Served(UNKNOWN, null, null);
   }
 
   @Override
-  public SitePublication publish(String releaseId, String version, FrontendChange change) {
-    String prefix = "releases/" + version + "/";
-    String plan = "dry-run: would copy s3://" + change.artifact().bucket() + "/" + change.artifact().key() + " to "
-        + site(change) + prefix + ", point the site at it and " + invalidation(change);
-    log.info("{}: {}", releaseId, plan);
-    return new SitePublication(UNKNOWN, prefix, true, plan);
+  public void rememberPrevious(String releaseId, FrontendChange change, String previousOriginPath) {}
+
+  @Override
+  public Upload upload(String releaseId, String version, FrontendChange change, String requiredFile) {
+    log.info("{}: dry-run: would copy s3://{}/{} to releases/{}/ of site {}", releaseId, change.artifact().bucket(),
+        change.artifact().key(), version, change.target());
+    return new Upload("releases/" + version + "/", 0, 0);
   }
 
   @Override
-  public SitePublication restore(String releaseId, FrontendChange change, String previousRelease) {
-    String plan = "dry-run: would point " + site(change) + " back at " + previousRelease + " and " + invalidation(change);
-    log.info("{}: {}", releaseId, plan);
-    return new SitePublication(UNKNOWN, previousRelease, true, plan);
+  public Switch switchTo(FrontendChange change, String originPath) {
+    log.info("dry-run: would point site {} at {}", change.target(), originPath);
+    return new Switch(UNKNOWN, originPath, true);
   }
 
-  private String site(FrontendChange change) {
-    FrontendProperties.Target target = properties.targets().get(change.target());
-    return "s3://" + (target == null ? change.target() : target.bucket()) + "/";
+  @Override
+  public String invalidate(String releaseId, FrontendChange change, String purpose) {
+    return INVALIDATION;
   }
 
-  private String invalidation(FrontendChange change) {
-    FrontendProperties.Target target = properties.targets().get(change.target());
-    return "invalidate CloudFront distribution " + (target == null ? "of " + change.target() : target.distributionId());
+  @Override
+  public Propagation propagation(FrontendChange change, String invalidationId) {
+    return new Propagation(true, "dry-run", "dry-run");
+  }
+
+  @Override
+  public boolean dryRun() {
+    return true;
   }
 }

@@ -33,5 +33,13 @@ class FrontendManifestCheck implements ManifestCheck {
       errors.add("$.frontend.artifact.bucket", "bucket '" + bucket + "' is not an artifact bucket of target '"
           + frontend.target() + "' (allowed: " + String.join(", ", target.artifactBuckets()) + ")");
     }
+    String key = frontend.artifact() == null ? null : frontend.artifact().key();
+    if (key != null && !key.endsWith(".zip")) {
+      errors.add("$.frontend.artifact.key", "must name a .zip of the site build (its files go to releases/<version>/)");
+    }
+    if (manifest.version() != null && !SitePublisher.VERSION.matcher(manifest.version()).matches()) {
+      errors.add("$.version", "a release with a front end needs a version usable as a path segment "
+          + "(letters, digits, '.', '_', '-'; no '+')");
+    }
   }
 }

@@ -1,25 +1,32 @@
 package io.countersign.frontend;
 
+import io.countersign.aws.TargetRefusedException;
 import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.frontend.StaticSiteTarget.SitePublication;
+import io.countersign.frontend.SitePublisher.Publication;
+import io.countersign.frontend.StaticSiteTarget.Propagation;
 import io.countersign.release.Manifests;
 import io.countersign.release.ReleaseManifest;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-/** Publishes the front-end build and records which release the site served before. */
+/**
+ * Publishes the front-end build (upload, switch, invalidate; no waiting) and records what the site served before
+ * ({@link Variables#FRONTEND_PREVIOUS_RELEASE}) and the invalidation ({@link Variables#FRONTEND_INVALIDATION}).
+ * Sets {@link Variables#FRONTEND_STATE} after one look at CloudFront: published, or propagating for the model to
+ * wait on with awaitFrontend.
+ */
 @Component("publishFrontend")
 class PublishFrontendDelegate implements JavaDelegate {
   static final String STEP = "publishFrontend";
 
-  private final StaticSiteTarget target;
+  private final SitePublisher publisher;
   private final EvidenceLog evidence;
 
-  PublishFrontendDelegate(StaticSiteTarget target, EvidenceLog evidence) {
-    this.target = target;
+  PublishFrontendDelegate(SitePublisher publisher, EvidenceLog evidence) {
+    this.publisher = publisher;
     this.evidence = evidence;
   }
 
@@ -29,18 +36,23 @@ class PublishFrontendDelegate implements JavaDelegate {
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasFrontend(), evidence, releaseId, STEP,
         "the manifest has no frontend section")) {
+      execution.setVariable(Variables.FRONTEND_STATE, SitePublisher.PUBLISHED);
       return;
     }
     StepSupport.failIfDrill(execution, manifest, STEP);
     if (execution.getVariable(Variables.FRONTEND_PREVIOUS_RELEASE) != null) {
       return; // published by an earlier run of this job; keep the first previous release
     }
-    SitePublication publication = target.publish(releaseId, manifest.version(), manifest.frontend());
-    execution.setVariable(Variables.FRONTEND_PREVIOUS_RELEASE, publication.previousRelease());
-    evidence.record(releaseId, "frontend-published", StepSupport.ACTOR, StepSupport.payload(
-        "target", manifest.frontend().target(),
-        "artifact", manifest.frontend().artifact().bucket() + "/" + manifest.frontend().artifact().key(),
-        "previousRelease", publication.previousRelease(), "newRelease", publication.newRelease(),
-        "dryRun", publication.dryRun(), "plan", publication.plan()));
+    try {
+      Publication publication = publisher.publish(releaseId, manifest.version(), manifest.frontend());
+      execution.setVariable(Variables.FRONTEND_PREVIOUS_RELEASE, publication.previousRelease());
+      execution.setVariable(Variables.FRONTEND_INVALIDATION, publication.invalidationId());
+      evidence.record(releaseId, "frontend-published", StepSupport.ACTOR, publication.evidence());
+      Propagation propagation = publisher.propagation(manifest.frontend(), publication.invalidationId());
+      execution.setVariable(Variables.FRONTEND_STATE,
+          propagation.complete() ? SitePublisher.PUBLISHED : SitePublisher.PROPAGATING);
+    } catch (TargetRefusedException e) {
+      throw StepSupport.fail(execution, STEP, e.getMessage());
+    }
   }
 }

@@ -3,23 +3,27 @@ package io.countersign.frontend;
 import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.frontend.StaticSiteTarget.SitePublication;
+import io.countersign.frontend.SitePublisher.Publication;
 import io.countersign.release.Manifests;
 import io.countersign.release.ReleaseManifest;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-/** Compensation of publishFrontend: points the site back at the release publishFrontend recorded. */
+/**
+ * Compensation of publishFrontend: points the site back at the release publishFrontend recorded and invalidates
+ * the CDN again (not waited for: the rollback's restoration checks follow). Never throws BpmnError; a failure to
+ * reach AWS is an ordinary, retried exception.
+ */
 @Component("restoreFrontend")
 class RestoreFrontendDelegate implements JavaDelegate {
   static final String STEP = "restoreFrontend";
 
-  private final StaticSiteTarget target;
+  private final SitePublisher publisher;
   private final EvidenceLog evidence;
 
-  RestoreFrontendDelegate(StaticSiteTarget target, EvidenceLog evidence) {
-    this.target = target;
+  RestoreFrontendDelegate(SitePublisher publisher, EvidenceLog evidence) {
+    this.publisher = publisher;
     this.evidence = evidence;
   }
 
@@ -35,10 +39,8 @@ class RestoreFrontendDelegate implements JavaDelegate {
     if (previous == null || Boolean.TRUE.equals(execution.getVariable(Variables.FRONTEND_RESTORED))) {
       return; // never published, or restored already
     }
-    SitePublication restore = target.restore(releaseId, manifest.frontend(), previous.toString());
+    Publication restore = publisher.restore(releaseId, manifest.frontend(), previous.toString());
     execution.setVariable(Variables.FRONTEND_RESTORED, true);
-    evidence.record(releaseId, "frontend-restored", StepSupport.ACTOR, StepSupport.payload(
-        "target", manifest.frontend().target(), "restoredRelease", restore.newRelease(),
-        "replacedRelease", restore.previousRelease(), "dryRun", restore.dryRun(), "plan", restore.plan()));
+    evidence.record(releaseId, "frontend-restored", StepSupport.ACTOR, restore.evidence());
   }
 }

@@ -1,27 +1,43 @@
 package io.countersign.lambda;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.countersign.aws.TargetRefusedException;
 import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.lambda.LambdaTarget.LambdaDeployment;
+import io.countersign.lambda.LambdaRollout.Advance;
+import io.countersign.lambda.LambdaRollout.Event;
+import io.countersign.lambda.LambdaRollout.Progress;
 import io.countersign.release.Manifests;
 import io.countersign.release.ReleaseManifest;
 import io.countersign.release.ReleaseManifest.LambdaFunction;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.springframework.stereotype.Component;
 
-/** One instance of the sequential multi-instance over {@link Variables#LAMBDA_FUNCTIONS}: deploys one function. */
+/**
+ * Moves the function of {@link Variables#LAMBDA_FUNCTION} on by one short call, never waiting: the first call
+ * records the alias's version and starts the code update; every call looks at the update once and, when it has
+ * succeeded, publishes a version and applies the next traffic step. It writes {@link Variables#LAMBDA_STATE}
+ * (updating, shifting, deployed) and {@link Variables#LAMBDA_WAIT} (how long the model waits before calling again:
+ * the poll interval while updating, the step's hold while shifting), so a model loop can call it until deployed.
+ * Progress per function lives in {@link Variables#LAMBDA_DEPLOYMENTS}; a job that runs again resumes from it.
+ */
 @Component("deployLambda")
 class DeployLambdaDelegate implements JavaDelegate {
   static final String STEP = "deployLambda";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final LambdaTarget target;
+  private final LambdaRollout rollout;
   private final EvidenceLog evidence;
 
-  DeployLambdaDelegate(LambdaTarget target, EvidenceLog evidence) {
-    this.target = target;
+  DeployLambdaDelegate(LambdaRollout rollout, EvidenceLog evidence) {
+    this.rollout = rollout;
     this.evidence = evidence;
   }
 
@@ -30,22 +46,51 @@ class DeployLambdaDelegate implements JavaDelegate {
     ReleaseManifest manifest = Manifests.from(execution);
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasLambda(), evidence, releaseId, STEP, "the manifest has no lambda functions")) {
+      execution.setVariable(Variables.LAMBDA_STATE, LambdaRollout.DEPLOYED);
+      execution.setVariable(Variables.LAMBDA_WAIT, Duration.ZERO.toString());
       return;
     }
     StepSupport.failIfDrill(execution, manifest, STEP);
     LambdaFunction function = find(manifest, (String) execution.getVariable(Variables.LAMBDA_FUNCTION));
-    Map<String, Object> previousVersions = StepSupport.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
-    if (previousVersions.containsKey(function.name())) {
-      return; // deployed by an earlier run of this job; the first previous version is the one to keep
+    String target = manifest.lambda().target();
+    Instant now = ClockUtil.getCurrentTime().toInstant();
+    Progress progress = progress(execution, function.name());
+    try {
+      if (progress == null) {
+        // Recorded before anything can fail further on, so the rollback knows the version to return to.
+        progress = record(execution, releaseId, function, rollout.start(releaseId, target, function, now));
+      }
+      if (progress.phase().equals(LambdaRollout.DEPLOYED)) {
+        record(execution, releaseId, function, new Advance(progress, Duration.ZERO, List.of()));
+      } else {
+        record(execution, releaseId, function, rollout.advance(releaseId, target, function, progress, now));
+      }
+    } catch (TargetRefusedException e) {
+      throw StepSupport.fail(execution, STEP, e.getMessage());
     }
-    LambdaDeployment deployment = target.deploy(releaseId, manifest.lambda().target(), function);
-    previousVersions.put(function.name(), deployment.previousVersion());
-    execution.setVariable(Variables.LAMBDA_PREVIOUS_VERSIONS, StepSupport.json(previousVersions));
-    evidence.record(releaseId, "lambda-deployed", StepSupport.ACTOR, StepSupport.payload(
-        "target", manifest.lambda().target(), "function", function.name(), "alias", deployment.alias(),
-        "previousVersion", deployment.previousVersion(), "newVersion", deployment.newVersion(),
-        "traffic", deployment.traffic(), "artifact", function.artifact().bucket() + "/" + function.artifact().key(),
-        "dryRun", deployment.dryRun(), "plan", deployment.plan()));
+  }
+
+  private Progress record(DelegateExecution execution, String releaseId, LambdaFunction function, Advance advance) {
+    Progress progress = advance.progress();
+    Map<String, Object> previousVersions = StepSupport.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
+    if (previousVersions.putIfAbsent(function.name(), progress.previousVersion()) == null) {
+      execution.setVariable(Variables.LAMBDA_PREVIOUS_VERSIONS, StepSupport.json(previousVersions));
+    }
+    Map<String, Object> deployments = StepSupport.readMap(execution, Variables.LAMBDA_DEPLOYMENTS);
+    deployments.put(function.name(), JSON.convertValue(progress, Map.class));
+    execution.setVariable(Variables.LAMBDA_DEPLOYMENTS, StepSupport.json(deployments));
+    execution.setVariable(Variables.LAMBDA_STATE, progress.phase());
+    execution.setVariable(Variables.LAMBDA_WAIT, advance.waitFor().toString());
+    for (Event event : advance.events()) {
+      evidence.record(releaseId, event.type(), StepSupport.ACTOR, event.payload());
+    }
+    return progress;
+  }
+
+  /** The recorded progress of a function, or null before its first call. */
+  static Progress progress(DelegateExecution execution, String function) {
+    Object recorded = StepSupport.readMap(execution, Variables.LAMBDA_DEPLOYMENTS).get(function);
+    return recorded == null ? null : JSON.convertValue(recorded, Progress.class);
   }
 
   static LambdaFunction find(ReleaseManifest manifest, String name) {

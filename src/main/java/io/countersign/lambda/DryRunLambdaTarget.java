@@ -1,41 +1,49 @@
 package io.countersign.lambda;
 
+import io.countersign.lambda.TrafficPlan.Routing;
 import io.countersign.release.ReleaseManifest.LambdaFunction;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Changes nothing in AWS; says what a live deployment would do. */
+/** Changes nothing in AWS: every update is at once Successful, and the evidence says what would have been done. */
 class DryRunLambdaTarget implements LambdaTarget {
   static final String UNKNOWN = "unknown (dry-run)";
+  static final String NEW_VERSION = "dry-run";
   private static final Logger log = LoggerFactory.getLogger(DryRunLambdaTarget.class);
 
-  private final LambdaProperties properties;
-
-  DryRunLambdaTarget(LambdaProperties properties) {
-    this.properties = properties;
+  @Override
+  public Alias alias(String target, LambdaFunction function) {
+    return new Alias(UNKNOWN, Map.of(), null);
   }
 
   @Override
-  public LambdaDeployment deploy(String releaseId, String target, LambdaFunction function) {
-    String plan = "dry-run: would update function " + function.name() + where(target) + " from s3://"
-        + function.artifact().bucket() + "/" + function.artifact().key() + ", publish a version and move alias "
-        + function.aliasOrDefault() + " to it (" + function.trafficOrDefault() + ")";
-    log.info("{}: {}", releaseId, plan);
-    return new LambdaDeployment(
-        function.name(), function.aliasOrDefault(), UNKNOWN, "dry-run", function.trafficOrDefault(), true, plan);
+  public CodeUpdate updateCode(String releaseId, String target, LambdaFunction function) {
+    log.info("{}: dry-run: would update function {} in {} from s3://{}/{}", releaseId, function.name(), target,
+        function.artifact().bucket(), function.artifact().key());
+    return new CodeUpdate(UNKNOWN, UNKNOWN);
   }
 
   @Override
-  public LambdaDeployment revert(String releaseId, String target, LambdaFunction function, String previousVersion) {
-    String plan = "dry-run: would move alias " + function.aliasOrDefault() + " of function " + function.name()
-        + where(target) + " back to version " + previousVersion;
-    log.info("{}: {}", releaseId, plan);
-    return new LambdaDeployment(
-        function.name(), function.aliasOrDefault(), UNKNOWN, previousVersion, "all-at-once", true, plan);
+  public UpdateStatus updateStatus(String target, LambdaFunction function) {
+    return new UpdateStatus(Status.SUCCESSFUL, null, UNKNOWN, UNKNOWN);
   }
 
-  private String where(String target) {
-    LambdaProperties.Target config = properties.targets().get(target);
-    return " in " + target + (config == null || config.region() == null ? "" : " (" + config.region() + ")");
+  @Override
+  public PublishedVersion publishVersion(String releaseId, String target, LambdaFunction function, String codeSha256,
+      String revisionId) {
+    log.info("{}: dry-run: would publish a version of function {}", releaseId, function.name());
+    return new PublishedVersion(NEW_VERSION, codeSha256, false);
+  }
+
+  @Override
+  public void route(String releaseId, String target, LambdaFunction function, Routing routing, String description) {
+    log.info("{}: dry-run: would point alias {} of function {} at version {} with weights {}", releaseId,
+        function.aliasOrDefault(), function.name(), routing.primaryVersion(), routing.weights());
+  }
+
+  @Override
+  public boolean dryRun() {
+    return true;
   }
 }

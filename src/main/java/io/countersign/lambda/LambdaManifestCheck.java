@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.springframework.stereotype.Component;
 
-/** The manifest's Lambda section against the configured targets. */
+/** The manifest's Lambda section against the configured targets, and traffic specs that match but make no plan. */
 @Component
 class LambdaManifestCheck implements ManifestCheck {
   private final LambdaProperties properties;
@@ -41,6 +41,13 @@ class LambdaManifestCheck implements ManifestCheck {
       if (first != null) {
         errors.add(path + ".name", "duplicate function '" + function.name() + "' (also at $.lambda.functions["
             + first + "])");
+      }
+      if (function.traffic() != null) {
+        try {
+          TrafficPlan.parse(function.traffic());
+        } catch (IllegalArgumentException e) {
+          errors.add(path + ".traffic", e.getMessage());
+        }
       }
       String bucket = function.artifact() == null ? null : function.artifact().bucket();
       if (target != null && bucket != null && !target.artifactBuckets().contains(bucket)) {

@@ -1,18 +1,54 @@
 package io.countersign.lambda;
 
+import io.countersign.lambda.TrafficPlan.Routing;
 import io.countersign.release.ReleaseManifest.LambdaFunction;
+import java.util.Map;
 
-/** Port to AWS Lambda. The adapter comes from {@code countersign.targets.lambda.mode}. */
+/**
+ * Port to AWS Lambda, one small non-blocking call per operation, so the model (not the adapter) does the waiting.
+ * The adapter comes from {@code countersign.targets.lambda.mode}. Operations throw
+ * {@link io.countersign.aws.TargetRefusedException} for what a retry will not fix and
+ * {@link io.countersign.aws.AwsUnavailableException} for what it may.
+ */
 interface LambdaTarget {
 
-  /** Updates the function's code from its artifact, publishes a version and moves the alias to it. */
-  LambdaDeployment deploy(String releaseId, String target, LambdaFunction function);
+  /** What the alias serves now. */
+  Alias alias(String target, LambdaFunction function);
 
-  /** Moves the alias back to {@code previousVersion}, all at once. */
-  LambdaDeployment revert(String releaseId, String target, LambdaFunction function, String previousVersion);
+  /** Starts the code update from the function's artifact, passing the function's current RevisionId; returns at once. */
+  CodeUpdate updateCode(String releaseId, String target, LambdaFunction function);
 
-  /** The alias moved from previousVersion to newVersion; plan says what was (or would be) done. */
-  record LambdaDeployment(
-      String function, String alias, String previousVersion, String newVersion, String traffic, boolean dryRun,
-      String plan) {}
+  /** One look at the function's LastUpdateStatus. */
+  UpdateStatus updateStatus(String target, LambdaFunction function);
+
+  /**
+   * Publishes a version of the updated code, or reuses the version that already has this CodeSha256 (a re-run, or an
+   * artifact that did not change). {@code revisionId} is the function's revision the code was checked at.
+   */
+  PublishedVersion publishVersion(String releaseId, String target, LambdaFunction function, String codeSha256,
+      String revisionId);
+
+  /** Points the alias as {@code routing} says; {@code description} is kept on the alias. */
+  void route(String releaseId, String target, LambdaFunction function, Routing routing, String description);
+
+  /** Whether this adapter changes nothing. */
+  boolean dryRun();
+
+  /** An alias: the version it serves, the additional versions with their weights, and its description. */
+  record Alias(String version, Map<String, Double> weights, String description) {
+    public Alias {
+      weights = weights == null ? Map.of() : Map.copyOf(weights);
+    }
+  }
+
+  /** The function's revision once the update was accepted, and the revision the update was made against. */
+  record CodeUpdate(String revisionBefore, String revisionAfter) {}
+
+  /** LastUpdateStatus with its reason, and the code (CodeSha256) and revision it applies to. */
+  record UpdateStatus(Status status, String reason, String codeSha256, String revisionId) {}
+
+  enum Status { IN_PROGRESS, SUCCESSFUL, FAILED }
+
+  /** The version the alias will move to; {@code reused} when no new version was published. */
+  record PublishedVersion(String version, String codeSha256, boolean reused) {}
 }

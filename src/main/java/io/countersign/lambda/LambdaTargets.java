@@ -1,21 +1,64 @@
 package io.countersign.lambda;
 
+import io.countersign.aws.AwsClients;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 @Configuration
 class LambdaTargets {
+  private static final String PREFIX = "countersign.targets.lambda";
 
-  /** Refuses to start rather than fall back: a release must never run in a mode nobody chose. */
+  /**
+   * Refuses to start rather than fall back: a release must never run in a mode nobody chose, nor live against a
+   * target configured wrongly. Credentials come from the default chain unless the context has an
+   * {@link AwsCredentialsProvider} bean (tests).
+   */
   @Bean
-  LambdaTarget lambdaTarget(LambdaProperties properties) {
+  LambdaTarget lambdaTarget(LambdaProperties properties, ObjectProvider<AwsCredentialsProvider> credentials) {
     if ("dry-run".equals(properties.mode())) {
-      return new DryRunLambdaTarget(properties);
+      return new DryRunLambdaTarget();
     }
     if ("live".equals(properties.mode())) {
-      throw new IllegalStateException("live Lambda target is not available in this build; use mode: dry-run");
+      List<String> problems = problems(properties);
+      if (!problems.isEmpty()) {
+        throw new IllegalStateException("live Lambda target misconfigured: " + String.join("; ", problems));
+      }
+      return new LiveLambdaTarget(properties,
+          new AwsClients(credentials.getIfAvailable(() -> DefaultCredentialsProvider.builder().build())));
     }
-    throw new IllegalStateException(
-        "countersign.targets.lambda.mode must be live or dry-run, not '" + properties.mode() + "'");
+    throw new IllegalStateException(PREFIX + ".mode must be live or dry-run, not '" + properties.mode() + "'");
+  }
+
+  @Bean
+  LambdaRollout lambdaRollout(LambdaTarget lambdaTarget, LambdaProperties properties) {
+    return new LambdaRollout(lambdaTarget, properties);
+  }
+
+  static List<String> problems(LambdaProperties properties) {
+    List<String> problems = new ArrayList<>();
+    if (properties.targets().isEmpty()) {
+      problems.add(PREFIX + ".targets: live mode needs at least one target");
+    }
+    for (Map.Entry<String, LambdaProperties.Target> e : new TreeMap<>(properties.targets()).entrySet()) {
+      String where = PREFIX + ".targets." + e.getKey();
+      problems.addAll(e.getValue().aws().problems(where));
+      if (e.getValue().artifactBuckets().isEmpty()) {
+        problems.add(where + ".artifact-buckets: name the buckets functions may be built from");
+      }
+    }
+    if (properties.pollInterval() != null && properties.pollInterval().toSeconds() < 1) {
+      problems.add(PREFIX + ".poll-interval must be at least PT1S");
+    }
+    if (properties.updateTimeout() != null && properties.updateTimeout().toSeconds() < 1) {
+      problems.add(PREFIX + ".update-timeout must be at least PT1S");
+    }
+    return problems;
   }
 }

@@ -3,7 +3,7 @@ package io.countersign.lambda;
 import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.lambda.LambdaTarget.LambdaDeployment;
+import io.countersign.lambda.LambdaRollout.Event;
 import io.countersign.release.Manifests;
 import io.countersign.release.ReleaseManifest;
 import io.countersign.release.ReleaseManifest.LambdaFunction;
@@ -16,18 +16,19 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Compensation of deployLambda: moves aliases back to the versions deployLambda recorded. Never throws
- * BpmnError (rollback must not branch); a failure to reach AWS is an ordinary, retried exception.
+ * Compensation of deployLambda: moves every alias deployLambda touched back to the version it recorded, with the
+ * routing weights cleared (an alias already there is left alone). Never throws BpmnError (rollback must not
+ * branch); a failure to reach AWS is an ordinary, retried exception.
  */
 @Component("revertLambda")
 class RevertLambdaDelegate implements JavaDelegate {
   static final String STEP = "revertLambda";
 
-  private final LambdaTarget target;
+  private final LambdaRollout rollout;
   private final EvidenceLog evidence;
 
-  RevertLambdaDelegate(LambdaTarget target, EvidenceLog evidence) {
-    this.target = target;
+  RevertLambdaDelegate(LambdaRollout rollout, EvidenceLog evidence) {
+    this.rollout = rollout;
     this.evidence = evidence;
   }
 
@@ -51,13 +52,10 @@ class RevertLambdaDelegate implements JavaDelegate {
       }
       LambdaFunction function = DeployLambdaDelegate.find(manifest, name);
       String previousVersion = String.valueOf(previousVersions.get(name));
-      LambdaDeployment revert = target.revert(releaseId, manifest.lambda().target(), function, previousVersion);
+      Event event = rollout.revert(releaseId, manifest.lambda().target(), function, previousVersion);
       reverted.add(name);
       execution.setVariable(Variables.LAMBDA_REVERTED, StepSupport.json(reverted));
-      evidence.record(releaseId, "lambda-reverted", StepSupport.ACTOR, StepSupport.payload(
-          "target", manifest.lambda().target(), "function", name, "alias", revert.alias(),
-          "restoredVersion", revert.newVersion(), "replacedVersion", revert.previousVersion(),
-          "dryRun", revert.dryRun(), "plan", revert.plan()));
+      evidence.record(releaseId, event.type(), StepSupport.ACTOR, event.payload());
     }
   }
 }

@@ -130,21 +130,58 @@ public record ReleaseManifest(
       @Size(max = 50) List<@NotNull @Valid HttpCheck> smokeTests,
       @Pattern(regexp = Patterns.DURATION, message = Patterns.DURATION_MESSAGE) String bakeWindow,
       @Pattern(regexp = Patterns.DURATION, message = Patterns.DURATION_MESSAGE) String interval,
-      @Size(max = 20) List<@NotNull @Valid MetricRule> metrics) {
+      @Size(max = 20) List<@NotNull @Valid MetricRule> metrics,
+      @Size(max = 10) List<@NotNull @Valid DataCheck> dataChecks) {
 
     public VerificationPlan {
       healthChecks = healthChecks == null ? List.of() : List.copyOf(healthChecks);
       smokeTests = smokeTests == null ? List.of() : List.copyOf(smokeTests);
       metrics = metrics == null ? List.of() : List.copyOf(metrics);
+      dataChecks = dataChecks == null ? List.of() : List.copyOf(dataChecks);
     }
   }
 
+  /**
+   * One call to a service of the release. Timeout is in seconds with up to milliseconds (PT5S, PT0.5S);
+   * jsonField ({@code $.status}, {@code $.checks[0].state}) and jsonValue go together.
+   */
   public record HttpCheck(
       @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String name,
       @Pattern(regexp = "GET|HEAD|POST", message = "must be GET, HEAD or POST") String method,
       @NotBlank @Size(max = 2048) @Pattern(regexp = "https?://[^\\s]+", message = "must be an http(s) URL") String url,
       @jakarta.validation.constraints.Min(100) @jakarta.validation.constraints.Max(599) Integer expectStatus,
-      @Size(max = 512) String bodyContains) {}
+      @Size(max = 512) String bodyContains,
+      @Pattern(regexp = "PT[0-9]{1,2}(\\.[0-9]{1,3})?S", message = "must be a duration in seconds such as PT5S or PT0.5S")
+          String timeout,
+      @jakarta.validation.constraints.Min(0) @jakarta.validation.constraints.Max(5) Integer retries,
+      @Size(max = 256) @Pattern(regexp = "\\$(\\.[A-Za-z0-9_-]{1,64}|\\[[0-9]{1,4}\\])+",
+          message = "must be a JSON path such as $.status or $.checks[0].state") String jsonField,
+      @Size(max = 256) String jsonValue) {}
+
+  /**
+   * A read-only query against the release's database target: it must return no rows ({@code expect: no-rows},
+   * the default) or exactly one row whose first column is {@code value} ({@code expect: value}). Runs after the
+   * migration, after a rollback, or both (the default).
+   */
+  public record DataCheck(
+      @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String name,
+      @NotBlank @Size(max = 4000) String sql,
+      @Pattern(regexp = "no-rows|value", message = "must be no-rows or value") String expect,
+      @Size(max = 256) String value,
+      @Pattern(regexp = "migration|rollback|both", message = "must be migration, rollback or both") String after) {
+
+    public boolean expectsNoRows() {
+      return expect == null || expect.equals("no-rows");
+    }
+
+    public boolean runsAfterMigration() {
+      return after == null || !after.equals("rollback");
+    }
+
+    public boolean runsAfterRollback() {
+      return after == null || !after.equals("migration");
+    }
+  }
 
   public record MetricRule(
       @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String name,

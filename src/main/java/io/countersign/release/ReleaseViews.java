@@ -21,8 +21,8 @@ import org.springframework.stereotype.Component;
 @Component
 class ReleaseViews {
   /** The deployment steps in model order, then the rollback steps. */
-  static final List<String> STEPS = List.of("backupDatabase", "migrateDatabase", "deployLambda", "publishFrontend",
-      "rolloutKubernetes", "awaitRollout", "verifyRelease", "watchMetrics", "undoRollout", "restoreFrontend",
+  static final List<String> STEPS = List.of("backupDatabase", "migrateDatabase", "deployLambda", "gateLambdaTraffic",
+      "publishFrontend", "awaitFrontend", "rolloutKubernetes", "awaitRollout", "verifyRelease", "watchMetrics", "undoRollout", "restoreFrontend",
       "revertLambda", "restoreDatabase", "confirmDatabaseRestore", "restoreDatabaseBackup", "verifyRestoration");
 
   private final ReleaseRepository releases;

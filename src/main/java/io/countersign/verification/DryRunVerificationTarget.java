@@ -9,7 +9,7 @@ class DryRunVerificationTarget implements VerificationTarget {
 
   @Override
   public CheckResult check(HttpCheck check) {
-    return new CheckResult(check.name(), check.url(), true, null, 0, NOT_CALLED);
+    return new CheckResult(check.name(), check.url(), true, null, 0, NOT_CALLED, null, 0);
   }
 
   @Override

@@ -31,6 +31,7 @@ class HttpChecks {
 
   static Map<String, Object> payload(String kind, CheckResult result) {
     return StepSupport.payload("kind", kind, "name", result.name(), "url", result.url(), "passed", result.passed(),
-        "status", result.status(), "latencyMs", result.latencyMs(), "detail", result.detail());
+        "status", result.status(), "latencyMs", result.latencyMs(), "attempts", result.attempts(),
+        "detail", result.detail(), "bodyExcerpt", result.bodyExcerpt());
   }
 }

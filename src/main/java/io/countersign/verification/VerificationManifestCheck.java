@@ -4,17 +4,28 @@ import io.countersign.release.Environment;
 import io.countersign.release.FieldErrors;
 import io.countersign.release.ManifestCheck;
 import io.countersign.release.ReleaseManifest;
+import io.countersign.release.ReleaseManifest.DataCheck;
 import io.countersign.release.ReleaseManifest.HttpCheck;
+import io.countersign.release.ReleaseManifest.MetricRule;
 import io.countersign.release.ReleaseManifest.VerificationPlan;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.springframework.stereotype.Component;
 
-/** The manifest's verification plan against the host allow-list; metric rules must be able to fail. */
+/**
+ * The manifest's verification plan against the server: hosts on the allow-list, checks that fit in one job,
+ * metric rules the server can ask and that can fail, data checks that only read the release's database.
+ */
 @Component
 class VerificationManifestCheck implements ManifestCheck {
   static final Duration MIN_INTERVAL = Duration.ofSeconds(10);
+  static final Duration MIN_TIMEOUT = Duration.ofMillis(100);
+  static final Duration MAX_TIMEOUT = Duration.ofSeconds(30);
+  /** Every check of one step running into every timeout must still end far inside the job's lock (5 min). */
+  static final Duration CHECKS_BUDGET = Duration.ofMinutes(2);
 
   private final VerificationProperties properties;
 
@@ -32,11 +43,16 @@ class VerificationManifestCheck implements ManifestCheck {
       urls(plan.healthChecks(), "$.verification.healthChecks", manifest.environment(), errors);
       urls(plan.smokeTests(), "$.verification.smokeTests", manifest.environment(), errors);
     }
+    checks(plan.healthChecks(), "$.verification.healthChecks", errors);
+    checks(plan.smokeTests(), "$.verification.smokeTests", errors);
+    budget(plan, errors);
     // Thresholds (max/min present, min <= max) are checked once, by ManifestRules.
     // The model's timer waits this long between evaluations; a shorter one would spin the job executor.
     if (plan.interval() != null && shorterThan(plan.interval(), MIN_INTERVAL)) {
       errors.add("$.verification.interval", "must be at least " + MIN_INTERVAL);
     }
+    metrics(manifest, plan.metrics(), errors);
+    dataChecks(manifest, plan.dataChecks(), errors);
   }
 
   private void urls(List<HttpCheck> checks, String path, Environment environment, FieldErrors errors) {
@@ -49,11 +65,106 @@ class VerificationManifestCheck implements ManifestCheck {
     }
   }
 
-  private static boolean shorterThan(String duration, Duration minimum) {
-    try {
-      return Duration.parse(duration).compareTo(minimum) < 0;
-    } catch (DateTimeParseException e) {
-      return false; // the shape check reports it
+  private static void checks(List<HttpCheck> checks, String path, FieldErrors errors) {
+    for (int i = 0; i < checks.size(); i++) {
+      HttpCheck check = checks.get(i);
+      String at = path + "[" + i + "]";
+      if (check == null) {
+        continue;
+      }
+      Duration timeout = duration(check.timeout());
+      if (timeout != null && (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0)) {
+        errors.add(at + ".timeout", "must be between PT0.1S and PT30S");
+      }
+      if (check.jsonField() != null && check.jsonValue() == null) {
+        errors.add(at + ".jsonValue", "is required with jsonField");
+      }
+      if (check.jsonValue() != null && check.jsonField() == null) {
+        errors.add(at + ".jsonField", "is required with jsonValue");
+      }
+      if ("HEAD".equals(check.method()) && (check.bodyContains() != null || check.jsonField() != null)) {
+        errors.add(at + ".method", "HEAD has no body to check; use GET");
+      }
     }
+  }
+
+  private static void budget(VerificationPlan plan, FieldErrors errors) {
+    Duration total = Duration.ZERO;
+    for (List<HttpCheck> list : List.of(plan.healthChecks(), plan.smokeTests())) {
+      for (HttpCheck check : list) {
+        if (check != null && validTimeout(check)) {
+          total = total.plus(HttpProbe.worstCase(check));
+        }
+      }
+    }
+    if (total.compareTo(CHECKS_BUDGET) > 0) {
+      errors.add("$.verification", "health checks and smoke tests could take " + total.toSeconds()
+          + " s when every attempt times out; at most " + CHECKS_BUDGET.toSeconds()
+          + " s are allowed (fewer checks, retries or a shorter timeout)");
+    }
+  }
+
+  private void metrics(ReleaseManifest manifest, List<MetricRule> rules, FieldErrors errors) {
+    if (!rules.isEmpty() && properties.live() && !properties.prometheus().configured()) {
+      errors.add("$.verification.metrics", "this server has no Prometheus configured to ask "
+          + "(countersign.targets.verification.prometheus.url)");
+    }
+    for (int i = 0; i < rules.size(); i++) {
+      MetricRule rule = rules.get(i);
+      if (rule != null && MetricRules.scoped(rule) && !manifest.hasLambda()) {
+        errors.add("$.verification.metrics[" + i + "].query",
+            "uses " + MetricRules.FUNCTION + " but the manifest has no Lambda functions to put there");
+      }
+    }
+  }
+
+  private static void dataChecks(ReleaseManifest manifest, List<DataCheck> checks, FieldErrors errors) {
+    if (!checks.isEmpty() && manifest.database() == null) {
+      errors.add("$.verification.dataChecks", "need the database section: they run against its target");
+    }
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < checks.size(); i++) {
+      DataCheck check = checks.get(i);
+      String at = "$.verification.dataChecks[" + i + "]";
+      if (check == null) {
+        continue;
+      }
+      if (check.name() != null && !names.add(check.name())) {
+        errors.add(at + ".name", "duplicate data check '" + check.name() + "'");
+      }
+      String refusal = DataCheckSql.refusal(check.sql());
+      if (refusal != null) {
+        errors.add(at + ".sql", refusal);
+      }
+      if (!check.expectsNoRows() && check.value() == null) {
+        errors.add(at + ".value", "is required with expect: value");
+      }
+      if (check.expectsNoRows() && check.value() != null) {
+        errors.add(at + ".value", "is only for expect: value (this check expects no rows)");
+      }
+    }
+  }
+
+  private static boolean validTimeout(HttpCheck check) {
+    Duration timeout = duration(check.timeout());
+    boolean timeoutOk = check.timeout() == null || timeout != null && timeout.compareTo(MAX_TIMEOUT) <= 0;
+    boolean retriesOk = check.retries() == null || check.retries() >= 0 && check.retries() <= 5;
+    return timeoutOk && retriesOk; // invalid ones are reported on their own fields
+  }
+
+  private static Duration duration(String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Duration.parse(text);
+    } catch (DateTimeParseException e) {
+      return null; // the shape check reports it
+    }
+  }
+
+  private static boolean shorterThan(String duration, Duration minimum) {
+    Duration parsed = duration(duration);
+    return parsed != null && parsed.compareTo(minimum) < 0;
   }
 }

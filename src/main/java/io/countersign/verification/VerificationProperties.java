@@ -12,11 +12,17 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * {@code countersign.targets.verification}: the mode, the hosts health checks and smoke tests may call per
- * environment (the server never fetches a URL outside this list), and the default bake window and interval.
+ * environment (the server never fetches a URL outside this list), the default bake window and interval, what an
+ * inconclusive metric does (pause for a person, or fail), and the Prometheus server metric rules are asked.
  */
 @ConfigurationProperties("countersign.targets.verification")
 record VerificationProperties(
-    String mode, Map<String, List<String>> allowedHosts, Duration bakeWindow, Duration interval) {
+    String mode,
+    Map<String, List<String>> allowedHosts,
+    Duration bakeWindow,
+    Duration interval,
+    Inconclusive inconclusive,
+    Prometheus prometheus) {
 
   VerificationProperties {
     Map<String, List<String>> hosts = new HashMap<>();
@@ -27,6 +33,49 @@ record VerificationProperties(
     allowedHosts = Map.copyOf(hosts);
     bakeWindow = bakeWindow == null ? Duration.ofMinutes(10) : bakeWindow;
     interval = interval == null ? Duration.ofMinutes(1) : interval;
+    inconclusive = inconclusive == null ? Inconclusive.PAUSE : inconclusive;
+    prometheus = prometheus == null ? new Prometheus(null, null) : prometheus;
+  }
+
+  /** The given mode and allow-list, everything else by default (a second constructor would confuse binding). */
+  static VerificationProperties of(String mode, Map<String, List<String>> allowedHosts) {
+    return new VerificationProperties(mode, allowedHosts, null, null, null, null);
+  }
+
+  /** What a metric rule that cannot be measured (query error, no data, NaN) does to the bake window. */
+  enum Inconclusive {
+    /** metricsState becomes 'inconclusive' and an operations lead decides: continue or roll back. */
+    PAUSE,
+    /** Keep watching; still inconclusive when the window ends fails the step (rollback). */
+    FAIL
+  }
+
+  /**
+   * The Prometheus HTTP API ({@code url} is its base, e.g. http://prometheus.monitoring:9090): server
+   * configuration, never from a manifest. Credentials in the URL are refused, so none end up in logs or evidence.
+   */
+  record Prometheus(URI url, Duration timeout) {
+    Prometheus {
+      timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
+      if (url != null) {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || url.getHost() == null) {
+          throw new IllegalArgumentException("countersign.targets.verification.prometheus.url must be an http(s) URL");
+        }
+        if (url.getRawUserInfo() != null) {
+          throw new IllegalArgumentException(
+              "countersign.targets.verification.prometheus.url must not carry credentials");
+        }
+      }
+    }
+
+    boolean configured() {
+      return url != null;
+    }
+  }
+
+  boolean live() {
+    return "live".equals(mode);
   }
 
   /** Why the server must not call {@code url} for a release to {@code environment}; null when it may. */
@@ -37,6 +86,10 @@ record VerificationProperties(
     } catch (URISyntaxException e) {
       return "is not a valid URL";
     }
+    return refusal(uri, environment);
+  }
+
+  String refusal(URI uri, Environment environment) {
     if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
       return "must be an http(s) URL";
     }

@@ -12,8 +12,8 @@ class VerificationTargets {
     if ("dry-run".equals(properties.mode())) {
       return new DryRunVerificationTarget();
     }
-    if ("live".equals(properties.mode())) {
-      throw new IllegalStateException("live verification target is not available in this build; use mode: dry-run");
+    if (properties.live()) {
+      return new LiveVerificationTarget(properties);
     }
     throw new IllegalStateException(
         "countersign.targets.verification.mode must be live or dry-run, not '" + properties.mode() + "'");

@@ -4,8 +4,10 @@ import io.countersign.engine.StepSupport;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;
 import io.countersign.release.ReleaseManifest;
+import io.countersign.release.ReleaseManifest.DataCheck;
 import io.countersign.release.ReleaseManifest.HttpCheck;
 import io.countersign.release.ReleaseManifest.VerificationPlan;
+import io.countersign.verification.DataChecks.Phase;
 import io.countersign.verification.VerificationTarget.CheckResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,16 +15,21 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-/** Runs every health check, then every smoke test, recording each result; any failure rolls the release back. */
+/**
+ * Runs every health check, every smoke test, then every data check of the migrated database, recording each
+ * result; any failure rolls the release back.
+ */
 @Component("verifyRelease")
 class VerifyReleaseDelegate implements JavaDelegate {
   static final String STEP = "verifyRelease";
 
   private final HttpChecks checks;
+  private final DataChecks dataChecks;
   private final EvidenceLog evidence;
 
-  VerifyReleaseDelegate(HttpChecks checks, EvidenceLog evidence) {
+  VerifyReleaseDelegate(HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence) {
     this.checks = checks;
+    this.dataChecks = dataChecks;
     this.evidence = evidence;
   }
 
@@ -31,14 +38,24 @@ class VerifyReleaseDelegate implements JavaDelegate {
     ReleaseManifest manifest = Manifests.from(execution);
     String releaseId = StepSupport.releaseId(execution);
     VerificationPlan plan = manifest.verification();
-    if (StepSupport.skipIf(plan == null || (plan.healthChecks().isEmpty() && plan.smokeTests().isEmpty()),
-        evidence, releaseId, STEP, "the manifest has no health checks or smoke tests")) {
+    List<DataCheck> data = DataChecks.of(manifest, Phase.AFTER_MIGRATION);
+    if (StepSupport.skipIf(plan == null || (plan.healthChecks().isEmpty() && plan.smokeTests().isEmpty() && data.isEmpty()),
+        evidence, releaseId, STEP, "the manifest has no health checks, smoke tests or data checks")) {
       return;
     }
     StepSupport.failIfDrill(execution, manifest, STEP);
     List<String> failures = new ArrayList<>();
     run("health-check", plan.healthChecks(), manifest, releaseId, failures);
     run("smoke-test", plan.smokeTests(), manifest, releaseId, failures);
+    List<DataChecks.Result> results = dataChecks.run(manifest, Phase.AFTER_MIGRATION);
+    for (int i = 0; i < results.size(); i++) {
+      DataChecks.Result result = results.get(i);
+      evidence.record(releaseId, "data-check", StepSupport.ACTOR,
+          DataChecks.payload(Phase.AFTER_MIGRATION, data.get(i), result));
+      if (!result.passed()) {
+        failures.add("data-check " + result.name() + ": " + result.detail());
+      }
+    }
     if (!failures.isEmpty()) {
       throw StepSupport.fail(execution, STEP, "verification failed: " + String.join("; ", failures));
     }

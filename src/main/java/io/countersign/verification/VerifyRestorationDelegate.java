@@ -7,7 +7,9 @@ import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;
 import io.countersign.release.ReleaseManifest;
+import io.countersign.release.ReleaseManifest.DataCheck;
 import io.countersign.release.ReleaseManifest.HttpCheck;
+import io.countersign.verification.DataChecks.Phase;
 import io.countersign.verification.VerificationTarget.CheckResult;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,7 +22,8 @@ import org.camunda.spin.json.SpinJsonNode;
 import org.springframework.stereotype.Component;
 
 /**
- * After rollback: runs the health checks again and records them with what the rollback undid. The model's
+ * After rollback: runs the health checks and the data checks meant for after a rollback again, and records them
+ * with what the rollback undid. The model's
  * gateway reads {@link Variables#RESTORATION_VERIFIED}; a failure here is for people to act on, not another
  * rollback, so it is a variable rather than a BpmnError (an uncaught one would quietly end the process).
  */
@@ -36,10 +39,12 @@ class VerifyRestorationDelegate implements JavaDelegate {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpChecks checks;
+  private final DataChecks dataChecks;
   private final EvidenceLog evidence;
 
-  VerifyRestorationDelegate(HttpChecks checks, EvidenceLog evidence) {
+  VerifyRestorationDelegate(HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence) {
     this.checks = checks;
+    this.dataChecks = dataChecks;
     this.evidence = evidence;
   }
 
@@ -57,6 +62,16 @@ class VerifyRestorationDelegate implements JavaDelegate {
         failures.add(result.name() + ": " + result.detail());
       }
     }
+    List<DataCheck> data = DataChecks.of(manifest, Phase.AFTER_ROLLBACK);
+    List<DataChecks.Result> dataResults = dataChecks.run(manifest, Phase.AFTER_ROLLBACK);
+    List<Map<String, Object>> dataPayloads = new ArrayList<>();
+    for (int i = 0; i < dataResults.size(); i++) {
+      DataChecks.Result result = dataResults.get(i);
+      dataPayloads.add(DataChecks.payload(Phase.AFTER_ROLLBACK, data.get(i), result));
+      if (!result.passed()) {
+        failures.add("data-check " + result.name() + ": " + result.detail());
+      }
+    }
     Map<String, Object> undone = new LinkedHashMap<>();
     for (String name : RECORDED) {
       Object value = plain(execution.getVariable(name));
@@ -65,8 +80,10 @@ class VerifyRestorationDelegate implements JavaDelegate {
       }
     }
     evidence.record(releaseId, "restoration-verified", StepSupport.ACTOR, StepSupport.payload(
-        "passed", failures.isEmpty(), "checks", results, "whatWasUndone", undone,
-        "note", healthChecks.isEmpty() ? "the manifest has no health checks; nothing was re-checked" : null));
+        "passed", failures.isEmpty(), "checks", results, "dataChecks", dataPayloads.isEmpty() ? null : dataPayloads,
+        "whatWasUndone", undone,
+        "note", healthChecks.isEmpty() && data.isEmpty()
+            ? "the manifest has no health checks or data checks; nothing was re-checked" : null));
     execution.setVariable(Variables.RESTORATION_VERIFIED, failures.isEmpty());
     if (!failures.isEmpty()) {
       execution.setVariable(Variables.FAILURE_REASON,

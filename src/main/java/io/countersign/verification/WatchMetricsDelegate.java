@@ -1,28 +1,39 @@
 package io.countersign.verification;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.Manifests;
 import io.countersign.release.ReleaseManifest;
+import io.countersign.release.ReleaseManifest.LambdaFunction;
 import io.countersign.release.ReleaseManifest.MetricRule;
 import io.countersign.release.ReleaseManifest.VerificationPlan;
+import io.countersign.verification.VerificationProperties.Inconclusive;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
 import io.countersign.verification.VerificationTarget.Verdict;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.camunda.spin.json.SpinJsonNode;
 import org.springframework.stereotype.Component;
 
 /**
  * One evaluation of every metric rule, never a wait: the model loops evaluate, gateway on
  * {@link Variables#METRICS_STATE}, timer of {@link Variables#METRICS_INTERVAL}, evaluate, until the bake
- * window ends. A crossed threshold fails at once; a verdict still inconclusive when the window ends fails
- * too, because a release whose health nobody could measure is not proven healthy.
+ * window ends. A crossed threshold fails at once. A rule that cannot be measured (query error, no data, NaN)
+ * either pauses the window for an operations lead (state 'inconclusive', the default) or, configured to fail,
+ * fails if it is still inconclusive when the window ends: a release whose health nobody could measure is not
+ * proven healthy. A rule the lead chose to continue with is not asked about again in this window.
  */
 @Component("watchMetrics")
 class WatchMetricsDelegate implements JavaDelegate {
@@ -30,6 +41,11 @@ class WatchMetricsDelegate implements JavaDelegate {
   static final String WATCHING = "watching";
   static final String PASSED = "passed";
   static final String FAILED = "failed";
+  static final String INCONCLUSIVE = "inconclusive";
+  static final String CONTINUE = "continue";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<List<Map<String, Object>>> VERDICTS = new TypeReference<>() {};
 
   private final VerificationTarget target;
   private final VerificationProperties properties;
@@ -53,30 +69,91 @@ class WatchMetricsDelegate implements JavaDelegate {
     StepSupport.failIfDrill(execution, manifest, STEP);
     Instant now = ClockUtil.getCurrentTime().toInstant();
     Instant windowEnds = windowEnds(execution, plan, now);
+    Set<String> accepted = accepted(execution);
+    List<MetricRule> rules = MetricRules.expand(plan.metrics(), functions(manifest));
+    List<MetricVerdict> verdicts = new ArrayList<>();
+    List<Map<String, Object>> last = new ArrayList<>();
     List<String> failed = new ArrayList<>();
     List<String> inconclusive = new ArrayList<>();
-    for (MetricRule rule : plan.metrics()) {
+    for (MetricRule rule : rules) {
       MetricVerdict verdict = target.evaluate(rule);
+      verdicts.add(verdict);
+      boolean wasAccepted = verdict.verdict() == Verdict.INCONCLUSIVE && accepted.contains(verdict.name());
       evidence.record(releaseId, "metrics-verdict", StepSupport.ACTOR, StepSupport.payload(
-          "name", verdict.name(), "query", verdict.query(), "value", verdict.value(),
+          "name", verdict.name(), "query", verdict.query(), "value", number(verdict.value()),
           "threshold", verdict.threshold(), "verdict", verdict.verdict().name(), "detail", verdict.detail(),
-          "windowEnds", windowEnds.toString()));
+          "windowEnds", windowEnds.toString(), "acceptedBy", wasAccepted ? "operations lead (continue)" : null));
+      last.add(StepSupport.payload("rule", verdict.name(), "value", number(verdict.value()),
+          "threshold", verdict.threshold(), "verdict", verdict.verdict().name(), "detail", verdict.detail(),
+          "time", now.toString()));
       String line = verdict.name() + " = " + verdict.value() + " (" + verdict.threshold() + ")"
           + (verdict.detail() == null ? "" : ": " + verdict.detail());
       if (verdict.verdict() == Verdict.FAIL) {
         failed.add(line);
-      } else if (verdict.verdict() == Verdict.INCONCLUSIVE) {
+      } else if (verdict.verdict() == Verdict.INCONCLUSIVE && !wasAccepted) {
         inconclusive.add(line);
       }
     }
+    execution.setVariable(Variables.METRICS_LAST_VERDICTS, StepSupport.json(last));
+    execution.setVariable(Variables.METRICS_STATUS, MetricRules.status(rules, verdicts, Duration.between(now, windowEnds)));
     boolean windowOver = !now.isBefore(windowEnds);
-    if (!failed.isEmpty() || windowOver && !inconclusive.isEmpty()) {
+    if (!failed.isEmpty()) {
       execution.setVariable(Variables.METRICS_STATE, FAILED);
-      throw StepSupport.fail(execution, STEP, !failed.isEmpty()
-          ? "metric threshold crossed: " + String.join("; ", failed)
-          : "metrics inconclusive at the end of the bake window: " + String.join("; ", inconclusive));
+      throw StepSupport.fail(execution, STEP, "metric threshold crossed: " + String.join("; ", failed));
+    }
+    if (!inconclusive.isEmpty() && properties.inconclusive() == Inconclusive.PAUSE) {
+      execution.setVariable(Variables.METRICS_STATE, INCONCLUSIVE);
+      execution.setVariable(Variables.METRICS_INCONCLUSIVE_REASON, "metrics inconclusive: " + String.join("; ", inconclusive));
+      return;
+    }
+    if (!inconclusive.isEmpty() && windowOver) {
+      execution.setVariable(Variables.METRICS_STATE, FAILED);
+      throw StepSupport.fail(execution, STEP,
+          "metrics inconclusive at the end of the bake window: " + String.join("; ", inconclusive));
     }
     execution.setVariable(Variables.METRICS_STATE, windowOver ? PASSED : WATCHING);
+  }
+
+  /**
+   * The rules an operations lead chose to go on with: after the window paused ('inconclusive') the model only comes
+   * back here when the lead decided 'continue'; the rules inconclusive then are accepted for the rest of the window.
+   */
+  private static Set<String> accepted(DelegateExecution execution) {
+    Set<String> accepted = new LinkedHashSet<>(StepSupport.readList(execution, Variables.METRICS_ACCEPTED));
+    if (INCONCLUSIVE.equals(execution.getVariable(Variables.METRICS_STATE))
+        && CONTINUE.equals(execution.getVariable(Variables.METRICS_DECISION))) {
+      for (Map<String, Object> verdict : lastVerdicts(execution)) {
+        if (Verdict.INCONCLUSIVE.name().equals(verdict.get("verdict"))) {
+          accepted.add(String.valueOf(verdict.get("rule")));
+        }
+      }
+      execution.setVariable(Variables.METRICS_ACCEPTED, StepSupport.json(List.copyOf(accepted)));
+    }
+    return accepted;
+  }
+
+  /** The engine hands our own JSON list back as Java objects; text or Spin from another writer is parsed. */
+  private static List<Map<String, Object>> lastVerdicts(DelegateExecution execution) {
+    Object value = execution.getVariable(Variables.METRICS_LAST_VERDICTS);
+    if (value == null) {
+      return List.of();
+    }
+    try {
+      return value instanceof String || value instanceof SpinJsonNode
+          ? JSON.readValue(value.toString(), VERDICTS)
+          : JSON.convertValue(value, VERDICTS);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      throw new IllegalStateException("variable '" + Variables.METRICS_LAST_VERDICTS + "' is not the JSON it should be", e);
+    }
+  }
+
+  private static List<String> functions(ReleaseManifest manifest) {
+    return manifest.hasLambda() ? manifest.lambda().functions().stream().map(LambdaFunction::name).toList() : List.of();
+  }
+
+  /** JSON has no NaN or infinity: those go into evidence and variables as text. */
+  private static Object number(Double value) {
+    return value == null ? null : Double.isNaN(value) || Double.isInfinite(value) ? MetricRules.format(value) : value;
   }
 
   /** Fixed by the first evaluation; the same call sets the interval the model's timer waits. */

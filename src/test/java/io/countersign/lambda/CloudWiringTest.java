@@ -26,7 +26,8 @@ import org.springframework.core.io.ClassPathResource;
  * shipped configuration agreeing with the example manifests.
  */
 class CloudWiringTest {
-  private static final String[] DELEGATES = {"deployLambda", "revertLambda", "publishFrontend", "restoreFrontend",
+  private static final String[] DELEGATES = {"deployLambda", "gateLambdaTraffic", "revertLambda", "publishFrontend",
+      "awaitFrontend", "restoreFrontend",
       "rolloutKubernetes", "awaitRollout", "undoRollout", "verifyRelease", "watchMetrics", "verifyRestoration"};
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -51,13 +52,27 @@ class CloudWiringTest {
   }
 
   @Test
-  void liveWithoutALiveAdapterRefusesToStart() {
+  void liveLambdaAndFrontEndStartWithWellFormedTargets() {
+    runner.withPropertyValues(
+        "countersign.targets.lambda.mode=live",
+        "countersign.targets.lambda.targets.medication-aws.artifact-buckets[0]=medication-artifacts",
+        "countersign.targets.lambda.targets.medication-aws.role-arn=arn:aws:iam::123456789012:role/countersign",
+        "countersign.targets.frontend.mode=live",
+        "countersign.targets.frontend.targets.medication-web.region=eu-west-1",
+        "countersign.targets.frontend.targets.medication-web.bucket=medication-web",
+        "countersign.targets.frontend.targets.medication-web.distribution-id=E2QWRUHAPOMQZL",
+        "countersign.targets.frontend.targets.medication-web.artifact-buckets[0]=medication-artifacts").run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(LambdaTarget.class)).isInstanceOf(LiveLambdaTarget.class);
+          assertThat(context.getBean("staticSiteTarget").getClass().getSimpleName()).isEqualTo("LiveStaticSiteTarget");
+        });
+  }
+
+  @Test
+  void liveWithAMisconfiguredTargetRefusesToStart() {
     runner.withPropertyValues("countersign.targets.lambda.mode=live").run(context ->
-        assertThat(context).getFailure().rootCause()
-            .hasMessage("live Lambda target is not available in this build; use mode: dry-run"));
-    runner.withPropertyValues("countersign.targets.verification.mode=live").run(context ->
-        assertThat(context).getFailure().rootCause()
-            .hasMessage("live verification target is not available in this build; use mode: dry-run"));
+        assertThat(context).getFailure().rootCause().hasMessage("live Lambda target misconfigured: "
+            + "countersign.targets.lambda.targets.medication-aws.artifact-buckets: name the buckets functions may be built from"));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.mockito.ArgumentMatchers.anyMap;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.ArgumentMatchers.startsWith;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
@@ -14,9 +15,10 @@ import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 import io.countersign.FakeExecution;
+import io.countersign.aws.TargetRefusedException;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.Manifests;
+import io.countersign.lambda.TrafficPlan.Routing;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -25,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineConfiguration;
-import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.variable.value.ObjectValue;
@@ -77,7 +78,9 @@ class LambdaCompensationEngineTest {
       + "{\"name\":\"api_handler\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"api.zip\"}},"
       + "{\"name\":\"alert_generator\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"alerts.zip\"}}]}");
 
-  private final LambdaTarget target = spy(new DryRunLambdaTarget(new LambdaProperties("dry-run", Map.of())));
+  private final LambdaTarget target = spy(new DryRunLambdaTarget());
+  private final LambdaRollout rollout = new LambdaRollout(target, new LambdaProperties("dry-run", Map.of(
+      "medication-aws", new LambdaProperties.Target("eu-west-1", List.of("medication-artifacts")))));
   private final EvidenceLog evidence = mock(EvidenceLog.class);
   private ProcessEngine engine;
 
@@ -92,8 +95,8 @@ class LambdaCompensationEngineTest {
     config.setDefaultSerializationFormat("application/json");
     config.setProcessEnginePlugins(List.of(new SpinProcessEnginePlugin()));
     Map<Object, Object> beans = new HashMap<>();
-    beans.put("deployLambda", new DeployLambdaDelegate(target, evidence));
-    beans.put("revertLambda", new RevertLambdaDelegate(target, evidence));
+    beans.put("deployLambda", new DeployLambdaDelegate(rollout, evidence));
+    beans.put("revertLambda", new RevertLambdaDelegate(rollout, evidence));
     config.setBeans(beans);
     engine = config.buildProcessEngine();
     engine.getRepositoryService().createDeployment()
@@ -111,10 +114,10 @@ class LambdaCompensationEngineTest {
     ProcessInstance instance = start();
 
     InOrder order = inOrder(target);
-    order.verify(target).revert(eq("rel-1"), eq("medication-aws"), argThat(f -> f.name().equals("alert_generator")),
-        eq("unknown (dry-run)"));
-    order.verify(target).revert(eq("rel-1"), eq("medication-aws"), argThat(f -> f.name().equals("api_handler")),
-        eq("unknown (dry-run)"));
+    order.verify(target).route(eq("rel-1"), eq("medication-aws"), argThat(f -> f.name().equals("alert_generator")),
+        eq(new Routing("unknown (dry-run)", Map.of())), startsWith("countersign release rel-1: reverted"));
+    order.verify(target).route(eq("rel-1"), eq("medication-aws"), argThat(f -> f.name().equals("api_handler")),
+        eq(new Routing("unknown (dry-run)", Map.of())), startsWith("countersign release rel-1: reverted"));
     verify(evidence, times(2)).record(eq("rel-1"), eq("lambda-deployed"), eq("countersign"), anyMap());
     verify(evidence, times(2)).record(eq("rel-1"), eq("lambda-reverted"), anyString(), anyMap());
 
@@ -129,14 +132,14 @@ class LambdaCompensationEngineTest {
 
   @Test
   void aFailureOnTheSecondFunctionRevertsTheFirstOnTheErrorPath() {
-    doThrow(new BpmnError(Manifests.STEP_FAILED, "alias update refused"))
-        .when(target).deploy(anyString(), anyString(), argThat(f -> f != null && f.name().equals("alert_generator")));
+    doThrow(new TargetRefusedException("artifact missing"))
+        .when(target).updateCode(anyString(), anyString(), argThat(f -> f != null && f.name().equals("alert_generator")));
 
     ProcessInstance instance = start();
 
-    verify(target).revert(eq("rel-1"), eq("medication-aws"), argThat(f -> f.name().equals("api_handler")),
-        eq("unknown (dry-run)"));
-    verify(target, times(1)).revert(anyString(), anyString(), any(), anyString());
+    verify(target).route(eq("rel-1"), eq("medication-aws"), argThat(f -> f.name().equals("api_handler")),
+        eq(new Routing("unknown (dry-run)", Map.of())), startsWith("countersign release rel-1: reverted"));
+    verify(target, times(1)).route(anyString(), anyString(), any(), any(), startsWith("countersign release rel-1: reverted"));
     assertThat(engine.getRuntimeService().getVariable(instance.getId(), Variables.LAMBDA_REVERTED))
         .isEqualTo(List.of("api_handler"));
   }

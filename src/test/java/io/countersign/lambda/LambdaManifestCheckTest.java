@@ -43,6 +43,14 @@ class LambdaManifestCheckTest {
   }
 
   @Test
+  void trafficSpecsThatMatchButMakeNoPlan() {
+    assertThat(functionErrors(trafficked("a", "canary0-5"), trafficked("b", "linear10-0"), trafficked("c", "linear25-3")))
+        .containsExactly(
+            new FieldError("$.lambda.functions[0].traffic", "traffic 'canary0-5': the percentage must be 1-99"),
+            new FieldError("$.lambda.functions[1].traffic", "traffic 'linear10-0': the minutes must be 1-999"));
+  }
+
+  @Test
   void noLambdaSectionNoErrors() {
     assertThat(errors("")).isEmpty();
   }
@@ -59,6 +67,11 @@ class LambdaManifestCheckTest {
       throw new AssertionError(e);
     }
     return errors.list();
+  }
+
+  private static String trafficked(String name, String traffic) {
+    return "{\"name\":\"" + name + "\",\"traffic\":\"" + traffic
+        + "\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"" + name + ".zip\"}}";
   }
 
   private static String function(String name, String bucket) {

@@ -266,8 +266,9 @@ class ReleaseApiTest {
     for (int i = 0; i < 3; i++) {
       mine.add(submit(withVersion(staging(), freshVersion("page"))));
     }
-    long total = jdbc.queryForObject(
-        "SELECT COUNT(*) FROM cs_release WHERE application = 'medication-tracker' AND environment = 'staging'", Long.class);
+    // A requester lists only their own releases (approvers and admins list all).
+    long total = jdbc.queryForObject("SELECT COUNT(*) FROM cs_release WHERE application = 'medication-tracker'"
+        + " AND environment = 'staging' AND requester = 'requester'", Long.class);
 
     List<String> seen = new ArrayList<>();
     int pages = (int) ((total + 1) / 2);

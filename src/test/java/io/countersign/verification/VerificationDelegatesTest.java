@@ -40,13 +40,17 @@ class VerificationDelegatesTest {
   private static final String METRICS = "\"metrics\":[{\"name\":\"error-rate\",\"query\":\"rate(errors[5m])\",\"max\":0.001},"
       + "{\"name\":\"p95\",\"query\":\"histogram_quantile(0.95, x)\",\"max\":0.2}]";
 
+  /** The behaviour these tests were written for; pausing is tested in WatchMetricsGateTest. */
+  private static final VerificationProperties FAIL_ON_INCONCLUSIVE = new VerificationProperties("dry-run",
+      VerificationManifestCheckTest.PROPERTIES.allowedHosts(), null, null, VerificationProperties.Inconclusive.FAIL, null);
   private final VerificationTarget target =
       spy(new VerificationTargets().verificationTarget(VerificationManifestCheckTest.PROPERTIES));
   private final EvidenceLog evidence = mock(EvidenceLog.class);
   private final HttpChecks checks = new HttpChecks(target, VerificationManifestCheckTest.PROPERTIES);
-  private final VerifyReleaseDelegate verify = new VerifyReleaseDelegate(checks, evidence);
-  private final WatchMetricsDelegate watch = new WatchMetricsDelegate(target, VerificationManifestCheckTest.PROPERTIES, evidence);
-  private final VerifyRestorationDelegate restoration = new VerifyRestorationDelegate(checks, evidence);
+  private final DataChecks dataChecks = new DataChecks(new DataCheckTargets(Map.of()));
+  private final VerifyReleaseDelegate verify = new VerifyReleaseDelegate(checks, dataChecks, evidence);
+  private final WatchMetricsDelegate watch = new WatchMetricsDelegate(target, FAIL_ON_INCONCLUSIVE, evidence);
+  private final VerifyRestorationDelegate restoration = new VerifyRestorationDelegate(checks, dataChecks, evidence);
 
   @AfterEach
   void resetClock() {
@@ -57,17 +61,21 @@ class VerificationDelegatesTest {
   void dryRunTargetCallsNothingAndPasses() {
     VerificationTarget dryRun = new DryRunVerificationTarget();
 
-    assertThat(dryRun.check(new HttpCheck("api-health", null, "https://staging.medication.example/health", 200, null)))
-        .isEqualTo(new CheckResult("api-health", "https://staging.medication.example/health", true, null, 0, "dry-run: not called"));
+    assertThat(dryRun.check(new HttpCheck("api-health", null, "https://staging.medication.example/health", 200, null,
+        null, null, null, null)))
+        .isEqualTo(new CheckResult("api-health", "https://staging.medication.example/health", true, null, 0,
+            "dry-run: not called", null, 0));
     assertThat(dryRun.evaluate(new MetricRule("error-rate", "rate(errors[5m])", 0.001, null)))
         .isEqualTo(new MetricVerdict("error-rate", "rate(errors[5m])", null, "max 0.001", Verdict.PASS, "dry-run: not called"));
     assertThat(VerificationTarget.threshold(new MetricRule("x", "q", 0.9, 0.5))).isEqualTo("min 0.5, max 0.9");
   }
 
   @Test
-  void liveModeRefusesToStart() {
-    assertThatThrownBy(() -> new VerificationTargets().verificationTarget(new VerificationProperties("live", null, null, null)))
-        .hasMessage("live verification target is not available in this build; use mode: dry-run");
+  void liveModeStartsAndAnUnknownModeRefusesTo() {
+    assertThat(new VerificationTargets().verificationTarget(VerificationProperties.of("live", null)))
+        .isInstanceOf(LiveVerificationTarget.class);
+    assertThatThrownBy(() -> new VerificationTargets().verificationTarget(VerificationProperties.of("maybe", null)))
+        .hasMessage("countersign.targets.verification.mode must be live or dry-run, not 'maybe'");
   }
 
   @Test
@@ -77,7 +85,7 @@ class VerificationDelegatesTest {
     verify.execute(fake.execution);
 
     verify(evidence).record("rel-1", "step-skipped", "countersign",
-        Map.of("step", "verifyRelease", "reason", "the manifest has no health checks or smoke tests"));
+        Map.of("step", "verifyRelease", "reason", "the manifest has no health checks, smoke tests or data checks"));
     verifyNoInteractions(target);
   }
 
@@ -96,7 +104,8 @@ class VerificationDelegatesTest {
     verify.execute(new FakeExecution(FakeExecution.manifest("\"verification\":{" + CHECKS + "}")).execution);
 
     verify(evidence).record("rel-1", "verification-result", "countersign", Map.of("kind", "health-check", "name", "api-health",
-        "url", "https://staging.medication.example/health", "passed", true, "latencyMs", 0L, "detail", "dry-run: not called"));
+        "url", "https://staging.medication.example/health", "passed", true, "latencyMs", 0L, "attempts", 0,
+        "detail", "dry-run: not called"));
     verify(evidence).record(eq("rel-1"), eq("verification-result"), eq("countersign"),
         argThat(p -> p.get("kind").equals("smoke-test") && p.get("name").equals("login")));
   }

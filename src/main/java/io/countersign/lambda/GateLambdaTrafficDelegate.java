@@ -1,0 +1,66 @@
+package io.countersign.lambda;
+
+import io.countersign.engine.StepSupport;
+import io.countersign.engine.Variables;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.lambda.LambdaRollout.Progress;
+import io.countersign.release.Manifests;
+import io.countersign.release.ReleaseManifest;
+import io.countersign.release.ReleaseManifest.LambdaFunction;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Between two traffic steps of {@link Variables#LAMBDA_FUNCTION}: asks every {@link TrafficGate} whether the new
+ * version may get more traffic. A failed gate is the step's failure (BpmnError), so the rollback moves the alias
+ * back and clears the weights. Does nothing unless the function is shifting.
+ */
+@Component("gateLambdaTraffic")
+class GateLambdaTrafficDelegate implements JavaDelegate {
+  static final String STEP = "gateLambdaTraffic";
+
+  private final List<TrafficGate> gates;
+  private final EvidenceLog evidence;
+
+  GateLambdaTrafficDelegate(List<TrafficGate> gates, EvidenceLog evidence) {
+    this.gates = gates;
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    ReleaseManifest manifest = Manifests.from(execution);
+    if (!manifest.hasLambda()) {
+      return;
+    }
+    LambdaFunction function = DeployLambdaDelegate.find(manifest, (String) execution.getVariable(Variables.LAMBDA_FUNCTION));
+    Progress progress = DeployLambdaDelegate.progress(execution, function.name());
+    if (progress == null || !progress.phase().equals(LambdaRollout.SHIFTING)) {
+      return; // nothing is shifting: no traffic to judge
+    }
+    String releaseId = StepSupport.releaseId(execution);
+    TrafficPlan plan = TrafficPlan.parse(function.trafficOrDefault());
+    int percent = plan.step(progress.step()).percent();
+    List<Map<String, Object>> results = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    for (TrafficGate gate : gates) {
+      TrafficGate.Result result = gate.check(releaseId, manifest, function.name(), percent);
+      results.add(StepSupport.payload("gate", gate.name(), "passed", result.passed(), "detail", result.detail()));
+      if (!result.passed()) {
+        failures.add(gate.name() + ": " + result.detail());
+      }
+    }
+    evidence.record(releaseId, "lambda-traffic-gate", StepSupport.ACTOR, StepSupport.payload(
+        "function", function.name(), "alias", function.aliasOrDefault(), "version", progress.newVersion(),
+        "percent", percent, "step", progress.step() + 1, "of", plan.size(), "passed", failures.isEmpty(),
+        "gates", results.isEmpty() ? "none configured" : results));
+    if (!failures.isEmpty()) {
+      throw StepSupport.fail(execution, STEP, "Traffic gate failed for function " + function.name() + " at "
+          + percent + " %: " + String.join("; ", failures));
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package io.countersign.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.countersign.ProcessTestSupport;
+import io.countersign.aws.FakeLambdaApi.AliasState;
+import io.countersign.engine.Variables;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Releases through the real models with the live Lambda and front-end adapters: Lambda and CloudFront answered by
+ * WireMock like the real APIs, the site bucket and the artifacts in S3Mock. The rest (database on H2, dry-run
+ * Kubernetes and verification) as in the other process tests.
+ */
+@Import(AwsReleaseProcessTest.TestCredentials.class)
+class AwsReleaseProcessTest extends ProcessTestSupport {
+  private static final String DIST = "E2DEMO0000000";
+  private static FakeLambdaApi lambda;
+  private static FakeCloudFrontApi cloudFront;
+  private static AwsClients clients;
+  private static S3Client s3;
+
+  @DynamicPropertySource
+  static synchronized void liveTargets(DynamicPropertyRegistry registry) {
+    if (lambda == null) {
+      lambda = FakeLambdaApi.startServer();
+      cloudFront = FakeCloudFrontApi.startServer();
+      clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
+      s3 = clients.s3(new AwsSettings("eu-west-1", null, null, Map.of("s3", S3MockServer.endpoint()), null, null));
+    }
+    registry.add("countersign.targets.lambda.mode", () -> "live");
+    registry.add("countersign.targets.lambda.targets.medication-aws.endpoints.lambda", () -> lambda.endpoint().toString());
+    registry.add("countersign.targets.lambda.targets.medication-aws.max-attempts", () -> "1");
+    registry.add("countersign.targets.frontend.mode", () -> "live");
+    registry.add("countersign.targets.frontend.targets.medication-web.region", () -> "eu-west-1");
+    registry.add("countersign.targets.frontend.targets.medication-web.endpoints.s3", () -> S3MockServer.endpoint().toString());
+    registry.add("countersign.targets.frontend.targets.medication-web.endpoints.cloudfront",
+        () -> cloudFront.endpoint().toString());
+  }
+
+  @AfterAll
+  static void stopServers() {
+    clients.close();
+    lambda.stop();
+    cloudFront.stop();
+  }
+
+  @BeforeEach
+  void aws() {
+    lambda.reset();
+    lambda.function("data_ingestion", "live", 3, "sha-di-3");
+    lambda.function("alert_generator", "live", 5, "sha-ag-5");
+    lambda.artifact("medication-artifacts", "lambda/data_ingestion/2.4.0/function.zip", "sha-di-4");
+    lambda.artifact("medication-artifacts", "lambda/alert_generator/2.4.0/function.zip", "sha-ag-6");
+    cloudFront.reset();
+    cloudFront.distribution(DIST, "site", "/releases/2.3.0");
+    for (String bucket : List.of("medication-artifacts", "medication-web")) {
+      if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
+        s3.createBucket(r -> r.bucket(bucket));
+      }
+    }
+    s3.putObject(r -> r.bucket("medication-artifacts").key("web/2.4.0/site.zip"), RequestBody.fromBytes(site()));
+  }
+
+  @Test
+  void twoFunctionsAndAFrontEndAreReleased() {
+    ObjectNode manifest = twoFunctions();
+    String version = manifest.get("version").asText();
+    String id = submit(manifest);
+
+    approveAll(id);
+
+    assertThat(status(id)).isEqualTo("released");
+    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+        .containsExactly("4", Map.of());
+    assertThat(lambda.alias("alert_generator", "live")).extracting(AliasState::version, AliasState::weights)
+        .containsExactly("6", Map.of());
+    assertThat(lambda.calls()).filteredOn(c -> c.method().equals("PUT") && c.path().endsWith("/code"))
+        .allSatisfy(c -> assertThat(c.body().hasNonNull("RevisionId")).isTrue()).hasSize(2);
+    assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/" + version);
+    assertThat(cloudFront.invalidations(DIST)).containsExactly("countersign-" + id + "-publish [/*]");
+    assertThat(siteKeys("releases/" + version + "/")).containsExactlyInAnyOrder(
+        "releases/" + version + "/index.html", "releases/" + version + "/assets/main.3f2a9c1b.js");
+    String deploy = instance("deploy", id).getId();
+    assertThat(runtime.getVariable(deploy, Variables.LAMBDA_PREVIOUS_VERSIONS))
+        .isEqualTo(Map.of("data_ingestion", "3", "alert_generator", "5"));
+    assertThat(runtime.getVariable(deploy, Variables.FRONTEND_PREVIOUS_RELEASE)).isEqualTo("/releases/2.3.0");
+    assertThat(evidenceTypes(id)).containsSubsequence("database-migrated", "lambda-code-updated",
+        "lambda-version-published", "lambda-traffic-shifted", "lambda-deployed", "lambda-code-updated",
+        "lambda-version-published", "lambda-traffic-shifted", "lambda-deployed", "frontend-published",
+        "release-released");
+    assertThat(evidence.verify(id).valid()).isTrue();
+  }
+
+  @Test
+  void aSecondFunctionWhoseArtifactIsMissingRollsBackTheFirstAndLeavesTheFrontEndAsItWas() {
+    lambda.reset();
+    lambda.function("data_ingestion", "live", 3, "sha-di-3");
+    lambda.function("alert_generator", "live", 5, "sha-ag-5");
+    lambda.artifact("medication-artifacts", "lambda/data_ingestion/2.4.0/function.zip", "sha-di-4");
+    ObjectNode manifest = twoFunctions();
+    String id = submit(manifest);
+
+    approveAll(id);
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id)).contains("alert_generator", "NoSuchKey");
+    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+        .containsExactly("3", Map.of());
+    assertThat(lambda.alias("alert_generator", "live").version()).isEqualTo("5");
+    assertThat(lambda.code("alert_generator")).isEqualTo("sha-ag-5");
+    // In this model the front end comes after Lambda: it was never touched, and nothing is restored.
+    assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.3.0");
+    assertThat(cloudFront.callLines()).isEmpty();
+    assertThat(siteKeys("releases/" + manifest.get("version").asText() + "/")).isEmpty();
+    assertThat(evidenceTypes(id)).containsSubsequence("lambda-deployed", "rollback-started", "lambda-reverted")
+        .doesNotContain("frontend-published", "frontend-restored");
+  }
+
+  @Test
+  void aFailureAfterTheFrontEndRestoresTheFrontEndAndBothAliases() {
+    ObjectNode manifest = twoFunctions();
+    manifest.putObject("drill").put("failAt", "rolloutKubernetes");
+    String id = submit(manifest);
+
+    approveAll(id);
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.3.0");
+    assertThat(cloudFront.invalidations(DIST))
+        .containsExactly("countersign-" + id + "-publish [/*]", "countersign-" + id + "-restore [/*]");
+    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+        .containsExactly("3", Map.of());
+    assertThat(lambda.alias("alert_generator", "live")).extracting(AliasState::version, AliasState::weights)
+        .containsExactly("5", Map.of());
+    assertThat(evidenceTypes(id)).containsSubsequence("frontend-published", "rollback-started", "frontend-restored",
+        "lambda-reverted", "lambda-reverted");
+  }
+
+  /** The staging example with two functions (all at once) and the front end. */
+  private ObjectNode twoFunctions() {
+    ObjectNode manifest = example("staging");
+    ((ArrayNode) manifest.get("lambda").get("functions")).remove(2);
+    return manifest;
+  }
+
+  private List<String> siteKeys(String prefix) {
+    return s3.listObjectsV2Paginator(r -> r.bucket("medication-web").prefix(prefix)).contents().stream()
+        .map(S3Object::key).toList();
+  }
+
+  private static byte[] site() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+      zip.putNextEntry(new ZipEntry("index.html"));
+      zip.write("<html>Medication Tracker</html>".getBytes(StandardCharsets.UTF_8));
+      zip.putNextEntry(new ZipEntry("assets/main.3f2a9c1b.js"));
+      zip.write("console.log('doses');".getBytes(StandardCharsets.UTF_8));
+      zip.closeEntry();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  @TestConfiguration
+  static class TestCredentials {
+    @Bean
+    AwsCredentialsProvider testCredentials() {
+      return FakeApiSupport.TEST_CREDENTIALS;
+    }
+  }
+}

@@ -1,0 +1,377 @@
+package io.countersign.aws;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A WireMock server that answers like the Lambda API (REST-JSON, version 2015-03-31) for the calls Countersign
+ * makes: GetFunctionConfiguration, UpdateFunctionCode, ListVersionsByFunction, PublishVersion, GetAlias,
+ * UpdateAlias, with Lambda's rules that matter here (RevisionId and CodeSha256 preconditions, one update at a time,
+ * a missing artifact, unknown versions, weights on the primary version) and its error shapes. It records every
+ * request in order.
+ */
+public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefinitionTransformerV2 {
+  static final String NAME = "fake-lambda";
+  static final String ARN = "arn:aws:lambda:eu-west-1:123456789012:function:";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Map<String, Fn> functions = new ConcurrentHashMap<>();
+  private final Map<String, String> artifacts = new ConcurrentHashMap<>();
+  private final List<Call> calls = new CopyOnWriteArrayList<>();
+  private WireMockServer server;
+
+  /** One request as received: method, path and (JSON) body, for asserting the exact sequence of calls. */
+  public record Call(String method, String path, JsonNode body) {
+    @Override
+    public String toString() {
+      return method + " " + path;
+    }
+  }
+
+  /** What an alias serves, for assertions. */
+  public record AliasState(String version, Map<String, Double> weights, String description) {}
+
+  public static FakeLambdaApi startServer() {
+    FakeLambdaApi fake = new FakeLambdaApi();
+    fake.server = new WireMockServer(options().dynamicPort().extensions(fake));
+    fake.server.start();
+    fake.server.stubFor(any(urlPathMatching("/2015-03-31/functions/.*"))
+        .willReturn(aResponse().withTransformers(NAME)));
+    return fake;
+  }
+
+  public URI endpoint() {
+    return URI.create("http://localhost:" + server.port());
+  }
+
+  public void stop() {
+    server.stop();
+  }
+
+  /** The WireMock server, for what the fake does not record itself (headers). */
+  public WireMockServer server() {
+    return server;
+  }
+
+  /** Forgets functions, artifacts, calls and injected failures. */
+  public synchronized void reset() {
+    functions.clear();
+    artifacts.clear();
+    calls.clear();
+    clearInjected();
+  }
+
+  /** A function whose code has {@code codeSha} published as {@code version}, with {@code alias} on that version. */
+  public synchronized void function(String name, String alias, int version, String codeSha) {
+    Fn fn = new Fn(name);
+    fn.codeSha = codeSha;
+    fn.lastVersion = version;
+    fn.versions.put(String.valueOf(version), codeSha);
+    fn.aliases.put(alias, new Alias(String.valueOf(version)));
+    functions.put(name, fn);
+  }
+
+  /** Points an alias at a version (or $LATEST) without Countersign, as someone at the console would. */
+  public synchronized void pointAlias(String function, String alias, String version) {
+    functions.get(function).aliases.get(alias).version = version;
+  }
+
+  /** What code an artifact in S3 holds; an artifact not declared does not exist. */
+  public void artifact(String bucket, String key, String codeSha) {
+    artifacts.put(bucket + "/" + key, codeSha);
+  }
+
+  /** The next updates of the function answer InProgress to this many looks before they end. */
+  public synchronized void updateTakes(String function, int looks) {
+    functions.get(function).looksPerUpdate = looks;
+  }
+
+  /** The next update of the function ends Failed with this reason. */
+  public synchronized void updateFails(String function, String reason) {
+    functions.get(function).failReason = reason;
+  }
+
+  public List<Call> calls() {
+    return List.copyOf(calls);
+  }
+
+  /** The calls as "METHOD path" lines. */
+  public List<String> callLines() {
+    return calls.stream().map(Call::toString).toList();
+  }
+
+  public synchronized AliasState alias(String function, String alias) {
+    Alias a = functions.get(function).aliases.get(alias);
+    return new AliasState(a.version, Map.copyOf(a.weights), a.description);
+  }
+
+  /** The function's current RevisionId. */
+  public synchronized String revision(String function) {
+    return functions.get(function).revision;
+  }
+
+  public synchronized String code(String function) {
+    return functions.get(function).codeSha;
+  }
+
+  public synchronized List<String> versions(String function) {
+    return List.copyOf(functions.get(function).versions.keySet());
+  }
+
+  @Override
+  public String getName() {
+    return NAME;
+  }
+
+  @Override
+  public boolean applyGlobally() {
+    return false;
+  }
+
+  @Override
+  public synchronized ResponseDefinition transform(ServeEvent event) {
+    LoggedRequest request = event.getRequest();
+    String method = request.getMethod().getName();
+    String path = URI.create(request.getUrl()).getPath();
+    JsonNode body = json(request.getBodyAsString());
+    calls.add(new Call(method, path, body));
+    Injected injected = injected(method, path);
+    if (injected != null) {
+      return error(injected.status(), injected.code(), injected.message());
+    }
+    String[] parts = path.split("/"); // "", "2015-03-31", "functions", name, resource, [alias]
+    Fn fn = functions.get(parts[3]);
+    if (fn == null) {
+      return error(404, "ResourceNotFoundException", "Function not found: " + ARN + parts[3]);
+    }
+    String resource = parts.length > 4 ? parts[4] : "";
+    return switch (method + " " + resource) {
+      case "GET configuration" -> ok(200, fn.look());
+      case "PUT code" -> updateCode(fn, body);
+      case "GET versions" -> ok(200, fn.versionList(request.queryParameter("Marker").isPresent()
+          ? request.queryParameter("Marker").firstValue() : null,
+          request.queryParameter("MaxItems").isPresent() ? Integer.parseInt(request.queryParameter("MaxItems").firstValue()) : 50));
+      case "POST versions" -> publish(fn, body);
+      case "GET aliases" -> getAlias(fn, parts[5]);
+      case "PUT aliases" -> updateAlias(fn, parts[5], body);
+      default -> error(400, "InvalidParameterValueException", "not handled by the fake: " + method + " " + path);
+    };
+  }
+
+  private ResponseDefinition updateCode(Fn fn, JsonNode body) {
+    if (!body.path("RevisionId").isMissingNode() && !body.path("RevisionId").asText().equals(fn.revision)) {
+      return error(412, "PreconditionFailedException",
+          "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+    }
+    if (fn.status.equals("InProgress")) {
+      return error(409, "ResourceConflictException",
+          "The operation cannot be performed at this time. An update is in progress for resource: " + ARN + fn.name);
+    }
+    String sha = artifacts.get(body.path("S3Bucket").asText() + "/" + body.path("S3Key").asText());
+    if (sha == null) {
+      return error(400, "InvalidParameterValueException", "Error occurred while GetObject. S3 Error Code: NoSuchKey. "
+          + "S3 Error Message: The specified key does not exist.");
+    }
+    fn.codeSha = sha;
+    fn.status = "InProgress";
+    fn.looks = fn.looksPerUpdate;
+    fn.revision = UUID.randomUUID().toString();
+    return ok(200, fn.configuration("$LATEST", fn.codeSha));
+  }
+
+  private ResponseDefinition publish(Fn fn, JsonNode body) {
+    if (fn.status.equals("InProgress")) {
+      return error(409, "ResourceConflictException",
+          "The operation cannot be performed at this time. An update is in progress for resource: " + ARN + fn.name);
+    }
+    if (body.hasNonNull("RevisionId") && !body.get("RevisionId").asText().equals(fn.revision)) {
+      return error(412, "PreconditionFailedException",
+          "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+    }
+    if (body.hasNonNull("CodeSha256") && !body.get("CodeSha256").asText().equals(fn.codeSha)) {
+      return error(412, "PreconditionFailedException",
+          "CodeSHA256 (" + body.get("CodeSha256").asText() + ") is different from current CodeSHA256 in $LATEST ("
+              + fn.codeSha + "). Please try again with the CodeSHA256 in $LATEST.");
+    }
+    // Like Lambda: nothing changed since the last version, no new version.
+    String last = String.valueOf(fn.lastVersion);
+    if (!fn.codeSha.equals(fn.versions.get(last))) {
+      fn.lastVersion++;
+      last = String.valueOf(fn.lastVersion);
+      fn.versions.put(last, fn.codeSha);
+    }
+    return ok(201, fn.configuration(last, fn.versions.get(last)));
+  }
+
+  private ResponseDefinition getAlias(Fn fn, String name) {
+    Alias alias = fn.aliases.get(name);
+    if (alias == null) {
+      return error(404, "ResourceNotFoundException", "Alias not found: " + ARN + fn.name + ":" + name);
+    }
+    return ok(200, alias.json(fn, name));
+  }
+
+  private ResponseDefinition updateAlias(Fn fn, String name, JsonNode body) {
+    Alias alias = fn.aliases.get(name);
+    if (alias == null) {
+      return error(404, "ResourceNotFoundException", "Alias not found: " + ARN + fn.name + ":" + name);
+    }
+    String version = body.path("FunctionVersion").asText(alias.version);
+    if (!fn.versions.containsKey(version)) {
+      return error(404, "ResourceNotFoundException", "Function not found: " + ARN + fn.name + ":" + version);
+    }
+    Map<String, Double> weights = alias.weights;
+    if (body.has("RoutingConfig")) {
+      weights = new LinkedHashMap<>();
+      JsonNode given = body.path("RoutingConfig").path("AdditionalVersionWeights");
+      for (var it = given.fields(); it.hasNext(); ) {
+        var e = it.next();
+        if (!fn.versions.containsKey(e.getKey()) || e.getKey().equals(version)) {
+          return error(400, "InvalidParameterValueException",
+              "Invalid function version " + e.getKey() + " in the routing configuration");
+        }
+        weights.put(e.getKey(), e.getValue().asDouble());
+      }
+    }
+    alias.version = version;
+    alias.weights = weights;
+    if (body.has("Description")) {
+      alias.description = body.get("Description").asText();
+    }
+    alias.revision = UUID.randomUUID().toString();
+    return ok(200, alias.json(fn, name));
+  }
+
+  private static ResponseDefinition ok(int status, JsonNode body) {
+    return ResponseDefinitionBuilder.responseDefinition().withStatus(status).withBody(body.toString())
+        .withHeader("Content-Type", "application/json")
+        .withHeader("x-amzn-RequestId", UUID.randomUUID().toString()).build();
+  }
+
+  private static ResponseDefinition error(int status, String type, String message) {
+    ObjectNode body = JSON.createObjectNode().put("Type", "User").put("message", message);
+    return ResponseDefinitionBuilder.responseDefinition().withStatus(status).withBody(body.toString())
+        .withHeader("Content-Type", "application/json")
+        .withHeader("x-amzn-ErrorType", type)
+        .withHeader("x-amzn-RequestId", UUID.randomUUID().toString()).build();
+  }
+
+  private static JsonNode json(String body) {
+    try {
+      return body == null || body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
+    } catch (Exception e) {
+      return JSON.createObjectNode().put("unparsed", body);
+    }
+  }
+
+  private static final class Fn {
+    final String name;
+    final Map<String, String> versions = new LinkedHashMap<>();
+    final Map<String, Alias> aliases = new LinkedHashMap<>();
+    String codeSha;
+    String revision = UUID.randomUUID().toString();
+    String status = "Successful";
+    String reason;
+    String failReason;
+    int looks;
+    int looksPerUpdate;
+    int lastVersion;
+
+    Fn(String name) {
+      this.name = name;
+    }
+
+    /** GetFunctionConfiguration: an update in progress ends after its looks, Successful or Failed. */
+    ObjectNode look() {
+      if (status.equals("InProgress")) {
+        if (looks > 0) {
+          looks--;
+        } else if (failReason != null) {
+          status = "Failed";
+          reason = failReason;
+          failReason = null;
+        } else {
+          status = "Successful";
+          reason = null;
+          revision = UUID.randomUUID().toString();
+        }
+      }
+      return configuration("$LATEST", codeSha);
+    }
+
+    ObjectNode configuration(String version, String sha) {
+      ObjectNode c = JSON.createObjectNode()
+          .put("FunctionName", name).put("FunctionArn", ARN + name + (version.equals("$LATEST") ? "" : ":" + version))
+          .put("Runtime", "python3.12").put("Role", "arn:aws:iam::123456789012:role/" + name)
+          .put("Handler", "app.handler").put("CodeSize", 5120).put("Description", "").put("Timeout", 30)
+          .put("MemorySize", 256).put("LastModified", "2026-11-22T08:00:00.000+0000").put("CodeSha256", sha)
+          .put("Version", version).put("RevisionId", revision).put("State", "Active")
+          .put("PackageType", "Zip");
+      c.putArray("Architectures").add("x86_64");
+      if (version.equals("$LATEST")) {
+        c.put("LastUpdateStatus", status);
+        if (reason != null) {
+          c.put("LastUpdateStatusReason", reason).put("LastUpdateStatusReasonCode", "InvalidZipFileException");
+        }
+      }
+      return c;
+    }
+
+    ObjectNode versionList(String marker, int maxItems) {
+      List<ObjectNode> all = new ArrayList<>();
+      all.add(configuration("$LATEST", codeSha));
+      versions.forEach((v, sha) -> all.add(configuration(v, sha)));
+      int from = marker == null ? 0 : Integer.parseInt(marker);
+      int to = Math.min(all.size(), from + maxItems);
+      ObjectNode page = JSON.createObjectNode();
+      ArrayNode items = page.putArray("Versions");
+      all.subList(from, to).forEach(items::add);
+      if (to < all.size()) {
+        page.put("NextMarker", String.valueOf(to));
+      }
+      return page;
+    }
+  }
+
+  private static final class Alias {
+    String version;
+    Map<String, Double> weights = new LinkedHashMap<>();
+    String description = "";
+    String revision = UUID.randomUUID().toString();
+
+    Alias(String version) {
+      this.version = version;
+    }
+
+    ObjectNode json(Fn fn, String name) {
+      ObjectNode a = JSON.createObjectNode().put("AliasArn", ARN + fn.name + ":" + name).put("Name", name)
+          .put("FunctionVersion", version).put("Description", description).put("RevisionId", revision);
+      if (!weights.isEmpty()) {
+        ObjectNode w = a.putObject("RoutingConfig").putObject("AdditionalVersionWeights");
+        weights.forEach(w::put);
+      }
+      return a;
+    }
+  }
+}
