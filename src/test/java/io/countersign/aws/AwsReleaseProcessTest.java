@@ -2,11 +2,11 @@ package io.countersign.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.countersign.ProcessTestSupport;
 import io.countersign.aws.FakeLambdaApi.AliasState;
 import io.countersign.engine.Variables;
+import io.countersign.lambda.TrafficGate;
+import io.countersign.release.ReleaseManifest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,9 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
@@ -66,8 +69,12 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     cloudFront.stop();
   }
 
+  @Autowired ScriptedGate gate;
+
   @BeforeEach
   void aws() {
+    gate.failing = false;
+    gate.asked.clear();
     lambda.reset();
     lambda.function("data_ingestion", "live", 3, "sha-di-3");
     lambda.function("alert_generator", "live", 5, "sha-ag-5");
@@ -158,6 +165,35 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
         "lambda-reverted", "lambda-reverted");
   }
 
+  @Test
+  void aCanaryWhoseGateFailsAtTenPercentPutsTheAliasBackWithNoWeights() {
+    lambda.updateTakes("data_ingestion", 2); // the code update is still running at the first look
+    gate.failing = true;
+    ObjectNode manifest = twoFunctions();
+    ((ObjectNode) manifest.get("lambda").get("functions").get(0)).put("traffic", "canary10-5");
+    String id = submit(manifest);
+    approveAll(id);
+
+    // Update still in progress: the model waits on a timer, holding no thread, then looks again.
+    assertThat(hasTimer(id, "lambdaUpdatePoll")).isTrue();
+    fireTimer(id, "lambdaUpdatePoll");
+    fireTimer(id, "lambdaUpdatePoll");
+    // Version 4 now takes 10 % beside version 3 for 5 minutes.
+    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+        .containsExactly("3", Map.of("4", 0.1));
+    assertThat(hasTimer(id, "lambdaTrafficHold")).isTrue();
+
+    fireTimer(id, "lambdaTrafficHold");
+
+    assertThat(gate.asked).containsExactly("data_ingestion@10");
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id)).contains("error rate 4.2 %");
+    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+        .containsExactly("3", Map.of());
+    assertThat(lambda.alias("alert_generator", "live").version()).as("never reached").isEqualTo("5");
+    assertThat(evidenceTypes(id)).containsSubsequence("lambda-traffic-shifted", "rollback-started", "lambda-reverted");
+  }
+
   /** The staging example with two functions (all at once) and the front end. */
   private ObjectNode twoFunctions() {
     ObjectNode manifest = example("staging");
@@ -189,6 +225,28 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     @Bean
     AwsCredentialsProvider testCredentials() {
       return FakeApiSupport.TEST_CREDENTIALS;
+    }
+
+    @Bean
+    ScriptedGate scriptedGate() {
+      return new ScriptedGate();
+    }
+  }
+
+  /** A traffic gate the test sets to fail, standing in for the metric gate (tested on its own with WireMock). */
+  static class ScriptedGate implements TrafficGate {
+    volatile boolean failing;
+    final List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public String name() {
+      return "scripted";
+    }
+
+    @Override
+    public Result check(String releaseId, ReleaseManifest manifest, String function, int percent) {
+      asked.add(function + "@" + percent);
+      return failing ? new Result(false, "error rate 4.2 % over max 1 % at " + percent + " %") : new Result(true, "ok");
     }
   }
 }
