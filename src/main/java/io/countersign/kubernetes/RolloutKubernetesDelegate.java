@@ -44,7 +44,12 @@ class RolloutKubernetesDelegate implements JavaDelegate {
       return; // rolled out by an earlier run of this job; the first previous images are the ones to keep
     }
     KubernetesChange kubernetes = manifest.kubernetes();
-    Rollout rollout = target.rollout(releaseId, kubernetes.target(), kubernetes.namespace(), workload);
+    Rollout rollout;
+    try {
+      rollout = target.rollout(releaseId, kubernetes.target(), kubernetes.namespace(), workload);
+    } catch (RolloutRefusedException e) {
+      throw StepSupport.fail(execution, STEP, "Kubernetes rollout refused: " + e.getMessage());
+    }
     previousImages.put(key, rollout.previousImages());
     execution.setVariable(Variables.K8S_PREVIOUS_IMAGES, StepSupport.json(previousImages));
     Map<String, String> images = new LinkedHashMap<>();

@@ -53,7 +53,7 @@ class KubernetesDelegatesTest {
 
   @Test
   void dryRunAdapterChangesNothingAndReportsComplete() {
-    KubernetesTarget dryRun = new KubernetesTargets().kubernetesTarget(new KubernetesProperties("dry-run", Map.of()));
+    KubernetesTarget dryRun = new KubernetesTargets().kubernetesTarget(new KubernetesProperties("dry-run", null, Map.of()));
     Workload backend = new Workload("Deployment", "backend", List.of(new Container("api", "registry.example/api:2.4.0")));
 
     Rollout rollout = dryRun.rollout("rel-1", "medication-cluster", "medication", backend);
@@ -68,9 +68,31 @@ class KubernetesDelegatesTest {
   }
 
   @Test
-  void liveModeRefusesToStart() {
-    assertThatThrownBy(() -> new KubernetesTargets().kubernetesTarget(new KubernetesProperties("live", Map.of())))
-        .hasMessage("live Kubernetes target is not available in this build; use mode: dry-run");
+  void liveModeBuildsTheFabric8AdapterAndAnUnknownModeRefusesToStart() {
+    KubernetesProperties live = new KubernetesProperties("live", null, Map.of("medication-cluster",
+        new KubernetesProperties.Target(null, null, "http://127.0.0.1:1", List.of("medication"))));
+    KubernetesTarget target = new KubernetesTargets().kubernetesTarget(live);
+    assertThat(target).isInstanceOf(LiveKubernetesTarget.class);
+    ((LiveKubernetesTarget) target).close();
+
+    assertThatThrownBy(() -> new KubernetesTargets().kubernetesTarget(new KubernetesProperties("on", null, Map.of())))
+        .hasMessage("countersign.targets.kubernetes.mode must be live or dry-run, not 'on'");
+  }
+
+  @Test
+  void aRefusedRolloutFailsTheStepWithTheReason() {
+    FakeExecution fake = new FakeExecution(FakeExecution.manifest(KUBERNETES));
+    fake.variables.put(Variables.K8S_WORKLOAD, "Deployment/backend");
+    when(target.rollout(anyString(), anyString(), anyString(), any())).thenThrow(new RolloutRefusedException(
+        "Deployment/backend in namespace medication on target medication-cluster does not exist"));
+
+    assertThatThrownBy(() -> rollout.execute(fake.execution))
+        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED))
+        .hasMessage("Kubernetes rollout refused: Deployment/backend in namespace medication on target "
+            + "medication-cluster does not exist");
+    assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "rolloutKubernetes")
+        .doesNotContainKey(Variables.K8S_PREVIOUS_IMAGES);
+    verifyNoInteractions(evidence);
   }
 
   @Test

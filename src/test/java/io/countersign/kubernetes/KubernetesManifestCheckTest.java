@@ -14,8 +14,8 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 class KubernetesManifestCheckTest {
-  private final KubernetesProperties properties = new KubernetesProperties("dry-run", Map.of("medication-cluster",
-      new KubernetesProperties.Target(null, List.of("medication-staging", "medication"))));
+  private final KubernetesProperties properties = new KubernetesProperties("dry-run", null, Map.of("medication-cluster",
+      new KubernetesProperties.Target(null, null, null, List.of("medication-staging", "medication"))));
 
   @Test
   void bindsTheYamlShape() {
