@@ -194,6 +194,38 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     assertThat(evidenceTypes(id)).containsSubsequence("lambda-traffic-shifted", "rollback-started", "lambda-reverted");
   }
 
+  @Test
+  void aCanaryThatPassesItsGateGoesToAllTrafficAfterTheHold() {
+    ObjectNode manifest = twoFunctions();
+    ((ObjectNode) manifest.get("lambda").get("functions").get(0)).put("traffic", "canary10-5");
+    String id = submit(manifest);
+    approveAll(id);
+    assertThat(lambda.alias("data_ingestion", "live").weights()).isEqualTo(Map.of("4", 0.1));
+
+    fireTimer(id, "lambdaTrafficHold");
+
+    assertThat(gate.asked).containsExactly("data_ingestion@10");
+    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+        .containsExactly("4", Map.of());
+    assertThat(status(id)).isEqualTo("released");
+  }
+
+  @Test
+  void theFrontEndIsAwaitedOnATimerAndASlowOneRollsBack() {
+    cloudFront.propagationLooks(3);
+    String id = submit(twoFunctions());
+    approveAll(id);
+    assertThat(hasTimer(id, "frontendPoll")).as("CloudFront still deploying: a timer, no thread").isTrue();
+    fireTimer(id, "frontendPoll");
+    assertThat(status(id)).isEqualTo("deploying");
+
+    fireTimer(id, "frontendDeadline");
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id)).contains("not served by CloudFront within 30 minutes");
+    assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.3.0");
+  }
+
   /** The staging example with two functions (all at once) and the front end. */
   private ObjectNode twoFunctions() {
     ObjectNode manifest = example("staging");
