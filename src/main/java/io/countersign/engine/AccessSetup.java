@@ -132,6 +132,9 @@ class AccessSetup {
     ensureFilter("Post-override reviews",
         tasks.createTaskQuery().taskCandidateGroup(Groups.COMPLIANCE_OFFICERS).includeAssignedTasks()
             .taskDefinitionKey("reviewOverride"), Groups.COMPLIANCE_OFFICERS, 30);
+    ensureFilter("Inconclusive metrics to decide",
+        tasks.createTaskQuery().taskCandidateGroup(Groups.OPERATIONS_LEADS).includeAssignedTasks()
+            .taskDefinitionKey("decideInconclusiveMetrics"), Groups.OPERATIONS_LEADS, 45);
     ensureFilter("Database restores to confirm",
         tasks.createTaskQuery().taskCandidateGroup(Groups.OPERATIONS_LEADS).includeAssignedTasks()
             .taskDefinitionKey("confirmDatabaseRestore"), Groups.OPERATIONS_LEADS, 40);

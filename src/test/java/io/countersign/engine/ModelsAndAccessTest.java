@@ -109,7 +109,8 @@ class ModelsAndAccessTest extends ProcessTestSupport {
     asUser("release-manager", () -> assertThat(filters.createFilterQuery().listPage(0, 50)).extracting(Filter::getName)
         .containsExactlyInAnyOrder("Overrides to decide", "Escalated sign-offs", "Overdue"));
     asUser("ops-lead", () -> assertThat(filters.createFilterQuery().listPage(0, 50)).extracting(Filter::getName)
-        .containsExactlyInAnyOrder("Operations lead sign-offs", "Database restores to confirm", "Overdue"));
+        .containsExactlyInAnyOrder("Operations lead sign-offs", "Database restores to confirm",
+            "Inconclusive metrics to decide", "Overdue"));
     asUser("requester", () -> assertThat(filters.createFilterQuery().listPage(0, 50)).isEmpty());
     assertThat(status(id)).isEqualTo("awaiting-sign-off");
   }
