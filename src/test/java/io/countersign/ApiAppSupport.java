@@ -19,7 +19,7 @@ import org.springframework.test.context.ContextConfiguration;
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-    "spring.datasource.url=jdbc:h2:mem:api-engine;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
+    "spring.datasource.url=jdbc:h2:mem:api-engine;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE;LOCK_TIMEOUT=10000",
     "countersign.targets.databases.medication-db.url=" + ApiAppSupport.TARGET_DB_URL,
     "countersign.backups.directory=target/test-backups/api"})
 @ContextConfiguration(initializers = TestIdentityProvider.class)

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.security.Principal;
 import java.util.Map;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -57,7 +58,13 @@ class ReleaseController {
       throw InvalidManifestException.ofRequest("$.headers.Idempotency-Key", "must be 1-128 characters");
     }
     ReleaseManifest manifest = reader.read(body, type);
-    ReleaseService.Submitted submitted = service.submit(manifest, user.getName(), idempotencyKey);
+    ReleaseService.Submitted submitted;
+    try {
+      submitted = service.submit(manifest, user.getName(), idempotencyKey);
+    } catch (DuplicateKeyException raced) {
+      // The same release (or idempotency key) was submitted at the same moment: answer with that one.
+      submitted = service.existing(manifest, user.getName(), idempotencyKey).orElseThrow(() -> raced);
+    }
     Map<String, Object> result = Map.of("id", submitted.release().id(), "status", submitted.release().status(),
         "created", submitted.created());
     URI location = URI.create("/api/releases/" + submitted.release().id());

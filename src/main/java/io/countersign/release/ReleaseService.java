@@ -43,18 +43,23 @@ public class ReleaseService {
 
   public record Submitted(ReleaseRepository.ReleaseRow release, boolean created) {}
 
-  @Transactional
-  public Submitted submit(ReleaseManifest manifest, String requester, String idempotencyKey) {
+  /** The release this submission repeats: same idempotency key of the requester, or same active release. */
+  Optional<Submitted> existing(ReleaseManifest manifest, String requester, String idempotencyKey) {
     if (idempotencyKey != null) {
       Optional<ReleaseRepository.ReleaseRow> earlier = releases.findByIdempotencyKey(requester, idempotencyKey);
       if (earlier.isPresent()) {
-        return new Submitted(earlier.get(), false);
+        return Optional.of(new Submitted(earlier.get(), false));
       }
     }
-    Optional<ReleaseRepository.ReleaseRow> active =
-        releases.findActive(manifest.application(), manifest.version(), manifest.environment().id());
-    if (active.isPresent()) {
-      return new Submitted(active.get(), false);
+    return releases.findActive(manifest.application(), manifest.version(), manifest.environment().id())
+        .map(row -> new Submitted(row, false));
+  }
+
+  @Transactional
+  public Submitted submit(ReleaseManifest manifest, String requester, String idempotencyKey) {
+    Optional<Submitted> repeated = existing(manifest, requester, idempotencyKey);
+    if (repeated.isPresent()) {
+      return repeated.get();
     }
     String json = Manifests.toJson(manifest);
     String sha256 = sha256(json);
