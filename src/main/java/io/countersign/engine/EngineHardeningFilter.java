@@ -163,7 +163,13 @@ class EngineHardeningFilter extends OncePerRequestFilter {
 
         @Override
         public void setReadListener(ReadListener listener) {
-          throw new UnsupportedOperationException("synchronous reads only");
+          // The whole body is already in memory: it is available now, and then all read.
+          try {
+            listener.onDataAvailable();
+            listener.onAllDataRead();
+          } catch (IOException e) {
+            listener.onError(e);
+          }
         }
       };
     }

@@ -3,6 +3,7 @@ package io.countersign.evidence;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -127,13 +128,12 @@ public class EvidenceSigner {
       }
       KeyPair pair = KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
       Files.createDirectories(file.toAbsolutePath().getParent());
+      // Readable by the owner only, from the moment it exists (where the file system has POSIX permissions).
+      if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      }
       Files.writeString(file, Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()) + "\n"
           + Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()) + "\n");
-      try {
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not a POSIX file system
-      }
       LOG.warn("Created an evidence signing key in {}; configure countersign.evidence.signing.* in production", file);
       return pair;
     } catch (IOException e) {

@@ -27,17 +27,14 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Health checks and smoke tests over HTTP. Each attempt has the check's timeout for everything (redirects and
- * body included); transport errors, timeouts and 5xx answers are tried again after a short pause, a wrong status,
- * body or JSON field is not (asking again would not change it). Redirects are followed only within the same
+ * body included); transport errors, timeouts and 5xx answers are tried again at once, a wrong status, body or JSON
+ * field is not (asking again would not change it). Waiting longer is the engine's job retry, not a sleep here. Redirects are followed only within the same
  * scheme, host and port, so a check never reaches a host the allow-list did not approve. No credentials are sent,
  * and response headers are neither kept nor logged.
  */
 final class HttpProbe {
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
   static final int DEFAULT_RETRIES = 2;
-  /** All pauses between attempts of one check together stay within a second. */
-  static final Duration TOTAL_BACKOFF = Duration.ofSeconds(1);
-  static final Duration MAX_BACKOFF = Duration.ofMillis(250);
   static final int MAX_BODY = 64 * 1024;
   static final int MAX_REDIRECTS = 3;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,21 +53,16 @@ final class HttpProbe {
     return check.retries() == null ? DEFAULT_RETRIES : check.retries();
   }
 
-  /** The longest one check can take: every attempt running into its timeout, plus the pauses. */
+  /** The longest one check can take: every attempt running into its timeout. */
   static Duration worstCase(HttpCheck check) {
-    return timeout(check).multipliedBy(1L + retries(check)).plus(retries(check) == 0 ? Duration.ZERO : TOTAL_BACKOFF);
+    return timeout(check).multipliedBy(1L + retries(check));
   }
 
   CheckResult check(HttpCheck check) {
     int attempts = 1 + retries(check);
-    Duration pause = retries(check) == 0 ? Duration.ZERO
-        : min(MAX_BACKOFF, TOTAL_BACKOFF.dividedBy(retries(check)));
     Outcome outcome = null;
     int attempt = 0;
     while (attempt < attempts) {
-      if (attempt > 0) {
-        sleep(pause);
-      }
       attempt++;
       outcome = once(check);
       if (!outcome.retryable()) {
@@ -211,19 +203,6 @@ final class HttpProbe {
 
   private static String shorten(String text) {
     return text.length() <= 200 ? text : text.substring(0, 200) + "...";
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
-  }
-
-  private static void sleep(Duration pause) {
-    try {
-      Thread.sleep(pause.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted between attempts of a check", e);
-    }
   }
 
   /** One attempt: retryable when asking again could answer differently (no answer, or a server error). */
