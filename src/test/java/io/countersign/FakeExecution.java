@@ -8,6 +8,8 @@ import static org.mockito.Mockito.when;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.engine.Variables;
+import io.countersign.release.ManifestStore;
+import io.countersign.release.Manifests;
 import java.util.HashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -42,6 +44,16 @@ public final class FakeExecution {
       return JSON.readValue(JSON.writeValueAsString(object.getValue()), Object.class);
     }
     return value instanceof TypedValue typed ? typed.getValue() : value;
+  }
+
+  /**
+   * A manifest store that hands a step the manifest in the execution's {@code manifest} variable, for delegate
+   * tests without Countersign's tables; the store's own digest and authorization checks are tested on their own.
+   */
+  public static ManifestStore variableManifests() {
+    ManifestStore store = mock(ManifestStore.class);
+    when(store.forStep(any())).thenAnswer(call -> Manifests.from(call.<DelegateExecution>getArgument(0)));
+    return store;
   }
 
   /** A staging manifest with the given extra sections (JSON members, without braces). */

@@ -79,6 +79,21 @@ public final class HttpSupport {
     return send(request);
   }
 
+  /** Any method with an optional JSON body (PUT, DELETE, ...). */
+  public Response json(String method, String user, String path, Object body) {
+    try {
+      HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+          : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body));
+      HttpRequest.Builder request = request(path, user, DEMO_PASSWORD).method(method, publisher);
+      if (body != null) {
+        request.header("Content-Type", "application/json");
+      }
+      return send(request);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public Response getWithPassword(String user, String password, String path) {
     return send(request(path, user, password).GET());
   }

@@ -185,6 +185,18 @@ public abstract class ProcessTestSupport {
     }
   }
 
+  /** A user in the given groups (created once per engine), e.g. someone who wears two hats. */
+  protected void ensureUser(String id, String... groups) {
+    if (identity.createUserQuery().userId(id).count() == 0) {
+      org.camunda.bpm.engine.identity.User user = identity.newUser(id);
+      user.setPassword("not-used-here");
+      identity.saveUser(user);
+      for (String group : groups) {
+        identity.createMembership(id, group);
+      }
+    }
+  }
+
   protected void approve(String releaseId, String role) {
     completeAs(SIGNERS.get(role), signOffTask(releaseId, role).getId(), Map.of("decision", "approve"));
   }

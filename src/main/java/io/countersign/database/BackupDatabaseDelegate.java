@@ -4,7 +4,7 @@ import io.countersign.database.DatabaseTarget.Backup;
 import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -16,15 +16,17 @@ class BackupDatabaseDelegate implements JavaDelegate {
   static final String STEP = "backupDatabase";
   private final DatabaseTargets targets;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  BackupDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence) {
+  BackupDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence, ManifestStore manifests) {
     this.targets = targets;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasDatabase(), evidence, releaseId, STEP, DatabaseSteps.NO_DATABASE)) {
       return;

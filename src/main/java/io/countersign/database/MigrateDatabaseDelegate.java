@@ -4,7 +4,7 @@ import io.countersign.database.DatabaseTarget.Migration;
 import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import java.util.ArrayList;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -21,15 +21,17 @@ class MigrateDatabaseDelegate implements JavaDelegate {
   static final String STEP = "migrateDatabase";
   private final DatabaseTargets targets;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  MigrateDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence) {
+  MigrateDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence, ManifestStore manifests) {
     this.targets = targets;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     // Gateways read these whatever happens below.
     execution.setVariable(Variables.DB_MIGRATION_FAILED, false);

@@ -5,7 +5,7 @@ import io.countersign.database.DatabaseTarget.RollbackResult;
 import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import java.util.List;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -21,15 +21,17 @@ import org.springframework.stereotype.Component;
 class RestoreDatabaseDelegate implements JavaDelegate {
   private final DatabaseTargets targets;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  RestoreDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence) {
+  RestoreDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence, ManifestStore manifests) {
     this.targets = targets;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     List<String> applied = StepSupport.readList(execution, Variables.DB_APPLIED_VERSIONS);
     if (!manifest.hasDatabase() || applied.isEmpty()) {

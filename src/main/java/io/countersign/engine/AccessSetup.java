@@ -46,19 +46,25 @@ class AccessSetup {
     GROUP_NAMES.put(Groups.OPERATIONS_LEADS, "Operations leads");
     GROUP_NAMES.put(Groups.COMPLIANCE_OFFICERS, "Compliance officers");
     GROUP_NAMES.put(Groups.RELEASE_MANAGERS, "Release managers");
+    GROUP_NAMES.put(Groups.PROCESS_ADMINS, "Process administrators (deploy models)");
   }
 
-  /** Demo user id → group; one person per role. */
-  static final Map<String, String> DEMO_USERS = Map.of(
-      "requester", Groups.REQUESTERS,
-      "tech-lead", Groups.TECH_LEADS,
-      "security-officer", Groups.SECURITY_OFFICERS,
-      "qa-lead", Groups.QA_LEADS,
-      "product-owner", Groups.PRODUCT_OWNERS,
-      "ops-lead", Groups.OPERATIONS_LEADS,
-      "compliance-officer", Groups.COMPLIANCE_OFFICERS,
-      "release-manager", Groups.RELEASE_MANAGERS,
-      "admin", Groups.ADMINS);
+  /**
+   * Demo user id → groups: one person per role, the process admin (configured below like any installation's),
+   * and a tech lead who also requests releases, to try four-eyes on.
+   */
+  static final Map<String, List<String>> DEMO_USERS = Map.ofEntries(
+      Map.entry("requester", List.of(Groups.REQUESTERS)),
+      Map.entry("tech-lead", List.of(Groups.TECH_LEADS)),
+      Map.entry("security-officer", List.of(Groups.SECURITY_OFFICERS)),
+      Map.entry("qa-lead", List.of(Groups.QA_LEADS)),
+      Map.entry("product-owner", List.of(Groups.PRODUCT_OWNERS)),
+      Map.entry("ops-lead", List.of(Groups.OPERATIONS_LEADS)),
+      Map.entry("compliance-officer", List.of(Groups.COMPLIANCE_OFFICERS)),
+      Map.entry("release-manager", List.of(Groups.RELEASE_MANAGERS)),
+      Map.entry("dev-lead", List.of(Groups.REQUESTERS, Groups.TECH_LEADS)),
+      Map.entry("process-admin", List.of()),
+      Map.entry("admin", List.of(Groups.ADMINS)));
 
   private final IdentityService identity;
   private final AuthorizationService authorizations;
@@ -71,13 +77,15 @@ class AccessSetup {
   private final String demoPassword;
   private final String adminId;
   private final String adminPassword;
+  private final List<String> processAdmins;
 
   AccessSetup(IdentityService identity, AuthorizationService authorizations, FilterService filters, TaskService tasks,
       Environment environment,
       @Value("${countersign.demo.enabled:false}") boolean demo,
       @Value("${countersign.demo.password:}") String demoPassword,
       @Value("${countersign.bootstrap-admin.id:}") String adminId,
-      @Value("${countersign.bootstrap-admin.password:}") String adminPassword) {
+      @Value("${countersign.bootstrap-admin.password:}") String adminPassword,
+      @Value("${countersign.process-admins:}") List<String> processAdmins) {
     this.identity = identity;
     this.authorizations = authorizations;
     this.filters = filters;
@@ -86,6 +94,7 @@ class AccessSetup {
     this.demoPassword = demoPassword;
     this.adminId = adminId;
     this.adminPassword = adminPassword;
+    this.processAdmins = processAdmins.stream().map(String::trim).filter(id -> !id.isEmpty()).toList();
     if (environment.acceptsProfiles(Profiles.of("production"))) {
       refuseWeakSetUp();
     }
@@ -108,9 +117,21 @@ class AccessSetup {
   public void onReady(ApplicationReadyEvent event) {
     GROUP_NAMES.forEach(this::ensureGroup);
     ensureGroup(Groups.ADMINS, "Countersign administrators");
+    // Administrators run the installation; deploying models is the process admins' separate duty.
     for (Resource resource : Resources.values()) {
-      grant(Groups.ADMINS, resource, Authorization.ANY, Permissions.ALL);
+      if (resource == Resources.DEPLOYMENT) {
+        grantOnly(Groups.ADMINS, resource, Authorization.ANY, Permissions.READ);
+      } else {
+        grant(Groups.ADMINS, resource, Authorization.ANY, Permissions.ALL);
+      }
     }
+    grant(Groups.PROCESS_ADMINS, Resources.DEPLOYMENT, Authorization.ANY, Permissions.CREATE);
+    grant(Groups.PROCESS_ADMINS, Resources.DEPLOYMENT, Authorization.ANY, Permissions.READ);
+    for (Resource resource : List.of(Resources.PROCESS_DEFINITION, Resources.DECISION_DEFINITION,
+        Resources.DECISION_REQUIREMENTS_DEFINITION)) {
+      grant(Groups.PROCESS_ADMINS, resource, Authorization.ANY, Permissions.READ);
+    }
+    grant(Groups.PROCESS_ADMINS, Resources.APPLICATION, "cockpit", Permissions.ACCESS);
     for (String group : Groups.APPROVERS) {
       grant(group, Resources.APPLICATION, "tasklist", Permissions.ACCESS);
       for (String key : List.of("release", "sign-off", "deploy")) {
@@ -145,6 +166,7 @@ class AccessSetup {
     if (demo) {
       createDemoUsers();
     }
+    syncProcessAdmins();
     if (!adminId.isBlank() && identity.createUserQuery().userId(adminId).count() == 0) {
       // The first administrator of an installation; change the password in Admin afterwards.
       User admin = identity.newUser(adminId);
@@ -161,7 +183,7 @@ class AccessSetup {
     if (demoPassword == null || demoPassword.isBlank()) {
       throw new IllegalStateException("countersign.demo.password must be set when demo users are enabled");
     }
-    DEMO_USERS.forEach((userId, group) -> {
+    DEMO_USERS.forEach((userId, groups) -> {
       if (identity.createUserQuery().userId(userId).count() == 0) {
         User user = identity.newUser(userId);
         user.setFirstName(userId);
@@ -169,10 +191,35 @@ class AccessSetup {
         user.setEmail(userId + "@countersign.invalid");
         user.setPassword(demoPassword);
         identity.saveUser(user);
-        identity.createMembership(userId, group);
-        LOG.info("Created demo user '{}' in group '{}'", userId, group);
+        groups.forEach(group -> identity.createMembership(userId, group));
+        LOG.info("Created demo user '{}' in groups {}", userId, groups);
       }
     });
+  }
+
+  /**
+   * Who may deploy models is configuration (countersign.process-admins): the group's members are made to
+   * match the list at every start, and the webapps and engine REST cannot change them.
+   */
+  private void syncProcessAdmins() {
+    List<String> current = identity.createUserQuery().memberOfGroup(Groups.PROCESS_ADMINS).list().stream()
+        .map(User::getId).toList();
+    for (String userId : processAdmins) {
+      if (!current.contains(userId)) {
+        if (identity.createUserQuery().userId(userId).count() == 0) {
+          LOG.warn("countersign.process-admins names '{}', who is not a user", userId);
+        } else {
+          identity.createMembership(userId, Groups.PROCESS_ADMINS);
+          LOG.info("'{}' is a process admin (may deploy models)", userId);
+        }
+      }
+    }
+    for (String userId : current) {
+      if (!processAdmins.contains(userId)) {
+        identity.deleteMembership(userId, Groups.PROCESS_ADMINS);
+        LOG.info("'{}' is no longer a process admin", userId);
+      }
+    }
   }
 
   private void ensureGroup(String id, String name) {
@@ -195,6 +242,18 @@ class AccessSetup {
     filters.saveFilter(filter);
     grant(group, Resources.FILTER, filter.getId(), Permissions.READ);
     return filter;
+  }
+
+  /** Like grant, but takes away whatever else an earlier version granted. */
+  private void grantOnly(String group, Resource resource, String resourceId, Permission permission) {
+    Authorization existing = authorizations.createAuthorizationQuery()
+        .groupIdIn(group).resourceType(resource).resourceId(resourceId).singleResult();
+    if (existing != null) {
+      existing.setPermissions(new Permission[] {permission});
+      authorizations.saveAuthorization(existing);
+    } else {
+      grant(group, resource, resourceId, permission);
+    }
   }
 
   private void grant(String group, Resource resource, String resourceId, Permission permission) {

@@ -13,6 +13,8 @@ public final class Groups {
   public static final String COMPLIANCE_OFFICERS = "compliance-officers";
   public static final String RELEASE_MANAGERS = "release-managers";
   public static final String ADMINS = "camunda-admin";
+  /** The only group that may deploy models (BPMN, DMN, forms); its members come from configuration. */
+  public static final String PROCESS_ADMINS = "process-admins";
 
   /** Groups that sign off releases (the roles of release-policy.dmn). */
   public static final List<String> SIGN_OFF_ROLES =

@@ -14,6 +14,9 @@ import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.variable.Variables.SerializationDataFormats;
 import org.camunda.bpm.engine.variable.value.ObjectValue;
+import org.camunda.bpm.model.bpmn.instance.FlowElement;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperties;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.camunda.spin.json.SpinJsonNode;
 
 /**
@@ -66,6 +69,24 @@ public final class StepSupport {
     execution.setVariable(Variables.FAILED_STEP, step);
     execution.setVariable(Variables.FAILURE_REASON, reason);
     return new BpmnError(Manifests.STEP_FAILED, reason);
+  }
+
+  /**
+   * The extension properties (camunda:properties) of the element the execution is at: how a model passes
+   * literal settings to a listener without expressions.
+   */
+  public static Map<String, String> extensionProperties(DelegateExecution execution) {
+    Map<String, String> properties = new LinkedHashMap<>();
+    FlowElement element = execution.getBpmnModelElementInstance();
+    if (element != null && element.getExtensionElements() != null) {
+      for (CamundaProperties list : element.getExtensionElements().getElementsQuery()
+          .filterByType(CamundaProperties.class).list()) {
+        for (CamundaProperty property : list.getCamundaProperties()) {
+          properties.put(property.getCamundaName(), property.getCamundaValue());
+        }
+      }
+    }
+    return properties;
   }
 
   /** A mutable copy of a JSON map variable (empty when absent). */

@@ -8,6 +8,10 @@ public final class Variables {
   // The release, set at start. The manifest is one JSON (Spin) variable; the rest are derived for forms and gateways.
   public static final String RELEASE_ID = "releaseId";
   public static final String MANIFEST = "manifest";
+  // The manifest's digest (shown on the sign-off form) and the pinned model versions the call activities use.
+  public static final String MANIFEST_SHA256 = "manifestSha256";
+  public static final String SIGN_OFF_VERSION = "signOffVersion";
+  public static final String DEPLOY_VERSION = "deployVersion";
   public static final String APPLICATION = "application";
   public static final String VERSION = "version";
   public static final String ENVIRONMENT = "environment";

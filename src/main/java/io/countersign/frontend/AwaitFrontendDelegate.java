@@ -4,7 +4,7 @@ import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.StaticSiteTarget.Propagation;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -20,15 +20,17 @@ class AwaitFrontendDelegate implements JavaDelegate {
 
   private final SitePublisher publisher;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  AwaitFrontendDelegate(SitePublisher publisher, EvidenceLog evidence) {
+  AwaitFrontendDelegate(SitePublisher publisher, EvidenceLog evidence, ManifestStore manifests) {
     this.publisher = publisher;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     Object invalidation = execution.getVariable(Variables.FRONTEND_INVALIDATION);
     if (!manifest.hasFrontend() || SitePublisher.PUBLISHED.equals(execution.getVariable(Variables.FRONTEND_STATE))) {
       execution.setVariable(Variables.FRONTEND_STATE, SitePublisher.PUBLISHED);

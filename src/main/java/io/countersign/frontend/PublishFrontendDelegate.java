@@ -6,7 +6,7 @@ import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.SitePublisher.Publication;
 import io.countersign.frontend.StaticSiteTarget.Propagation;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -24,15 +24,17 @@ class PublishFrontendDelegate implements JavaDelegate {
 
   private final SitePublisher publisher;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  PublishFrontendDelegate(SitePublisher publisher, EvidenceLog evidence) {
+  PublishFrontendDelegate(SitePublisher publisher, EvidenceLog evidence, ManifestStore manifests) {
     this.publisher = publisher;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasFrontend(), evidence, releaseId, STEP,
         "the manifest has no frontend section")) {

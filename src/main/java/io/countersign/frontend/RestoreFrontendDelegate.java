@@ -4,7 +4,7 @@ import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.SitePublisher.Publication;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -21,15 +21,17 @@ class RestoreFrontendDelegate implements JavaDelegate {
 
   private final SitePublisher publisher;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  RestoreFrontendDelegate(SitePublisher publisher, EvidenceLog evidence) {
+  RestoreFrontendDelegate(SitePublisher publisher, EvidenceLog evidence, ManifestStore manifests) {
     this.publisher = publisher;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasFrontend(), evidence, releaseId, STEP,
         "the manifest has no frontend section")) {

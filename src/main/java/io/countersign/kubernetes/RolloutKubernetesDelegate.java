@@ -4,7 +4,7 @@ import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.Rollout;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import io.countersign.release.ReleaseManifest.Container;
 import io.countersign.release.ReleaseManifest.KubernetesChange;
@@ -22,15 +22,17 @@ class RolloutKubernetesDelegate implements JavaDelegate {
 
   private final KubernetesTarget target;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  RolloutKubernetesDelegate(KubernetesTarget target, EvidenceLog evidence) {
+  RolloutKubernetesDelegate(KubernetesTarget target, EvidenceLog evidence, ManifestStore manifests) {
     this.target = target;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasKubernetes(), evidence, releaseId, STEP,
         "the manifest has no kubernetes workloads")) {

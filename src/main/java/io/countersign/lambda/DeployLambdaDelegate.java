@@ -8,7 +8,7 @@ import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.LambdaRollout.Advance;
 import io.countersign.lambda.LambdaRollout.Event;
 import io.countersign.lambda.LambdaRollout.Progress;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import io.countersign.release.ReleaseManifest.LambdaFunction;
 import java.time.Duration;
@@ -35,15 +35,17 @@ class DeployLambdaDelegate implements JavaDelegate {
 
   private final LambdaRollout rollout;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  DeployLambdaDelegate(LambdaRollout rollout, EvidenceLog evidence) {
+  DeployLambdaDelegate(LambdaRollout rollout, EvidenceLog evidence, ManifestStore manifests) {
     this.rollout = rollout;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasLambda(), evidence, releaseId, STEP, "the manifest has no lambda functions")) {
       execution.setVariable(Variables.LAMBDA_STATE, LambdaRollout.DEPLOYED);

@@ -4,7 +4,7 @@ import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.LambdaRollout.Progress;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import io.countersign.release.ReleaseManifest.LambdaFunction;
 import java.util.ArrayList;
@@ -25,15 +25,17 @@ class GateLambdaTrafficDelegate implements JavaDelegate {
 
   private final List<TrafficGate> gates;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  GateLambdaTrafficDelegate(List<TrafficGate> gates, EvidenceLog evidence) {
+  GateLambdaTrafficDelegate(List<TrafficGate> gates, EvidenceLog evidence, ManifestStore manifests) {
     this.gates = gates;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     if (!manifest.hasLambda()) {
       return;
     }

@@ -4,7 +4,7 @@ import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.LambdaRollout.Event;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import io.countersign.release.ReleaseManifest.LambdaFunction;
 import java.util.ArrayList;
@@ -26,15 +26,17 @@ class RevertLambdaDelegate implements JavaDelegate {
 
   private final LambdaRollout rollout;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  RevertLambdaDelegate(LambdaRollout rollout, EvidenceLog evidence) {
+  RevertLambdaDelegate(LambdaRollout rollout, EvidenceLog evidence, ManifestStore manifests) {
     this.rollout = rollout;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasLambda(), evidence, releaseId, STEP, "the manifest has no lambda functions")) {
       return;

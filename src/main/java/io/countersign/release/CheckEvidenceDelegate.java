@@ -15,16 +15,18 @@ import org.springframework.stereotype.Component;
 class CheckEvidenceDelegate implements JavaDelegate {
   private final EvidenceLog evidence;
   private final ReleaseStatus status;
+  private final ManifestStore manifests;
 
-  CheckEvidenceDelegate(EvidenceLog evidence, ReleaseStatus status) {
+  CheckEvidenceDelegate(EvidenceLog evidence, ReleaseStatus status, ManifestStore manifests) {
     this.evidence = evidence;
     this.status = status;
+    this.manifests = manifests;
   }
 
   @Override
   @SuppressWarnings("unchecked")
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.submitted(execution.getProcessBusinessKey()).manifest();
     List<String> required = (List<String>) execution.getVariable(Variables.REQUIRED_EVIDENCE);
     Map<String, ReleaseManifest.EvidenceItem> attached = new LinkedHashMap<>();
     manifest.evidence().forEach(item -> attached.put(item.type(), item));

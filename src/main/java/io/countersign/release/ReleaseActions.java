@@ -3,6 +3,8 @@ package io.countersign.release;
 import io.countersign.engine.Groups;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.signoff.Overrides;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -23,12 +25,17 @@ class ReleaseActions {
   private final RuntimeService runtime;
   private final TaskService tasks;
   private final EvidenceLog evidence;
+  private final Overrides overrides;
+  private final ManifestStore manifests;
 
-  ReleaseActions(ReleaseRepository releases, RuntimeService runtime, TaskService tasks, EvidenceLog evidence) {
+  ReleaseActions(ReleaseRepository releases, RuntimeService runtime, TaskService tasks, EvidenceLog evidence,
+      Overrides overrides, ManifestStore manifests) {
     this.releases = releases;
     this.runtime = runtime;
     this.tasks = tasks;
     this.evidence = evidence;
+    this.overrides = overrides;
+    this.manifests = manifests;
   }
 
   @Transactional
@@ -85,10 +92,14 @@ class ReleaseActions {
         || tasks.createTaskQuery().processInstanceId(instance).taskDefinitionKey("decideOverride").count() > 0) {
       return new Outcome(Kind.CONFLICT, id, "Release " + id + " already has an override pending or granted");
     }
-    evidence.record(id, "override-requested", user, Map.of("kind", kind, "reason", reason, "incidentReference", incident));
+    Duration window = kind.equals("quick") ? Duration.ofMinutes(5) : Duration.ofHours(24);
+    String digest = manifests.submitted(id).sha256();
+    String requestId = overrides.request(id, kind, window, reason, incident, user, digest);
+    evidence.record(id, "override-requested", user, Map.of("requestId", requestId, "kind", kind, "reason", reason,
+        "incidentReference", incident, "manifestSha256", digest));
     return correlate(id, "overrideRequested", Map.of(
             Variables.OVERRIDE_KIND, kind,
-            Variables.OVERRIDE_WINDOW, kind.equals("quick") ? "PT5M" : "PT24H",
+            Variables.OVERRIDE_WINDOW, window.toString(),
             Variables.OVERRIDE_REASON, reason,
             Variables.OVERRIDE_INCIDENT, incident,
             Variables.OVERRIDE_REQUESTED_BY, user),

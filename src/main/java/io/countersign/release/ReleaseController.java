@@ -34,12 +34,15 @@ class ReleaseController {
   private final ReleaseService service;
   private final ReleaseActions actions;
   private final ReleaseViews views;
+  private final ManifestStore manifests;
 
-  ReleaseController(ManifestReader reader, ReleaseService service, ReleaseActions actions, ReleaseViews views) {
+  ReleaseController(ManifestReader reader, ReleaseService service, ReleaseActions actions, ReleaseViews views,
+      ManifestStore manifests) {
     this.reader = reader;
     this.service = service;
     this.actions = actions;
     this.views = views;
+    this.manifests = manifests;
   }
 
   @PostMapping
@@ -79,6 +82,26 @@ class ReleaseController {
             ? ResponseEntity.ok(detail)
             : problem(HttpStatus.FORBIDDEN, "Not allowed", user.getName() + " may read only their own releases"))
         .orElseGet(() -> problem(HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
+  }
+
+  /**
+   * The manifest exactly as stored and signed: its RFC 8785 canonical text, whose SHA-256 is the digest the
+   * sign-offs name ({@code sha256sum} of this body), so a pipeline or an auditor can check it independently.
+   */
+  @GetMapping("/{id}/manifest")
+  ResponseEntity<?> manifest(@PathVariable String id, Authentication user) {
+    return views.detail(id).<ResponseEntity<?>>map(detail -> {
+      if (!Access.readsAll(user) && !detail.requester().equals(user.getName())) {
+        return problem(HttpStatus.FORBIDDEN, "Not allowed", user.getName() + " may read only their own releases");
+      }
+      String canonical = manifests.canonicalText(id);
+      String digest = CanonicalJson.sha256(canonical);
+      return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+          .header("Repr-Digest", "sha-256=:" + java.util.Base64.getEncoder().encodeToString(
+              java.util.HexFormat.of().parseHex(digest)) + ":")
+          .header("X-Manifest-SHA256", digest)
+          .body(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }).orElseGet(() -> problem(HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
   }
 
   @GetMapping

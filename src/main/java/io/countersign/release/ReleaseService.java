@@ -2,16 +2,13 @@ package io.countersign.release;
 
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.countersign.models.ModelVersions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,22 +20,30 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Starts releases and records the request; one transaction with the engine, so nothing half-starts. */
+/**
+ * Starts releases and records the request; one transaction with the engine, so nothing half-starts. The
+ * manifest is stored once in canonical form with its digest, and the release is pinned to the model
+ * versions current at submission; the process is started here and nowhere else (engine REST refuses it).
+ */
 @Service
 public class ReleaseService {
   private static final String ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
   private final RuntimeService runtime;
   private final ReleaseRepository releases;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
+  private final ModelVersions models;
   private final String rollbackWindow;
   private final SecureRandom random = new SecureRandom();
 
-  ReleaseService(RuntimeService runtime, ReleaseRepository releases, EvidenceLog evidence,
-      @Value("${countersign.rollback-window:P7D}") String rollbackWindow) {
+  ReleaseService(RuntimeService runtime, ReleaseRepository releases, EvidenceLog evidence, ManifestStore manifests,
+      ModelVersions models, @Value("${countersign.rollback-window:P7D}") String rollbackWindow) {
     this.runtime = runtime;
     this.releases = releases;
     this.evidence = evidence;
+    this.models = models;
     this.rollbackWindow = rollbackWindow;
+    this.manifests = manifests;
   }
 
   public record Submitted(ReleaseRepository.ReleaseRow release, boolean created) {}
@@ -61,19 +66,36 @@ public class ReleaseService {
     if (repeated.isPresent()) {
       return repeated.get();
     }
-    String json = Manifests.toJson(manifest);
-    String sha256 = sha256(json);
+    String json;
+    try {
+      json = ManifestStore.canonical(manifest);
+    } catch (IllegalArgumentException e) {
+      // Only text RFC 8785 cannot write (an unpaired surrogate) gets here; its message starts with the path.
+      int colon = e.getMessage().indexOf(':');
+      throw new InvalidManifestException(List.of(new FieldErrors.FieldError(e.getMessage().substring(0, colon),
+          e.getMessage().substring(colon + 1).trim())));
+    }
+    String sha256 = CanonicalJson.sha256(json);
     String id = newId();
     Instant now = Instant.now();
     releases.insert(new ReleaseRepository.ReleaseRow(id, manifest.application(), manifest.version(),
         manifest.environment().id(), manifest.changeReference(), "requested", null, requester, null, sha256, true, now,
         now), idempotencyKey);
+    manifests.store(id, json, sha256);
+    List<ModelVersions.Pinned> pinned = models.pin(id);
     Map<String, Object> request = new LinkedHashMap<>();
     request.put("manifestSha256", sha256);
+    request.put("canonicalization", ManifestStore.CANONICALIZATION);
     request.put("manifest", Spin.JSON(json).mapTo(Map.class));
     request.put("idempotencyKey", idempotencyKey);
+    request.put("models", pinned);
     evidence.record(id, "release-requested", requester, request);
-    ProcessInstance instance = runtime.startProcessInstanceByKey("release", id, startVariables(id, manifest, json, requester));
+    Map<String, Object> variables = startVariables(id, manifest, json, requester);
+    variables.put(Variables.MANIFEST_SHA256, sha256);
+    variables.put(Variables.SIGN_OFF_VERSION, models.version(id, ModelVersions.SIGN_OFF));
+    variables.put(Variables.DEPLOY_VERSION, models.version(id, ModelVersions.DEPLOY));
+    ProcessInstance instance = runtime.startProcessInstanceById(models.definitionId(pinned, ModelVersions.RELEASE), id,
+        variables);
     releases.setProcessInstance(id, instance.getProcessInstanceId());
     return new Submitted(releases.find(id).orElseThrow(), true);
   }
@@ -156,13 +178,5 @@ public class ReleaseService {
       suffix.append(ID_ALPHABET.charAt(random.nextInt(ID_ALPHABET.length())));
     }
     return "rel-" + LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.BASIC_ISO_DATE) + "-" + suffix;
-  }
-
-  static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -1,18 +1,25 @@
 package io.countersign.release;
 
+import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.ExecutionListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps the release read model in step with the process: the models call
- * {@code ${releaseStatus.set(execution, 'deploying')}} where the status changes. Every change is evidence.
+ * Keeps the release read model in step with the process. Models attach it as an execution listener
+ * ({@code delegateExpression="${releaseStatus}"}) to the element where the status changes, naming the status
+ * in the element's extension property {@code releaseStatus} ("released" closes the release). Every change is
+ * evidence.
  */
 @Component("releaseStatus")
-public class ReleaseStatus {
+public class ReleaseStatus implements ExecutionListener {
+  /** The extension property that names the status an element sets. */
+  public static final String PROPERTY = "releaseStatus";
+
   private final ReleaseRepository releases;
   private final EvidenceLog evidence;
 
@@ -21,16 +28,23 @@ public class ReleaseStatus {
     this.evidence = evidence;
   }
 
+  @Override
+  public void notify(DelegateExecution execution) {
+    String status = StepSupport.extensionProperties(execution).get(PROPERTY);
+    if (status == null) {
+      throw new IllegalStateException("element " + execution.getCurrentActivityId() + " calls releaseStatus without a "
+          + PROPERTY + " extension property");
+    }
+    // A release that ended released no longer blocks a resubmission of the same version.
+    change(execution, status, status.equals("released"));
+  }
+
+  /** For delegates that set the status as part of their step. */
   public void set(DelegateExecution execution, String status) {
     change(execution, status, false);
   }
 
-  /** The release ended released: it no longer blocks a resubmission of the same version. */
-  public void close(DelegateExecution execution) {
-    change(execution, "released", true);
-  }
-
-  /** For delegates that set the status as part of their step. */
+  /** For delegates that set the status, with the reason, as part of their step. */
   public void set(DelegateExecution execution, String status, String reason) {
     execution.setVariable(Variables.STATUS_REASON, reason);
     change(execution, status, false);

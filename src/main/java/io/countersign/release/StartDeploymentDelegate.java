@@ -2,6 +2,7 @@ package io.countersign.release;
 
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.signoff.SignOffGate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,31 +12,39 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * The last gate before anything changes: the checkpoint and the sign-offs passed, or an override
- * still in its window covers them. An override that lapsed before this ran does not count.
+ * The last gate before anything changes. It re-reads the stored manifest (digest re-checked) and decides from
+ * the release's evidence whether every required sign-off, or an approved override still in its window, names
+ * that digest ({@link SignOffGate}). Passing writes the authorization every deploy and rollback step requires;
+ * an override that lapsed ends the release as expired; records that do not support deployment stop it with an
+ * incident (an integrity violation), before any change.
  */
 @Component("startDeployment")
 class StartDeploymentDelegate implements JavaDelegate {
+  private final ManifestStore manifests;
+  private final SignOffGate gate;
   private final EvidenceLog evidence;
 
-  StartDeploymentDelegate(EvidenceLog evidence) {
+  StartDeploymentDelegate(ManifestStore manifests, SignOffGate gate, EvidenceLog evidence) {
+    this.gate = gate;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    boolean evidenceComplete = Boolean.TRUE.equals(execution.getVariable(Variables.EVIDENCE_COMPLETE));
-    boolean signedOff = "approved".equals(execution.getVariable(Variables.SIGN_OFF_OUTCOME));
-    boolean override = Boolean.TRUE.equals(execution.getVariable(Variables.OVERRIDE_ACTIVE));
     String releaseId = execution.getProcessBusinessKey();
-    if (!(evidenceComplete && signedOff) && !override) {
-      String reason = "The emergency override lapsed before deployment started; the release needs its evidence and sign-offs";
+    ManifestStore.Signed signed = manifests.submitted(releaseId);
+    SignOffGate.Passed passed;
+    try {
+      passed = gate.check(signed);
+    } catch (SignOffGate.Refused lapsed) {
       execution.setVariable(Variables.APPROVAL_OUTCOME, "expired");
-      execution.setVariable(Variables.STATUS_REASON, reason);
-      evidence.record(releaseId, "deployment-refused", "countersign", Map.of("reason", reason));
+      execution.setVariable(Variables.STATUS_REASON, lapsed.getMessage());
+      evidence.record(releaseId, "deployment-refused", "countersign", Map.of("reason", lapsed.getMessage()));
       return;
     }
-    ReleaseManifest manifest = Manifests.from(execution);
+    manifests.authorize(releaseId, signed.sha256(), passed.gate(), passed.overrideRequestId());
+    ReleaseManifest manifest = signed.manifest();
     List<String> steps = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     (manifest.hasDatabase() ? steps : skipped).addAll(List.of("backupDatabase", "migrateDatabase"));
@@ -44,7 +53,10 @@ class StartDeploymentDelegate implements JavaDelegate {
     (manifest.hasKubernetes() ? steps : skipped).addAll(List.of("rolloutKubernetes", "awaitRollout"));
     steps.addAll(List.of("verifyRelease", "watchMetrics"));
     Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("gate", override && !(evidenceComplete && signedOff) ? "emergency-override" : "evidence-and-sign-off");
+    payload.put("gate", passed.gate());
+    payload.put("manifestSha256", signed.sha256());
+    payload.put("approvers", passed.approvers());
+    payload.put("overrideRequestId", passed.overrideRequestId());
     payload.put("steps", steps);
     payload.put("skipped", skipped);
     evidence.record(releaseId, "deployment-started", "countersign", payload);

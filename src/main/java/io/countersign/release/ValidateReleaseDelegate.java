@@ -1,6 +1,5 @@
 package io.countersign.release;
 
-import io.countersign.engine.Variables;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Collectors;
 import org.camunda.bpm.engine.delegate.BpmnError;
@@ -10,25 +9,24 @@ import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 
 /**
- * Validates the manifest again inside the process: a release started another way than through
- * the API (engine REST, a migrated instance) gets the same checks and is refused the same way.
+ * Validates the stored manifest again inside the process, against the configuration as it is when the
+ * release starts (targets and allow-lists may have changed since a resubmission was accepted).
  */
 @Component("validateRelease")
 class ValidateReleaseDelegate implements JavaDelegate {
   private final ManifestReader reader;
+  private final ManifestStore manifests;
 
-  ValidateReleaseDelegate(ManifestReader reader) {
+  ValidateReleaseDelegate(ManifestReader reader, ManifestStore manifests) {
     this.reader = reader;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    Object manifest = execution.getVariable(Variables.MANIFEST);
-    if (manifest == null) {
-      throw new BpmnError("invalidManifest", "The release has no manifest");
-    }
+    String json = manifests.canonicalText(execution.getProcessBusinessKey());
     try {
-      reader.read(manifest.toString().getBytes(StandardCharsets.UTF_8), MediaType.APPLICATION_JSON);
+      reader.read(json.getBytes(StandardCharsets.UTF_8), MediaType.APPLICATION_JSON);
     } catch (InvalidManifestException e) {
       String detail = e.errors().stream().map(f -> f.path() + ": " + f.message()).collect(Collectors.joining("; "));
       throw new BpmnError("invalidManifest", "Invalid manifest: " + detail);

@@ -2,6 +2,9 @@ package io.countersign.signoff;
 
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.models.ModelVersions;
+import io.countersign.release.ManifestStore;
+import io.countersign.release.ReleaseManifest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,31 +15,41 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Evaluates release-policy.dmn (admins edit it in Camunda Modeler): which roles sign off, which
- * evidence must be attached, and the sign-off deadlines. The decisions are recorded as evidence.
+ * Evaluates release-policy.dmn (process admins edit it in Camunda Modeler) in the version the release was
+ * submitted with: which roles sign off, which evidence must be attached, and the sign-off deadlines. The
+ * facts come from the stored manifest; what the policy required is kept in Countersign's tables for the
+ * start-deployment gate and recorded as evidence.
  */
 @Component("applyReleasePolicy")
 class ApplyReleasePolicyDelegate implements JavaDelegate {
   private final DecisionService decisions;
+  private final ModelVersions models;
+  private final ManifestStore manifests;
+  private final SignOffRepository signOffs;
   private final EvidenceLog evidence;
 
-  ApplyReleasePolicyDelegate(DecisionService decisions, EvidenceLog evidence) {
+  ApplyReleasePolicyDelegate(DecisionService decisions, ModelVersions models, ManifestStore manifests,
+      SignOffRepository signOffs, EvidenceLog evidence) {
     this.decisions = decisions;
+    this.models = models;
+    this.signOffs = signOffs;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
+    String releaseId = execution.getProcessBusinessKey();
+    ReleaseManifest manifest = manifests.submitted(releaseId).manifest();
     Map<String, Object> facts = new LinkedHashMap<>();
-    for (String name : List.of(Variables.ENVIRONMENT, Variables.HAS_DATABASE, Variables.HAS_LAMBDA,
-        Variables.HAS_FRONTEND, Variables.HAS_KUBERNETES)) {
-      facts.put(name, execution.getVariable(name));
-    }
-    List<String> roles = decisions.evaluateDecisionByKey("requiredSignOffRoles").variables(facts).evaluate()
-        .collectEntries("role");
-    List<String> evidenceTypes = decisions.evaluateDecisionByKey("requiredEvidence").variables(facts).evaluate()
-        .collectEntries("evidenceType");
-    DmnDecisionResult deadlines = decisions.evaluateDecisionByKey("signOffDeadlines").variables(facts).evaluate();
+    facts.put(Variables.ENVIRONMENT, manifest.environment().id());
+    facts.put(Variables.HAS_DATABASE, manifest.hasDatabase());
+    facts.put(Variables.HAS_LAMBDA, manifest.hasLambda());
+    facts.put(Variables.HAS_FRONTEND, manifest.hasFrontend());
+    facts.put(Variables.HAS_KUBERNETES, manifest.hasKubernetes());
+    List<String> roles = evaluate(releaseId, "requiredSignOffRoles", facts).collectEntries("role");
+    List<String> evidenceTypes = evaluate(releaseId, "requiredEvidence", facts).collectEntries("evidenceType");
+    DmnDecisionResult deadlines = evaluate(releaseId, "signOffDeadlines", facts);
     String escalationAfter = deadlines.getSingleResult().getEntry("escalationAfter");
     String expiryAfter = deadlines.getSingleResult().getEntry("expiryAfter");
 
@@ -44,6 +57,7 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     execution.setVariable(Variables.REQUIRED_EVIDENCE, List.copyOf(evidenceTypes));
     execution.setVariable(Variables.ESCALATION_AFTER, escalationAfter);
     execution.setVariable(Variables.EXPIRY_AFTER, expiryAfter);
+    signOffs.recordPolicy(releaseId, roles, evidenceTypes);
 
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("facts", facts);
@@ -51,6 +65,15 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     payload.put("requiredEvidence", evidenceTypes);
     payload.put("escalationAfter", escalationAfter);
     payload.put("expiryAfter", expiryAfter);
-    evidence.record(execution.getProcessBusinessKey(), "policy-applied", "countersign", payload);
+    Map<String, Integer> versions = new LinkedHashMap<>();
+    for (String key : List.of("requiredSignOffRoles", "requiredEvidence", "signOffDeadlines")) {
+      versions.put(key, models.version(releaseId, key));
+    }
+    payload.put("decisionVersions", versions);
+    evidence.record(releaseId, "policy-applied", "countersign", payload);
+  }
+
+  private DmnDecisionResult evaluate(String releaseId, String key, Map<String, Object> facts) {
+    return decisions.evaluateDecisionByKey(key).version(models.version(releaseId, key)).variables(facts).evaluate();
   }
 }

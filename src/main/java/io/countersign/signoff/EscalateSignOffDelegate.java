@@ -17,10 +17,12 @@ import org.springframework.stereotype.Component;
 @Component("escalateSignOff")
 class EscalateSignOffDelegate implements JavaDelegate {
   private final TaskService tasks;
+  private final TaskFacts facts;
   private final EvidenceLog evidence;
 
-  EscalateSignOffDelegate(TaskService tasks, EvidenceLog evidence) {
+  EscalateSignOffDelegate(TaskService tasks, TaskFacts facts, EvidenceLog evidence) {
     this.tasks = tasks;
+    this.facts = facts;
     this.evidence = evidence;
   }
 
@@ -32,7 +34,8 @@ class EscalateSignOffDelegate implements JavaDelegate {
       tasks.addCandidateGroup(task.getId(), Groups.RELEASE_MANAGERS);
       task.setPriority(EscalationPriority.VALUE);
       tasks.saveTask(task);
-      openRoles.add(String.valueOf(tasks.getVariable(task.getId(), Variables.ROLE)));
+      facts.escalate(task.getId(), Groups.RELEASE_MANAGERS);
+      facts.find(task.getId()).map(TaskFacts.Fact::role).ifPresent(openRoles::add);
     }
     evidence.record(execution.getProcessBusinessKey(), "sign-off-escalated", "countersign",
         Map.of("openRoles", openRoles, "addedCandidateGroup", Groups.RELEASE_MANAGERS,

@@ -17,9 +17,11 @@ import org.springframework.stereotype.Component;
  */
 @Component("grantOverride")
 class GrantOverrideDelegate implements JavaDelegate {
+  private final Overrides overrides;
   private final EvidenceLog evidence;
 
-  GrantOverrideDelegate(EvidenceLog evidence) {
+  GrantOverrideDelegate(Overrides overrides, EvidenceLog evidence) {
+    this.overrides = overrides;
     this.evidence = evidence;
   }
 
@@ -27,15 +29,22 @@ class GrantOverrideDelegate implements JavaDelegate {
   public void execute(DelegateExecution execution) {
     Date now = ClockUtil.getCurrentTime();
     execution.setVariable(Variables.OVERRIDE_REVIEW_DUE, Date.from(now.toInstant().plus(Duration.ofHours(24))));
+    String releaseId = FourEyesListener.releaseOf(execution);
+    Overrides.Request request = overrides.latest(releaseId).orElseThrow(() ->
+        new IllegalStateException("release " + releaseId + " has no override request"));
+    Overrides.Decision decision = overrides.decision(request.id()).filter(Overrides.Decision::approved).orElseThrow(() ->
+        new IllegalStateException("override " + request.id() + " of release " + releaseId + " was not approved"));
     Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("kind", execution.getVariable(Variables.OVERRIDE_KIND));
-    payload.put("window", execution.getVariable(Variables.OVERRIDE_WINDOW));
-    payload.put("reason", execution.getVariable(Variables.OVERRIDE_REASON));
-    payload.put("incidentReference", execution.getVariable(Variables.OVERRIDE_INCIDENT));
-    payload.put("requestedBy", execution.getVariable(Variables.OVERRIDE_REQUESTED_BY));
-    payload.put("approvedBy", execution.getVariable(Variables.OVERRIDE_DECIDED_BY));
+    payload.put("requestId", request.id());
+    payload.put("kind", request.kind());
+    payload.put("window", request.window().toString());
+    payload.put("reason", request.reason());
+    payload.put("incidentReference", request.incidentReference());
+    payload.put("requestedBy", request.requestedBy());
+    payload.put("approvedBy", decision.decidedBy());
+    payload.put("manifestSha256", decision.manifestSha256());
     payload.put("missingEvidence", execution.getVariable(Variables.MISSING_EVIDENCE));
-    evidence.record(execution.getProcessBusinessKey(), "override-granted", "countersign", payload);
+    evidence.record(releaseId, "override-granted", "countersign", payload);
     // Set last: conditional events waiting on it move the release on within this transaction.
     execution.getProcessInstance().setVariable(Variables.OVERRIDE_ACTIVE, true);
   }

@@ -2,6 +2,7 @@ package io.countersign.signoff;
 
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.ManifestStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateTask;
@@ -9,13 +10,22 @@ import org.camunda.bpm.engine.delegate.TaskListener;
 import org.camunda.bpm.engine.impl.form.validator.FormFieldValidationException;
 import org.springframework.stereotype.Component;
 
-/** A release manager's decision on an emergency override; a denial needs a reason. */
+/**
+ * A release manager's decision on an emergency override, recorded against the request the task was created
+ * for and the digest of the stored manifest; a denial needs a reason.
+ */
 @Component("recordOverrideDecision")
 class RecordOverrideDecisionListener implements TaskListener {
+  private final TaskFacts facts;
+  private final Overrides overrides;
+  private final ManifestStore manifests;
   private final EvidenceLog evidence;
 
-  RecordOverrideDecisionListener(EvidenceLog evidence) {
+  RecordOverrideDecisionListener(TaskFacts facts, Overrides overrides, ManifestStore manifests, EvidenceLog evidence) {
+    this.facts = facts;
+    this.overrides = overrides;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
@@ -29,13 +39,21 @@ class RecordOverrideDecisionListener implements TaskListener {
       throw new FormFieldValidationException(Variables.COMMENT, "A comment is required to deny an override");
     }
     String user = FourEyesListener.completingUser(task);
+    TaskFacts.Fact fact = facts.find(task.getId()).orElseThrow(() ->
+        new IllegalStateException("override task " + task.getId() + " was not registered"));
+    Overrides.Request request = overrides.find(fact.subjectId()).orElseThrow(() ->
+        new IllegalStateException("release " + fact.releaseId() + " has no override request for task " + task.getId()));
+    String digest = manifests.submitted(fact.releaseId()).sha256();
+    overrides.decide(request.id(), fact.releaseId(), decision, user, comment, digest);
     task.getExecution().setVariable(Variables.OVERRIDE_DECIDED_BY, user);
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("decision", decision);
     payload.put("comment", comment);
-    payload.put("kind", task.getVariable(Variables.OVERRIDE_KIND));
-    payload.put("reason", task.getVariable(Variables.OVERRIDE_REASON));
-    payload.put("incidentReference", task.getVariable(Variables.OVERRIDE_INCIDENT));
-    evidence.record(String.valueOf(task.getVariable(Variables.RELEASE_ID)), "override-decision", user, payload);
+    payload.put("requestId", request.id());
+    payload.put("kind", request.kind());
+    payload.put("reason", request.reason());
+    payload.put("incidentReference", request.incidentReference());
+    payload.put("manifestSha256", digest);
+    evidence.record(fact.releaseId(), "override-decision", user, payload);
   }
 }

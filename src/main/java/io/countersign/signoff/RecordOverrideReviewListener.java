@@ -12,9 +12,11 @@ import org.springframework.stereotype.Component;
 /** Step 3 of the override protocol: a post-override validation plan, recorded before the release closes. */
 @Component("recordOverrideReview")
 class RecordOverrideReviewListener implements TaskListener {
+  private final TaskFacts facts;
   private final EvidenceLog evidence;
 
-  RecordOverrideReviewListener(EvidenceLog evidence) {
+  RecordOverrideReviewListener(TaskFacts facts, EvidenceLog evidence) {
+    this.facts = facts;
     this.evidence = evidence;
   }
 
@@ -27,8 +29,10 @@ class RecordOverrideReviewListener implements TaskListener {
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("validationPlan", plan);
     payload.put("comment", Decisions.text(task.getVariable(Variables.COMMENT)));
-    payload.put("overrideReason", task.getVariable(Variables.OVERRIDE_REASON));
-    evidence.record(String.valueOf(task.getVariable(Variables.RELEASE_ID)), "post-override-review",
+    TaskFacts.Fact fact = facts.find(task.getId()).orElseThrow(() ->
+        new IllegalStateException("review task " + task.getId() + " was not registered"));
+    payload.put("requestId", fact.subjectId());
+    evidence.record(fact.releaseId(), "post-override-review",
         FourEyesListener.completingUser(task), payload);
   }
 }

@@ -1,23 +1,33 @@
 package io.countersign.signoff;
 
+import io.countersign.engine.IntegrityViolation;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.release.ManifestStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.camunda.bpm.engine.BadUserRequestException;
 import org.camunda.bpm.engine.delegate.DelegateTask;
 import org.camunda.bpm.engine.delegate.TaskListener;
 import org.camunda.bpm.engine.impl.form.validator.FormFieldValidationException;
 import org.springframework.stereotype.Component;
 
-/** Records an approver's decision (after four-eyes passed); a rejection ends the sign-off. */
+/**
+ * Records an approver's decision (after four-eyes passed) on the digest of the stored manifest, which the
+ * form showed; a rejection ends the sign-off. The role comes from what the process registered for the task.
+ */
 @Component("recordSignOff")
 class RecordSignOffListener implements TaskListener {
   private final SignOffRepository signOffs;
+  private final TaskFacts facts;
+  private final ManifestStore manifests;
   private final EvidenceLog evidence;
 
-  RecordSignOffListener(SignOffRepository signOffs, EvidenceLog evidence) {
+  RecordSignOffListener(SignOffRepository signOffs, TaskFacts facts, ManifestStore manifests, EvidenceLog evidence) {
     this.signOffs = signOffs;
+    this.facts = facts;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
@@ -30,16 +40,27 @@ class RecordSignOffListener implements TaskListener {
     if ("reject".equals(decision) && comment == null) {
       throw new FormFieldValidationException(Variables.COMMENT, "A comment is required to reject a release");
     }
-    String releaseId = String.valueOf(task.getVariable(Variables.RELEASE_ID));
-    String role = String.valueOf(task.getVariable(Variables.ROLE));
+    TaskFacts.Fact fact = facts.find(task.getId()).orElseThrow(() ->
+        new IllegalStateException("sign-off task " + task.getId() + " was not registered"));
+    String releaseId = fact.releaseId();
+    String role = fact.role();
+    String digest = manifests.submitted(releaseId).sha256();
+    Object shown = task.getVariable(Variables.MANIFEST_SHA256);
+    if (shown != null && !digest.equals(shown.toString())) {
+      throw new IntegrityViolation(releaseId, "the sign-off form showed manifest " + shown + " but the stored manifest is "
+          + digest);
+    }
     String user = FourEyesListener.completingUser(task);
-    signOffs.save(releaseId, role, user, decision, comment, task.getId());
+    if (!signOffs.save(releaseId, role, user, decision, comment, task.getId(), digest)) {
+      throw new BadUserRequestException("Role " + role + " of release " + releaseId + " already has a decision");
+    }
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("role", role);
     payload.put("decision", decision);
+    payload.put("manifestSha256", digest);
     payload.put("comment", comment);
     payload.put("taskId", task.getId());
-    payload.put("escalated", task.getPriority() >= io.countersign.engine.EscalationPriority.VALUE);
+    payload.put("escalated", fact.escalatedTo() != null);
     evidence.record(releaseId, "sign-off", user, payload);
     if ("reject".equals(decision)) {
       task.getExecution().getProcessInstance().setVariable(Variables.SIGN_OFF_REJECTED, true);

@@ -2,7 +2,7 @@ package io.countersign.verification;
 
 import io.countersign.engine.StepSupport;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import io.countersign.release.ReleaseManifest.DataCheck;
 import io.countersign.release.ReleaseManifest.HttpCheck;
@@ -26,16 +26,18 @@ class VerifyReleaseDelegate implements JavaDelegate {
   private final HttpChecks checks;
   private final DataChecks dataChecks;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  VerifyReleaseDelegate(HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence) {
+  VerifyReleaseDelegate(HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence, ManifestStore manifests) {
     this.checks = checks;
     this.dataChecks = dataChecks;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     VerificationPlan plan = manifest.verification();
     List<DataCheck> data = DataChecks.of(manifest, Phase.AFTER_MIGRATION);

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import io.countersign.release.ReleaseManifest.DataCheck;
 import io.countersign.release.ReleaseManifest.HttpCheck;
@@ -41,16 +41,18 @@ class VerifyRestorationDelegate implements JavaDelegate {
   private final HttpChecks checks;
   private final DataChecks dataChecks;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  VerifyRestorationDelegate(HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence) {
+  VerifyRestorationDelegate(HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence, ManifestStore manifests) {
     this.checks = checks;
     this.dataChecks = dataChecks;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     List<HttpCheck> healthChecks = manifest.verification() == null ? List.of() : manifest.verification().healthChecks();
     List<Map<String, Object>> results = new ArrayList<>();

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.engine.StepSupport;
 import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.Manifests;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ReleaseManifest;
 import io.countersign.release.ReleaseManifest.LambdaFunction;
 import io.countersign.release.ReleaseManifest.MetricRule;
@@ -50,16 +50,18 @@ class WatchMetricsDelegate implements JavaDelegate {
   private final VerificationTarget target;
   private final VerificationProperties properties;
   private final EvidenceLog evidence;
+  private final ManifestStore manifests;
 
-  WatchMetricsDelegate(VerificationTarget target, VerificationProperties properties, EvidenceLog evidence) {
+  WatchMetricsDelegate(VerificationTarget target, VerificationProperties properties, EvidenceLog evidence, ManifestStore manifests) {
     this.target = target;
     this.properties = properties;
     this.evidence = evidence;
+    this.manifests = manifests;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = Manifests.from(execution);
+    ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     VerificationPlan plan = manifest.verification();
     if (StepSupport.skipIf(plan == null, evidence, releaseId, STEP, "the manifest has no verification section")) {

@@ -68,10 +68,10 @@ class DatabaseDelegatesTest {
 
   void run(String step) throws Exception {
     switch (step) {
-      case "backupDatabase" -> new BackupDatabaseDelegate(targets, evidence).execute(execution);
-      case "migrateDatabase" -> new MigrateDatabaseDelegate(targets, evidence).execute(execution);
-      case "restoreDatabase" -> new RestoreDatabaseDelegate(targets, evidence).execute(execution);
-      case "restoreDatabaseBackup" -> new RestoreDatabaseBackupDelegate(targets, evidence).execute(execution);
+      case "backupDatabase" -> new BackupDatabaseDelegate(targets, evidence, FakeExecution.variableManifests()).execute(execution);
+      case "migrateDatabase" -> new MigrateDatabaseDelegate(targets, evidence, FakeExecution.variableManifests()).execute(execution);
+      case "restoreDatabase" -> new RestoreDatabaseDelegate(targets, evidence, FakeExecution.variableManifests()).execute(execution);
+      case "restoreDatabaseBackup" -> new RestoreDatabaseBackupDelegate(targets, evidence, FakeExecution.variableManifests()).execute(execution);
       default -> throw new IllegalArgumentException(step);
     }
   }

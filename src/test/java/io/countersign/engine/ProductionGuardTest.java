@@ -1,5 +1,7 @@
 package io.countersign.engine;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +14,7 @@ class ProductionGuardTest {
   private static AccessSetup setUp(String profile, boolean demo, String adminId, String adminPassword) {
     MockEnvironment environment = new MockEnvironment();
     environment.setActiveProfiles(profile);
-    return new AccessSetup(null, null, null, null, environment, demo, "demo", adminId, adminPassword);
+    return new AccessSetup(null, null, null, null, environment, demo, "demo", adminId, adminPassword, List.of());
   }
 
   @Test

@@ -257,9 +257,9 @@ class LiveStaticSiteTargetTest {
         + "\"artifact\":{\"bucket\":\"" + ARTIFACTS + "\",\"key\":\"web/2.4.0/site.zip\"}}"));
     List<Object> states = new ArrayList<>();
 
-    new PublishFrontendDelegate(publisher, evidence).execute(fake.execution);
+    new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableManifests()).execute(fake.execution);
     states.add(fake.variables.get(Variables.FRONTEND_STATE));
-    AwaitFrontendDelegate await = new AwaitFrontendDelegate(publisher, evidence);
+    AwaitFrontendDelegate await = new AwaitFrontendDelegate(publisher, evidence, FakeExecution.variableManifests());
     while (!"published".equals(fake.variables.get(Variables.FRONTEND_STATE))) {
       await.execute(fake.execution);
       states.add(fake.variables.get(Variables.FRONTEND_STATE));
@@ -267,7 +267,7 @@ class LiveStaticSiteTargetTest {
     await.execute(fake.execution); // seen complete: no more calls
     int calls = cloudFront.callLines().size();
     await.execute(fake.execution);
-    RestoreFrontendDelegate restore = new RestoreFrontendDelegate(publisher, evidence);
+    RestoreFrontendDelegate restore = new RestoreFrontendDelegate(publisher, evidence, FakeExecution.variableManifests());
     restore.execute(fake.execution);
     restore.execute(fake.execution);
 
@@ -285,7 +285,7 @@ class LiveStaticSiteTargetTest {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"frontend\":{\"target\":\"medication-web\","
         + "\"artifact\":{\"bucket\":\"" + ARTIFACTS + "\",\"key\":\"web/0.0.1/site.zip\"}}"));
 
-    assertThatThrownBy(() -> new PublishFrontendDelegate(publisher, mock(EvidenceLog.class)).execute(fake.execution))
+    assertThatThrownBy(() -> new PublishFrontendDelegate(publisher, mock(EvidenceLog.class), FakeExecution.variableManifests()).execute(fake.execution))
         .isInstanceOf(BpmnError.class).hasMessageContaining("S3 HeadObject");
     assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "publishFrontend")
         .doesNotContainKey(Variables.FRONTEND_PREVIOUS_RELEASE);

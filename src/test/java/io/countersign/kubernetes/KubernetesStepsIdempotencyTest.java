@@ -59,8 +59,8 @@ class KubernetesStepsIdempotencyTest {
   @Test
   void rolloutAndUndoRunTwiceGiveTheSameClusterAndTheSameEvidence() throws Exception {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest(KUBERNETES));
-    RolloutKubernetesDelegate rollout = new RolloutKubernetesDelegate(target, evidence);
-    UndoRolloutDelegate undo = new UndoRolloutDelegate(target, evidence);
+    RolloutKubernetesDelegate rollout = new RolloutKubernetesDelegate(target, evidence, FakeExecution.variableManifests());
+    UndoRolloutDelegate undo = new UndoRolloutDelegate(target, evidence, FakeExecution.variableManifests());
 
     for (String workload : List.of("Deployment/backend", "Deployment/web")) {
       fake.variables.put(Variables.K8S_WORKLOAD, workload);

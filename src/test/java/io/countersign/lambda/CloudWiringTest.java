@@ -6,6 +6,7 @@ import static org.mockito.Mockito.mock;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.FieldErrors;
+import io.countersign.release.ManifestStore;
 import io.countersign.release.ManifestCheck;
 import io.countersign.release.ReleaseManifest;
 import java.io.IOException;
@@ -110,6 +111,11 @@ class CloudWiringTest {
     @Bean
     EvidenceLog evidenceLog() {
       return mock(EvidenceLog.class);
+    }
+
+    @Bean
+    ManifestStore manifestStore() {
+      return mock(ManifestStore.class);
     }
   }
 }

@@ -153,9 +153,9 @@ class LambdaTrafficLoopEngineTest {
     config.setDefaultSerializationFormat("application/json");
     config.setProcessEnginePlugins(List.of(new SpinProcessEnginePlugin()));
     Map<Object, Object> beans = new HashMap<>();
-    beans.put("deployLambda", new DeployLambdaDelegate(rollout, evidence));
-    beans.put("gateLambdaTraffic", new GateLambdaTrafficDelegate(gates, evidence));
-    beans.put("revertLambda", new RevertLambdaDelegate(rollout, evidence));
+    beans.put("deployLambda", new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableManifests()));
+    beans.put("gateLambdaTraffic", new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests()));
+    beans.put("revertLambda", new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableManifests()));
     config.setBeans(beans);
     engine = config.buildProcessEngine();
     management = engine.getManagementService();

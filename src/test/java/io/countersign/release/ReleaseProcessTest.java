@@ -9,8 +9,10 @@ import io.countersign.ProcessTestSupport;
 import java.time.Duration;
 import java.util.Date;
 import java.util.Map;
+import org.camunda.bpm.engine.AuthorizationException;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.camunda.bpm.engine.task.Task;
 import org.camunda.spin.Spin;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -41,11 +43,17 @@ class ReleaseProcessTest extends ProcessTestSupport {
   }
 
   @Test
-  void aManifestThatFailsValidationInsideTheProcessEndsItAsInvalid() {
-    // Started past the API (as engine REST could): the process validates again and stops.
+  void aStoredManifestThatNoLongerValidatesEndsTheReleaseAsInvalid() {
+    // The process validates the stored manifest again against the configuration of the moment (a target
+    // removed since submission, say); here the stored manifest is plainly invalid.
+    String bad = "{\"application\":\"Bad Name\",\"environment\":\"qa\"}";
+    jdbc.update("INSERT INTO cs_release (id, application, version, environment, change_reference, status, requester, "
+        + "manifest_sha256, active, created_at, updated_at) VALUES ('rel-direct', 'x', '1', 'qa', 'C', 'requested', "
+        + "'requester', ?, FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", CanonicalJson.sha256(bad));
+    jdbc.update("INSERT INTO cs_manifest (release_id, canonical_json, sha256, stored_at) VALUES ('rel-direct', ?, ?, "
+        + "CURRENT_TIMESTAMP)", bad, CanonicalJson.sha256(bad));
     ProcessInstance p = runtime.startProcessInstanceByKey("release", "rel-direct", Map.of(
-        "manifest", Spin.JSON("{\"application\":\"Bad Name\",\"environment\":\"qa\"}"), "requester", "requester",
-        "overrideActive", false));
+        "manifest", Spin.JSON(bad), "requester", "requester", "overrideActive", false));
     assertThat(activities("rel-direct", "release")).contains("manifestInvalid", "invalidEnd", "invalidManifestEnd");
     assertThat(runtime.createProcessInstanceQuery().processInstanceId(p.getId()).count()).isZero();
     assertThat(history.createHistoricVariableInstanceQuery().processInstanceId(p.getId()).variableName("failureReason")
@@ -243,5 +251,33 @@ class ReleaseProcessTest extends ProcessTestSupport {
     ClockUtil.setCurrentTime(Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(3))));
     fireTimer(id, "nextEvaluation");
     assertThat(status(id)).isEqualTo("released");
+  }
+
+  @Test
+  void whoAskedForAnOverrideIsReadFromItsRequestNotFromVariables() {
+    ensureUser("rm-requester", "release-managers", "release-requesters");
+    String id = submit(productionWithoutSecurityScan(), "rm-requester");
+    assertThat(actions.override(id, "quick", "Outage", "INC-1", "rm-requester").kind())
+        .isEqualTo(ReleaseActions.Kind.ACCEPTED);
+    Task decide = openTask(id, "decideOverride");
+    runtime.setVariable(instance("release", id).getId(), "overrideRequestedBy", "someone-else");
+    runtime.setVariable(instance("release", id).getId(), "requester", "someone-else");
+    assertThatThrownBy(() -> completeAs("rm-requester", decide.getId(), Map.of("overrideDecision", "approve")))
+        .isInstanceOf(AuthorizationException.class).hasMessageContaining("Four-eyes");
+  }
+
+  @Test
+  void whoApprovedAnOverrideIsReadFromItsDecisionNotFromVariables() {
+    ensureUser("rm-co", "release-managers", "compliance-officers");
+    String id = submit(productionWithoutSecurityScan());
+    actions.override(id, "extended", "Outage", "INC-2", "requester");
+    completeAs("rm-co", openTask(id, "decideOverride").getId(), Map.of("overrideDecision", "approve"));
+    runJobs();
+    Task review = openTask(id, "reviewOverride");
+    runtime.setVariable(instance("release", id).getId(), "overrideDecidedBy", "someone-else");
+
+    assertThatThrownBy(() -> completeAs("rm-co", review.getId(), Map.of("validationPlan", "Re-scan")))
+        .isInstanceOf(AuthorizationException.class).hasMessageContaining("rm-co approved this override");
+    completeAs("compliance-officer", review.getId(), Map.of("validationPlan", "Re-scan within 24 h"));
   }
 }

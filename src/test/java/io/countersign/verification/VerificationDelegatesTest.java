@@ -48,9 +48,9 @@ class VerificationDelegatesTest {
   private final EvidenceLog evidence = mock(EvidenceLog.class);
   private final HttpChecks checks = new HttpChecks(target, VerificationManifestCheckTest.PROPERTIES);
   private final DataChecks dataChecks = new DataChecks(new DataCheckTargets(Map.of()));
-  private final VerifyReleaseDelegate verify = new VerifyReleaseDelegate(checks, dataChecks, evidence);
-  private final WatchMetricsDelegate watch = new WatchMetricsDelegate(target, FAIL_ON_INCONCLUSIVE, evidence);
-  private final VerifyRestorationDelegate restoration = new VerifyRestorationDelegate(checks, dataChecks, evidence);
+  private final VerifyReleaseDelegate verify = new VerifyReleaseDelegate(checks, dataChecks, evidence, FakeExecution.variableManifests());
+  private final WatchMetricsDelegate watch = new WatchMetricsDelegate(target, FAIL_ON_INCONCLUSIVE, evidence, FakeExecution.variableManifests());
+  private final VerifyRestorationDelegate restoration = new VerifyRestorationDelegate(checks, dataChecks, evidence, FakeExecution.variableManifests());
 
   @AfterEach
   void resetClock() {

@@ -1,0 +1,37 @@
+package io.countersign.engine;
+
+import io.countersign.evidence.EvidenceLog;
+import java.util.ArrayList;
+import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.jobexecutor.DefaultFailedJobCommandFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Installs Countersign's guards in the engine: the check of every user-issued command
+ * ({@link UserCommandGuard}) and the immediate incident for integrity violations ({@link ImmediateIncidents}).
+ */
+@Component
+class EngineGuards extends AbstractProcessEnginePlugin {
+  private final EvidenceLog evidence;
+
+  EngineGuards(EvidenceLog evidence) {
+    this.evidence = evidence;
+  }
+
+  @Override
+  public void preInit(ProcessEngineConfigurationImpl configuration) {
+    UserCommandGuard guard = new UserCommandGuard(configuration);
+    if (configuration.getCustomPreCommandInterceptorsTxRequired() == null) {
+      configuration.setCustomPreCommandInterceptorsTxRequired(new ArrayList<>());
+    }
+    configuration.getCustomPreCommandInterceptorsTxRequired().add(guard);
+    if (configuration.getCustomPreCommandInterceptorsTxRequiresNew() == null) {
+      configuration.setCustomPreCommandInterceptorsTxRequiresNew(new ArrayList<>());
+    }
+    configuration.getCustomPreCommandInterceptorsTxRequiresNew().add(new UserCommandGuard(configuration));
+    configuration.setFailedJobCommandFactory(new ImmediateIncidents(
+        configuration.getFailedJobCommandFactory() != null ? configuration.getFailedJobCommandFactory()
+            : new DefaultFailedJobCommandFactory(), evidence));
+  }
+}
