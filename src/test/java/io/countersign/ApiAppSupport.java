@@ -21,7 +21,9 @@ import org.springframework.test.context.ContextConfiguration;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "spring.datasource.url=jdbc:h2:mem:api-engine;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE;LOCK_TIMEOUT=10000",
     "countersign.targets.databases.medication-db.url=" + ApiAppSupport.TARGET_DB_URL,
-    "countersign.backups.directory=target/test-backups/api"})
+    "countersign.backups.directory=target/test-backups/api",
+    // A throttled test client stays throttled for the whole test, however slow the machine.
+    "countersign.security.login-throttle.initial-delay=PT1M"})
 @ContextConfiguration(initializers = TestIdentityProvider.class)
 public @interface ApiAppSupport {
   String TARGET_DB_URL = "jdbc:h2:mem:api-target;DB_CLOSE_DELAY=-1";

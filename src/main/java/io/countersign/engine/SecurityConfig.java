@@ -26,7 +26,8 @@ import org.springframework.security.web.util.matcher.OrRequestMatcher;
 class SecurityConfig {
 
   @Bean
-  SecurityFilterChain apiSecurity(HttpSecurity http, IdentityService identityService, Oidc oidc) throws Exception {
+  SecurityFilterChain apiSecurity(HttpSecurity http, IdentityService identityService, Oidc oidc,
+      LoginThrottle loginThrottle) throws Exception {
     // Path-pattern matchers: the engine REST API is a Jersey servlet, which MVC matchers do not see.
     PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
     http.securityMatcher(new OrRequestMatcher(paths.matcher("/api/**"), paths.matcher("/engine-rest/**"),
@@ -38,6 +39,8 @@ class SecurityConfig {
         .csrf(csrf -> csrf.disable()) // Basic-authenticated, stateless JSON APIs; no cookies to ride on.
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
         .authenticationProvider(engineIdentity(identityService))
+        // Per client address, before any password is checked (the engine's per-user lock is off: application.yaml).
+        .addFilterBefore(LoginThrottleFilter.httpBasic(loginThrottle), BasicAuthenticationFilter.class)
         .addFilterAfter(new EngineAuthenticationFilter(identityService), BasicAuthenticationFilter.class);
     if (oidc.enabled()) {
       // Bearer tokens from the organisation's identity provider, next to HTTP Basic.

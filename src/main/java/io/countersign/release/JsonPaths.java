@@ -1,5 +1,6 @@
 package io.countersign.release;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import jakarta.validation.ElementKind;
@@ -59,6 +60,16 @@ final class JsonPaths {
       }
     }
     return path;
+  }
+
+  /** Where a parser with strict duplicate detection found a key twice; null when the error is another one. */
+  static String ofDuplicateKey(JsonParseException e) {
+    // Jackson has no own exception type for a repeated key, only this message (DupDetector).
+    if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field ")
+        && e.getProcessor() != null) {
+      return of(e.getProcessor().getParsingContext());
+    }
+    return null;
   }
 
   /** A Bean Validation property path: {@code lambda.functions[1].name}, or {@code evidence[0]} for element constraints. */

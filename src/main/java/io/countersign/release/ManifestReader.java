@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -26,6 +27,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.annotation.Annotation;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -53,6 +55,15 @@ public class ManifestReader {
 
   /** A manifest is at most six levels deep; this leaves room without letting a body exhaust the stack. */
   static final int MAX_DEPTH = 20;
+
+  /**
+   * The YAML 1.2 core schema's tags as Jackson reports them (leading '!' removed, so "" is the non-specific
+   * {@code !}). A local tag spelled like one of these ({@code !tag:yaml.org,2002:str}) reads the same as it.
+   */
+  private static final Set<String> CORE_TAGS = Set.of("", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int",
+      "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
+      "tag:yaml.org,2002:seq");
+  private static final String YAML_TAG_PREFIX = "tag:yaml.org,2002:";
 
   private static final Set<Class<? extends Annotation>> PRESENCE = Set.of(NotNull.class, NotBlank.class, NotEmpty.class);
 
@@ -99,7 +110,7 @@ public class ManifestReader {
   }
 
   /**
-   * @throws UnsupportedManifestTypeException for a content type other than JSON or YAML
+   * @throws UnsupportedManifestTypeException for a content type other than JSON or YAML, or a charset other than UTF-8
    * @throws PayloadTooLargeException for a body over {@link #MAX_BYTES}
    * @throws InvalidManifestException listing every problem of the manifest
    */
@@ -155,6 +166,11 @@ public class ManifestReader {
     if (contentType != null) {
       for (MediaType supported : SUPPORTED_TYPES) {
         if (supported.equalsTypeAndSubtype(contentType)) {
+          // The parsers read the bytes as UTF-8 (the only encoding RFC 8259 allows for JSON between systems);
+          // a body declared in another charset would be misread, so it is refused rather than guessed at.
+          if (contentType.getCharset() != null && !contentType.getCharset().equals(StandardCharsets.UTF_8)) {
+            throw UnsupportedManifestTypeException.charset(contentType, SUPPORTED_TYPES);
+          }
           return !supported.equals(MediaType.APPLICATION_JSON);
         }
       }
@@ -165,7 +181,7 @@ public class ManifestReader {
   private JsonNode parse(byte[] body, boolean isYaml, FieldErrors errors) {
     String format = isYaml ? "YAML" : "JSON";
     try (JsonParser raw = isYaml ? yaml.createParser(body) : json.createParser(body)) {
-      JsonParser parser = isYaml ? new RefusingAliases((YAMLParser) raw) : raw;
+      JsonParser parser = isYaml ? new CoreYaml((YAMLParser) raw) : raw;
       JsonNode tree = mapper.readTree(parser);
       if (tree == null || tree.isMissingNode()) {
         errors.add(JsonPaths.ROOT, "the body is empty; expected a " + format + " object");
@@ -180,12 +196,12 @@ public class ManifestReader {
       errors.add(JsonPaths.ROOT, e.getMessage().contains("nesting depth")
           ? "the body is nested more than " + MAX_DEPTH + " levels deep"
           : "the body holds a value that is too long");
+    } catch (YamlRefusal e) {
+      errors.add(e.path, e.getOriginalMessage() + at(e.getLocation()));
     } catch (JsonParseException e) {
-      if (e.getOriginalMessage().startsWith("Duplicate field ")) {
-        JsonParser parser = (JsonParser) e.getProcessor();
-        errors.add(JsonPaths.of(parser.getParsingContext()), "duplicate key" + at(e.getLocation()));
-      } else if (e instanceof AliasException) {
-        errors.add(JsonPaths.of(((JsonParser) e.getProcessor()).getParsingContext()), e.getOriginalMessage() + at(e.getLocation()));
+      String duplicate = JsonPaths.ofDuplicateKey(e);
+      if (duplicate != null) {
+        errors.add(duplicate, "duplicate key" + at(e.getLocation()));
       } else {
         errors.add(JsonPaths.ROOT, syntaxError(format, e));
       }
@@ -260,30 +276,58 @@ public class ManifestReader {
   }
 
   /**
-   * Jackson reads a YAML alias ({@code *name}) as the plain string "name", which would turn an
-   * anchored section into a confusing type error, so aliases are refused outright.
+   * Refuses what Jackson would read without complaint but wrongly. An alias ({@code *name}) comes out as the plain
+   * string "name", which would turn an anchored section into a confusing type error. A tag outside the core schema
+   * ({@code !!binary}, {@code !!python/object:...}, a local {@code !x}) means something to some YAML reader and
+   * nothing to a manifest, so the same text must not read one way here and another way in a pipeline's tooling.
+   * Tags are checked on keys, values, mappings and sequences alike.
    */
-  private static final class RefusingAliases extends JsonParserDelegate {
+  private static final class CoreYaml extends JsonParserDelegate {
     private final YAMLParser yamlParser;
 
-    RefusingAliases(YAMLParser parser) {
+    CoreYaml(YAMLParser parser) {
       super(parser);
       this.yamlParser = parser;
     }
 
     @Override
     public JsonToken nextToken() throws IOException {
-      JsonToken token = super.nextToken();
-      if (yamlParser.isCurrentAlias()) {
-        throw new AliasException(this, "YAML aliases (*" + yamlParser.getText() + ") are not supported; write the value out");
+      JsonToken token;
+      try {
+        token = super.nextToken();
+      } catch (JsonParseException e) {
+        refuseTag(null); // a tag can be why the value did not read (!!binary with bad base64): name the tag then
+        throw e;
       }
+      if (yamlParser.isCurrentAlias()) {
+        throw new YamlRefusal(this, JsonPaths.of(getParsingContext()),
+            "YAML aliases (*" + yamlParser.getText() + ") are not supported; write the value out");
+      }
+      refuseTag(token);
       return token;
+    }
+
+    private void refuseTag(JsonToken token) throws IOException {
+      String tag = yamlParser.getTypeId();
+      if (tag == null || CORE_TAGS.contains(tag)) {
+        return;
+      }
+      // At the start of a mapping or sequence the parser already stands inside it; the tag belongs to the node itself.
+      JsonStreamContext context = token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY
+          ? getParsingContext().getParent() : getParsingContext();
+      String shown = tag.startsWith(YAML_TAG_PREFIX) ? "!!" + tag.substring(YAML_TAG_PREFIX.length()) : "!" + tag;
+      throw new YamlRefusal(this, JsonPaths.of(context), "YAML tag " + shown
+          + " is not allowed; only the core schema's !!str, !!int, !!float, !!bool, !!null, !!map, !!seq and ! are");
     }
   }
 
-  private static final class AliasException extends JsonParseException {
-    AliasException(JsonParser parser, String message) {
+  /** A YAML construct the manifest does not accept, at the path of the node that carries it. */
+  private static final class YamlRefusal extends JsonParseException {
+    private final String path;
+
+    YamlRefusal(JsonParser parser, String path, String message) {
       super(parser, message);
+      this.path = path;
     }
   }
 }

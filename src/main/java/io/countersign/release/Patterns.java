@@ -22,6 +22,17 @@ final class Patterns {
   static final String BUCKET_MESSAGE = "must be an S3 bucket name";
   static final String OBJECT_KEY = "(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9!_.*'()/-]+";
   static final String OBJECT_KEY_MESSAGE = "must be an S3 object key without '..'";
+  /**
+   * Where a pipeline keeps an evidence artifact: {@code s3://bucket/key} (key characters as {@link #OBJECT_KEY}, no
+   * percent-encoding) or {@code https://host[:port]/path} (RFC 3986 path characters and %XX escapes). No user info,
+   * query or fragment: a location must not carry credentials (pre-signed URLs included). Lower-case schemes only.
+   * {@link ManifestRules} also decodes the path and refuses {@code ..} segments. Plain character classes (no
+   * repeated groups) keep the match iterative on long input.
+   */
+  static final String EVIDENCE_LOCATION = "s3://" + BUCKET + "/(?<key>[A-Za-z0-9!_.*'()/-]+)"
+      + "|https://(?<host>[A-Za-z0-9.-]+)(:[0-9]{1,5})?(?<path>/[A-Za-z0-9._~!$&'()*+,;=:@/%-]+)";
+  static final String EVIDENCE_LOCATION_MESSAGE =
+      "must be an s3://bucket/key or https://host/path URL without user info, query or '..' segments";
   static final String DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
   static final String DNS_LABEL_MESSAGE = "must be a DNS label (lower-case letters, digits, '-')";
   static final String IMAGE =

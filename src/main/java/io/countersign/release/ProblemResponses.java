@@ -1,6 +1,7 @@
 package io.countersign.release;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -61,6 +62,14 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
     return handleExceptionInternal(e, body, headers, HttpStatus.UNSUPPORTED_MEDIA_TYPE, request);
   }
 
+  @ExceptionHandler(ContentTypeCheck.InvalidContentTypeException.class)
+  ResponseEntity<Object> invalidContentType(ContentTypeCheck.InvalidContentTypeException e, WebRequest request) {
+    ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.UNSUPPORTED_MEDIA_TYPE, e.getMessage());
+    body.setType(UNSUPPORTED_MEDIA_TYPE);
+    body.setTitle("Unsupported media type");
+    return handleExceptionInternal(e, body, new HttpHeaders(), HttpStatus.UNSUPPORTED_MEDIA_TYPE, request);
+  }
+
   @ExceptionHandler(PayloadTooLargeException.class)
   ResponseEntity<Object> tooLarge(PayloadTooLargeException e, WebRequest request) {
     ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.PAYLOAD_TOO_LARGE, e.getMessage());
@@ -107,6 +116,11 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
 
   /** The one field (or the body as a whole) that made a small JSON request body unreadable. */
   static FieldErrors.FieldError unreadable(HttpMessageNotReadableException e) {
+    String duplicate = duplicateKey(e);
+    if (duplicate != null) {
+      // Strict duplicate detection (spring.jackson.parser): "last one wins" would hide what the caller meant.
+      return new FieldErrors.FieldError(duplicate, "duplicate key");
+    }
     JsonProcessingException cause = jsonCause(e);
     if (cause instanceof UnrecognizedPropertyException unknown) {
       String known = unknown.getKnownPropertyIds() == null ? ""
@@ -141,6 +155,16 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
       return new FieldErrors.FieldError(JsonPaths.ROOT, "a request body is required");
     }
     return new FieldErrors.FieldError(JsonPaths.ROOT, "the request body could not be read");
+  }
+
+  /** The path of a repeated key, at whatever depth data binding wrapped the parser's refusal. */
+  private static String duplicateKey(Throwable e) {
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof JsonParseException parse && JsonPaths.ofDuplicateKey(parse) != null) {
+        return JsonPaths.ofDuplicateKey(parse);
+      }
+    }
+    return null;
   }
 
   private static JsonProcessingException jsonCause(Throwable e) {

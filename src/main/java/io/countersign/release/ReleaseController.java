@@ -56,7 +56,7 @@ class ReleaseController {
       throw new PayloadTooLargeException(ManifestReader.MAX_BYTES);
     }
     byte[] body = ManifestReader.readBody(request.getInputStream());
-    MediaType type = request.getContentType() == null ? null : MediaType.parseMediaType(request.getContentType());
+    MediaType type = request.getContentType() == null ? null : ContentTypeCheck.parse(request.getContentType());
     if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 128)) {
       throw InvalidManifestException.ofRequest("$.headers.Idempotency-Key", "must be 1-128 characters");
     }

@@ -46,7 +46,10 @@ public record ReleaseManifest(
     return kubernetes != null && !kubernetes.workloads().isEmpty();
   }
 
-  /** An artifact of the release pipeline (scan report, test results) proven by its digest. */
+  /**
+   * An artifact of the release pipeline (scan report, test results) proven by its digest. Its location is an
+   * {@code s3://} or {@code https://} URL ({@link Patterns#EVIDENCE_LOCATION}, checked in {@link ManifestRules}).
+   */
   public record EvidenceItem(
       @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String type,
       @NotBlank @Size(max = 1024) String location,

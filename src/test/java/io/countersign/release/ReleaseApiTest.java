@@ -72,7 +72,7 @@ class ReleaseApiTest {
 
   @Test
   void wrongPasswordIsRefused() {
-    // A user of its own: the engine throttles logins after a failure, which would lock out the shared demo users.
+    // A user of its own, so nothing here can touch the shared demo users.
     String user = "wrong-password-probe";
     if (identity.createUserQuery().userId(user).count() == 0) {
       User probe = identity.newUser(user);
@@ -83,8 +83,8 @@ class ReleaseApiTest {
         .isEqualTo(401);
     assertThat(http.getWithPassword(user, "not-the-password", "/api/releases").status()).isEqualTo(401);
     assertThat(http.getWithPassword(user, "not-the-password", "/engine-rest/task").status()).isEqualTo(401);
-    // Right after a failure even the right password is refused for a while (the engine's login throttle).
-    assertThat(http.getWithPassword(user, HttpSupport.DEMO_PASSWORD, "/api/releases").status()).isEqualTo(401);
+    // Failed logins do not lock the account (they slow down the client that makes too many: LoginThrottleApiTest).
+    assertThat(http.getWithPassword(user, HttpSupport.DEMO_PASSWORD, "/api/releases").status()).isEqualTo(200);
   }
 
   @Test
