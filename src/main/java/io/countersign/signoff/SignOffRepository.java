@@ -24,8 +24,11 @@ public class SignOffRepository {
   }
 
   void save(String releaseId, String role, String user, String decision, String comment, String taskId) {
-    // A retried completion (the task is asyncAfter) must not fail on the row it already wrote.
-    jdbc.update("DELETE FROM cs_sign_off WHERE release_id = ? AND role = ?", releaseId, role);
+    // cs_sign_off is append-only (the runtime role may not UPDATE or DELETE it) and a role signs once per
+    // release: a retried completion finds its row and writes nothing.
+    if (!jdbc.queryForList("SELECT 1 FROM cs_sign_off WHERE release_id = ? AND role = ?", releaseId, role).isEmpty()) {
+      return;
+    }
     jdbc.update("INSERT INTO cs_sign_off (release_id, role, user_id, decision, comment, decided_at, task_id) "
         + "VALUES (?, ?, ?, ?, ?, ?, ?)", releaseId, role, user, decision, comment, Timestamp.from(Instant.now()), taskId);
   }
