@@ -43,6 +43,19 @@ class EngineSchemaMigrationTest {
   }
 
   @Test
+  void anEmbeddedH2DatabaseWhoseEngineMadeItsTablesKeepsThem() {
+    // The embedded default's ./var database from before migration 1.2.
+    String url = "jdbc:h2:mem:engine-schema-" + ENGINES.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+    Flyway.configure().dataSource(url, "sa", "").locations("classpath:db/countersign").table("cs_schema_history")
+        .target("1").load().migrate();
+    engine(url, "sa", "", "org.h2.Driver", UPDATE).close();
+    MigrateResult result = Flyway.configure().dataSource(url, "sa", "").locations("classpath:db/countersign")
+        .table("cs_schema_history").javaMigrations(new EngineSchemaMigration()).load().migrate();
+    assertThat(result.migrations).extracting(m -> m.version).contains("1.2");
+    engine(url, "sa", "", "org.h2.Driver", CHECK_ONLY).close();
+  }
+
+  @Test
   void anEngineSchemaTheEngineCreatedItselfIsKept() {
     TwoRoles db = EmbeddedPostgresSupport.newDatabaseWithTwoRoles("engine_made");
     // Before migration 1.2 existed: Countersign's tables by Flyway, the engine's by the engine (schema-update).
