@@ -43,4 +43,27 @@ public final class EmbeddedPostgresSupport {
     }
     return server().getJdbcUrl("postgres", name);
   }
+
+  /**
+   * A database set up the way production runs it: an owner role that owns the database (and so, from
+   * PostgreSQL 15 on, may create tables in its public schema) runs the migrations; the runtime role logs
+   * in and gets only what the owner grants it. Role names are unique on the server; password = role name.
+   */
+  public record TwoRoles(String url, String owner, String runtime) {}
+
+  public static TwoRoles newDatabaseWithTwoRoles(String prefix) {
+    int n = DATABASES.incrementAndGet();
+    String name = prefix + "_" + n;
+    // No user in the URL: pgjdbc would let it override the user each connection asks for.
+    String url = "jdbc:postgresql://localhost:" + server().getPort() + "/" + name;
+    TwoRoles roles = new TwoRoles(url, prefix + "_owner_" + n, prefix + "_app_" + n);
+    try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE ROLE " + roles.owner() + " LOGIN PASSWORD '" + roles.owner() + "'");
+      s.execute("CREATE ROLE " + roles.runtime() + " LOGIN PASSWORD '" + roles.runtime() + "'");
+      s.execute("CREATE DATABASE " + name + " OWNER " + roles.owner());
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return roles;
+  }
 }

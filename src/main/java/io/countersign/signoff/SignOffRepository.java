@@ -29,7 +29,10 @@ public class SignOffRepository {
         String.class, releaseId, user, role);
   }
 
-  /** False when the role already has a decision: one decision per role, never replaced. */
+  /**
+   * False when the role already has a decision: one decision per role, never replaced (the table is append-only
+   * for the runtime role).
+   */
   boolean save(String releaseId, String role, String user, String decision, String comment, String taskId,
       String manifestSha256) {
     if (jdbc.queryForObject("SELECT COUNT(*) FROM cs_sign_off WHERE release_id = ? AND role = ?", Integer.class,
