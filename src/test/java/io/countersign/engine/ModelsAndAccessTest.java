@@ -90,6 +90,8 @@ class ModelsAndAccessTest extends ProcessTestSupport {
             "server.port", "0",
             "camunda.bpm.job-execution.enabled", "false",
             "camunda.bpm.process-engine-name", "second",
+            "countersign.evidence.signing.key-file", "target/test-evidence/signing.key",
+            "countersign.evidence.checkpoints.file", "target/test-evidence/second-${random.uuid}/checkpoints.jsonl",
             "logging.level.root", "WARN"))
         .run()) {
       assertThat(repository.createDeploymentQuery().count()).isEqualTo(deployments);
