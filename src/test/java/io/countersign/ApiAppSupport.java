@@ -23,8 +23,12 @@ import org.springframework.test.context.ContextConfiguration;
     "countersign.targets.databases.medication-db.url=" + ApiAppSupport.TARGET_DB_URL,
     "countersign.backups.directory=target/test-backups/api",
     // A throttled test client stays throttled for the whole test, however slow the machine.
-    "countersign.security.login-throttle.initial-delay=PT1M"})
+    "countersign.security.login-throttle.initial-delay=PT1M",
+    // Never ./var: one test key for every context of the build, checkpoints in a file of this context's own.
+    "countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,
+    "countersign.evidence.checkpoints.file=target/test-evidence/api-${random.uuid}/checkpoints.jsonl"})
 @ContextConfiguration(initializers = TestIdentityProvider.class)
 public @interface ApiAppSupport {
   String TARGET_DB_URL = "jdbc:h2:mem:api-target;DB_CLOSE_DELAY=-1";
+  String EVIDENCE_KEY_FILE = "target/test-evidence/signing.key";
 }

@@ -61,6 +61,8 @@ import org.springframework.test.context.TestExecutionListeners;
     "countersign.targets.databases.medication-db.migration-roots[0]=examples",
     "countersign.targets.databases.medication-db.migration-roots[1]=src/test/resources/db",
     "countersign.backups.directory=target/test-backups/process",
+    "countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,
+    "countersign.evidence.checkpoints.file=target/test-evidence/process-${random.uuid}/checkpoints.jsonl",
     "logging.level.io.countersign=WARN"})
 @Import({ProcessEngineCoverageConfiguration.class, ProcessTestSupport.CompensationCoverage.class})
 @TestExecutionListeners(value = ProcessEngineCoverageTestExecutionListener.class,

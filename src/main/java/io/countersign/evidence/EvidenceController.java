@@ -1,6 +1,7 @@
 package io.countersign.evidence;
 
 import io.countersign.engine.Groups;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,9 +21,17 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Auditors' read access to a release's evidence: the export bundle and its verification. */
+/**
+ * Auditors' read access to the evidence: a release's signed bundle and its verification, the chains
+ * that belong to no release (model deployments), and a check of the whole installation. A chain that
+ * does not verify is never exported as a signed bundle: the server's signature would vouch for it.
+ */
 @RestController
 class EvidenceController {
+  /** Deploys models (the role of its own that the trust model names). */
+  static final String PROCESS_ADMINS = "process-admins";
+  private static final URI INVALID_EVIDENCE = URI.create("https://countersign.io/problems/evidence-invalid");
+
   private final EvidenceLog evidence;
   private final EvidenceSigner signer;
   private final JdbcTemplate jdbc;
@@ -33,12 +42,37 @@ class EvidenceController {
     this.jdbc = jdbc;
   }
 
-  /** The signed bundle. */
+  /** The signed bundle; 409 with the problems when the chain does not verify. */
   @GetMapping("/api/releases/{id}/evidence")
   EvidenceBundle export(@PathVariable String id, Authentication user) {
     requireRelease(id, user);
-    EvidenceBundle bundle = evidence.export(id);
-    return bundle.withSignature(signer.sign(bundle));
+    return signed(evidence.export(id));
+  }
+
+  @GetMapping("/api/releases/{id}/evidence/verify")
+  ChainVerification verify(@PathVariable String id, Authentication user) {
+    requireRelease(id, user);
+    return evidence.verify(id);
+  }
+
+  /** Chains that belong to no release; only the model deployments' for now. */
+  @GetMapping("/api/evidence/chains/{chain}")
+  EvidenceBundle exportChain(@PathVariable String chain, Authentication user) {
+    requireChain(chain, user);
+    return signed(evidence.export(chain));
+  }
+
+  @GetMapping("/api/evidence/chains/{chain}/verify")
+  ChainVerification verifyChain(@PathVariable String chain, Authentication user) {
+    requireChain(chain, user);
+    return evidence.verify(chain);
+  }
+
+  /** Every chain the database or the checkpoints know of, and every release: finds a release deleted with all its rows. */
+  @GetMapping("/api/evidence/verify")
+  InstallationVerification verifyInstallation(Authentication user) {
+    requireOneOf(user, Set.of(Groups.ADMINS, Groups.COMPLIANCE_OFFICERS), "verify the whole installation's evidence");
+    return evidence.verifyAll(Set.copyOf(jdbc.queryForList("SELECT id FROM cs_release", String.class)));
   }
 
   record BundleCheck(boolean valid, String releaseId, int entries, List<String> problems) {}
@@ -51,16 +85,27 @@ class EvidenceController {
         problems);
   }
 
-  /** The public key auditors verify bundles with, offline. */
+  /** The public key auditors verify bundles, entries and checkpoints with, offline. */
   @GetMapping("/api/evidence/public-key")
   Map<String, String> publicKey() {
-    return Map.of("algorithm", EvidenceSigner.ALGORITHM, "publicKey", signer.publicKeyBase64());
+    return Map.of("algorithm", EvidenceSigner.ALGORITHM, "publicKey", signer.publicKeyBase64(), "keyId", signer.keyId());
   }
 
-  @GetMapping("/api/releases/{id}/evidence/verify")
-  ChainVerification verify(@PathVariable String id, Authentication user) {
-    requireRelease(id, user);
-    return evidence.verify(id);
+  private EvidenceBundle signed(EvidenceBundle bundle) {
+    if (!bundle.verification().valid()) {
+      throw new InvalidEvidence(bundle.releaseId(), bundle.verification().problems());
+    }
+    return bundle.withSignature(signer.sign(bundle));
+  }
+
+  @ExceptionHandler(InvalidEvidence.class)
+  ResponseEntity<ProblemDetail> invalid(InvalidEvidence e) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, "The evidence chain '" + e.chain
+        + "' does not verify, so no signed bundle is issued; GET its verify endpoint for the details.");
+    problem.setType(INVALID_EVIDENCE);
+    problem.setTitle("Evidence does not verify");
+    problem.setProperty("problems", e.problems);
+    return ResponseEntity.status(HttpStatus.CONFLICT).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
   }
 
   @ExceptionHandler(AccessDeniedException.class)
@@ -70,10 +115,10 @@ class EvidenceController {
     return ResponseEntity.status(HttpStatus.FORBIDDEN).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
   }
 
-  @ExceptionHandler(ReleaseNotFound.class)
-  ResponseEntity<ProblemDetail> notFound(ReleaseNotFound e) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "No release with id '" + e.id + "'");
-    problem.setTitle("Release not found");
+  @ExceptionHandler(NotFound.class)
+  ResponseEntity<ProblemDetail> notFound(NotFound e) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
+    problem.setTitle(e.title);
     return ResponseEntity.status(HttpStatus.NOT_FOUND).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
   }
 
@@ -82,21 +127,51 @@ class EvidenceController {
   private void requireRelease(String id, Authentication user) {
     List<String> requester = jdbc.queryForList("SELECT requester FROM cs_release WHERE id = ?", String.class, id);
     if (requester.isEmpty()) {
-      throw new ReleaseNotFound(id);
+      throw new NotFound("Release not found", "No release with id '" + id + "'");
     }
-    Set<String> groups = user.getAuthorities().stream().map(GrantedAuthority::getAuthority).collect(Collectors.toSet());
+    Set<String> groups = groups(user);
     boolean readsAll = groups.contains(Groups.ADMINS) || Groups.APPROVERS.stream().anyMatch(groups::contains);
     if (!readsAll && !requester.get(0).equals(user.getName())) {
       throw new AccessDeniedException(user.getName() + " may read only the evidence of their own releases");
     }
   }
 
-  static final class ReleaseNotFound extends RuntimeException {
-    private final String id;
+  private void requireChain(String chain, Authentication user) {
+    requireOneOf(user, Set.of(Groups.ADMINS, PROCESS_ADMINS, Groups.COMPLIANCE_OFFICERS), "read the model evidence");
+    if (!EvidenceLog.MODELS_CHAIN.equals(chain)) {
+      throw new NotFound("Evidence chain not found",
+          "No evidence chain '" + chain + "' (a release's evidence is under /api/releases/{id}/evidence)");
+    }
+  }
 
-    ReleaseNotFound(String id) {
-      super("release " + id + " not found", null, false, false);
-      this.id = id;
+  private static void requireOneOf(Authentication user, Set<String> allowed, String what) {
+    if (groups(user).stream().noneMatch(allowed::contains)) {
+      throw new AccessDeniedException(user.getName() + " may not " + what + " (needs one of "
+          + allowed.stream().sorted().collect(Collectors.joining(", ")) + ")");
+    }
+  }
+
+  private static Set<String> groups(Authentication user) {
+    return user.getAuthorities().stream().map(GrantedAuthority::getAuthority).collect(Collectors.toSet());
+  }
+
+  private static final class NotFound extends RuntimeException {
+    private final String title;
+
+    NotFound(String title, String detail) {
+      super(detail, null, false, false);
+      this.title = title;
+    }
+  }
+
+  private static final class InvalidEvidence extends RuntimeException {
+    private final String chain;
+    private final List<String> problems;
+
+    InvalidEvidence(String chain, List<String> problems) {
+      super("evidence chain " + chain + " does not verify", null, false, false);
+      this.chain = chain;
+      this.problems = problems;
     }
   }
 }

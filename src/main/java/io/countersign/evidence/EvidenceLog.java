@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,10 +23,15 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -33,9 +39,14 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Append-only, hash-chained evidence per release. Each entry's hash covers the previous entry's
- * hash and the canonical JSON of the entry itself, so an edited, removed or reordered row breaks
- * the chain, and the head row (last seq and hash per release) catches removal at the end.
+ * Append-only, hash-chained and signed evidence per chain: one chain per release (the chain id is
+ * the release id) and chains of their own such as {@link #MODELS_CHAIN}. Each entry's hash covers the
+ * previous entry's hash and the canonical JSON of the entry itself, so an edited, removed or reordered
+ * row breaks the chain, and the head row (last seq and hash per chain) catches removal at the end.
+ * Each entry is also signed with the server's evidence signing key ({@link EvidenceSigner#entryText}),
+ * so whoever can write the tables but lacks the key cannot recompute a chain that verifies; and
+ * signed {@link Checkpoints} outside the database catch entries removed at the end or whole chains
+ * removed, which a database user could otherwise do together with the head row.
  *
  * <p>hash = hex(SHA-256(previousHash + "\n" + canonical JSON of {actor, payload, recordedAt,
  * releaseId, seq, type})), genesis previous hash = 64 zeros. Canonical JSON: object keys sorted
@@ -44,20 +55,28 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Component
 public class EvidenceLog {
+  /** The chain of model deployments (not a release). */
+  public static final String MODELS_CHAIN = "models";
   static final String GENESIS = "0".repeat(64);
+  // Chain ids become file lines and S3 key segments: no separators, no spaces.
+  private static final Pattern CHAIN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private static final DateTimeFormatter MILLIS =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
   private static final String DUPLICATE_KEY = "23505"; // SQLSTATE unique_violation (PostgreSQL and H2)
-  private static final String COLUMNS = "release_id, seq, type, actor, recorded_at, payload, previous_hash, hash";
+  private static final String COLUMNS = "release_id, seq, type, actor, recorded_at, payload, previous_hash, hash, signature";
 
   private final JdbcTemplate jdbc;
+  private final EvidenceSigner signer;
+  private final Checkpoints checkpoints;
   private final TransactionTemplate transaction;
   private static final ObjectMapper json =
       JsonMapper.builder().findAndAddModules().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
-  public EvidenceLog(JdbcTemplate jdbc) {
+  public EvidenceLog(JdbcTemplate jdbc, EvidenceSigner signer, Checkpoints checkpoints) {
     this.jdbc = jdbc;
+    this.signer = signer;
+    this.checkpoints = checkpoints;
     // PROPAGATION_REQUIRED on the JdbcTemplate's DataSource: joins the engine's (or any Spring)
     // transaction on that DataSource, and still makes a standalone call atomic.
     this.transaction = new TransactionTemplate(new DataSourceTransactionManager(Objects.requireNonNull(jdbc.getDataSource())));
@@ -66,10 +85,14 @@ public class EvidenceLog {
   /**
    * Appends an entry in the caller's transaction (a rollback removes it). Appends to one release
    * are serialized by a lock on its head row, held until that transaction ends: record evidence
-   * as the last act of a step, not before slow calls.
+   * as the last act of a step, not before slow calls. When the entry is one to checkpoint at, the
+   * checkpoint is written after that transaction commits.
    */
   public EvidenceEntry record(String releaseId, String type, String actor, Map<String, ?> payload) {
     requireText(releaseId, "releaseId", 64);
+    if (!CHAIN_ID.matcher(releaseId).matches()) {
+      throw new IllegalArgumentException("evidence releaseId may hold only letters, digits, '.', '_' and '-'");
+    }
     requireText(type, "type", 64);
     requireText(actor, "actor", 128);
     // Write, re-read, write: the stored text is then a fixed point, so parsing it back (as verify
@@ -83,14 +106,49 @@ public class EvidenceLog {
     return jdbc.query("SELECT " + COLUMNS + " FROM cs_evidence WHERE release_id = ? ORDER BY seq", this::entry, releaseId);
   }
 
+  /** Recomputes a chain: links, hashes, signatures, head row, and the latest checkpoint outside the database. */
   public ChainVerification verify(String releaseId) {
-    return check(snapshot(releaseId));
+    // Checkpoint first: it is written after its entries commit, so the rows read next include them.
+    CheckpointSink.Reading checkpoint = checkpoints.latest(releaseId);
+    return check(snapshot(releaseId), signer.publicKey(), checkpoint);
   }
 
   public EvidenceBundle export(String releaseId) {
+    CheckpointSink.Reading checkpoint = checkpoints.latest(releaseId);
     Snapshot snapshot = snapshot(releaseId);
-    return new EvidenceBundle(releaseId, Instant.now().truncatedTo(ChronoUnit.MILLIS), snapshot.entries(), check(snapshot),
-        null);
+    return new EvidenceBundle(releaseId, Instant.now().truncatedTo(ChronoUnit.MILLIS), snapshot.entries(),
+        check(snapshot, signer.publicKey(), checkpoint), null);
+  }
+
+  /**
+   * Verifies every chain the database or the checkpoints know of, and {@code expected} ones (e.g. every
+   * release id): a chain deleted with all its rows is found through its checkpoints, an expected chain
+   * without any entry is reported as such.
+   */
+  public InstallationVerification verifyAll(Collection<String> expected) {
+    List<String> unreadable = new ArrayList<>();
+    Set<String> chains = new TreeSet<>(checkpoints.chains(unreadable));
+    chains.addAll(jdbc.queryForList("SELECT release_id FROM cs_evidence_head UNION SELECT release_id FROM cs_evidence",
+        String.class));
+    chains.addAll(expected);
+    Map<String, List<String>> problems = new TreeMap<>();
+    long entries = 0;
+    for (String chain : chains) {
+      ChainVerification verification = verify(chain);
+      entries += verification.entries();
+      List<String> found = new ArrayList<>(verification.problems());
+      if (verification.entries() == 0 && verification.checkpoint() == null && expected.contains(chain)) {
+        found.add("no evidence entries, although the release exists (every release records one when submitted)");
+      }
+      if (!found.isEmpty()) {
+        problems.put(chain, List.copyOf(found));
+      }
+    }
+    unreadable.addAll(checkpoints.unattributed());
+    if (!unreadable.isEmpty()) {
+      problems.put(InstallationVerification.CHECKPOINTS, List.copyOf(unreadable));
+    }
+    return new InstallationVerification(problems.isEmpty(), chains.size(), entries, problems);
   }
 
   /** Canonical JSON of a payload as it would be stored. */
@@ -103,10 +161,14 @@ public class EvidenceLog {
     long seq = head.lastSeq() + 1;
     JsonNode payload = parse(payloadJson);
     String hash = hash(head.lastHash(), releaseId, seq, type, actor, recordedAt, payload);
-    jdbc.update("INSERT INTO cs_evidence (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        releaseId, seq, type, actor, LocalDateTime.ofInstant(recordedAt, ZoneOffset.UTC), payloadJson, head.lastHash(), hash);
+    String signature = signer.signEntry(releaseId, seq, hash);
+    jdbc.update("INSERT INTO cs_evidence (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", releaseId, seq, type, actor,
+        LocalDateTime.ofInstant(recordedAt, ZoneOffset.UTC), payloadJson, head.lastHash(), hash, signature);
     jdbc.update("UPDATE cs_evidence_head SET last_seq = ?, last_hash = ? WHERE release_id = ?", seq, hash, releaseId);
-    return new EvidenceEntry(releaseId, seq, type, actor, recordedAt, payload, head.lastHash(), hash);
+    if (checkpoints.due(seq, type, payload)) {
+      checkpoints.afterCommit(releaseId, seq, hash);
+    }
+    return new EvidenceEntry(releaseId, seq, type, actor, recordedAt, payload, head.lastHash(), hash, signature);
   }
 
   private Head lockHead(String releaseId) {
@@ -164,19 +226,22 @@ public class EvidenceLog {
   }
 
   /**
-   * Checks a chain handed over outside the database (an exported bundle): every link and hash. What
-   * a bundle cannot show itself (entries cut off at its end) its signature covers.
+   * Checks a chain handed over outside the database (an exported bundle): every link, hash and entry
+   * signature against the trusted key. What a bundle cannot show itself (entries cut off at its end)
+   * its signature covers.
    */
-  public static ChainVerification verifyChain(List<EvidenceEntry> entries) {
+  public static ChainVerification verifyChain(List<EvidenceEntry> entries, PublicKey trusted) {
     EvidenceEntry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
-    return check(new Snapshot(last == null ? null : new Head(last.seq(), last.hash()), entries));
+    return check(new Snapshot(last == null ? null : new Head(last.seq(), last.hash()), entries), trusted,
+        new CheckpointSink.Reading(null, List.of()));
   }
 
-  private static ChainVerification check(Snapshot snapshot) {
-    List<String> problems = new ArrayList<>();
+  private static ChainVerification check(Snapshot snapshot, PublicKey key, CheckpointSink.Reading checkpoints) {
+    List<String> problems = new ArrayList<>(checkpoints.problems());
     long expectedSeq = 1;
     String expectedPrevious = GENESIS;
     String previousName = "the genesis hash";
+    EvidenceSigner.Verifier signatures = new EvidenceSigner.Verifier(key);
     for (EvidenceEntry e : snapshot.entries()) {
       if (e.seq() != expectedSeq) {
         problems.add("seq %d: expected seq %d here (an entry is missing or out of order)".formatted(e.seq(), expectedSeq));
@@ -187,6 +252,12 @@ public class EvidenceLog {
       String recomputed = hash(e.previousHash(), e.releaseId(), e.seq(), e.type(), e.actor(), e.recordedAt(), e.payload());
       if (!recomputed.equals(e.hash())) {
         problems.add("seq %d: hash mismatch (the entry was altered or moved)".formatted(e.seq()));
+      }
+      if (e.signature() == null) {
+        problems.add("seq %d: not signed (an entry added without the evidence signing key)".formatted(e.seq()));
+      } else if (!signatures.verifies(EvidenceSigner.entryText(e.releaseId(), e.seq(), e.hash()), e.signature())) {
+        problems.add("seq %d: signature does not verify with the evidence signing key (the entry was forged or re-hashed)"
+            .formatted(e.seq()));
       }
       expectedSeq = e.seq() + 1;
       expectedPrevious = e.hash();
@@ -206,10 +277,36 @@ public class EvidenceLog {
     } else if (!head.lastHash().equals(last == null ? GENESIS : last.hash())) {
       problems.add("head hash does not match the hash of seq %d".formatted(lastSeq));
     }
-    return new ChainVerification(problems.isEmpty(), entries.size(), last == null ? null : last.hash(), List.copyOf(problems));
+    Checkpoint checkpoint = checkpoints.latest();
+    if (checkpoint != null) {
+      problems.addAll(against(checkpoint, entries, lastSeq));
+    }
+    return new ChainVerification(problems.isEmpty(), entries.size(), last == null ? null : last.hash(), checkpoint,
+        List.copyOf(problems));
   }
 
-  private static String hash(String previousHash, String releaseId, long seq, String type, String actor, Instant recordedAt,
+  /** What the database lost or changed since the checkpoint was signed. */
+  private static List<String> against(Checkpoint checkpoint, List<EvidenceEntry> entries, long lastSeq) {
+    String when = "the checkpoint of " + checkpoint.time();
+    if (entries.isEmpty()) {
+      return List.of("no entries in the database, but %s records %d (the chain was deleted)"
+          .formatted(when, checkpoint.count()));
+    }
+    if (lastSeq < checkpoint.count()) {
+      return List.of("the database ends at seq %d, but %s records %d entries (entries removed at the end)"
+          .formatted(lastSeq, when, checkpoint.count()));
+    }
+    for (EvidenceEntry e : entries) {
+      if (e.seq() == checkpoint.count()) {
+        return e.hash().equals(checkpoint.lastHash()) ? List.of()
+            : List.of("seq %d: hash differs from %s (the chain was rewritten)".formatted(e.seq(), when));
+      }
+    }
+    return List.of("seq %d: missing, but %s records its hash".formatted(checkpoint.count(), when));
+  }
+
+  /** The unkeyed hash of an entry (the documented formula; anyone can compute it). */
+  static String hash(String previousHash, String releaseId, long seq, String type, String actor, Instant recordedAt,
       JsonNode payload) {
     ObjectNode entry = json.createObjectNode()
         .put("releaseId", releaseId)
@@ -263,7 +360,7 @@ public class EvidenceLog {
   private EvidenceEntry entry(ResultSet rs, int row) throws SQLException {
     return new EvidenceEntry(rs.getString("release_id"), rs.getLong("seq"), rs.getString("type"), rs.getString("actor"),
         rs.getObject("recorded_at", LocalDateTime.class).toInstant(ZoneOffset.UTC), parse(rs.getString("payload")),
-        rs.getString("previous_hash"), rs.getString("hash"));
+        rs.getString("previous_hash"), rs.getString("hash"), rs.getString("signature"));
   }
 
   private static void requireText(String value, String name, int maxLength) {

@@ -13,7 +13,8 @@ import java.util.List;
  * Offline check of an exported evidence bundle, for auditors: no server, no database.
  * {@code java -cp countersign.jar -Dloader.main=io.countersign.evidence.VerifyEvidenceBundle
  * org.springframework.boot.loader.launch.PropertiesLauncher bundle.json <public key, base64>}
- * Exit code 0 when the bundle is intact and signed by that key, 1 otherwise.
+ * Checks every link and hash of the chain, every entry's signature and the bundle's signature against
+ * that key. Exit code 0 when the bundle is intact and signed by that key, 1 otherwise.
  */
 public final class VerifyEvidenceBundle {
   private static final ObjectMapper JSON =
@@ -33,7 +34,7 @@ public final class VerifyEvidenceBundle {
     EvidenceBundle bundle = JSON.readValue(Files.readAllBytes(Path.of(args[0])), EvidenceBundle.class);
     List<String> problems = EvidenceSigner.verify(bundle, args[1]);
     if (problems.isEmpty()) {
-      out.printf("VALID: release %s, %d entries, last hash %s, signed by key %s%n", bundle.releaseId(),
+      out.printf("VALID: release %s, %d entries (each signed), last hash %s, signed by key %s%n", bundle.releaseId(),
           bundle.entries().size(), bundle.entries().isEmpty() ? "-" : bundle.entries().get(bundle.entries().size() - 1).hash(),
           bundle.signature().keyId());
       return 0;

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -84,14 +83,16 @@ class ModelsAndAccessTest extends ProcessTestSupport {
     long deployments = repository.createDeploymentQuery().count();
     long authorizations = engine.getAuthorizationService().createAuthorizationQuery().count();
     long filterCount = filters.createFilterQuery().count();
-    try (ConfigurableApplicationContext second = new SpringApplicationBuilder(CountersignApplication.class)
-        .properties(Map.of(
-            "spring.datasource.url", "jdbc:h2:mem:process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
-            "server.port", "0",
-            "camunda.bpm.job-execution.enabled", "false",
-            "camunda.bpm.process-engine-name", "second",
-            "logging.level.root", "WARN"))
-        .run()) {
+    // Command-line arguments, not builder properties: those are defaults that application*.yaml overrides
+    // (the second node then ran on ./var/countersign-db, port 8080 and ./var/evidence-signing.key).
+    try (ConfigurableApplicationContext second = new SpringApplicationBuilder(CountersignApplication.class).run(
+        "--spring.datasource.url=jdbc:h2:mem:process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
+        "--server.port=0",
+        "--camunda.bpm.job-execution.enabled=false",
+        "--camunda.bpm.process-engine-name=second",
+        "--countersign.evidence.signing.key-file=target/test-evidence/signing.key",
+        "--countersign.evidence.checkpoints.file=target/test-evidence/second-${random.uuid}/checkpoints.jsonl",
+        "--logging.level.root=WARN")) {
       assertThat(repository.createDeploymentQuery().count()).isEqualTo(deployments);
       assertThat(engine.getAuthorizationService().createAuthorizationQuery().count()).isEqualTo(authorizations);
       assertThat(filters.createFilterQuery().count()).isEqualTo(filterCount);

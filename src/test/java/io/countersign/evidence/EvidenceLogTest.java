@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.Signature;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,17 +31,19 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EvidenceLogTest {
   private static final String RELEASE = "rel-1";
 
+  @TempDir Path dir;
   private EvidenceDatabase db;
   private EvidenceLog log;
 
   @BeforeEach
   void setUp() {
     db = new EvidenceDatabase();
-    log = new EvidenceLog(db.jdbc);
+    log = db.log(dir);
   }
 
   @AfterEach
@@ -90,6 +95,42 @@ class EvidenceLogTest {
     byte[] digest = MessageDigest.getInstance("SHA-256").digest(("0".repeat(64) + "\n" + canonical).getBytes(UTF_8));
     assertThat(entry.hash()).isEqualTo(HexFormat.of().formatHex(digest));
     assertThat(entry.recordedAt().getNano() % 1_000_000).isZero();
+  }
+
+  @Test
+  void everyEntryIsSignedOverTheDocumentedText() throws Exception {
+    EvidenceEntry first = log.record(RELEASE, "release-requested", "alice", Map.of());
+    EvidenceEntry second = log.record(RELEASE, "sign-off", "bob", Map.of("decision", "approve"));
+    EvidenceSigner signer = EvidenceDatabase.signer(dir); // the same key file: the same key
+    for (EvidenceEntry e : List.of(first, second)) {
+      Signature ed25519 = Signature.getInstance("Ed25519");
+      ed25519.initVerify(signer.publicKey());
+      ed25519.update(("countersign-evidence-entry-v1\nrel-1\n" + e.seq() + "\n" + e.hash()).getBytes(UTF_8));
+      assertThat(ed25519.verify(Base64.getDecoder().decode(e.signature()))).isTrue();
+    }
+    assertThat(db.jdbc.queryForList("SELECT signature FROM cs_evidence ORDER BY seq", String.class))
+        .containsExactly(first.signature(), second.signature());
+  }
+
+  @Test
+  void detectsARemovedSignature() {
+    assertTampered(sql("UPDATE cs_evidence SET signature = NULL WHERE seq = 2"),
+        "seq 2: not signed (an entry added without the evidence signing key)");
+  }
+
+  @Test
+  void detectsASignatureMovedToAnotherEntry() {
+    assertTampered(sql("UPDATE cs_evidence SET signature = (SELECT signature FROM cs_evidence WHERE release_id = 'rel-2')"
+            + " WHERE seq = 4"),
+        "seq 4: signature does not verify with the evidence signing key");
+  }
+
+  @Test
+  void chainIdsAreNamesNotPaths() {
+    for (String id : List.of("rel/1", "../rel", "rel 1", "-rel")) {
+      assertThatThrownBy(() -> log.record(id, "t", "a", Map.of())).as(id).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(log.record(EvidenceLog.MODELS_CHAIN, "model-deployed", "admin", Map.of()).seq()).isEqualTo(1);
   }
 
   @Test
@@ -206,7 +247,7 @@ class EvidenceLogTest {
     });
 
     assertThat(db.jdbc.queryForObject("SELECT COUNT(*) FROM cs_evidence_head", Integer.class)).isZero();
-    assertThat(log.verify(RELEASE)).isEqualTo(new ChainVerification(true, 0, null, List.of()));
+    assertThat(log.verify(RELEASE)).isEqualTo(new ChainVerification(true, 0, null, null, List.of()));
   }
 
   @Test
@@ -284,7 +325,7 @@ class EvidenceLogTest {
     assertThat(bundle.releaseId()).isEqualTo(RELEASE);
     assertThat(bundle.exportedAt()).isNotNull();
     assertThat(bundle.entries()).extracting(EvidenceEntry::type).containsExactly("release-requested", "release-completed");
-    assertThat(bundle.verification()).isEqualTo(new ChainVerification(true, 2, bundle.entries().get(1).hash(), List.of()));
+    assertThat(bundle.verification()).isEqualTo(new ChainVerification(true, 2, bundle.entries().get(1).hash(), null, List.of()));
   }
 
   /** Records five entries (and another release's chain), applies the tampering, expects each problem text. */

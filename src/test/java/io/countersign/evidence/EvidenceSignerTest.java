@@ -1,6 +1,7 @@
 package io.countersign.evidence;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -10,7 +11,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -30,11 +34,11 @@ class EvidenceSignerTest {
   @BeforeEach
   void signedBundle() {
     db = new EvidenceDatabase();
-    EvidenceLog log = new EvidenceLog(db.jdbc);
+    signer = new EvidenceSigner("", "", dir.resolve("signing.key").toString());
+    EvidenceLog log = new EvidenceLog(db.jdbc, signer, new Checkpoints(signer, 10, List.of()));
     log.record("rel-9", "release-requested", "requester", Map.of("manifestSha256", "ab".repeat(32)));
     log.record("rel-9", "sign-off", "tech-lead", Map.of("role", "tech-leads", "decision", "approve"));
     log.record("rel-9", "database-migrated", "countersign", Map.of("applied", List.of("1", "2", "3")));
-    signer = new EvidenceSigner("", "", dir.resolve("signing.key").toString());
     EvidenceBundle unsigned = log.export("rel-9");
     bundle = unsigned.withSignature(signer.sign(unsigned));
   }
@@ -65,15 +69,34 @@ class EvidenceSignerTest {
     List<EvidenceEntry> entries = new ArrayList<>(bundle.entries());
     EvidenceEntry e = entries.get(1);
     entries.set(1, new EvidenceEntry(e.releaseId(), e.seq(), e.type(), "someone-else", e.recordedAt(), e.payload(),
-        e.previousHash(), e.hash()));
+        e.previousHash(), e.hash(), e.signature()));
     assertThat(EvidenceSigner.verify(withEntries(entries), signer.publicKeyBase64()))
         .anyMatch(p -> p.startsWith("seq 2: hash mismatch"));
   }
 
   @Test
+  void anEntrySignatureRemovedOrFromAnotherKeyIsCaughtOffline() throws Exception {
+    EvidenceSigner other = new EvidenceSigner("", "", dir.resolve("other.key").toString());
+    List<EvidenceEntry> entries = new ArrayList<>(bundle.entries());
+    EvidenceEntry e = entries.get(1);
+    entries.set(1, new EvidenceEntry(e.releaseId(), e.seq(), e.type(), e.actor(), e.recordedAt(), e.payload(),
+        e.previousHash(), e.hash(), other.signEntry(e.releaseId(), e.seq(), e.hash())));
+    assertThat(EvidenceSigner.verify(withEntries(entries), signer.publicKeyBase64()))
+        .containsExactly("seq 2: signature does not verify with the evidence signing key (the entry was forged or re-hashed)");
+    entries.set(1, new EvidenceEntry(e.releaseId(), e.seq(), e.type(), e.actor(), e.recordedAt(), e.payload(),
+        e.previousHash(), e.hash(), null));
+    Path file = dir.resolve("unsigned-entry.json");
+    Files.write(file, JSON.writeValueAsBytes(withEntries(entries)));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(VerifyEvidenceBundle.run(new String[] {file.toString(), signer.publicKeyBase64()},
+        new PrintStream(out, true, StandardCharsets.UTF_8))).isOne();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("seq 2: not signed");
+  }
+
+  @Test
   void entriesCutOffAtTheEndAreCaughtByTheSignature() {
     List<EvidenceEntry> cut = bundle.entries().subList(0, 2);
-    assertThat(EvidenceLog.verifyChain(cut).valid()).as("the shortened chain is consistent in itself").isTrue();
+    assertThat(EvidenceLog.verifyChain(cut, signer.publicKey()).valid()).as("the shortened chain is consistent in itself").isTrue();
     assertThat(EvidenceSigner.verify(withEntries(cut), signer.publicKeyBase64()))
         .anyMatch(p -> p.contains("signed content does not match"));
   }
@@ -89,6 +112,20 @@ class EvidenceSignerTest {
     Files.write(file, JSON.writeValueAsBytes(resigned));
     assertThat(VerifyEvidenceBundle.run(new String[] {file.toString(), signer.publicKeyBase64()},
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))).isOne();
+  }
+
+  @Test
+  void configuredKeysThatDoNotBelongTogetherAreRefused() throws Exception {
+    KeyPair one = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    KeyPair two = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    Base64.Encoder base64 = Base64.getEncoder();
+    EvidenceSigner configured = new EvidenceSigner(base64.encodeToString(one.getPrivate().getEncoded()),
+        base64.encodeToString(one.getPublic().getEncoded()), dir.resolve("unused.key").toString());
+    assertThat(configured.publicKeyBase64()).isEqualTo(base64.encodeToString(one.getPublic().getEncoded()));
+    assertThat(Files.exists(dir.resolve("unused.key"))).isFalse();
+    assertThatThrownBy(() -> new EvidenceSigner(
+            base64.encodeToString(one.getPrivate().getEncoded()), base64.encodeToString(two.getPublic().getEncoded()), ""))
+        .hasMessage("countersign.evidence.signing.public-key does not belong to the private key");
   }
 
   @Test
