@@ -29,7 +29,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class EvidenceController {
   /** Deploys models (the role of its own that the trust model names). */
-  static final String PROCESS_ADMINS = "process-admins";
   private static final URI INVALID_EVIDENCE = URI.create("https://countersign.io/problems/evidence-invalid");
 
   private final EvidenceLog evidence;
@@ -137,7 +136,7 @@ class EvidenceController {
   }
 
   private void requireChain(String chain, Authentication user) {
-    requireOneOf(user, Set.of(Groups.ADMINS, PROCESS_ADMINS, Groups.COMPLIANCE_OFFICERS), "read the model evidence");
+    requireOneOf(user, Set.of(Groups.ADMINS, Groups.PROCESS_ADMINS, Groups.COMPLIANCE_OFFICERS), "read the model evidence");
     if (!EvidenceLog.MODELS_CHAIN.equals(chain)) {
       throw new NotFound("Evidence chain not found",
           "No evidence chain '" + chain + "' (a release's evidence is under /api/releases/{id}/evidence)");

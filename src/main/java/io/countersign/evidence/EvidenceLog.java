@@ -106,6 +106,21 @@ public class EvidenceLog {
     return jdbc.query("SELECT " + COLUMNS + " FROM cs_evidence WHERE release_id = ? ORDER BY seq", this::entry, releaseId);
   }
 
+  /**
+   * The entries of a type in a chain that Countersign itself recorded: each one's hash recomputed and its
+   * signature verified with the evidence key. A row added or changed in the table by anyone without the key is
+   * left out, so a decision read from these is one the server took (the chain as a whole is what verify checks).
+   */
+  public List<EvidenceEntry> authentic(String chain, String type) {
+    EvidenceSigner.Verifier signatures = new EvidenceSigner.Verifier(signer.publicKey());
+    return jdbc.query("SELECT " + COLUMNS + " FROM cs_evidence WHERE release_id = ? AND type = ? ORDER BY seq",
+        this::entry, chain, type).stream()
+        .filter(e -> hash(e.previousHash(), e.releaseId(), e.seq(), e.type(), e.actor(), e.recordedAt(), e.payload())
+            .equals(e.hash()))
+        .filter(e -> signatures.verifies(EvidenceSigner.entryText(e.releaseId(), e.seq(), e.hash()), e.signature()))
+        .toList();
+  }
+
   /** Recomputes a chain: links, hashes, signatures, head row, and the latest checkpoint outside the database. */
   public ChainVerification verify(String releaseId) {
     // Checkpoint first: it is written after its entries commit, so the rows read next include them.

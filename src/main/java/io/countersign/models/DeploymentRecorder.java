@@ -32,7 +32,6 @@ import org.w3c.dom.Node;
  * chain in the deployment's own transaction, so a refused or failed deployment leaves no entry.
  */
 class DeploymentRecorder implements Deployer {
-  static final String CHAIN = "models";
   private static final List<String> ACCEPTED = List.of(".bpmn", ".bpmn20.xml", ".dmn", ".dmn11.xml", ".form");
   private static final Set<String> FEEL = Set.of("feel", "https://www.omg.org/spec/dmn/20191111/feel/",
       "http://www.omg.org/spec/feel/20140401");
@@ -69,7 +68,7 @@ class DeploymentRecorder implements Deployer {
     payload.put("source", deployment.getSource());
     payload.put("resources", digests.entrySet().stream()
         .map(e -> Map.of("name", e.getKey(), "sha256", e.getValue())).toList());
-    evidence.record(CHAIN, "models-deployed", user == null ? StepSupport.ACTOR : user, payload);
+    evidence.record(EvidenceLog.MODELS_CHAIN, "models-deployed", user == null ? StepSupport.ACTOR : user, payload);
   }
 
   /** Non-FEEL expression languages (JUEL, scripts) can call Java; so can FEEL's external functions. */

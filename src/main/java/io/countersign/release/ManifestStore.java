@@ -103,10 +103,10 @@ public class ManifestStore {
       throw new IntegrityViolation(releaseId, "deployment was authorized for manifest " + authorized
           + " but the stored manifest is " + signed.sha256());
     }
-    // The table row could have been inserted by anyone with the database's credentials; the evidence entry
-    // the gate wrote could not.
-    boolean recorded = evidence.entries(releaseId).stream().anyMatch(e -> e.type().equals("deployment-started")
-        && signed.sha256().equals(e.payload().path("manifestSha256").asText()));
+    // The table row could have been inserted by anyone with the database's credentials; the signed evidence
+    // entry the gate wrote could not.
+    boolean recorded = evidence.authentic(releaseId, "deployment-started").stream()
+        .anyMatch(e -> signed.sha256().equals(e.payload().path("manifestSha256").asText()));
     if (!recorded) {
       throw new IntegrityViolation(releaseId, "its evidence has no deployment authorization for manifest " + signed.sha256());
     }

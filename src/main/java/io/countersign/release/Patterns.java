@@ -36,7 +36,10 @@ final class Patterns {
   static final String DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
   static final String DNS_LABEL_MESSAGE = "must be a DNS label (lower-case letters, digits, '-')";
   static final String IMAGE =
-      "[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?";
+      // Possessive, non-capturing repetitions: Java's backtracking of repeated groups recurses per repetition,
+      // so a few kilobytes of "a.a.a…" would overflow the stack (a 500) before the length limit is reported.
+      "[a-z0-9]++(?:[._-][a-z0-9]++)*+(?::[0-9]+)?(?:/[a-z0-9]++(?:[._-][a-z0-9]++)*+)*+"
+          + "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?+(?:@sha256:[0-9a-f]{64})?+";
   static final String IMAGE_MESSAGE = "must be an image reference such as registry.example/app:1.2.3";
   static final String DURATION = "P(?!$)(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?";
   static final String DURATION_MESSAGE = "must be an ISO-8601 duration such as PT10M";

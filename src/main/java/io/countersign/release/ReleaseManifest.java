@@ -157,7 +157,7 @@ public record ReleaseManifest(
       @Pattern(regexp = "PT[0-9]{1,2}(\\.[0-9]{1,3})?S", message = "must be a duration in seconds such as PT5S or PT0.5S")
           String timeout,
       @jakarta.validation.constraints.Min(0) @jakarta.validation.constraints.Max(5) Integer retries,
-      @Size(max = 256) @Pattern(regexp = "\\$(\\.[A-Za-z0-9_-]{1,64}|\\[[0-9]{1,4}\\])+",
+      @Size(max = 256) @Pattern(regexp = "\\$(?:\\.[A-Za-z0-9_-]{1,64}+|\\[[0-9]{1,4}+\\])++",
           message = "must be a JSON path such as $.status or $.checks[0].state") String jsonField,
       @Size(max = 256) String jsonValue) {}
 

@@ -18,7 +18,10 @@ import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.runtime.Job;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -27,6 +30,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * tried, by admins first, against a release waiting for sign-off, and each is refused with nothing changed.
  */
 @ApiAppSupport
+@ExtendWith(OutputCaptureExtension.class)
 class EngineGuardHttpTest {
   private static final List<String> EVERYONE = List.of("admin", "process-admin", "release-manager", "tech-lead",
       "requester");
@@ -173,6 +177,17 @@ class EngineGuardHttpTest {
     Response ok = http.postJson("tech-lead", "/engine-rest/task/" + techTask + "/submit-form",
         Map.of("variables", Map.of("decision", Map.of("value", "approve"))));
     assertThat(ok.status()).as(ok.body()).isEqualTo(204);
+  }
+
+  @Test
+  void aRefusalIsLoggedOnceWithoutAStackTrace(CapturedOutput output) {
+    int before = output.getAll().length();
+    http.postJson("dev-lead", "/engine-rest/task/" + techTask + "/complete",
+        Map.of("variables", Map.of("decision", Map.of("value", "approve"))));
+    String logged = output.getAll().substring(before);
+    assertThat(logged.lines().filter(l -> l.contains("Four-eyes: dev-lead requested release " + releaseId)))
+        .hasSize(1).allSatisfy(line -> assertThat(line).contains("WARN").contains("Refused CompleteTaskCmd"));
+    assertThat(logged).doesNotContain("at io.countersign.signoff.FourEyesListener").doesNotContain("ENGINE-16004");
   }
 
   @Test

@@ -145,7 +145,7 @@ class EvidenceControllerTest {
           .andExpect(jsonPath("$.chains").value(1))
           .andExpect(jsonPath("$.entries").value(1));
     }
-    for (var other : List.of(ALICE, user("tess", Groups.TECH_LEADS), user("paul", EvidenceController.PROCESS_ADMINS),
+    for (var other : List.of(ALICE, user("tess", Groups.TECH_LEADS), user("paul", Groups.PROCESS_ADMINS),
         user("rita", Groups.RELEASE_MANAGERS))) {
       mvc.perform(get("/api/evidence/verify").principal(other))
           .andExpect(status().isForbidden())
@@ -165,7 +165,7 @@ class EvidenceControllerTest {
   @Test
   void theModelsChainIsReadByAdminsProcessAdminsAndComplianceOfficers() throws Exception {
     log.record(EvidenceLog.MODELS_CHAIN, "model-deployed", "paul", Map.of("resource", "release.bpmn"));
-    for (var reader : List.of(user("admin", Groups.ADMINS), user("paul", EvidenceController.PROCESS_ADMINS),
+    for (var reader : List.of(user("admin", Groups.ADMINS), user("paul", Groups.PROCESS_ADMINS),
         user("carol", Groups.COMPLIANCE_OFFICERS))) {
       mvc.perform(get("/api/evidence/chains/models").principal(reader))
           .andExpect(status().isOk())

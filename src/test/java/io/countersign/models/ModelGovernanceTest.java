@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.countersign.ProcessTestSupport;
 import io.countersign.evidence.EvidenceEntry;
+import io.countersign.evidence.EvidenceLog;
 import io.countersign.release.CanonicalJson;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ class ModelGovernanceTest extends ProcessTestSupport {
   }
 
   private List<EvidenceEntry> modelEvidence() {
-    return evidence.entries(DeploymentRecorder.CHAIN);
+    return evidence.entries(EvidenceLog.MODELS_CHAIN);
   }
 
   private DeploymentBuilder deployment(String name, String content) {
@@ -108,7 +109,7 @@ class ModelGovernanceTest extends ProcessTestSupport {
     assertThat(entry.payload().path("resources").get(0).path("name").asText()).isEqualTo("accepted.bpmn");
     assertThat(entry.payload().path("resources").get(0).path("sha256").asText())
         .isEqualTo(CanonicalJson.sha256(xml));
-    assertThat(evidence.verify(DeploymentRecorder.CHAIN).valid()).isTrue();
+    assertThat(evidence.verify(EvidenceLog.MODELS_CHAIN).valid()).isTrue();
   }
 
   @Test

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -320,6 +321,17 @@ class ManifestReaderTest {
         errors.add("$.database.target", "unknown database target '" + manifest.database().target() + "'");
       }
     };
+  }
+
+  @Test
+  void aLongRepetitiveValueIsAFieldErrorNotAStackOverflow() throws Exception {
+    // Repeated groups in a pattern backtrack recursively in Java; kilobytes of "a.a.a…" once overflowed the stack.
+    ObjectNode manifest = (ObjectNode) new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+        .readTree(Files.readString(Path.of("examples/medication-tracker/release-staging.yaml")));
+    ((ObjectNode) manifest.at("/kubernetes/workloads/0/containers/0")).put("image", "a.".repeat(20_000) + "a");
+    ((ObjectNode) manifest.at("/verification/smokeTests/0")).put("jsonField", "$.a".repeat(20_000));
+    assertThat(errors(manifest.toString(), MediaType.APPLICATION_JSON)).extracting(FieldErrors.FieldError::path)
+        .contains("$.kubernetes.workloads[0].containers[0].image", "$.verification.smokeTests[0].jsonField");
   }
 
   private List<FieldErrors.FieldError> errors(String body, MediaType type) {
