@@ -57,6 +57,8 @@ import org.springframework.test.context.TestExecutionListeners;
     "camunda.bpm.job-execution.enabled=false",
     // Engine REST finds "the default engine" in a JVM-wide registry; only the HTTP tests' engine may claim it.
     "camunda.bpm.process-engine-name=processTests",
+    // The webapps keep static state for one application per JVM; the shared HTTP test app owns it.
+    "camunda.bpm.webapp.enabled=false",
     "countersign.targets.databases.medication-db.url=jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1",
     "countersign.targets.databases.medication-db.migration-roots[0]=examples",
     "countersign.targets.databases.medication-db.migration-roots[1]=src/test/resources/db",

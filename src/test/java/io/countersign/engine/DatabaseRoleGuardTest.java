@@ -88,6 +88,8 @@ class DatabaseRoleGuardTest {
         "--spring.datasource.username=" + db.owner(),
         "--spring.datasource.password=" + db.owner(),
         "--server.port=0",
+        // The webapps keep static state for one application per JVM; the shared HTTP test app owns it.
+        "--camunda.bpm.webapp.enabled=false",
         "--camunda.bpm.process-engine-name=guardTest",
         "--camunda.bpm.job-execution.enabled=false",
         "--camunda.bpm.metrics.db-reporter-activate=false",

@@ -88,6 +88,8 @@ class ModelsAndAccessTest extends ProcessTestSupport {
     try (ConfigurableApplicationContext second = new SpringApplicationBuilder(CountersignApplication.class).run(
         "--spring.datasource.url=jdbc:h2:mem:process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
         "--server.port=0",
+        // The webapps keep static state for one application per JVM; the shared HTTP test app owns it.
+        "--camunda.bpm.webapp.enabled=false",
         "--camunda.bpm.job-execution.enabled=false",
         "--camunda.bpm.process-engine-name=second",
         "--countersign.evidence.signing.key-file=target/test-evidence/signing.key",

@@ -35,7 +35,9 @@ final class EvidenceDatabase implements AutoCloseable {
     Flyway.configure().dataSource(dataSource)
         .locations(postgres ? new String[] {"classpath:db/countersign", "classpath:db/countersign-postgresql"}
             : new String[] {"classpath:db/countersign"})
-        .table("cs_schema_history").load().migrate();
+        .table("cs_schema_history")
+        // One user here: it is owner and runtime role at once, so the grants after migrate change nothing.
+        .placeholders(java.util.Map.of("runtime_role", postgres ? "postgres" : "sa")).load().migrate();
     jdbc = new JdbcTemplate(dataSource);
     transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
   }
