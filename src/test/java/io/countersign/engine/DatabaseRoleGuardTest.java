@@ -81,7 +81,8 @@ class DatabaseRoleGuardTest {
 
   @Test
   void theProductionApplicationDoesNotStartAsTheOwner(@TempDir Path dir) {
-    // One user for both: Flyway and the application connect as the owner.
+    // One user for both: Flyway and the application connect as the owner. Without the webapps: stopping them
+    // clears JVM-wide statics (Cockpit's runtime delegate) that every other app's webapps in the JVM need.
     SpringApplicationBuilder app = new SpringApplicationBuilder(CountersignApplication.class).profiles("production");
     assertThatThrownBy(() -> app.run(
         "--spring.datasource.url=" + db.url(),
@@ -90,6 +91,7 @@ class DatabaseRoleGuardTest {
         "--server.port=0",
         "--camunda.bpm.process-engine-name=guardTest",
         "--camunda.bpm.job-execution.enabled=false",
+        "--camunda.bpm.webapp.enabled=false",
         "--camunda.bpm.metrics.db-reporter-activate=false",
         "--countersign.evidence.signing.key-file=" + dir.resolve("signing.key"),
         "--countersign.backups.directory=" + dir.resolve("backups"),
