@@ -82,7 +82,9 @@ class TaskForms {
 
   // The form-validation exception is what engine REST and the webapps answer with 400 on complete and submit-form.
   private static FormFieldValidationException refused(String taskName, String field, String why) {
-    return new FormFieldValidationException(field, "Task '" + taskName + "' refused field '" + field + "': it " + why);
+    // Tasklist shows this message as HTML: a name the caller made up is echoed only when it is plainly a name.
+    String name = field.matches("[A-Za-z0-9_.-]{1,64}") ? field : "(a field with an unusual name)";
+    return new FormFieldValidationException(name, "Task '" + taskName + "' refused field '" + name + "': it " + why);
   }
 
   /** The fields of the task's deployed form; none when the task has no Camunda Form. */

@@ -81,14 +81,14 @@ class DatabaseRoleGuardTest {
 
   @Test
   void theProductionApplicationDoesNotStartAsTheOwner(@TempDir Path dir) {
-    // One user for both: Flyway and the application connect as the owner.
+    // One user for both: Flyway and the application connect as the owner. Without the webapps: stopping them
+    // clears JVM-wide statics (Cockpit's runtime delegate) that every other app's webapps in the JVM need.
     SpringApplicationBuilder app = new SpringApplicationBuilder(CountersignApplication.class).profiles("production");
     assertThatThrownBy(() -> app.run(
         "--spring.datasource.url=" + db.url(),
         "--spring.datasource.username=" + db.owner(),
         "--spring.datasource.password=" + db.owner(),
         "--server.port=0",
-        // The webapps keep static state for one application per JVM; the shared HTTP test app owns it.
         "--camunda.bpm.webapp.enabled=false",
         "--camunda.bpm.process-engine-name=guardTest",
         "--camunda.bpm.job-execution.enabled=false",

@@ -51,6 +51,10 @@ class TrustedIdentitiesTest extends ProcessTestSupport {
         .isInstanceOf(FormFieldValidationException.class).hasMessageContaining("one of approve, reject");
     assertThatThrownBy(() -> completeAs("tech-lead", tech.getId(), Map.of("decision", Map.of("a", 1))))
         .isInstanceOf(FormFieldValidationException.class);
+    assertThatThrownBy(() -> completeAs("tech-lead", tech.getId(), Map.of("decision", "approve",
+        "<img src=x onerror=alert(1)>", "x")))
+        .isInstanceOf(FormFieldValidationException.class).hasMessageContaining("unusual name")
+        .hasMessageNotContaining("<img");
     // Read-only fields may come back unchanged, as Tasklist may send them.
     completeAs("tech-lead", tech.getId(), Map.of("decision", "approve", "application", "medication-tracker"));
     assertThat(jdbc.queryForObject("SELECT user_id FROM cs_sign_off WHERE release_id = ? AND role = 'tech-leads'",

@@ -1,0 +1,239 @@
+// Drives Camunda Tasklist in Debian's Chromium for the JUnit browser tests (src/test/java/io/countersign/browser).
+//
+//   node tasklist.mjs --base-url http://localhost:PORT --artifacts DIR [--chromium /usr/bin/chromium]
+//
+// One browser for the whole run (Playwright starts it on a fresh, temporary user-data dir and removes it at
+// the end); every command runs in its own browser context (cookies, localStorage), so each one is a new
+// person at the login form. Commands come one JSON object per line on stdin; each gets one JSON reply line on
+// stdout; diagnostics go to stderr. The process exits 0 once stdin closes and the browser has shut down, 1 if
+// the browser could not start, 2 on bad arguments.
+//
+// Commands:
+//   {"action": "open", "name": "...", "user": "...", "password": "...", "filter": "<filter name>",
+//    "release": "<business key>"}
+//      log in, choose the filter, search the release by business key, open its one task and read the form.
+//   {"action": "signOff", ... as "open", "choice": "Approve", "comment": "..."}
+//      the same, then Claim; when the claim is accepted choose the option, write the comment and Complete.
+// Replies: {"name", "ok": true, "taskId", "form": {label: value}, "formDisabledBeforeClaim",
+//   "claim": {status, body} or null, "submit": {status, request, body} or null, "formDisabled" and "completeEnabled"
+//   at the end (null once the task is completed), "notifications": [...], "requests": [every non-GET call to
+//   /camunda/api/ with its body and answer], "screenshot", "millis"} or {"name", "ok": false, "error", "screenshot",
+//   "requests"}.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+const ACTION_TIMEOUT_MS = 45_000;
+
+let options;
+try {
+  ({ values: options } = parseArgs({
+    options: {
+      'base-url': { type: 'string' },
+      artifacts: { type: 'string' },
+      chromium: { type: 'string', default: '/usr/bin/chromium' },
+    },
+  }));
+  if (!options['base-url'] || !options.artifacts) {
+    throw new Error('--base-url and --artifacts are required');
+  }
+} catch (e) {
+  console.error(`usage: node tasklist.mjs --base-url URL --artifacts DIR [--chromium PATH]: ${e.message}`);
+  process.exit(2);
+}
+const baseUrl = options['base-url'].replace(/\/$/, '');
+mkdirSync(options.artifacts, { recursive: true });
+
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: options.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+} catch (e) {
+  console.error(`chromium did not start from ${options.chromium}: ${e.message}`);
+  process.exit(1);
+}
+console.error(`chromium ${browser.version()} started`);
+
+const reply = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
+
+for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+  if (!line.trim()) {
+    continue;
+  }
+  let command;
+  try {
+    command = JSON.parse(line);
+  } catch (e) {
+    reply({ ok: false, error: `not a JSON command: ${e.message}` });
+    continue;
+  }
+  reply(await run(command));
+}
+await browser.close();
+console.error('chromium closed');
+
+/** Runs one command in a fresh browser context; never throws. The last screen is kept as NAME.png. */
+async function run(command) {
+  const name = String(command.name ?? command.action ?? 'command').replace(/[^A-Za-z0-9._-]/g, '_');
+  const screenshot = join(options.artifacts, `${name}.png`);
+  const started = Date.now();
+  let context;
+  let page;
+  let requests = [];
+  try {
+    context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    page = await context.newPage();
+    requests = recordEngineCalls(page);
+    if (command.action !== 'open' && command.action !== 'signOff') {
+      throw new Error(`unknown action ${JSON.stringify(command.action)}`);
+    }
+    const result = await signOff(page, command);
+    await page.screenshot({ path: screenshot });
+    return { name, ok: true, ...result, requests: await settled(requests), screenshot, millis: Date.now() - started };
+  } catch (e) {
+    console.error(`${name}: ${e.stack ?? e}`);
+    await page?.screenshot({ path: screenshot }).catch(() => {});
+    return { name, ok: false, error: String(e.message ?? e), screenshot, requests: await settled(requests) };
+  } finally {
+    await context?.close().catch(() => {});
+  }
+}
+
+/** Every non-GET call the page makes to the engine's API, with its body and the answer. */
+function recordEngineCalls(page) {
+  const calls = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (request.method() === 'GET' || request.method() === 'OPTIONS' || !url.pathname.startsWith('/camunda/api/')) {
+      return;
+    }
+    calls.push(request.response().then(async (response) => ({
+      method: request.method(),
+      path: url.pathname,
+      request: request.postData(),
+      status: response?.status() ?? null,
+      body: response ? await response.text().catch(() => null) : null,
+    }), (e) => ({ method: request.method(), path: url.pathname, request: request.postData(), error: e.message })));
+  });
+  return calls;
+}
+
+async function settled(calls) {
+  return (await Promise.allSettled(calls))
+    .map((c) => (c.status === 'fulfilled' ? c.value : { error: String(c.reason) }))
+    .map((c) => (c.path?.includes('/login/') ? { ...c, request: '(credentials)' } : c));
+}
+
+async function signOff(page, command) {
+  await logIn(page, command.user, command.password);
+  await page.locator('.task-filter', { hasText: command.filter }).click();
+  await searchByBusinessKey(page, command.release);
+
+  const tasks = page.locator('.tasks-list li.task');
+  try {
+    await page.waitForFunction(() => document.querySelectorAll('.tasks-list li.task').length === 1, null,
+      { timeout: ACTION_TIMEOUT_MS });
+  } catch (e) {
+    throw new Error(`filter '${command.filter}' shows ${await tasks.count()} tasks for release ${command.release}, `
+      + 'expected 1');
+  }
+  await tasks.first().click();
+  const form = await readForm(page);
+  const taskId = new URL(page.url().replace('#/', '')).searchParams.get('task');
+  // Tasklist shows the form read-only, with Complete disabled, until the task is the user's.
+  const formDisabled = page.locator('.disabled-form');
+  const complete = page.getByRole('button', { name: 'Complete', exact: true });
+  const state = async () => ({
+    formDisabled: await formDisabled.count() > 0,
+    completeEnabled: await complete.isEnabled(),
+  });
+  const opened = { taskId, form, formDisabledBeforeClaim: await formDisabled.count() > 0 };
+  if (command.action === 'open') {
+    return { ...opened, claim: null, submit: null, ...await state(), notifications: [] };
+  }
+
+  const claimed = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/claim'));
+  await page.getByRole('button', { name: 'Claim', exact: true }).click();
+  const claimResponse = await claimed;
+  const claim = { status: claimResponse.status(), body: await claimResponse.text() };
+  if (claim.status >= 300) {
+    const shown = await notifications(page);
+    return { ...opened, claim, submit: null, ...await state(), notifications: shown };
+  }
+
+  await formDisabled.waitFor({ state: 'detached' });
+  await page.getByLabel(command.choice, { exact: true }).check();
+  if (command.comment) {
+    await page.getByLabel('Comment', { exact: true }).fill(command.comment);
+  }
+  const submitted = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/submit-form'));
+  await complete.click();
+  const submitResponse = await submitted;
+  const submit = {
+    status: submitResponse.status(),
+    request: JSON.parse(submitResponse.request().postData() ?? 'null'),
+    body: await submitResponse.text(),
+  };
+  if (submit.status >= 300) {
+    const shown = await notifications(page);
+    return { ...opened, claim, submit, ...await state(), notifications: shown };
+  }
+  // A completed task leaves the list and the detail view.
+  await page.getByText('Select a task in the list.').waitFor();
+  return { ...opened, claim, submit, formDisabled: null, completeEnabled: null,
+    notifications: await notifications(page, false) };
+}
+
+async function logIn(page, user, password) {
+  await page.goto(`${baseUrl}/camunda/app/tasklist/`);
+  await page.getByPlaceholder('Username').fill(user);
+  await page.getByPlaceholder('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('.task-filter').first().waitFor();
+}
+
+/** Tasklist's own search: the "Process Instance Business Key" criterion, as an approver looks a release up. */
+async function searchByBusinessKey(page, businessKey) {
+  const search = page.getByPlaceholder('Filter Tasks');
+  await search.click();
+  await search.fill('Business Key');
+  await page.getByRole('option', { name: 'Process Instance Business Key', exact: true }).click();
+  const listed = page.waitForResponse((r) => r.url().includes('/filter/') && r.url().includes('/list')
+    && (r.request().postData() ?? '').includes(businessKey));
+  const value = page.locator('[cam-widget-search-pill] input').last();
+  await value.fill(businessKey);
+  await value.press('Enter');
+  await listed;
+  await page.locator('[cam-widget-search-pill]', { hasText: businessKey }).waitFor();
+}
+
+/** The Camunda Form as the approver sees it: each field's label and shown value. */
+async function readForm(page) {
+  await page.locator('.fjs-container .fjs-form-field input, .fjs-container .fjs-form-field textarea').first().waitFor();
+  return page.locator('.fjs-container').evaluate((root) => {
+    const values = {};
+    for (const field of root.querySelectorAll('.fjs-form-field')) {
+      const label = field.querySelector('.fjs-form-field-label');
+      const control = field.querySelector('input:not([type=radio]):not([type=checkbox]), textarea, select');
+      if (label && control) {
+        values[label.textContent.replace(/\*$/, '').trim()] = control.value;
+      }
+    }
+    return values;
+  });
+}
+
+/** The notifications Tasklist shows; waits for the first one unless told not to. */
+async function notifications(page, wait = true) {
+  const alerts = page.locator('.page-notifications .alert');
+  if (wait) {
+    await alerts.first().waitFor();
+  }
+  return (await alerts.allInnerTexts()).map((text) => text.replace(/^×\s*/, '').replace(/\s+/g, ' ').trim());
+}
