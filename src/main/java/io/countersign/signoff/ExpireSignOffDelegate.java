@@ -4,7 +4,6 @@ import io.countersign.engine.Variables;
 import io.countersign.evidence.EvidenceLog;
 import java.util.List;
 import java.util.Map;
-import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;

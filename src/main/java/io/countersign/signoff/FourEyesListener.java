@@ -157,5 +157,4 @@ class FourEyesListener implements TaskListener {
       super(message);
     }
   }
-
 }
