@@ -7,9 +7,8 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.countersign.engine.Variables;
-import io.countersign.release.ManifestStore;
-import io.countersign.release.Manifests;
+import io.countersign.process.Variables;
+import io.countersign.process.ManifestStore;
 import java.util.HashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -52,7 +51,7 @@ public final class FakeExecution {
    */
   public static ManifestStore variableManifests() {
     ManifestStore store = mock(ManifestStore.class);
-    when(store.forStep(any())).thenAnswer(call -> Manifests.from(call.<DelegateExecution>getArgument(0)));
+    when(store.forStep(any())).thenAnswer(call -> TestManifests.from(call.<DelegateExecution>getArgument(0)));
     return store;
   }
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.ManifestReader;
+import io.countersign.manifest.ManifestReader;
 import io.countersign.release.ReleaseService;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.countersign.HttpSupport.Response;
 import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.CanonicalJson;
+import io.countersign.manifest.CanonicalJson;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

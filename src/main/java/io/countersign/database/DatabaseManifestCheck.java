@@ -1,10 +1,10 @@
 package io.countersign.database;
 
-import io.countersign.release.Environment;
-import io.countersign.release.FieldErrors;
-import io.countersign.release.ManifestCheck;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.DatabaseChange;
+import io.countersign.manifest.Environment;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.ManifestCheck;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.DatabaseChange;
 import org.springframework.stereotype.Component;
 
 /** The manifest's database section against the configured targets and their migration roots. */

@@ -1,6 +1,6 @@
 package io.countersign.database;
 
-import io.countersign.release.ReleaseManifest.DatabaseChange;
+import io.countersign.manifest.ReleaseManifest.DatabaseChange;
 import java.util.List;
 
 /**

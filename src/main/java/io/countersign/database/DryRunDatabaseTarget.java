@@ -1,7 +1,7 @@
 package io.countersign.database;
 
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.release.ReleaseManifest.DatabaseChange;
+import io.countersign.manifest.ReleaseManifest.DatabaseChange;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;

@@ -1,6 +1,6 @@
 package io.countersign.database;
 
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import java.util.LinkedHashMap;
 import java.util.Map;

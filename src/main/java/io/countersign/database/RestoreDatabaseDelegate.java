@@ -2,11 +2,11 @@ package io.countersign.database;
 
 import io.countersign.database.DatabaseTarget.Backup;
 import io.countersign.database.DatabaseTarget.RollbackResult;
-import io.countersign.engine.StepSupport;
-import io.countersign.engine.Variables;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.ManifestStore;
-import io.countersign.release.ReleaseManifest;
+import io.countersign.process.ManifestStore;
+import io.countersign.manifest.ReleaseManifest;
 import java.util.List;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;

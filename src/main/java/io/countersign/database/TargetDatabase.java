@@ -1,6 +1,6 @@
 package io.countersign.database;
 
-import io.countersign.release.ReleaseManifest.DatabaseChange;
+import io.countersign.manifest.ReleaseManifest.DatabaseChange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketException;

@@ -1,5 +1,8 @@
 package io.countersign.engine;
 
+import io.countersign.process.IntegrityViolation;
+import io.countersign.process.StepSupport;
+
 import io.countersign.evidence.EvidenceLog;
 import java.util.LinkedHashMap;
 import java.util.Map;

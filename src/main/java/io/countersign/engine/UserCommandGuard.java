@@ -1,5 +1,8 @@
 package io.countersign.engine;
 
+import io.countersign.identity.Groups;
+import io.countersign.process.IntegrityViolation;
+
 import java.lang.reflect.Field;
 import java.util.List;
 import java.util.Map;

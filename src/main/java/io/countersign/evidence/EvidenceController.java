@@ -1,6 +1,6 @@
 package io.countersign.evidence;
 
-import io.countersign.engine.Groups;
+import io.countersign.identity.Groups;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.countersign.frontend;
 
-import io.countersign.release.ReleaseManifest.FrontendChange;
+import io.countersign.manifest.ReleaseManifest.FrontendChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,9 +1,9 @@
 package io.countersign.frontend;
 
-import io.countersign.release.FieldErrors;
-import io.countersign.release.ManifestCheck;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.FrontendChange;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.ManifestCheck;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.FrontendChange;
 import java.util.TreeSet;
 import org.springframework.stereotype.Component;
 

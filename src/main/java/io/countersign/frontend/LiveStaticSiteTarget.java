@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.aws.AwsClients;
 import io.countersign.aws.AwsFailures;
 import io.countersign.aws.TargetRefusedException;
-import io.countersign.release.ReleaseManifest.FrontendChange;
+import io.countersign.manifest.ReleaseManifest.FrontendChange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

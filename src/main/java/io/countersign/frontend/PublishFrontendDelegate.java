@@ -1,13 +1,13 @@
 package io.countersign.frontend;
 
 import io.countersign.aws.TargetRefusedException;
-import io.countersign.engine.StepSupport;
-import io.countersign.engine.Variables;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.SitePublisher.Publication;
 import io.countersign.frontend.StaticSiteTarget.Propagation;
-import io.countersign.release.ManifestStore;
-import io.countersign.release.ReleaseManifest;
+import io.countersign.process.ManifestStore;
+import io.countersign.manifest.ReleaseManifest;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;

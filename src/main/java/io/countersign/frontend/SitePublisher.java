@@ -1,12 +1,12 @@
 package io.countersign.frontend;
 
 import io.countersign.aws.TargetRefusedException;
-import io.countersign.engine.StepSupport;
+import io.countersign.process.StepSupport;
 import io.countersign.frontend.StaticSiteTarget.Propagation;
 import io.countersign.frontend.StaticSiteTarget.Served;
 import io.countersign.frontend.StaticSiteTarget.Switch;
 import io.countersign.frontend.StaticSiteTarget.Upload;
-import io.countersign.release.ReleaseManifest.FrontendChange;
+import io.countersign.manifest.ReleaseManifest.FrontendChange;
 import java.util.Map;
 import java.util.regex.Pattern;
 

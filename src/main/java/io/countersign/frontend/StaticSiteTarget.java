@@ -1,6 +1,6 @@
 package io.countersign.frontend;
 
-import io.countersign.release.ReleaseManifest.FrontendChange;
+import io.countersign.manifest.ReleaseManifest.FrontendChange;
 
 /**
  * Port to a static site (S3 bucket + CloudFront distribution), one short call per operation; the model does the

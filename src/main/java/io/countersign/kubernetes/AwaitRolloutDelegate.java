@@ -1,14 +1,14 @@
 package io.countersign.kubernetes;
 
-import io.countersign.engine.StepSupport;
-import io.countersign.engine.Variables;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.RolloutStatus;
 import io.countersign.kubernetes.KubernetesTarget.State;
-import io.countersign.release.ManifestStore;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.KubernetesChange;
-import io.countersign.release.ReleaseManifest.Workload;
+import io.countersign.process.ManifestStore;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.KubernetesChange;
+import io.countersign.manifest.ReleaseManifest.Workload;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

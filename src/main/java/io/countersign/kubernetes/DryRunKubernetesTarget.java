@@ -1,7 +1,7 @@
 package io.countersign.kubernetes;
 
-import io.countersign.release.ReleaseManifest.Container;
-import io.countersign.release.ReleaseManifest.Workload;
+import io.countersign.manifest.ReleaseManifest.Container;
+import io.countersign.manifest.ReleaseManifest.Workload;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;

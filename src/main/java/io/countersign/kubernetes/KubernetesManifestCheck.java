@@ -1,10 +1,10 @@
 package io.countersign.kubernetes;
 
-import io.countersign.release.FieldErrors;
-import io.countersign.release.ManifestCheck;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.KubernetesChange;
-import io.countersign.release.ReleaseManifest.Workload;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.ManifestCheck;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.KubernetesChange;
+import io.countersign.manifest.ReleaseManifest.Workload;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;

@@ -1,6 +1,6 @@
 package io.countersign.kubernetes;
 
-import io.countersign.release.ReleaseManifest.Workload;
+import io.countersign.manifest.ReleaseManifest.Workload;
 import java.time.Instant;
 import java.util.Map;
 

@@ -1,12 +1,12 @@
 package io.countersign.kubernetes;
 
-import io.countersign.engine.StepSupport;
-import io.countersign.engine.Variables;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.Rollout;
-import io.countersign.release.ManifestStore;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.KubernetesChange;
+import io.countersign.process.ManifestStore;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.KubernetesChange;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

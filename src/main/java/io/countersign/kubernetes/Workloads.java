@@ -1,8 +1,8 @@
 package io.countersign.kubernetes;
 
-import io.countersign.engine.Variables;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.Workload;
+import io.countersign.process.Variables;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.Workload;
 
 /** Workloads are named "Kind/name" in variables and evidence, as kubectl names them. */
 final class Workloads {

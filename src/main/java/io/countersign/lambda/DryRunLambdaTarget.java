@@ -1,7 +1,7 @@
 package io.countersign.lambda;
 
 import io.countersign.lambda.TrafficPlan.Routing;
-import io.countersign.release.ReleaseManifest.LambdaFunction;
+import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,12 +1,12 @@
 package io.countersign.lambda;
 
-import io.countersign.engine.StepSupport;
-import io.countersign.engine.Variables;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.LambdaRollout.Progress;
-import io.countersign.release.ManifestStore;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.LambdaFunction;
+import io.countersign.process.ManifestStore;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,10 +1,10 @@
 package io.countersign.lambda;
 
-import io.countersign.release.FieldErrors;
-import io.countersign.release.ManifestCheck;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.LambdaChange;
-import io.countersign.release.ReleaseManifest.LambdaFunction;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.ManifestCheck;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.LambdaChange;
+import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;

@@ -1,13 +1,13 @@
 package io.countersign.lambda;
 
 import io.countersign.aws.TargetRefusedException;
-import io.countersign.engine.StepSupport;
+import io.countersign.process.StepSupport;
 import io.countersign.lambda.LambdaTarget.Alias;
 import io.countersign.lambda.LambdaTarget.CodeUpdate;
 import io.countersign.lambda.LambdaTarget.PublishedVersion;
 import io.countersign.lambda.LambdaTarget.UpdateStatus;
 import io.countersign.lambda.TrafficPlan.Routing;
-import io.countersign.release.ReleaseManifest.LambdaFunction;
+import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package io.countersign.lambda;
 import io.countersign.aws.AwsClients;
 import io.countersign.aws.AwsFailures;
 import io.countersign.lambda.TrafficPlan.Routing;
-import io.countersign.release.ReleaseManifest.LambdaFunction;
+import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;

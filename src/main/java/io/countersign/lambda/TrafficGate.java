@@ -1,6 +1,6 @@
 package io.countersign.lambda;
 
-import io.countersign.release.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest;
 
 /**
  * The check between two traffic steps of a canary or linear shift: may the new version get more traffic? Every

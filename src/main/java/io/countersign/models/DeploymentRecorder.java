@@ -1,6 +1,6 @@
 package io.countersign.models;
 
-import io.countersign.engine.StepSupport;
+import io.countersign.process.StepSupport;
 import io.countersign.evidence.EvidenceLog;
 import java.io.ByteArrayInputStream;
 import java.security.MessageDigest;

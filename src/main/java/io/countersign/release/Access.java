@@ -1,6 +1,6 @@
 package io.countersign.release;
 
-import io.countersign.engine.Groups;
+import io.countersign.identity.Groups;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.security.core.Authentication;

@@ -1,6 +1,9 @@
 package io.countersign.release;
 
-import io.countersign.engine.Variables;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.ManifestStore;
+
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

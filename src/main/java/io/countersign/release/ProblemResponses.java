@@ -1,5 +1,11 @@
 package io.countersign.release;
 
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.InvalidManifestException;
+import io.countersign.manifest.JsonPaths;
+import io.countersign.manifest.PayloadTooLargeException;
+import io.countersign.manifest.UnsupportedManifestTypeException;
+
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;

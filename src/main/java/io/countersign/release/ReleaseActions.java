@@ -1,7 +1,9 @@
 package io.countersign.release;
 
-import io.countersign.engine.Groups;
-import io.countersign.engine.Variables;
+import io.countersign.process.ManifestStore;
+
+import io.countersign.identity.Groups;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.signoff.Overrides;
 import java.time.Duration;

@@ -1,5 +1,12 @@
 package io.countersign.release;
 
+import io.countersign.manifest.CanonicalJson;
+import io.countersign.manifest.InvalidManifestException;
+import io.countersign.manifest.ManifestReader;
+import io.countersign.manifest.PayloadTooLargeException;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.ManifestStore;
+
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;

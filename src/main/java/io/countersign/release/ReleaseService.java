@@ -1,6 +1,12 @@
 package io.countersign.release;
 
-import io.countersign.engine.Variables;
+import io.countersign.manifest.CanonicalJson;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.InvalidManifestException;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.ManifestStore;
+
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.models.ModelVersions;
 import java.security.SecureRandom;

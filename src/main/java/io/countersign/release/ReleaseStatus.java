@@ -1,7 +1,7 @@
 package io.countersign.release;
 
-import io.countersign.engine.StepSupport;
-import io.countersign.engine.Variables;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import java.util.LinkedHashMap;
 import java.util.Map;

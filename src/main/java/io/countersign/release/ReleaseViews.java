@@ -1,6 +1,6 @@
 package io.countersign.release;
 
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.signoff.SignOffRepository;
 import java.time.Instant;
 import java.util.ArrayList;

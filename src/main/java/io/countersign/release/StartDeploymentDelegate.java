@@ -1,6 +1,9 @@
 package io.countersign.release;
 
-import io.countersign.engine.Variables;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.ManifestStore;
+
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.signoff.SignOffGate;
 import java.util.ArrayList;

@@ -1,5 +1,9 @@
 package io.countersign.release;
 
+import io.countersign.manifest.InvalidManifestException;
+import io.countersign.manifest.ManifestReader;
+import io.countersign.process.ManifestStore;
+
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Collectors;
 import org.camunda.bpm.engine.delegate.BpmnError;

@@ -1,10 +1,10 @@
 package io.countersign.signoff;
 
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.models.ModelVersions;
-import io.countersign.release.ManifestStore;
-import io.countersign.release.ReleaseManifest;
+import io.countersign.process.ManifestStore;
+import io.countersign.manifest.ReleaseManifest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.countersign.signoff;
 
-import io.countersign.engine.EscalationPriority;
-import io.countersign.engine.Groups;
-import io.countersign.engine.Variables;
+import io.countersign.process.EscalationPriority;
+import io.countersign.identity.Groups;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.countersign.signoff;
 
-import io.countersign.release.ReleaseRepository;
 import java.util.List;
 import org.camunda.bpm.engine.AuthorizationException;
 import org.camunda.bpm.engine.IdentityService;
@@ -28,13 +27,11 @@ class FourEyesListener implements TaskListener {
   private final TaskFacts facts;
   private final SignOffRepository signOffs;
   private final Overrides overrides;
-  private final ReleaseRepository releases;
 
-  FourEyesListener(TaskFacts facts, SignOffRepository signOffs, Overrides overrides, ReleaseRepository releases) {
+  FourEyesListener(TaskFacts facts, SignOffRepository signOffs, Overrides overrides) {
     this.facts = facts;
     this.signOffs = signOffs;
     this.overrides = overrides;
-    this.releases = releases;
   }
 
   @Override
@@ -65,7 +62,7 @@ class FourEyesListener implements TaskListener {
   }
 
   private void refuseRequester(TaskFacts.Fact fact, String taskName, String actor) {
-    String requester = releases.find(fact.releaseId()).map(ReleaseRepository.ReleaseRow::requester).orElse(null);
+    String requester = facts.requester(fact.releaseId());
     if (actor.equals(requester)) {
       throw new FourEyesViolation("Four-eyes: " + actor + " requested release " + fact.releaseId()
           + " and cannot act on its task '" + taskName + "'");

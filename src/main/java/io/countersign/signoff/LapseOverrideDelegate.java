@@ -1,6 +1,6 @@
 package io.countersign.signoff;
 
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;

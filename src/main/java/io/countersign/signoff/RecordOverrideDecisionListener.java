@@ -1,8 +1,8 @@
 package io.countersign.signoff;
 
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.ManifestStore;
+import io.countersign.process.ManifestStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateTask;

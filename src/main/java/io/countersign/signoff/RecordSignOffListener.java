@@ -1,9 +1,9 @@
 package io.countersign.signoff;
 
-import io.countersign.engine.IntegrityViolation;
-import io.countersign.engine.Variables;
+import io.countersign.process.IntegrityViolation;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.ManifestStore;
+import io.countersign.process.ManifestStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.BadUserRequestException;

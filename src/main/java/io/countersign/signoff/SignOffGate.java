@@ -1,12 +1,12 @@
 package io.countersign.signoff;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.countersign.engine.IntegrityViolation;
+import io.countersign.process.IntegrityViolation;
 import io.countersign.evidence.ChainVerification;
 import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.ManifestStore;
-import io.countersign.release.ReleaseManifest;
+import io.countersign.process.ManifestStore;
+import io.countersign.manifest.ReleaseManifest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -29,6 +29,12 @@ class TaskFacts {
     }
   }
 
+  /** Who requested the release (cs_release), or null for a release Countersign does not know. */
+  String requester(String releaseId) {
+    return jdbc.queryForList("SELECT requester FROM cs_release WHERE id = ?", String.class, releaseId).stream()
+        .findFirst().orElse(null);
+  }
+
   void escalate(String taskId, String group) {
     if (jdbc.queryForObject("SELECT COUNT(*) FROM cs_task_escalation WHERE task_id = ?", Integer.class, taskId) == 0) {
       jdbc.update("INSERT INTO cs_task_escalation (task_id, group_id, escalated_at) VALUES (?, ?, ?)", taskId, group,

@@ -1,8 +1,8 @@
 package io.countersign.verification;
 
-import io.countersign.engine.StepSupport;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.DataCheck;
+import io.countersign.process.StepSupport;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.DataCheck;
 import io.countersign.verification.DataCheckTargets.Database;
 import java.math.BigDecimal;
 import java.net.SocketException;

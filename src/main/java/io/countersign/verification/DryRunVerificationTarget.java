@@ -1,7 +1,7 @@
 package io.countersign.verification;
 
-import io.countersign.release.ReleaseManifest.HttpCheck;
-import io.countersign.release.ReleaseManifest.MetricRule;
+import io.countersign.manifest.ReleaseManifest.HttpCheck;
+import io.countersign.manifest.ReleaseManifest.MetricRule;
 
 /** Calls nothing; every check passes and says so, so a dry-run release walks the whole model. */
 class DryRunVerificationTarget implements VerificationTarget {

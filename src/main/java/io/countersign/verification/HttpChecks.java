@@ -1,8 +1,8 @@
 package io.countersign.verification;
 
-import io.countersign.engine.StepSupport;
-import io.countersign.release.Environment;
-import io.countersign.release.ReleaseManifest.HttpCheck;
+import io.countersign.process.StepSupport;
+import io.countersign.manifest.Environment;
+import io.countersign.manifest.ReleaseManifest.HttpCheck;
 import io.countersign.verification.VerificationTarget.CheckResult;
 import java.util.Map;
 import org.springframework.stereotype.Component;

@@ -3,7 +3,7 @@ package io.countersign.verification;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.countersign.release.ReleaseManifest.HttpCheck;
+import io.countersign.manifest.ReleaseManifest.HttpCheck;
 import io.countersign.verification.VerificationTarget.CheckResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

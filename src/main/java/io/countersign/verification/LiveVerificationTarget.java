@@ -1,7 +1,7 @@
 package io.countersign.verification;
 
-import io.countersign.release.ReleaseManifest.HttpCheck;
-import io.countersign.release.ReleaseManifest.MetricRule;
+import io.countersign.manifest.ReleaseManifest.HttpCheck;
+import io.countersign.manifest.ReleaseManifest.MetricRule;
 import java.net.http.HttpClient;
 import java.time.Duration;
 

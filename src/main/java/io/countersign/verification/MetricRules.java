@@ -1,6 +1,6 @@
 package io.countersign.verification;
 
-import io.countersign.release.ReleaseManifest.MetricRule;
+import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.verification.PrometheusResponse.Sample;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
 import io.countersign.verification.VerificationTarget.Verdict;

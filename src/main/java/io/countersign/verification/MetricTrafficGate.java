@@ -1,10 +1,10 @@
 package io.countersign.verification;
 
-import io.countersign.engine.StepSupport;
+import io.countersign.process.StepSupport;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.TrafficGate;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.MetricRule;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
 import io.countersign.verification.VerificationTarget.Verdict;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.countersign.verification;
 
-import io.countersign.release.ReleaseManifest.MetricRule;
+import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.verification.VerificationProperties.Prometheus;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
 import java.net.URI;

@@ -1,13 +1,13 @@
 package io.countersign.verification;
 
-import io.countersign.release.Environment;
-import io.countersign.release.FieldErrors;
-import io.countersign.release.ManifestCheck;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.DataCheck;
-import io.countersign.release.ReleaseManifest.HttpCheck;
-import io.countersign.release.ReleaseManifest.MetricRule;
-import io.countersign.release.ReleaseManifest.VerificationPlan;
+import io.countersign.manifest.Environment;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.ManifestCheck;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.DataCheck;
+import io.countersign.manifest.ReleaseManifest.HttpCheck;
+import io.countersign.manifest.ReleaseManifest.MetricRule;
+import io.countersign.manifest.ReleaseManifest.VerificationPlan;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.HashSet;

@@ -1,6 +1,6 @@
 package io.countersign.verification;
 
-import io.countersign.release.Environment;
+import io.countersign.manifest.Environment;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;

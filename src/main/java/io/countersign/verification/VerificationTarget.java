@@ -1,7 +1,7 @@
 package io.countersign.verification;
 
-import io.countersign.release.ReleaseManifest.HttpCheck;
-import io.countersign.release.ReleaseManifest.MetricRule;
+import io.countersign.manifest.ReleaseManifest.HttpCheck;
+import io.countersign.manifest.ReleaseManifest.MetricRule;
 
 /** Port to health endpoints and the metrics store. The adapter comes from {@code countersign.targets.verification.mode}. */
 interface VerificationTarget {

@@ -1,12 +1,12 @@
 package io.countersign.verification;
 
-import io.countersign.engine.StepSupport;
+import io.countersign.process.StepSupport;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.ManifestStore;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.DataCheck;
-import io.countersign.release.ReleaseManifest.HttpCheck;
-import io.countersign.release.ReleaseManifest.VerificationPlan;
+import io.countersign.process.ManifestStore;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.DataCheck;
+import io.countersign.manifest.ReleaseManifest.HttpCheck;
+import io.countersign.manifest.ReleaseManifest.VerificationPlan;
 import io.countersign.verification.DataChecks.Phase;
 import io.countersign.verification.VerificationTarget.CheckResult;
 import java.util.ArrayList;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.countersign.ProcessTestSupport;
 import io.countersign.aws.FakeLambdaApi.AliasState;
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.lambda.TrafficGate;
-import io.countersign.release.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,8 @@
 package io.countersign.database;
 
+import io.countersign.process.StepSupport;
+import io.countersign.TestManifests;
+
 import static io.countersign.database.TestTargets.EXAMPLE;
 import static io.countersign.database.TestTargets.FAILING;
 import static io.countersign.database.TestTargets.MISSING_ROLLBACK;
@@ -14,12 +17,11 @@ import static org.mockito.Mockito.when;
 import io.countersign.FakeExecution;
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
 import io.countersign.database.DatabaseTargetProperties.Mode;
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.Environment;
-import io.countersign.release.Manifests;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.DatabaseChange;
+import io.countersign.manifest.Environment;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.DatabaseChange;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,7 +65,7 @@ class DatabaseDelegatesTest {
 
   void release(DatabaseChange change, String drillAt) {
     ReleaseManifest manifest = TestTargets.manifest(Environment.STAGING, change, drillAt);
-    variables.put(Variables.MANIFEST, Manifests.toJson(manifest));
+    variables.put(Variables.MANIFEST, TestManifests.toJson(manifest));
   }
 
   void run(String step) throws Exception {
@@ -163,7 +165,7 @@ class DatabaseDelegatesTest {
     release(change(EXAMPLE), "backupDatabase");
 
     assertThatThrownBy(() -> run("backupDatabase")).isInstanceOfSatisfying(BpmnError.class,
-        e -> assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED));
+        e -> assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED));
     assertThat(variables).containsEntry(Variables.FAILED_STEP, "backupDatabase").doesNotContainKey(Variables.DB_BACKUP);
     try (var files = Files.list(backups)) {
       assertThat(files).isEmpty();

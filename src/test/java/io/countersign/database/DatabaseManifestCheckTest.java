@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
 import io.countersign.database.DatabaseTargetProperties.Mode;
-import io.countersign.release.Environment;
-import io.countersign.release.FieldErrors;
-import io.countersign.release.FieldErrors.FieldError;
-import io.countersign.release.ReleaseManifest.DatabaseChange;
+import io.countersign.manifest.Environment;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.FieldErrors.FieldError;
+import io.countersign.manifest.ReleaseManifest.DatabaseChange;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -2,9 +2,9 @@ package io.countersign.database;
 
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
 import io.countersign.database.DatabaseTargetProperties.Mode;
-import io.countersign.release.Environment;
-import io.countersign.release.ReleaseManifest;
-import io.countersign.release.ReleaseManifest.DatabaseChange;
+import io.countersign.manifest.Environment;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.DatabaseChange;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

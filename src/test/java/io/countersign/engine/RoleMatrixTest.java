@@ -1,5 +1,7 @@
 package io.countersign.engine;
 
+import io.countersign.identity.Groups;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

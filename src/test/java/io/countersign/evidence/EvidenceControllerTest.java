@@ -10,7 +10,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.countersign.engine.Groups;
+import io.countersign.identity.Groups;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package io.countersign.kubernetes;
 
+import io.countersign.process.StepSupport;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
@@ -15,14 +17,13 @@ import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
 import io.countersign.FakeExecution;
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.Rollout;
 import io.countersign.kubernetes.KubernetesTarget.RolloutStatus;
 import io.countersign.kubernetes.KubernetesTarget.State;
-import io.countersign.release.Manifests;
-import io.countersign.release.ReleaseManifest.Container;
-import io.countersign.release.ReleaseManifest.Workload;
+import io.countersign.manifest.ReleaseManifest.Container;
+import io.countersign.manifest.ReleaseManifest.Workload;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -87,7 +88,7 @@ class KubernetesDelegatesTest {
         "Deployment/backend in namespace medication on target medication-cluster does not exist"));
 
     assertThatThrownBy(() -> rollout.execute(fake.execution))
-        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED))
+        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED))
         .hasMessage("Kubernetes rollout refused: Deployment/backend in namespace medication on target "
             + "medication-cluster does not exist");
     assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "rolloutKubernetes")
@@ -114,7 +115,7 @@ class KubernetesDelegatesTest {
     fake.variables.put(Variables.K8S_WORKLOAD, "Deployment/backend");
 
     assertThatThrownBy(() -> rollout.execute(fake.execution))
-        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED));
+        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED));
     verifyNoInteractions(target);
     assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "rolloutKubernetes");
   }
@@ -173,7 +174,7 @@ class KubernetesDelegatesTest {
 
     assertThatThrownBy(() -> await.execute(fake.execution))
         .isInstanceOfSatisfying(BpmnError.class, e -> {
-          assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED);
+          assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED);
           assertThat(e.getMessage()).isEqualTo("Kubernetes rollout failed: Deployment/web: ProgressDeadlineExceeded");
         });
     assertThat(fake.variables).containsEntry(Variables.K8S_ROLLOUT_STATE, "failed")

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceEntry;
-import io.countersign.release.FieldErrors.FieldError;
-import io.countersign.release.InvalidManifestException;
+import io.countersign.manifest.FieldErrors.FieldError;
+import io.countersign.manifest.InvalidManifestException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;

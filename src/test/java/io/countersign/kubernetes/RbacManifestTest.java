@@ -2,8 +2,8 @@ package io.countersign.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.countersign.release.ReleaseManifest.Container;
-import io.countersign.release.ReleaseManifest.Workload;
+import io.countersign.manifest.ReleaseManifest.Container;
+import io.countersign.manifest.ReleaseManifest.Workload;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;

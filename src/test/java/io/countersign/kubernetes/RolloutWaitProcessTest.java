@@ -3,7 +3,7 @@ package io.countersign.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.countersign.ProcessTestSupport;
-import io.countersign.release.ReleaseManifest.Workload;
+import io.countersign.manifest.ReleaseManifest.Workload;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,10 +5,10 @@ import static org.mockito.Mockito.mock;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.FieldErrors;
-import io.countersign.release.ManifestStore;
-import io.countersign.release.ManifestCheck;
-import io.countersign.release.ReleaseManifest;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.process.ManifestStore;
+import io.countersign.manifest.ManifestCheck;
+import io.countersign.manifest.ReleaseManifest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -16,7 +16,7 @@ import static org.mockito.Mockito.verify;
 
 import io.countersign.FakeExecution;
 import io.countersign.aws.TargetRefusedException;
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.TrafficPlan.Routing;
 import java.io.ByteArrayInputStream;

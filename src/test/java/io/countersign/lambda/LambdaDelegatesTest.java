@@ -1,5 +1,7 @@
 package io.countersign.lambda;
 
+import io.countersign.process.StepSupport;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.anyMap;
@@ -17,10 +19,9 @@ import io.countersign.aws.AwsUnavailableException;
 import io.countersign.aws.FakeApiSupport;
 import io.countersign.aws.FakeLambdaApi;
 import io.countersign.aws.FakeLambdaApi.AliasState;
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.Manifests;
-import io.countersign.release.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,7 +98,7 @@ class LambdaDelegatesTest {
     fake.variables.put(Variables.LAMBDA_FUNCTION, "api_handler");
 
     assertThatThrownBy(() -> deploy.execute(fake.execution))
-        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED));
+        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED));
     assertThat(lambda.calls()).isEmpty();
     assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "deployLambda")
         .doesNotContainKey(Variables.LAMBDA_PREVIOUS_VERSIONS);

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.FakeExecution;
-import io.countersign.release.FieldErrors;
-import io.countersign.release.FieldErrors.FieldError;
-import io.countersign.release.ReleaseManifest;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.FieldErrors.FieldError;
+import io.countersign.manifest.ReleaseManifest;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

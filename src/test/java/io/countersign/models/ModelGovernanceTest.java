@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.countersign.ProcessTestSupport;
 import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.CanonicalJson;
+import io.countersign.manifest.CanonicalJson;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.countersign.release;
 
-import static io.countersign.release.ManifestReaderFixtures.changed;
-import static io.countersign.release.ManifestReaderFixtures.reader;
+import static io.countersign.manifest.ManifestReaderFixtures.changed;
+import static io.countersign.manifest.ManifestReaderFixtures.reader;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
@@ -11,6 +11,10 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import io.countersign.manifest.InvalidManifestException;
+import io.countersign.manifest.ManifestReader;
+import io.countersign.manifest.ManifestReaderFixtures;
+import io.countersign.manifest.ReleaseManifest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Positive;

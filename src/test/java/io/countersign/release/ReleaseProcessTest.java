@@ -1,5 +1,7 @@
 package io.countersign.release;
 
+import io.countersign.manifest.CanonicalJson;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,11 +1,13 @@
 package io.countersign.release;
 
+import io.countersign.manifest.CanonicalJson;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.countersign.ProcessTestSupport;
-import io.countersign.engine.IntegrityViolation;
+import io.countersign.process.IntegrityViolation;
 import io.countersign.evidence.EvidenceEntry;
 import java.util.List;
 import java.util.Map;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.countersign.ProcessTestSupport;
-import io.countersign.engine.EscalationPriority;
+import io.countersign.process.EscalationPriority;
 import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.FormService;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.EmbeddedPostgresSupport;
-import io.countersign.release.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest;
 import io.countersign.verification.DataCheckTargets.Database;
 import io.countersign.verification.DataChecks.Phase;
 import io.countersign.verification.DataChecks.Result;

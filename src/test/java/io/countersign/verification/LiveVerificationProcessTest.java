@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.countersign.ProcessTestSupport;
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceEntry;
 import java.time.Instant;
 import java.util.Date;

@@ -13,9 +13,9 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import io.countersign.release.Environment;
-import io.countersign.release.ReleaseManifest.HttpCheck;
-import io.countersign.release.ReleaseManifest.MetricRule;
+import io.countersign.manifest.Environment;
+import io.countersign.manifest.ReleaseManifest.HttpCheck;
+import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.verification.VerificationProperties.Prometheus;
 import io.countersign.verification.VerificationTarget.CheckResult;
 import io.countersign.verification.VerificationTarget.MetricVerdict;

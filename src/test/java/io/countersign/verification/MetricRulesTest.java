@@ -2,7 +2,7 @@ package io.countersign.verification;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.countersign.release.ReleaseManifest.MetricRule;
+import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.verification.PrometheusResponse.Sample;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
 import io.countersign.verification.VerificationTarget.Verdict;

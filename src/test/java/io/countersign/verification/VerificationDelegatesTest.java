@@ -1,5 +1,7 @@
 package io.countersign.verification;
 
+import io.countersign.process.StepSupport;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
@@ -16,11 +18,10 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 
 import io.countersign.FakeExecution;
-import io.countersign.engine.Variables;
+import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.release.Manifests;
-import io.countersign.release.ReleaseManifest.HttpCheck;
-import io.countersign.release.ReleaseManifest.MetricRule;
+import io.countersign.manifest.ReleaseManifest.HttpCheck;
+import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.verification.VerificationTarget.CheckResult;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
 import io.countersign.verification.VerificationTarget.Verdict;
@@ -117,7 +118,7 @@ class VerificationDelegatesTest {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + CHECKS + "}"));
 
     assertThatThrownBy(() -> verify.execute(fake.execution))
-        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED))
+        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED))
         .hasMessage("verification failed: health-check api-health: expected 200, got 503");
     verify(evidence, times(2)).record(anyString(), eq("verification-result"), anyString(), anyMap());
     assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "verifyRelease")
@@ -197,7 +198,7 @@ class VerificationDelegatesTest {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
 
     assertThatThrownBy(() -> watch.execute(fake.execution))
-        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(Manifests.STEP_FAILED))
+        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED))
         .hasMessage("metric threshold crossed: p95 = 0.45 (max 0.2)");
     assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "failed")
         .containsEntry(Variables.FAILED_STEP, "watchMetrics");

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.countersign.release.FieldErrors;
-import io.countersign.release.FieldErrors.FieldError;
-import io.countersign.release.InvalidManifestException;
-import io.countersign.release.ManifestReader;
-import io.countersign.release.ReleaseManifest;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.FieldErrors.FieldError;
+import io.countersign.manifest.InvalidManifestException;
+import io.countersign.manifest.ManifestReader;
+import io.countersign.manifest.ReleaseManifest;
 import jakarta.validation.Validation;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,8 +1,0 @@
-package io.countersign.engine;
-
-/** Task priority an escalated sign-off gets; the "Overdue" Tasklist filter selects it. */
-public final class EscalationPriority {
-  public static final int VALUE = 80;
-
-  private EscalationPriority() {}
-}

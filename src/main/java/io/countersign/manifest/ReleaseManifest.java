@@ -1,0 +1,198 @@
+package io.countersign.manifest;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.util.List;
+
+/**
+ * What a requester asks Countersign to release. It names targets configured on the server;
+ * it never carries URLs of databases, credentials or secrets.
+ */
+public record ReleaseManifest(
+    @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String application,
+    @NotBlank @Pattern(regexp = Patterns.VERSION, message = Patterns.VERSION_MESSAGE) String version,
+    @NotNull Environment environment,
+    @NotBlank @Size(max = 64) @Pattern(regexp = Patterns.REFERENCE, message = Patterns.REFERENCE_MESSAGE)
+        String changeReference,
+    @Size(max = 2000) String summary,
+    @Size(max = 50) List<@NotNull @Valid EvidenceItem> evidence,
+    @Valid DatabaseChange database,
+    @Valid LambdaChange lambda,
+    @Valid FrontendChange frontend,
+    @Valid KubernetesChange kubernetes,
+    @Valid VerificationPlan verification,
+    @Valid Drill drill) {
+
+  public ReleaseManifest {
+    evidence = evidence == null ? List.of() : List.copyOf(evidence);
+  }
+
+  public boolean hasDatabase() {
+    return database != null;
+  }
+
+  public boolean hasLambda() {
+    return lambda != null && !lambda.functions().isEmpty();
+  }
+
+  public boolean hasFrontend() {
+    return frontend != null;
+  }
+
+  public boolean hasKubernetes() {
+    return kubernetes != null && !kubernetes.workloads().isEmpty();
+  }
+
+  /**
+   * An artifact of the release pipeline (scan report, test results) proven by its digest. Its location is an
+   * {@code s3://} or {@code https://} URL ({@link Patterns#EVIDENCE_LOCATION}, checked in {@link ManifestRules}).
+   */
+  public record EvidenceItem(
+      @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String type,
+      @NotBlank @Size(max = 1024) String location,
+      @NotBlank @Pattern(regexp = Patterns.SHA256, message = Patterns.SHA256_MESSAGE) String sha256) {}
+
+  /** Flyway migrations for a configured database target. Locations are relative to the target's allowed roots. */
+  public record DatabaseChange(
+      @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String target,
+      @NotBlank @Size(max = 512) @Pattern(regexp = Patterns.RELATIVE_PATH, message = Patterns.RELATIVE_PATH_MESSAGE)
+          String migrations,
+      @Size(max = 512) @Pattern(regexp = Patterns.RELATIVE_PATH, message = Patterns.RELATIVE_PATH_MESSAGE)
+          String rollbacks) {}
+
+  public record LambdaChange(
+      @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String target,
+      @NotNull @Size(min = 1, max = 20) List<@NotNull @Valid LambdaFunction> functions) {
+
+    public LambdaChange {
+      functions = functions == null ? List.of() : List.copyOf(functions);
+    }
+  }
+
+  public record LambdaFunction(
+      @NotBlank @Pattern(regexp = Patterns.LAMBDA_FUNCTION, message = Patterns.LAMBDA_FUNCTION_MESSAGE) String name,
+      @Pattern(regexp = Patterns.LAMBDA_ALIAS, message = Patterns.LAMBDA_ALIAS_MESSAGE) String alias,
+      @NotNull @Valid Artifact artifact,
+      @Pattern(regexp = Patterns.TRAFFIC, message = Patterns.TRAFFIC_MESSAGE) String traffic) {
+
+    public String aliasOrDefault() {
+      return alias == null ? "live" : alias;
+    }
+
+    public String trafficOrDefault() {
+      return traffic == null ? "all-at-once" : traffic;
+    }
+  }
+
+  /** An object in an artifacts bucket (S3). */
+  public record Artifact(
+      @NotBlank @Pattern(regexp = Patterns.BUCKET, message = Patterns.BUCKET_MESSAGE) String bucket,
+      @NotBlank @Size(max = 1024) @Pattern(regexp = Patterns.OBJECT_KEY, message = Patterns.OBJECT_KEY_MESSAGE)
+          String key) {}
+
+  /** A static site build published to a configured site target (S3 bucket + CloudFront). */
+  public record FrontendChange(
+      @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String target,
+      @NotNull @Valid Artifact artifact) {}
+
+  public record KubernetesChange(
+      @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String target,
+      @NotBlank @Pattern(regexp = Patterns.DNS_LABEL, message = Patterns.DNS_LABEL_MESSAGE) String namespace,
+      @Pattern(regexp = Patterns.DURATION, message = Patterns.DURATION_MESSAGE) String timeout,
+      @NotNull @Size(min = 1, max = 20) List<@NotNull @Valid Workload> workloads) {
+
+    public KubernetesChange {
+      workloads = workloads == null ? List.of() : List.copyOf(workloads);
+    }
+
+    public String timeoutOrDefault() {
+      return timeout == null ? "PT10M" : timeout;
+    }
+  }
+
+  public record Workload(
+      @NotBlank @Pattern(regexp = "Deployment|StatefulSet", message = "must be Deployment or StatefulSet") String kind,
+      @NotBlank @Pattern(regexp = Patterns.DNS_LABEL, message = Patterns.DNS_LABEL_MESSAGE) String name,
+      @NotNull @Size(min = 1, max = 20) List<@NotNull @Valid Container> containers) {
+
+    public Workload {
+      containers = containers == null ? List.of() : List.copyOf(containers);
+    }
+  }
+
+  public record Container(
+      @NotBlank @Pattern(regexp = Patterns.DNS_LABEL, message = Patterns.DNS_LABEL_MESSAGE) String name,
+      @NotBlank @Size(max = 512) @Pattern(regexp = Patterns.IMAGE, message = Patterns.IMAGE_MESSAGE) String image) {}
+
+  /** What proves the release healthy afterwards. */
+  public record VerificationPlan(
+      @Size(max = 20) List<@NotNull @Valid HttpCheck> healthChecks,
+      @Size(max = 50) List<@NotNull @Valid HttpCheck> smokeTests,
+      @Pattern(regexp = Patterns.DURATION, message = Patterns.DURATION_MESSAGE) String bakeWindow,
+      @Pattern(regexp = Patterns.DURATION, message = Patterns.DURATION_MESSAGE) String interval,
+      @Size(max = 20) List<@NotNull @Valid MetricRule> metrics,
+      @Size(max = 10) List<@NotNull @Valid DataCheck> dataChecks) {
+
+    public VerificationPlan {
+      healthChecks = healthChecks == null ? List.of() : List.copyOf(healthChecks);
+      smokeTests = smokeTests == null ? List.of() : List.copyOf(smokeTests);
+      metrics = metrics == null ? List.of() : List.copyOf(metrics);
+      dataChecks = dataChecks == null ? List.of() : List.copyOf(dataChecks);
+    }
+  }
+
+  /**
+   * One call to a service of the release. Timeout is in seconds with up to milliseconds (PT5S, PT0.5S);
+   * jsonField ({@code $.status}, {@code $.checks[0].state}) and jsonValue go together.
+   */
+  public record HttpCheck(
+      @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String name,
+      @Pattern(regexp = "GET|HEAD|POST", message = "must be GET, HEAD or POST") String method,
+      @NotBlank @Size(max = 2048) @Pattern(regexp = "https?://[^\\s]+", message = "must be an http(s) URL") String url,
+      @jakarta.validation.constraints.Min(100) @jakarta.validation.constraints.Max(599) Integer expectStatus,
+      @Size(max = 512) String bodyContains,
+      @Pattern(regexp = "PT[0-9]{1,2}(\\.[0-9]{1,3})?S", message = "must be a duration in seconds such as PT5S or PT0.5S")
+          String timeout,
+      @jakarta.validation.constraints.Min(0) @jakarta.validation.constraints.Max(5) Integer retries,
+      @Size(max = 256) @Pattern(regexp = "\\$(?:\\.[A-Za-z0-9_-]{1,64}+|\\[[0-9]{1,4}+\\])++",
+          message = "must be a JSON path such as $.status or $.checks[0].state") String jsonField,
+      @Size(max = 256) String jsonValue) {}
+
+  /**
+   * A read-only query against the release's database target: it must return no rows ({@code expect: no-rows},
+   * the default) or exactly one row whose first column is {@code value} ({@code expect: value}). Runs after the
+   * migration, after a rollback, or both (the default).
+   */
+  public record DataCheck(
+      @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String name,
+      @NotBlank @Size(max = 4000) String sql,
+      @Pattern(regexp = "no-rows|value", message = "must be no-rows or value") String expect,
+      @Size(max = 256) String value,
+      @Pattern(regexp = "migration|rollback|both", message = "must be migration, rollback or both") String after) {
+
+    public boolean expectsNoRows() {
+      return expect == null || expect.equals("no-rows");
+    }
+
+    public boolean runsAfterMigration() {
+      return after == null || !after.equals("rollback");
+    }
+
+    public boolean runsAfterRollback() {
+      return after == null || !after.equals("migration");
+    }
+  }
+
+  public record MetricRule(
+      @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String name,
+      @NotBlank @Size(max = 2048) String query,
+      Double max,
+      Double min) {}
+
+  /** Rehearsal of the rollback path: makes the named dry-run step fail. Refused for production. */
+  public record Drill(
+      @NotBlank @Pattern(regexp = Patterns.STEP, message = Patterns.STEP_MESSAGE) String failAt) {}
+}

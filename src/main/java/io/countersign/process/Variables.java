@@ -1,0 +1,119 @@
+package io.countersign.process;
+
+/**
+ * Every process variable name Countersign reads or writes, in one place. Outputs of a
+ * capability are namespaced by it ({@code db.}, {@code lambda.}, {@code k8s.}, ...).
+ */
+public final class Variables {
+  // The release, set at start. The manifest is one JSON (Spin) variable; the rest are derived for forms and gateways.
+  public static final String RELEASE_ID = "releaseId";
+  public static final String MANIFEST = "manifest";
+  // The manifest's digest (shown on the sign-off form) and the pinned model versions the call activities use.
+  public static final String MANIFEST_SHA256 = "manifestSha256";
+  public static final String SIGN_OFF_VERSION = "signOffVersion";
+  public static final String DEPLOY_VERSION = "deployVersion";
+  public static final String APPLICATION = "application";
+  public static final String VERSION = "version";
+  public static final String ENVIRONMENT = "environment";
+  public static final String CHANGE_REFERENCE = "changeReference";
+  public static final String SUMMARY = "summary";
+  public static final String REQUESTER = "requester";
+  public static final String EVIDENCE_LIST = "evidenceList";
+  public static final String PLANNED_STEPS = "plannedSteps";
+  public static final String HAS_DATABASE = "hasDatabase";
+  public static final String HAS_LAMBDA = "hasLambda";
+  public static final String HAS_FRONTEND = "hasFrontend";
+  public static final String HAS_KUBERNETES = "hasKubernetes";
+
+  // Policy (release-policy.dmn) and the pre-deployment checkpoint.
+  public static final String REQUIRED_ROLES = "requiredRoles";
+  public static final String REQUIRED_EVIDENCE = "requiredEvidence";
+  public static final String MISSING_EVIDENCE = "missingEvidence";
+  public static final String EVIDENCE_COMPLETE = "evidenceComplete";
+  public static final String ESCALATION_AFTER = "escalationAfter";
+  public static final String EXPIRY_AFTER = "expiryAfter";
+
+  // Sign-off.
+  public static final String ROLE = "role";
+  public static final String DECISION = "decision";
+  public static final String COMMENT = "comment";
+  public static final String SIGN_OFF_REJECTED = "signOffRejected";
+  public static final String SIGN_OFF_OUTCOME = "signOffOutcome";
+
+  // Emergency override.
+  public static final String OVERRIDE_KIND = "overrideKind";
+  public static final String OVERRIDE_REASON = "overrideReason";
+  public static final String OVERRIDE_INCIDENT = "overrideIncident";
+  public static final String OVERRIDE_REQUESTED_BY = "overrideRequestedBy";
+  public static final String OVERRIDE_WINDOW = "overrideWindow";
+  public static final String OVERRIDE_ACTIVE = "overrideActive";
+  public static final String OVERRIDE_DECISION = "overrideDecision";
+  public static final String VALIDATION_PLAN = "validationPlan";
+
+  // Cancel and rollback requests.
+  public static final String CANCEL_REASON = "cancelReason";
+  public static final String CANCELLED_BY = "cancelledBy";
+  public static final String ROLLBACK_REASON = "rollbackReason";
+  public static final String ROLLBACK_REQUESTED_BY = "rollbackRequestedBy";
+  public static final String DEPLOYMENT_STARTED = "deploymentStarted";
+  public static final String ROLLBACK_WINDOW = "rollbackWindow";
+
+  // Deployment: multi-instance collections and their element variables.
+  public static final String LAMBDA_FUNCTIONS = "lambdaFunctions";
+  public static final String LAMBDA_FUNCTION = "lambdaFunction";
+  public static final String K8S_WORKLOADS = "k8sWorkloads";
+  public static final String K8S_WORKLOAD = "k8sWorkload";
+  public static final String STATUS_REASON = "statusReason";
+  public static final String APPROVAL_OUTCOME = "approvalOutcome";
+  public static final String KUBERNETES_TIMEOUT = "kubernetesTimeout";
+  public static final String RESTORATION_VERIFIED = "restorationVerified";
+  public static final String OVERRIDE_REVIEW_DUE = "overrideReviewDue";
+  public static final String OVERRIDE_DECIDED_BY = "overrideDecidedBy";
+  public static final String LAMBDA_FAILED = "lambdaFailed";
+  public static final String ROLLOUT_FAILED = "rolloutFailed";
+  public static final String ROLLBACK_ERROR = "rollbackError";
+  public static final String FAILURE_REASON = "failureReason";
+  public static final String FAILED_STEP = "failedStep";
+
+  // Capability outputs: namespaced, except the few that gateways and timers read by name.
+  public static final String DB_BACKUP = "db.backup";
+  public static final String DB_APPLIED_VERSIONS = "db.appliedVersions";
+  public static final String DB_VERSION_BEFORE = "db.versionBefore";
+  public static final String DB_SCHEMA_BEFORE = "db.schemaBefore";
+  public static final String DB_MIGRATION_FAILED = "migrationFailed";
+  public static final String DB_RESTORE_NEEDS_BACKUP = "restoreNeedsBackup";
+  public static final String DB_RESTORE_CONFIRMED = "restoreConfirmed";
+  public static final String DB_BACKUP_SUMMARY = "backupSummary";
+  public static final String LAMBDA_PREVIOUS_VERSIONS = "lambda.previousVersions";
+  public static final String FRONTEND_PREVIOUS_RELEASE = "frontend.previousRelease";
+  public static final String K8S_PREVIOUS_IMAGES = "k8s.previousImages";
+  public static final String K8S_ROLLOUT_STATE = "rolloutState";
+  public static final String K8S_PROGRESS = "k8s.progress";
+  public static final String METRICS_STATE = "metricsState";
+  public static final String METRICS_WINDOW_ENDS = "metrics.windowEnds";
+  public static final String METRICS_INTERVAL = "metricsInterval";
+  // The bake window's gate for Cockpit and REST: the last evaluation of each rule (JSON list), one line of status,
+  // why it paused (metricsState 'inconclusive'), the operations lead's decision (continue | rollback) and the rules
+  // a lead accepted as unmeasurable for the rest of the window (JSON list of rule names).
+  public static final String METRICS_LAST_VERDICTS = "metrics.lastVerdicts";
+  public static final String METRICS_STATUS = "metrics.status";
+  public static final String METRICS_ACCEPTED = "metrics.acceptedInconclusive";
+  public static final String METRICS_INCONCLUSIVE_REASON = "metricsInconclusiveReason";
+  public static final String METRICS_DECISION = "metricsDecision";
+  // What compensation has undone already, so a handler that runs twice changes nothing the second time.
+  public static final String LAMBDA_REVERTED = "lambda.reverted";
+  public static final String FRONTEND_RESTORED = "frontend.restored";
+  public static final String K8S_UNDONE = "k8s.undone";
+  // Set by the first rollout status check: the instant the rollout must be complete by.
+  public static final String K8S_ROLLOUT_DEADLINE = "k8s.rolloutDeadline";
+  // Lambda and front end, step by step: per-function progress (JSON, by function name), what the model's gateway
+  // and timer read (state: updating | shifting | deployed; wait: ISO duration before the next call), the CloudFront
+  // invalidation to wait for and the front end's state (propagating | published).
+  public static final String LAMBDA_DEPLOYMENTS = "lambda.deployments";
+  public static final String LAMBDA_STATE = "lambdaState";
+  public static final String LAMBDA_WAIT = "lambdaWait";
+  public static final String FRONTEND_INVALIDATION = "frontend.invalidation";
+  public static final String FRONTEND_STATE = "frontendState";
+
+  private Variables() {}
+}
