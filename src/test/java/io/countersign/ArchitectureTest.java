@@ -1,0 +1,87 @@
+package io.countersign;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package rules, checked on the compiled main classes. The manifest is a leaf; step support (process)
+ * depends on nothing but the manifest and the evidence; target capabilities never import the API, the
+ * sign-off or each other except through another capability's port; evidence imports no capability; no cycles.
+ */
+class ArchitectureTest {
+  private static final JavaClasses CLASSES = new ClassFileImporter()
+      // Main classes only, wherever the build directory is (-Dbuild.dir): ArchUnit's own option expects target/.
+      .withImportOption(location -> !location.contains("/test-classes/"))
+      .importPackages("io.countersign");
+  private static final List<String> TARGETS = List.of("database", "lambda", "frontend", "kubernetes", "verification");
+
+  @Test
+  void theManifestIsALeaf() {
+    noClasses().that().resideInAPackage("io.countersign.manifest..")
+        .should().dependOnClassesThat().resideOutsideOfPackages("io.countersign.manifest..", "java..", "javax..",
+            "jakarta..", "com.fasterxml..", "org.springframework..", "org.yaml..", "org.slf4j..")
+        .check(CLASSES);
+  }
+
+  @Test
+  void stepSupportDependsOnlyOnTheManifestAndTheEvidence() {
+    noClasses().that().resideInAPackage("io.countersign.process..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.countersign.release..", "io.countersign.signoff..",
+            "io.countersign.engine..", "io.countersign.identity..", "io.countersign.models..", "io.countersign.database..",
+            "io.countersign.lambda..", "io.countersign.frontend..", "io.countersign.kubernetes..",
+            "io.countersign.verification..")
+        .check(CLASSES);
+  }
+
+  @Test
+  void targetsNeverImportTheApiTheSignOffOrTheEngineConfiguration() {
+    for (String target : TARGETS) {
+      noClasses().that().resideInAPackage("io.countersign." + target + "..")
+          .should().dependOnClassesThat().resideInAnyPackage("io.countersign.release..", "io.countersign.signoff..",
+              "io.countersign.engine..", "io.countersign.identity..", "io.countersign.models..")
+          .check(CLASSES);
+    }
+  }
+
+  @Test
+  void targetsReachEachOtherOnlyThroughPorts() {
+    for (String target : TARGETS) {
+      for (String other : TARGETS) {
+        if (!other.equals(target)) {
+          // A port is an interface of the other capability (verification implements lambda's TrafficGate).
+          noClasses().that().resideInAPackage("io.countersign." + target + "..")
+              .should().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
+                  "classes of " + other + " other than its ports",
+                  c -> c.getPackageName().startsWith("io.countersign." + other) && !isPort(c)))
+              .check(CLASSES);
+        }
+      }
+    }
+  }
+
+  /** A port: an interface, or a type declared inside one (its results). */
+  private static boolean isPort(JavaClass type) {
+    return type.isInterface() || type.getEnclosingClass().map(JavaClass::isInterface).orElse(false);
+  }
+
+  @Test
+  void evidenceImportsNoCapability() {
+    noClasses().that().resideInAPackage("io.countersign.evidence..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.countersign.release..", "io.countersign.signoff..",
+            "io.countersign.engine..", "io.countersign.models..", "io.countersign.process..", "io.countersign.manifest..",
+            "io.countersign.database..", "io.countersign.lambda..", "io.countersign.frontend..",
+            "io.countersign.kubernetes..", "io.countersign.verification..")
+        .check(CLASSES);
+  }
+
+  @Test
+  void noPackageCycles() {
+    slices().matching("io.countersign.(*)..").should().beFreeOfCycles().check(CLASSES);
+  }
+}
