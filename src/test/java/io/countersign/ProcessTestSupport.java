@@ -62,9 +62,9 @@ import org.springframework.test.context.TestExecutionListeners;
     "countersign.targets.databases.medication-db.url=jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1",
     "countersign.targets.databases.medication-db.migration-roots[0]=examples",
     "countersign.targets.databases.medication-db.migration-roots[1]=src/test/resources/db",
-    "countersign.backups.directory=target/test-backups/process",
+    "countersign.backups.directory=" + ApiAppSupport.TEST_WORK + "/backups/process",
     "countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,
-    "countersign.evidence.checkpoints.file=target/test-evidence/process-${random.uuid}/checkpoints.jsonl",
+    "countersign.evidence.checkpoints.file=" + ApiAppSupport.TEST_WORK + "/evidence/process-${random.uuid}/checkpoints.jsonl",
     "logging.level.io.countersign=WARN"})
 @Import({ProcessEngineCoverageConfiguration.class, ProcessTestSupport.CompensationCoverage.class})
 @TestExecutionListeners(value = ProcessEngineCoverageTestExecutionListener.class,

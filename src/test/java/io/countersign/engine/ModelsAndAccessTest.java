@@ -2,6 +2,7 @@ package io.countersign.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.countersign.ApiAppSupport;
 import io.countersign.CountersignApplication;
 import io.countersign.ProcessTestSupport;
 import java.io.IOException;
@@ -92,8 +93,9 @@ class ModelsAndAccessTest extends ProcessTestSupport {
         "--camunda.bpm.webapp.enabled=false",
         "--camunda.bpm.job-execution.enabled=false",
         "--camunda.bpm.process-engine-name=second",
-        "--countersign.evidence.signing.key-file=target/test-evidence/signing.key",
-        "--countersign.evidence.checkpoints.file=target/test-evidence/second-${random.uuid}/checkpoints.jsonl",
+        "--countersign.backups.directory=" + ApiAppSupport.TEST_WORK + "/backups/second",
+        "--countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,
+        "--countersign.evidence.checkpoints.file=" + ApiAppSupport.TEST_WORK + "/evidence/second-${random.uuid}/checkpoints.jsonl",
         "--logging.level.root=WARN")) {
       assertThat(repository.createDeploymentQuery().count()).isEqualTo(deployments);
       assertThat(engine.getAuthorizationService().createAuthorizationQuery().count()).isEqualTo(authorizations);

@@ -136,7 +136,7 @@ class EvidenceAppTest {
   private List<Long> checkpointCounts(String chain) throws Exception {
     Path file = checkpoints.sinks().stream().filter(FileCheckpointSink.class::isInstance)
         .map(s -> ((FileCheckpointSink) s).file()).findFirst().orElseThrow();
-    assertThat(file.toString()).as("tests keep out of ./var").contains("test-evidence");
+    assertThat(file.toString()).as("tests keep out of ./var").contains("test-work");
     List<Long> counts = new ArrayList<>();
     for (String line : Files.readAllLines(file)) {
       JsonNode checkpoint = HttpSupport.JSON.readTree(line);
