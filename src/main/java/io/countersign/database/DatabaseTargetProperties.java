@@ -1,5 +1,6 @@
 package io.countersign.database;
 
+import io.countersign.process.TargetMode;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -8,10 +9,11 @@ import java.util.Objects;
  * One named database target from {@code countersign.targets.databases.<name>}. Credentials stay
  * here, on the server; manifests only name the target. The password comes from the environment
  * (a {@code ${...}} placeholder) or from {@code password-file}, read each time it is used so a
- * rotated secret needs no restart.
+ * rotated secret needs no restart. Unlike the other kinds, each database target has a mode of its own (the
+ * embedded default migrates its demo database live while the cloud kinds run dry).
  */
 record DatabaseTargetProperties(
-    Mode mode,
+    TargetMode mode,
     String url,
     String username,
     String password,
@@ -47,15 +49,6 @@ record DatabaseTargetProperties(
   @Override
   public String toString() { // keeps the password out of logs
     return "DatabaseTarget[mode=" + mode.id() + ", url=" + url + ", roots=" + migrationRoots + ", backup=" + backup.id() + "]";
-  }
-
-  enum Mode {
-    LIVE,
-    DRY_RUN;
-
-    String id() {
-      return name().toLowerCase(Locale.ROOT).replace('_', '-');
-    }
   }
 
   /** How a backup is taken before migrating: pg_dump for PostgreSQL, H2's SCRIPT for the embedded demo. */

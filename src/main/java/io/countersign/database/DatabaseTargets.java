@@ -1,6 +1,5 @@
 package io.countersign.database;
 
-import io.countersign.database.DatabaseTargetProperties.Mode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -13,7 +12,7 @@ import org.springframework.stereotype.Component;
 
 /** The configured database targets by name, each behind the adapter its mode selects. */
 @Component
-class DatabaseTargets {
+class DatabaseTargets implements DatabaseConnections {
   private final Map<String, DatabaseTargetProperties> targets;
   private final MigrationPaths paths;
   private final Path backupDirectory;
@@ -49,6 +48,11 @@ class DatabaseTargets {
     return Optional.ofNullable(targets.get(name));
   }
 
+  @Override
+  public Optional<Target> target(String name) {
+    return properties(name).map(p -> new TargetDatabase(name, p, paths, backupDirectory, pgTools));
+  }
+
   MigrationPaths paths() {
     return paths;
   }
@@ -58,6 +62,6 @@ class DatabaseTargets {
     DatabaseTargetProperties properties = properties(name).orElseThrow(() -> new IllegalStateException(
         "database target '" + name + "' is not configured (known: " + names() + ")"));
     TargetDatabase db = new TargetDatabase(name, properties, paths, backupDirectory, pgTools);
-    return properties.mode() == Mode.LIVE ? new FlywayDatabaseTarget(db) : new DryRunDatabaseTarget(db);
+    return properties.mode().choose(() -> new FlywayDatabaseTarget(db), () -> new DryRunDatabaseTarget(db));
   }
 }

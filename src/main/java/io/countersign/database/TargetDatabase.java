@@ -1,6 +1,7 @@
 package io.countersign.database;
 
 import io.countersign.manifest.ReleaseManifest.DatabaseChange;
+import io.countersign.process.TargetMode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketException;
@@ -29,7 +30,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationVersion;
 
 /** JDBC and Flyway access to one named target, shared by the live and the dry-run adapter. */
-final class TargetDatabase {
+final class TargetDatabase implements DatabaseConnections.Target {
   static final String HISTORY_TABLE = "flyway_schema_history";
   private static final Pattern MIGRATION = Pattern.compile("V([0-9]+(?:[._][0-9]+)*)__.+\\.sql");
   private static final Pattern ROLLBACK = Pattern.compile("U([0-9]+(?:[._][0-9]+)*)__.+\\.sql");
@@ -48,7 +49,18 @@ final class TargetDatabase {
     this.pgTools = pgTools;
   }
 
-  Connection connect() throws SQLException {
+  @Override
+  public boolean live() {
+    return properties.mode() == TargetMode.LIVE;
+  }
+
+  @Override
+  public boolean postgres() {
+    return properties.postgres();
+  }
+
+  @Override
+  public Connection connect() throws SQLException {
     return DriverManager.getConnection(properties.url(), properties.username(), password());
   }
 
@@ -75,7 +87,8 @@ final class TargetDatabase {
   }
 
   /** Defence in depth: a message about this target never carries its password, whoever wrote the message. */
-  String scrub(String message) {
+  @Override
+  public String scrub(String message) {
     if (message == null) {
       return null;
     }

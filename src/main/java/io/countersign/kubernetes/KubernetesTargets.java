@@ -1,5 +1,6 @@
 package io.countersign.kubernetes;
 
+import io.countersign.process.TargetMode;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -12,13 +13,7 @@ class KubernetesTargets {
    */
   @Bean
   KubernetesTarget kubernetesTarget(KubernetesProperties properties) {
-    if ("dry-run".equals(properties.mode())) {
-      return new DryRunKubernetesTarget(properties);
-    }
-    if ("live".equals(properties.mode())) {
-      return new LiveKubernetesTarget(new KubernetesClients(properties));
-    }
-    throw new IllegalStateException(
-        "countersign.targets.kubernetes.mode must be live or dry-run, not '" + properties.mode() + "'");
+    return TargetMode.of("countersign.targets.kubernetes.mode", properties.mode()).choose(
+        () -> new LiveKubernetesTarget(new KubernetesClients(properties)), () -> new DryRunKubernetesTarget(properties));
   }
 }

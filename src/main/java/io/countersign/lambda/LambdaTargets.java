@@ -1,6 +1,7 @@
 package io.countersign.lambda;
 
 import io.countersign.aws.AwsClients;
+import io.countersign.process.TargetMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,18 +23,14 @@ class LambdaTargets {
    */
   @Bean
   LambdaTarget lambdaTarget(LambdaProperties properties, ObjectProvider<AwsCredentialsProvider> credentials) {
-    if ("dry-run".equals(properties.mode())) {
-      return new DryRunLambdaTarget();
-    }
-    if ("live".equals(properties.mode())) {
+    return TargetMode.of(PREFIX + ".mode", properties.mode()).choose(() -> {
       List<String> problems = problems(properties);
       if (!problems.isEmpty()) {
         throw new IllegalStateException("live Lambda target misconfigured: " + String.join("; ", problems));
       }
       return new LiveLambdaTarget(properties,
           new AwsClients(credentials.getIfAvailable(() -> DefaultCredentialsProvider.builder().build())));
-    }
-    throw new IllegalStateException(PREFIX + ".mode must be live or dry-run, not '" + properties.mode() + "'");
+    }, DryRunLambdaTarget::new);
   }
 
   @Bean

@@ -29,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.lang.annotation.Annotation;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,9 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 /**
  * Turns a submitted body (JSON or YAML) into a valid {@link ReleaseManifest}, or fails with every
  * problem at once: syntax, shape (unknown fields, JSON types), Bean Validation, rules across
- * fields, then every {@link ManifestCheck} (known targets, allow-lists).
+ * fields, then every {@link ManifestCheck} (known targets, allow-lists). The target capabilities
+ * ({@link ManifestParts}) say which sections beyond the manifest's own fields are read, which checks
+ * run and which steps a drill may name.
  */
 @Component
 public class ManifestReader {
@@ -68,14 +71,18 @@ public class ManifestReader {
   private static final Set<Class<? extends Annotation>> PRESENCE = Set.of(NotNull.class, NotBlank.class, NotEmpty.class);
 
   private final Validator validator;
-  private final List<ManifestCheck> checks;
+  private final ManifestParts parts;
+  /** The capabilities' sections beyond ReleaseManifest's own fields, by name. */
+  private final Map<String, Class<?>> sections = new LinkedHashMap<>();
   private final JsonFactory json;
   private final YAMLFactory yaml;
   private final ObjectMapper mapper;
 
-  public ManifestReader(Validator validator, List<ManifestCheck> checks) {
+  public ManifestReader(Validator validator, ManifestParts parts) {
     this.validator = validator;
-    this.checks = List.copyOf(checks);
+    this.parts = parts;
+    parts.sections().stream().filter(section -> !section.isTyped())
+        .forEach(section -> sections.put(section.name(), section.type()));
     StreamReadConstraints limits = StreamReadConstraints.builder()
         .maxNestingDepth(MAX_DEPTH)
         .maxStringLength(MAX_BYTES)
@@ -124,14 +131,20 @@ public class ManifestReader {
     if (tree == null) {
       throw invalid(errors);
     }
-    ObjectNode clean = ManifestShape.check(tree, ReleaseManifest.class, errors, mapper);
+    ObjectNode clean = ManifestShape.check(tree, ReleaseManifest.class, sections, errors, mapper);
     if (clean == null) {
       throw invalid(errors);
     }
     List<String> shapeErrors = errors.list().stream().map(FieldErrors.FieldError::path).toList();
     ReleaseManifest manifest;
+    Map<String, Object> bound = new LinkedHashMap<>();
     try {
       manifest = mapper.treeToValue(clean, ReleaseManifest.class);
+      for (Map.Entry<String, Class<?>> section : sections.entrySet()) {
+        if (clean.has(section.getKey())) {
+          bound.put(section.getKey(), mapper.treeToValue(clean.get(section.getKey()), section.getValue()));
+        }
+      }
     } catch (JsonProcessingException | IllegalArgumentException e) {
       // The shape check should leave nothing Jackson refuses; if it did, the shape errors already say why.
       if (errors.isEmpty()) {
@@ -139,7 +152,10 @@ public class ManifestReader {
       }
       throw invalid(errors);
     }
-    validate(manifest, shapeErrors, errors);
+    manifest = manifest.withSections(bound);
+    validate(manifest, JsonPaths.ROOT, shapeErrors, errors);
+    bound.forEach((name, section) -> validate(section, JsonPaths.field(JsonPaths.ROOT, name), shapeErrors, errors));
+    drill(manifest, errors);
     boolean valid = errors.isEmpty();
     FieldErrors ruleErrors = new FieldErrors();
     ManifestRules.check(manifest, ruleErrors);
@@ -152,7 +168,7 @@ public class ManifestReader {
     }
     if (valid) {
       // Checks read configuration by target name, so they only see manifests whose fields are all present and well-formed.
-      for (ManifestCheck check : checks) {
+      for (ManifestCheck check : parts.checks()) {
         check.check(manifest, errors);
       }
     }
@@ -232,10 +248,11 @@ public class ManifestReader {
     return location == null ? "" : " (line " + location.getLineNr() + ")";
   }
 
-  private void validate(ReleaseManifest manifest, List<String> shapeErrors, FieldErrors errors) {
-    Map<String, List<ConstraintViolation<ReleaseManifest>>> byPath = new TreeMap<>(JsonPaths.ORDER);
-    for (ConstraintViolation<ReleaseManifest> violation : validator.validate(manifest)) {
-      String path = JsonPaths.of(violation.getPropertyPath());
+  /** Bean Validation of the manifest or of one of its sections ({@code at} is where that stands in the body). */
+  private void validate(Object manifestOrSection, String at, List<String> shapeErrors, FieldErrors errors) {
+    Map<String, List<ConstraintViolation<Object>>> byPath = new TreeMap<>(JsonPaths.ORDER);
+    for (ConstraintViolation<Object> violation : validator.validate(manifestOrSection)) {
+      String path = at + JsonPaths.of(violation.getPropertyPath()).substring(JsonPaths.ROOT.length());
       // A value the shape check refused was left out; its "must not be null" would only repeat that.
       if (shapeErrors.stream().noneMatch(reported -> JsonPaths.isWithin(path, reported))) {
         byPath.computeIfAbsent(path, p -> new ArrayList<>()).add(violation);
@@ -252,6 +269,14 @@ public class ManifestReader {
           .forEach(messages::add);
       messages.forEach(message -> errors.add(path, message));
     });
+  }
+
+  /** A drill names a main step of a target capability; which ones exist is known only at run time. */
+  private void drill(ReleaseManifest manifest, FieldErrors errors) {
+    String step = manifest.drill() == null ? null : manifest.drill().failAt();
+    if (step != null && !step.isBlank() && !parts.drillSteps().contains(step)) {
+      errors.add("$.drill.failAt", "must be one of " + String.join(", ", parts.drillSteps()));
+    }
   }
 
   private static boolean isPresence(ConstraintViolation<?> violation) {

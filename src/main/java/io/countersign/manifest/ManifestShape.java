@@ -1,5 +1,6 @@
 package io.countersign.manifest;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -32,10 +33,12 @@ final class ManifestShape {
 
   private final FieldErrors errors;
   private final ObjectMapper mapper;
+  private final Map<String, Class<?>> sections;
 
-  private ManifestShape(FieldErrors errors, ObjectMapper mapper) {
+  private ManifestShape(FieldErrors errors, ObjectMapper mapper, Map<String, Class<?>> sections) {
     this.errors = errors;
     this.mapper = mapper;
+    this.sections = sections;
   }
 
   /**
@@ -43,7 +46,16 @@ final class ManifestShape {
    * object (nothing further can be said). The mapper only renders enum constants as they are read.
    */
   static ObjectNode check(JsonNode root, Class<? extends Record> type, FieldErrors errors, ObjectMapper mapper) {
-    JsonNode clean = new ManifestShape(errors, mapper).object(root, type, JsonPaths.ROOT);
+    return check(root, type, Map.of(), errors, mapper);
+  }
+
+  /**
+   * As {@link #check(JsonNode, Class, FieldErrors, ObjectMapper)}, with more fields at the root: the sections of
+   * target capabilities, by name, each checked against its record type. A section that is null is left out.
+   */
+  static ObjectNode check(JsonNode root, Class<? extends Record> type, Map<String, Class<?>> sections, FieldErrors errors,
+      ObjectMapper mapper) {
+    JsonNode clean = new ManifestShape(errors, mapper, sections).object(root, type, JsonPaths.ROOT);
     return clean instanceof ObjectNode object ? object : null;
   }
 
@@ -86,14 +98,27 @@ final class ManifestShape {
       return wrong(path, "must be an object");
     }
     Map<String, RecordComponent> components = Arrays.stream(type.getRecordComponents())
+        .filter(c -> !c.getAccessor().isAnnotationPresent(JsonAnyGetter.class)) // the sections' map: no field of its own
         .collect(Collectors.toMap(RecordComponent::getName, Function.identity(), (a, b) -> a, java.util.LinkedHashMap::new));
+    boolean root = path.equals(JsonPaths.ROOT);
     ObjectNode clean = NODES.objectNode();
     for (Map.Entry<String, JsonNode> property : node.properties()) {
       String name = property.getKey();
       String childPath = JsonPaths.field(path, name);
       RecordComponent component = components.get(name);
+      if (component == null && root && sections.containsKey(name)) {
+        JsonNode section = property.getValue().isNull() ? null : object(property.getValue(), sections.get(name), childPath);
+        if (section != null) {
+          clean.set(name, section);
+        }
+        continue;
+      }
       if (component == null) {
-        errors.add(childPath, "unknown field; expected one of " + String.join(", ", components.keySet()));
+        List<String> expected = new java.util.ArrayList<>(components.keySet());
+        if (root) {
+          expected.addAll(sections.keySet());
+        }
+        errors.add(childPath, "unknown field; expected one of " + String.join(", ", expected));
         continue;
       }
       JsonNode child = property.getValue();

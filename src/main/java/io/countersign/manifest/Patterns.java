@@ -1,9 +1,12 @@
 package io.countersign.manifest;
 
-/** Shapes the manifest's values must have; each pattern comes with the message a requester sees. */
-final class Patterns {
-  static final String NAME = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
-  static final String NAME_MESSAGE = "must be lower-case letters, digits and '-' (1-63 characters)";
+/**
+ * Shapes the manifest's values must have; each pattern comes with the message a requester sees. The name of a
+ * configured target is public: the sections of target capabilities name their targets the same way.
+ */
+public final class Patterns {
+  public static final String NAME = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+  public static final String NAME_MESSAGE = "must be lower-case letters, digits and '-' (1-63 characters)";
   static final String VERSION = "[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}";
   static final String VERSION_MESSAGE = "must be a version such as 2.4.0 or 2024.11.3-rc1";
   static final String REFERENCE = "[A-Za-z0-9][A-Za-z0-9._/#-]*";
@@ -43,10 +46,6 @@ final class Patterns {
   static final String IMAGE_MESSAGE = "must be an image reference such as registry.example/app:1.2.3";
   static final String DURATION = "P(?!$)(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?";
   static final String DURATION_MESSAGE = "must be an ISO-8601 duration such as PT10M";
-  static final String STEP =
-      "backupDatabase|migrateDatabase|deployLambda|publishFrontend|rolloutKubernetes|awaitRollout|verifyRelease|watchMetrics";
-  static final String STEP_MESSAGE =
-      "must be one of backupDatabase, migrateDatabase, deployLambda, publishFrontend, rolloutKubernetes, awaitRollout, verifyRelease, watchMetrics";
 
   private Patterns() {}
 }

@@ -1,15 +1,24 @@
 package io.countersign.manifest;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a requester asks Countersign to release. It names targets configured on the server;
  * it never carries URLs of databases, credentials or secrets.
+ *
+ * <p>{@code sections} holds the sections target capabilities declare beyond the fields here (see
+ * {@link ManifestSection}), by name. They are top-level fields in JSON (hence any-getter and any-setter), so a
+ * manifest without one has the canonical form and digest it had before sections existed.
  */
 public record ReleaseManifest(
     @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String application,
@@ -24,10 +33,18 @@ public record ReleaseManifest(
     @Valid FrontendChange frontend,
     @Valid KubernetesChange kubernetes,
     @Valid VerificationPlan verification,
-    @Valid Drill drill) {
+    @Valid Drill drill,
+    @JsonAnyGetter @JsonAnySetter Map<String, Object> sections) {
 
   public ReleaseManifest {
     evidence = evidence == null ? List.of() : List.copyOf(evidence);
+    sections = sections == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(sections));
+  }
+
+  /** The manifest with the sections the reader bound. */
+  ReleaseManifest withSections(Map<String, Object> bound) {
+    return new ReleaseManifest(application, version, environment, changeReference, summary, evidence, database, lambda,
+        frontend, kubernetes, verification, drill, bound);
   }
 
   public boolean hasDatabase() {
@@ -192,7 +209,9 @@ public record ReleaseManifest(
       Double max,
       Double min) {}
 
-  /** Rehearsal of the rollback path: makes the named dry-run step fail. Refused for production. */
-  public record Drill(
-      @NotBlank @Pattern(regexp = Patterns.STEP, message = Patterns.STEP_MESSAGE) String failAt) {}
+  /**
+   * Rehearsal of the rollback path: makes the named dry-run step fail. Refused for production. The reader
+   * checks the name against the main steps of the target capabilities.
+   */
+  public record Drill(@NotBlank String failAt) {}
 }

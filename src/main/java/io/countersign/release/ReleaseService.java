@@ -6,6 +6,7 @@ import io.countersign.manifest.InvalidManifestException;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.process.ManifestStore;
 
+import io.countersign.process.TargetRegistry;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.models.ModelVersions;
@@ -39,12 +40,14 @@ public class ReleaseService {
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
   private final ModelVersions models;
+  private final TargetRegistry targets;
   private final String rollbackWindow;
   private final SecureRandom random = new SecureRandom();
 
   ReleaseService(RuntimeService runtime, ReleaseRepository releases, EvidenceLog evidence, ManifestStore manifests,
-      ModelVersions models, @Value("${countersign.rollback-window:P7D}") String rollbackWindow) {
+      ModelVersions models, TargetRegistry targets, @Value("${countersign.rollback-window:P7D}") String rollbackWindow) {
     this.runtime = runtime;
+    this.targets = targets;
     this.releases = releases;
     this.evidence = evidence;
     this.models = models;
@@ -118,25 +121,11 @@ public class ReleaseService {
     v.put(Variables.REQUESTER, requester);
     v.put(Variables.EVIDENCE_LIST, evidenceList(m));
     v.put(Variables.PLANNED_STEPS, plannedSteps(m));
-    v.put(Variables.HAS_DATABASE, m.hasDatabase());
-    v.put(Variables.HAS_LAMBDA, m.hasLambda());
-    v.put(Variables.HAS_FRONTEND, m.hasFrontend());
-    v.put(Variables.HAS_KUBERNETES, m.hasKubernetes());
-    v.put(Variables.LAMBDA_FUNCTIONS, m.hasLambda()
-        ? new ArrayList<>(m.lambda().functions().stream().map(ReleaseManifest.LambdaFunction::name).toList())
-        : new ArrayList<String>());
-    v.put(Variables.K8S_WORKLOADS, m.hasKubernetes()
-        ? new ArrayList<>(m.kubernetes().workloads().stream().map(w -> w.kind() + "/" + w.name()).toList())
-        : new ArrayList<String>());
-    v.put(Variables.KUBERNETES_TIMEOUT, m.hasKubernetes() ? m.kubernetes().timeoutOrDefault() : "PT10M");
+    // Each target's flags, multi-instance lists and failure flags.
+    v.putAll(targets.startVariables(m));
     v.put(Variables.ROLLBACK_WINDOW, rollbackWindow);
     v.put(Variables.OVERRIDE_ACTIVE, false);
     v.put(Variables.DEPLOYMENT_STARTED, false);
-    v.put(Variables.DB_MIGRATION_FAILED, false);
-    v.put(Variables.LAMBDA_FAILED, false);
-    v.put(Variables.ROLLOUT_FAILED, false);
-    v.put(Variables.DB_RESTORE_NEEDS_BACKUP, false);
-    v.put(Variables.RESTORATION_VERIFIED, false);
     return v;
   }
 
@@ -150,24 +139,8 @@ public class ReleaseService {
     return s.toString().trim();
   }
 
-  static String plannedSteps(ReleaseManifest m) {
-    List<String> lines = new ArrayList<>();
-    if (m.hasDatabase()) {
-      lines.add("Back up and migrate database " + m.database().target() + " from " + m.database().migrations());
-    }
-    if (m.hasLambda()) {
-      m.lambda().functions().forEach(f -> lines.add("Deploy Lambda " + f.name() + " (" + f.trafficOrDefault()
-          + ") from s3://" + f.artifact().bucket() + "/" + f.artifact().key()));
-    }
-    if (m.hasFrontend()) {
-      lines.add("Publish front end to " + m.frontend().target() + " from s3://" + m.frontend().artifact().bucket() + "/"
-          + m.frontend().artifact().key());
-    }
-    if (m.hasKubernetes()) {
-      m.kubernetes().workloads().forEach(w -> lines.add("Roll out " + w.kind() + " " + m.kubernetes().namespace() + "/"
-          + w.name() + ": " + String.join(", ", w.containers().stream().map(c -> c.name() + "=" + c.image()).toList())));
-    }
-    lines.add("Verify health and smoke tests, then watch metrics for the bake window");
+  String plannedSteps(ReleaseManifest m) {
+    List<String> lines = new ArrayList<>(targets.plannedSteps(m));
     if (m.drill() != null) {
       lines.add("ROLLBACK DRILL: step " + m.drill().failAt() + " will fail on purpose");
     }

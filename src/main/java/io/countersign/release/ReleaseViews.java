@@ -1,5 +1,6 @@
 package io.countersign.release;
 
+import io.countersign.process.TargetRegistry;
 import io.countersign.process.Variables;
 import io.countersign.signoff.SignOffRepository;
 import java.time.Instant;
@@ -20,11 +21,10 @@ import org.springframework.stereotype.Component;
 /** What the API shows of a release: its status, sign-offs, steps and where to look in the webapps. */
 @Component
 class ReleaseViews {
-  /** The deployment steps in model order, then the rollback steps. */
-  static final List<String> STEPS = List.of("backupDatabase", "migrateDatabase", "deployLambda", "gateLambdaTraffic",
-      "publishFrontend", "awaitFrontend", "rolloutKubernetes", "awaitRollout", "verifyRelease", "watchMetrics", "undoRollout", "restoreFrontend",
-      "revertLambda", "restoreDatabase", "confirmDatabaseRestore", "restoreDatabaseBackup", "verifyRestoration");
-
+  /** The deployment steps in model order, then the rollback steps, as the target capabilities declare them. */
+  private final List<String> steps;
+  /** The deployment steps: shown as not run until they are; rollback steps only once they ran. */
+  private final List<String> deploySteps;
   private final ReleaseRepository releases;
   private final SignOffRepository signOffs;
   private final HistoryService history;
@@ -33,7 +33,9 @@ class ReleaseViews {
   private final String baseUrl;
 
   ReleaseViews(ReleaseRepository releases, SignOffRepository signOffs, HistoryService history, RuntimeService runtime,
-      TaskService tasks, @Value("${countersign.base-url:}") String baseUrl) {
+      TaskService tasks, TargetRegistry targets, @Value("${countersign.base-url:}") String baseUrl) {
+    this.steps = targets.steps();
+    this.deploySteps = targets.deploySteps();
     this.releases = releases;
     this.signOffs = signOffs;
     this.history = history;
@@ -94,17 +96,17 @@ class ReleaseViews {
     for (String instance : instances) {
       for (HistoricActivityInstance a : history.createHistoricActivityInstanceQuery().processInstanceId(instance)
           .orderByHistoricActivityInstanceStartTime().asc().list()) {
-        if (STEPS.contains(a.getActivityId())) {
+        if (steps.contains(a.getActivityId())) {
           byStep.computeIfAbsent(a.getActivityId(), k -> new ArrayList<>()).add(a);
         }
       }
     }
-    List<Step> steps = new ArrayList<>();
-    for (String id : STEPS) {
+    List<Step> result = new ArrayList<>();
+    for (String id : steps) {
       List<HistoricActivityInstance> runs = byStep.get(id);
       if (runs == null) {
-        if (STEPS.indexOf(id) < STEPS.indexOf("undoRollout")) {
-          steps.add(new Step(id, null, "not-run", null, null));
+        if (deploySteps.contains(id)) {
+          result.add(new Step(id, null, "not-run", null, null));
         }
         continue;
       }
@@ -112,9 +114,9 @@ class ReleaseViews {
       HistoricActivityInstance last = runs.get(runs.size() - 1);
       boolean active = runs.stream().anyMatch(a -> a.getEndTime() == null);
       String state = active ? "active" : last.isCanceled() ? "cancelled" : "completed";
-      steps.add(new Step(id, first.getActivityName(), state, first.getStartTime().toInstant(),
+      result.add(new Step(id, first.getActivityName(), state, first.getStartTime().toInstant(),
           active || last.getEndTime() == null ? null : last.getEndTime().toInstant()));
     }
-    return steps;
+    return result;
   }
 }

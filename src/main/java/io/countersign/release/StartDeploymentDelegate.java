@@ -3,10 +3,10 @@ package io.countersign.release;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.process.ManifestStore;
 
+import io.countersign.process.TargetRegistry;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.signoff.SignOffGate;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +26,11 @@ class StartDeploymentDelegate implements JavaDelegate {
   private final ManifestStore manifests;
   private final SignOffGate gate;
   private final EvidenceLog evidence;
+  private final TargetRegistry targets;
 
-  StartDeploymentDelegate(ManifestStore manifests, SignOffGate gate, EvidenceLog evidence) {
+  StartDeploymentDelegate(ManifestStore manifests, SignOffGate gate, EvidenceLog evidence, TargetRegistry targets) {
     this.gate = gate;
+    this.targets = targets;
     this.evidence = evidence;
     this.manifests = manifests;
   }
@@ -48,20 +50,14 @@ class StartDeploymentDelegate implements JavaDelegate {
     }
     manifests.authorize(releaseId, signed.sha256(), passed.gate(), passed.overrideRequestId());
     ReleaseManifest manifest = signed.manifest();
-    List<String> steps = new ArrayList<>();
-    List<String> skipped = new ArrayList<>();
-    (manifest.hasDatabase() ? steps : skipped).addAll(List.of("backupDatabase", "migrateDatabase"));
-    (manifest.hasLambda() ? steps : skipped).add("deployLambda");
-    (manifest.hasFrontend() ? steps : skipped).add("publishFrontend");
-    (manifest.hasKubernetes() ? steps : skipped).addAll(List.of("rolloutKubernetes", "awaitRollout"));
-    steps.addAll(List.of("verifyRelease", "watchMetrics"));
+    Map<Boolean, List<String>> steps = targets.mainSteps(manifest);
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("gate", passed.gate());
     payload.put("manifestSha256", signed.sha256());
     payload.put("approvers", passed.approvers());
     payload.put("overrideRequestId", passed.overrideRequestId());
-    payload.put("steps", steps);
-    payload.put("skipped", skipped);
+    payload.put("steps", steps.get(true));
+    payload.put("skipped", steps.get(false));
     evidence.record(releaseId, "deployment-started", "countersign", payload);
     execution.setVariable(Variables.DEPLOYMENT_STARTED, true);
     execution.setVariable(Variables.APPROVAL_OUTCOME, "approved");

@@ -4,6 +4,7 @@ import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.models.ModelVersions;
 import io.countersign.process.ManifestStore;
+import io.countersign.process.TargetRegistry;
 import io.countersign.manifest.ReleaseManifest;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +18,7 @@ import org.springframework.stereotype.Component;
 /**
  * Evaluates release-policy.dmn (process admins edit it in Camunda Modeler) in the version the release was
  * submitted with: which roles sign off, which evidence must be attached, and the sign-off deadlines. The
- * facts come from the stored manifest; what the policy required is kept in Countersign's tables for the
+ * facts come from the stored manifest: its environment and what each target capability declares; what the policy required is kept in Countersign's tables for the
  * start-deployment gate and recorded as evidence.
  */
 @Component("applyReleasePolicy")
@@ -27,10 +28,12 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
   private final ManifestStore manifests;
   private final SignOffRepository signOffs;
   private final EvidenceLog evidence;
+  private final TargetRegistry targets;
 
   ApplyReleasePolicyDelegate(DecisionService decisions, ModelVersions models, ManifestStore manifests,
-      SignOffRepository signOffs, EvidenceLog evidence) {
+      SignOffRepository signOffs, EvidenceLog evidence, TargetRegistry targets) {
     this.decisions = decisions;
+    this.targets = targets;
     this.models = models;
     this.signOffs = signOffs;
     this.evidence = evidence;
@@ -43,10 +46,7 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     ReleaseManifest manifest = manifests.submitted(releaseId).manifest();
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put(Variables.ENVIRONMENT, manifest.environment().id());
-    facts.put(Variables.HAS_DATABASE, manifest.hasDatabase());
-    facts.put(Variables.HAS_LAMBDA, manifest.hasLambda());
-    facts.put(Variables.HAS_FRONTEND, manifest.hasFrontend());
-    facts.put(Variables.HAS_KUBERNETES, manifest.hasKubernetes());
+    facts.putAll(targets.policyFacts(manifest));
     List<String> roles = evaluate(releaseId, "requiredSignOffRoles", facts).collectEntries("role");
     List<String> evidenceTypes = evaluate(releaseId, "requiredEvidence", facts).collectEntries("evidenceType");
     DmnDecisionResult deadlines = evaluate(releaseId, "signOffDeadlines", facts);

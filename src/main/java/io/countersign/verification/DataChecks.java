@@ -3,11 +3,11 @@ package io.countersign.verification;
 import io.countersign.process.StepSupport;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.DataCheck;
-import io.countersign.verification.DataCheckTargets.Database;
+import io.countersign.database.DatabaseConnections;
+import io.countersign.database.DatabaseConnections.Target;
 import java.math.BigDecimal;
 import java.net.SocketException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -33,15 +33,15 @@ class DataChecks {
   /** Rows read from a query that should return none, to show what it found. */
   static final int SHOWN_ROWS = 5;
 
-  private final DataCheckTargets targets;
+  private final DatabaseConnections targets;
   private final Duration timeout;
 
   @Autowired
-  DataChecks(DataCheckTargets targets) {
+  DataChecks(DatabaseConnections targets) {
     this(targets, DEFAULT_TIMEOUT);
   }
 
-  DataChecks(DataCheckTargets targets, Duration timeout) {
+  DataChecks(DatabaseConnections targets, Duration timeout) {
     this.targets = targets;
     this.timeout = timeout;
   }
@@ -78,7 +78,7 @@ class DataChecks {
       throw new IllegalStateException("data checks need the manifest's database section (validation refuses this)");
     }
     String name = manifest.database().target();
-    Database database = targets.databases().get(name);
+    Target database = targets.target(name).orElse(null);
     if (database == null) {
       throw new IllegalStateException("database target '" + name + "' is not configured (any more)");
     }
@@ -88,18 +88,18 @@ class DataChecks {
           "not run: database target " + name + " is dry-run, so the migration did not run either")));
       return results;
     }
-    try (Connection connection = DriverManager.getConnection(database.url(), database.username(), database.secret())) {
+    try (Connection connection = database.connect()) {
       for (DataCheck check : checks) {
         results.add(run(connection, database, name, check));
       }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot reach database target " + name + " for data checks: "
-          + scrub(e.getMessage(), database), e);
+          + database.scrub(e.getMessage()), e);
     }
     return results;
   }
 
-  private Result run(Connection connection, Database database, String target, DataCheck check)
+  private Result run(Connection connection, Target database, String target, DataCheck check)
       throws SQLException {
     connection.setAutoCommit(false);
     connection.setReadOnly(true);
@@ -123,7 +123,7 @@ class DataChecks {
       }
       String reason = "57014".equals(e.getSQLState())
           ? "timed out after " + timeout.toMillis() + " ms"
-          : "query failed: " + scrub(firstLine(e.getMessage()), database);
+          : "query failed: " + database.scrub(firstLine(e.getMessage()));
       return new Result(check.name(), target, true, false, null, reason);
     } finally {
       connection.rollback();
@@ -206,15 +206,5 @@ class DataChecks {
 
   private static String excerpt(String text) {
     return text.length() <= 500 ? text : text.substring(0, 500) + "...";
-  }
-
-  private static String scrub(String message, Database database) {
-    String secret;
-    try {
-      secret = database.secret();
-    } catch (IllegalStateException e) {
-      return message;
-    }
-    return message == null || secret == null || secret.length() < 4 ? message : message.replace(secret, "****");
   }
 }

@@ -3,6 +3,7 @@ package io.countersign.verification;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.process.StepSupport;
+import io.countersign.process.TargetRegistry;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.process.ManifestStore;
@@ -30,20 +31,18 @@ import org.springframework.stereotype.Component;
 @Component("verifyRestoration")
 class VerifyRestorationDelegate implements JavaDelegate {
   static final String STEP = "verifyRestoration";
-  /** What the act steps recorded as changed and the compensation handlers as undone. */
-  private static final List<String> RECORDED = List.of(
-      Variables.DB_VERSION_BEFORE, Variables.DB_APPLIED_VERSIONS,
-      Variables.LAMBDA_PREVIOUS_VERSIONS, Variables.LAMBDA_REVERTED,
-      Variables.FRONTEND_PREVIOUS_RELEASE, Variables.FRONTEND_RESTORED,
-      Variables.K8S_PREVIOUS_IMAGES, Variables.K8S_UNDONE);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpChecks checks;
   private final DataChecks dataChecks;
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
+  /** What the act steps recorded as changed and the compensation handlers as undone, as each target declares. */
+  private final List<String> recorded;
 
-  VerifyRestorationDelegate(HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence, ManifestStore manifests) {
+  VerifyRestorationDelegate(HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence, ManifestStore manifests,
+      TargetRegistry targets) {
+    this.recorded = targets.recordedVariables();
     this.checks = checks;
     this.dataChecks = dataChecks;
     this.evidence = evidence;
@@ -75,7 +74,7 @@ class VerifyRestorationDelegate implements JavaDelegate {
       }
     }
     Map<String, Object> undone = new LinkedHashMap<>();
-    for (String name : RECORDED) {
+    for (String name : recorded) {
       Object value = plain(execution.getVariable(name));
       if (value != null) {
         undone.put(name, value);

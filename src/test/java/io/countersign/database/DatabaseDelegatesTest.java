@@ -16,7 +16,7 @@ import static org.mockito.Mockito.when;
 
 import io.countersign.FakeExecution;
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.database.DatabaseTargetProperties.Mode;
+import io.countersign.process.TargetMode;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.Environment;
@@ -51,7 +51,7 @@ class DatabaseDelegatesTest {
   @BeforeEach
   void setUp() {
     db = new TestTargets(backups);
-    targets = db.targets(Mode.LIVE, BackupMethod.H2_SCRIPT);
+    targets = db.targets(TargetMode.LIVE, BackupMethod.H2_SCRIPT);
     when(evidence.record(anyString(), anyString(), anyString(), any())).thenAnswer(call -> {
       recorded.add(Map.entry(call.getArgument(1), new HashMap<String, Object>(call.<Map<String, ?>>getArgument(3))));
       return null;
@@ -216,7 +216,7 @@ class DatabaseDelegatesTest {
 
   @Test
   void aDryRunTargetRecordsWhatItWouldDo() throws Exception {
-    targets = db.targets(Mode.DRY_RUN, BackupMethod.H2_SCRIPT);
+    targets = db.targets(TargetMode.DRY_RUN, BackupMethod.H2_SCRIPT);
     release(change(EXAMPLE), null);
 
     run("backupDatabase");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.database.DatabaseTargetProperties.Mode;
+import io.countersign.process.TargetMode;
 import io.countersign.manifest.Environment;
 import io.countersign.manifest.FieldErrors;
 import io.countersign.manifest.FieldErrors.FieldError;
@@ -37,7 +37,7 @@ class DatabaseManifestCheckTest {
   }
 
   DatabaseManifestCheck checkFor(BackupMethod backup) {
-    var target = new DatabaseTargetProperties(Mode.LIVE, "jdbc:h2:mem:unused", "sa", "", null, List.of("examples"), backup);
+    var target = new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:h2:mem:unused", "sa", "", null, List.of("examples"), backup);
     return new DatabaseManifestCheck(new DatabaseTargets(Map.of("medication-db", target), work, work.resolve("backups")));
   }
 
@@ -107,7 +107,7 @@ class DatabaseManifestCheckTest {
 
   @Test
   void acceptsTheMedicationTrackerExampleInTheRepository() {
-    var target = new DatabaseTargetProperties(Mode.LIVE, "jdbc:h2:mem:unused", "sa", "", null, List.of("examples"), BackupMethod.H2_SCRIPT);
+    var target = new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:h2:mem:unused", "sa", "", null, List.of("examples"), BackupMethod.H2_SCRIPT);
     var repoCheck = new DatabaseManifestCheck(new DatabaseTargets(Map.of("medication-db", target), Path.of(""), work));
 
     assertThat(errors(repoCheck, Environment.PRODUCTION,

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.database.DatabaseTargetProperties.Mode;
+import io.countersign.process.TargetMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,7 +34,7 @@ class DatabaseTargetsPropertiesTest {
         "countersign.targets.lambda.mode", "live"));
 
     DatabaseTargetProperties target = bound.databases().get("medication-db");
-    assertThat(target.mode()).isEqualTo(Mode.DRY_RUN);
+    assertThat(target.mode()).isEqualTo(TargetMode.DRY_RUN);
     assertThat(target.backup()).isEqualTo(BackupMethod.H2_SCRIPT);
     assertThat(target.migrationRoots()).containsExactly("examples");
     assertThat(target.password()).isEmpty();
@@ -58,18 +58,18 @@ class DatabaseTargetsPropertiesTest {
 
   @Test
   void refusesContradictoryTargets() {
-    assertThatThrownBy(() -> new DatabaseTargetProperties(Mode.LIVE, "jdbc:postgresql://h/db", "u", "secret", "/run/secret",
+    assertThatThrownBy(() -> new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:postgresql://h/db", "u", "secret", "/run/secret",
         null, BackupMethod.PG_DUMP)).hasMessage("set password or password-file, not both");
-    assertThatThrownBy(() -> new DatabaseTargetProperties(Mode.LIVE, "jdbc:h2:mem:x", "sa", "", null, null, BackupMethod.PG_DUMP))
+    assertThatThrownBy(() -> new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:h2:mem:x", "sa", "", null, null, BackupMethod.PG_DUMP))
         .hasMessage("backup: pg-dump needs a jdbc:postgresql: url");
-    assertThatThrownBy(() -> new DatabaseTargetProperties(Mode.LIVE, "jdbc:postgresql://h/db", "u", null, null, null,
+    assertThatThrownBy(() -> new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:postgresql://h/db", "u", null, null, null,
         BackupMethod.H2_SCRIPT)).hasMessage("backup: h2-script needs a jdbc:h2: url");
   }
 
   @Test
   void thePasswordFileIsReadAtUseAndTrimmed(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("password"), "  s3cret-value \n");
-    var properties = new DatabaseTargetProperties(Mode.LIVE, "jdbc:postgresql://h/db", "u", null, file.toString(), null,
+    var properties = new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:postgresql://h/db", "u", null, file.toString(), null,
         BackupMethod.PG_DUMP);
     TargetDatabase db = new TargetDatabase("medication-db", properties, new MigrationPaths(dir), dir, PgTools.DEFAULT);
 
@@ -90,7 +90,7 @@ class DatabaseTargetsPropertiesTest {
 
   @Test
   void backupDefaultsToNoneAndRootsToNothing() {
-    DatabaseTargetProperties target = new DatabaseTargetProperties(Mode.LIVE, "jdbc:h2:mem:x", "sa", "", null, null, null);
+    DatabaseTargetProperties target = new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:h2:mem:x", "sa", "", null, null, null);
 
     assertThat(target.backup()).isEqualTo(BackupMethod.NONE);
     assertThat(target.migrationRoots()).isEqualTo(List.of());

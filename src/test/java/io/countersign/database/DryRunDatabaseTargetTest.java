@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.countersign.database.DatabaseTarget.Migration;
 import io.countersign.database.DatabaseTarget.RollbackResult;
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.database.DatabaseTargetProperties.Mode;
+import io.countersign.process.TargetMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -77,7 +77,7 @@ class DryRunDatabaseTargetTest {
   @Test
   void listsTheMigrationFilesWhenTheTargetCannotBeReached() {
     DatabaseTarget unreachable = new DatabaseTargets(Map.of(TestTargets.TARGET, new DatabaseTargetProperties(
-        Mode.DRY_RUN, "jdbc:postgresql://127.0.0.1:1/nowhere", "sa", "", null, TestTargets.ROOTS, BackupMethod.PG_DUMP)),
+        TargetMode.DRY_RUN, "jdbc:postgresql://127.0.0.1:1/nowhere", "sa", "", null, TestTargets.ROOTS, BackupMethod.PG_DUMP)),
         Path.of(""), backups).get(TestTargets.TARGET);
 
     Migration migration = unreachable.migrate("rel-1", change(EXAMPLE));

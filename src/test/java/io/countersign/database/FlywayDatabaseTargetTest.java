@@ -12,7 +12,7 @@ import io.countersign.database.DatabaseTarget.Backup;
 import io.countersign.database.DatabaseTarget.Migration;
 import io.countersign.database.DatabaseTarget.RollbackResult;
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.database.DatabaseTargetProperties.Mode;
+import io.countersign.process.TargetMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -210,7 +210,7 @@ class FlywayDatabaseTargetTest {
 
   @Test
   void backupNoneTakesNoBackupAndCannotBeRestored() {
-    DatabaseTarget noBackup = db.targets(Mode.LIVE, BackupMethod.NONE).get(TestTargets.TARGET);
+    DatabaseTarget noBackup = db.targets(TargetMode.LIVE, BackupMethod.NONE).get(TestTargets.TARGET);
 
     Backup backup = noBackup.backup("rel-1", change(EXAMPLE));
 
@@ -230,7 +230,7 @@ class FlywayDatabaseTargetTest {
 
   @Test
   void anotherReleaseChangingTheSameH2DatabaseMakesTheStepWait() {
-    var properties = db.targets(Mode.LIVE, BackupMethod.H2_SCRIPT).properties(TestTargets.TARGET).orElseThrow();
+    var properties = db.targets(TargetMode.LIVE, BackupMethod.H2_SCRIPT).properties(TestTargets.TARGET).orElseThrow();
     TargetDatabase same = new TargetDatabase("medication-db", properties, new MigrationPaths(Path.of("")), backups, PgTools.DEFAULT);
     Backup backup = target.backup("rel-1", change(EXAMPLE));
 
@@ -248,7 +248,7 @@ class FlywayDatabaseTargetTest {
   @Test
   void anUnreachableTargetThrowsSoTheEngineRetries() {
     DatabaseTarget unreachable = new DatabaseTargets(java.util.Map.of(TestTargets.TARGET, new DatabaseTargetProperties(
-        Mode.LIVE, "jdbc:postgresql://127.0.0.1:1/nowhere", "sa", "", null, TestTargets.ROOTS, BackupMethod.PG_DUMP)),
+        TargetMode.LIVE, "jdbc:postgresql://127.0.0.1:1/nowhere", "sa", "", null, TestTargets.ROOTS, BackupMethod.PG_DUMP)),
         Path.of(""), backups).get(TestTargets.TARGET);
 
     assertThatThrownBy(() -> unreachable.migrate("rel-1", change(EXAMPLE))).isInstanceOf(RuntimeException.class);

@@ -2,7 +2,7 @@ package io.countersign.database;
 
 import io.countersign.EmbeddedPostgresSupport;
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.database.DatabaseTargetProperties.Mode;
+import io.countersign.process.TargetMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -82,16 +82,16 @@ final class PgTargets {
     return EmbeddedPostgresSupport.server().getJdbcUrl("postgres", database);
   }
 
-  DatabaseTargetProperties properties(Mode mode, BackupMethod backup) {
+  DatabaseTargetProperties properties(TargetMode mode, BackupMethod backup) {
     return new DatabaseTargetProperties(mode, url, ROLE, null, passwordFile.toString(), TestTargets.ROOTS, backup);
   }
 
-  DatabaseTargets targets(Mode mode, BackupMethod backup) {
+  DatabaseTargets targets(TargetMode mode, BackupMethod backup) {
     return new DatabaseTargets(Map.of(TestTargets.TARGET, properties(mode, backup)), Path.of(""), backups);
   }
 
   DatabaseTarget live() {
-    return targets(Mode.LIVE, BackupMethod.PG_DUMP).get(TestTargets.TARGET);
+    return targets(TargetMode.LIVE, BackupMethod.PG_DUMP).get(TestTargets.TARGET);
   }
 
   /** Brings the database to {@code version} as an earlier release would have. */

@@ -12,7 +12,7 @@ import io.countersign.database.DatabaseTarget.Backup;
 import io.countersign.database.DatabaseTarget.Migration;
 import io.countersign.database.DatabaseTarget.RollbackResult;
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.database.DatabaseTargetProperties.Mode;
+import io.countersign.process.TargetMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -298,7 +298,7 @@ class PostgresDatabaseTargetTest {
     // Ends its own session, as a dropped network connection or a server restart would.
     Files.writeString(migrations.resolve("V2__email.sql"), "ALTER TABLE accounts ADD COLUMN email TEXT;\n"
         + "SELECT pg_terminate_backend(pg_backend_pid());");
-    DatabaseTarget inWork = new DatabaseTargets(Map.of(TestTargets.TARGET, new DatabaseTargetProperties(Mode.LIVE, db.url,
+    DatabaseTarget inWork = new DatabaseTargets(Map.of(TestTargets.TARGET, new DatabaseTargetProperties(TargetMode.LIVE, db.url,
         PgTargets.ROLE, null, db.passwordFile.toString(), List.of("releases"), BackupMethod.PG_DUMP)),
         work, db.backups).get(TestTargets.TARGET);
     var change = TestTargets.change("releases/db/migration");
@@ -356,7 +356,7 @@ class PostgresDatabaseTargetTest {
 
   @Test
   void badTargetsFailClearlyAndChangeNothing() {
-    DatabaseTargets targets = db.targets(Mode.LIVE, BackupMethod.PG_DUMP);
+    DatabaseTargets targets = db.targets(TargetMode.LIVE, BackupMethod.PG_DUMP);
     assertThatThrownBy(() -> targets.get("billing-db")).isInstanceOf(IllegalStateException.class)
         .hasMessage("database target 'billing-db' is not configured (known: [medication-db])");
 
@@ -364,7 +364,7 @@ class PostgresDatabaseTargetTest {
     assertThat(outside.failed()).isTrue();
     assertThat(outside.error()).contains("outside the target's allowed migration roots");
 
-    DatabaseTarget closedPort = new DatabaseTargets(Map.of(TestTargets.TARGET, new DatabaseTargetProperties(Mode.LIVE,
+    DatabaseTarget closedPort = new DatabaseTargets(Map.of(TestTargets.TARGET, new DatabaseTargetProperties(TargetMode.LIVE,
         "jdbc:postgresql://127.0.0.1:1/" + db.database, PgTargets.ROLE, null, db.passwordFile.toString(),
         TestTargets.ROOTS, BackupMethod.PG_DUMP)), Path.of(""), db.backups).get(TestTargets.TARGET);
     for (var step : List.<Runnable>of(
@@ -402,7 +402,7 @@ class PostgresDatabaseTargetTest {
     Path sleeper = Files.writeString(scratch.resolve("sleeper.sh"), "#!/bin/sh\nexec sleep 30\n");
     tattler.toFile().setExecutable(true);
     sleeper.toFile().setExecutable(true);
-    Map<String, DatabaseTargetProperties> config = Map.of(TestTargets.TARGET, db.properties(Mode.LIVE, BackupMethod.PG_DUMP));
+    Map<String, DatabaseTargetProperties> config = Map.of(TestTargets.TARGET, db.properties(TargetMode.LIVE, BackupMethod.PG_DUMP));
 
     DatabaseTarget tattling = new DatabaseTargets(config, Path.of(""), db.backups,
         new PgTools(tattler.toString(), "pg_restore", Duration.ofSeconds(20))).get(TestTargets.TARGET);

@@ -1,7 +1,7 @@
 package io.countersign.database;
 
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.database.DatabaseTargetProperties.Mode;
+import io.countersign.process.TargetMode;
 import io.countersign.manifest.Environment;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.DatabaseChange;
@@ -33,17 +33,17 @@ final class TestTargets {
     this.backups = backups;
   }
 
-  DatabaseTargets targets(Mode mode, BackupMethod backup) {
+  DatabaseTargets targets(TargetMode mode, BackupMethod backup) {
     return new DatabaseTargets(
         Map.of(TARGET, new DatabaseTargetProperties(mode, url, "sa", "", null, ROOTS, backup)), Path.of(""), backups);
   }
 
   DatabaseTarget live() {
-    return targets(Mode.LIVE, BackupMethod.H2_SCRIPT).get(TARGET);
+    return targets(TargetMode.LIVE, BackupMethod.H2_SCRIPT).get(TARGET);
   }
 
   DatabaseTarget dryRun() {
-    return targets(Mode.DRY_RUN, BackupMethod.H2_SCRIPT).get(TARGET);
+    return targets(TargetMode.DRY_RUN, BackupMethod.H2_SCRIPT).get(TARGET);
   }
 
   static DatabaseChange change(String migrations) {
@@ -52,7 +52,7 @@ final class TestTargets {
 
   static ReleaseManifest manifest(Environment environment, DatabaseChange change, String drillAt) {
     return new ReleaseManifest("medication-tracker", "2.4.0", environment, "CHG-2041", "Dose reminders", null,
-        change, null, null, null, null, drillAt == null ? null : new ReleaseManifest.Drill(drillAt));
+        change, null, null, null, null, drillAt == null ? null : new ReleaseManifest.Drill(drillAt), null);
   }
 
   /** Brings the target to {@code version} as an earlier release (another installed_by) would have. */

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.countersign.database.DatabaseConnections;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.TargetCapability;
+import io.countersign.process.TargetRegistry;
 import io.countersign.manifest.FieldErrors;
 import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ManifestCheck;
@@ -13,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -116,6 +120,16 @@ class CloudWiringTest {
     @Bean
     ManifestStore manifestStore() {
       return mock(ManifestStore.class);
+    }
+
+    @Bean
+    TargetRegistry targetRegistry(List<TargetCapability> capabilities) {
+      return new TargetRegistry(capabilities);
+    }
+
+    @Bean
+    DatabaseConnections databaseConnections() {
+      return name -> Optional.empty();
     }
   }
 }

@@ -108,7 +108,7 @@ class ManifestReaderFieldErrorsTest {
         mistake("expectStatus 99", PRODUCTION, m -> object(m, "/verification/smokeTests/1").put("expectStatus", 99),
             "$.verification.smokeTests[1].expectStatus", null),
         mistake("drill step unknown", STAGING, m -> m.putObject("drill").put("failAt", "deployEverything"),
-            "$.drill.failAt", Patterns.STEP_MESSAGE),
+            "$.drill.failAt", ManifestReaderFixtures.DRILL_STEP_MESSAGE),
         // Rules across fields.
         mistake("drill in production", PRODUCTION, m -> m.putObject("drill").put("failAt", "deployLambda"),
             "$.drill.failAt", "rollback drills are not allowed in production"),

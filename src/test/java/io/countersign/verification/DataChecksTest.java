@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.EmbeddedPostgresSupport;
 import io.countersign.manifest.ReleaseManifest;
-import io.countersign.verification.DataCheckTargets.Database;
+import io.countersign.database.DatabaseConnections;
 import io.countersign.verification.DataChecks.Phase;
 import io.countersign.verification.DataChecks.Result;
 import java.sql.Connection;
@@ -135,8 +135,30 @@ class DataChecksTest {
     }
   }
 
-  private static DataCheckTargets targets(String mode, String url, String user, String password) {
-    return new DataCheckTargets(Map.of("medication-db", new Database(mode, url, user, password, null)));
+  /** The database capability's port as it answers for one configured target, medication-db. */
+  private static DatabaseConnections targets(String mode, String url, String user, String password) {
+    DatabaseConnections.Target target = new DatabaseConnections.Target() {
+      @Override
+      public boolean live() {
+        return mode.equals("live");
+      }
+
+      @Override
+      public boolean postgres() {
+        return url.startsWith("jdbc:postgresql:");
+      }
+
+      @Override
+      public Connection connect() throws SQLException {
+        return DriverManager.getConnection(url, user, password);
+      }
+
+      @Override
+      public String scrub(String message) {
+        return message == null || password.length() < 4 ? message : message.replace(password, "****");
+      }
+    };
+    return name -> name.equals("medication-db") ? java.util.Optional.of(target) : java.util.Optional.empty();
   }
 
   private static String check(String name, String sql, String expect, String value, String after) {

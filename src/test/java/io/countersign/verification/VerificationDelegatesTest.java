@@ -16,8 +16,10 @@ import static org.mockito.Mockito.spy;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
+import static org.mockito.Mockito.when;
 
 import io.countersign.FakeExecution;
+import io.countersign.process.TargetRegistry;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest.HttpCheck;
@@ -48,10 +50,11 @@ class VerificationDelegatesTest {
       spy(new VerificationTargets().verificationTarget(VerificationManifestCheckTest.PROPERTIES));
   private final EvidenceLog evidence = mock(EvidenceLog.class);
   private final HttpChecks checks = new HttpChecks(target, VerificationManifestCheckTest.PROPERTIES);
-  private final DataChecks dataChecks = new DataChecks(new DataCheckTargets(Map.of()));
+  private final DataChecks dataChecks = new DataChecks(name -> java.util.Optional.empty());
   private final VerifyReleaseDelegate verify = new VerifyReleaseDelegate(checks, dataChecks, evidence, FakeExecution.variableManifests());
   private final WatchMetricsDelegate watch = new WatchMetricsDelegate(target, FAIL_ON_INCONCLUSIVE, evidence, FakeExecution.variableManifests());
-  private final VerifyRestorationDelegate restoration = new VerifyRestorationDelegate(checks, dataChecks, evidence, FakeExecution.variableManifests());
+  private final VerifyRestorationDelegate restoration =
+      new VerifyRestorationDelegate(checks, dataChecks, evidence, FakeExecution.variableManifests(), recorded());
 
   @AfterEach
   void resetClock() {
@@ -229,6 +232,15 @@ class VerificationDelegatesTest {
     assertThatThrownBy(() -> watch.execute(fake.execution)).isInstanceOf(BpmnError.class);
     verifyNoInteractions(target);
     assertThat(fake.variables).doesNotContainKey(Variables.METRICS_WINDOW_ENDS);
+  }
+
+  /** The registry as far as restoration reads it: the variables the act and undo steps record. */
+  private static TargetRegistry recorded() {
+    TargetRegistry registry = mock(TargetRegistry.class);
+    when(registry.recordedVariables()).thenReturn(List.of(Variables.DB_VERSION_BEFORE, Variables.DB_APPLIED_VERSIONS,
+        Variables.LAMBDA_PREVIOUS_VERSIONS, Variables.LAMBDA_REVERTED, Variables.FRONTEND_PREVIOUS_RELEASE,
+        Variables.FRONTEND_RESTORED, Variables.K8S_PREVIOUS_IMAGES, Variables.K8S_UNDONE));
+    return registry;
   }
 
   @Test

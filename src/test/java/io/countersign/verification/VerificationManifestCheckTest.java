@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.manifest.FieldErrors;
 import io.countersign.manifest.FieldErrors.FieldError;
 import io.countersign.manifest.InvalidManifestException;
+import io.countersign.manifest.ManifestParts;
 import io.countersign.manifest.ManifestReader;
 import io.countersign.manifest.ReleaseManifest;
 import jakarta.validation.Validation;
@@ -179,7 +180,7 @@ class VerificationManifestCheckTest {
   @Test
   void theManifestReaderRefusesBadFieldsThenHostsOffTheAllowList() {
     ManifestReader reader = new ManifestReader(Validation.buildDefaultValidatorFactory().getValidator(),
-        List.of(new VerificationManifestCheck(PROPERTIES)));
+        ManifestParts.of(List.of(), List.of(new VerificationManifestCheck(PROPERTIES)), List.of()));
     String malformed = manifest("{\"healthChecks\":[{\"name\":\"a\",\"url\":\"https://staging.medication.example/\","
         + "\"timeout\":\"5s\",\"retries\":9,\"jsonField\":\"status\",\"jsonValue\":\"UP\"}],"
         + "\"dataChecks\":[{\"name\":\"a\",\"sql\":\"SELECT 1\",\"expect\":\"rows\",\"after\":\"never\"}]}");

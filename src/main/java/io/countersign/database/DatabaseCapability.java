@@ -1,0 +1,75 @@
+package io.countersign.database;
+
+import io.countersign.manifest.ManifestCheck;
+import io.countersign.manifest.ManifestSection;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.DatabaseChange;
+import io.countersign.process.TargetCapability;
+import io.countersign.process.Variables;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+
+/** Flyway migrations of a configured database target, with a backup before and rollback scripts or a restore after. */
+@Component
+@Order(200)
+class DatabaseCapability implements TargetCapability {
+  static final ManifestSection<DatabaseChange> SECTION =
+      ManifestSection.typed("database", DatabaseChange.class, ReleaseManifest::database);
+
+  private final DatabaseManifestCheck check;
+
+  DatabaseCapability(DatabaseManifestCheck check) {
+    this.check = check;
+  }
+
+  @Override
+  public ManifestSection<?> section() {
+    return SECTION;
+  }
+
+  @Override
+  public ManifestCheck check() {
+    return check;
+  }
+
+  @Override
+  public boolean isUsedBy(ReleaseManifest manifest) {
+    return manifest.hasDatabase();
+  }
+
+  @Override
+  public List<Step> steps() {
+    // A restore from the backup may lose data written since, so it waits for an operations lead after every undo.
+    return List.of(Step.main("backupDatabase"), Step.main("migrateDatabase"), Step.undo("restoreDatabase"),
+        Step.afterUndo("confirmDatabaseRestore"), Step.afterUndo("restoreDatabaseBackup"));
+  }
+
+  @Override
+  public List<String> plannedSteps(ReleaseManifest manifest) {
+    return manifest.hasDatabase()
+        ? List.of("Back up and migrate database " + manifest.database().target() + " from " + manifest.database().migrations())
+        : List.of();
+  }
+
+  @Override
+  public Map<String, Object> startVariables(ReleaseManifest manifest) {
+    Map<String, Object> variables = new LinkedHashMap<>();
+    variables.put(Variables.HAS_DATABASE, manifest.hasDatabase());
+    variables.put(Variables.DB_MIGRATION_FAILED, false);
+    variables.put(Variables.DB_RESTORE_NEEDS_BACKUP, false);
+    return variables;
+  }
+
+  @Override
+  public List<String> recordedVariables() {
+    return List.of(Variables.DB_VERSION_BEFORE, Variables.DB_APPLIED_VERSIONS);
+  }
+
+  @Override
+  public Map<String, Object> policyFacts(ReleaseManifest manifest) {
+    return Map.of(Variables.HAS_DATABASE, manifest.hasDatabase());
+  }
+}

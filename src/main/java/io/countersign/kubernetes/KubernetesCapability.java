@@ -1,0 +1,82 @@
+package io.countersign.kubernetes;
+
+import io.countersign.manifest.ManifestCheck;
+import io.countersign.manifest.ManifestSection;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.KubernetesChange;
+import io.countersign.process.TargetCapability;
+import io.countersign.process.Variables;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+
+/** Rollouts of Deployments and StatefulSets in a configured cluster, awaited and undone on rollback. */
+@Component
+@Order(500)
+class KubernetesCapability implements TargetCapability {
+  static final ManifestSection<KubernetesChange> SECTION =
+      ManifestSection.typed("kubernetes", KubernetesChange.class, ReleaseManifest::kubernetes);
+
+  private final KubernetesManifestCheck check;
+
+  KubernetesCapability(KubernetesManifestCheck check) {
+    this.check = check;
+  }
+
+  @Override
+  public ManifestSection<?> section() {
+    return SECTION;
+  }
+
+  @Override
+  public ManifestCheck check() {
+    return check;
+  }
+
+  @Override
+  public boolean isUsedBy(ReleaseManifest manifest) {
+    return manifest.hasKubernetes();
+  }
+
+  @Override
+  public List<Step> steps() {
+    return List.of(Step.main("rolloutKubernetes"), Step.main("awaitRollout"), Step.undo("undoRollout"));
+  }
+
+  @Override
+  public List<String> plannedSteps(ReleaseManifest manifest) {
+    if (!manifest.hasKubernetes()) {
+      return List.of();
+    }
+    KubernetesChange kubernetes = manifest.kubernetes();
+    return kubernetes.workloads().stream().map(w -> "Roll out " + w.kind() + " " + kubernetes.namespace() + "/"
+        + w.name() + ": " + String.join(", ", w.containers().stream().map(c -> c.name() + "=" + c.image()).toList()))
+        .toList();
+  }
+
+  @Override
+  public Map<String, Object> startVariables(ReleaseManifest manifest) {
+    Map<String, Object> variables = new LinkedHashMap<>();
+    variables.put(Variables.HAS_KUBERNETES, manifest.hasKubernetes());
+    // The deploy model's multi-instance collection and the rollout deadline its boundary timer reads.
+    variables.put(Variables.K8S_WORKLOADS, manifest.hasKubernetes()
+        ? new ArrayList<>(manifest.kubernetes().workloads().stream().map(w -> w.kind() + "/" + w.name()).toList())
+        : new ArrayList<String>());
+    variables.put(Variables.KUBERNETES_TIMEOUT, manifest.hasKubernetes() ? manifest.kubernetes().timeoutOrDefault() : "PT10M");
+    variables.put(Variables.ROLLOUT_FAILED, false);
+    return variables;
+  }
+
+  @Override
+  public List<String> recordedVariables() {
+    return List.of(Variables.K8S_PREVIOUS_IMAGES, Variables.K8S_UNDONE);
+  }
+
+  @Override
+  public Map<String, Object> policyFacts(ReleaseManifest manifest) {
+    return Map.of(Variables.HAS_KUBERNETES, manifest.hasKubernetes());
+  }
+}

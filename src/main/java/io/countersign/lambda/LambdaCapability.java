@@ -1,0 +1,80 @@
+package io.countersign.lambda;
+
+import io.countersign.manifest.ManifestCheck;
+import io.countersign.manifest.ManifestSection;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.LambdaChange;
+import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import io.countersign.process.TargetCapability;
+import io.countersign.process.Variables;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+
+/** AWS Lambda functions: code update, version, alias traffic shifted step by step, reverted on rollback. */
+@Component
+@Order(300)
+class LambdaCapability implements TargetCapability {
+  static final ManifestSection<LambdaChange> SECTION =
+      ManifestSection.typed("lambda", LambdaChange.class, ReleaseManifest::lambda);
+
+  private final LambdaManifestCheck check;
+
+  LambdaCapability(LambdaManifestCheck check) {
+    this.check = check;
+  }
+
+  @Override
+  public ManifestSection<?> section() {
+    return SECTION;
+  }
+
+  @Override
+  public ManifestCheck check() {
+    return check;
+  }
+
+  @Override
+  public boolean isUsedBy(ReleaseManifest manifest) {
+    return manifest.hasLambda();
+  }
+
+  @Override
+  public List<Step> steps() {
+    return List.of(Step.main("deployLambda"), Step.check("gateLambdaTraffic"), Step.undo("revertLambda"));
+  }
+
+  @Override
+  public List<String> plannedSteps(ReleaseManifest manifest) {
+    if (!manifest.hasLambda()) {
+      return List.of();
+    }
+    return manifest.lambda().functions().stream().map(f -> "Deploy Lambda " + f.name() + " (" + f.trafficOrDefault()
+        + ") from s3://" + f.artifact().bucket() + "/" + f.artifact().key()).toList();
+  }
+
+  @Override
+  public Map<String, Object> startVariables(ReleaseManifest manifest) {
+    Map<String, Object> variables = new LinkedHashMap<>();
+    variables.put(Variables.HAS_LAMBDA, manifest.hasLambda());
+    // The deploy model's multi-instance collection: one Lambda sub-process per function.
+    variables.put(Variables.LAMBDA_FUNCTIONS, manifest.hasLambda()
+        ? new ArrayList<>(manifest.lambda().functions().stream().map(LambdaFunction::name).toList())
+        : new ArrayList<String>());
+    variables.put(Variables.LAMBDA_FAILED, false);
+    return variables;
+  }
+
+  @Override
+  public List<String> recordedVariables() {
+    return List.of(Variables.LAMBDA_PREVIOUS_VERSIONS, Variables.LAMBDA_REVERTED);
+  }
+
+  @Override
+  public Map<String, Object> policyFacts(ReleaseManifest manifest) {
+    return Map.of(Variables.HAS_LAMBDA, manifest.hasLambda());
+  }
+}
