@@ -132,9 +132,6 @@ public class ReleaseService {
     v.put(Variables.ROLLBACK_WINDOW, rollbackWindow);
     v.put(Variables.OVERRIDE_ACTIVE, false);
     v.put(Variables.DEPLOYMENT_STARTED, false);
-    v.put(Variables.DB_MIGRATION_FAILED, false);
-    v.put(Variables.LAMBDA_FAILED, false);
-    v.put(Variables.ROLLOUT_FAILED, false);
     v.put(Variables.DB_RESTORE_NEEDS_BACKUP, false);
     v.put(Variables.RESTORATION_VERIFIED, false);
     return v;
