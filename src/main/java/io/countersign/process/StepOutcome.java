@@ -7,7 +7,7 @@ import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 
 /**
- * How an act, await or undo step went, in the words every model reads. The step records it in two variables,
+ * How an act or await step went, in the words every model reads. The step records it in two variables,
  * {@link Variables#STEP_OUTCOME} ({@code done}, {@code running}, {@code paused} or {@code failed}) and
  * {@link Variables#STEP_WAIT} (an ISO-8601 duration); the gateway right after the step, or right after the
  * subprocess around it, branches on the first, and the loop's timer waits the second:
@@ -31,6 +31,12 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
  * {@link OlderDeployModels}, which {@link #record} also writes for them.
  * Transient failures (throttling, 5xx, I/O) are no outcome: they stay exceptions, which the job's retry cycle
  * retries and then turns into an incident.
+ *
+ * <p>Undo steps (the compensation handlers) record no outcome: they complete, or throw and become an incident (a
+ * refused undo too). A handler runs only for what completed, so the rollback's gateways could not read a shared
+ * outcome without reading a stale one left by the failed step; they read flags the release set at submission and
+ * restoreDatabase and verifyRestoration overwrite ({@link Variables#DB_RESTORE_NEEDS_BACKUP},
+ * {@link Variables#RESTORATION_VERIFIED}).
  */
 public record StepOutcome(Status status, Duration waitFor, String reason) {
   public enum Status {
