@@ -58,7 +58,6 @@ class DatabaseCapability implements TargetCapability {
   public Map<String, Object> startVariables(ReleaseManifest manifest) {
     Map<String, Object> variables = new LinkedHashMap<>();
     variables.put(Variables.HAS_DATABASE, manifest.hasDatabase());
-    variables.put(Variables.DB_MIGRATION_FAILED, false);
     variables.put(Variables.DB_RESTORE_NEEDS_BACKUP, false);
     return variables;
   }

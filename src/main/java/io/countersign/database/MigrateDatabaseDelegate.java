@@ -1,6 +1,7 @@
 package io.countersign.database;
 
 import io.countersign.database.DatabaseTarget.Migration;
+import io.countersign.process.StepOutcome;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
@@ -12,9 +13,10 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Applies the release's migrations. A failed migration does not throw: the task completes with
- * {@code migrationFailed=true} so the gateway after it starts the rollback, and compensation of this
- * task ({@code restoreDatabase}) undoes the versions that were applied before the failure.
+ * Applies the release's migrations. A failed migration does not throw: the task completes with the outcome
+ * {@code failed} so the gateway after it starts the rollback, and compensation of this task ({@code restoreDatabase})
+ * undoes the versions that were applied before the failure. A thrown BpmnError would leave the task uncompleted,
+ * and Camunda compensates completed activities only.
  */
 @Component("migrateDatabase")
 class MigrateDatabaseDelegate implements JavaDelegate {
@@ -34,7 +36,7 @@ class MigrateDatabaseDelegate implements JavaDelegate {
     ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     // Gateways read these whatever happens below.
-    execution.setVariable(Variables.DB_MIGRATION_FAILED, false);
+    StepOutcome.done().record(execution, STEP);
     execution.setVariable(Variables.DB_RESTORE_NEEDS_BACKUP, false);
     execution.setVariable(Variables.DB_APPLIED_VERSIONS, new ArrayList<String>());
     if (StepSupport.skipIf(!manifest.hasDatabase(), evidence, releaseId, STEP, DatabaseSteps.NO_DATABASE)) {
@@ -61,9 +63,7 @@ class MigrateDatabaseDelegate implements JavaDelegate {
       // The drill fails after the real migration, so the rollback scripts are rehearsed for real.
       error = "Rollback drill: step " + STEP + " failed after applying its migrations, as the manifest asked";
     }
-    execution.setVariable(Variables.DB_MIGRATION_FAILED, true);
-    execution.setVariable(Variables.FAILED_STEP, STEP);
-    execution.setVariable(Variables.FAILURE_REASON, error);
+    StepOutcome.failed(error).record(execution, STEP);
     evidence.record(releaseId, "database-migration-failed", StepSupport.ACTOR, DatabaseSteps.payload(
         "target", targetName, "versionBefore", migration.versionBefore(), "applied", migration.appliedVersions(),
         "error", error, "dryRun", target.dryRun()));

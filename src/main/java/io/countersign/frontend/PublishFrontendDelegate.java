@@ -1,6 +1,7 @@
 package io.countersign.frontend;
 
 import io.countersign.aws.TargetRefusedException;
+import io.countersign.process.StepOutcome;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
@@ -15,8 +16,8 @@ import org.springframework.stereotype.Component;
 /**
  * Publishes the front-end build (upload, switch, invalidate; no waiting) and records what the site served before
  * ({@link Variables#FRONTEND_PREVIOUS_RELEASE}) and the invalidation ({@link Variables#FRONTEND_INVALIDATION}).
- * Sets {@link Variables#FRONTEND_STATE} after one look at CloudFront: published, or propagating for the model to
- * wait on with awaitFrontend.
+ * Its {@link StepOutcome} after one look at CloudFront: done when the new build is served already, else running, for
+ * the model to wait on with awaitFrontend.
  */
 @Component("publishFrontend")
 class PublishFrontendDelegate implements JavaDelegate {
@@ -38,7 +39,7 @@ class PublishFrontendDelegate implements JavaDelegate {
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasFrontend(), evidence, releaseId, STEP,
         "the manifest has no frontend section")) {
-      execution.setVariable(Variables.FRONTEND_STATE, SitePublisher.PUBLISHED);
+      StepOutcome.done().record(execution, STEP);
       return;
     }
     StepSupport.failIfDrill(execution, manifest, STEP);
@@ -51,8 +52,8 @@ class PublishFrontendDelegate implements JavaDelegate {
       execution.setVariable(Variables.FRONTEND_INVALIDATION, publication.invalidationId());
       evidence.record(releaseId, "frontend-published", StepSupport.ACTOR, publication.evidence());
       Propagation propagation = publisher.propagation(manifest.frontend(), publication.invalidationId());
-      execution.setVariable(Variables.FRONTEND_STATE,
-          propagation.complete() ? SitePublisher.PUBLISHED : SitePublisher.PROPAGATING);
+      (propagation.complete() ? StepOutcome.done() : StepOutcome.running(AwaitFrontendDelegate.POLL))
+          .record(execution, STEP);
     } catch (TargetRefusedException e) {
       throw StepSupport.fail(execution, STEP, e.getMessage());
     }

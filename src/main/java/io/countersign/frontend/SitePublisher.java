@@ -16,8 +16,6 @@ import java.util.regex.Pattern;
  * {@link #propagation}).
  */
 class SitePublisher {
-  static final String PROPAGATING = "propagating";
-  static final String PUBLISHED = "published";
   static final String RELEASES = "/releases/";
   /** A version that is also a safe S3 key segment and CloudFront origin path segment. */
   static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z._-]{0,63}");

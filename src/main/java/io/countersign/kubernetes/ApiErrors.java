@@ -1,5 +1,6 @@
 package io.countersign.kubernetes;
 
+import io.countersign.aws.TargetRefusedException;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** Sorts API server answers into what retrying can fix and what it cannot, with a message an operator can act on. */
@@ -8,7 +9,7 @@ final class ApiErrors {
 
   /**
    * {@code action}: what was attempted ("read", "patch"); {@code what}: "Deployment/backend in namespace x on
-   * target y". 404, 403 and rejected requests are {@link RolloutRefusedException}; throttling, 5xx, 409, 401 and
+   * target y". 404, 403 and rejected requests are {@link TargetRefusedException}; throttling, 5xx, 409, 401 and
    * I/O errors or timeouts (no code) are ordinary exceptions, retried by the engine.
    */
   static RuntimeException translate(KubernetesClientException e, String action, String what, String namespace) {
@@ -21,11 +22,11 @@ final class ApiErrors {
           + " (timeout or I/O error, retried): " + rootMessage(e), e);
     }
     return switch (code) {
-      case 404 -> new RolloutRefusedException(what + " does not exist", e);
-      case 403 -> new RolloutRefusedException("the cluster forbids Countersign to " + action + " " + what
+      case 404 -> new TargetRefusedException(what + " does not exist", e);
+      case 403 -> new TargetRefusedException("the cluster forbids Countersign to " + action + " " + what
           + " (403 Forbidden): its service account lacks RBAC permission; apply deploy/kubernetes/countersign-rbac.yaml"
           + " in namespace " + namespace + " (" + reason + ")", e);
-      case 400, 422 -> new RolloutRefusedException("the API server rejected the " + action + " of " + what + " ("
+      case 400, 422 -> new TargetRefusedException("the API server rejected the " + action + " of " + what + " ("
           + code + "): " + reason, e);
       case 401 -> new IllegalStateException("the API server did not accept Countersign's credentials (401) to "
           + action + " " + what + "; check the kubeconfig or service account token", e);

@@ -1,5 +1,6 @@
 package io.countersign.kubernetes;
 
+import io.countersign.process.StepOutcome;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
@@ -15,17 +16,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.ExecutionListener;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.springframework.stereotype.Component;
 
 /**
- * One look at every rollout, never a wait: the model loops check, gateway on {@link Variables#K8S_ROLLOUT_STATE},
- * timer, check, with a boundary timer for the manifest's timeout.
+ * One look at every rollout, never a wait: the model loops check, gateway on the {@link StepOutcome} (done, or
+ * running with {@link #POLL}), timer, check, with a boundary timer for the manifest's timeout. It is also the
+ * listener of that deadline's end event, so the reason the rollout failed is written here, not in the model.
  */
 @Component("awaitRollout")
-class AwaitRolloutDelegate implements JavaDelegate {
+class AwaitRolloutDelegate implements JavaDelegate, ExecutionListener {
   static final String STEP = "awaitRollout";
+  /** How long the model waits between two looks. */
+  static final Duration POLL = Duration.ofSeconds(10);
+  static final String DEADLINE_PASSED = "Kubernetes rollout did not complete before its deadline";
+  // The rollout's own words, as the evidence has always recorded them.
   static final String PROGRESSING = "progressing";
   static final String COMPLETE = "complete";
   static final String FAILED = "failed";
@@ -46,7 +53,7 @@ class AwaitRolloutDelegate implements JavaDelegate {
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasKubernetes(), evidence, releaseId, STEP,
         "the manifest has no kubernetes workloads")) {
-      execution.setVariable(Variables.K8S_ROLLOUT_STATE, COMPLETE); // nothing to wait for
+      StepOutcome.done().record(execution, STEP); // nothing to wait for
       return;
     }
     StepSupport.failIfDrill(execution, manifest, STEP);
@@ -69,17 +76,29 @@ class AwaitRolloutDelegate implements JavaDelegate {
           "available", status.available(), "desired", status.desired(), "message", status.message()));
     }
     String state = !failures.isEmpty() ? FAILED : complete ? COMPLETE : PROGRESSING;
-    Object before = execution.getVariable(Variables.K8S_ROLLOUT_STATE);
-    execution.setVariable(Variables.K8S_ROLLOUT_STATE, state);
+    StepOutcome outcome = !failures.isEmpty()
+        ? StepOutcome.failed("Kubernetes rollout failed: " + String.join("; ", failures))
+        : complete ? StepOutcome.done() : StepOutcome.running(POLL);
+    // The outcome recorded last is this step's previous look (or, at the first look, the step before it): a rollout
+    // that was progressing then and still is goes into the evidence once, not at every look.
+    boolean changed = StepOutcome.recorded(execution) != StepOutcome.Status.RUNNING
+        || outcome.status() != StepOutcome.Status.RUNNING;
     execution.setVariable(Variables.K8S_PROGRESS, String.join("; ", progress));
-    if (!state.equals(before) || state.equals(COMPLETE)) {
+    if (changed) {
       evidence.record(releaseId, "kubernetes-rollout-status", StepSupport.ACTOR, StepSupport.payload(
           "state", state, "progress", String.join("; ", progress), "deadline", deadline.toString(),
           "workloads", workloads));
     }
-    if (state.equals(FAILED)) {
-      throw StepSupport.fail(execution, STEP, "Kubernetes rollout failed: " + String.join("; ", failures));
+    if (outcome.status() == StepOutcome.Status.FAILED) {
+      throw outcome.raise(execution, STEP);
     }
+    outcome.record(execution, STEP);
+  }
+
+  /** The model's deadline for the whole wait passed before a look found the rollouts complete. */
+  @Override
+  public void notify(DelegateExecution execution) {
+    StepOutcome.failed(DEADLINE_PASSED).record(execution, STEP);
   }
 
   /** Fixed by the first check, so every later check (and a re-run job) compares against the same instant. */

@@ -66,7 +66,6 @@ class KubernetesCapability implements TargetCapability {
         ? new ArrayList<>(manifest.kubernetes().workloads().stream().map(w -> w.kind() + "/" + w.name()).toList())
         : new ArrayList<String>());
     variables.put(Variables.KUBERNETES_TIMEOUT, manifest.hasKubernetes() ? manifest.kubernetes().timeoutOrDefault() : "PT10M");
-    variables.put(Variables.ROLLOUT_FAILED, false);
     return variables;
   }
 

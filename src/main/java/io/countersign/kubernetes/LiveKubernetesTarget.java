@@ -1,5 +1,6 @@
 package io.countersign.kubernetes;
 
+import io.countersign.aws.TargetRefusedException;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -60,7 +61,7 @@ final class LiveKubernetesTarget implements KubernetesTarget, AutoCloseable {
     HasMetadata current = read(resource, what, namespace);
     refuseUnsupportedStrategy(current, what);
     Map<String, String> images = images(workload);
-    Map<String, String> running = images(current, images.keySet(), what, RolloutRefusedException::new);
+    Map<String, String> running = images(current, images.keySet(), what, TargetRefusedException::new);
 
     RolloutRecord recorded = recorded(current);
     RolloutRecord mine = recorded != null && releaseId.equals(recorded.release()) ? recorded
@@ -85,8 +86,8 @@ final class LiveKubernetesTarget implements KubernetesTarget, AutoCloseable {
     Map<String, String> running;
     try {
       current = read(resource(target, namespace, workload), what, namespace);
-      running = images(current, expected.keySet(), what, RolloutRefusedException::new);
-    } catch (RolloutRefusedException e) {
+      running = images(current, expected.keySet(), what, TargetRefusedException::new);
+    } catch (TargetRefusedException e) {
       return new RolloutStatus(State.FAILED, 0, 0, 0, e.getMessage());
     }
     if (!expected.entrySet().stream().allMatch(e -> sameImage(running.get(e.getKey()), e.getValue()))) {
@@ -109,7 +110,7 @@ final class LiveKubernetesTarget implements KubernetesTarget, AutoCloseable {
     HasMetadata current;
     try {
       current = read(resource, what, namespace);
-    } catch (RolloutRefusedException e) {
+    } catch (TargetRefusedException e) {
       // Rollback does not branch: an incident with the reason, for an operator to restore by hand.
       throw new IllegalStateException("cannot restore " + describe(previousImages) + ": " + e.getMessage(), e);
     }
@@ -144,14 +145,14 @@ final class LiveKubernetesTarget implements KubernetesTarget, AutoCloseable {
     return switch (workload.kind()) {
       case "Deployment" -> client.apps().deployments().inNamespace(namespace).withName(workload.name());
       case "StatefulSet" -> client.apps().statefulSets().inNamespace(namespace).withName(workload.name());
-      default -> throw new RolloutRefusedException("workload kind " + workload.kind() + " is not supported");
+      default -> throw new TargetRefusedException("workload kind " + workload.kind() + " is not supported");
     };
   }
 
   private static HasMetadata read(Resource<? extends HasMetadata> resource, String what, String namespace) {
     HasMetadata current = call(resource::get, "read", what, namespace);
     if (current == null) {
-      throw new RolloutRefusedException(what + " does not exist");
+      throw new TargetRefusedException(what + " does not exist");
     }
     return current;
   }
@@ -170,13 +171,13 @@ final class LiveKubernetesTarget implements KubernetesTarget, AutoCloseable {
     }
     StatefulSetUpdateStrategy strategy = statefulSet.getSpec().getUpdateStrategy();
     if (strategy != null && "OnDelete".equals(strategy.getType())) {
-      throw new RolloutRefusedException(what + " uses updateStrategy OnDelete: its pods change only when deleted, "
+      throw new TargetRefusedException(what + " uses updateStrategy OnDelete: its pods change only when deleted, "
           + "so the rollout could never complete; use RollingUpdate");
     }
     Integer partition = strategy == null || strategy.getRollingUpdate() == null ? null
         : strategy.getRollingUpdate().getPartition();
     if (partition != null && partition > 0) {
-      throw new RolloutRefusedException(what + " has rollingUpdate.partition " + partition
+      throw new TargetRefusedException(what + " has rollingUpdate.partition " + partition
           + ": staged StatefulSet rollouts are not supported; set the partition to 0");
     }
   }

@@ -1,5 +1,7 @@
 package io.countersign.kubernetes;
 
+import io.countersign.aws.TargetRefusedException;
+import io.countersign.process.StepOutcome;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
@@ -15,7 +17,10 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-/** One instance of the sequential multi-instance over {@link Variables#K8S_WORKLOADS}: starts one rollout. */
+/**
+ * One instance of the sequential multi-instance over {@link Variables#K8S_WORKLOADS}: starts one rollout. Its
+ * outcome (done, or failed) is what the gateway after the "Roll out workloads" subprocess reads.
+ */
 @Component("rolloutKubernetes")
 class RolloutKubernetesDelegate implements JavaDelegate {
   static final String STEP = "rolloutKubernetes";
@@ -36,6 +41,7 @@ class RolloutKubernetesDelegate implements JavaDelegate {
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasKubernetes(), evidence, releaseId, STEP,
         "the manifest has no kubernetes workloads")) {
+      StepOutcome.done().record(execution, STEP);
       return;
     }
     StepSupport.failIfDrill(execution, manifest, STEP);
@@ -43,13 +49,14 @@ class RolloutKubernetesDelegate implements JavaDelegate {
     Workload workload = Workloads.find(manifest, key);
     Map<String, Object> previousImages = StepSupport.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
     if (previousImages.containsKey(key)) {
+      StepOutcome.done().record(execution, STEP);
       return; // rolled out by an earlier run of this job; the first previous images are the ones to keep
     }
     KubernetesChange kubernetes = manifest.kubernetes();
     Rollout rollout;
     try {
       rollout = target.rollout(releaseId, kubernetes.target(), kubernetes.namespace(), workload);
-    } catch (RolloutRefusedException e) {
+    } catch (TargetRefusedException e) {
       throw StepSupport.fail(execution, STEP, "Kubernetes rollout refused: " + e.getMessage());
     }
     previousImages.put(key, rollout.previousImages());
@@ -62,5 +69,6 @@ class RolloutKubernetesDelegate implements JavaDelegate {
         "target", kubernetes.target(), "namespace", kubernetes.namespace(), "workload", key,
         "images", images, "previousImages", rollout.previousImages(), "dryRun", rollout.dryRun(),
         "plan", rollout.plan()));
+    StepOutcome.done().record(execution, STEP);
   }
 }

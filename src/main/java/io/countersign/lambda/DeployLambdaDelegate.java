@@ -2,6 +2,7 @@ package io.countersign.lambda;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.aws.TargetRefusedException;
+import io.countersign.process.StepOutcome;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
@@ -23,9 +24,9 @@ import org.springframework.stereotype.Component;
 /**
  * Moves the function of {@link Variables#LAMBDA_FUNCTION} on by one short call, never waiting: the first call
  * records the alias's version and starts the code update; every call looks at the update once and, when it has
- * succeeded, publishes a version and applies the next traffic step. It writes {@link Variables#LAMBDA_STATE}
- * (updating, shifting, deployed) and {@link Variables#LAMBDA_WAIT} (how long the model waits before calling again:
- * the poll interval while updating, the step's hold while shifting), so a model loop can call it until deployed.
+ * succeeded, publishes a version and applies the next traffic step. Its {@link StepOutcome} is running while the
+ * update runs (wait: the poll interval), paused while a traffic step holds (wait: the hold, then the traffic gate)
+ * and done once deployed, so a model loop can call it until done.
  * Progress per function lives in {@link Variables#LAMBDA_DEPLOYMENTS}; a job that runs again resumes from it.
  */
 @Component("deployLambda")
@@ -48,8 +49,7 @@ class DeployLambdaDelegate implements JavaDelegate {
     ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);
     if (StepSupport.skipIf(!manifest.hasLambda(), evidence, releaseId, STEP, "the manifest has no lambda functions")) {
-      execution.setVariable(Variables.LAMBDA_STATE, LambdaRollout.DEPLOYED);
-      execution.setVariable(Variables.LAMBDA_WAIT, Duration.ZERO.toString());
+      StepOutcome.done().record(execution, STEP);
       return;
     }
     StepSupport.failIfDrill(execution, manifest, STEP);
@@ -81,8 +81,7 @@ class DeployLambdaDelegate implements JavaDelegate {
     Map<String, Object> deployments = StepSupport.readMap(execution, Variables.LAMBDA_DEPLOYMENTS);
     deployments.put(function.name(), JSON.convertValue(progress, Map.class));
     execution.setVariable(Variables.LAMBDA_DEPLOYMENTS, StepSupport.json(deployments));
-    execution.setVariable(Variables.LAMBDA_STATE, progress.phase());
-    execution.setVariable(Variables.LAMBDA_WAIT, advance.waitFor().toString());
+    advance.outcome().record(execution, STEP);
     for (Event event : advance.events()) {
       evidence.record(releaseId, event.type(), StepSupport.ACTOR, event.payload());
     }

@@ -64,7 +64,6 @@ class LambdaCapability implements TargetCapability {
     variables.put(Variables.LAMBDA_FUNCTIONS, manifest.hasLambda()
         ? new ArrayList<>(manifest.lambda().functions().stream().map(LambdaFunction::name).toList())
         : new ArrayList<String>());
-    variables.put(Variables.LAMBDA_FAILED, false);
     return variables;
   }
 

@@ -1,6 +1,7 @@
 package io.countersign.lambda;
 
 import io.countersign.aws.TargetRefusedException;
+import io.countersign.process.StepOutcome;
 import io.countersign.process.StepSupport;
 import io.countersign.lambda.LambdaTarget.Alias;
 import io.countersign.lambda.LambdaTarget.CodeUpdate;
@@ -47,7 +48,19 @@ class LambdaRollout {
       String codeSha256) {}
 
   /** What a call did: the progress to record, how long the model should wait before the next call, and evidence. */
-  record Advance(Progress progress, Duration waitFor, List<Event> events) {}
+  record Advance(Progress progress, Duration waitFor, List<Event> events) {
+    /**
+     * For the model: running while the code update runs (poll again), paused while a traffic step holds (the
+     * traffic gates decide after the hold whether the next step may follow), done once deployed.
+     */
+    StepOutcome outcome() {
+      return switch (progress.phase()) {
+        case DEPLOYED -> StepOutcome.done();
+        case SHIFTING -> StepOutcome.paused(waitFor);
+        default -> StepOutcome.running(waitFor);
+      };
+    }
+  }
 
   /** One evidence entry to record. */
   record Event(String type, Map<String, Object> payload) {}

@@ -15,9 +15,10 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Models are code: installs the rules every BPMN model must pass ({@link ModelRules}) and the recorder
- * that checks and writes every new deployment into the evidence ({@link DeploymentRecorder}). Who may
- * deploy at all is an authorization of the process-admins group (see the engine's access set-up).
+ * Models are code: installs the rules every BPMN model must pass ({@link ModelRules}), the four-eyes listener on
+ * every user task ({@link FourEyesOnUserTasks}) and the recorder that checks and writes every new deployment into
+ * the evidence ({@link DeploymentRecorder}). Who may deploy at all is an authorization of the process-admins group
+ * (see the engine's access set-up).
  */
 @Component
 class ModelGovernance extends AbstractProcessEnginePlugin {
@@ -32,11 +33,16 @@ class ModelGovernance extends AbstractProcessEnginePlugin {
   @Override
   public void preInit(ProcessEngineConfigurationImpl configuration) {
     Set<String> stepBeans = stepBeans();
+    if (!stepBeans.contains(FourEyesOnUserTasks.BEAN)) {
+      // Every user task gets it; without it no task could be created, so refuse to start instead.
+      throw new IllegalStateException("no task listener bean '" + FourEyesOnUserTasks.BEAN + "' of Countersign's");
+    }
     Set<String> allBeans = new HashSet<>(Arrays.asList(beans.getBeanDefinitionNames()));
     if (configuration.getCustomPreBPMNParseListeners() == null) {
       configuration.setCustomPreBPMNParseListeners(new ArrayList<>());
     }
     configuration.getCustomPreBPMNParseListeners().add(new ModelRules(stepBeans::contains, allBeans::contains));
+    configuration.getCustomPreBPMNParseListeners().add(new FourEyesOnUserTasks(configuration::getExpressionManager));
     if (configuration.getCustomPreDeployers() == null) {
       configuration.setCustomPreDeployers(new ArrayList<>());
     }

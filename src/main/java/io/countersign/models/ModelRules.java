@@ -14,8 +14,9 @@ import org.camunda.bpm.engine.impl.util.xml.Element;
 /**
  * Refuses, when a BPMN model is parsed for deployment, anything that would let a model run code of its
  * own: script tasks and scripts, Java classes, connectors, external tasks, embedded HTML forms and
- * generated form fields, delegate expressions other than Countersign's registered beans, and expressions
- * outside {@link SafeExpressions}. Every problem is listed at once; the deployment fails as a parse error.
+ * generated form fields, delegate expressions other than Countersign's registered beans, expressions
+ * outside {@link SafeExpressions}, and a variable that would take the place of the four-eyes listener
+ * ({@link FourEyesOnUserTasks}) when its expression is resolved. Every problem is listed at once; the deployment fails as a parse error.
  */
 class ModelRules extends AbstractBpmnParseListener {
   static final String CAMUNDA = "http://camunda.org/schema/1.0/bpmn";
@@ -26,6 +27,10 @@ class ModelRules extends AbstractBpmnParseListener {
   private static final Set<String> CLASS_ATTRIBUTES = Set.of("class", "variableMappingClass", "formHandlerClass",
       "resource", "scriptFormat");
   private static final Set<String> BEAN_ATTRIBUTES = Set.of("delegateExpression", "variableMappingDelegateExpression");
+  /** Attributes that name a variable the engine (or setVariables) writes. */
+  private static final Set<String> VARIABLE_ATTRIBUTES = Set.of("target", "elementVariable", "resultVariable",
+      "errorCodeVariable", "errorMessageVariable", "escalationCodeVariable");
+  private static final Set<String> NAMED_VARIABLE_ELEMENTS = Set.of("inputParameter", "outputParameter", "property");
 
   private final Predicate<String> isStepBean;
   private final Predicate<String> isAnyBean;
@@ -77,6 +82,10 @@ class ModelRules extends AbstractBpmnParseListener {
         problems.add(where + ": calling case models is not allowed");
       } else if (name.equals("language") && !isCamunda(element.getUri())) {
         problems.add(where + ": script expressions (language=\"" + value + "\") are not allowed");
+      } else if (FourEyesOnUserTasks.BEAN.equals(value) && (VARIABLE_ATTRIBUTES.contains(name)
+          || name.equals("name") && isCamunda(element.getUri()) && NAMED_VARIABLE_ELEMENTS.contains(tag))) {
+        // The four-eyes listener every user task gets is ${fourEyes}, and a variable comes before a bean there.
+        problems.add(where + ": a variable named '" + value + "' would stand in for the four-eyes listener");
       } else if (BEAN_ATTRIBUTES.contains(name)) {
         checkBeanReference(where, name, value, problems);
       } else if (name.equals("calledElement") && value != null && (value.contains("${") || value.contains("#{"))) {

@@ -7,9 +7,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Sets the element's extension properties as process variables, literally ("true" and "false" as booleans),
- * when the element starts: how an end event says how a loop or a sign-off ended (e.g. {@code lambdaFailed =
- * true}, {@code signOffOutcome = approved}) without an expression that could call Java. The
- * {@code releaseStatus} property belongs to the status listener and is not a variable.
+ * when the element starts: how an end event says how a sign-off or an approval ended (e.g. {@code signOffOutcome =
+ * approved}) without an expression that could call Java. Steps say how they went in Java ({@link StepOutcome}),
+ * never here. The {@code releaseStatus} property belongs to the status listener and is not a variable.
  */
 @Component("setVariables")
 class SetVariablesListener implements ExecutionListener {

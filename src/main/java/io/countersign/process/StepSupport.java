@@ -65,11 +65,9 @@ public final class StepSupport {
     }
   }
 
-  /** A deterministic failure: records the step and reason, and returns the error the deploy model rolls back on. */
+  /** A deterministic failure: records it as the step's outcome, and returns the error the deploy model rolls back on. */
   public static BpmnError fail(DelegateExecution execution, String step, String reason) {
-    execution.setVariable(Variables.FAILED_STEP, step);
-    execution.setVariable(Variables.FAILURE_REASON, reason);
-    return new BpmnError(STEP_FAILED, reason);
+    return StepOutcome.failed(reason).raise(execution, step);
   }
 
   /**

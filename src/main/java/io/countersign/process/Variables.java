@@ -69,32 +69,32 @@ public final class Variables {
   public static final String RESTORATION_VERIFIED = "restorationVerified";
   public static final String OVERRIDE_REVIEW_DUE = "overrideReviewDue";
   public static final String OVERRIDE_DECIDED_BY = "overrideDecidedBy";
-  public static final String LAMBDA_FAILED = "lambdaFailed";
-  public static final String ROLLOUT_FAILED = "rolloutFailed";
   public static final String ROLLBACK_ERROR = "rollbackError";
   public static final String FAILURE_REASON = "failureReason";
   public static final String FAILED_STEP = "failedStep";
+  // How the last act, await or undo step went (done | running | paused | failed) and how long the model's timer
+  // waits before calling it again: the one pair every gateway and loop timer of the deploy model reads (StepOutcome).
+  public static final String STEP_OUTCOME = "stepOutcome";
+  public static final String STEP_WAIT = "stepWait";
 
   // Capability outputs: namespaced, except the few that gateways and timers read by name.
   public static final String DB_BACKUP = "db.backup";
   public static final String DB_APPLIED_VERSIONS = "db.appliedVersions";
   public static final String DB_VERSION_BEFORE = "db.versionBefore";
   public static final String DB_SCHEMA_BEFORE = "db.schemaBefore";
-  public static final String DB_MIGRATION_FAILED = "migrationFailed";
   public static final String DB_RESTORE_NEEDS_BACKUP = "restoreNeedsBackup";
   public static final String DB_RESTORE_CONFIRMED = "restoreConfirmed";
   public static final String DB_BACKUP_SUMMARY = "backupSummary";
   public static final String LAMBDA_PREVIOUS_VERSIONS = "lambda.previousVersions";
   public static final String FRONTEND_PREVIOUS_RELEASE = "frontend.previousRelease";
   public static final String K8S_PREVIOUS_IMAGES = "k8s.previousImages";
-  public static final String K8S_ROLLOUT_STATE = "rolloutState";
   public static final String K8S_PROGRESS = "k8s.progress";
-  public static final String METRICS_STATE = "metricsState";
+  // Fixed by the first evaluation of the bake window: when it ends, and how long to wait between evaluations.
   public static final String METRICS_WINDOW_ENDS = "metrics.windowEnds";
   public static final String METRICS_INTERVAL = "metricsInterval";
   // The bake window's gate for Cockpit and REST: the last evaluation of each rule (JSON list), one line of status,
-  // why it paused (metricsState 'inconclusive'), the operations lead's decision (continue | rollback) and the rules
-  // a lead accepted as unmeasurable for the rest of the window (JSON list of rule names).
+  // why it paused (stepOutcome 'paused': metrics inconclusive), the operations lead's decision (continue | rollback)
+  // and the rules a lead accepted as unmeasurable for the rest of the window (JSON list of rule names).
   public static final String METRICS_LAST_VERDICTS = "metrics.lastVerdicts";
   public static final String METRICS_STATUS = "metrics.status";
   public static final String METRICS_ACCEPTED = "metrics.acceptedInconclusive";
@@ -106,14 +106,10 @@ public final class Variables {
   public static final String K8S_UNDONE = "k8s.undone";
   // Set by the first rollout status check: the instant the rollout must be complete by.
   public static final String K8S_ROLLOUT_DEADLINE = "k8s.rolloutDeadline";
-  // Lambda and front end, step by step: per-function progress (JSON, by function name), what the model's gateway
-  // and timer read (state: updating | shifting | deployed; wait: ISO duration before the next call), the CloudFront
-  // invalidation to wait for and the front end's state (propagating | published).
+  // Lambda and front end, step by step: per-function progress (JSON, by function name) and the CloudFront
+  // invalidation to wait for.
   public static final String LAMBDA_DEPLOYMENTS = "lambda.deployments";
-  public static final String LAMBDA_STATE = "lambdaState";
-  public static final String LAMBDA_WAIT = "lambdaWait";
   public static final String FRONTEND_INVALIDATION = "frontend.invalidation";
-  public static final String FRONTEND_STATE = "frontendState";
 
   private Variables() {}
 }

@@ -44,7 +44,7 @@ record VerificationProperties(
 
   /** What a metric rule that cannot be measured (query error, no data, NaN) does to the bake window. */
   enum Inconclusive {
-    /** metricsState becomes 'inconclusive' and an operations lead decides: continue or roll back. */
+    /** The bake window pauses (step outcome 'paused') and an operations lead decides: continue or roll back. */
     PAUSE,
     /** Keep watching; still inconclusive when the window ends fails the step (rollback). */
     FAIL

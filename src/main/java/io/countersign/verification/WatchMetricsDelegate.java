@@ -3,6 +3,8 @@ package io.countersign.verification;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.countersign.process.OlderDeployModels;
+import io.countersign.process.StepOutcome;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
@@ -28,20 +30,16 @@ import org.camunda.spin.json.SpinJsonNode;
 import org.springframework.stereotype.Component;
 
 /**
- * One evaluation of every metric rule, never a wait: the model loops evaluate, gateway on
- * {@link Variables#METRICS_STATE}, timer of {@link Variables#METRICS_INTERVAL}, evaluate, until the bake
- * window ends. A crossed threshold fails at once. A rule that cannot be measured (query error, no data, NaN)
- * either pauses the window for an operations lead (state 'inconclusive', the default) or, configured to fail,
- * fails if it is still inconclusive when the window ends: a release whose health nobody could measure is not
- * proven healthy. A rule the lead chose to continue with is not asked about again in this window.
+ * One evaluation of every metric rule, never a wait: the model loops evaluate, gateway on the {@link StepOutcome}
+ * (running until the bake window ends, then done), timer of the outcome's wait ({@link Variables#METRICS_INTERVAL}),
+ * evaluate. A crossed threshold fails at once. A rule that cannot be measured (query error, no data, NaN) either
+ * pauses the window for an operations lead (outcome paused, the default) or, configured to fail, fails if it is still
+ * inconclusive when the window ends: a release whose health nobody could measure is not proven healthy. A rule the
+ * lead chose to continue with is not asked about again in this window.
  */
 @Component("watchMetrics")
 class WatchMetricsDelegate implements JavaDelegate {
   static final String STEP = "watchMetrics";
-  static final String WATCHING = "watching";
-  static final String PASSED = "passed";
-  static final String FAILED = "failed";
-  static final String INCONCLUSIVE = "inconclusive";
   static final String CONTINUE = "continue";
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,7 +63,7 @@ class WatchMetricsDelegate implements JavaDelegate {
     String releaseId = StepSupport.releaseId(execution);
     VerificationPlan plan = manifest.verification();
     if (StepSupport.skipIf(plan == null, evidence, releaseId, STEP, "the manifest has no verification section")) {
-      execution.setVariable(Variables.METRICS_STATE, PASSED); // the gateway after this step reads it
+      StepOutcome.done().record(execution, STEP);
       return;
     }
     StepSupport.failIfDrill(execution, manifest, STEP);
@@ -99,30 +97,29 @@ class WatchMetricsDelegate implements JavaDelegate {
     execution.setVariable(Variables.METRICS_LAST_VERDICTS, StepSupport.json(last));
     execution.setVariable(Variables.METRICS_STATUS, MetricRules.status(rules, verdicts, Duration.between(now, windowEnds)));
     boolean windowOver = !now.isBefore(windowEnds);
+    Duration interval = Duration.parse(execution.getVariable(Variables.METRICS_INTERVAL).toString());
     if (!failed.isEmpty()) {
-      execution.setVariable(Variables.METRICS_STATE, FAILED);
       throw StepSupport.fail(execution, STEP, "metric threshold crossed: " + String.join("; ", failed));
     }
     if (!inconclusive.isEmpty() && properties.inconclusive() == Inconclusive.PAUSE) {
-      execution.setVariable(Variables.METRICS_STATE, INCONCLUSIVE);
       execution.setVariable(Variables.METRICS_INCONCLUSIVE_REASON, "metrics inconclusive: " + String.join("; ", inconclusive));
+      StepOutcome.paused(interval).record(execution, STEP);
       return;
     }
     if (!inconclusive.isEmpty() && windowOver) {
-      execution.setVariable(Variables.METRICS_STATE, FAILED);
       throw StepSupport.fail(execution, STEP,
           "metrics inconclusive at the end of the bake window: " + String.join("; ", inconclusive));
     }
-    execution.setVariable(Variables.METRICS_STATE, windowOver ? PASSED : WATCHING);
+    (windowOver ? StepOutcome.done() : StepOutcome.running(interval)).record(execution, STEP);
   }
 
   /**
-   * The rules an operations lead chose to go on with: after the window paused ('inconclusive') the model only comes
-   * back here when the lead decided 'continue'; the rules inconclusive then are accepted for the rest of the window.
+   * The rules an operations lead chose to go on with: after the window paused the model only comes back here when
+   * the lead decided 'continue'; the rules inconclusive then are accepted for the rest of the window.
    */
   private static Set<String> accepted(DelegateExecution execution) {
     Set<String> accepted = new LinkedHashSet<>(StepSupport.readList(execution, Variables.METRICS_ACCEPTED));
-    if (INCONCLUSIVE.equals(execution.getVariable(Variables.METRICS_STATE))
+    if (OlderDeployModels.metricsPaused(execution)
         && CONTINUE.equals(execution.getVariable(Variables.METRICS_DECISION))) {
       for (Map<String, Object> verdict : lastVerdicts(execution)) {
         if (Verdict.INCONCLUSIVE.name().equals(verdict.get("verdict"))) {
@@ -158,7 +155,7 @@ class WatchMetricsDelegate implements JavaDelegate {
     return value == null ? null : Double.isNaN(value) || Double.isInfinite(value) ? MetricRules.format(value) : value;
   }
 
-  /** Fixed by the first evaluation; the same call sets the interval the model's timer waits. */
+  /** Fixed by the first evaluation, with the interval every evaluation gives the model's timer. */
   private Instant windowEnds(DelegateExecution execution, VerificationPlan plan, Instant now) {
     Object recorded = execution.getVariable(Variables.METRICS_WINDOW_ENDS);
     if (recorded != null) {

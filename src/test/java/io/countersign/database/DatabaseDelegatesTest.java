@@ -98,7 +98,7 @@ class DatabaseDelegatesTest {
     assertThat(variables.get(Variables.DB_BACKUP).toString()).contains("\"method\":\"h2-script\"", "rel-42-medication-db.sql");
     assertThat(variables).containsEntry(Variables.DB_APPLIED_VERSIONS, List.of("3"))
         .containsEntry(Variables.DB_VERSION_BEFORE, "2")
-        .containsEntry(Variables.DB_MIGRATION_FAILED, false)
+        .containsEntry(Variables.STEP_OUTCOME, "done")
         .containsEntry(Variables.DB_RESTORE_NEEDS_BACKUP, false)
         .doesNotContainKey(Variables.FAILED_STEP);
     assertThat(types()).containsExactly("database-backup", "database-migrated", "database-restore");
@@ -134,7 +134,7 @@ class DatabaseDelegatesTest {
     run("migrateDatabase"); // no exception: a BpmnError would skip compensation of this task
     run("restoreDatabase");
 
-    assertThat(variables).containsEntry(Variables.DB_MIGRATION_FAILED, true)
+    assertThat(variables).containsEntry(Variables.STEP_OUTCOME, "failed")
         .containsEntry(Variables.DB_APPLIED_VERSIONS, List.of("1", "2"))
         .containsEntry(Variables.FAILED_STEP, "migrateDatabase")
         .containsEntry(Variables.DB_RESTORE_NEEDS_BACKUP, false);
@@ -151,7 +151,7 @@ class DatabaseDelegatesTest {
     run("migrateDatabase");
 
     assertThat(db.historyVersions()).containsExactly("1", "2", "3");
-    assertThat(variables).containsEntry(Variables.DB_MIGRATION_FAILED, true)
+    assertThat(variables).containsEntry(Variables.STEP_OUTCOME, "failed")
         .containsEntry(Variables.FAILED_STEP, "migrateDatabase");
     assertThat((String) variables.get(Variables.FAILURE_REASON)).startsWith("Rollback drill:");
     assertThat(types()).containsExactly("database-migrated", "database-migration-failed");
@@ -183,7 +183,7 @@ class DatabaseDelegatesTest {
     assertThat(types()).containsExactly("step-skipped", "step-skipped", "database-restore");
     assertThat(recorded.get(1).getValue()).containsEntry("step", "migrateDatabase");
     assertThat(last("database-restore")).containsEntry("method", "nothing-to-undo");
-    assertThat(variables).containsEntry(Variables.DB_MIGRATION_FAILED, false)
+    assertThat(variables).containsEntry(Variables.STEP_OUTCOME, "done")
         .containsEntry(Variables.DB_RESTORE_NEEDS_BACKUP, false)
         .containsEntry(Variables.DB_APPLIED_VERSIONS, List.of());
   }

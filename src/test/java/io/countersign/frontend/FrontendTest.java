@@ -129,7 +129,7 @@ class FrontendTest {
 
     verify(evidence).record("rel-1", "step-skipped", "countersign",
         Map.of("step", "publishFrontend", "reason", "the manifest has no frontend section"));
-    assertThat(fake.variables).containsEntry(Variables.FRONTEND_STATE, "published");
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
     verifyNoInteractions(target);
   }
 
@@ -168,7 +168,7 @@ class FrontendTest {
     verify(target, times(1)).switchTo(any(), eq("unknown (dry-run)"));
     assertThat(fake.variables).containsEntry(Variables.FRONTEND_PREVIOUS_RELEASE, "unknown (dry-run)")
         .containsEntry(Variables.FRONTEND_INVALIDATION, "dry-run")
-        .containsEntry(Variables.FRONTEND_STATE, "published")
+        .containsEntry(Variables.STEP_OUTCOME, "done")
         .containsEntry(Variables.FRONTEND_RESTORED, true);
     verify(evidence).record(eq("rel-1"), eq("frontend-published"), eq("countersign"), argThat(p ->
         p.get("newRelease").equals("/releases/2.4.0") && p.get("dryRun").equals(true)));

@@ -258,11 +258,11 @@ class LiveStaticSiteTargetTest {
     List<Object> states = new ArrayList<>();
 
     new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableManifests()).execute(fake.execution);
-    states.add(fake.variables.get(Variables.FRONTEND_STATE));
+    states.add(fake.variables.get(Variables.STEP_OUTCOME));
     AwaitFrontendDelegate await = new AwaitFrontendDelegate(publisher, evidence, FakeExecution.variableManifests());
-    while (!"published".equals(fake.variables.get(Variables.FRONTEND_STATE))) {
+    while (!"done".equals(fake.variables.get(Variables.STEP_OUTCOME))) {
       await.execute(fake.execution);
-      states.add(fake.variables.get(Variables.FRONTEND_STATE));
+      states.add(fake.variables.get(Variables.STEP_OUTCOME));
     }
     await.execute(fake.execution); // seen complete: no more calls
     int calls = cloudFront.callLines().size();
@@ -271,7 +271,7 @@ class LiveStaticSiteTargetTest {
     restore.execute(fake.execution);
     restore.execute(fake.execution);
 
-    assertThat(states).containsExactly("propagating", "published");
+    assertThat(states).containsExactly("running", "done");
     assertThat(cloudFront.callLines()).hasSize(calls + 3); // the restore: GET config, PUT config, POST invalidation
     assertThat(fake.variables).containsEntry(Variables.FRONTEND_PREVIOUS_RELEASE, "/releases/2.3.0")
         .containsEntry(Variables.FRONTEND_RESTORED, true);

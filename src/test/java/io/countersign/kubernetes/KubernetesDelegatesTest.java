@@ -1,5 +1,6 @@
 package io.countersign.kubernetes;
 
+import io.countersign.aws.TargetRefusedException;
 import io.countersign.process.StepSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,7 +85,7 @@ class KubernetesDelegatesTest {
   void aRefusedRolloutFailsTheStepWithTheReason() {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest(KUBERNETES));
     fake.variables.put(Variables.K8S_WORKLOAD, "Deployment/backend");
-    when(target.rollout(anyString(), anyString(), anyString(), any())).thenThrow(new RolloutRefusedException(
+    when(target.rollout(anyString(), anyString(), anyString(), any())).thenThrow(new TargetRefusedException(
         "Deployment/backend in namespace medication on target medication-cluster does not exist"));
 
     assertThatThrownBy(() -> rollout.execute(fake.execution))
@@ -105,7 +106,7 @@ class KubernetesDelegatesTest {
 
     verify(evidence).record("rel-1", "step-skipped", "countersign",
         Map.of("step", "rolloutKubernetes", "reason", "the manifest has no kubernetes workloads"));
-    assertThat(fake.variables).containsEntry(Variables.K8S_ROLLOUT_STATE, "complete");
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
     verifyNoInteractions(target);
   }
 
@@ -146,14 +147,14 @@ class KubernetesDelegatesTest {
         .thenReturn(new RolloutStatus(State.COMPLETE, 1, 1, 1, null));
 
     await.execute(fake.execution);
-    assertThat(fake.variables).containsEntry(Variables.K8S_ROLLOUT_STATE, "progressing")
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running")
         .containsEntry(Variables.K8S_PROGRESS, "Deployment/backend 2/3 updated, 1/3 available; Deployment/web 1/1 updated, 1/1 available")
         .containsEntry(Variables.K8S_ROLLOUT_DEADLINE, "2025-01-10T10:05:00Z");
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(10)));
     await.execute(fake.execution);
     await.execute(fake.execution);
 
-    assertThat(fake.variables).containsEntry(Variables.K8S_ROLLOUT_STATE, "complete")
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done")
         .containsEntry(Variables.K8S_ROLLOUT_DEADLINE, "2025-01-10T10:05:00Z");
     verify(target, times(3)).status(eq("medication-cluster"), eq("medication"), named("backend"),
         eq(Instant.parse("2025-01-10T10:05:00Z")));
@@ -177,7 +178,7 @@ class KubernetesDelegatesTest {
           assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED);
           assertThat(e.getMessage()).isEqualTo("Kubernetes rollout failed: Deployment/web: ProgressDeadlineExceeded");
         });
-    assertThat(fake.variables).containsEntry(Variables.K8S_ROLLOUT_STATE, "failed")
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "failed")
         .containsEntry(Variables.FAILED_STEP, "awaitRollout")
         .containsEntry(Variables.FAILURE_REASON, "Kubernetes rollout failed: Deployment/web: ProgressDeadlineExceeded");
     verify(evidence).record(eq("rel-1"), eq("kubernetes-rollout-status"), eq("countersign"),

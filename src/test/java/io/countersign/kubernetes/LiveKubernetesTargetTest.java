@@ -3,6 +3,7 @@ package io.countersign.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.countersign.aws.TargetRefusedException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.kubernetes.KubernetesTarget.Rollout;
 import io.countersign.kubernetes.KubernetesTarget.RolloutStatus;
@@ -139,10 +140,10 @@ class LiveKubernetesTargetTest {
         new Container("api", "registry.example/api:2.4.0"), new Container("worker", "registry.example/worker:2.4.0")));
 
     assertThatThrownBy(() -> target.rollout("rel-1", TARGET, NS, missing))
-        .isInstanceOf(RolloutRefusedException.class)
+        .isInstanceOf(TargetRefusedException.class)
         .hasMessage("Deployment/frontend in namespace medication on target medication-cluster does not exist");
     assertThatThrownBy(() -> target.rollout("rel-1", TARGET, NS, wrongContainer))
-        .isInstanceOf(RolloutRefusedException.class)
+        .isInstanceOf(TargetRefusedException.class)
         .hasMessage("Deployment/backend in namespace medication on target medication-cluster has no container 'worker' "
             + "(containers: api, proxy)");
     assertThat(cluster.get(NS, "backend").getMetadata().getResourceVersion()).isEqualTo(resourceVersion);
@@ -217,12 +218,12 @@ class LiveKubernetesTargetTest {
     Workload backend = backend("registry.example/api:2.4.0");
 
     assertThatThrownBy(() -> target.rollout("rel-1", TARGET, NS, backend))
-        .isInstanceOf(RolloutRefusedException.class)
+        .isInstanceOf(TargetRefusedException.class)
         .hasMessageStartingWith("the cluster forbids Countersign to read Deployment/backend in namespace medication on "
             + "target medication-cluster (403 Forbidden): its service account lacks RBAC permission; apply "
             + "deploy/kubernetes/countersign-rbac.yaml in namespace medication");
     assertThatThrownBy(() -> target.rollout("rel-1", TARGET, NS, backend))
-        .isInstanceOf(IllegalStateException.class).isNotInstanceOf(RolloutRefusedException.class)
+        .isInstanceOf(IllegalStateException.class).isNotInstanceOf(TargetRefusedException.class)
         .hasMessageStartingWith("the API server answered 503 to read Deployment/backend");
     assertThatThrownBy(() -> target.rollout("rel-1", TARGET, NS, backend))
         .isInstanceOf(IllegalStateException.class)
@@ -237,7 +238,7 @@ class LiveKubernetesTargetTest {
       long started = System.nanoTime();
       try {
         assertThatThrownBy(() -> hung.rollout("rel-1", TARGET, NS, backend("registry.example/api:2.4.0")))
-            .isInstanceOf(IllegalStateException.class).isNotInstanceOf(RolloutRefusedException.class)
+            .isInstanceOf(IllegalStateException.class).isNotInstanceOf(TargetRefusedException.class)
             .hasMessageStartingWith("no answer from the API server to read Deployment/backend");
       } finally {
         hung.close();
@@ -269,7 +270,7 @@ class LiveKubernetesTargetTest {
       return s;
     });
     assertThatThrownBy(() -> target.rollout("rel-2", TARGET, NS, cache))
-        .isInstanceOf(RolloutRefusedException.class).hasMessageContaining("uses updateStrategy OnDelete");
+        .isInstanceOf(TargetRefusedException.class).hasMessageContaining("uses updateStrategy OnDelete");
   }
 
   private LiveKubernetesTarget live(String masterUrl, Duration requestTimeout) {

@@ -71,7 +71,7 @@ class WaitingRolloutsProcessTest extends LiveClusterProcessTestSupport {
     assertThat(all.threads - half.threads).as("threads added by the second hundred waiting releases")
         .isLessThanOrEqualTo(4);
     assertThat(cluster.images("medication", service(RELEASES - 1))).containsEntry("app", "registry.example/svc:2.0");
-    assertThat(runtime.getVariable(instance("deploy", releaseIds.get(0)).getId(), "rolloutState")).isEqualTo("progressing");
+    assertThat(runtime.getVariable(instance("deploy", releaseIds.get(0)).getId(), "stepOutcome")).isEqualTo("running");
 
     Map<String, Long> rows = runtimeRows();
     rows.replaceAll((table, count) -> count - rowsBefore.get(table));

@@ -88,7 +88,7 @@ class LambdaDelegatesTest {
     verify(evidence).record("rel-1", "step-skipped", "countersign",
         Map.of("step", "deployLambda", "reason", "the manifest has no lambda functions"));
     verify(evidence).record(eq("rel-1"), eq("step-skipped"), eq("countersign"), argThat(p -> "revertLambda".equals(p.get("step"))));
-    assertThat(fake.variables).containsEntry(Variables.LAMBDA_STATE, "deployed");
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
     assertThat(lambda.calls()).isEmpty();
   }
 
@@ -111,7 +111,7 @@ class LambdaDelegatesTest {
     for (String name : List.of("api_handler", "alert_generator")) {
       fake.variables.put(Variables.LAMBDA_FUNCTION, name);
       deploy.execute(fake.execution);
-      assertThat(fake.variables).containsEntry(Variables.LAMBDA_STATE, "deployed").containsEntry(Variables.LAMBDA_WAIT, "PT0S");
+      assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done").containsEntry(Variables.STEP_WAIT, "PT0S");
     }
 
     assertThat(fake.variables.get(Variables.LAMBDA_PREVIOUS_VERSIONS))
@@ -136,13 +136,13 @@ class LambdaDelegatesTest {
     do {
       gate.execute(fake.execution); // between steps, as the model does after the hold; a no-op unless shifting
       deploy.execute(fake.execution);
-      states.add((String) fake.variables.get(Variables.LAMBDA_STATE));
-      waits.add(fake.variables.get(Variables.LAMBDA_WAIT));
-    } while (!"deployed".equals(fake.variables.get(Variables.LAMBDA_STATE)));
+      states.add((String) fake.variables.get(Variables.STEP_OUTCOME));
+      waits.add(fake.variables.get(Variables.STEP_WAIT));
+    } while (!"done".equals(fake.variables.get(Variables.STEP_OUTCOME)));
     int calls = lambda.calls().size();
     deploy.execute(fake.execution); // a deployed function is left alone
 
-    assertThat(states).containsExactly("updating", "shifting", "deployed");
+    assertThat(states).containsExactly("running", "paused", "done");
     assertThat(waits).containsExactly("PT5S", "PT5M", "PT0S");
     assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
         .containsExactly("8", Map.of());

@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The model change this capability is built for, on a real (in-memory) Camunda 7.24 engine with the live adapter
  * against WireMock answering like Lambda: "Deploy Lambda function" as a sequential multi-instance subprocess that
- * calls deployLambda until {@code lambdaState} is deployed, waiting {@code lambdaWait} on a timer in between
- * (the poll interval while the code updates, the step's hold while traffic shifts, then the traffic gate), with
- * revertLambda compensating the enclosing subprocess as in deploy.bpmn.
+ * calls deployLambda until its {@code stepOutcome} is done, waiting {@code stepWait} on a timer in between (running:
+ * the poll interval while the code updates; paused: the step's hold while traffic shifts, then the traffic gate),
+ * with revertLambda compensating the enclosing subprocess as in deploy.bpmn.
  */
 class LambdaTrafficLoopEngineTest {
   static final String MODEL = """
@@ -61,18 +61,18 @@ class LambdaTrafficLoopEngineTest {
               <sequenceFlow id="l3" sourceRef="deployLambda" targetRef="lambdaProgress"/>
               <exclusiveGateway id="lambdaProgress" default="lambdaCodeUpdating"/>
               <sequenceFlow id="lambdaFunctionDeployed" sourceRef="lambdaProgress" targetRef="deployLambdaFunctionDone">
-                <conditionExpression xsi:type="tFormalExpression">${lambdaState == 'deployed'}</conditionExpression>
+                <conditionExpression xsi:type="tFormalExpression">${stepOutcome == 'done'}</conditionExpression>
               </sequenceFlow>
               <sequenceFlow id="lambdaTrafficShifting" sourceRef="lambdaProgress" targetRef="lambdaTrafficHold">
-                <conditionExpression xsi:type="tFormalExpression">${lambdaState == 'shifting'}</conditionExpression>
+                <conditionExpression xsi:type="tFormalExpression">${stepOutcome == 'paused'}</conditionExpression>
               </sequenceFlow>
               <sequenceFlow id="lambdaCodeUpdating" sourceRef="lambdaProgress" targetRef="lambdaUpdatePoll"/>
               <intermediateCatchEvent id="lambdaUpdatePoll">
-                <timerEventDefinition><timeDuration xsi:type="tFormalExpression">${lambdaWait}</timeDuration></timerEventDefinition>
+                <timerEventDefinition><timeDuration xsi:type="tFormalExpression">${stepWait}</timeDuration></timerEventDefinition>
               </intermediateCatchEvent>
               <sequenceFlow id="l4" sourceRef="lambdaUpdatePoll" targetRef="deployLambdaAgain"/>
               <intermediateCatchEvent id="lambdaTrafficHold">
-                <timerEventDefinition><timeDuration xsi:type="tFormalExpression">${lambdaWait}</timeDuration></timerEventDefinition>
+                <timerEventDefinition><timeDuration xsi:type="tFormalExpression">${stepWait}</timeDuration></timerEventDefinition>
               </intermediateCatchEvent>
               <sequenceFlow id="l5" sourceRef="lambdaTrafficHold" targetRef="gateLambdaTraffic"/>
               <serviceTask id="gateLambdaTraffic" camunda:asyncBefore="true" camunda:delegateExpression="${gateLambdaTraffic}"/>
@@ -85,11 +85,7 @@ class LambdaTrafficLoopEngineTest {
               <errorEventDefinition errorRef="stepFailedError" camunda:errorMessageVariable="failureReason"/>
             </boundaryEvent>
             <sequenceFlow id="f3" sourceRef="deployLambdaFailed" targetRef="deployLambdaFunctionsFailedEnd"/>
-            <endEvent id="deployLambdaFunctionsFailedEnd">
-              <extensionElements>
-                <camunda:executionListener expression="${execution.setVariable('lambdaFailed', true)}" event="start"/>
-              </extensionElements>
-            </endEvent>
+            <endEvent id="deployLambdaFunctionsFailedEnd"/>
           </subProcess>
           <boundaryEvent id="deployLambdaFunctionsCompensation" attachedToRef="deployLambdaFunctions">
             <compensateEventDefinition/>
@@ -99,7 +95,7 @@ class LambdaTrafficLoopEngineTest {
           <exclusiveGateway id="lambdaDeployed" default="lambdaSucceeded"/>
           <sequenceFlow id="lambdaSucceeded" sourceRef="lambdaDeployed" targetRef="released"/>
           <sequenceFlow id="lambdaFailedFlow" sourceRef="lambdaDeployed" targetRef="rollBack">
-            <conditionExpression xsi:type="tFormalExpression">${lambdaFailed}</conditionExpression>
+            <conditionExpression xsi:type="tFormalExpression">${stepOutcome == 'failed'}</conditionExpression>
           </sequenceFlow>
           <intermediateThrowEvent id="rollBack"><compensateEventDefinition activityRef="deployLambdaFunctions"/></intermediateThrowEvent>
           <sequenceFlow id="s3" sourceRef="rollBack" targetRef="rolledBack"/>
@@ -176,7 +172,7 @@ class LambdaTrafficLoopEngineTest {
 
     runJobs();
     assertThat(timer("lambdaUpdatePoll")).isNotNull();
-    assertThat(engine.getRuntimeService().getVariable(instance.getId(), Variables.LAMBDA_STATE)).isEqualTo("updating");
+    assertThat(engine.getRuntimeService().getVariable(instance.getId(), Variables.STEP_OUTCOME)).isEqualTo("running");
     assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
         .containsExactly("7", Map.of());
 
@@ -228,7 +224,6 @@ class LambdaTrafficLoopEngineTest {
     Map<String, Object> variables = new HashMap<>();
     variables.put(Variables.MANIFEST, MANIFEST);
     variables.put(Variables.LAMBDA_FUNCTIONS, new ArrayList<>(List.of("api_handler", "alert_generator")));
-    variables.put(Variables.LAMBDA_FAILED, false);
     return engine.getRuntimeService().startProcessInstanceByKey("lambdaLoop", "rel-1", variables);
   }
 

@@ -68,7 +68,10 @@ class ModelGovernanceTest extends ProcessTestSupport {
       "script condition | <bpmn:exclusiveGateway id='g' /><bpmn:sequenceFlow id='f' sourceRef='start' targetRef='g'><bpmn:conditionExpression language='javascript'>true</bpmn:conditionExpression></bpmn:sequenceFlow> | script expressions",
       "function in a timer | <bpmn:intermediateCatchEvent id='t'><bpmn:timerEventDefinition><bpmn:timeDate>${dateTime().plusDays(1).toDate()}</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent> | calls",
       "computed call | <bpmn:callActivity id='c' calledElement='${target}' /> | calledElement",
-      "property access in candidates | <bpmn:userTask id='u' camunda:candidateGroups='${task.assignee}' /> | task"})
+      "property access in candidates | <bpmn:userTask id='u' camunda:candidateGroups='${task.assignee}' /> | task",
+      "four-eyes shadowed by a property | <bpmn:task id='t'><bpmn:extensionElements><camunda:properties><camunda:property name='fourEyes' value='off' /></camunda:properties><camunda:executionListener delegateExpression='${setVariables}' event='start' /></bpmn:extensionElements></bpmn:task> | would stand in for the four-eyes listener",
+      "four-eyes shadowed by an output | <bpmn:task id='t'><bpmn:extensionElements><camunda:inputOutput><camunda:outputParameter name='fourEyes'>off</camunda:outputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:task> | would stand in for the four-eyes listener",
+      "four-eyes shadowed by a loop variable | <bpmn:task id='t'><bpmn:multiInstanceLoopCharacteristics camunda:collection='${requiredRoles}' camunda:elementVariable='fourEyes' /></bpmn:task> | would stand in for the four-eyes listener"})
   void refusesModelsThatCouldRunCodeOfTheirOwn(String what, String element, String problem) {
     int before = modelEvidence().size();
     String xml = process("governanceRefused", element.replace('\'', '"'));

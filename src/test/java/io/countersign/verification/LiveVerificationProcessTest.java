@@ -183,7 +183,7 @@ class LiveVerificationProcessTest extends ProcessTestSupport {
     approveAll(id);
 
     String deploy = instance("deploy", id).getId();
-    assertThat(runtime.getVariable(deploy, Variables.METRICS_STATE)).isEqualTo("inconclusive");
+    assertThat(runtime.getVariable(deploy, Variables.STEP_OUTCOME)).isEqualTo("paused");
     assertThat(runtime.getVariable(deploy, Variables.METRICS_INCONCLUSIVE_REASON).toString())
         .contains("p95-latency", "no data: the query returned an empty result");
     completeAs("ops-lead", openTask(id, "decideInconclusiveMetrics").getId(),

@@ -144,7 +144,7 @@ class VerificationDelegatesTest {
 
     watch.execute(fake.execution);
 
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "passed");
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
     verify(evidence).record(eq("rel-1"), eq("step-skipped"), eq("countersign"), argThat(p -> p.get("step").equals("watchMetrics")));
   }
 
@@ -154,18 +154,18 @@ class VerificationDelegatesTest {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
 
     watch.execute(fake.execution);
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "watching")
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running")
         .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:10:00Z")
         .containsEntry(Variables.METRICS_INTERVAL, "PT1M");
 
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(9 * 60 + 59)));
     watch.execute(fake.execution);
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "watching")
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running")
         .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:10:00Z");
 
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(10 * 60)));
     watch.execute(fake.execution);
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "passed");
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
     verify(evidence, times(6)).record(eq("rel-1"), eq("metrics-verdict"), eq("countersign"),
         argThat(p -> p.get("verdict").equals("PASS") && p.get("windowEnds").equals("2025-01-10T10:10:00Z")));
   }
@@ -178,7 +178,7 @@ class VerificationDelegatesTest {
 
     watch.execute(fake.execution);
 
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "passed")
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done")
         .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:00:00Z")
         .containsEntry(Variables.METRICS_INTERVAL, "PT30S");
   }
@@ -190,7 +190,7 @@ class VerificationDelegatesTest {
 
     watch.execute(fake.execution);
 
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "watching");
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running");
   }
 
   @Test
@@ -203,7 +203,7 @@ class VerificationDelegatesTest {
     assertThatThrownBy(() -> watch.execute(fake.execution))
         .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED))
         .hasMessage("metric threshold crossed: p95 = 0.45 (max 0.2)");
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "failed")
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "failed")
         .containsEntry(Variables.FAILED_STEP, "watchMetrics");
     verify(evidence).record(eq("rel-1"), eq("metrics-verdict"), eq("countersign"), argThat(p -> p.get("verdict").equals("FAIL")));
   }
@@ -216,12 +216,12 @@ class VerificationDelegatesTest {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
 
     watch.execute(fake.execution);
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "watching");
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running");
 
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(600)));
     assertThatThrownBy(() -> watch.execute(fake.execution)).isInstanceOf(BpmnError.class)
         .hasMessage("metrics inconclusive at the end of the bake window: p95 = null (max 0.2): no data");
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "failed");
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "failed");
   }
 
   @Test

@@ -69,7 +69,7 @@ class WatchMetricsGateTest {
 
     watch.execute(fake.execution);
 
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "watching")
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running")
         .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:05:00Z")
         .containsEntry(Variables.METRICS_STATUS,
             "error-rate 0.002 ≤ max 0.01 PASS; p95-latency 0.002 ≤ max 0.5 PASS; 5 min left");
@@ -87,7 +87,7 @@ class WatchMetricsGateTest {
 
     watch.execute(fake.execution);
 
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "inconclusive")
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "paused")
         .containsEntry(Variables.METRICS_INCONCLUSIVE_REASON,
             "metrics inconclusive: p95-latency = null (max 0.5): no data: the query returned an empty result")
         .doesNotContainKey(Variables.FAILED_STEP);
@@ -107,7 +107,7 @@ class WatchMetricsGateTest {
 
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(30)));
     watch.execute(fake.execution);
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "watching")
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running")
         .containsEntry(Variables.METRICS_ACCEPTED, List.of("p95-latency"));
     verify(evidence).record(eq("rel-1"), eq("metrics-verdict"), eq("countersign"),
         argThat(p -> "operations lead (continue)".equals(p.get("acceptedBy"))));
@@ -115,7 +115,7 @@ class WatchMetricsGateTest {
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(60)));
     script.put("error-rate", Verdict.INCONCLUSIVE);
     watch.execute(fake.execution);
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "inconclusive");
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "paused");
     assertThat((String) fake.variables.get(Variables.METRICS_INCONCLUSIVE_REASON)).contains("error-rate")
         .doesNotContain("p95-latency");
   }
@@ -130,7 +130,7 @@ class WatchMetricsGateTest {
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(300)));
     watch.execute(fake.execution);
 
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "passed");
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
     assertThat((String) fake.variables.get(Variables.METRICS_STATUS)).endsWith("; window over");
   }
 
@@ -142,7 +142,7 @@ class WatchMetricsGateTest {
 
     assertThatThrownBy(() -> watch.execute(fake.execution)).isInstanceOf(BpmnError.class)
         .hasMessage("metric threshold crossed: p95-latency = 0.9 (max 0.5): 0.9 > max 0.5");
-    assertThat(fake.variables).containsEntry(Variables.METRICS_STATE, "failed");
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "failed");
   }
 
   @Test
