@@ -3,9 +3,10 @@
 
 One-off helper for the reformat commit (ARCHITECTURE.md, "Formatting"): google-java-format re-wraps
 javadoc, but it cuts a // comment that is too long at the limit and leaves the cut-off words on a short
-line of their own above the next comment line. Run this first, then `./mvnw spotless:apply`: each run
-of consecutive // lines at the same indentation that has a line over the limit is re-flowed as
-paragraphs of at most 100 columns. Runs with no long line, comments after code, javadoc and /* */
+line of their own above the next comment line. Run this, `./mvnw spotless:apply`, this again and
+`./mvnw spotless:apply` again: each run of consecutive // lines at the same indentation that has a line
+over the limit, or (second pass) a few cut-off words left alone mid-sentence because the formatter
+indented the comment deeper, is re-flowed as paragraphs of at most 100 columns. Runs with no long line, comments after code, javadoc and /* */
 comments are left alone. Paragraphs break at an empty // line and before a line that starts with a
 list marker (-, *, 1.) or with extra indentation (an example or a table), which is kept as it is.
 
@@ -50,6 +51,22 @@ def reflow_run(indent, texts):
     return out
 
 
+def has_orphan(run):
+    """A line google-java-format cut off: a few words left alone after a nearly full line, with
+    the sentence going on in the next line. It happens where the formatter indents a comment
+    deeper than it was (inside a wrapped call chain), so the second pass finds it."""
+    texts = [COMMENT.match(line).group("text") for line in run]
+    for j in range(1, len(run) - 1):
+        words = texts[j].split()
+        following = texts[j + 1]
+        if (0 < len(words) <= 3 and len(run[j - 1]) >= LIMIT - 25
+                and not re.search(r"[.:;!?)]$", texts[j].rstrip())
+                and following.strip() and not VERBATIM.match(following)
+                and not LIST_ITEM.match(following)):
+            return True
+    return False
+
+
 def reflow(source):
     lines = source.split("\n")
     result, i, changed = [], 0, 0
@@ -70,7 +87,7 @@ def reflow(source):
             result.append(lines[i])
             i += 1
             continue
-        if any(len(line) > LIMIT for line in run):
+        if any(len(line) > LIMIT for line in run) or has_orphan(run):
             texts = [COMMENT.match(line).group("text") for line in run]
             new = reflow_run(indent, texts)
             changed += new != run
