@@ -8,13 +8,19 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import io.countersign.process.TargetCapability;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The package rules, checked on the compiled main classes. The manifest is a leaf; step support (process)
  * depends on nothing but the manifest and the evidence; target capabilities never import the API, the
- * sign-off or each other except through another capability's port; evidence imports no capability; no cycles.
+ * sign-off or each other except through another capability's port; evidence imports no capability; no cycles;
+ * every package says what it is and what it may import in its package-info.java.
  */
 class ArchitectureTest {
   private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -98,5 +104,26 @@ class ArchitectureTest {
   @Test
   void noPackageCycles() {
     slices().matching("io.countersign.(*)..").should().beFreeOfCycles().check(CLASSES);
+  }
+
+  @Test
+  void everyPackageHasAPackageInfo() throws IOException {
+    // From the sources, not the classes: javac writes no package-info.class for a javadoc-only file.
+    Path main = Path.of("src", "main", "java");
+    try (Stream<Path> dirs = Files.walk(main)) {
+      List<String> without = dirs.filter(Files::isDirectory)
+          .filter(dir -> hasJavaFiles(dir) && !Files.exists(dir.resolve("package-info.java")))
+          .map(dir -> main.relativize(dir).toString().replace(dir.getFileSystem().getSeparator(), "."))
+          .toList();
+      assertThat(without).as("packages without a package-info.java (ARCHITECTURE.md)").isEmpty();
+    }
+  }
+
+  private static boolean hasJavaFiles(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.anyMatch(f -> f.toString().endsWith(".java"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.countersign.process.IntegrityViolation;
-import io.countersign.process.StepSupport;
 import io.countersign.evidence.EvidenceLog;
 import java.sql.Timestamp;
 import java.time.Instant;

@@ -2,7 +2,6 @@ package io.countersign.verification;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.countersign.ProcessTestSupport;
 import io.countersign.manifest.ReleaseManifest.HttpCheck;
 import io.countersign.manifest.ReleaseManifest.MetricRule;
