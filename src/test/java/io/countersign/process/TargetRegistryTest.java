@@ -200,12 +200,12 @@ class TargetRegistryTest extends ProcessTestSupport {
     assertThat(before.policyFacts(staging)).containsExactly(Map.entry("hasDatabase", true),
         Map.entry("hasLambda", true), Map.entry("hasFrontend", true), Map.entry("hasKubernetes", true));
     Map<String, Object> start = new HashMap<>(before.startVariables(staging));
-    assertThat(start).containsOnly(Map.entry("hasDatabase", true), Map.entry("migrationFailed", false),
+    assertThat(start).containsOnly(Map.entry("hasDatabase", true),
         Map.entry("restoreNeedsBackup", false), Map.entry("hasLambda", true),
         Map.entry("lambdaFunctions", List.of("data_ingestion", "alert_generator", "api_handler")),
-        Map.entry("lambdaFailed", false), Map.entry("hasFrontend", true), Map.entry("hasKubernetes", true),
+        Map.entry("hasFrontend", true), Map.entry("hasKubernetes", true),
         Map.entry("k8sWorkloads", List.of("Deployment/backend", "Deployment/web")), Map.entry("kubernetesTimeout", "PT10M"),
-        Map.entry("rolloutFailed", false), Map.entry("restorationVerified", false));
+        Map.entry("restorationVerified", false));
     assertThat(before.plannedSteps(staging)).containsExactly(
         "Back up and migrate database medication-db from examples/medication-tracker/db/migration",
         "Deploy Lambda data_ingestion (all-at-once) from s3://medication-artifacts/lambda/data_ingestion/2.4.0/function.zip",
