@@ -46,13 +46,15 @@ record WebhookProperties(String mode, Map<String, Endpoint> endpoints, Duration 
 
     /** The signing key. */
     byte[] key() {
-      byte[] key;
-      try {
-        if (!secret.startsWith(SECRET_PREFIX)) {
-          throw new IllegalArgumentException("no prefix");
+      byte[] key = null;
+      if (secret.startsWith(SECRET_PREFIX)) {
+        try {
+          key = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()).getBytes(StandardCharsets.US_ASCII));
+        } catch (IllegalArgumentException notBase64) {
+          // reported below without the decoder's message, which could quote the secret
         }
-        key = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()).getBytes(StandardCharsets.US_ASCII));
-      } catch (IllegalArgumentException e) { // its message could quote the secret
+      }
+      if (key == null) {
         throw new IllegalArgumentException("secret must have the form whsec_<base64>");
       }
       if (key.length < 24) {
