@@ -8,6 +8,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -67,6 +68,10 @@ final class PrometheusMetrics {
       throw new IllegalStateException("interrupted while querying Prometheus", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof HttpTimeoutException) {
+        // The request's own timeout can fire before the wait above does (a busy machine): the same verdict.
+        return PrometheusResponse.problem("Prometheus did not answer within " + prometheus.timeout().toMillis() + " ms");
+      }
       return PrometheusResponse.problem("Prometheus unreachable: " + cause.getClass().getSimpleName()
           + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
     }

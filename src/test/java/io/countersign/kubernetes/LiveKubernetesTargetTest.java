@@ -243,7 +243,8 @@ class LiveKubernetesTargetTest {
       } finally {
         hung.close();
       }
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+      // One 500 ms request timeout, not retries without end; a wide bound, so a busy machine cannot break it.
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
     }
   }
 

@@ -135,7 +135,8 @@ class LambdaTrafficLoopEngineTest {
     lambda.updateTakes("api_handler", 1);
     LambdaProperties properties = new LambdaProperties("live", Map.of("medication-aws", new LambdaProperties.Target(
         "eu-west-1", List.of("medication-artifacts"), null, null, Map.of("lambda", lambda.endpoint()),
-        Duration.ofSeconds(2), 1)));
+        // A call timeout far above any answer of the local fake: a busy machine must not turn it into a failure.
+        Duration.ofSeconds(30), 1)));
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
     LambdaRollout rollout = new LambdaRollout(new LiveLambdaTarget(properties, clients), properties);
     EvidenceLog evidence = mock(EvidenceLog.class);

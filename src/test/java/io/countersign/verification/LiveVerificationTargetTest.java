@@ -88,7 +88,6 @@ class LiveVerificationTargetTest {
   void aServiceThatStaysDownFailsAfterItsRetries() {
     serve("/health", 503, "{\"status\":\"DOWN\"}");
 
-    long started = System.nanoTime();
     CheckResult result = target.check(check("api-health", null, "/health", 200, null, null, 2, null, null));
 
     assertThat(result.passed()).isFalse();
@@ -97,8 +96,6 @@ class LiveVerificationTargetTest {
     assertThat(result.detail()).isEqualTo("expected 200, got 503 (attempt 3 of 3)");
     assertThat(result.bodyExcerpt()).isEqualTo("{\"status\":\"DOWN\"}");
     SERVER.verify(3, getRequestedFor(urlEqualTo("/health")));
-    // Pauses between attempts stay within about a second in all.
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(1500));
   }
 
   @Test
@@ -143,13 +140,13 @@ class LiveVerificationTargetTest {
   void aCheckThatGetsNoAnswerInTimeTimesOut() {
     SERVER.stubFor(get(urlEqualTo("/slow")).willReturn(aResponse().withStatus(200).withFixedDelay(1000)));
 
-    long started = System.nanoTime();
     CheckResult result = target.check(check("slow", null, "/slow", 200, null, "PT0.3S", 0, null, null));
 
     assertThat(result.passed()).isFalse();
     assertThat(result.status()).isNull();
+    // The answer comes after a second, with status 200: a result without a status shows the timeout cut it off
+    // (no wall-clock bound here, which a busy machine would break).
     assertThat(result.detail()).isEqualTo("no response within 300 ms");
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(900));
   }
 
   @Test
