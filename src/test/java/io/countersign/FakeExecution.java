@@ -7,8 +7,10 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.countersign.evidence.EvidenceLog;
 import io.countersign.process.Variables;
 import io.countersign.process.ManifestStore;
+import io.countersign.process.StepStart;
 import java.util.HashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -53,6 +55,11 @@ public final class FakeExecution {
     ManifestStore store = mock(ManifestStore.class);
     when(store.forStep(any())).thenAnswer(call -> TestManifests.from(call.<DelegateExecution>getArgument(0)));
     return store;
+  }
+
+  /** The start of a step over {@link #variableManifests()}; skips are recorded in the given evidence. */
+  public static StepStart variableStart(EvidenceLog evidence) {
+    return new StepStart(variableManifests(), evidence);
   }
 
   /** A staging manifest with the given extra sections (JSON members, without braces). */

@@ -1,10 +1,10 @@
 package io.countersign.database;
 
 import io.countersign.database.DatabaseTarget.Backup;
+import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -16,22 +16,22 @@ class BackupDatabaseDelegate implements JavaDelegate {
   static final String STEP = "backupDatabase";
   private final DatabaseTargets targets;
   private final EvidenceLog evidence;
-  private final ManifestStore manifests;
+  private final StepStart start;
 
-  BackupDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence, ManifestStore manifests) {
+  BackupDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence, StepStart start) {
     this.targets = targets;
     this.evidence = evidence;
-    this.manifests = manifests;
+    this.start = start;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = manifests.forStep(execution);
-    String releaseId = StepSupport.releaseId(execution);
-    if (StepSupport.skipIf(!manifest.hasDatabase(), evidence, releaseId, STEP, DatabaseSteps.NO_DATABASE)) {
+    StepStart.Started started = start.begin(execution, STEP, m -> !m.hasDatabase(), DatabaseSteps.NO_DATABASE);
+    if (started == null) {
       return;
     }
-    StepSupport.failIfDrill(execution, manifest, STEP);
+    ReleaseManifest manifest = started.manifest();
+    String releaseId = started.releaseId();
     DatabaseTarget target = targets.get(manifest.database().target());
     // The schema before anything changed; migrateDatabase replaces it with its own reading under the migration
     // lock, but a migration resumed after a crash cannot read it any more and keeps this one.

@@ -1,10 +1,10 @@
 package io.countersign.database;
 
 import io.countersign.database.DatabaseTarget.Backup;
+import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -22,21 +22,22 @@ class RestoreDatabaseBackupDelegate implements JavaDelegate {
   static final String CONFIRMED = "restore";
   private final DatabaseTargets targets;
   private final EvidenceLog evidence;
-  private final ManifestStore manifests;
+  private final StepStart start;
 
-  RestoreDatabaseBackupDelegate(DatabaseTargets targets, EvidenceLog evidence, ManifestStore manifests) {
+  RestoreDatabaseBackupDelegate(DatabaseTargets targets, EvidenceLog evidence, StepStart start) {
     this.targets = targets;
     this.evidence = evidence;
-    this.manifests = manifests;
+    this.start = start;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = manifests.forStep(execution);
-    String releaseId = StepSupport.releaseId(execution);
-    if (StepSupport.skipIf(!manifest.hasDatabase(), evidence, releaseId, STEP, DatabaseSteps.NO_DATABASE)) {
+    StepStart.Started started = start.beginUndo(execution, STEP, m -> !m.hasDatabase(), DatabaseSteps.NO_DATABASE);
+    if (started == null) {
       return;
     }
+    ReleaseManifest manifest = started.manifest();
+    String releaseId = started.releaseId();
     // The model's gateway already routes on the decision; this guards a destructive step against a wrong path.
     if (!CONFIRMED.equals(execution.getVariable(Variables.DB_RESTORE_CONFIRMED))) {
       throw new IllegalStateException("restoring the backup of release " + releaseId + " needs a confirmation ("

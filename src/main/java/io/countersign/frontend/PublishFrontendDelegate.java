@@ -2,12 +2,12 @@ package io.countersign.frontend;
 
 import io.countersign.aws.TargetRefusedException;
 import io.countersign.process.StepOutcome;
+import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.SitePublisher.Publication;
 import io.countersign.frontend.StaticSiteTarget.Propagation;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -25,24 +25,23 @@ class PublishFrontendDelegate implements JavaDelegate {
 
   private final SitePublisher publisher;
   private final EvidenceLog evidence;
-  private final ManifestStore manifests;
+  private final StepStart start;
 
-  PublishFrontendDelegate(SitePublisher publisher, EvidenceLog evidence, ManifestStore manifests) {
+  PublishFrontendDelegate(SitePublisher publisher, EvidenceLog evidence, StepStart start) {
     this.publisher = publisher;
     this.evidence = evidence;
-    this.manifests = manifests;
+    this.start = start;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = manifests.forStep(execution);
-    String releaseId = StepSupport.releaseId(execution);
-    if (StepSupport.skipIf(!manifest.hasFrontend(), evidence, releaseId, STEP,
-        "the manifest has no frontend section")) {
+    StepStart.Started started = start.begin(execution, STEP, m -> !m.hasFrontend(), "the manifest has no frontend section");
+    if (started == null) {
       StepOutcome.done().record(execution, STEP);
       return;
     }
-    StepSupport.failIfDrill(execution, manifest, STEP);
+    ReleaseManifest manifest = started.manifest();
+    String releaseId = started.releaseId();
     if (execution.getVariable(Variables.FRONTEND_PREVIOUS_RELEASE) != null) {
       return; // published by an earlier run of this job; keep the first previous release
     }

@@ -1,10 +1,10 @@
 package io.countersign.frontend;
 
+import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.SitePublisher.Publication;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -21,22 +21,23 @@ class RestoreFrontendDelegate implements JavaDelegate {
 
   private final SitePublisher publisher;
   private final EvidenceLog evidence;
-  private final ManifestStore manifests;
+  private final StepStart start;
 
-  RestoreFrontendDelegate(SitePublisher publisher, EvidenceLog evidence, ManifestStore manifests) {
+  RestoreFrontendDelegate(SitePublisher publisher, EvidenceLog evidence, StepStart start) {
     this.publisher = publisher;
     this.evidence = evidence;
-    this.manifests = manifests;
+    this.start = start;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = manifests.forStep(execution);
-    String releaseId = StepSupport.releaseId(execution);
-    if (StepSupport.skipIf(!manifest.hasFrontend(), evidence, releaseId, STEP,
-        "the manifest has no frontend section")) {
+    StepStart.Started started = start.beginUndo(execution, STEP, m -> !m.hasFrontend(),
+        "the manifest has no frontend section");
+    if (started == null) {
       return;
     }
+    ReleaseManifest manifest = started.manifest();
+    String releaseId = started.releaseId();
     Object previous = execution.getVariable(Variables.FRONTEND_PREVIOUS_RELEASE);
     if (previous == null || Boolean.TRUE.equals(execution.getVariable(Variables.FRONTEND_RESTORED))) {
       return; // never published, or restored already

@@ -1,12 +1,12 @@
 package io.countersign.kubernetes;
 
 import io.countersign.process.StepOutcome;
+import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.RolloutStatus;
 import io.countersign.kubernetes.KubernetesTarget.State;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.KubernetesChange;
 import io.countersign.manifest.ReleaseManifest.Workload;
@@ -39,24 +39,23 @@ class AwaitRolloutDelegate implements JavaDelegate, ExecutionListener {
 
   private final KubernetesTarget target;
   private final EvidenceLog evidence;
-  private final ManifestStore manifests;
+  private final StepStart start;
 
-  AwaitRolloutDelegate(KubernetesTarget target, EvidenceLog evidence, ManifestStore manifests) {
+  AwaitRolloutDelegate(KubernetesTarget target, EvidenceLog evidence, StepStart start) {
     this.target = target;
     this.evidence = evidence;
-    this.manifests = manifests;
+    this.start = start;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = manifests.forStep(execution);
-    String releaseId = StepSupport.releaseId(execution);
-    if (StepSupport.skipIf(!manifest.hasKubernetes(), evidence, releaseId, STEP,
-        "the manifest has no kubernetes workloads")) {
+    StepStart.Started started = start.begin(execution, STEP, m -> !m.hasKubernetes(), "the manifest has no kubernetes workloads");
+    if (started == null) {
       StepOutcome.done().record(execution, STEP); // nothing to wait for
       return;
     }
-    StepSupport.failIfDrill(execution, manifest, STEP);
+    ReleaseManifest manifest = started.manifest();
+    String releaseId = started.releaseId();
     KubernetesChange kubernetes = manifest.kubernetes();
     Instant deadline = deadline(execution, kubernetes);
     List<String> progress = new ArrayList<>();

@@ -2,11 +2,11 @@ package io.countersign.kubernetes;
 
 import io.countersign.aws.TargetRefusedException;
 import io.countersign.process.StepOutcome;
+import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.Rollout;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.Container;
 import io.countersign.manifest.ReleaseManifest.KubernetesChange;
@@ -27,24 +27,23 @@ class RolloutKubernetesDelegate implements JavaDelegate {
 
   private final KubernetesTarget target;
   private final EvidenceLog evidence;
-  private final ManifestStore manifests;
+  private final StepStart start;
 
-  RolloutKubernetesDelegate(KubernetesTarget target, EvidenceLog evidence, ManifestStore manifests) {
+  RolloutKubernetesDelegate(KubernetesTarget target, EvidenceLog evidence, StepStart start) {
     this.target = target;
     this.evidence = evidence;
-    this.manifests = manifests;
+    this.start = start;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = manifests.forStep(execution);
-    String releaseId = StepSupport.releaseId(execution);
-    if (StepSupport.skipIf(!manifest.hasKubernetes(), evidence, releaseId, STEP,
-        "the manifest has no kubernetes workloads")) {
+    StepStart.Started started = start.begin(execution, STEP, m -> !m.hasKubernetes(), "the manifest has no kubernetes workloads");
+    if (started == null) {
       StepOutcome.done().record(execution, STEP);
       return;
     }
-    StepSupport.failIfDrill(execution, manifest, STEP);
+    ReleaseManifest manifest = started.manifest();
+    String releaseId = started.releaseId();
     String key = (String) execution.getVariable(Variables.K8S_WORKLOAD);
     Workload workload = Workloads.find(manifest, key);
     Map<String, Object> previousImages = StepSupport.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);

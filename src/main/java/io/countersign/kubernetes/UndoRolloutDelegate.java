@@ -1,10 +1,10 @@
 package io.countersign.kubernetes;
 
+import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.Rollout;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.KubernetesChange;
 import java.util.ArrayList;
@@ -26,22 +26,22 @@ class UndoRolloutDelegate implements JavaDelegate {
 
   private final KubernetesTarget target;
   private final EvidenceLog evidence;
-  private final ManifestStore manifests;
+  private final StepStart start;
 
-  UndoRolloutDelegate(KubernetesTarget target, EvidenceLog evidence, ManifestStore manifests) {
+  UndoRolloutDelegate(KubernetesTarget target, EvidenceLog evidence, StepStart start) {
     this.target = target;
     this.evidence = evidence;
-    this.manifests = manifests;
+    this.start = start;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = manifests.forStep(execution);
-    String releaseId = StepSupport.releaseId(execution);
-    if (StepSupport.skipIf(!manifest.hasKubernetes(), evidence, releaseId, STEP,
-        "the manifest has no kubernetes workloads")) {
+    StepStart.Started started = start.beginUndo(execution, STEP, m -> !m.hasKubernetes(), "the manifest has no kubernetes workloads");
+    if (started == null) {
       return;
     }
+    ReleaseManifest manifest = started.manifest();
+    String releaseId = started.releaseId();
     Map<String, Object> previousImages = StepSupport.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
     List<String> undone = StepSupport.readList(execution, Variables.K8S_UNDONE);
     // The engine calls this handler once per completed multi-instance element, but in Camunda 7.24 every call

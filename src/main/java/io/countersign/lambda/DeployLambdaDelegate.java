@@ -3,13 +3,13 @@ package io.countersign.lambda;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.aws.TargetRefusedException;
 import io.countersign.process.StepOutcome;
+import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.LambdaRollout.Advance;
 import io.countersign.lambda.LambdaRollout.Event;
 import io.countersign.lambda.LambdaRollout.Progress;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import java.time.Duration;
@@ -36,23 +36,23 @@ class DeployLambdaDelegate implements JavaDelegate {
 
   private final LambdaRollout rollout;
   private final EvidenceLog evidence;
-  private final ManifestStore manifests;
+  private final StepStart start;
 
-  DeployLambdaDelegate(LambdaRollout rollout, EvidenceLog evidence, ManifestStore manifests) {
+  DeployLambdaDelegate(LambdaRollout rollout, EvidenceLog evidence, StepStart start) {
     this.rollout = rollout;
     this.evidence = evidence;
-    this.manifests = manifests;
+    this.start = start;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = manifests.forStep(execution);
-    String releaseId = StepSupport.releaseId(execution);
-    if (StepSupport.skipIf(!manifest.hasLambda(), evidence, releaseId, STEP, "the manifest has no lambda functions")) {
+    StepStart.Started started = start.begin(execution, STEP, m -> !m.hasLambda(), "the manifest has no lambda functions");
+    if (started == null) {
       StepOutcome.done().record(execution, STEP);
       return;
     }
-    StepSupport.failIfDrill(execution, manifest, STEP);
+    ReleaseManifest manifest = started.manifest();
+    String releaseId = started.releaseId();
     LambdaFunction function = find(manifest, (String) execution.getVariable(Variables.LAMBDA_FUNCTION));
     String target = manifest.lambda().target();
     Instant now = ClockUtil.getCurrentTime().toInstant();

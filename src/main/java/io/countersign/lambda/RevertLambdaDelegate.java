@@ -1,10 +1,10 @@
 package io.countersign.lambda;
 
+import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.LambdaRollout.Event;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import java.util.ArrayList;
@@ -26,21 +26,22 @@ class RevertLambdaDelegate implements JavaDelegate {
 
   private final LambdaRollout rollout;
   private final EvidenceLog evidence;
-  private final ManifestStore manifests;
+  private final StepStart start;
 
-  RevertLambdaDelegate(LambdaRollout rollout, EvidenceLog evidence, ManifestStore manifests) {
+  RevertLambdaDelegate(LambdaRollout rollout, EvidenceLog evidence, StepStart start) {
     this.rollout = rollout;
     this.evidence = evidence;
-    this.manifests = manifests;
+    this.start = start;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = manifests.forStep(execution);
-    String releaseId = StepSupport.releaseId(execution);
-    if (StepSupport.skipIf(!manifest.hasLambda(), evidence, releaseId, STEP, "the manifest has no lambda functions")) {
+    StepStart.Started started = start.beginUndo(execution, STEP, m -> !m.hasLambda(), "the manifest has no lambda functions");
+    if (started == null) {
       return;
     }
+    ReleaseManifest manifest = started.manifest();
+    String releaseId = started.releaseId();
     Map<String, Object> previousVersions = StepSupport.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
     List<String> reverted = StepSupport.readList(execution, Variables.LAMBDA_REVERTED);
     // The engine calls this handler once per completed multi-instance element, but in Camunda 7.24 every call

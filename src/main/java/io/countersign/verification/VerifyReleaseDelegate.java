@@ -1,8 +1,8 @@
 package io.countersign.verification;
 
+import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.DataCheck;
 import io.countersign.manifest.ReleaseManifest.HttpCheck;
@@ -26,26 +26,26 @@ class VerifyReleaseDelegate implements JavaDelegate {
   private final HttpChecks checks;
   private final DataChecks dataChecks;
   private final EvidenceLog evidence;
-  private final ManifestStore manifests;
+  private final StepStart start;
 
-  VerifyReleaseDelegate(HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence, ManifestStore manifests) {
+  VerifyReleaseDelegate(HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence, StepStart start) {
     this.checks = checks;
     this.dataChecks = dataChecks;
     this.evidence = evidence;
-    this.manifests = manifests;
+    this.start = start;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = manifests.forStep(execution);
-    String releaseId = StepSupport.releaseId(execution);
-    VerificationPlan plan = manifest.verification();
-    List<DataCheck> data = DataChecks.of(manifest, Phase.AFTER_MIGRATION);
-    if (StepSupport.skipIf(plan == null || (plan.healthChecks().isEmpty() && plan.smokeTests().isEmpty() && data.isEmpty()),
-        evidence, releaseId, STEP, "the manifest has no health checks, smoke tests or data checks")) {
+    StepStart.Started started = start.begin(execution, STEP, VerifyReleaseDelegate::nothingToCheck,
+        "the manifest has no health checks, smoke tests or data checks");
+    if (started == null) {
       return;
     }
-    StepSupport.failIfDrill(execution, manifest, STEP);
+    ReleaseManifest manifest = started.manifest();
+    String releaseId = started.releaseId();
+    VerificationPlan plan = manifest.verification();
+    List<DataCheck> data = DataChecks.of(manifest, Phase.AFTER_MIGRATION);
     List<String> failures = new ArrayList<>();
     run("health-check", plan.healthChecks(), manifest, releaseId, failures);
     run("smoke-test", plan.smokeTests(), manifest, releaseId, failures);
@@ -61,6 +61,12 @@ class VerifyReleaseDelegate implements JavaDelegate {
     if (!failures.isEmpty()) {
       throw StepSupport.fail(execution, STEP, "verification failed: " + String.join("; ", failures));
     }
+  }
+
+  private static boolean nothingToCheck(ReleaseManifest manifest) {
+    VerificationPlan plan = manifest.verification();
+    return plan == null || (plan.healthChecks().isEmpty() && plan.smokeTests().isEmpty()
+        && DataChecks.of(manifest, Phase.AFTER_MIGRATION).isEmpty());
   }
 
   private void run(String kind, List<HttpCheck> list, ReleaseManifest manifest, String releaseId, List<String> failures) {

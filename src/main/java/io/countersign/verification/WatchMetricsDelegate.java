@@ -5,10 +5,10 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.process.OlderDeployModels;
 import io.countersign.process.StepOutcome;
+import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import io.countersign.manifest.ReleaseManifest.MetricRule;
@@ -48,25 +48,26 @@ class WatchMetricsDelegate implements JavaDelegate {
   private final VerificationTarget target;
   private final VerificationProperties properties;
   private final EvidenceLog evidence;
-  private final ManifestStore manifests;
+  private final StepStart start;
 
-  WatchMetricsDelegate(VerificationTarget target, VerificationProperties properties, EvidenceLog evidence, ManifestStore manifests) {
+  WatchMetricsDelegate(VerificationTarget target, VerificationProperties properties, EvidenceLog evidence, StepStart start) {
     this.target = target;
     this.properties = properties;
     this.evidence = evidence;
-    this.manifests = manifests;
+    this.start = start;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    ReleaseManifest manifest = manifests.forStep(execution);
-    String releaseId = StepSupport.releaseId(execution);
-    VerificationPlan plan = manifest.verification();
-    if (StepSupport.skipIf(plan == null, evidence, releaseId, STEP, "the manifest has no verification section")) {
+    StepStart.Started started = start.begin(execution, STEP, m -> m.verification() == null,
+        "the manifest has no verification section");
+    if (started == null) {
       StepOutcome.done().record(execution, STEP);
       return;
     }
-    StepSupport.failIfDrill(execution, manifest, STEP);
+    ReleaseManifest manifest = started.manifest();
+    String releaseId = started.releaseId();
+    VerificationPlan plan = manifest.verification();
     Instant now = ClockUtil.getCurrentTime().toInstant();
     Instant windowEnds = windowEnds(execution, plan, now);
     Set<String> accepted = accepted(execution);

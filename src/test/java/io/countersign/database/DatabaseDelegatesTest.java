@@ -70,10 +70,10 @@ class DatabaseDelegatesTest {
 
   void run(String step) throws Exception {
     switch (step) {
-      case "backupDatabase" -> new BackupDatabaseDelegate(targets, evidence, FakeExecution.variableManifests()).execute(execution);
+      case "backupDatabase" -> new BackupDatabaseDelegate(targets, evidence, FakeExecution.variableStart(evidence)).execute(execution);
       case "migrateDatabase" -> new MigrateDatabaseDelegate(targets, evidence, FakeExecution.variableManifests()).execute(execution);
       case "restoreDatabase" -> new RestoreDatabaseDelegate(targets, evidence, FakeExecution.variableManifests()).execute(execution);
-      case "restoreDatabaseBackup" -> new RestoreDatabaseBackupDelegate(targets, evidence, FakeExecution.variableManifests()).execute(execution);
+      case "restoreDatabaseBackup" -> new RestoreDatabaseBackupDelegate(targets, evidence, FakeExecution.variableStart(evidence)).execute(execution);
       default -> throw new IllegalArgumentException(step);
     }
   }

@@ -46,9 +46,9 @@ class FrontendTest {
   private final StaticSiteTarget target = spy(new StaticSiteTargets().staticSiteTarget(properties, credentials()));
   private final SitePublisher publisher = new SitePublisher(target, properties);
   private final EvidenceLog evidence = mock(EvidenceLog.class);
-  private final PublishFrontendDelegate publish = new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableManifests());
+  private final PublishFrontendDelegate publish = new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence));
   private final AwaitFrontendDelegate await = new AwaitFrontendDelegate(publisher, evidence, FakeExecution.variableManifests());
-  private final RestoreFrontendDelegate restore = new RestoreFrontendDelegate(publisher, evidence, FakeExecution.variableManifests());
+  private final RestoreFrontendDelegate restore = new RestoreFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence));
 
   @Test
   void bindsTheYamlShape() {

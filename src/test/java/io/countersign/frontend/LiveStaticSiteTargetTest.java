@@ -257,7 +257,7 @@ class LiveStaticSiteTargetTest {
         + "\"artifact\":{\"bucket\":\"" + ARTIFACTS + "\",\"key\":\"web/2.4.0/site.zip\"}}"));
     List<Object> states = new ArrayList<>();
 
-    new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableManifests()).execute(fake.execution);
+    new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence)).execute(fake.execution);
     states.add(fake.variables.get(Variables.STEP_OUTCOME));
     AwaitFrontendDelegate await = new AwaitFrontendDelegate(publisher, evidence, FakeExecution.variableManifests());
     while (!"done".equals(fake.variables.get(Variables.STEP_OUTCOME))) {
@@ -267,7 +267,7 @@ class LiveStaticSiteTargetTest {
     await.execute(fake.execution); // seen complete: no more calls
     int calls = cloudFront.callLines().size();
     await.execute(fake.execution);
-    RestoreFrontendDelegate restore = new RestoreFrontendDelegate(publisher, evidence, FakeExecution.variableManifests());
+    RestoreFrontendDelegate restore = new RestoreFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence));
     restore.execute(fake.execution);
     restore.execute(fake.execution);
 
@@ -285,7 +285,8 @@ class LiveStaticSiteTargetTest {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"frontend\":{\"target\":\"medication-web\","
         + "\"artifact\":{\"bucket\":\"" + ARTIFACTS + "\",\"key\":\"web/0.0.1/site.zip\"}}"));
 
-    assertThatThrownBy(() -> new PublishFrontendDelegate(publisher, mock(EvidenceLog.class), FakeExecution.variableManifests()).execute(fake.execution))
+    EvidenceLog evidence = mock(EvidenceLog.class);
+    assertThatThrownBy(() -> new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence)).execute(fake.execution))
         .isInstanceOf(BpmnError.class).hasMessageContaining("S3 HeadObject");
     assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "publishFrontend")
         .doesNotContainKey(Variables.FRONTEND_PREVIOUS_RELEASE);

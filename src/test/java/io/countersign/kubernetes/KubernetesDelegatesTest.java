@@ -44,9 +44,9 @@ class KubernetesDelegatesTest {
 
   private final KubernetesTarget target = mock(KubernetesTarget.class);
   private final EvidenceLog evidence = mock(EvidenceLog.class);
-  private final RolloutKubernetesDelegate rollout = new RolloutKubernetesDelegate(target, evidence, FakeExecution.variableManifests());
-  private final AwaitRolloutDelegate await = new AwaitRolloutDelegate(target, evidence, FakeExecution.variableManifests());
-  private final UndoRolloutDelegate undo = new UndoRolloutDelegate(target, evidence, FakeExecution.variableManifests());
+  private final RolloutKubernetesDelegate rollout = new RolloutKubernetesDelegate(target, evidence, FakeExecution.variableStart(evidence));
+  private final AwaitRolloutDelegate await = new AwaitRolloutDelegate(target, evidence, FakeExecution.variableStart(evidence));
+  private final UndoRolloutDelegate undo = new UndoRolloutDelegate(target, evidence, FakeExecution.variableStart(evidence));
 
   @AfterEach
   void resetClock() {

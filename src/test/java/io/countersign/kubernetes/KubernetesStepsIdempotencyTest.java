@@ -59,8 +59,8 @@ class KubernetesStepsIdempotencyTest {
   @Test
   void rolloutAndUndoRunTwiceGiveTheSameClusterAndTheSameEvidence() throws Exception {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest(KUBERNETES));
-    RolloutKubernetesDelegate rollout = new RolloutKubernetesDelegate(target, evidence, FakeExecution.variableManifests());
-    UndoRolloutDelegate undo = new UndoRolloutDelegate(target, evidence, FakeExecution.variableManifests());
+    RolloutKubernetesDelegate rollout = new RolloutKubernetesDelegate(target, evidence, FakeExecution.variableStart(evidence));
+    UndoRolloutDelegate undo = new UndoRolloutDelegate(target, evidence, FakeExecution.variableStart(evidence));
 
     for (String workload : List.of("Deployment/backend", "Deployment/web")) {
       fake.variables.put(Variables.K8S_WORKLOAD, workload);

@@ -95,8 +95,8 @@ class LambdaCompensationEngineTest {
     config.setDefaultSerializationFormat("application/json");
     config.setProcessEnginePlugins(List.of(new SpinProcessEnginePlugin()));
     Map<Object, Object> beans = new HashMap<>();
-    beans.put("deployLambda", new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableManifests()));
-    beans.put("revertLambda", new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableManifests()));
+    beans.put("deployLambda", new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence)));
+    beans.put("revertLambda", new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence)));
     config.setBeans(beans);
     engine = config.buildProcessEngine();
     engine.getRepositoryService().createDeployment()

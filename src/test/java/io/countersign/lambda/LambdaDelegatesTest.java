@@ -67,8 +67,8 @@ class LambdaDelegatesTest {
         List.of("medication-artifacts"), null, null, Map.of("lambda", lambda.endpoint()), Duration.ofSeconds(2), 1)));
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
     LambdaRollout rollout = new LambdaRollout(new LiveLambdaTarget(properties, clients), properties);
-    deploy = new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableManifests());
-    revert = new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableManifests());
+    deploy = new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence));
+    revert = new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence));
     gate = new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests());
   }
 

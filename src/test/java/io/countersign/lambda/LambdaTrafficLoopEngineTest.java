@@ -150,9 +150,9 @@ class LambdaTrafficLoopEngineTest {
     config.setDefaultSerializationFormat("application/json");
     config.setProcessEnginePlugins(List.of(new SpinProcessEnginePlugin()));
     Map<Object, Object> beans = new HashMap<>();
-    beans.put("deployLambda", new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableManifests()));
+    beans.put("deployLambda", new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence)));
     beans.put("gateLambdaTraffic", new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests()));
-    beans.put("revertLambda", new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableManifests()));
+    beans.put("revertLambda", new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence)));
     config.setBeans(beans);
     engine = config.buildProcessEngine();
     management = engine.getManagementService();

@@ -51,8 +51,8 @@ class VerificationDelegatesTest {
   private final EvidenceLog evidence = mock(EvidenceLog.class);
   private final HttpChecks checks = new HttpChecks(target, VerificationManifestCheckTest.PROPERTIES);
   private final DataChecks dataChecks = new DataChecks(name -> java.util.Optional.empty());
-  private final VerifyReleaseDelegate verify = new VerifyReleaseDelegate(checks, dataChecks, evidence, FakeExecution.variableManifests());
-  private final WatchMetricsDelegate watch = new WatchMetricsDelegate(target, FAIL_ON_INCONCLUSIVE, evidence, FakeExecution.variableManifests());
+  private final VerifyReleaseDelegate verify = new VerifyReleaseDelegate(checks, dataChecks, evidence, FakeExecution.variableStart(evidence));
+  private final WatchMetricsDelegate watch = new WatchMetricsDelegate(target, FAIL_ON_INCONCLUSIVE, evidence, FakeExecution.variableStart(evidence));
   private final VerifyRestorationDelegate restoration =
       new VerifyRestorationDelegate(checks, dataChecks, evidence, FakeExecution.variableManifests(), recorded());
 

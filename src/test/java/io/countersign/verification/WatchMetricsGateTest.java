@@ -51,7 +51,7 @@ class WatchMetricsGateTest {
         case INCONCLUSIVE -> MetricRules.inconclusive(rule, "no data: the query returned an empty result");
       };
     }
-  }, VerificationProperties.of("live", Map.of()), evidence, FakeExecution.variableManifests());
+  }, VerificationProperties.of("live", Map.of()), evidence, FakeExecution.variableStart(evidence));
 
   @BeforeEach
   void clock() {
