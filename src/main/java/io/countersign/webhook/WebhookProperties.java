@@ -50,7 +50,7 @@ record WebhookProperties(String mode, Map<String, Endpoint> endpoints, Duration 
       if (secret.startsWith(SECRET_PREFIX)) {
         try {
           key = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()).getBytes(StandardCharsets.US_ASCII));
-        } catch (IllegalArgumentException notBase64) {
+        } catch (IllegalArgumentException ignored) {
           // reported below without the decoder's message, which could quote the secret
         }
       }
