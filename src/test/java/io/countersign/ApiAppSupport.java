@@ -13,27 +13,37 @@ import org.springframework.test.context.ContextConfiguration;
  * The whole application on a random port with its own in-memory databases (engine + Countersign
  * tables, and the medication-db target that Flyway migrates for real) and the job executor on.
  * Every class carrying it shares one cached Spring context, so the app boots once per JVM. An OIDC
- * identity provider (TestIdentityProvider) is configured too, so bearer tokens work beside HTTP Basic.
+ * identity provider (TestIdentityProvider) is configured too, so bearer tokens work beside HTTP
+ * Basic.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-    "spring.datasource.url=jdbc:h2:mem:api-engine;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE;LOCK_TIMEOUT=10000",
-    "countersign.targets.databases.medication-db.url=" + ApiAppSupport.TARGET_DB_URL,
-    "countersign.backups.directory=" + ApiAppSupport.TEST_WORK + "/backups/api",
-    // A throttled test client stays throttled for the whole test, however slow the machine.
-    "countersign.security.login-throttle.initial-delay=PT1M",
-    // Never ./var: one test key for every context of the build, checkpoints in a file of this context's own.
-    "countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,
-    "countersign.evidence.checkpoints.file=" + ApiAppSupport.TEST_WORK + "/evidence/api-${random.uuid}/checkpoints.jsonl"})
+@SpringBootTest(
+    webEnvironment = WebEnvironment.RANDOM_PORT,
+    properties = {
+      "spring.datasource.url=jdbc:h2:mem:api-engine;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE;LOCK_TIMEOUT=10000",
+      "countersign.targets.databases.medication-db.url=" + ApiAppSupport.TARGET_DB_URL,
+      "countersign.backups.directory=" + ApiAppSupport.TEST_WORK + "/backups/api",
+      // A throttled test client stays throttled for the whole test, however slow the machine.
+      "countersign.security.login-throttle.initial-delay=PT1M",
+      // Never ./var: one test key for every context of the build, checkpoints in a file of this
+      // context's own.
+      "countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,
+      "countersign.evidence.checkpoints.file="
+          + ApiAppSupport.TEST_WORK
+          + "/evidence/api-${random.uuid}/checkpoints.jsonl"
+    })
 @ContextConfiguration(initializers = TestIdentityProvider.class)
 public @interface ApiAppSupport {
   String TARGET_DB_URL = "jdbc:h2:mem:api-target;DB_CLOSE_DELAY=-1";
+
   /**
-   * Where tests write: the build's own folder (surefire sets countersign.test-work to it), so two builds
-   * with different -Dbuild.dir share nothing; target/test-work when a test runs outside Maven.
+   * Where tests write: the build's own folder (surefire sets countersign.test-work to it), so two
+   * builds with different -Dbuild.dir share nothing; target/test-work when a test runs outside
+   * Maven.
    */
   String TEST_WORK = "${countersign.test-work:target/test-work}";
+
   String EVIDENCE_KEY_FILE = TEST_WORK + "/evidence/signing.key";
 }

@@ -17,20 +17,31 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The package rules, checked on the compiled main classes. The manifest is a leaf; step support (process)
- * depends on nothing but the manifest and the evidence; target capabilities never import the API, the
- * sign-off or each other except through another capability's port; evidence imports no capability; no cycles;
- * every package says what it is and what it may import in its package-info.java.
+ * The package rules, checked on the compiled main classes. The manifest is a leaf; step support
+ * (process) depends on nothing but the manifest and the evidence; target capabilities never import
+ * the API, the sign-off or each other except through another capability's port; evidence imports no
+ * capability; no cycles; every package says what it is and what it may import in its
+ * package-info.java.
  */
 class ArchitectureTest {
-  private static final JavaClasses CLASSES = new ClassFileImporter()
-      // Main classes only, wherever the build directory is (-Dbuild.dir): ArchUnit's own option expects target/.
-      .withImportOption(location -> !location.contains("/test-classes/"))
-      .importPackages("io.countersign");
-  /** The packages of the target capabilities: a new target type is held to the rules as soon as it registers. */
-  private static final List<String> TARGETS = CLASSES.stream()
-      .filter(c -> c.isAssignableTo(TargetCapability.class) && !c.isInterface())
-      .map(c -> c.getPackageName().substring("io.countersign.".length())).distinct().sorted().toList();
+  private static final JavaClasses CLASSES =
+      new ClassFileImporter()
+          // Main classes only, wherever the build directory is (-Dbuild.dir): ArchUnit's own option
+          // expects target/.
+          .withImportOption(location -> !location.contains("/test-classes/"))
+          .importPackages("io.countersign");
+
+  /**
+   * The packages of the target capabilities: a new target type is held to the rules as soon as it
+   * registers.
+   */
+  private static final List<String> TARGETS =
+      CLASSES.stream()
+          .filter(c -> c.isAssignableTo(TargetCapability.class) && !c.isInterface())
+          .map(c -> c.getPackageName().substring("io.countersign.".length()))
+          .distinct()
+          .sorted()
+          .toList();
 
   @Test
   void theTargetsAreTheCapabilitiesThatRegister() {
@@ -39,26 +50,51 @@ class ArchitectureTest {
 
   @Test
   void theManifestIsALeaf() {
-    noClasses().that().resideInAPackage("io.countersign.manifest..")
-        .should().dependOnClassesThat().resideOutsideOfPackages("io.countersign.manifest..", "java..", "javax..",
-            "jakarta..", "com.fasterxml..", "org.springframework..", "org.yaml..", "org.slf4j..")
+    noClasses()
+        .that()
+        .resideInAPackage("io.countersign.manifest..")
+        .should()
+        .dependOnClassesThat()
+        .resideOutsideOfPackages(
+            "io.countersign.manifest..",
+            "java..",
+            "javax..",
+            "jakarta..",
+            "com.fasterxml..",
+            "org.springframework..",
+            "org.yaml..",
+            "org.slf4j..")
         .check(CLASSES);
   }
 
   @Test
   void stepSupportDependsOnlyOnTheManifestAndTheEvidence() {
-    noClasses().that().resideInAPackage("io.countersign.process..")
-        .should().dependOnClassesThat().resideInAnyPackage(packages("release", "signoff", "engine", "identity", "models"))
-        .orShould().dependOnClassesThat().resideInAnyPackage(packages(TARGETS))
+    noClasses()
+        .that()
+        .resideInAPackage("io.countersign.process..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(packages("release", "signoff", "engine", "identity", "models"))
+        .orShould()
+        .dependOnClassesThat()
+        .resideInAnyPackage(packages(TARGETS))
         .check(CLASSES);
   }
 
   @Test
   void targetsNeverImportTheApiTheSignOffOrTheEngineConfiguration() {
     for (String target : TARGETS) {
-      noClasses().that().resideInAPackage("io.countersign." + target + "..")
-          .should().dependOnClassesThat().resideInAnyPackage("io.countersign.release..", "io.countersign.signoff..",
-              "io.countersign.engine..", "io.countersign.identity..", "io.countersign.models..")
+      noClasses()
+          .that()
+          .resideInAPackage("io.countersign." + target + "..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "io.countersign.release..",
+              "io.countersign.signoff..",
+              "io.countersign.engine..",
+              "io.countersign.identity..",
+              "io.countersign.models..")
           .check(CLASSES);
     }
   }
@@ -68,11 +104,16 @@ class ArchitectureTest {
     for (String target : TARGETS) {
       for (String other : TARGETS) {
         if (!other.equals(target)) {
-          // A port is an interface of the other capability (verification implements lambda's TrafficGate).
-          noClasses().that().resideInAPackage("io.countersign." + target + "..")
-              .should().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
-                  "classes of " + other + " other than its ports",
-                  c -> c.getPackageName().startsWith("io.countersign." + other) && !isPort(c)))
+          // A port is an interface of the other capability (verification implements lambda's
+          // TrafficGate).
+          noClasses()
+              .that()
+              .resideInAPackage("io.countersign." + target + "..")
+              .should()
+              .dependOnClassesThat(
+                  com.tngtech.archunit.base.DescribedPredicate.describe(
+                      "classes of " + other + " other than its ports",
+                      c -> c.getPackageName().startsWith("io.countersign." + other) && !isPort(c)))
               .check(CLASSES);
         }
       }
@@ -86,10 +127,16 @@ class ArchitectureTest {
 
   @Test
   void evidenceImportsNoCapability() {
-    noClasses().that().resideInAPackage("io.countersign.evidence..")
-        .should().dependOnClassesThat().resideInAnyPackage(
+    noClasses()
+        .that()
+        .resideInAPackage("io.countersign.evidence..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
             packages("release", "signoff", "engine", "models", "process", "manifest"))
-        .orShould().dependOnClassesThat().resideInAnyPackage(packages(TARGETS))
+        .orShould()
+        .dependOnClassesThat()
+        .resideInAnyPackage(packages(TARGETS))
         .check(CLASSES);
   }
 
@@ -108,13 +155,19 @@ class ArchitectureTest {
 
   @Test
   void everyPackageHasAPackageInfo() throws IOException {
-    // From the sources, not the classes: javac writes no package-info.class for a javadoc-only file.
+    // From the sources, not the classes: javac writes no package-info.class for a javadoc-only
+    // file.
     Path main = Path.of("src", "main", "java");
     try (Stream<Path> dirs = Files.walk(main)) {
-      List<String> without = dirs.filter(Files::isDirectory)
-          .filter(dir -> hasJavaFiles(dir) && !Files.exists(dir.resolve("package-info.java")))
-          .map(dir -> main.relativize(dir).toString().replace(dir.getFileSystem().getSeparator(), "."))
-          .toList();
+      List<String> without =
+          dirs.filter(Files::isDirectory)
+              .filter(dir -> hasJavaFiles(dir) && !Files.exists(dir.resolve("package-info.java")))
+              .map(
+                  dir ->
+                      main.relativize(dir)
+                          .toString()
+                          .replace(dir.getFileSystem().getSeparator(), "."))
+              .toList();
       assertThat(without).as("packages without a package-info.java (ARCHITECTURE.md)").isEmpty();
     }
   }

@@ -8,7 +8,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** One real PostgreSQL server per test JVM (embedded binaries from Maven Central); a fresh database per caller. */
+/**
+ * One real PostgreSQL server per test JVM (embedded binaries from Maven Central); a fresh database
+ * per caller.
+ */
 public final class EmbeddedPostgresSupport {
   private static EmbeddedPostgres server;
   private static final AtomicInteger DATABASES = new AtomicInteger();
@@ -22,13 +25,16 @@ public final class EmbeddedPostgresSupport {
       } catch (IOException e) {
         throw new UncheckedIOException("embedded PostgreSQL did not start", e);
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          server.close();
-        } catch (IOException ignored) {
-          // the JVM is exiting anyway
-        }
-      }));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      server.close();
+                    } catch (IOException ignored) {
+                      // the JVM is exiting anyway
+                    }
+                  }));
     }
     return server;
   }
@@ -36,7 +42,8 @@ public final class EmbeddedPostgresSupport {
   /** Creates an empty database and returns its JDBC URL (user and password: postgres). */
   public static String newDatabase(String prefix) {
     String name = prefix + "_" + DATABASES.incrementAndGet();
-    try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = server().getPostgresDatabase().getConnection();
+        Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name);
     } catch (SQLException e) {
       throw new IllegalStateException(e);
@@ -45,9 +52,10 @@ public final class EmbeddedPostgresSupport {
   }
 
   /**
-   * A database set up the way production runs it: an owner role that owns the database (and so, from
-   * PostgreSQL 15 on, may create tables in its public schema) runs the migrations; the runtime role logs
-   * in and gets only what the owner grants it. Role names are unique on the server; password = role name.
+   * A database set up the way production runs it: an owner role that owns the database (and so,
+   * from PostgreSQL 15 on, may create tables in its public schema) runs the migrations; the runtime
+   * role logs in and gets only what the owner grants it. Role names are unique on the server;
+   * password = role name.
    */
   public record TwoRoles(String url, String owner, String runtime) {}
 
@@ -57,7 +65,8 @@ public final class EmbeddedPostgresSupport {
     // No user in the URL: pgjdbc would let it override the user each connection asks for.
     String url = "jdbc:postgresql://localhost:" + server().getPort() + "/" + name;
     TwoRoles roles = new TwoRoles(url, prefix + "_owner_" + n, prefix + "_app_" + n);
-    try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = server().getPostgresDatabase().getConnection();
+        Statement s = c.createStatement()) {
       s.execute("CREATE ROLE " + roles.owner() + " LOGIN PASSWORD '" + roles.owner() + "'");
       s.execute("CREATE ROLE " + roles.runtime() + " LOGIN PASSWORD '" + roles.runtime() + "'");
       s.execute("CREATE DATABASE " + name + " OWNER " + roles.owner());

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
- * A production release of the medication tracker over real HTTP, as the people involved would do it:
- * the requester submits, six approvers sign off through the engine REST API (four-eyes holding), the
- * engine deploys by itself (Flyway for real on the embedded target database, dry-run cloud targets),
- * and the requester rolls the release back. The evidence chain verifies throughout.
+ * A production release of the medication tracker over real HTTP, as the people involved would do
+ * it: the requester submits, six approvers sign off through the engine REST API (four-eyes
+ * holding), the engine deploys by itself (Flyway for real on the embedded target database, dry-run
+ * cloud targets), and the requester rolls the release back. The evidence chain verifies throughout.
  */
 @ApiAppSupport
 class EndToEndTest {
@@ -39,10 +39,10 @@ class EndToEndTest {
     APPROVERS.put("compliance-officers", "compliance-officer");
   }
 
-  private static final Map<String, Object> APPROVE = Map.of("variables", Map.of("decision", Map.of("value", "approve")));
+  private static final Map<String, Object> APPROVE =
+      Map.of("variables", Map.of("decision", Map.of("value", "approve")));
 
-  @LocalServerPort
-  int port;
+  @LocalServerPort int port;
 
   private HttpSupport http;
 
@@ -58,22 +58,33 @@ class EndToEndTest {
     ObjectNode verification = (ObjectNode) manifest.path("verification");
     verification.put("bakeWindow", "PT0S"); // one metrics evaluation, then the window is over
 
-    Response submitted = http.post("requester", "/api/releases", "application/json", ManifestFixture.json(manifest),
-        Map.of());
+    Response submitted =
+        http.post(
+            "requester",
+            "/api/releases",
+            "application/json",
+            ManifestFixture.json(manifest),
+            Map.of());
     assertThat(submitted.status()).as(submitted.body()).isEqualTo(201);
     String id = submitted.json().path("id").asText();
     assertThat(submitted.json().path("status").asText()).isEqualTo("awaiting-sign-off");
-    assertThat(release(id).path("pendingSignOffs")).extracting(JsonNode::asText)
+    assertThat(release(id).path("pendingSignOffs"))
+        .extracting(JsonNode::asText)
         .containsExactlyInAnyOrderElementsOf(APPROVERS.keySet());
 
-    // Four-eyes: the requester cannot act on a sign-off of their own release. Not being a candidate, the engine's
-    // authorizations refuse first; assigned by an admin, or made a candidate, the four-eyes listener refuses.
+    // Four-eyes: the requester cannot act on a sign-off of their own release. Not being a
+    // candidate, the engine's authorizations refuse first; assigned by an admin, or made a
+    // candidate, the four-eyes listener refuses.
     String techTask = onlyTask("tech-lead", id, "tech-leads");
-    assertRefused(http.postJson("requester", "/engine-rest/task/" + techTask + "/complete", APPROVE), null);
-    assertRefused(http.postJson("admin", "/engine-rest/task/" + techTask + "/assignee", Map.of("userId", "requester")),
+    assertRefused(
+        http.postJson("requester", "/engine-rest/task/" + techTask + "/complete", APPROVE), null);
+    assertRefused(
+        http.postJson(
+            "admin", "/engine-rest/task/" + techTask + "/assignee", Map.of("userId", "requester")),
         "Four-eyes: requester requested release " + id);
     makeCandidate("requester", techTask);
-    assertRefused(http.postJson("requester", "/engine-rest/task/" + techTask + "/complete", APPROVE),
+    assertRefused(
+        http.postJson("requester", "/engine-rest/task/" + techTask + "/complete", APPROVE),
         "Four-eyes: requester requested release " + id);
     JsonNode stillOpen = http.get("admin", "/engine-rest/task/" + techTask).json();
     assertThat(stillOpen.path("id").asText()).isEqualTo(techTask);
@@ -81,15 +92,22 @@ class EndToEndTest {
 
     complete("tech-lead", techTask);
 
-    // One person signs for one role only: tech-lead, having signed as tech lead, cannot sign the QA task.
+    // One person signs for one role only: tech-lead, having signed as tech lead, cannot sign the QA
+    // task.
     String qaTask = onlyTask("qa-lead", id, "qa-leads");
-    assertRefused(http.postJson("tech-lead", "/engine-rest/task/" + qaTask + "/complete", APPROVE), null);
-    assertRefused(http.postJson("admin", "/engine-rest/task/" + qaTask + "/assignee", Map.of("userId", "tech-lead")),
+    assertRefused(
+        http.postJson("tech-lead", "/engine-rest/task/" + qaTask + "/complete", APPROVE), null);
+    assertRefused(
+        http.postJson(
+            "admin", "/engine-rest/task/" + qaTask + "/assignee", Map.of("userId", "tech-lead")),
         "Four-eyes: tech-lead already signed release " + id + " as tech-leads");
     makeCandidate("tech-lead", qaTask);
-    assertRefused(http.postJson("tech-lead", "/engine-rest/task/" + qaTask + "/complete", APPROVE),
+    assertRefused(
+        http.postJson("tech-lead", "/engine-rest/task/" + qaTask + "/complete", APPROVE),
         "Four-eyes: tech-lead already signed release " + id + " as tech-leads");
-    assertThat(release(id).path("pendingSignOffs")).extracting(JsonNode::asText).contains("qa-leads")
+    assertThat(release(id).path("pendingSignOffs"))
+        .extracting(JsonNode::asText)
+        .contains("qa-leads")
         .doesNotContain("tech-leads");
 
     for (Map.Entry<String, String> approver : APPROVERS.entrySet()) {
@@ -105,30 +123,63 @@ class EndToEndTest {
     assertThat(tableExists("DOSE_REMINDERS")).as("V3 migrated on the target database").isTrue();
 
     List<String> types = evidenceTypes(id);
-    assertThat(types).contains("release-requested", "policy-applied", "checkpoint-pre-deployment",
-        "deployment-started", "database-migrated", "lambda-deployed", "kubernetes-rollout", "verification-result",
-        "release-released");
+    assertThat(types)
+        .contains(
+            "release-requested",
+            "policy-applied",
+            "checkpoint-pre-deployment",
+            "deployment-started",
+            "database-migrated",
+            "lambda-deployed",
+            "kubernetes-rollout",
+            "verification-result",
+            "release-released");
     assertThat(types).filteredOn("sign-off"::equals).hasSize(6);
     assertThat(types).filteredOn("lambda-deployed"::equals).hasSize(3);
     assertThat(types).filteredOn("kubernetes-rollout"::equals).hasSize(2);
-    assertThat(types).containsSubsequence("release-requested", "policy-applied", "checkpoint-pre-deployment",
-        "sign-off", "deployment-started", "database-migrated", "lambda-deployed", "kubernetes-rollout",
-        "verification-result", "release-released");
+    assertThat(types)
+        .containsSubsequence(
+            "release-requested",
+            "policy-applied",
+            "checkpoint-pre-deployment",
+            "sign-off",
+            "deployment-started",
+            "database-migrated",
+            "lambda-deployed",
+            "kubernetes-rollout",
+            "verification-result",
+            "release-released");
     assertThat(signOffActors(id)).containsExactlyInAnyOrderElementsOf(APPROVERS.values());
     assertChainValid(id);
 
-    // Roll back by request: compensation in reverse order, the database through its rollback scripts.
-    Response rollback = http.postJson("requester", "/api/releases/" + id + "/rollback",
-        Map.of("reason", "dose reminders fire twice"));
+    // Roll back by request: compensation in reverse order, the database through its rollback
+    // scripts.
+    Response rollback =
+        http.postJson(
+            "requester",
+            "/api/releases/" + id + "/rollback",
+            Map.of("reason", "dose reminders fire twice"));
     assertThat(rollback.status()).as(rollback.body()).isEqualTo(202);
 
     awaitStatus(id, "rolled-back");
     assertThat(tableExists("DOSE_REMINDERS")).as("V3 undone on the target database").isFalse();
     List<String> after = evidenceTypes(id);
-    assertThat(after).contains("rollback-requested", "rollback-started", "database-restore", "lambda-reverted",
-        "frontend-restored", "kubernetes-undone");
-    assertThat(after).containsSubsequence("release-released", "rollback-started", "kubernetes-undone",
-        "frontend-restored", "lambda-reverted", "database-restore");
+    assertThat(after)
+        .contains(
+            "rollback-requested",
+            "rollback-started",
+            "database-restore",
+            "lambda-reverted",
+            "frontend-restored",
+            "kubernetes-undone");
+    assertThat(after)
+        .containsSubsequence(
+            "release-released",
+            "rollback-started",
+            "kubernetes-undone",
+            "frontend-restored",
+            "lambda-reverted",
+            "database-restore");
     assertChainValid(id);
   }
 
@@ -139,26 +190,43 @@ class EndToEndTest {
   }
 
   private void awaitStatus(String id, String expected) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      JsonNode release = release(id);
-      String status = release.path("status").asText();
-      if (status.equals("failed") || status.equals("rolled-back") && !expected.equals("rolled-back")) {
-        throw new IllegalStateException("release " + id + " ended " + status + ": " + release);
-      }
-      return status;
-    }, expected::equals);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              JsonNode release = release(id);
+              String status = release.path("status").asText();
+              if (status.equals("failed")
+                  || status.equals("rolled-back") && !expected.equals("rolled-back")) {
+                throw new IllegalStateException(
+                    "release " + id + " ended " + status + ": " + release);
+              }
+              return status;
+            },
+            expected::equals);
   }
 
   private String onlyTask(String user, String releaseId, String group) {
-    Response response = http.get(user, "/engine-rest/task?processInstanceBusinessKey=" + releaseId
-        + "&candidateGroup=" + group + "&maxResults=50");
+    Response response =
+        http.get(
+            user,
+            "/engine-rest/task?processInstanceBusinessKey="
+                + releaseId
+                + "&candidateGroup="
+                + group
+                + "&maxResults=50");
     assertThat(response.status()).as(response.body()).isEqualTo(200);
     assertThat(response.json()).as("%s's tasks for %s", user, group).hasSize(1);
-    assertThat(response.json().get(0).path("taskDefinitionKey").asText()).isEqualTo("approveRelease");
+    assertThat(response.json().get(0).path("taskDefinitionKey").asText())
+        .isEqualTo("approveRelease");
     return response.json().get(0).path("id").asText();
   }
 
-  /** 403 from the engine REST API, and when a message is given, that refusal (not a missing authorization). */
+  /**
+   * 403 from the engine REST API, and when a message is given, that refusal (not a missing
+   * authorization).
+   */
   private static void assertRefused(Response response, String message) {
     assertThat(response.status()).as(response.body()).isEqualTo(403);
     if (message != null) {
@@ -166,38 +234,53 @@ class EndToEndTest {
     }
   }
 
-  /** As admin: a user-level candidate link, which gives that user the engine's permission to work on the task. */
+  /**
+   * As admin: a user-level candidate link, which gives that user the engine's permission to work on
+   * the task.
+   */
   private void makeCandidate(String user, String taskId) {
-    Response response = http.postJson("admin", "/engine-rest/task/" + taskId + "/identity-links",
-        Map.of("userId", user, "type", "candidate"));
+    Response response =
+        http.postJson(
+            "admin",
+            "/engine-rest/task/" + taskId + "/identity-links",
+            Map.of("userId", user, "type", "candidate"));
     assertThat(response.status()).as(response.body()).isEqualTo(204);
   }
 
   private void complete(String user, String taskId) {
     Response response = http.postJson(user, "/engine-rest/task/" + taskId + "/complete", APPROVE);
-    assertThat(response.status()).as("%s completes %s: %s", user, taskId, response.body()).isEqualTo(204);
+    assertThat(response.status())
+        .as("%s completes %s: %s", user, taskId, response.body())
+        .isEqualTo(204);
   }
 
   private List<String> evidenceTypes(String id) {
     List<String> types = new ArrayList<>();
-    http.get("compliance-officer", "/api/releases/" + id + "/evidence").json().path("entries")
+    http.get("compliance-officer", "/api/releases/" + id + "/evidence")
+        .json()
+        .path("entries")
         .forEach(e -> types.add(e.path("type").asText()));
     return types;
   }
 
   private List<String> signOffActors(String id) {
     List<String> actors = new ArrayList<>();
-    http.get("compliance-officer", "/api/releases/" + id + "/evidence").json().path("entries").forEach(e -> {
-      if (e.path("type").asText().equals("sign-off")) {
-        assertThat(e.path("payload").path("decision").asText()).isEqualTo("approve");
-        actors.add(e.path("actor").asText());
-      }
-    });
+    http.get("compliance-officer", "/api/releases/" + id + "/evidence")
+        .json()
+        .path("entries")
+        .forEach(
+            e -> {
+              if (e.path("type").asText().equals("sign-off")) {
+                assertThat(e.path("payload").path("decision").asText()).isEqualTo("approve");
+                actors.add(e.path("actor").asText());
+              }
+            });
     return actors;
   }
 
   private void assertChainValid(String id) {
-    JsonNode verification = http.get("compliance-officer", "/api/releases/" + id + "/evidence/verify").json();
+    JsonNode verification =
+        http.get("compliance-officer", "/api/releases/" + id + "/evidence/verify").json();
     assertThat(verification.path("valid").asBoolean()).as(verification.toString()).isTrue();
     assertThat(verification.path("problems")).isEmpty();
   }

@@ -8,16 +8,19 @@ import static org.mockito.Mockito.when;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.process.Variables;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.StepStart;
+import io.countersign.process.Variables;
 import java.util.HashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.variable.value.ObjectValue;
 import org.camunda.bpm.engine.variable.value.TypedValue;
 
-/** A mocked execution backed by a map, for delegate tests without an engine; object values make the JSON round trip. */
+/**
+ * A mocked execution backed by a map, for delegate tests without an engine; object values make the
+ * JSON round trip.
+ */
 public final class FakeExecution {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,9 +38,11 @@ public final class FakeExecution {
       variables.put(Variables.MANIFEST, manifestJson);
     }
     when(execution.getProcessBusinessKey()).thenReturn(releaseId);
-    when(execution.getVariable(anyString())).thenAnswer(call -> variables.get(call.<String>getArgument(0)));
+    when(execution.getVariable(anyString()))
+        .thenAnswer(call -> variables.get(call.<String>getArgument(0)));
     doAnswer(call -> variables.put(call.getArgument(0), stored(call.getArgument(1))))
-        .when(execution).setVariable(anyString(), any());
+        .when(execution)
+        .setVariable(anyString(), any());
   }
 
   private static Object stored(Object value) throws Exception {
@@ -48,16 +53,21 @@ public final class FakeExecution {
   }
 
   /**
-   * A manifest store that hands a step the manifest in the execution's {@code manifest} variable, for delegate
-   * tests without Countersign's tables; the store's own digest and authorization checks are tested on their own.
+   * A manifest store that hands a step the manifest in the execution's {@code manifest} variable,
+   * for delegate tests without Countersign's tables; the store's own digest and authorization
+   * checks are tested on their own.
    */
   public static ManifestStore variableManifests() {
     ManifestStore store = mock(ManifestStore.class);
-    when(store.forStep(any())).thenAnswer(call -> TestManifests.from(call.<DelegateExecution>getArgument(0)));
+    when(store.forStep(any()))
+        .thenAnswer(call -> TestManifests.from(call.<DelegateExecution>getArgument(0)));
     return store;
   }
 
-  /** The start of a step over {@link #variableManifests()}; skips are recorded in the given evidence. */
+  /**
+   * The start of a step over {@link #variableManifests()}; skips are recorded in the given
+   * evidence.
+   */
   public static StepStart variableStart(EvidenceLog evidence) {
     return new StepStart(variableManifests(), evidence);
   }
@@ -65,6 +75,8 @@ public final class FakeExecution {
   /** A staging manifest with the given extra sections (JSON members, without braces). */
   public static String manifest(String sections) {
     return "{\"application\":\"medication-tracker\",\"version\":\"2.4.0\",\"environment\":\"staging\","
-        + "\"changeReference\":\"CHG-1\"" + (sections.isEmpty() ? "" : "," + sections) + "}";
+        + "\"changeReference\":\"CHG-1\""
+        + (sections.isEmpty() ? "" : "," + sections)
+        + "}";
   }
 }

@@ -21,7 +21,8 @@ public final class HttpSupport {
   public static final String DEMO_PASSWORD = "demo";
   public static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
 
   public HttpSupport(int port) {
@@ -44,11 +45,14 @@ public final class HttpSupport {
     /** The distinct JSON paths of a problem's {@code errors}, in the order given. */
     public List<String> errorPaths() {
       List<String> paths = new ArrayList<>();
-      json().path("errors").forEach(e -> {
-        if (!paths.contains(e.path("path").asText())) {
-          paths.add(e.path("path").asText());
-        }
-      });
+      json()
+          .path("errors")
+          .forEach(
+              e -> {
+                if (!paths.contains(e.path("path").asText())) {
+                  paths.add(e.path("path").asText());
+                }
+              });
       return paths;
     }
 
@@ -70,8 +74,10 @@ public final class HttpSupport {
     }
   }
 
-  public Response post(String user, String path, String contentType, byte[] body, Map<String, String> headers) {
-    HttpRequest.Builder request = request(path, user, DEMO_PASSWORD).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+  public Response post(
+      String user, String path, String contentType, byte[] body, Map<String, String> headers) {
+    HttpRequest.Builder request =
+        request(path, user, DEMO_PASSWORD).POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (contentType != null) {
       request.header("Content-Type", contentType);
     }
@@ -82,8 +88,10 @@ public final class HttpSupport {
   /** Any method with an optional JSON body (PUT, DELETE, ...). */
   public Response json(String method, String user, String path, Object body) {
     try {
-      HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-          : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body));
+      HttpRequest.BodyPublisher publisher =
+          body == null
+              ? HttpRequest.BodyPublishers.noBody()
+              : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body));
       HttpRequest.Builder request = request(path, user, DEMO_PASSWORD).method(method, publisher);
       if (body != null) {
         request.header("Content-Type", "application/json");
@@ -99,10 +107,14 @@ public final class HttpSupport {
   }
 
   private HttpRequest.Builder request(String path, String user, String password) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-        .header("Accept", "application/json, application/problem+json");
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Accept", "application/json, application/problem+json");
     if (user != null) {
-      String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+      String token =
+          Base64.getEncoder()
+              .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
       request.header("Authorization", "Basic " + token);
     }
     return request;
@@ -110,7 +122,8 @@ public final class HttpSupport {
 
   private Response send(HttpRequest.Builder request) {
     try {
-      HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          client.send(request.build(), HttpResponse.BodyHandlers.ofString());
       return new Response(response.statusCode(), response.headers(), response.body());
     } catch (IOException e) {
       throw new UncheckedIOException(e);

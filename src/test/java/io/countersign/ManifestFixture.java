@@ -12,7 +12,8 @@ import java.util.UUID;
 /** The medication-tracker example manifests as Jackson trees to mutate, and ways to send them. */
 public final class ManifestFixture {
   public static final Path STAGING = Path.of("examples/medication-tracker/release-staging.yaml");
-  public static final Path PRODUCTION = Path.of("examples/medication-tracker/release-production.yaml");
+  public static final Path PRODUCTION =
+      Path.of("examples/medication-tracker/release-production.yaml");
   private static final YAMLMapper YAML = new YAMLMapper();
 
   private ManifestFixture() {}
@@ -25,7 +26,10 @@ public final class ManifestFixture {
     return read(PRODUCTION);
   }
 
-  /** A version no other test uses, so "one active release per application, version and environment" never bites. */
+  /**
+   * A version no other test uses, so "one active release per application, version and environment"
+   * never bites.
+   */
   public static String freshVersion(String tag) {
     return "2.4.0-" + tag + "." + UUID.randomUUID().toString().substring(0, 8);
   }

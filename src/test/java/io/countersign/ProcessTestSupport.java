@@ -26,17 +26,17 @@ import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.history.HistoricActivityInstance;
 import org.camunda.bpm.engine.identity.Group;
+import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.task.Task;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
+import org.camunda.community.process_test_coverage.engine.platform7.ProcessCoverageConfigurator;
 import org.camunda.community.process_test_coverage.spring_test.platform7.ProcessEngineCoverageConfiguration;
 import org.camunda.community.process_test_coverage.spring_test.platform7.ProcessEngineCoverageTestExecutionListener;
-import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
-import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
-import org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin;
-import org.camunda.community.process_test_coverage.engine.platform7.ProcessCoverageConfigurator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -52,22 +52,29 @@ import org.springframework.test.context.TestExecutionListeners;
  * Drives the real models on the real engine (H2, job executor off): tests run jobs and fire timers
  * themselves, so every path is deterministic. Coverage of each model is reported under target/.
  */
-@SpringBootTest(properties = {
-    "spring.datasource.url=jdbc:h2:mem:process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
-    "camunda.bpm.job-execution.enabled=false",
-    // Engine REST finds "the default engine" in a JVM-wide registry; only the HTTP tests' engine may claim it.
-    "camunda.bpm.process-engine-name=processTests",
-    // The webapps keep static state for one application per JVM; the shared HTTP test app owns it.
-    "camunda.bpm.webapp.enabled=false",
-    "countersign.targets.databases.medication-db.url=jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1",
-    "countersign.targets.databases.medication-db.migration-roots[0]=examples",
-    "countersign.targets.databases.medication-db.migration-roots[1]=src/test/resources/db",
-    "countersign.backups.directory=" + ApiAppSupport.TEST_WORK + "/backups/process",
-    "countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,
-    "countersign.evidence.checkpoints.file=" + ApiAppSupport.TEST_WORK + "/evidence/process-${random.uuid}/checkpoints.jsonl",
-    "logging.level.io.countersign=WARN"})
+@SpringBootTest(
+    properties = {
+      "spring.datasource.url=jdbc:h2:mem:process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
+      "camunda.bpm.job-execution.enabled=false",
+      // Engine REST finds "the default engine" in a JVM-wide registry; only the HTTP tests' engine
+      // may claim it.
+      "camunda.bpm.process-engine-name=processTests",
+      // The webapps keep static state for one application per JVM; the shared HTTP test app owns
+      // it.
+      "camunda.bpm.webapp.enabled=false",
+      "countersign.targets.databases.medication-db.url=jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1",
+      "countersign.targets.databases.medication-db.migration-roots[0]=examples",
+      "countersign.targets.databases.medication-db.migration-roots[1]=src/test/resources/db",
+      "countersign.backups.directory=" + ApiAppSupport.TEST_WORK + "/backups/process",
+      "countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,
+      "countersign.evidence.checkpoints.file="
+          + ApiAppSupport.TEST_WORK
+          + "/evidence/process-${random.uuid}/checkpoints.jsonl",
+      "logging.level.io.countersign=WARN"
+    })
 @Import({ProcessEngineCoverageConfiguration.class, ProcessTestSupport.CompensationCoverage.class})
-@TestExecutionListeners(value = ProcessEngineCoverageTestExecutionListener.class,
+@TestExecutionListeners(
+    value = ProcessEngineCoverageTestExecutionListener.class,
     mergeMode = TestExecutionListeners.MergeMode.MERGE_WITH_DEFAULTS)
 public abstract class ProcessTestSupport {
   /** Lets the coverage report count compensation boundary events too. */
@@ -85,10 +92,23 @@ public abstract class ProcessTestSupport {
   }
 
   /** Role (candidate group) → the demo user who signs for it. */
-  protected static final Map<String, String> SIGNERS = Map.of(
-      "tech-leads", "tech-lead", "security-officers", "security-officer", "qa-leads", "qa-lead",
-      "product-owners", "product-owner", "operations-leads", "ops-lead", "compliance-officers", "compliance-officer",
-      "release-managers", "release-manager");
+  protected static final Map<String, String> SIGNERS =
+      Map.of(
+          "tech-leads",
+          "tech-lead",
+          "security-officers",
+          "security-officer",
+          "qa-leads",
+          "qa-lead",
+          "product-owners",
+          "product-owner",
+          "operations-leads",
+          "ops-lead",
+          "compliance-officers",
+          "compliance-officer",
+          "release-managers",
+          "release-manager");
+
   private static final AtomicInteger VERSIONS = new AtomicInteger();
   private static final ObjectMapper YAML = new YAMLMapper();
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -109,7 +129,8 @@ public abstract class ProcessTestSupport {
     BpmnAwareTests.init(engine);
     ClockUtil.reset();
     identity.clearAuthentication();
-    try (Connection c = DriverManager.getConnection("jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1", "sa", "");
+    try (Connection c =
+            DriverManager.getConnection("jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1", "sa", "");
         Statement s = c.createStatement()) {
       s.execute("DROP ALL OBJECTS");
     }
@@ -121,10 +142,17 @@ public abstract class ProcessTestSupport {
     identity.clearAuthentication();
   }
 
-  /** An example manifest with a version of its own, so tests never meet each other's active releases. */
+  /**
+   * An example manifest with a version of its own, so tests never meet each other's active
+   * releases.
+   */
   protected ObjectNode example(String environment) {
     try {
-      ObjectNode m = (ObjectNode) YAML.readTree(Files.readString(Path.of("examples/medication-tracker/release-" + environment + ".yaml")));
+      ObjectNode m =
+          (ObjectNode)
+              YAML.readTree(
+                  Files.readString(
+                      Path.of("examples/medication-tracker/release-" + environment + ".yaml")));
       m.put("version", "9." + VERSIONS.incrementAndGet() + ".0");
       ((ObjectNode) m.get("verification")).put("bakeWindow", "PT0S");
       return m;
@@ -140,24 +168,38 @@ public abstract class ProcessTestSupport {
   protected String submit(ObjectNode manifest, String requester) {
     try {
       byte[] body = JSON.writeValueAsBytes(manifest);
-      return releases.submit(reader.read(body, MediaType.APPLICATION_JSON), requester, null).release().id();
+      return releases
+          .submit(reader.read(body, MediaType.APPLICATION_JSON), requester, null)
+          .release()
+          .id();
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }
 
   protected ProcessInstance instance(String processKey, String releaseId) {
-    return runtime.createProcessInstanceQuery().processDefinitionKey(processKey).processInstanceBusinessKey(releaseId)
+    return runtime
+        .createProcessInstanceQuery()
+        .processDefinitionKey(processKey)
+        .processInstanceBusinessKey(releaseId)
         .singleResult();
   }
 
   protected String historicInstance(String processKey, String releaseId) {
-    return history.createHistoricProcessInstanceQuery().processDefinitionKey(processKey)
-        .processInstanceBusinessKey(releaseId).singleResult().getId();
+    return history
+        .createHistoricProcessInstanceQuery()
+        .processDefinitionKey(processKey)
+        .processInstanceBusinessKey(releaseId)
+        .singleResult()
+        .getId();
   }
 
   protected List<Task> openTasks(String releaseId, String taskKey) {
-    return tasks.createTaskQuery().processInstanceBusinessKey(releaseId).taskDefinitionKey(taskKey).list();
+    return tasks
+        .createTaskQuery()
+        .processInstanceBusinessKey(releaseId)
+        .taskDefinitionKey(taskKey)
+        .list();
   }
 
   protected Task openTask(String releaseId, String taskKey) {
@@ -170,7 +212,8 @@ public abstract class ProcessTestSupport {
 
   protected Task signOffTask(String releaseId, String role) {
     return openTasks(releaseId, "approveRelease").stream()
-        .filter(t -> role.equals(tasks.getVariable(t.getId(), "role"))).findFirst()
+        .filter(t -> role.equals(tasks.getVariable(t.getId(), "role")))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no open sign-off for " + role));
   }
 
@@ -180,7 +223,8 @@ public abstract class ProcessTestSupport {
   }
 
   protected void asUser(String user, Runnable action) {
-    List<String> groups = identity.createGroupQuery().groupMember(user).list().stream().map(Group::getId).toList();
+    List<String> groups =
+        identity.createGroupQuery().groupMember(user).list().stream().map(Group::getId).toList();
     identity.setAuthentication(user, groups);
     try {
       action.run();
@@ -202,7 +246,8 @@ public abstract class ProcessTestSupport {
   }
 
   protected void approve(String releaseId, String role) {
-    completeAs(SIGNERS.get(role), signOffTask(releaseId, role).getId(), Map.of("decision", "approve"));
+    completeAs(
+        SIGNERS.get(role), signOffTask(releaseId, role).getId(), Map.of("decision", "approve"));
   }
 
   protected void approveAll(String releaseId) {
@@ -216,8 +261,10 @@ public abstract class ProcessTestSupport {
   /** Executes every job that is due now (not timers in the future), until none is left. */
   protected void runJobs() {
     for (int round = 0; round < 500; round++) {
-      List<Job> due = management.createJobQuery().executable().active().list().stream()
-          .filter(j -> j.getRetries() > 0).toList();
+      List<Job> due =
+          management.createJobQuery().executable().active().list().stream()
+              .filter(j -> j.getRetries() > 0)
+              .toList();
       if (due.isEmpty()) {
         return;
       }
@@ -225,7 +272,8 @@ public abstract class ProcessTestSupport {
         try {
           management.executeJob(job.getId());
         } catch (RuntimeException e) {
-          // A failed job keeps its retries count and due date from the engine; the test asserts the incident.
+          // A failed job keeps its retries count and due date from the engine; the test asserts the
+          // incident.
         }
       }
     }
@@ -234,10 +282,13 @@ public abstract class ProcessTestSupport {
 
   /** Fires the timer of the given event now, whatever its due date, then runs what follows. */
   protected void fireTimer(String releaseId, String timerActivityId) {
-    List<Job> timers = management.createJobQuery().timers().activityId(timerActivityId).list().stream()
-        .filter(j -> releaseId.equals(businessKeyOf(j.getProcessInstanceId()))).toList();
+    List<Job> timers =
+        management.createJobQuery().timers().activityId(timerActivityId).list().stream()
+            .filter(j -> releaseId.equals(businessKeyOf(j.getProcessInstanceId())))
+            .toList();
     if (timers.size() != 1) {
-      throw new AssertionError("expected one timer " + timerActivityId + ", found " + timers.size());
+      throw new AssertionError(
+          "expected one timer " + timerActivityId + ", found " + timers.size());
     }
     management.executeJob(timers.get(0).getId());
     runJobs();
@@ -249,13 +300,15 @@ public abstract class ProcessTestSupport {
   }
 
   private String businessKeyOf(String processInstanceId) {
-    ProcessInstance p = runtime.createProcessInstanceQuery().processInstanceId(processInstanceId).singleResult();
+    ProcessInstance p =
+        runtime.createProcessInstanceQuery().processInstanceId(processInstanceId).singleResult();
     return p == null ? null : p.getBusinessKey();
   }
 
   /** Tables of the embedded target database (Flyway's history excluded). */
   protected List<String> targetTables() {
-    try (Connection c = DriverManager.getConnection("jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1", "sa", "")) {
+    try (Connection c =
+        DriverManager.getConnection("jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1", "sa", "")) {
       List<String> tables = new ArrayList<>();
       try (var rs = c.getMetaData().getTables(null, "PUBLIC", "%", new String[] {"TABLE"})) {
         while (rs.next()) {
@@ -271,23 +324,32 @@ public abstract class ProcessTestSupport {
   }
 
   protected String status(String releaseId) {
-    return jdbc.queryForObject("SELECT status FROM cs_release WHERE id = ?", String.class, releaseId);
+    return jdbc.queryForObject(
+        "SELECT status FROM cs_release WHERE id = ?", String.class, releaseId);
   }
 
   protected String statusReason(String releaseId) {
-    return jdbc.queryForObject("SELECT status_reason FROM cs_release WHERE id = ?", String.class, releaseId);
+    return jdbc.queryForObject(
+        "SELECT status_reason FROM cs_release WHERE id = ?", String.class, releaseId);
   }
 
   protected List<String> evidenceTypes(String releaseId) {
     return evidence.entries(releaseId).stream().map(EvidenceEntry::type).toList();
   }
 
-  /** Activity ids a release's process instances went through (all of them, in order of occurrence). */
+  /**
+   * Activity ids a release's process instances went through (all of them, in order of occurrence).
+   */
   protected List<String> activities(String releaseId, String processKey) {
     String id = historicInstance(processKey, releaseId);
     List<String> ids = new ArrayList<>();
-    for (HistoricActivityInstance a : history.createHistoricActivityInstanceQuery().processInstanceId(id)
-        .orderPartiallyByOccurrence().asc().list()) {
+    for (HistoricActivityInstance a :
+        history
+            .createHistoricActivityInstanceQuery()
+            .processInstanceId(id)
+            .orderPartiallyByOccurrence()
+            .asc()
+            .list()) {
       ids.add(a.getActivityId());
     }
     return ids;

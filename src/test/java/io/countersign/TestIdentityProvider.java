@@ -26,7 +26,8 @@ import org.springframework.core.env.MapPropertySource;
  * An OIDC identity provider for the HTTP tests: WireMock serves its JWKS over real HTTP; tests mint
  * tokens with {@link #token}. One per JVM, wired into the HTTP tests' application context.
  */
-public class TestIdentityProvider implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+public class TestIdentityProvider
+    implements ApplicationContextInitializer<ConfigurableApplicationContext> {
   public static final String ISSUER = "https://login.countersign.invalid/realms/health";
   private static final String CERTS = "/realms/health/protocol/openid-connect/certs";
   private static RSAKey key;
@@ -34,9 +35,17 @@ public class TestIdentityProvider implements ApplicationContextInitializer<Confi
 
   @Override
   public void initialize(ConfigurableApplicationContext context) {
-    context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("test-identity-provider", Map.of(
-        "countersign.security.oidc.jwk-set-uri", start() + CERTS,
-        "countersign.security.oidc.issuer", ISSUER)));
+    context
+        .getEnvironment()
+        .getPropertySources()
+        .addFirst(
+            new MapPropertySource(
+                "test-identity-provider",
+                Map.of(
+                    "countersign.security.oidc.jwk-set-uri",
+                    start() + CERTS,
+                    "countersign.security.oidc.issuer",
+                    ISSUER)));
   }
 
   private static synchronized String start() {
@@ -48,8 +57,12 @@ public class TestIdentityProvider implements ApplicationContextInitializer<Confi
       }
       server = new WireMockServer(options().dynamicPort());
       server.start();
-      server.stubFor(get(CERTS).willReturn(aResponse().withHeader("Content-Type", "application/json")
-          .withBody(new JWKSet(key.toPublicJWK()).toString())));
+      server.stubFor(
+          get(CERTS)
+              .willReturn(
+                  aResponse()
+                      .withHeader("Content-Type", "application/json")
+                      .withBody(new JWKSet(key.toPublicJWK()).toString())));
       Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
     }
     return server.baseUrl();
@@ -61,11 +74,20 @@ public class TestIdentityProvider implements ApplicationContextInitializer<Confi
     return sign(key, issuer, user, groups, expires);
   }
 
-  public static String sign(RSAKey signer, String issuer, String user, List<String> groups, Instant expires) {
+  public static String sign(
+      RSAKey signer, String issuer, String user, List<String> groups, Instant expires) {
     try {
-      SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signer.getKeyID()).build(),
-          new JWTClaimsSet.Builder().issuer(issuer).subject("sub-" + user).claim("preferred_username", user)
-              .claim("groups", groups).issueTime(new Date()).expirationTime(Date.from(expires)).build());
+      SignedJWT jwt =
+          new SignedJWT(
+              new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signer.getKeyID()).build(),
+              new JWTClaimsSet.Builder()
+                  .issuer(issuer)
+                  .subject("sub-" + user)
+                  .claim("preferred_username", user)
+                  .claim("groups", groups)
+                  .issueTime(new Date())
+                  .expirationTime(Date.from(expires))
+                  .build());
       jwt.sign(new RSASSASigner(signer));
       return jwt.serialize();
     } catch (JOSEException e) {

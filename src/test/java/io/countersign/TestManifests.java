@@ -22,7 +22,8 @@ public final class TestManifests {
     try {
       return JSON.readValue(json, ReleaseManifest.class);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("manifest variable is not a manifest: " + e.getOriginalMessage(), e);
+      throw new IllegalStateException(
+          "manifest variable is not a manifest: " + e.getOriginalMessage(), e);
     }
   }
 

@@ -13,8 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * A signed-in session of the Camunda webapps, speaking to their API as the browser does: form login, the
- * session cookie, and the CSRF token echoed in a header.
+ * A signed-in session of the Camunda webapps, speaking to their API as the browser does: form
+ * login, the session cookie, and the CSRF token echoed in a header.
  */
 public final class WebappSession {
   private final CookieManager cookies = new CookieManager();
@@ -24,14 +24,26 @@ public final class WebappSession {
 
   public WebappSession(int port, String app, String user, String password) {
     this.base = "http://localhost:" + port;
-    this.client = HttpClient.newBuilder().cookieHandler(cookies).connectTimeout(Duration.ofSeconds(5)).build();
-    send(HttpRequest.newBuilder(URI.create(base + "/camunda/app/" + app + "/default/")).GET()); // CSRF cookie
-    String form = "username=" + URLEncoder.encode(user, StandardCharsets.UTF_8) + "&password="
-        + URLEncoder.encode(password, StandardCharsets.UTF_8);
-    HttpSupport.Response login = send(withCsrf(HttpRequest.newBuilder(
-            URI.create(base + "/camunda/api/admin/auth/user/default/login/" + app)))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString(form)));
+    this.client =
+        HttpClient.newBuilder()
+            .cookieHandler(cookies)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    send(
+        HttpRequest.newBuilder(URI.create(base + "/camunda/app/" + app + "/default/"))
+            .GET()); // CSRF cookie
+    String form =
+        "username="
+            + URLEncoder.encode(user, StandardCharsets.UTF_8)
+            + "&password="
+            + URLEncoder.encode(password, StandardCharsets.UTF_8);
+    HttpSupport.Response login =
+        send(
+            withCsrf(
+                    HttpRequest.newBuilder(
+                        URI.create(base + "/camunda/api/admin/auth/user/default/login/" + app)))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)));
     if (login.status() != 200) {
       throw new IllegalStateException("webapp login of " + user + " failed: " + login);
     }
@@ -39,11 +51,15 @@ public final class WebappSession {
     send(HttpRequest.newBuilder(URI.create(base + "/camunda/api/admin/auth/user/default")).GET());
   }
 
-  /** A JSON POST to the webapps' API (e.g. "/camunda/api/engine/engine/default/task/ID/submit-form"). */
+  /**
+   * A JSON POST to the webapps' API (e.g.
+   * "/camunda/api/engine/engine/default/task/ID/submit-form").
+   */
   public HttpSupport.Response postJson(String path, String json) {
-    return send(withCsrf(HttpRequest.newBuilder(URI.create(base + path)))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)));
+    return send(
+        withCsrf(HttpRequest.newBuilder(URI.create(base + path)))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   private HttpRequest.Builder withCsrf(HttpRequest.Builder request) {
@@ -61,8 +77,10 @@ public final class WebappSession {
 
   private HttpSupport.Response send(HttpRequest.Builder request) {
     try {
-      HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          client.send(
+              request.timeout(Duration.ofSeconds(30)).build(),
+              HttpResponse.BodyHandlers.ofString());
       response.headers().firstValue("X-XSRF-TOKEN").ifPresent(token -> csrfToken = token);
       return new HttpSupport.Response(response.statusCode(), response.headers(), response.body());
     } catch (IOException e) {

@@ -21,10 +21,10 @@ import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
- * Builds (and keeps, one per settings) the SDK clients of the live adapters: the region of the target, the default
- * credential chain or a role assumed through STS, an optional endpoint override (path-style S3 then), a timeout per
- * attempt and for the whole call, and the SDK's standard retry strategy. Clients are thread-safe and costly, so they
- * are shared and closed with the adapter.
+ * Builds (and keeps, one per settings) the SDK clients of the live adapters: the region of the
+ * target, the default credential chain or a role assumed through STS, an optional endpoint override
+ * (path-style S3 then), a timeout per attempt and for the whole call, and the SDK's standard retry
+ * strategy. Clients are thread-safe and costly, so they are shared and closed with the adapter.
  */
 public final class AwsClients implements AutoCloseable {
   static final String SESSION_NAME = "countersign";
@@ -34,7 +34,9 @@ public final class AwsClients implements AutoCloseable {
   private final Map<Object, SdkAutoCloseable> clients = new ConcurrentHashMap<>();
   private final List<SdkAutoCloseable> stsClients = new CopyOnWriteArrayList<>();
 
-  /** @param baseCredentials where credentials come from; the default chain in production */
+  /**
+   * @param baseCredentials where credentials come from; the default chain in production
+   */
   public AwsClients(AwsCredentialsProvider baseCredentials) {
     this.baseCredentials = baseCredentials;
   }
@@ -44,61 +46,93 @@ public final class AwsClients implements AutoCloseable {
   }
 
   public LambdaClient lambda(AwsSettings settings) {
-    return (LambdaClient) clients.computeIfAbsent(key("lambda", settings),
-        k -> configure(LambdaClient.builder(), settings, "lambda").region(Region.of(settings.region())).build());
+    return (LambdaClient)
+        clients.computeIfAbsent(
+            key("lambda", settings),
+            k ->
+                configure(LambdaClient.builder(), settings, "lambda")
+                    .region(Region.of(settings.region()))
+                    .build());
   }
 
   public S3Client s3(AwsSettings settings) {
-    return (S3Client) clients.computeIfAbsent(key("s3", settings), k -> {
-      boolean overridden = settings.endpoint("s3") != null;
-      return configure(S3Client.builder(), settings, "s3")
-          .region(Region.of(settings.region()))
-          // S3-compatible stores and test servers answer path-style only; AWS itself follows the bucket's region.
-          .forcePathStyle(overridden)
-          .crossRegionAccessEnabled(!overridden)
-          // Checksums only where S3 requires them: S3-compatible stores differ in the newer flexible checksums.
-          .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-          .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-          .build();
-    });
+    return (S3Client)
+        clients.computeIfAbsent(
+            key("s3", settings),
+            k -> {
+              boolean overridden = settings.endpoint("s3") != null;
+              return configure(S3Client.builder(), settings, "s3")
+                  .region(Region.of(settings.region()))
+                  // S3-compatible stores and test servers answer path-style only; AWS itself
+                  // follows the bucket's region.
+                  .forcePathStyle(overridden)
+                  .crossRegionAccessEnabled(!overridden)
+                  // Checksums only where S3 requires them: S3-compatible stores differ in the newer
+                  // flexible checksums.
+                  .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                  .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                  .build();
+            });
   }
 
   public CloudFrontClient cloudFront(AwsSettings settings) {
     // CloudFront is global: its API lives in us-east-1 whatever the target's region.
-    return (CloudFrontClient) clients.computeIfAbsent(key("cloudfront", settings),
-        k -> configure(CloudFrontClient.builder(), settings, "cloudfront").region(Region.AWS_GLOBAL).build());
+    return (CloudFrontClient)
+        clients.computeIfAbsent(
+            key("cloudfront", settings),
+            k ->
+                configure(CloudFrontClient.builder(), settings, "cloudfront")
+                    .region(Region.AWS_GLOBAL)
+                    .build());
   }
 
-  /** The default chain, or the configured role assumed with it (refreshed by the SDK before it expires). */
+  /**
+   * The default chain, or the configured role assumed with it (refreshed by the SDK before it
+   * expires).
+   */
   AwsCredentialsProvider credentials(AwsSettings settings) {
     if (settings.roleArn() == null) {
       return baseCredentials;
     }
-    return credentials.computeIfAbsent(settings, s -> {
-      StsClient sts = configure(StsClient.builder(), s, "sts").region(Region.of(s.region())).build();
-      stsClients.add(sts); // the provider does not close the client it is given
-      return StsAssumeRoleCredentialsProvider.builder()
-          .stsClient(sts)
-          .asyncCredentialUpdateEnabled(false)
-          .refreshRequest(r -> r.roleArn(s.roleArn()).roleSessionName(SESSION_NAME).externalId(s.externalId())
-              .durationSeconds(900))
-          .build();
-    });
+    return credentials.computeIfAbsent(
+        settings,
+        s -> {
+          StsClient sts =
+              configure(StsClient.builder(), s, "sts").region(Region.of(s.region())).build();
+          stsClients.add(sts); // the provider does not close the client it is given
+          return StsAssumeRoleCredentialsProvider.builder()
+              .stsClient(sts)
+              .asyncCredentialUpdateEnabled(false)
+              .refreshRequest(
+                  r ->
+                      r.roleArn(s.roleArn())
+                          .roleSessionName(SESSION_NAME)
+                          .externalId(s.externalId())
+                          .durationSeconds(900))
+              .build();
+        });
   }
 
-  private <B extends AwsClientBuilder<B, ?>> B configure(B builder, AwsSettings settings, String service) {
+  private <B extends AwsClientBuilder<B, ?>> B configure(
+      B builder, AwsSettings settings, String service) {
     URI endpoint = settings.endpoint(service);
     if (endpoint != null) {
       builder.endpointOverride(endpoint);
     }
     return builder
         .credentialsProvider(service.equals("sts") ? baseCredentials : credentials(settings))
-        .overrideConfiguration(ClientOverrideConfiguration.builder()
-            .apiCallAttemptTimeout(settings.callTimeoutOrDefault())
-            .apiCallTimeout(settings.callTimeoutOrDefault().multipliedBy(settings.maxAttemptsOrDefault() + 1L))
-            .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                .maxAttempts(settings.maxAttemptsOrDefault()).build())
-            .build());
+        .overrideConfiguration(
+            ClientOverrideConfiguration.builder()
+                .apiCallAttemptTimeout(settings.callTimeoutOrDefault())
+                .apiCallTimeout(
+                    settings
+                        .callTimeoutOrDefault()
+                        .multipliedBy(settings.maxAttemptsOrDefault() + 1L))
+                .retryStrategy(
+                    AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                        .maxAttempts(settings.maxAttemptsOrDefault())
+                        .build())
+                .build());
   }
 
   private static Object key(String service, AwsSettings settings) {
@@ -107,11 +141,14 @@ public final class AwsClients implements AutoCloseable {
 
   @Override
   public void close() {
-    credentials.values().forEach(provider -> {
-      if (provider instanceof StsAssumeRoleCredentialsProvider assumed) {
-        assumed.close();
-      }
-    });
+    credentials
+        .values()
+        .forEach(
+            provider -> {
+              if (provider instanceof StsAssumeRoleCredentialsProvider assumed) {
+                assumed.close();
+              }
+            });
     clients.values().forEach(SdkAutoCloseable::close);
     stsClients.forEach(SdkAutoCloseable::close);
     stsClients.clear();

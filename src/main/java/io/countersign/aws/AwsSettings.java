@@ -9,16 +9,21 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * How Countersign reaches one AWS account and region: never credentials, only where they come from (the default
- * chain, optionally exchanged for an assumed role). {@code endpoints} override a service's endpoint (tests,
- * S3-compatible stores); {@code callTimeout} bounds one attempt of a call and {@code maxAttempts} the SDK's
- * standard retries, so a step never hangs on AWS.
+ * How Countersign reaches one AWS account and region: never credentials, only where they come from
+ * (the default chain, optionally exchanged for an assumed role). {@code endpoints} override a
+ * service's endpoint (tests, S3-compatible stores); {@code callTimeout} bounds one attempt of a
+ * call and {@code maxAttempts} the SDK's standard retries, so a step never hangs on AWS.
  */
 public record AwsSettings(
-    String region, String roleArn, String externalId, Map<String, URI> endpoints, Duration callTimeout,
+    String region,
+    String roleArn,
+    String externalId,
+    Map<String, URI> endpoints,
+    Duration callTimeout,
     Integer maxAttempts) {
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(5);
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
+
   /** The services whose endpoint may be overridden. */
   public static final Set<String> SERVICES = Set.of("lambda", "s3", "cloudfront", "sts");
 
@@ -44,7 +49,10 @@ public record AwsSettings(
     return endpoints.get(service);
   }
 
-  /** Problems a live adapter must refuse to start with; {@code where} is the property prefix, for the messages. */
+  /**
+   * Problems a live adapter must refuse to start with; {@code where} is the property prefix, for
+   * the messages.
+   */
   public List<String> problems(String where) {
     List<String> problems = new ArrayList<>();
     if (region == null || region.isBlank()) {
@@ -53,23 +61,44 @@ public record AwsSettings(
       problems.add(where + ".region '" + region + "' is not an AWS region (e.g. eu-west-1)");
     }
     if (roleArn != null && !ROLE_ARN.matcher(roleArn).matches()) {
-      problems.add(where + ".role-arn '" + roleArn + "' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+      problems.add(
+          where
+              + ".role-arn '"
+              + roleArn
+              + "' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
     }
     if (externalId != null && (roleArn == null || !EXTERNAL_ID.matcher(externalId).matches())) {
-      problems.add(where + ".external-id needs a role-arn and 2-1224 characters of [A-Za-z0-9+=,.@:/_-]");
+      problems.add(
+          where + ".external-id needs a role-arn and 2-1224 characters of [A-Za-z0-9+=,.@:/_-]");
     }
-    endpoints.forEach((service, uri) -> {
-      if (!SERVICES.contains(service)) {
-        problems.add(where + ".endpoints." + service + ": unknown service; expected one of " + String.join(", ",
-            SERVICES.stream().sorted().toList()));
-      } else if (uri == null || !uri.isAbsolute() || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
-          || uri.getHost() == null) {
-        problems.add(where + ".endpoints." + service + " must be an absolute http(s) URL, not '" + uri + "'");
-      }
-    });
-    if (callTimeout != null && (callTimeout.isNegative() || callTimeout.isZero()
-        || callTimeout.compareTo(Duration.ofMinutes(1)) > 0)) {
-      problems.add(where + ".call-timeout must be between 1 ms and PT1M (a step never waits long on AWS)");
+    endpoints.forEach(
+        (service, uri) -> {
+          if (!SERVICES.contains(service)) {
+            problems.add(
+                where
+                    + ".endpoints."
+                    + service
+                    + ": unknown service; expected one of "
+                    + String.join(", ", SERVICES.stream().sorted().toList()));
+          } else if (uri == null
+              || !uri.isAbsolute()
+              || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+              || uri.getHost() == null) {
+            problems.add(
+                where
+                    + ".endpoints."
+                    + service
+                    + " must be an absolute http(s) URL, not '"
+                    + uri
+                    + "'");
+          }
+        });
+    if (callTimeout != null
+        && (callTimeout.isNegative()
+            || callTimeout.isZero()
+            || callTimeout.compareTo(Duration.ofMinutes(1)) > 0)) {
+      problems.add(
+          where + ".call-timeout must be between 1 ms and PT1M (a step never waits long on AWS)");
     }
     if (maxAttempts != null && (maxAttempts < 1 || maxAttempts > 10)) {
       problems.add(where + ".max-attempts must be between 1 and 10");

@@ -12,7 +12,10 @@ import java.util.Map;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
-/** Flyway migrations of a configured database target, with a backup before and rollback scripts or a restore after. */
+/**
+ * Flyway migrations of a configured database target, with a backup before and rollback scripts or a
+ * restore after.
+ */
 @Component
 @Order(200)
 class DatabaseCapability implements TargetCapability {
@@ -42,15 +45,24 @@ class DatabaseCapability implements TargetCapability {
 
   @Override
   public List<Step> steps() {
-    // A restore from the backup may lose data written since, so it waits for an operations lead after every undo.
-    return List.of(Step.main("backupDatabase"), Step.main("migrateDatabase"), Step.undo("restoreDatabase"),
-        Step.afterUndo("confirmDatabaseRestore"), Step.afterUndo("restoreDatabaseBackup"));
+    // A restore from the backup may lose data written since, so it waits for an operations lead
+    // after every undo.
+    return List.of(
+        Step.main("backupDatabase"),
+        Step.main("migrateDatabase"),
+        Step.undo("restoreDatabase"),
+        Step.afterUndo("confirmDatabaseRestore"),
+        Step.afterUndo("restoreDatabaseBackup"));
   }
 
   @Override
   public List<String> plannedSteps(ReleaseManifest manifest) {
     return manifest.hasDatabase()
-        ? List.of("Back up and migrate database " + manifest.database().target() + " from " + manifest.database().migrations())
+        ? List.of(
+            "Back up and migrate database "
+                + manifest.database().target()
+                + " from "
+                + manifest.database().migrations())
         : List.of();
   }
 

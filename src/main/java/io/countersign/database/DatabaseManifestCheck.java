@@ -24,25 +24,33 @@ class DatabaseManifestCheck implements ManifestCheck {
     }
     DatabaseTargetProperties target = targets.properties(change.target()).orElse(null);
     if (target == null) {
-      errors.add("$.database.target", "unknown database target '" + change.target() + "'; known targets: " + targets.names());
+      errors.add(
+          "$.database.target",
+          "unknown database target '" + change.target() + "'; known targets: " + targets.names());
       return;
     }
-    if (target.backup() == DatabaseTargetProperties.BackupMethod.NONE && manifest.environment() == Environment.PRODUCTION) {
-      errors.add("$.database.target", "target '" + change.target() + "' has backup: none, which is not allowed for production");
+    if (target.backup() == DatabaseTargetProperties.BackupMethod.NONE
+        && manifest.environment() == Environment.PRODUCTION) {
+      errors.add(
+          "$.database.target",
+          "target '" + change.target() + "' has backup: none, which is not allowed for production");
     }
     if (change.migrations() == null) {
       return;
     }
-    boolean migrationsUsable = checkFolder(change.migrations(), target, "$.database.migrations", errors);
+    boolean migrationsUsable =
+        checkFolder(change.migrations(), target, "$.database.migrations", errors);
     if (change.rollbacks() != null) {
       checkFolder(change.rollbacks(), target, "$.database.rollbacks", errors);
     } else if (migrationsUsable && targets.paths().exists(MigrationPaths.rollbacksOf(change))) {
-      // The default folder may be absent (then only the backup can undo), but if present it must be safe.
+      // The default folder may be absent (then only the backup can undo), but if present it must be
+      // safe.
       checkFolder(MigrationPaths.rollbacksOf(change), target, "$.database.rollbacks", errors);
     }
   }
 
-  private boolean checkFolder(String folder, DatabaseTargetProperties target, String path, FieldErrors errors) {
+  private boolean checkFolder(
+      String folder, DatabaseTargetProperties target, String path, FieldErrors errors) {
     try {
       targets.paths().resolve(folder, target.migrationRoots());
       return true;

@@ -11,7 +11,10 @@ import java.util.Objects;
 import org.camunda.spin.Spin;
 import org.camunda.spin.json.SpinJsonNode;
 
-/** What only the database delegates share (the rest is in StepSupport): null-keeping payloads, the backup variable. */
+/**
+ * What only the database delegates share (the rest is in StepSupport): null-keeping payloads, the
+ * backup variable.
+ */
 final class DatabaseSteps {
   static final String NO_DATABASE = "the manifest has no database change";
   private static final ObjectMapper JSON =
@@ -19,7 +22,10 @@ final class DatabaseSteps {
 
   private DatabaseSteps() {}
 
-  /** Evidence payload from key/value pairs; unlike StepSupport.payload it keeps null values (e.g. no version before). */
+  /**
+   * Evidence payload from key/value pairs; unlike StepSupport.payload it keeps null values (e.g. no
+   * version before).
+   */
   static Map<String, Object> payload(Object... keysAndValues) {
     Map<String, Object> payload = new LinkedHashMap<>();
     for (int i = 0; i < keysAndValues.length; i += 2) {
@@ -43,11 +49,15 @@ final class DatabaseSteps {
     try {
       return JSON.readValue(variable.toString(), Backup.class);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("variable is not the expected JSON: " + e.getOriginalMessage(), e);
+      throw new IllegalStateException(
+          "variable is not the expected JSON: " + e.getOriginalMessage(), e);
     }
   }
 
-  /** True/false when both fingerprints are known; null when a dry run or a resumed migration lacks one. */
+  /**
+   * True/false when both fingerprints are known; null when a dry run or a resumed migration lacks
+   * one.
+   */
   static Boolean sameSchema(Object before, String now) {
     return before == null || now == null ? null : Objects.equals(before.toString(), now);
   }

@@ -4,8 +4,8 @@ import io.countersign.manifest.ReleaseManifest.DatabaseChange;
 import java.util.List;
 
 /**
- * Port of the database capability, bound to one named target. The live adapter changes the
- * database (Flyway, JDBC); the dry-run adapter only reads and reports what it would do.
+ * Port of the database capability, bound to one named target. The live adapter changes the database
+ * (Flyway, JDBC); the dry-run adapter only reads and reports what it would do.
  */
 interface DatabaseTarget {
 
@@ -47,7 +47,11 @@ interface DatabaseTarget {
       String schemaBefore) {}
 
   record RollbackResult(
-      String method, boolean restored, boolean needsBackup, String reason, List<String> undoneVersions) {
+      String method,
+      boolean restored,
+      boolean needsBackup,
+      String reason,
+      List<String> undoneVersions) {
     static final String SCRIPTS = "rollback-scripts";
   }
 }

@@ -7,9 +7,9 @@ import java.util.Objects;
 
 /**
  * One named database target from {@code countersign.targets.databases.<name>}. Credentials stay
- * here, on the server; manifests only name the target. The password comes from the environment
- * (a {@code ${...}} placeholder) or from {@code password-file}, read each time it is used so a
- * rotated secret needs no restart. Unlike the other kinds, each database target has a mode of its own (the
+ * here, on the server; manifests only name the target. The password comes from the environment (a
+ * {@code ${...}} placeholder) or from {@code password-file}, read each time it is used so a rotated
+ * secret needs no restart. Unlike the other kinds, each database target has a mode of its own (the
  * embedded default migrates its demo database live while the cloud kinds run dry).
  */
 record DatabaseTargetProperties(
@@ -22,12 +22,16 @@ record DatabaseTargetProperties(
     BackupMethod backup) {
 
   DatabaseTargetProperties {
-    // Fail at start-up rather than guess: a missing mode must not silently become live (or dry-run).
+    // Fail at start-up rather than guess: a missing mode must not silently become live (or
+    // dry-run).
     Objects.requireNonNull(mode, "mode (live|dry-run) is required");
     Objects.requireNonNull(url, "url is required");
     migrationRoots = migrationRoots == null ? List.of() : List.copyOf(migrationRoots);
     backup = backup == null ? BackupMethod.NONE : backup;
-    if (passwordFile != null && !passwordFile.isBlank() && password != null && !password.isEmpty()) {
+    if (passwordFile != null
+        && !passwordFile.isBlank()
+        && password != null
+        && !password.isEmpty()) {
       throw new IllegalArgumentException("set password or password-file, not both");
     }
     if (backup == BackupMethod.PG_DUMP && !postgres(url)) {
@@ -48,10 +52,21 @@ record DatabaseTargetProperties(
 
   @Override
   public String toString() { // keeps the password out of logs
-    return "DatabaseTarget[mode=" + mode.id() + ", url=" + url + ", roots=" + migrationRoots + ", backup=" + backup.id() + "]";
+    return "DatabaseTarget[mode="
+        + mode.id()
+        + ", url="
+        + url
+        + ", roots="
+        + migrationRoots
+        + ", backup="
+        + backup.id()
+        + "]";
   }
 
-  /** How a backup is taken before migrating: pg_dump for PostgreSQL, H2's SCRIPT for the embedded demo. */
+  /**
+   * How a backup is taken before migrating: pg_dump for PostgreSQL, H2's SCRIPT for the embedded
+   * demo.
+   */
   enum BackupMethod {
     PG_DUMP,
     H2_SCRIPT,

@@ -25,15 +25,27 @@ class DatabaseTargets implements DatabaseConnections {
       @Value("${countersign.database.pg-dump:pg_dump}") String pgDump,
       @Value("${countersign.database.pg-restore:pg_restore}") String pgRestore,
       @Value("${countersign.database.tool-timeout:PT4M}") Duration toolTimeout) {
-    this(properties.databases(), Path.of(""), Path.of(backupDirectory), new PgTools(pgDump, pgRestore, toolTimeout));
+    this(
+        properties.databases(),
+        Path.of(""),
+        Path.of(backupDirectory),
+        new PgTools(pgDump, pgRestore, toolTimeout));
   }
 
-  DatabaseTargets(Map<String, DatabaseTargetProperties> targets, Path workingDirectory, Path backupDirectory) {
+  DatabaseTargets(
+      Map<String, DatabaseTargetProperties> targets, Path workingDirectory, Path backupDirectory) {
     this(targets, workingDirectory, backupDirectory, PgTools.DEFAULT);
   }
 
-  /** Relative paths (migration folders, roots, the backup directory) are resolved against {@code workingDirectory}. */
-  DatabaseTargets(Map<String, DatabaseTargetProperties> targets, Path workingDirectory, Path backupDirectory, PgTools pgTools) {
+  /**
+   * Relative paths (migration folders, roots, the backup directory) are resolved against {@code
+   * workingDirectory}.
+   */
+  DatabaseTargets(
+      Map<String, DatabaseTargetProperties> targets,
+      Path workingDirectory,
+      Path backupDirectory,
+      PgTools pgTools) {
     this.targets = Map.copyOf(targets);
     this.paths = new MigrationPaths(workingDirectory);
     this.backupDirectory = workingDirectory.toAbsolutePath().resolve(backupDirectory).normalize();
@@ -57,11 +69,24 @@ class DatabaseTargets implements DatabaseConnections {
     return paths;
   }
 
-  /** Unknown names were refused when the manifest was submitted; one here means the configuration changed since. */
+  /**
+   * Unknown names were refused when the manifest was submitted; one here means the configuration
+   * changed since.
+   */
   DatabaseTarget get(String name) {
-    DatabaseTargetProperties properties = properties(name).orElseThrow(() -> new IllegalStateException(
-        "database target '" + name + "' is not configured (known: " + names() + ")"));
+    DatabaseTargetProperties properties =
+        properties(name)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "database target '"
+                            + name
+                            + "' is not configured (known: "
+                            + names()
+                            + ")"));
     TargetDatabase db = new TargetDatabase(name, properties, paths, backupDirectory, pgTools);
-    return properties.mode().choose(() -> new FlywayDatabaseTarget(db), () -> new DryRunDatabaseTarget(db));
+    return properties
+        .mode()
+        .choose(() -> new FlywayDatabaseTarget(db), () -> new DryRunDatabaseTarget(db));
   }
 }

@@ -11,7 +11,9 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationVersion;
 
-/** Dry-run adapter: reads the target when it can, never changes it, and reports what it would do. */
+/**
+ * Dry-run adapter: reads the target when it can, never changes it, and reports what it would do.
+ */
 final class DryRunDatabaseTarget implements DatabaseTarget {
   private final TargetDatabase db;
 
@@ -27,17 +29,30 @@ final class DryRunDatabaseTarget implements DatabaseTarget {
   @Override
   public Backup backup(String releaseId, DatabaseChange change) {
     BackupMethod method = db.properties.backup();
-    return new Backup(method.id(), method == BackupMethod.NONE ? null : db.backupFile(releaseId).toString(), 0, null);
+    return new Backup(
+        method.id(),
+        method == BackupMethod.NONE ? null : db.backupFile(releaseId).toString(),
+        0,
+        null);
   }
 
-  /** The pending migrations as "would apply": from Flyway's view of the target, or the folder if it is unreachable. */
+  /**
+   * The pending migrations as "would apply": from Flyway's view of the target, or the folder if it
+   * is unreachable.
+   */
   @Override
   public Migration migrate(String releaseId, DatabaseChange change) {
     Path folder;
     try {
       folder = db.migrations(change);
     } catch (IllegalArgumentException e) {
-      return new Migration(null, null, List.of(), true, "migrations folder " + change.migrations() + " " + e.getMessage(), null);
+      return new Migration(
+          null,
+          null,
+          List.of(),
+          true,
+          "migrations folder " + change.migrations() + " " + e.getMessage(),
+          null);
     }
     List<MigrationVersion> pending;
     String before = null;
@@ -45,26 +60,45 @@ final class DryRunDatabaseTarget implements DatabaseTarget {
     try {
       MigrationInfoService info = db.flyway(folder, releaseId).info();
       pending = Arrays.stream(info.pending()).map(MigrationInfo::getVersion).sorted().toList();
-      before = info.current() == null || info.current().getVersion() == null ? null : info.current().getVersion().getVersion();
+      before =
+          info.current() == null || info.current().getVersion() == null
+              ? null
+              : info.current().getVersion().getVersion();
       schemaBefore = db.fingerprint();
     } catch (FlywayException | IllegalStateException e) {
       pending = db.migrationFiles(folder);
     }
     List<String> wouldApply = FlywayDatabaseTarget.versions(pending);
-    return new Migration(before, wouldApply.isEmpty() ? before : wouldApply.get(wouldApply.size() - 1), wouldApply,
-        false, null, schemaBefore);
+    return new Migration(
+        before,
+        wouldApply.isEmpty() ? before : wouldApply.get(wouldApply.size() - 1),
+        wouldApply,
+        false,
+        null,
+        schemaBefore);
   }
 
   @Override
-  public RollbackResult rollBack(String releaseId, DatabaseChange change, List<String> appliedVersions) {
-    List<MigrationVersion> todo = appliedVersions.stream().map(MigrationVersion::fromVersion).distinct()
-        .sorted(Comparator.reverseOrder()).toList();
+  public RollbackResult rollBack(
+      String releaseId, DatabaseChange change, List<String> appliedVersions) {
+    List<MigrationVersion> todo =
+        appliedVersions.stream()
+            .map(MigrationVersion::fromVersion)
+            .distinct()
+            .sorted(Comparator.reverseOrder())
+            .toList();
     try {
-      List<String> scripts = db.rollbackScripts(change, todo).stream().map(p -> p.getFileName().toString()).toList();
-      return new RollbackResult(RollbackResult.SCRIPTS, false, false,
-          "dry run: would run " + (scripts.isEmpty() ? "nothing" : String.join(", ", scripts)), FlywayDatabaseTarget.versions(todo));
+      List<String> scripts =
+          db.rollbackScripts(change, todo).stream().map(p -> p.getFileName().toString()).toList();
+      return new RollbackResult(
+          RollbackResult.SCRIPTS,
+          false,
+          false,
+          "dry run: would run " + (scripts.isEmpty() ? "nothing" : String.join(", ", scripts)),
+          FlywayDatabaseTarget.versions(todo));
     } catch (IllegalArgumentException e) {
-      return new RollbackResult(RollbackResult.SCRIPTS, false, true, "dry run: " + e.getMessage(), List.of());
+      return new RollbackResult(
+          RollbackResult.SCRIPTS, false, true, "dry run: " + e.getMessage(), List.of());
     }
   }
 

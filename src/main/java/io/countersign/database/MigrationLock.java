@@ -8,16 +8,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * Keeps two releases from changing one database at once (migrate, rollback scripts, backup restore).
- * Taken without waiting: a busy database throws an ordinary exception, so the engine retries the job
- * later and, when the retries run out, raises an incident that says who holds the database.
+ * Keeps two releases from changing one database at once (migrate, rollback scripts, backup
+ * restore). Taken without waiting: a busy database throws an ordinary exception, so the engine
+ * retries the job later and, when the retries run out, raises an incident that says who holds the
+ * database.
  *
- * <p>On PostgreSQL it is a session-level advisory lock, held by a connection of its own for as long as
- * the change runs, so it also excludes other Countersign nodes and is released by the server if this
- * node dies. The key is fixed: advisory locks belong to one database, so this means "one Countersign
- * change per database", whatever the targets pointing at it are called. The two-int form keeps it
- * apart from Flyway's own single-bigint lock. Other databases (the embedded H2 demo target) get an
- * in-JVM lock per URL.
+ * <p>On PostgreSQL it is a session-level advisory lock, held by a connection of its own for as long
+ * as the change runs, so it also excludes other Countersign nodes and is released by the server if
+ * this node dies. The key is fixed: advisory locks belong to one database, so this means "one
+ * Countersign change per database", whatever the targets pointing at it are called. The two-int
+ * form keeps it apart from Flyway's own single-bigint lock. Other databases (the embedded H2 demo
+ * target) get an in-JVM lock per URL.
  */
 final class MigrationLock implements AutoCloseable {
   static final int LOCK_CLASS = 0x43534D47; // "CSMG"
@@ -60,27 +61,35 @@ final class MigrationLock implements AutoCloseable {
       return new MigrationLock(db, releaseId, c);
     } catch (SQLException e) {
       close(c);
-      throw new IllegalStateException("cannot lock database target " + db.name + ": " + db.scrub(e.getMessage()), e);
+      throw new IllegalStateException(
+          "cannot lock database target " + db.name + ": " + db.scrub(e.getMessage()), e);
     }
   }
 
   /** The application name of the session holding the lock: "countersign:<release>". */
   private static String holder(Connection c) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(
-        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            + "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = ? AND l.objid::bigint = ? "
-            + "AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                + "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = ? AND l.objid::bigint = ? "
+                + "AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
       s.setLong(1, LOCK_CLASS);
       s.setLong(2, LOCK_ID);
       try (ResultSet rs = s.executeQuery()) {
-        return rs.next() && rs.getString(1) != null && !rs.getString(1).isBlank() ? rs.getString(1) : "unknown";
+        return rs.next() && rs.getString(1) != null && !rs.getString(1).isBlank()
+            ? rs.getString(1)
+            : "unknown";
       }
     }
   }
 
   private static IllegalStateException busy(TargetDatabase db, String holder) {
-    return new IllegalStateException("database " + db.name + " is being migrated by another release ("
-        + holder.replaceFirst("^countersign:", "") + "); the step is retried later");
+    return new IllegalStateException(
+        "database "
+            + db.name
+            + " is being migrated by another release ("
+            + holder.replaceFirst("^countersign:", "")
+            + "); the step is retried later");
   }
 
   @Override

@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Resolves a manifest's migration folders. A manifest is untrusted input: a folder must be relative,
- * exist, and its real path (symlinks followed) must lie inside one of the target's migration roots.
+ * Resolves a manifest's migration folders. A manifest is untrusted input: a folder must be
+ * relative, exist, and its real path (symlinks followed) must lie inside one of the target's
+ * migration roots.
  */
 final class MigrationPaths {
   private final Path workingDirectory;
@@ -18,7 +19,9 @@ final class MigrationPaths {
     this.workingDirectory = workingDirectory.toAbsolutePath().normalize();
   }
 
-  /** The real directory, or an {@link IllegalArgumentException} whose message a requester can read. */
+  /**
+   * The real directory, or an {@link IllegalArgumentException} whose message a requester can read.
+   */
   Path resolve(String relative, List<String> roots) {
     if (relative == null || relative.isBlank() || Path.of(relative).isAbsolute()) {
       throw new IllegalArgumentException("must be a relative path");
@@ -47,7 +50,10 @@ final class MigrationPaths {
         && Files.exists(workingDirectory.resolve(relative).normalize(), LinkOption.NOFOLLOW_LINKS);
   }
 
-  /** The rollback scripts' folder: the manifest's, or the sibling {@code rollbacks} of the migrations. */
+  /**
+   * The rollback scripts' folder: the manifest's, or the sibling {@code rollbacks} of the
+   * migrations.
+   */
   static String rollbacksOf(DatabaseChange change) {
     if (change.rollbacks() != null) {
       return change.rollbacks();

@@ -25,10 +25,11 @@ final class PgDumpBackups {
 
   /**
    * The objects of the database that pg_restore --clean may have to make way for, each with the
-   * "kind schema name" pg_dump's table of contents gives it and the statement that drops it: tables,
-   * views, sequences (not those owned by a column), routines, types and foreign keys.
+   * "kind schema name" pg_dump's table of contents gives it and the statement that drops it:
+   * tables, views, sequences (not those owned by a column), routines, types and foreign keys.
    */
-  private static final String OBJECTS = """
+  private static final String OBJECTS =
+      """
       WITH s AS (
         SELECT oid, nspname FROM pg_namespace WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'
       )
@@ -64,20 +65,31 @@ final class PgDumpBackups {
     this.tools = tools;
   }
 
-  /** Dumps into a partial file first, so {@code file} is always a complete dump; only the owner may read it. */
+  /**
+   * Dumps into a partial file first, so {@code file} is always a complete dump; only the owner may
+   * read it.
+   */
   Backup take(TargetDatabase db, Path file) {
     Path partial = file.resolveSibling(file.getFileName() + ".partial");
     try {
       Files.createDirectories(file.getParent());
       Files.deleteIfExists(partial);
       if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-        Files.createFile(partial, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+            partial,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       }
       tools.dump(db, partial);
-      Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      return new Backup(BackupMethod.PG_DUMP.id(), file.toString(), Files.size(file), TargetDatabase.sha256(file));
+      Files.move(
+          partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return new Backup(
+          BackupMethod.PG_DUMP.id(),
+          file.toString(),
+          Files.size(file),
+          TargetDatabase.sha256(file));
     } catch (IOException e) {
-      throw new IllegalStateException("backup of database target " + db.name + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "backup of database target " + db.name + " failed: " + e.getMessage(), e);
     } finally {
       try {
         Files.deleteIfExists(partial);
@@ -88,18 +100,20 @@ final class PgDumpBackups {
   }
 
   /**
-   * pg_restore --clean drops only what the dump contains, without CASCADE: a table the release added is
-   * left behind, and a foreign key or view it added onto an older table makes that table's DROP fail.
-   * So what is not in the dump is dropped first (one transaction), then pg_restore replaces the rest in
-   * another. Should pg_restore fail, the database holds the objects of the backup as they were before
-   * the restore, minus the release's additions; a retry completes the restore.
+   * pg_restore --clean drops only what the dump contains, without CASCADE: a table the release
+   * added is left behind, and a foreign key or view it added onto an older table makes that table's
+   * DROP fail. So what is not in the dump is dropped first (one transaction), then pg_restore
+   * replaces the rest in another. Should pg_restore fail, the database holds the objects of the
+   * backup as they were before the restore, minus the release's additions; a retry completes the
+   * restore.
    */
   void restore(TargetDatabase db, Path file) {
     Set<String> inBackup = contents(tools.list(db, file));
     try (Connection c = db.connect()) {
       c.setAutoCommit(false);
       List<String> drops = new ArrayList<>();
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(OBJECTS)) {
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery(OBJECTS)) {
         while (rs.next()) {
           if (!inBackup.contains(rs.getString(1))) {
             drops.add(rs.getString(2));
@@ -113,8 +127,13 @@ final class PgDumpBackups {
       }
       c.commit();
     } catch (SQLException e) {
-      throw new IllegalStateException("restore of database target " + db.name + " failed while removing what the "
-          + "release added: " + db.scrub(e.getMessage()), e);
+      throw new IllegalStateException(
+          "restore of database target "
+              + db.name
+              + " failed while removing what the "
+              + "release added: "
+              + db.scrub(e.getMessage()),
+          e);
     }
     tools.restore(db, file);
   }

@@ -22,35 +22,53 @@ record PgTools(String pgDump, String pgRestore, Duration timeout) {
 
   /** A custom-format dump of the whole target database into {@code file}. */
   void dump(TargetDatabase db, Path file) {
-    List<String> command = new ArrayList<>(List.of(pgDump, "--format=custom", "--no-password", "--file=" + file));
+    List<String> command =
+        new ArrayList<>(List.of(pgDump, "--format=custom", "--no-password", "--file=" + file));
     command.addAll(connection(db));
     run("pg_dump of database target " + db.name, command, db);
   }
 
   /** The archive's table of contents (no database needed). */
   String list(TargetDatabase db, Path file) {
-    return run("pg_restore --list of " + file.getFileName(), List.of(pgRestore, "--list", file.toString()), db);
+    return run(
+        "pg_restore --list of " + file.getFileName(),
+        List.of(pgRestore, "--list", file.toString()),
+        db);
   }
 
   /** All or nothing: pg_restore drops and recreates the archive's objects in one transaction. */
   void restore(TargetDatabase db, Path file) {
-    List<String> command = new ArrayList<>(List.of(pgRestore, "--clean", "--if-exists", "--single-transaction",
-        "--no-owner", "--no-password"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                pgRestore,
+                "--clean",
+                "--if-exists",
+                "--single-transaction",
+                "--no-owner",
+                "--no-password"));
     command.addAll(connection(db));
     command.add(file.toString());
     run("pg_restore into database target " + db.name, command, db);
   }
 
-  /** libpq options for the URL's host(s), port(s) and database; pgjdbc's own parser reads the URL. */
+  /**
+   * libpq options for the URL's host(s), port(s) and database; pgjdbc's own parser reads the URL.
+   */
   private static List<String> connection(TargetDatabase db) {
     Properties url = Driver.parseURL(db.properties.url(), null);
     if (url == null) {
-      throw new IllegalStateException("database target " + db.name + " has a url pg_dump cannot use");
+      throw new IllegalStateException(
+          "database target " + db.name + " has a url pg_dump cannot use");
     }
-    String user = db.properties.username() != null ? db.properties.username() : url.getProperty("user");
-    List<String> options = new ArrayList<>(List.of(
-        "--host=" + url.getProperty("PGHOST"), "--port=" + url.getProperty("PGPORT"),
-        "--dbname=" + url.getProperty("PGDBNAME")));
+    String user =
+        db.properties.username() != null ? db.properties.username() : url.getProperty("user");
+    List<String> options =
+        new ArrayList<>(
+            List.of(
+                "--host=" + url.getProperty("PGHOST"),
+                "--port=" + url.getProperty("PGPORT"),
+                "--dbname=" + url.getProperty("PGDBNAME")));
     if (user != null) {
       options.add("--username=" + user);
     }
@@ -64,7 +82,8 @@ record PgTools(String pgDump, String pgRestore, Duration timeout) {
     try {
       out = Files.createTempFile("countersign-pg-", ".out");
       err = Files.createTempFile("countersign-pg-", ".err");
-      ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
       Map<String, String> env = builder.environment();
       // Nothing inherited may redirect the tools to another server or credentials.
       env.keySet().removeIf(key -> key.startsWith("PG"));
@@ -81,17 +100,29 @@ record PgTools(String pgDump, String pgRestore, Duration timeout) {
       try {
         process = builder.start();
       } catch (IOException e) {
-        throw new IllegalStateException(what + " failed: cannot run " + command.get(0)
-            + " (install the PostgreSQL client or set countersign.database.pg-dump / pg-restore): " + e.getMessage(), e);
+        throw new IllegalStateException(
+            what
+                + " failed: cannot run "
+                + command.get(0)
+                + " (install the PostgreSQL client or set countersign.database.pg-dump / pg-restore): "
+                + e.getMessage(),
+            e);
       }
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        throw new IllegalStateException(what + " did not finish within " + timeout + " (countersign.database.tool-timeout)");
+        throw new IllegalStateException(
+            what + " did not finish within " + timeout + " (countersign.database.tool-timeout)");
       }
       if (process.exitValue() != 0) {
         String stderr = Files.readString(err, StandardCharsets.UTF_8).strip();
-        throw new IllegalStateException(TargetDatabase.shorten(db.scrub(
-            what + " failed (exit " + process.exitValue() + "): " + (stderr.isEmpty() ? "no message" : stderr))));
+        throw new IllegalStateException(
+            TargetDatabase.shorten(
+                db.scrub(
+                    what
+                        + " failed (exit "
+                        + process.exitValue()
+                        + "): "
+                        + (stderr.isEmpty() ? "no message" : stderr))));
       }
       return Files.readString(out, StandardCharsets.UTF_8);
     } catch (IOException e) {

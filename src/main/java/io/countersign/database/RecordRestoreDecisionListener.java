@@ -1,7 +1,7 @@
 package io.countersign.database;
 
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.Variables;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateTask;
@@ -27,18 +27,24 @@ class RecordRestoreDecisionListener implements TaskListener {
     String decision = text(task.getVariable(Variables.DB_RESTORE_CONFIRMED));
     String comment = text(task.getVariable(Variables.COMMENT));
     if (!"restore".equals(decision) && !"leave".equals(decision)) {
-      throw new FormFieldValidationException(Variables.DB_RESTORE_CONFIRMED, "Choose restore or leave");
+      throw new FormFieldValidationException(
+          Variables.DB_RESTORE_CONFIRMED, "Choose restore or leave");
     }
     if (comment == null) {
       throw new FormFieldValidationException(Variables.COMMENT, "A comment is required");
     }
-    Authentication auth = task.getProcessEngineServices().getIdentityService().getCurrentAuthentication();
+    Authentication auth =
+        task.getProcessEngineServices().getIdentityService().getCurrentAuthentication();
     String user = auth != null ? auth.getUserId() : task.getAssignee();
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("decision", decision);
     payload.put("comment", comment);
     payload.put("failureReason", task.getVariable(Variables.FAILURE_REASON));
-    evidence.record(String.valueOf(task.getVariable(Variables.RELEASE_ID)), "database-restore-decision", user, payload);
+    evidence.record(
+        String.valueOf(task.getVariable(Variables.RELEASE_ID)),
+        "database-restore-decision",
+        user,
+        payload);
   }
 
   private static String text(Object value) {

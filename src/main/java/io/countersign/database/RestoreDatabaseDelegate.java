@@ -2,20 +2,21 @@ package io.countersign.database;
 
 import io.countersign.database.DatabaseTarget.Backup;
 import io.countersign.database.DatabaseTarget.RollbackResult;
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.ManifestStore;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
-import io.countersign.evidence.EvidenceLog;
-import io.countersign.process.ManifestStore;
-import io.countersign.manifest.ReleaseManifest;
 import java.util.List;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Compensation handler of {@code migrateDatabase}: undoes exactly the versions it recorded, with the
- * rollback scripts. When that is not possible it sets {@code restoreNeedsBackup} for the gateway
- * (a human confirms a backup restore). Never throws a BpmnError: it runs during compensation.
+ * Compensation handler of {@code migrateDatabase}: undoes exactly the versions it recorded, with
+ * the rollback scripts. When that is not possible it sets {@code restoreNeedsBackup} for the
+ * gateway (a human confirms a backup restore). Never throws a BpmnError: it runs during
+ * compensation.
  */
 @Component("restoreDatabase")
 class RestoreDatabaseDelegate implements JavaDelegate {
@@ -36,31 +37,66 @@ class RestoreDatabaseDelegate implements JavaDelegate {
     List<String> applied = StepSupport.readList(execution, Variables.DB_APPLIED_VERSIONS);
     if (!manifest.hasDatabase() || applied.isEmpty()) {
       execution.setVariable(Variables.DB_RESTORE_NEEDS_BACKUP, false);
-      evidence.record(releaseId, "database-restore", StepSupport.ACTOR,
-          DatabaseSteps.payload("method", "nothing-to-undo", "restored", true, "undone", List.of()));
+      evidence.record(
+          releaseId,
+          "database-restore",
+          StepSupport.ACTOR,
+          DatabaseSteps.payload(
+              "method", "nothing-to-undo", "restored", true, "undone", List.of()));
       return;
     }
     DatabaseTarget target = targets.get(manifest.database().target());
     RollbackResult result = target.rollBack(releaseId, manifest.database(), applied);
     execution.setVariable(Variables.DB_RESTORE_NEEDS_BACKUP, result.needsBackup());
     if (result.needsBackup()) {
-      execution.setVariable(Variables.DB_BACKUP_SUMMARY,
-          summary(DatabaseSteps.backup(execution.getVariable(Variables.DB_BACKUP)), result.reason()));
+      execution.setVariable(
+          Variables.DB_BACKUP_SUMMARY,
+          summary(
+              DatabaseSteps.backup(execution.getVariable(Variables.DB_BACKUP)), result.reason()));
     }
-    Boolean schemaMatches = DatabaseSteps.sameSchema(
-        execution.getVariable(Variables.DB_SCHEMA_BEFORE), target.schemaFingerprint(manifest.database()));
-    evidence.record(releaseId, "database-restore", StepSupport.ACTOR, DatabaseSteps.payload(
-        "target", manifest.database().target(), "method", result.method(), "restored", result.restored(),
-        "needsBackup", result.needsBackup(), "reason", result.reason(), "undone", result.undoneVersions(),
-        "schemaMatchesBefore", schemaMatches, "dryRun", target.dryRun()));
+    Boolean schemaMatches =
+        DatabaseSteps.sameSchema(
+            execution.getVariable(Variables.DB_SCHEMA_BEFORE),
+            target.schemaFingerprint(manifest.database()));
+    evidence.record(
+        releaseId,
+        "database-restore",
+        StepSupport.ACTOR,
+        DatabaseSteps.payload(
+            "target",
+            manifest.database().target(),
+            "method",
+            result.method(),
+            "restored",
+            result.restored(),
+            "needsBackup",
+            result.needsBackup(),
+            "reason",
+            result.reason(),
+            "undone",
+            result.undoneVersions(),
+            "schemaMatchesBefore",
+            schemaMatches,
+            "dryRun",
+            target.dryRun()));
   }
 
   /** What the person confirming a backup restore reads (confirm-database-restore form). */
   static String summary(Backup backup, String reason) {
-    String taken = backup == null || backup.location() == null
-        ? "No backup was taken (backup: " + (backup == null ? "unknown" : backup.method()) + "): restoring is not possible."
-        : "Backup " + backup.location() + " (" + backup.method() + ", " + backup.sizeBytes() + " bytes, SHA-256 "
-            + backup.sha256() + "), taken before the migration; writes made since then are lost by a restore.";
+    String taken =
+        backup == null || backup.location() == null
+            ? "No backup was taken (backup: "
+                + (backup == null ? "unknown" : backup.method())
+                + "): restoring is not possible."
+            : "Backup "
+                + backup.location()
+                + " ("
+                + backup.method()
+                + ", "
+                + backup.sizeBytes()
+                + " bytes, SHA-256 "
+                + backup.sha256()
+                + "), taken before the migration; writes made since then are lost by a restore.";
     return taken + " The rollback scripts could not undo the migration: " + reason;
   }
 }

@@ -16,9 +16,9 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * A SHA-256 over the shape of a target database (Flyway's history table left out), compared before a
- * release and after its rollback. PostgreSQL is read from its catalog, so it covers what a schema-only
- * dump would show; other databases (the H2 demo target) through JDBC metadata.
+ * A SHA-256 over the shape of a target database (Flyway's history table left out), compared before
+ * a release and after its rollback. PostgreSQL is read from its catalog, so it covers what a
+ * schema-only dump would show; other databases (the H2 demo target) through JDBC metadata.
  */
 final class SchemaFingerprint {
   private SchemaFingerprint() {}
@@ -31,10 +31,12 @@ final class SchemaFingerprint {
   /**
    * Every user schema: relations and their columns (in order, with types, defaults, identity), all
    * constraints (checks included), indexes, triggers, view bodies, sequences, routines (a digest of
-   * their definition), enum/domain/range types and extensions. Privileges, comments and ownership are
-   * not compared; expressions are compared without casts and parentheses (see {@link #normalise}).
+   * their definition), enum/domain/range types and extensions. Privileges, comments and ownership
+   * are not compared; expressions are compared without casts and parentheses (see {@link
+   * #normalise}).
    */
-  private static final String POSTGRES = """
+  private static final String POSTGRES =
+      """
       WITH s AS (
         SELECT n.oid, n.nspname FROM pg_namespace n
          WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
@@ -81,15 +83,22 @@ final class SchemaFingerprint {
          WHERE t.typtype IN ('e', 'd', 'r')
            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
       UNION ALL SELECT format('extension %I %s', extname, extversion) FROM pg_extension
-      """.replace("{history}", TargetDatabase.HISTORY_TABLE);
+      """
+          .replace("{history}", TargetDatabase.HISTORY_TABLE);
 
-  /** A cast, with multi-word type names spelled out so that a following keyword is never taken for one. */
-  private static final Pattern CAST = Pattern.compile("::(?:\"[^\"]+\"|(?:character varying|double precision|bit varying"
-      + "|(?:timestamp|time)(?:\\(\\d+\\))? with(?:out)? time zone|[\\w.]+))(?:\\(\\d+(?:,\\s*\\d+)?\\))?(?:\\[\\])*");
+  /**
+   * A cast, with multi-word type names spelled out so that a following keyword is never taken for
+   * one.
+   */
+  private static final Pattern CAST =
+      Pattern.compile(
+          "::(?:\"[^\"]+\"|(?:character varying|double precision|bit varying"
+              + "|(?:timestamp|time)(?:\\(\\d+\\))? with(?:out)? time zone|[\\w.]+))(?:\\(\\d+(?:,\\s*\\d+)?\\))?(?:\\[\\])*");
 
   private static Set<String> postgres(Connection c) throws SQLException {
     Set<String> lines = new TreeSet<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(POSTGRES)) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(POSTGRES)) {
       while (rs.next()) {
         lines.add(normalise(rs.getString(1)));
       }
@@ -98,10 +107,10 @@ final class SchemaFingerprint {
   }
 
   /**
-   * PostgreSQL deparses an expression differently once it went through a dump and restore ({@code x IN
-   * ('a', 'b')} on a varchar comes back with its casts moved), so casts and parentheses are left out of the
-   * comparison. What is lost, a changed cast or operator grouping inside one expression, is not what
-   * a rollback script gets wrong.
+   * PostgreSQL deparses an expression differently once it went through a dump and restore ({@code x
+   * IN ('a', 'b')} on a varchar comes back with its casts moved), so casts and parentheses are left
+   * out of the comparison. What is lost, a changed cast or operator grouping inside one expression,
+   * is not what a rollback script gets wrong.
    */
   static String normalise(String line) {
     return CAST.matcher(line).replaceAll("").replaceAll("[()]", "").replaceAll("\\s+", " ").strip();
@@ -115,12 +124,14 @@ final class SchemaFingerprint {
     DatabaseMetaData md = c.getMetaData();
     String catalog = c.getCatalog();
     String schema = c.getSchema();
-    // A set: H2 may back a foreign key with its own index or reuse an equal one (after RUNSCRIPT it reuses).
+    // A set: H2 may back a foreign key with its own index or reuse an equal one (after RUNSCRIPT it
+    // reuses).
     Set<String> lines = new TreeSet<>();
     List<String> tables = new ArrayList<>();
     try (ResultSet rs = md.getTables(catalog, schema, "%", null)) {
       while (rs.next()) {
-        if (!TargetDatabase.HISTORY_TABLE.equalsIgnoreCase(rs.getString("TABLE_NAME")) && !rs.getString("TABLE_TYPE").contains("INDEX")) {
+        if (!TargetDatabase.HISTORY_TABLE.equalsIgnoreCase(rs.getString("TABLE_NAME"))
+            && !rs.getString("TABLE_TYPE").contains("INDEX")) {
           tables.add(rs.getString("TABLE_NAME"));
           lines.add("table " + rs.getString("TABLE_NAME") + " " + rs.getString("TABLE_TYPE"));
         }
@@ -129,30 +140,54 @@ final class SchemaFingerprint {
     try (ResultSet rs = md.getColumns(catalog, schema, "%", "%")) {
       while (rs.next()) {
         if (!TargetDatabase.HISTORY_TABLE.equalsIgnoreCase(rs.getString("TABLE_NAME"))) {
-          lines.add(String.join(" ", "column", rs.getString("TABLE_NAME"), rs.getString("COLUMN_NAME"),
-              rs.getString("TYPE_NAME"), rs.getString("COLUMN_SIZE"), rs.getString("DECIMAL_DIGITS"),
-              rs.getString("IS_NULLABLE"), String.valueOf(rs.getString("COLUMN_DEF"))));
+          lines.add(
+              String.join(
+                  " ",
+                  "column",
+                  rs.getString("TABLE_NAME"),
+                  rs.getString("COLUMN_NAME"),
+                  rs.getString("TYPE_NAME"),
+                  rs.getString("COLUMN_SIZE"),
+                  rs.getString("DECIMAL_DIGITS"),
+                  rs.getString("IS_NULLABLE"),
+                  String.valueOf(rs.getString("COLUMN_DEF"))));
         }
       }
     }
     for (String table : tables) {
-      // Index and key names are left out: H2 renames the indexes behind constraints whenever it rebuilds
-      // a table (ADD/DROP COLUMN), so only what an index covers is compared.
+      // Index and key names are left out: H2 renames the indexes behind constraints whenever it
+      // rebuilds a table (ADD/DROP COLUMN), so only what an index covers is compared.
       Map<String, String> indexes = new TreeMap<>();
       try (ResultSet rs = md.getIndexInfo(catalog, schema, table, false, true)) {
         while (rs.next()) {
           if (rs.getString("INDEX_NAME") != null) {
-            indexes.merge(rs.getString("INDEX_NAME") + " " + rs.getBoolean("NON_UNIQUE"),
-                rs.getShort("ORDINAL_POSITION") + ":" + rs.getString("COLUMN_NAME"), (a, b) -> a + "," + b);
+            indexes.merge(
+                rs.getString("INDEX_NAME") + " " + rs.getBoolean("NON_UNIQUE"),
+                rs.getShort("ORDINAL_POSITION") + ":" + rs.getString("COLUMN_NAME"),
+                (a, b) -> a + "," + b);
           }
         }
       }
-      indexes.forEach((key, columns) -> lines.add("index " + table + " unique=" + key.endsWith("false") + " "
-          + Arrays.stream(columns.split(",")).sorted().toList()));
+      indexes.forEach(
+          (key, columns) ->
+              lines.add(
+                  "index "
+                      + table
+                      + " unique="
+                      + key.endsWith("false")
+                      + " "
+                      + Arrays.stream(columns.split(",")).sorted().toList()));
       try (ResultSet rs = md.getImportedKeys(catalog, schema, table)) {
         while (rs.next()) {
-          lines.add(String.join(" ", "fk", table, rs.getString("KEY_SEQ"), rs.getString("FKCOLUMN_NAME"),
-              rs.getString("PKTABLE_NAME"), rs.getString("PKCOLUMN_NAME")));
+          lines.add(
+              String.join(
+                  " ",
+                  "fk",
+                  table,
+                  rs.getString("KEY_SEQ"),
+                  rs.getString("FKCOLUMN_NAME"),
+                  rs.getString("PKTABLE_NAME"),
+                  rs.getString("PKCOLUMN_NAME")));
         }
       }
     }

@@ -6,9 +6,9 @@ import java.util.Locale;
 
 /**
  * Splits a rollback script into statements at the semicolons that end them. Knows PostgreSQL's
- * lexical rules where a semicolon does not end a statement: string literals ('' and E'\''),
- * quoted identifiers, dollar-quoted bodies ($$ or $tag$, as in functions and DO blocks) and
- * comments (-- and nested block comments). Spring's ScriptUtils cuts dollar-quoted bodies apart.
+ * lexical rules where a semicolon does not end a statement: string literals ('' and E'\''), quoted
+ * identifiers, dollar-quoted bodies ($$ or $tag$, as in functions and DO blocks) and comments (--
+ * and nested block comments). Spring's ScriptUtils cuts dollar-quoted bodies apart.
  */
 final class SqlScript {
   private SqlScript() {}
@@ -62,10 +62,14 @@ final class SqlScript {
     return statements;
   }
 
-  /** Whether the statement starts or ends a transaction, which would break the one-transaction rollback. */
+  /**
+   * Whether the statement starts or ends a transaction, which would break the one-transaction
+   * rollback.
+   */
   static boolean controlsTransaction(String statement) {
     String first = firstWord(statement);
-    return List.of("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE").contains(first);
+    return List.of("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE")
+        .contains(first);
   }
 
   private static String firstWord(String statement) {
@@ -119,11 +123,13 @@ final class SqlScript {
         i++;
       }
     }
-    throw new IllegalArgumentException("unterminated " + (quote == '"' ? "quoted identifier" : "string literal"));
+    throw new IllegalArgumentException(
+        "unterminated " + (quote == '"' ? "quoted identifier" : "string literal"));
   }
 
   private static boolean escapeString(String s, int quote) {
-    return quote > 0 && (s.charAt(quote - 1) == 'E' || s.charAt(quote - 1) == 'e')
+    return quote > 0
+        && (s.charAt(quote - 1) == 'E' || s.charAt(quote - 1) == 'e')
         && (quote == 1 || !identifierPart(s.charAt(quote - 2)));
   }
 

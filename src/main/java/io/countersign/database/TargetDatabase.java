@@ -41,7 +41,12 @@ final class TargetDatabase implements DatabaseConnections.Target {
   final Path backupDirectory;
   final PgTools pgTools;
 
-  TargetDatabase(String name, DatabaseTargetProperties properties, MigrationPaths paths, Path backupDirectory, PgTools pgTools) {
+  TargetDatabase(
+      String name,
+      DatabaseTargetProperties properties,
+      MigrationPaths paths,
+      Path backupDirectory,
+      PgTools pgTools) {
     this.name = name;
     this.properties = properties;
     this.paths = paths;
@@ -69,11 +74,15 @@ final class TargetDatabase implements DatabaseConnections.Target {
     try {
       return connect();
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot reach database target " + name + ": " + scrub(e.getMessage()), e);
+      throw new IllegalStateException(
+          "cannot reach database target " + name + ": " + scrub(e.getMessage()), e);
     }
   }
 
-  /** The configured password, or the content of password-file read now (trimmed), so a rotated secret needs no restart. */
+  /**
+   * The configured password, or the content of password-file read now (trimmed), so a rotated
+   * secret needs no restart.
+   */
   String password() {
     String file = properties.passwordFile();
     if (file == null || file.isBlank()) {
@@ -82,11 +91,15 @@ final class TargetDatabase implements DatabaseConnections.Target {
     try {
       return Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read the password-file of database target " + name + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read the password-file of database target " + name + ": " + e.getMessage(), e);
     }
   }
 
-  /** Defence in depth: a message about this target never carries its password, whoever wrote the message. */
+  /**
+   * Defence in depth: a message about this target never carries its password, whoever wrote the
+   * message.
+   */
   @Override
   public String scrub(String message) {
     if (message == null) {
@@ -101,12 +114,18 @@ final class TargetDatabase implements DatabaseConnections.Target {
     return password == null || password.length() < 4 ? message : message.replace(password, "****");
   }
 
-  /** Serialises changes to this database with other releases and nodes; close it when the change is done. */
+  /**
+   * Serialises changes to this database with other releases and nodes; close it when the change is
+   * done.
+   */
   MigrationLock lock(String releaseId) {
     return MigrationLock.acquire(this, releaseId);
   }
 
-  /** How the lock's session (and pg_stat_activity) names the release holding it; PostgreSQL keeps 63 bytes. */
+  /**
+   * How the lock's session (and pg_stat_activity) names the release holding it; PostgreSQL keeps 63
+   * bytes.
+   */
   static String applicationName(String releaseId) {
     String name = "countersign:" + releaseId;
     return name.length() <= 63 ? name : name.substring(0, 63);
@@ -116,7 +135,10 @@ final class TargetDatabase implements DatabaseConnections.Target {
     return paths.resolve(change.migrations(), properties.migrationRoots());
   }
 
-  /** installedBy marks each history row with the release, so a retried job still knows what it applied. */
+  /**
+   * installedBy marks each history row with the release, so a retried job still knows what it
+   * applied.
+   */
   Flyway flyway(Path migrations, String releaseId) {
     return Flyway.configure()
         .dataSource(properties.url(), properties.username(), password())
@@ -131,12 +153,18 @@ final class TargetDatabase implements DatabaseConnections.Target {
   /** Fits Flyway's installed_by column (100 characters). */
   static String installedBy(String releaseId) {
     String marker = "countersign:" + releaseId;
-    return marker.length() <= 100 ? marker : "countersign:" + sha256(releaseId.getBytes(StandardCharsets.UTF_8));
+    return marker.length() <= 100
+        ? marker
+        : "countersign:" + sha256(releaseId.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Deterministic per release and target, so a re-run overwrites the same file. */
   Path backupFile(String releaseId) {
-    return backupDirectory.resolve(releaseId.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + name + properties.backup().extension());
+    return backupDirectory.resolve(
+        releaseId.replaceAll("[^A-Za-z0-9._-]", "_")
+            + "-"
+            + name
+            + properties.backup().extension());
   }
 
   /** Versions in the migrations folder, for a dry run that cannot reach the database. */
@@ -145,8 +173,8 @@ final class TargetDatabase implements DatabaseConnections.Target {
   }
 
   /**
-   * The rollback script of each version, in the given order; an IllegalArgumentException names what is
-   * missing (an unusable folder, a version without script) before anything ran.
+   * The rollback script of each version, in the given order; an IllegalArgumentException names what
+   * is missing (an unusable folder, a version without script) before anything ran.
    */
   List<Path> rollbackScripts(DatabaseChange change, List<MigrationVersion> versions) {
     String folder = MigrationPaths.rollbacksOf(change);
@@ -156,9 +184,14 @@ final class TargetDatabase implements DatabaseConnections.Target {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("rollbacks folder " + folder + " " + e.getMessage(), e);
     }
-    List<String> missing = versions.stream().filter(v -> !scripts.containsKey(v)).map(MigrationVersion::getVersion).toList();
+    List<String> missing =
+        versions.stream()
+            .filter(v -> !scripts.containsKey(v))
+            .map(MigrationVersion::getVersion)
+            .toList();
     if (!missing.isEmpty()) {
-      throw new IllegalArgumentException("no rollback script for version " + String.join(", ", missing) + " in " + folder);
+      throw new IllegalArgumentException(
+          "no rollback script for version " + String.join(", ", missing) + " in " + folder);
     }
     return versions.stream().map(scripts::get).toList();
   }
@@ -168,7 +201,9 @@ final class TargetDatabase implements DatabaseConnections.Target {
     try (Stream<Path> files = Files.list(folder)) {
       for (Path file : files.sorted().toList()) {
         Matcher m = pattern.matcher(file.getFileName().toString());
-        if (m.matches() && scripts.put(MigrationVersion.fromVersion(m.group(1).replace('_', '.')), file) != null) {
+        if (m.matches()
+            && scripts.put(MigrationVersion.fromVersion(m.group(1).replace('_', '.')), file)
+                != null) {
           throw new IllegalArgumentException("has two scripts for version " + m.group(1));
         }
       }
@@ -179,7 +214,8 @@ final class TargetDatabase implements DatabaseConnections.Target {
   }
 
   static boolean hasHistory(Connection c) throws SQLException {
-    try (ResultSet tables = c.getMetaData().getTables(c.getCatalog(), c.getSchema(), HISTORY_TABLE, null)) {
+    try (ResultSet tables =
+        c.getMetaData().getTables(c.getCatalog(), c.getSchema(), HISTORY_TABLE, null)) {
       return tables.next();
     }
   }
@@ -190,8 +226,12 @@ final class TargetDatabase implements DatabaseConnections.Target {
     if (!hasHistory(c)) {
       return versions;
     }
-    try (ResultSet rs = c.createStatement()
-        .executeQuery("SELECT \"version\" FROM \"" + HISTORY_TABLE + "\" WHERE \"success\" = TRUE AND \"version\" IS NOT NULL")) {
+    try (ResultSet rs =
+        c.createStatement()
+            .executeQuery(
+                "SELECT \"version\" FROM \""
+                    + HISTORY_TABLE
+                    + "\" WHERE \"success\" = TRUE AND \"version\" IS NOT NULL")) {
       while (rs.next()) {
         versions.put(MigrationVersion.fromVersion(rs.getString(1)), rs.getString(1));
       }
@@ -199,24 +239,32 @@ final class TargetDatabase implements DatabaseConnections.Target {
     return versions;
   }
 
-  /** SHA-256 over the schema (see {@link SchemaFingerprint}); an unreachable target throws (retried). */
+  /**
+   * SHA-256 over the schema (see {@link SchemaFingerprint}); an unreachable target throws
+   * (retried).
+   */
   String fingerprint() {
     try (Connection c = connectOrThrow()) {
       return SchemaFingerprint.of(c, properties.postgres());
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the schema of database target " + name + ": " + scrub(e.getMessage()), e);
+      throw new IllegalStateException(
+          "cannot read the schema of database target " + name + ": " + scrub(e.getMessage()), e);
     }
   }
 
   /**
-   * Connection trouble is transient (retried); anything else a database says about SQL is deterministic.
-   * Class 08 is a lost or refused connection; 57P0x a server shutting down or terminating the session.
+   * Connection trouble is transient (retried); anything else a database says about SQL is
+   * deterministic. Class 08 is a lost or refused connection; 57P0x a server shutting down or
+   * terminating the session.
    */
   static boolean isConnectionProblem(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof SQLTransientException || t instanceof SQLNonTransientConnectionException
-          || t instanceof SQLRecoverableException || t instanceof SocketException
-          || (t instanceof SQLException s && s.getSQLState() != null
+      if (t instanceof SQLTransientException
+          || t instanceof SQLNonTransientConnectionException
+          || t instanceof SQLRecoverableException
+          || t instanceof SocketException
+          || (t instanceof SQLException s
+              && s.getSQLState() != null
               && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P")))) {
         return true;
       }
@@ -224,11 +272,19 @@ final class TargetDatabase implements DatabaseConnections.Target {
     return false;
   }
 
-  /** A short reason for a variable or evidence: the first line of the error plus the database's message. */
+  /**
+   * A short reason for a variable or evidence: the first line of the error plus the database's
+   * message.
+   */
   static String describe(Throwable error) {
-    String head = String.valueOf(error.getMessage()).lines().findFirst().orElse(error.getClass().getSimpleName());
+    String head =
+        String.valueOf(error.getMessage())
+            .lines()
+            .findFirst()
+            .orElse(error.getClass().getSimpleName());
     Throwable root = rootCause(error);
-    return shorten(root == error ? String.valueOf(error.getMessage()) : head + ": " + root.getMessage());
+    return shorten(
+        root == error ? String.valueOf(error.getMessage()) : head + ": " + root.getMessage());
   }
 
   static Throwable rootCause(Throwable error) {
@@ -252,7 +308,8 @@ final class TargetDatabase implements DatabaseConnections.Target {
   }
 
   static String sha256(Path file) {
-    try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+    try (DigestInputStream in =
+        new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
       in.transferTo(OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(in.getMessageDigest().digest());
     } catch (IOException e) {

@@ -16,11 +16,12 @@ import org.springframework.core.env.Profiles;
 import org.springframework.stereotype.Component;
 
 /**
- * On PostgreSQL, the user the application connects as must not be able to rewrite evidence: not a superuser,
- * no CREATEROLE (before PostgreSQL 16 it could grant itself the owner role), owning none of Countersign's or
- * the engine's tables and no member of the role that owns them (either could drop or disable the append-only
- * triggers). Production refuses to start; other profiles log a warning. Runs as an engine plugin, i.e. just
- * before the engine starts and after Flyway has migrated (EngineStartsAfterMigrations).
+ * On PostgreSQL, the user the application connects as must not be able to rewrite evidence: not a
+ * superuser, no CREATEROLE (before PostgreSQL 16 it could grant itself the owner role), owning none
+ * of Countersign's or the engine's tables and no member of the role that owns them (either could
+ * drop or disable the append-only triggers). Production refuses to start; other profiles log a
+ * warning. Runs as an engine plugin, i.e. just before the engine starts and after Flyway has
+ * migrated (EngineStartsAfterMigrations).
  */
 @Component
 class DatabaseRoleGuard extends AbstractProcessEnginePlugin {
@@ -44,24 +45,31 @@ class DatabaseRoleGuard extends AbstractProcessEnginePlugin {
     if (problems.isEmpty()) {
       return;
     }
-    String message = "The database user Countersign connects as could rewrite the evidence: " + String.join("; ", problems)
-        + ". Let an owner role run the migrations (spring.flyway.user) and connect as a runtime role that owns"
-        + " nothing (README \"Running on PostgreSQL\")";
+    String message =
+        "The database user Countersign connects as could rewrite the evidence: "
+            + String.join("; ", problems)
+            + ". Let an owner role run the migrations (spring.flyway.user) and connect as a runtime role that owns"
+            + " nothing (README \"Running on PostgreSQL\")";
     if (production) {
       throw new IllegalStateException(message);
     }
     LOG.warn("{} (refused in production)", message);
   }
 
-  /** What the connected user may do that the runtime role must not; empty on other databases than PostgreSQL. */
+  /**
+   * What the connected user may do that the runtime role must not; empty on other databases than
+   * PostgreSQL.
+   */
   static List<String> problems(DataSource dataSource) {
     List<String> problems = new ArrayList<>();
-    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement()) {
       if (!"PostgreSQL".equals(c.getMetaData().getDatabaseProductName())) {
         return problems;
       }
       try (ResultSet r =
-          s.executeQuery("SELECT current_user, rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user")) {
+          s.executeQuery(
+              "SELECT current_user, rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user")) {
         r.next();
         String user = r.getString(1);
         if (r.getBoolean(2)) {
@@ -73,7 +81,9 @@ class DatabaseRoleGuard extends AbstractProcessEnginePlugin {
       }
       // pg_has_role(MEMBER) is true for the owner itself and for members of the owning role.
       List<String> owned = new ArrayList<>();
-      try (ResultSet r = s.executeQuery("""
+      try (ResultSet r =
+          s.executeQuery(
+              """
           SELECT tablename, tableowner FROM pg_tables
           WHERE schemaname = current_schema() AND (tablename LIKE 'cs\\_%' OR tablename LIKE 'act\\_%')
             AND pg_has_role(current_user, tableowner, 'MEMBER')
@@ -83,11 +93,15 @@ class DatabaseRoleGuard extends AbstractProcessEnginePlugin {
         }
       }
       if (!owned.isEmpty()) {
-        problems.add("it owns, or is a member of the role that owns, " + owned.size() + " tables, such as "
-            + String.join(", ", owned.subList(0, Math.min(3, owned.size()))));
+        problems.add(
+            "it owns, or is a member of the role that owns, "
+                + owned.size()
+                + " tables, such as "
+                + String.join(", ", owned.subList(0, Math.min(3, owned.size()))));
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("Could not check the privileges of Countersign's database user", e);
+      throw new IllegalStateException(
+          "Could not check the privileges of Countersign's database user", e);
     }
     return problems;
   }

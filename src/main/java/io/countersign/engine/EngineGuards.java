@@ -8,8 +8,9 @@ import org.camunda.bpm.engine.impl.jobexecutor.DefaultFailedJobCommandFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Installs Countersign's guards in the engine: the check of every user-issued command
- * ({@link UserCommandGuard}) and the immediate incident for integrity violations ({@link ImmediateIncidents}).
+ * Installs Countersign's guards in the engine: the check of every user-issued command ({@link
+ * UserCommandGuard}) and the immediate incident for integrity violations ({@link
+ * ImmediateIncidents}).
  */
 @Component
 class EngineGuards extends AbstractProcessEnginePlugin {
@@ -29,9 +30,14 @@ class EngineGuards extends AbstractProcessEnginePlugin {
     if (configuration.getCustomPreCommandInterceptorsTxRequiresNew() == null) {
       configuration.setCustomPreCommandInterceptorsTxRequiresNew(new ArrayList<>());
     }
-    configuration.getCustomPreCommandInterceptorsTxRequiresNew().add(new UserCommandGuard(configuration));
-    configuration.setFailedJobCommandFactory(new ImmediateIncidents(
-        configuration.getFailedJobCommandFactory() != null ? configuration.getFailedJobCommandFactory()
-            : new DefaultFailedJobCommandFactory(), evidence));
+    configuration
+        .getCustomPreCommandInterceptorsTxRequiresNew()
+        .add(new UserCommandGuard(configuration));
+    configuration.setFailedJobCommandFactory(
+        new ImmediateIncidents(
+            configuration.getFailedJobCommandFactory() != null
+                ? configuration.getFailedJobCommandFactory()
+                : new DefaultFailedJobCommandFactory(),
+            evidence));
   }
 }

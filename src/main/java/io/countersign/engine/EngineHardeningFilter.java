@@ -14,21 +14,22 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
+import org.springframework.boot.autoconfigure.security.SecurityProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.boot.autoconfigure.security.SecurityProperties;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Closes two published flaws of Camunda 7.24.0 that will not be fixed upstream, in front of the
  * engine REST API and the webapps' API:
+ *
  * <ul>
- *   <li>CVE-2026-77226: the Admin first-run setup can create an administrator. Countersign creates its
- *       users from configuration, so the setup endpoint is closed whatever the identity state.</li>
- *   <li>CVE-2026-109432: the engine checks for expressions only at the top of a task query, not in its
- *       {@code orQueries}. Any query field ending in "Expression", at any depth of a request's JSON or in
- *       its parameters, is refused before the engine sees it.</li>
+ *   <li>CVE-2026-77226: the Admin first-run setup can create an administrator. Countersign creates
+ *       its users from configuration, so the setup endpoint is closed whatever the identity state.
+ *   <li>CVE-2026-109432: the engine checks for expressions only at the top of a task query, not in
+ *       its {@code orQueries}. Any query field ending in "Expression", at any depth of a request's
+ *       JSON or in its parameters, is refused before the engine sees it.
  * </ul>
  */
 class EngineHardeningFilter extends OncePerRequestFilter {
@@ -49,16 +50,23 @@ class EngineHardeningFilter extends OncePerRequestFilter {
   }
 
   @Override
-  protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     String path = request.getRequestURI().substring(request.getContextPath().length());
     if (path.startsWith("/camunda/api/admin/setup/")) {
-      refuse(response, HttpServletResponse.SC_FORBIDDEN, "The Admin setup is closed: users come from configuration");
+      refuse(
+          response,
+          HttpServletResponse.SC_FORBIDDEN,
+          "The Admin setup is closed: users come from configuration");
       return;
     }
     for (Map.Entry<String, String[]> parameter : request.getParameterMap().entrySet()) {
       if (isExpressionField(parameter.getKey())) {
-        refuse(response, HttpServletResponse.SC_BAD_REQUEST, "Expressions are not allowed in queries: " + parameter.getKey());
+        refuse(
+            response,
+            HttpServletResponse.SC_BAD_REQUEST,
+            "Expressions are not allowed in queries: " + parameter.getKey());
         return;
       }
     }
@@ -74,7 +82,10 @@ class EngineHardeningFilter extends OncePerRequestFilter {
     }
     String field = expressionField(body);
     if (field != null) {
-      refuse(response, HttpServletResponse.SC_BAD_REQUEST, "Expressions are not allowed in queries: " + field);
+      refuse(
+          response,
+          HttpServletResponse.SC_BAD_REQUEST,
+          "Expressions are not allowed in queries: " + field);
       return;
     }
     chain.doFilter(new BodyReplay(request, body), response);
@@ -84,7 +95,10 @@ class EngineHardeningFilter extends OncePerRequestFilter {
     return name.endsWith("Expression") || name.endsWith("Expressions");
   }
 
-  /** The path of the first field that carries an expression, or null. Unparseable bodies are left to the API. */
+  /**
+   * The path of the first field that carries an expression, or null. Unparseable bodies are left to
+   * the API.
+   */
   static String expressionField(byte[] body) {
     if (body.length == 0) {
       return null;
@@ -120,12 +134,20 @@ class EngineHardeningFilter extends OncePerRequestFilter {
     return null;
   }
 
-  private static void refuse(HttpServletResponse response, int status, String message) throws IOException {
+  private static void refuse(HttpServletResponse response, int status, String message)
+      throws IOException {
     response.setStatus(status);
     response.setContentType("application/json");
-    response.getOutputStream().write(JSON.writeValueAsString(
-        Map.of("type", status == 403 ? "AuthorizationException" : "InvalidRequestException", "message", message))
-        .getBytes(StandardCharsets.UTF_8));
+    response
+        .getOutputStream()
+        .write(
+            JSON.writeValueAsString(
+                    Map.of(
+                        "type",
+                        status == 403 ? "AuthorizationException" : "InvalidRequestException",
+                        "message",
+                        message))
+                .getBytes(StandardCharsets.UTF_8));
   }
 
   /** Gives the already-read body to the API behind the filter. */

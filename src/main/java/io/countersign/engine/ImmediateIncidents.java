@@ -1,9 +1,8 @@
 package io.countersign.engine;
 
+import io.countersign.evidence.EvidenceLog;
 import io.countersign.process.IntegrityViolation;
 import io.countersign.process.StepSupport;
-
-import io.countersign.evidence.EvidenceLog;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.impl.cmd.JobRetryCmd;
@@ -13,11 +12,11 @@ import org.camunda.bpm.engine.impl.jobexecutor.FailedJobCommandFactory;
 import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 
 /**
- * A job that met an {@link IntegrityViolation} is not retried: retrying cannot make tampered records
- * right, and each attempt would act on them again. Its retries go to zero at once, which opens an incident
- * with the violation as its message, and the violation is recorded in the release's evidence. This runs in
- * the engine's failed-job transaction, after the job's own transaction was rolled back. Other failures keep
- * the model's retry cycle.
+ * A job that met an {@link IntegrityViolation} is not retried: retrying cannot make tampered
+ * records right, and each attempt would act on them again. Its retries go to zero at once, which
+ * opens an incident with the violation as its message, and the violation is recorded in the
+ * release's evidence. This runs in the engine's failed-job transaction, after the job's own
+ * transaction was rolled back. Other failures keep the model's retry cycle.
  */
 class ImmediateIncidents implements FailedJobCommandFactory {
   private final FailedJobCommandFactory standard;

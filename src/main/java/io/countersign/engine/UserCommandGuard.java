@@ -2,7 +2,6 @@ package io.countersign.engine;
 
 import io.countersign.identity.Groups;
 import io.countersign.process.IntegrityViolation;
-
 import java.lang.reflect.Field;
 import java.util.List;
 import java.util.Map;
@@ -59,39 +58,66 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Nobody acts past Countersign's API and models. Every engine command a signed-in user issues (engine REST,
- * the webapps, anything that runs with an engine authentication) passes here before it runs; commands the
- * engine and Countersign issue for themselves carry no user and pass untouched. Refused to every user,
- * admins included: starting process instances, correlating messages and signals, modifying, restarting or
- * migrating instances, writing variables, deleting instances, moving or running jobs early, external-task
- * completions; deploying or deleting models outside process-admins; changing who is a process admin or who
- * may deploy. Completing a task may write only the fields its form declares ({@link TaskForms}).
+ * Nobody acts past Countersign's API and models. Every engine command a signed-in user issues
+ * (engine REST, the webapps, anything that runs with an engine authentication) passes here before
+ * it runs; commands the engine and Countersign issue for themselves carry no user and pass
+ * untouched. Refused to every user, admins included: starting process instances, correlating
+ * messages and signals, modifying, restarting or migrating instances, writing variables, deleting
+ * instances, moving or running jobs early, external-task completions; deploying or deleting models
+ * outside process-admins; changing who is a process admin or who may deploy. Completing a task may
+ * write only the fields its form declares ({@link TaskForms}).
  *
- * <p>Refusals raised inside the engine by Countersign's listeners (four-eyes) arrive wrapped in the engine's
- * own exception, which the REST layer and the webapps would answer with 500 and a stack trace; for a user's
- * command they are unwrapped here, so both answer 403 (or 400) with the sentence, logged once without a trace.
+ * <p>Refusals raised inside the engine by Countersign's listeners (four-eyes) arrive wrapped in the
+ * engine's own exception, which the REST layer and the webapps would answer with 500 and a stack
+ * trace; for a user's command they are unwrapped here, so both answer 403 (or 400) with the
+ * sentence, logged once without a trace.
  */
 class UserCommandGuard extends CommandInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(UserCommandGuard.class);
   private static final ThreadLocal<Boolean> RUNNING = new ThreadLocal<>();
-  private static final String API = "Releases are started, cancelled, overridden and rolled back only through "
-      + "Countersign's API (/api/releases)";
+  private static final String API =
+      "Releases are started, cancelled, overridden and rolled back only through "
+          + "Countersign's API (/api/releases)";
 
-  private static final List<Class<?>> STARTS = List.of(StartProcessInstanceCmd.class,
-      StartProcessInstanceAtActivitiesCmd.class, SubmitStartFormCmd.class, AbstractRestartProcessInstanceCmd.class,
-      EvaluateStartConditionCmd.class);
-  private static final List<Class<?>> MESSAGES = List.of(CorrelateMessageCmd.class, CorrelateAllMessageCmd.class,
-      CorrelateAllMessageBatchCmd.class, MessageEventReceivedCmd.class, SignalEventReceivedCmd.class, SignalCmd.class);
-  private static final List<Class<?>> CHANGES = List.of(ModifyProcessInstanceCmd.class,
-      ModifyProcessInstanceAsyncCmd.class, ProcessInstanceModificationCmd.class, ProcessInstanceModificationBatchCmd.class,
-      MigrateProcessInstanceCmd.class, MigrateProcessInstanceBatchCmd.class, SetProcessDefinitionVersionCmd.class,
-      AbstractDeleteProcessInstanceCmd.class, DeleteProcessInstanceBatchCmd.class);
-  private static final List<Class<?>> VARIABLES = List.of(AbstractVariableCmd.class, AbstractPatchVariablesCmd.class,
-      SetVariablesToProcessInstancesBatchCmd.class, HandleExternalTaskCmd.class);
-  private static final List<Class<?>> JOB_TIMING = List.of(ExecuteJobsCmd.class, SetJobDuedateCmd.class,
-      RecalculateJobDuedateCmd.class);
-  private static final List<Class<?>> MODEL_REMOVAL = List.of(DeleteDeploymentCmd.class,
-      DeleteProcessDefinitionsByIdsCmd.class, DeleteProcessDefinitionsByKeyCmd.class);
+  private static final List<Class<?>> STARTS =
+      List.of(
+          StartProcessInstanceCmd.class,
+          StartProcessInstanceAtActivitiesCmd.class,
+          SubmitStartFormCmd.class,
+          AbstractRestartProcessInstanceCmd.class,
+          EvaluateStartConditionCmd.class);
+  private static final List<Class<?>> MESSAGES =
+      List.of(
+          CorrelateMessageCmd.class,
+          CorrelateAllMessageCmd.class,
+          CorrelateAllMessageBatchCmd.class,
+          MessageEventReceivedCmd.class,
+          SignalEventReceivedCmd.class,
+          SignalCmd.class);
+  private static final List<Class<?>> CHANGES =
+      List.of(
+          ModifyProcessInstanceCmd.class,
+          ModifyProcessInstanceAsyncCmd.class,
+          ProcessInstanceModificationCmd.class,
+          ProcessInstanceModificationBatchCmd.class,
+          MigrateProcessInstanceCmd.class,
+          MigrateProcessInstanceBatchCmd.class,
+          SetProcessDefinitionVersionCmd.class,
+          AbstractDeleteProcessInstanceCmd.class,
+          DeleteProcessInstanceBatchCmd.class);
+  private static final List<Class<?>> VARIABLES =
+      List.of(
+          AbstractVariableCmd.class,
+          AbstractPatchVariablesCmd.class,
+          SetVariablesToProcessInstancesBatchCmd.class,
+          HandleExternalTaskCmd.class);
+  private static final List<Class<?>> JOB_TIMING =
+      List.of(ExecuteJobsCmd.class, SetJobDuedateCmd.class, RecalculateJobDuedateCmd.class);
+  private static final List<Class<?>> MODEL_REMOVAL =
+      List.of(
+          DeleteDeploymentCmd.class,
+          DeleteProcessDefinitionsByIdsCmd.class,
+          DeleteProcessDefinitionsByKeyCmd.class);
 
   // The engine's services exist only once the configuration this interceptor belongs to is built.
   private final ProcessEngineConfigurationImpl engine;
@@ -120,7 +146,11 @@ class UserCommandGuard extends CommandInterceptor {
           throw e;
         }
         if (refusal.getClass().getName().startsWith("io.countersign.")) {
-          LOG.warn("Refused {} for {}: {}", command.getClass().getSimpleName(), user.getUserId(), refusal.getMessage());
+          LOG.warn(
+              "Refused {} for {}: {}",
+              command.getClass().getSimpleName(),
+              user.getUserId(),
+              refusal.getMessage());
         }
         throw refusal;
       }
@@ -131,34 +161,45 @@ class UserCommandGuard extends CommandInterceptor {
 
   private void check(Command<?> command, Authentication user) {
     if (isA(command, STARTS)) {
-      throw new Refused(API + "; process instances cannot be started over engine REST or the webapps");
+      throw new Refused(
+          API + "; process instances cannot be started over engine REST or the webapps");
     }
     if (isA(command, MESSAGES)) {
-      throw new Refused(API + "; messages and signals cannot be sent to its processes over engine REST or the webapps");
+      throw new Refused(
+          API
+              + "; messages and signals cannot be sent to its processes over engine REST or the webapps");
     }
     if (isA(command, CHANGES)) {
-      throw new Refused("Countersign's process instances cannot be modified, migrated, restarted or deleted by hand; "
-          + "cancel or roll back a release through Countersign's API");
+      throw new Refused(
+          "Countersign's process instances cannot be modified, migrated, restarted or deleted by hand; "
+              + "cancel or roll back a release through Countersign's API");
     }
     if (isA(command, VARIABLES)) {
-      throw new Refused("Process variables of Countersign's processes cannot be written over engine REST or the "
-          + "webapps; a task's form fields are submitted with the task");
+      throw new Refused(
+          "Process variables of Countersign's processes cannot be written over engine REST or the "
+              + "webapps; a task's form fields are submitted with the task");
     }
     if (isA(command, JOB_TIMING)) {
-      throw new Refused("Jobs run when the model says; they cannot be run early or rescheduled by hand "
-          + "(failed jobs can be retried by setting their retries)");
+      throw new Refused(
+          "Jobs run when the model says; they cannot be run early or rescheduled by hand "
+              + "(failed jobs can be retried by setting their retries)");
     }
-    boolean processAdmin = user.getGroupIds() != null && user.getGroupIds().contains(Groups.PROCESS_ADMINS);
+    boolean processAdmin =
+        user.getGroupIds() != null && user.getGroupIds().contains(Groups.PROCESS_ADMINS);
     if ((command instanceof DeployCmd || isA(command, MODEL_REMOVAL)) && !processAdmin) {
       throw new Refused("Only members of " + Groups.PROCESS_ADMINS + " deploy or remove models");
     }
     if (isA(command, MODEL_REMOVAL)) {
-      throw new Refused("Deployed model versions stay: releases are pinned to them and their evidence names them");
+      throw new Refused(
+          "Deployed model versions stay: releases are pinned to them and their evidence names them");
     }
     if ((command instanceof CreateMembershipCmd || command instanceof DeleteMembershipCmd)
         && Groups.PROCESS_ADMINS.equals(field(command, "groupId"))) {
-      throw new Refused("Membership of " + Groups.PROCESS_ADMINS + " comes from configuration "
-          + "(countersign.process-admins), not from the webapps or engine REST");
+      throw new Refused(
+          "Membership of "
+              + Groups.PROCESS_ADMINS
+              + " comes from configuration "
+              + "(countersign.process-admins), not from the webapps or engine REST");
     }
     if (command instanceof SaveAuthorizationCmd || command instanceof DeleteAuthorizationCmd) {
       checkAuthorizationChange(command);
@@ -171,15 +212,23 @@ class UserCommandGuard extends CommandInterceptor {
   }
 
   private void checkAuthorizationChange(Command<?> command) {
-    Authorization authorization = command instanceof SaveAuthorizationCmd
-        ? (AuthorizationEntity) field(command, "authorization")
-        : null;
+    Authorization authorization =
+        command instanceof SaveAuthorizationCmd
+            ? (AuthorizationEntity) field(command, "authorization")
+            : null;
     if (command instanceof DeleteAuthorizationCmd) {
       String id = field(command, "authorizationId");
-      authorization = engine.getAuthorizationService().createAuthorizationQuery().authorizationId(id).singleResult();
+      authorization =
+          engine
+              .getAuthorizationService()
+              .createAuthorizationQuery()
+              .authorizationId(id)
+              .singleResult();
     }
-    if (authorization != null && authorization.getResourceType() == Resources.DEPLOYMENT.resourceType()) {
-      throw new Refused("Who may deploy models is configuration (group " + Groups.PROCESS_ADMINS + ")");
+    if (authorization != null
+        && authorization.getResourceType() == Resources.DEPLOYMENT.resourceType()) {
+      throw new Refused(
+          "Who may deploy models is configuration (group " + Groups.PROCESS_ADMINS + ")");
     }
   }
 
@@ -189,15 +238,18 @@ class UserCommandGuard extends CommandInterceptor {
     }
     Task task = engine.getTaskService().createTaskQuery().taskId(taskId).singleResult();
     if (task != null) { // an unknown task: the command itself reports it
-      new TaskForms(engine.getFormService(), engine.getTaskService()).check(taskId, task.getName(), variables);
+      new TaskForms(engine.getFormService(), engine.getTaskService())
+          .check(taskId, task.getName(), variables);
     }
   }
 
   /** The refusal a user should see: the engine wraps what Countersign's listeners throw. */
   private static ProcessEngineException refusal(ProcessEngineException e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof AuthorizationException || t instanceof BadUserRequestException
-          || t instanceof FormFieldValidationException || t instanceof IntegrityViolation) {
+      if (t instanceof AuthorizationException
+          || t instanceof BadUserRequestException
+          || t instanceof FormFieldValidationException
+          || t instanceof IntegrityViolation) {
         return (ProcessEngineException) t;
       }
     }
@@ -218,7 +270,8 @@ class UserCommandGuard extends CommandInterceptor {
       } catch (NoSuchFieldException e) {
         // declared higher up
       } catch (IllegalAccessException e) {
-        throw new IllegalStateException("cannot read " + name + " of " + target.getClass().getName(), e);
+        throw new IllegalStateException(
+            "cannot read " + name + " of " + target.getClass().getName(), e);
       }
     }
     throw new IllegalStateException(target.getClass().getName() + " has no field " + name);

@@ -8,9 +8,10 @@ import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * {@code countersign.evidence.checkpoints}: how often chains are checkpointed ({@code interval}, entries;
- * default 10), the JSON-lines {@code file} (default {@code ./var/evidence-checkpoints.jsonl}; blank turns
- * it off when S3 is configured) and optionally an S3 bucket with Object Lock.
+ * {@code countersign.evidence.checkpoints}: how often chains are checkpointed ({@code interval},
+ * entries; default 10), the JSON-lines {@code file} (default {@code
+ * ./var/evidence-checkpoints.jsonl}; blank turns it off when S3 is configured) and optionally an S3
+ * bucket with Object Lock.
  */
 @ConfigurationProperties("countersign.evidence.checkpoints")
 record CheckpointProperties(Integer interval, String file, S3 s3) {
@@ -34,12 +35,22 @@ record CheckpointProperties(Integer interval, String file, S3 s3) {
   }
 
   /**
-   * A bucket created with Object Lock; each checkpoint is put with {@code retention-mode} (COMPLIANCE,
-   * the default, or GOVERNANCE) until its time plus {@code retention} (a period such as {@code P6Y}; no
-   * default: a compliance lock cannot be shortened). AWS access as for the other targets.
+   * A bucket created with Object Lock; each checkpoint is put with {@code retention-mode}
+   * (COMPLIANCE, the default, or GOVERNANCE) until its time plus {@code retention} (a period such
+   * as {@code P6Y}; no default: a compliance lock cannot be shortened). AWS access as for the other
+   * targets.
    */
-  record S3(String bucket, String prefix, String retentionMode, Period retention, String region, String roleArn,
-      String externalId, Map<String, URI> endpoints, Duration callTimeout, Integer maxAttempts) {
+  record S3(
+      String bucket,
+      String prefix,
+      String retentionMode,
+      Period retention,
+      String region,
+      String roleArn,
+      String externalId,
+      Map<String, URI> endpoints,
+      Duration callTimeout,
+      Integer maxAttempts) {
     static final String DEFAULT_PREFIX = "evidence-checkpoints";
 
     String prefixOrDefault() {

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Set;
 
-/** A place outside the database that keeps signed checkpoints and cannot be rewritten by the database's users. */
+/**
+ * A place outside the database that keeps signed checkpoints and cannot be rewritten by the
+ * database's users.
+ */
 interface CheckpointSink {
 
   /** Where, for messages. */
@@ -12,7 +15,10 @@ interface CheckpointSink {
 
   void write(Checkpoint checkpoint) throws IOException;
 
-  /** The chain's latest checkpoint here that carries a valid signature, and anything found wrong on the way. */
+  /**
+   * The chain's latest checkpoint here that carries a valid signature, and anything found wrong on
+   * the way.
+   */
   Reading latest(String chain);
 
   /** Every chain this sink holds a checkpoint of. */

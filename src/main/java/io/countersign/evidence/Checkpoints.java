@@ -14,15 +14,17 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 
 /**
  * Signed checkpoints of the evidence chains, written to every sink outside the database once the
- * appending transaction has committed: at a chain's first entry, at every {@code interval}-th entry, and
- * at the status change that ends a release. Verification holds the database to the latest one, so
- * entries removed at the end, or a whole chain removed, no longer go unnoticed; only entries appended
- * after the latest checkpoint remain exposed.
+ * appending transaction has committed: at a chain's first entry, at every {@code interval}-th
+ * entry, and at the status change that ends a release. Verification holds the database to the
+ * latest one, so entries removed at the end, or a whole chain removed, no longer go unnoticed; only
+ * entries appended after the latest checkpoint remain exposed.
  */
 public class Checkpoints {
   private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
+
   /** Statuses a release ends in (ReleaseRepository.FINAL, plus released, which closes it). */
-  static final Set<String> FINAL_STATUSES = Set.of("released", "rejected", "expired", "cancelled", "rolled-back", "failed");
+  static final Set<String> FINAL_STATUSES =
+      Set.of("released", "rejected", "expired", "cancelled", "rolled-back", "failed");
 
   private final EvidenceSigner signer;
   private final int interval;
@@ -49,8 +51,10 @@ public class Checkpoints {
 
   /** The status change a release ends with (ReleaseStatus's payload: from, to, reason, closed). */
   static boolean endsRelease(String type, JsonNode payload) {
-    return "status-changed".equals(type) && payload != null
-        && (payload.path("closed").asBoolean(false) || FINAL_STATUSES.contains(payload.path("to").asText()));
+    return "status-changed".equals(type)
+        && payload != null
+        && (payload.path("closed").asBoolean(false)
+            || FINAL_STATUSES.contains(payload.path("to").asText()));
   }
 
   /**
@@ -58,12 +62,13 @@ public class Checkpoints {
    * called inside a transaction with synchronization (EvidenceLog's appends always are).
    */
   void afterCommit(String chain, long count, String lastHash) {
-    TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-      @Override
-      public void afterCommit() {
-        write(chain, count, lastHash);
-      }
-    });
+    TransactionSynchronizationManager.registerSynchronization(
+        new TransactionSynchronization() {
+          @Override
+          public void afterCommit() {
+            write(chain, count, lastHash);
+          }
+        });
   }
 
   /**
@@ -76,14 +81,21 @@ public class Checkpoints {
       try {
         sink.write(checkpoint);
       } catch (IOException | RuntimeException e) {
-        LOG.error("Evidence checkpoint of chain {} at {} entries not written to {}: {}", chain, count, sink.describe(),
+        LOG.error(
+            "Evidence checkpoint of chain {} at {} entries not written to {}: {}",
+            chain,
+            count,
+            sink.describe(),
             e.toString());
       }
     }
     return checkpoint;
   }
 
-  /** The chain's latest authentic checkpoint over all sinks (null if none), and what was found wrong. */
+  /**
+   * The chain's latest authentic checkpoint over all sinks (null if none), and what was found
+   * wrong.
+   */
   CheckpointSink.Reading latest(String chain) {
     Checkpoint latest = null;
     List<String> problems = new ArrayList<>();
@@ -104,7 +116,10 @@ public class Checkpoints {
     return new CheckpointSink.Reading(latest, problems);
   }
 
-  /** Every chain any sink holds a checkpoint of; a sink that cannot be listed adds to {@code problems}. */
+  /**
+   * Every chain any sink holds a checkpoint of; a sink that cannot be listed adds to {@code
+   * problems}.
+   */
   Set<String> chains(List<String> problems) {
     Set<String> chains = new TreeSet<>();
     for (CheckpointSink sink : sinks) {

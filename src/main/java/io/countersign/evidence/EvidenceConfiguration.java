@@ -12,19 +12,28 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.services.s3.model.ObjectLockMode;
 
-/** Where evidence checkpoints go. Refuses to start rather than run with checkpoints nobody can trust. */
+/**
+ * Where evidence checkpoints go. Refuses to start rather than run with checkpoints nobody can
+ * trust.
+ */
 @Configuration
 class EvidenceConfiguration implements DisposableBean {
   private static final String PREFIX = "countersign.evidence.checkpoints";
   private final List<AwsClients> clients = new ArrayList<>();
 
-  /** Credentials come from the default chain unless the context has an {@link AwsCredentialsProvider} bean (tests). */
+  /**
+   * Credentials come from the default chain unless the context has an {@link
+   * AwsCredentialsProvider} bean (tests).
+   */
   @Bean
-  Checkpoints checkpoints(CheckpointProperties properties, EvidenceSigner signer,
+  Checkpoints checkpoints(
+      CheckpointProperties properties,
+      EvidenceSigner signer,
       ObjectProvider<AwsCredentialsProvider> credentials) {
     List<String> problems = problems(properties);
     if (!problems.isEmpty()) {
-      throw new IllegalStateException("evidence checkpoints misconfigured: " + String.join("; ", problems));
+      throw new IllegalStateException(
+          "evidence checkpoints misconfigured: " + String.join("; ", problems));
     }
     List<CheckpointSink> sinks = new ArrayList<>();
     if (properties.fileOrDefault() != null) {
@@ -32,10 +41,18 @@ class EvidenceConfiguration implements DisposableBean {
     }
     if (properties.s3Enabled()) {
       CheckpointProperties.S3 s3 = properties.s3();
-      AwsClients aws = new AwsClients(credentials.getIfAvailable(() -> DefaultCredentialsProvider.builder().build()));
+      AwsClients aws =
+          new AwsClients(
+              credentials.getIfAvailable(() -> DefaultCredentialsProvider.builder().build()));
       clients.add(aws);
-      S3CheckpointSink sink = new S3CheckpointSink(aws.s3(s3.aws()), s3.bucket(), s3.prefixOrDefault(),
-          ObjectLockMode.fromValue(s3.retentionModeOrDefault()), s3.retention(), signer.publicKey());
+      S3CheckpointSink sink =
+          new S3CheckpointSink(
+              aws.s3(s3.aws()),
+              s3.bucket(),
+              s3.prefixOrDefault(),
+              ObjectLockMode.fromValue(s3.retentionModeOrDefault()),
+              s3.retention(),
+              signer.publicKey());
       sink.requireObjectLock();
       sinks.add(sink);
     }
@@ -48,7 +65,9 @@ class EvidenceConfiguration implements DisposableBean {
       problems.add(PREFIX + ".interval must be at least 1");
     }
     if (properties.fileOrDefault() == null && !properties.s3Enabled()) {
-      problems.add(PREFIX + ": with the file turned off, configure s3.bucket (checkpoints must go somewhere)");
+      problems.add(
+          PREFIX
+              + ": with the file turned off, configure s3.bucket (checkpoints must go somewhere)");
     }
     if (properties.s3Enabled()) {
       CheckpointProperties.S3 s3 = properties.s3();
@@ -57,10 +76,16 @@ class EvidenceConfiguration implements DisposableBean {
         problems.add(PREFIX + ".s3.bucket must be an S3 bucket name, not '" + s3.bucket() + "'");
       }
       if (!List.of("COMPLIANCE", "GOVERNANCE").contains(s3.retentionModeOrDefault())) {
-        problems.add(PREFIX + ".s3.retention-mode must be COMPLIANCE or GOVERNANCE, not '" + s3.retentionMode() + "'");
+        problems.add(
+            PREFIX
+                + ".s3.retention-mode must be COMPLIANCE or GOVERNANCE, not '"
+                + s3.retentionMode()
+                + "'");
       }
       if (s3.retention() == null || s3.retention().isNegative() || s3.retention().isZero()) {
-        problems.add(PREFIX + ".s3.retention must be a positive period such as P6Y (how long each checkpoint is locked)");
+        problems.add(
+            PREFIX
+                + ".s3.retention must be a positive period such as P6Y (how long each checkpoint is locked)");
       }
       if (!s3.prefixOrDefault().matches("[A-Za-z0-9._/-]*")) {
         problems.add(PREFIX + ".s3.prefix may hold only letters, digits, '.', '_', '-' and '/'");

@@ -23,13 +23,15 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Auditors' read access to the evidence: a release's signed bundle and its verification, the chains
- * that belong to no release (model deployments), and a check of the whole installation. A chain that
- * does not verify is never exported as a signed bundle: the server's signature would vouch for it.
+ * that belong to no release (model deployments), and a check of the whole installation. A chain
+ * that does not verify is never exported as a signed bundle: the server's signature would vouch for
+ * it.
  */
 @RestController
 class EvidenceController {
   /** Deploys models (the role of its own that the trust model names). */
-  private static final URI INVALID_EVIDENCE = URI.create("https://countersign.io/problems/evidence-invalid");
+  private static final URI INVALID_EVIDENCE =
+      URI.create("https://countersign.io/problems/evidence-invalid");
 
   private final EvidenceLog evidence;
   private final EvidenceSigner signer;
@@ -67,27 +69,45 @@ class EvidenceController {
     return evidence.verify(chain);
   }
 
-  /** Every chain the database or the checkpoints know of, and every release: finds a release deleted with all its rows. */
+  /**
+   * Every chain the database or the checkpoints know of, and every release: finds a release deleted
+   * with all its rows.
+   */
   @GetMapping("/api/evidence/verify")
   InstallationVerification verifyInstallation(Authentication user) {
-    requireOneOf(user, Set.of(Groups.ADMINS, Groups.COMPLIANCE_OFFICERS), "verify the whole installation's evidence");
-    return evidence.verifyAll(Set.copyOf(jdbc.queryForList("SELECT id FROM cs_release", String.class)));
+    requireOneOf(
+        user,
+        Set.of(Groups.ADMINS, Groups.COMPLIANCE_OFFICERS),
+        "verify the whole installation's evidence");
+    return evidence.verifyAll(
+        Set.copyOf(jdbc.queryForList("SELECT id FROM cs_release", String.class)));
   }
 
   record BundleCheck(boolean valid, String releaseId, int entries, List<String> problems) {}
 
-  /** Checks a bundle someone hands in (e.g. an auditor's copy) against this server's signing key. */
+  /**
+   * Checks a bundle someone hands in (e.g. an auditor's copy) against this server's signing key.
+   */
   @PostMapping("/api/evidence/verify")
   BundleCheck verifyBundle(@RequestBody EvidenceBundle bundle) {
     List<String> problems = EvidenceSigner.verify(bundle, signer.publicKeyBase64());
-    return new BundleCheck(problems.isEmpty(), bundle.releaseId(), bundle.entries() == null ? 0 : bundle.entries().size(),
+    return new BundleCheck(
+        problems.isEmpty(),
+        bundle.releaseId(),
+        bundle.entries() == null ? 0 : bundle.entries().size(),
         problems);
   }
 
   /** The public key auditors verify bundles, entries and checkpoints with, offline. */
   @GetMapping("/api/evidence/public-key")
   Map<String, String> publicKey() {
-    return Map.of("algorithm", EvidenceSigner.ALGORITHM, "publicKey", signer.publicKeyBase64(), "keyId", signer.keyId());
+    return Map.of(
+        "algorithm",
+        EvidenceSigner.ALGORITHM,
+        "publicKey",
+        signer.publicKeyBase64(),
+        "keyId",
+        signer.keyId());
   }
 
   private EvidenceBundle signed(EvidenceBundle bundle) {
@@ -99,59 +119,86 @@ class EvidenceController {
 
   @ExceptionHandler(InvalidEvidence.class)
   ResponseEntity<ProblemDetail> invalid(InvalidEvidence e) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, "The evidence chain '" + e.chain
-        + "' does not verify, so no signed bundle is issued; GET its verify endpoint for the details.");
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.CONFLICT,
+            "The evidence chain '"
+                + e.chain
+                + "' does not verify, so no signed bundle is issued; GET its verify endpoint for the details.");
     problem.setType(INVALID_EVIDENCE);
     problem.setTitle("Evidence does not verify");
     problem.setProperty("problems", e.problems);
-    return ResponseEntity.status(HttpStatus.CONFLICT).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    return ResponseEntity.status(HttpStatus.CONFLICT)
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem);
   }
 
   @ExceptionHandler(AccessDeniedException.class)
   ResponseEntity<ProblemDetail> forbidden(AccessDeniedException e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN, e.getMessage());
     problem.setTitle("Not allowed");
-    return ResponseEntity.status(HttpStatus.FORBIDDEN).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    return ResponseEntity.status(HttpStatus.FORBIDDEN)
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem);
   }
 
   @ExceptionHandler(NotFound.class)
   ResponseEntity<ProblemDetail> notFound(NotFound e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
     problem.setTitle(e.title);
-    return ResponseEntity.status(HttpStatus.NOT_FOUND).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    return ResponseEntity.status(HttpStatus.NOT_FOUND)
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem);
   }
 
-  // An unknown release and a release without evidence look alike in the log; cs_release tells them apart.
-  // Approvers, auditors (compliance officers) and admins read every release's evidence; requesters their own.
+  // An unknown release and a release without evidence look alike in the log; cs_release tells them
+  // apart. Approvers, auditors (compliance officers) and admins read every release's evidence;
+  // requesters their own.
   private void requireRelease(String id, Authentication user) {
-    List<String> requester = jdbc.queryForList("SELECT requester FROM cs_release WHERE id = ?", String.class, id);
+    List<String> requester =
+        jdbc.queryForList("SELECT requester FROM cs_release WHERE id = ?", String.class, id);
     if (requester.isEmpty()) {
       throw new NotFound("Release not found", "No release with id '" + id + "'");
     }
     Set<String> groups = groups(user);
-    boolean readsAll = groups.contains(Groups.ADMINS) || Groups.APPROVERS.stream().anyMatch(groups::contains);
+    boolean readsAll =
+        groups.contains(Groups.ADMINS) || Groups.APPROVERS.stream().anyMatch(groups::contains);
     if (!readsAll && !requester.get(0).equals(user.getName())) {
-      throw new AccessDeniedException(user.getName() + " may read only the evidence of their own releases");
+      throw new AccessDeniedException(
+          user.getName() + " may read only the evidence of their own releases");
     }
   }
 
   private void requireChain(String chain, Authentication user) {
-    requireOneOf(user, Set.of(Groups.ADMINS, Groups.PROCESS_ADMINS, Groups.COMPLIANCE_OFFICERS), "read the model evidence");
+    requireOneOf(
+        user,
+        Set.of(Groups.ADMINS, Groups.PROCESS_ADMINS, Groups.COMPLIANCE_OFFICERS),
+        "read the model evidence");
     if (!EvidenceLog.MODELS_CHAIN.equals(chain)) {
-      throw new NotFound("Evidence chain not found",
-          "No evidence chain '" + chain + "' (a release's evidence is under /api/releases/{id}/evidence)");
+      throw new NotFound(
+          "Evidence chain not found",
+          "No evidence chain '"
+              + chain
+              + "' (a release's evidence is under /api/releases/{id}/evidence)");
     }
   }
 
   private static void requireOneOf(Authentication user, Set<String> allowed, String what) {
     if (groups(user).stream().noneMatch(allowed::contains)) {
-      throw new AccessDeniedException(user.getName() + " may not " + what + " (needs one of "
-          + allowed.stream().sorted().collect(Collectors.joining(", ")) + ")");
+      throw new AccessDeniedException(
+          user.getName()
+              + " may not "
+              + what
+              + " (needs one of "
+              + allowed.stream().sorted().collect(Collectors.joining(", "))
+              + ")");
     }
   }
 
   private static Set<String> groups(Authentication user) {
-    return user.getAuthorities().stream().map(GrantedAuthority::getAuthority).collect(Collectors.toSet());
+    return user.getAuthorities().stream()
+        .map(GrantedAuthority::getAuthority)
+        .collect(Collectors.toSet());
   }
 
   private static final class NotFound extends RuntimeException {

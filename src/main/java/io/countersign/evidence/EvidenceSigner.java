@@ -29,16 +29,18 @@ import org.springframework.stereotype.Component;
 /**
  * The server's evidence signing key (Ed25519). One key signs three things, each over a versioned
  * text (UTF-8, lines joined by {@code \n}, no trailing newline):
+ *
  * <ul>
- *   <li>every entry when it is appended: {@code countersign-evidence-entry-v1, <chain>, <seq>, <hash>};
- *       the hash covers the previous hash and the canonical entry, so the signature covers both and a
- *       chain recomputed without the key does not verify;
- *   <li>every checkpoint kept outside the database: {@code countersign-evidence-checkpoint-v1, <chain>,
- *       <count>, <last hash>, <time>} (time ISO-8601 UTC with three fraction digits);
+ *   <li>every entry when it is appended: {@code countersign-evidence-entry-v1, <chain>, <seq>,
+ *       <hash>}; the hash covers the previous hash and the canonical entry, so the signature covers
+ *       both and a chain recomputed without the key does not verify;
+ *   <li>every checkpoint kept outside the database: {@code countersign-evidence-checkpoint-v1,
+ *       <chain>, <count>, <last hash>, <time>} (time ISO-8601 UTC with three fraction digits);
  *   <li>every exported bundle: {@code countersign-evidence-v1, <release>, <export time>, <count>,
  *       <last hash>}, so an auditor holding only the public key can check offline that a bundle is
  *       complete and unaltered.
  * </ul>
+ *
  * Keys come from configuration (base64 DER); without them a key pair is created once in the key
  * file, which suits the embedded default, not production.
  */
@@ -53,9 +55,11 @@ public class EvidenceSigner {
   // signature itself (measured): one per thread, reused.
   private final ThreadLocal<Signature> signatures = ThreadLocal.withInitial(this::newSigner);
 
-  EvidenceSigner(@Value("${countersign.evidence.signing.private-key:}") String privateKey,
+  EvidenceSigner(
+      @Value("${countersign.evidence.signing.private-key:}") String privateKey,
       @Value("${countersign.evidence.signing.public-key:}") String publicKey,
-      @Value("${countersign.evidence.signing.key-file:./var/evidence-signing.key}") String keyFile) {
+      @Value("${countersign.evidence.signing.key-file:./var/evidence-signing.key}")
+          String keyFile) {
     try {
       if (!privateKey.isBlank() && !publicKey.isBlank()) {
         this.privateKey = privateKey(privateKey.trim());
@@ -66,11 +70,14 @@ public class EvidenceSigner {
         this.publicKey = pair.getPublic();
       }
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("countersign.evidence.signing keys are not Ed25519 keys in base64 DER", e);
+      throw new IllegalStateException(
+          "countersign.evidence.signing keys are not Ed25519 keys in base64 DER", e);
     }
-    // A public key that does not belong to the private key would make every entry fail verification.
+    // A public key that does not belong to the private key would make every entry fail
+    // verification.
     if (!verifies(this.publicKey, "countersign-key-check", sign("countersign-key-check"))) {
-      throw new IllegalStateException("countersign.evidence.signing.public-key does not belong to the private key");
+      throw new IllegalStateException(
+          "countersign.evidence.signing.public-key does not belong to the private key");
     }
   }
 
@@ -95,12 +102,17 @@ public class EvidenceSigner {
     }
   }
 
-  /** Whether {@code signatureBase64} is the key's signature of {@code text}; false for anything malformed. */
+  /**
+   * Whether {@code signatureBase64} is the key's signature of {@code text}; false for anything
+   * malformed.
+   */
   static boolean verifies(PublicKey key, String text, String signatureBase64) {
     return new Verifier(key).verifies(text, signatureBase64);
   }
 
-  /** Checks many signatures with one key, initialized once (a chain's worth); one thread at a time. */
+  /**
+   * Checks many signatures with one key, initialized once (a chain's worth); one thread at a time.
+   */
   static final class Verifier {
     private final PublicKey key;
     private Signature signature;
@@ -132,7 +144,9 @@ public class EvidenceSigner {
     return publicKey;
   }
 
-  /** First 16 hex digits of the SHA-256 of the public key: names the key in bundles and checkpoints. */
+  /**
+   * First 16 hex digits of the SHA-256 of the public key: names the key in bundles and checkpoints.
+   */
   public String keyId() {
     try {
       return keyId(publicKey);
@@ -151,7 +165,8 @@ public class EvidenceSigner {
     }
   }
 
-  public record BundleSignature(String algorithm, String keyId, String publicKey, String signedContent, String value) {}
+  public record BundleSignature(
+      String algorithm, String keyId, String publicKey, String signedContent, String value) {}
 
   public BundleSignature sign(EvidenceBundle bundle) {
     String content = signedContent(bundle);
@@ -171,7 +186,8 @@ public class EvidenceSigner {
     try {
       trusted = publicKey(trustedPublicKey.trim());
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      return List.of("the trusted public key is not an Ed25519 key in base64 DER: " + e.getMessage());
+      return List.of(
+          "the trusted public key is not an Ed25519 key in base64 DER: " + e.getMessage());
     }
     List<EvidenceEntry> entries = bundle.entries() == null ? List.of() : bundle.entries();
     List<String> problems = new ArrayList<>(EvidenceLog.verifyChain(entries, trusted).problems());
@@ -181,7 +197,8 @@ public class EvidenceSigner {
       return problems;
     }
     if (!signedContent(bundle).equals(s.signedContent())) {
-      problems.add("the signed content does not match the bundle (entries removed or changed after export)");
+      problems.add(
+          "the signed content does not match the bundle (entries removed or changed after export)");
     }
     if (s.signedContent() == null || !verifies(trusted, s.signedContent(), s.value())) {
       problems.add("the signature does not verify with the trusted public key");
@@ -191,21 +208,32 @@ public class EvidenceSigner {
 
   static String signedContent(EvidenceBundle bundle) {
     List<EvidenceEntry> entries = bundle.entries() == null ? List.of() : bundle.entries();
-    String lastHash = entries.isEmpty() ? EvidenceLog.GENESIS : entries.get(entries.size() - 1).hash();
-    return "countersign-evidence-v1\n" + bundle.releaseId() + "\n" + bundle.exportedAt() + "\n" + entries.size() + "\n"
+    String lastHash =
+        entries.isEmpty() ? EvidenceLog.GENESIS : entries.get(entries.size() - 1).hash();
+    return "countersign-evidence-v1\n"
+        + bundle.releaseId()
+        + "\n"
+        + bundle.exportedAt()
+        + "\n"
+        + entries.size()
+        + "\n"
         + lastHash;
   }
 
   private static String keyId(PublicKey key) throws GeneralSecurityException {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded())).substring(0, 16);
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded()))
+        .substring(0, 16);
   }
 
   private static PrivateKey privateKey(String base64) throws GeneralSecurityException {
-    return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
+    return KeyFactory.getInstance(ALGORITHM)
+        .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
   }
 
   private static PublicKey publicKey(String base64) throws GeneralSecurityException {
-    return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
+    return KeyFactory.getInstance(ALGORITHM)
+        .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
   }
 
   private static KeyPair fromFile(Path file) throws GeneralSecurityException {
@@ -216,16 +244,26 @@ public class EvidenceSigner {
       }
       KeyPair pair = KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
       Files.createDirectories(file.toAbsolutePath().getParent());
-      // Readable by the owner only, from the moment it exists (where the file system has POSIX permissions).
+      // Readable by the owner only, from the moment it exists (where the file system has POSIX
+      // permissions).
       if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+            file,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       }
-      Files.writeString(file, Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()) + "\n"
-          + Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()) + "\n");
-      LOG.warn("Created an evidence signing key in {}; configure countersign.evidence.signing.* in production", file);
+      Files.writeString(
+          file,
+          Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded())
+              + "\n"
+              + Base64.getEncoder().encodeToString(pair.getPublic().getEncoded())
+              + "\n");
+      LOG.warn(
+          "Created an evidence signing key in {}; configure countersign.evidence.signing.* in production",
+          file);
       return pair;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or create the evidence signing key file " + file, e);
+      throw new UncheckedIOException(
+          "cannot read or create the evidence signing key file " + file, e);
     }
   }
 }

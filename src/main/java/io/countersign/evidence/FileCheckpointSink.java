@@ -24,8 +24,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Checkpoints as JSON lines appended to one file, one line per checkpoint, written through to the
- * disk before the write returns. The file is read once at start; afterwards the latest checkpoint of
- * each chain is kept in memory, so a file truncated while the server runs does not lower it. One
+ * disk before the write returns. The file is read once at start; afterwards the latest checkpoint
+ * of each chain is kept in memory, so a file truncated while the server runs does not lower it. One
  * file per node: in a cluster, nodes see each other's checkpoints only through a shared sink (S3).
  */
 final class FileCheckpointSink implements CheckpointSink {
@@ -57,9 +57,11 @@ final class FileCheckpointSink implements CheckpointSink {
   public synchronized void write(Checkpoint checkpoint) throws IOException {
     ByteBuffer line = ByteBuffer.wrap((JSON.writeValueAsString(checkpoint) + "\n").getBytes(UTF_8));
     Files.createDirectories(file.getParent());
-    // Opened per write in append mode: a line never overwrites another, and a file moved away is recreated.
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.APPEND)) {
+    // Opened per write in append mode: a line never overwrites another, and a file moved away is
+    // recreated.
+    try (FileChannel channel =
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
       while (line.hasRemaining()) {
         channel.write(line);
       }
@@ -113,14 +115,22 @@ final class FileCheckpointSink implements CheckpointSink {
     if (checkpoint.chain() == null) {
       unattributed.add(describe() + " line " + number + " names no chain");
     } else if (!checkpoint.verifies(key)) {
-      problems.computeIfAbsent(checkpoint.chain(), c -> new ArrayList<>()).add(describe() + " line " + number
-          + " (count " + checkpoint.count() + ") is not signed with the evidence signing key (forged, or another key)");
+      problems
+          .computeIfAbsent(checkpoint.chain(), c -> new ArrayList<>())
+          .add(
+              describe()
+                  + " line "
+                  + number
+                  + " (count "
+                  + checkpoint.count()
+                  + ") is not signed with the evidence signing key (forged, or another key)");
     } else {
       remember(checkpoint);
     }
   }
 
   private void remember(Checkpoint checkpoint) {
-    latest.merge(checkpoint.chain(), checkpoint, (old, now) -> now.count() >= old.count() ? now : old);
+    latest.merge(
+        checkpoint.chain(), checkpoint, (old, now) -> now.count() >= old.count() ? now : old);
   }
 }

@@ -10,15 +10,18 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Offline check of an exported evidence bundle, for auditors: no server, no database.
- * {@code java -cp countersign.jar -Dloader.main=io.countersign.evidence.VerifyEvidenceBundle
+ * Offline check of an exported evidence bundle, for auditors: no server, no database. {@code java
+ * -cp countersign.jar -Dloader.main=io.countersign.evidence.VerifyEvidenceBundle
  * org.springframework.boot.loader.launch.PropertiesLauncher bundle.json <public key, base64>}
- * Checks every link and hash of the chain, every entry's signature and the bundle's signature against
- * that key. Exit code 0 when the bundle is intact and signed by that key, 1 otherwise.
+ * Checks every link and hash of the chain, every entry's signature and the bundle's signature
+ * against that key. Exit code 0 when the bundle is intact and signed by that key, 1 otherwise.
  */
 public final class VerifyEvidenceBundle {
   private static final ObjectMapper JSON =
-      JsonMapper.builder().findAndAddModules().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+      JsonMapper.builder()
+          .findAndAddModules()
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .build();
 
   private VerifyEvidenceBundle() {}
 
@@ -31,11 +34,17 @@ public final class VerifyEvidenceBundle {
       out.println("usage: VerifyEvidenceBundle <bundle.json> <public key, base64 DER>");
       return 2;
     }
-    EvidenceBundle bundle = JSON.readValue(Files.readAllBytes(Path.of(args[0])), EvidenceBundle.class);
+    EvidenceBundle bundle =
+        JSON.readValue(Files.readAllBytes(Path.of(args[0])), EvidenceBundle.class);
     List<String> problems = EvidenceSigner.verify(bundle, args[1]);
     if (problems.isEmpty()) {
-      out.printf("VALID: release %s, %d entries (each signed), last hash %s, signed by key %s%n", bundle.releaseId(),
-          bundle.entries().size(), bundle.entries().isEmpty() ? "-" : bundle.entries().get(bundle.entries().size() - 1).hash(),
+      out.printf(
+          "VALID: release %s, %d entries (each signed), last hash %s, signed by key %s%n",
+          bundle.releaseId(),
+          bundle.entries().size(),
+          bundle.entries().isEmpty()
+              ? "-"
+              : bundle.entries().get(bundle.entries().size() - 1).hash(),
           bundle.signature().keyId());
       return 0;
     }

@@ -1,12 +1,12 @@
 package io.countersign.frontend;
 
+import io.countersign.evidence.EvidenceLog;
+import io.countersign.frontend.StaticSiteTarget.Propagation;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.ManifestStore;
 import io.countersign.process.StepOutcome;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
-import io.countersign.evidence.EvidenceLog;
-import io.countersign.frontend.StaticSiteTarget.Propagation;
-import io.countersign.process.ManifestStore;
-import io.countersign.manifest.ReleaseManifest;
 import java.time.Duration;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.ExecutionListener;
@@ -14,17 +14,21 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * One look, never a wait: is the distribution deployed and the invalidation publishFrontend created completed? Its
- * {@link StepOutcome} (done, or running with {@link #POLL}) drives the model's check → gateway → timer loop. It is
- * also the listener of the loop's deadline end event, so the reason the front end failed is written here.
+ * One look, never a wait: is the distribution deployed and the invalidation publishFrontend created
+ * completed? Its {@link StepOutcome} (done, or running with {@link #POLL}) drives the model's check
+ * → gateway → timer loop. It is also the listener of the loop's deadline end event, so the reason
+ * the front end failed is written here.
  */
 @Component("awaitFrontend")
 class AwaitFrontendDelegate implements JavaDelegate, ExecutionListener {
   static final String STEP = "awaitFrontend";
+
   /** How long the model waits between two looks. */
   static final Duration POLL = Duration.ofSeconds(15);
+
   // The model's frontendDeadline timer waits PT30M.
-  static final String DEADLINE_PASSED = "The front end was not served by CloudFront within 30 minutes";
+  static final String DEADLINE_PASSED =
+      "The front end was not served by CloudFront within 30 minutes";
 
   private final SitePublisher publisher;
   private final EvidenceLog evidence;
@@ -46,16 +50,27 @@ class AwaitFrontendDelegate implements JavaDelegate, ExecutionListener {
       return; // nothing published, or seen complete already
     }
     if (invalidation == null) {
-      throw new IllegalStateException("variable '" + Variables.FRONTEND_INVALIDATION
-          + "' is missing: awaitFrontend must follow publishFrontend");
+      throw new IllegalStateException(
+          "variable '"
+              + Variables.FRONTEND_INVALIDATION
+              + "' is missing: awaitFrontend must follow publishFrontend");
     }
     Propagation propagation = publisher.propagation(manifest.frontend(), invalidation.toString());
     if (propagation.complete()) {
       StepOutcome.done().record(execution, STEP);
-      evidence.record(StepSupport.releaseId(execution), "frontend-propagated", StepSupport.ACTOR, StepSupport.payload(
-          "target", manifest.frontend().target(), "invalidation", invalidation.toString(),
-          "distributionStatus", propagation.distributionStatus(),
-          "invalidationStatus", propagation.invalidationStatus()));
+      evidence.record(
+          StepSupport.releaseId(execution),
+          "frontend-propagated",
+          StepSupport.ACTOR,
+          StepSupport.payload(
+              "target",
+              manifest.frontend().target(),
+              "invalidation",
+              invalidation.toString(),
+              "distributionStatus",
+              propagation.distributionStatus(),
+              "invalidationStatus",
+              propagation.invalidationStatus()));
     } else {
       StepOutcome.running(POLL).record(execution, STEP);
     }

@@ -16,12 +16,19 @@ class DryRunStaticSiteTarget implements StaticSiteTarget {
   }
 
   @Override
-  public void rememberPrevious(String releaseId, FrontendChange change, String previousOriginPath) {}
+  public void rememberPrevious(
+      String releaseId, FrontendChange change, String previousOriginPath) {}
 
   @Override
-  public Upload upload(String releaseId, String version, FrontendChange change, String requiredFile) {
-    log.info("{}: dry-run: would copy s3://{}/{} to releases/{}/ of site {}", releaseId, change.artifact().bucket(),
-        change.artifact().key(), version, change.target());
+  public Upload upload(
+      String releaseId, String version, FrontendChange change, String requiredFile) {
+    log.info(
+        "{}: dry-run: would copy s3://{}/{} to releases/{}/ of site {}",
+        releaseId,
+        change.artifact().bucket(),
+        change.artifact().key(),
+        version,
+        change.target());
     return new Upload("releases/" + version + "/", 0, 0);
   }
 

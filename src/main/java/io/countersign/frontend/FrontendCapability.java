@@ -41,7 +41,8 @@ class FrontendCapability implements TargetCapability {
 
   @Override
   public List<Step> steps() {
-    return List.of(Step.main("publishFrontend"), Step.check("awaitFrontend"), Step.undo("restoreFrontend"));
+    return List.of(
+        Step.main("publishFrontend"), Step.check("awaitFrontend"), Step.undo("restoreFrontend"));
   }
 
   @Override
@@ -50,8 +51,13 @@ class FrontendCapability implements TargetCapability {
       return List.of();
     }
     FrontendChange frontend = manifest.frontend();
-    return List.of("Publish front end to " + frontend.target() + " from s3://" + frontend.artifact().bucket() + "/"
-        + frontend.artifact().key());
+    return List.of(
+        "Publish front end to "
+            + frontend.target()
+            + " from s3://"
+            + frontend.artifact().bucket()
+            + "/"
+            + frontend.artifact().key());
   }
 
   @Override

@@ -17,15 +17,26 @@ record FrontendProperties(String mode, Map<String, Target> targets) {
   }
 
   /**
-   * A site bucket behind a CloudFront distribution; builds may only come from these artifact buckets. The
-   * distribution's origin {@code origin-id} (default: the origin of its default cache behavior) is switched between
-   * release prefixes. AWS access as for Lambda targets ({@code region}, {@code role-arn}, {@code endpoints.s3},
-   * {@code endpoints.cloudfront}, {@code call-timeout}); {@code transfer-timeout} bounds one object's transfer and
-   * {@code max-archive-size} the site archive.
+   * A site bucket behind a CloudFront distribution; builds may only come from these artifact
+   * buckets. The distribution's origin {@code origin-id} (default: the origin of its default cache
+   * behavior) is switched between release prefixes. AWS access as for Lambda targets ({@code
+   * region}, {@code role-arn}, {@code endpoints.s3}, {@code endpoints.cloudfront}, {@code
+   * call-timeout}); {@code transfer-timeout} bounds one object's transfer and {@code
+   * max-archive-size} the site archive.
    */
-  record Target(String bucket, String distributionId, List<String> artifactBuckets, String originId, String region,
-      String roleArn, String externalId, Map<String, URI> endpoints, Duration callTimeout, Integer maxAttempts,
-      Duration transferTimeout, Long maxArchiveSize) {
+  record Target(
+      String bucket,
+      String distributionId,
+      List<String> artifactBuckets,
+      String originId,
+      String region,
+      String roleArn,
+      String externalId,
+      Map<String, URI> endpoints,
+      Duration callTimeout,
+      Integer maxAttempts,
+      Duration transferTimeout,
+      Long maxArchiveSize) {
     static final Duration DEFAULT_TRANSFER_TIMEOUT = Duration.ofMinutes(2);
     static final long DEFAULT_MAX_ARCHIVE_SIZE = 512L * 1024 * 1024;
 
@@ -35,7 +46,19 @@ record FrontendProperties(String mode, Map<String, Target> targets) {
     }
 
     Target(String bucket, String distributionId, List<String> artifactBuckets) {
-      this(bucket, distributionId, artifactBuckets, null, null, null, null, null, null, null, null, null);
+      this(
+          bucket,
+          distributionId,
+          artifactBuckets,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null);
     }
 
     AwsSettings aws() {

@@ -41,9 +41,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The port on S3 and CloudFront. The build is a zip in an artifact bucket; its files go under
- * {@code releases/<version>/} of the site bucket, and the site switches release by the origin path of the
- * distribution (one UpdateDistribution guarded by the config's ETag), so viewers see the old or the new release,
- * never a mix. What the site served before is kept in {@code countersign/published/<release id>.json}.
+ * {@code releases/<version>/} of the site bucket, and the site switches release by the origin path
+ * of the distribution (one UpdateDistribution guarded by the config's ETag), so viewers see the old
+ * or the new release, never a mix. What the site served before is kept in {@code
+ * countersign/published/<release id>.json}.
  */
 class LiveStaticSiteTarget implements StaticSiteTarget, AutoCloseable {
   static final String MARKERS = "countersign/published/";
@@ -64,58 +65,98 @@ class LiveStaticSiteTarget implements StaticSiteTarget, AutoCloseable {
     FrontendProperties.Target site = site(change);
     DistributionConfig config = config(site).distributionConfig();
     String originPath = origin(site, config).originPath();
-    String rootObject = config.defaultRootObject() == null || config.defaultRootObject().isBlank() ? null
-        : config.defaultRootObject();
-    String recorded = call("S3 GetObject s3://" + site.bucket() + "/" + marker(releaseId), () -> {
-      try {
-        byte[] body = s3(site).getObjectAsBytes(r -> r.bucket(site.bucket()).key(marker(releaseId))).asByteArray();
-        JsonNode node = JSON.readTree(body);
-        return node.path("previousOriginPath").asText();
-      } catch (NoSuchKeyException e) {
-        return null;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    String rootObject =
+        config.defaultRootObject() == null || config.defaultRootObject().isBlank()
+            ? null
+            : config.defaultRootObject();
+    String recorded =
+        call(
+            "S3 GetObject s3://" + site.bucket() + "/" + marker(releaseId),
+            () -> {
+              try {
+                byte[] body =
+                    s3(site)
+                        .getObjectAsBytes(r -> r.bucket(site.bucket()).key(marker(releaseId)))
+                        .asByteArray();
+                JsonNode node = JSON.readTree(body);
+                return node.path("previousOriginPath").asText();
+              } catch (NoSuchKeyException e) {
+                return null;
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
     return new Served(originPath == null ? "" : originPath, recorded, rootObject);
   }
 
   @Override
   public void rememberPrevious(String releaseId, FrontendChange change, String previousOriginPath) {
     FrontendProperties.Target site = site(change);
-    Map<String, String> record = Map.of("release", releaseId, "previousOriginPath", previousOriginPath,
-        "distributionId", site.distributionId());
+    Map<String, String> record =
+        Map.of(
+            "release",
+            releaseId,
+            "previousOriginPath",
+            previousOriginPath,
+            "distributionId",
+            site.distributionId());
     byte[] body;
     try {
       body = JSON.writeValueAsBytes(record);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    call("S3 PutObject s3://" + site.bucket() + "/" + marker(releaseId), () -> s3(site).putObject(
-        r -> r.bucket(site.bucket()).key(marker(releaseId)).contentType("application/json"),
-        RequestBody.fromBytes(body)));
+    call(
+        "S3 PutObject s3://" + site.bucket() + "/" + marker(releaseId),
+        () ->
+            s3(site)
+                .putObject(
+                    r ->
+                        r.bucket(site.bucket())
+                            .key(marker(releaseId))
+                            .contentType("application/json"),
+                    RequestBody.fromBytes(body)));
   }
 
   @Override
-  public Upload upload(String releaseId, String version, FrontendChange change, String requiredFile) {
+  public Upload upload(
+      String releaseId, String version, FrontendChange change, String requiredFile) {
     FrontendProperties.Target site = site(change);
     String prefix = "releases/" + version + "/";
     String source = "s3://" + change.artifact().bucket() + "/" + change.artifact().key();
-    HeadObjectResponse head = call("S3 HeadObject " + source,
-        () -> s3(site).headObject(r -> r.bucket(change.artifact().bucket()).key(change.artifact().key())));
+    HeadObjectResponse head =
+        call(
+            "S3 HeadObject " + source,
+            () ->
+                s3(site)
+                    .headObject(
+                        r -> r.bucket(change.artifact().bucket()).key(change.artifact().key())));
     if (head.contentLength() > site.maxArchiveSizeOrDefault()) {
-      throw new TargetRefusedException("site archive " + source + " is " + head.contentLength()
-          + " bytes, more than the " + site.maxArchiveSizeOrDefault() + " allowed");
+      throw new TargetRefusedException(
+          "site archive "
+              + source
+              + " is "
+              + head.contentLength()
+              + " bytes, more than the "
+              + site.maxArchiveSizeOrDefault()
+              + " allowed");
     }
     Path directory = null;
     try {
       directory = Files.createTempDirectory("countersign-site-");
       Path archive = directory.resolve("site.zip");
       Duration transfer = site.transferTimeoutOrDefault();
-      call("S3 GetObject " + source, () -> s3(site).getObject(r -> r.bucket(change.artifact().bucket())
-          .key(change.artifact().key())
-          .overrideConfiguration(o -> o.apiCallTimeout(transfer).apiCallAttemptTimeout(transfer)),
-          ResponseTransformer.toFile(archive)));
+      call(
+          "S3 GetObject " + source,
+          () ->
+              s3(site)
+                  .getObject(
+                      r ->
+                          r.bucket(change.artifact().bucket())
+                              .key(change.artifact().key())
+                              .overrideConfiguration(
+                                  o -> o.apiCallTimeout(transfer).apiCallAttemptTimeout(transfer)),
+                      ResponseTransformer.toFile(archive)));
       try (ZipFile zip = new ZipFile(archive.toFile())) {
         List<? extends ZipEntry> files = files(zip, source, requiredFile);
         Map<String, String> existing = etags(site, prefix);
@@ -126,19 +167,34 @@ class LiveStaticSiteTarget implements StaticSiteTarget, AutoCloseable {
             continue;
           }
           String path = entry.getName();
-          call("S3 PutObject s3://" + site.bucket() + "/" + key, () -> s3(site).putObject(r -> r
-              .bucket(site.bucket()).key(key)
-              .contentType(SiteFiles.contentType(path)).cacheControl(SiteFiles.cacheControl(path))
-              .overrideConfiguration(o -> o.apiCallTimeout(transfer).apiCallAttemptTimeout(transfer)),
-              RequestBody.fromContentProvider(() -> open(zip, entry), entry.getSize(), SiteFiles.contentType(path))));
+          call(
+              "S3 PutObject s3://" + site.bucket() + "/" + key,
+              () ->
+                  s3(site)
+                      .putObject(
+                          r ->
+                              r.bucket(site.bucket())
+                                  .key(key)
+                                  .contentType(SiteFiles.contentType(path))
+                                  .cacheControl(SiteFiles.cacheControl(path))
+                                  .overrideConfiguration(
+                                      o ->
+                                          o.apiCallTimeout(transfer)
+                                              .apiCallAttemptTimeout(transfer)),
+                          RequestBody.fromContentProvider(
+                              () -> open(zip, entry),
+                              entry.getSize(),
+                              SiteFiles.contentType(path))));
           uploaded++;
         }
         return new Upload(prefix, uploaded, files.size() - uploaded);
       }
     } catch (ZipException e) {
-      throw new TargetRefusedException("site archive " + source + " is not a zip file: " + e.getMessage(), e);
+      throw new TargetRefusedException(
+          "site archive " + source + " is not a zip file: " + e.getMessage(), e);
     } catch (IOException e) {
-      throw new UncheckedIOException("could not unpack the site archive " + source + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "could not unpack the site archive " + source + ": " + e.getMessage(), e);
     } finally {
       delete(directory);
     }
@@ -158,35 +214,66 @@ class LiveStaticSiteTarget implements StaticSiteTarget, AutoCloseable {
     for (Origin o : config.origins().items()) {
       origins.add(o.id().equals(origin.id()) ? o.toBuilder().originPath(originPath).build() : o);
     }
-    DistributionConfig switched = config.toBuilder()
-        .origins(config.origins().toBuilder().items(origins).build())
-        .build();
-    // IfMatch: CloudFront refuses (412, retried) if anyone changed the distribution since we read it.
-    call("CloudFront UpdateDistribution " + site.distributionId(), () -> cloudFront(site).updateDistribution(r -> r
-        .id(site.distributionId()).ifMatch(current.eTag()).distributionConfig(switched)));
+    DistributionConfig switched =
+        config.toBuilder().origins(config.origins().toBuilder().items(origins).build()).build();
+    // IfMatch: CloudFront refuses (412, retried) if anyone changed the distribution since we read
+    // it.
+    call(
+        "CloudFront UpdateDistribution " + site.distributionId(),
+        () ->
+            cloudFront(site)
+                .updateDistribution(
+                    r ->
+                        r.id(site.distributionId())
+                            .ifMatch(current.eTag())
+                            .distributionConfig(switched)));
     return new Switch(from, originPath, true);
   }
 
   @Override
   public String invalidate(String releaseId, FrontendChange change, String purpose) {
     FrontendProperties.Target site = site(change);
-    // The same CallerReference makes CloudFront return the invalidation it already created instead of a second one.
+    // The same CallerReference makes CloudFront return the invalidation it already created instead
+    // of a second one.
     String callerReference = "countersign-" + releaseId + "-" + purpose;
-    return call("CloudFront CreateInvalidation " + site.distributionId(), () -> cloudFront(site).createInvalidation(r -> r
-        .distributionId(site.distributionId())
-        .invalidationBatch(b -> b.callerReference(callerReference).paths(p -> p.quantity(1).items("/*")))))
-        .invalidation().id();
+    return call(
+            "CloudFront CreateInvalidation " + site.distributionId(),
+            () ->
+                cloudFront(site)
+                    .createInvalidation(
+                        r ->
+                            r.distributionId(site.distributionId())
+                                .invalidationBatch(
+                                    b ->
+                                        b.callerReference(callerReference)
+                                            .paths(p -> p.quantity(1).items("/*")))))
+        .invalidation()
+        .id();
   }
 
   @Override
   public Propagation propagation(FrontendChange change, String invalidationId) {
     FrontendProperties.Target site = site(change);
-    String distribution = call("CloudFront GetDistribution " + site.distributionId(),
-        () -> cloudFront(site).getDistribution(r -> r.id(site.distributionId()))).distribution().status();
-    String invalidation = invalidationId == null ? "Completed"
-        : call("CloudFront GetInvalidation " + invalidationId, () -> cloudFront(site).getInvalidation(r -> r
-            .distributionId(site.distributionId()).id(invalidationId))).invalidation().status();
-    return new Propagation("Deployed".equals(distribution) && "Completed".equals(invalidation), distribution,
+    String distribution =
+        call(
+                "CloudFront GetDistribution " + site.distributionId(),
+                () -> cloudFront(site).getDistribution(r -> r.id(site.distributionId())))
+            .distribution()
+            .status();
+    String invalidation =
+        invalidationId == null
+            ? "Completed"
+            : call(
+                    "CloudFront GetInvalidation " + invalidationId,
+                    () ->
+                        cloudFront(site)
+                            .getInvalidation(
+                                r -> r.distributionId(site.distributionId()).id(invalidationId)))
+                .invalidation()
+                .status();
+    return new Propagation(
+        "Deployed".equals(distribution) && "Completed".equals(invalidation),
+        distribution,
         invalidation);
   }
 
@@ -200,27 +287,40 @@ class LiveStaticSiteTarget implements StaticSiteTarget, AutoCloseable {
     clients.close();
   }
 
-  /** The archive's files, checked before anything is uploaded: safe names, sane size, the root object present. */
+  /**
+   * The archive's files, checked before anything is uploaded: safe names, sane size, the root
+   * object present.
+   */
   private static List<? extends ZipEntry> files(ZipFile zip, String source, String requiredFile) {
     if (zip.size() > MAX_ENTRIES) {
-      throw new TargetRefusedException("site archive " + source + " has " + zip.size() + " entries, more than "
-          + MAX_ENTRIES);
+      throw new TargetRefusedException(
+          "site archive " + source + " has " + zip.size() + " entries, more than " + MAX_ENTRIES);
     }
-    List<? extends ZipEntry> files = Collections.list(zip.entries()).stream().filter(e -> !e.isDirectory()).toList();
+    List<? extends ZipEntry> files =
+        Collections.list(zip.entries()).stream().filter(e -> !e.isDirectory()).toList();
     long unpacked = 0;
     for (ZipEntry entry : files) {
       if (!SiteFiles.isSafe(entry.getName())) {
-        throw new TargetRefusedException("site archive " + source + " has an unsafe entry name: '" + entry.getName()
-            + "' (relative paths of letters, digits and ._~@+=,!()'- only)");
+        throw new TargetRefusedException(
+            "site archive "
+                + source
+                + " has an unsafe entry name: '"
+                + entry.getName()
+                + "' (relative paths of letters, digits and ._~@+=,!()'- only)");
       }
       unpacked += Math.max(entry.getSize(), 0);
     }
     if (unpacked > MAX_UNPACKED) {
-      throw new TargetRefusedException("site archive " + source + " unpacks to more than " + MAX_UNPACKED + " bytes");
+      throw new TargetRefusedException(
+          "site archive " + source + " unpacks to more than " + MAX_UNPACKED + " bytes");
     }
     if (requiredFile != null && files.stream().noneMatch(e -> e.getName().equals(requiredFile))) {
-      throw new TargetRefusedException("site archive " + source + " has no " + requiredFile
-          + " at its root (the distribution's default root object); is the build inside a folder?");
+      throw new TargetRefusedException(
+          "site archive "
+              + source
+              + " has no "
+              + requiredFile
+              + " at its root (the distribution's default root object); is the build inside a folder?");
     }
     return files;
   }
@@ -228,12 +328,17 @@ class LiveStaticSiteTarget implements StaticSiteTarget, AutoCloseable {
   /** ETag (the MD5 of objects we uploaded in one part) of every object under the prefix. */
   private Map<String, String> etags(FrontendProperties.Target site, String prefix) {
     Map<String, String> etags = new HashMap<>();
-    call("S3 ListObjectsV2 s3://" + site.bucket() + "/" + prefix, () -> {
-      for (S3Object object : s3(site).listObjectsV2Paginator(r -> r.bucket(site.bucket()).prefix(prefix)).contents()) {
-        etags.put(object.key(), object.eTag() == null ? "" : object.eTag().replace("\"", ""));
-      }
-      return etags;
-    });
+    call(
+        "S3 ListObjectsV2 s3://" + site.bucket() + "/" + prefix,
+        () -> {
+          for (S3Object object :
+              s3(site)
+                  .listObjectsV2Paginator(r -> r.bucket(site.bucket()).prefix(prefix))
+                  .contents()) {
+            etags.put(object.key(), object.eTag() == null ? "" : object.eTag().replace("\"", ""));
+          }
+          return etags;
+        });
     return etags;
   }
 
@@ -259,15 +364,25 @@ class LiveStaticSiteTarget implements StaticSiteTarget, AutoCloseable {
   }
 
   private GetDistributionConfigResponse config(FrontendProperties.Target site) {
-    return call("CloudFront GetDistributionConfig " + site.distributionId(),
+    return call(
+        "CloudFront GetDistributionConfig " + site.distributionId(),
         () -> cloudFront(site).getDistributionConfig(r -> r.id(site.distributionId())));
   }
 
   private static Origin origin(FrontendProperties.Target site, DistributionConfig config) {
-    String id = site.originId() != null ? site.originId() : config.defaultCacheBehavior().targetOriginId();
-    return config.origins().items().stream().filter(o -> o.id().equals(id)).findFirst()
-        .orElseThrow(() -> new TargetRefusedException("CloudFront distribution " + site.distributionId()
-            + " has no origin '" + id + "'"));
+    String id =
+        site.originId() != null ? site.originId() : config.defaultCacheBehavior().targetOriginId();
+    return config.origins().items().stream()
+        .filter(o -> o.id().equals(id))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new TargetRefusedException(
+                    "CloudFront distribution "
+                        + site.distributionId()
+                        + " has no origin '"
+                        + id
+                        + "'"));
   }
 
   private FrontendProperties.Target site(FrontendChange change) {

@@ -1,23 +1,23 @@
 package io.countersign.frontend;
 
 import io.countersign.aws.TargetRefusedException;
-import io.countersign.process.StepOutcome;
-import io.countersign.process.StepStart;
-import io.countersign.process.StepSupport;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.SitePublisher.Publication;
 import io.countersign.frontend.StaticSiteTarget.Propagation;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.StepOutcome;
+import io.countersign.process.StepStart;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Publishes the front-end build (upload, switch, invalidate; no waiting) and records what the site served before
- * ({@link Variables#FRONTEND_PREVIOUS_RELEASE}) and the invalidation ({@link Variables#FRONTEND_INVALIDATION}).
- * Its {@link StepOutcome} after one look at CloudFront: done when the new build is served already, else running, for
- * the model to wait on with awaitFrontend.
+ * Publishes the front-end build (upload, switch, invalidate; no waiting) and records what the site
+ * served before ({@link Variables#FRONTEND_PREVIOUS_RELEASE}) and the invalidation ({@link
+ * Variables#FRONTEND_INVALIDATION}). Its {@link StepOutcome} after one look at CloudFront: done
+ * when the new build is served already, else running, for the model to wait on with awaitFrontend.
  */
 @Component("publishFrontend")
 class PublishFrontendDelegate implements JavaDelegate {
@@ -35,7 +35,8 @@ class PublishFrontendDelegate implements JavaDelegate {
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started = start.begin(execution, STEP, m -> !m.hasFrontend(), "the manifest has no frontend section");
+    StepStart.Started started =
+        start.begin(execution, STEP, m -> !m.hasFrontend(), "the manifest has no frontend section");
     if (started == null) {
       StepOutcome.done().record(execution, STEP);
       return;
@@ -46,12 +47,16 @@ class PublishFrontendDelegate implements JavaDelegate {
       return; // published by an earlier run of this job; keep the first previous release
     }
     try {
-      Publication publication = publisher.publish(releaseId, manifest.version(), manifest.frontend());
+      Publication publication =
+          publisher.publish(releaseId, manifest.version(), manifest.frontend());
       execution.setVariable(Variables.FRONTEND_PREVIOUS_RELEASE, publication.previousRelease());
       execution.setVariable(Variables.FRONTEND_INVALIDATION, publication.invalidationId());
       evidence.record(releaseId, "frontend-published", StepSupport.ACTOR, publication.evidence());
-      Propagation propagation = publisher.propagation(manifest.frontend(), publication.invalidationId());
-      (propagation.complete() ? StepOutcome.done() : StepOutcome.running(AwaitFrontendDelegate.POLL))
+      Propagation propagation =
+          publisher.propagation(manifest.frontend(), publication.invalidationId());
+      (propagation.complete()
+              ? StepOutcome.done()
+              : StepOutcome.running(AwaitFrontendDelegate.POLL))
           .record(execution, STEP);
     } catch (TargetRefusedException e) {
       throw StepSupport.fail(execution, STEP, e.getMessage());

@@ -1,19 +1,19 @@
 package io.countersign.frontend;
 
-import io.countersign.process.StepStart;
-import io.countersign.process.StepSupport;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.SitePublisher.Publication;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.StepStart;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Compensation of publishFrontend: points the site back at the release publishFrontend recorded and invalidates
- * the CDN again (not waited for: the rollback's restoration checks follow). Never throws BpmnError; a failure to
- * reach AWS is an ordinary, retried exception.
+ * Compensation of publishFrontend: points the site back at the release publishFrontend recorded and
+ * invalidates the CDN again (not waited for: the rollback's restoration checks follow). Never
+ * throws BpmnError; a failure to reach AWS is an ordinary, retried exception.
  */
 @Component("restoreFrontend")
 class RestoreFrontendDelegate implements JavaDelegate {
@@ -31,15 +31,17 @@ class RestoreFrontendDelegate implements JavaDelegate {
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started = start.beginUndo(execution, STEP, m -> !m.hasFrontend(),
-        "the manifest has no frontend section");
+    StepStart.Started started =
+        start.beginUndo(
+            execution, STEP, m -> !m.hasFrontend(), "the manifest has no frontend section");
     if (started == null) {
       return;
     }
     ReleaseManifest manifest = started.manifest();
     String releaseId = started.releaseId();
     Object previous = execution.getVariable(Variables.FRONTEND_PREVIOUS_RELEASE);
-    if (previous == null || Boolean.TRUE.equals(execution.getVariable(Variables.FRONTEND_RESTORED))) {
+    if (previous == null
+        || Boolean.TRUE.equals(execution.getVariable(Variables.FRONTEND_RESTORED))) {
       return; // never published, or restored already
     }
     Publication restore = publisher.restore(releaseId, manifest.frontend(), previous.toString());

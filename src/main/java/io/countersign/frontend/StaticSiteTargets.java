@@ -17,20 +17,28 @@ class StaticSiteTargets {
   private static final String PREFIX = "countersign.targets.frontend";
 
   /**
-   * Refuses to start rather than fall back: a release must never run in a mode nobody chose, nor live against a
-   * site configured wrongly. Credentials come from the default chain unless the context has an
-   * {@link AwsCredentialsProvider} bean (tests).
+   * Refuses to start rather than fall back: a release must never run in a mode nobody chose, nor
+   * live against a site configured wrongly. Credentials come from the default chain unless the
+   * context has an {@link AwsCredentialsProvider} bean (tests).
    */
   @Bean
-  StaticSiteTarget staticSiteTarget(FrontendProperties properties, ObjectProvider<AwsCredentialsProvider> credentials) {
-    return TargetMode.of(PREFIX + ".mode", properties.mode()).choose(() -> {
-      List<String> problems = problems(properties);
-      if (!problems.isEmpty()) {
-        throw new IllegalStateException("live front-end target misconfigured: " + String.join("; ", problems));
-      }
-      return new LiveStaticSiteTarget(properties,
-          new AwsClients(credentials.getIfAvailable(() -> DefaultCredentialsProvider.builder().build())));
-    }, DryRunStaticSiteTarget::new);
+  StaticSiteTarget staticSiteTarget(
+      FrontendProperties properties, ObjectProvider<AwsCredentialsProvider> credentials) {
+    return TargetMode.of(PREFIX + ".mode", properties.mode())
+        .choose(
+            () -> {
+              List<String> problems = problems(properties);
+              if (!problems.isEmpty()) {
+                throw new IllegalStateException(
+                    "live front-end target misconfigured: " + String.join("; ", problems));
+              }
+              return new LiveStaticSiteTarget(
+                  properties,
+                  new AwsClients(
+                      credentials.getIfAvailable(
+                          () -> DefaultCredentialsProvider.builder().build())));
+            },
+            DryRunStaticSiteTarget::new);
   }
 
   @Bean
@@ -43,7 +51,8 @@ class StaticSiteTargets {
     if (properties.targets().isEmpty()) {
       problems.add(PREFIX + ".targets: live mode needs at least one target");
     }
-    for (Map.Entry<String, FrontendProperties.Target> e : new TreeMap<>(properties.targets()).entrySet()) {
+    for (Map.Entry<String, FrontendProperties.Target> e :
+        new TreeMap<>(properties.targets()).entrySet()) {
       String where = PREFIX + ".targets." + e.getKey();
       FrontendProperties.Target site = e.getValue();
       problems.addAll(site.aws().problems(where));
@@ -51,8 +60,11 @@ class StaticSiteTargets {
         problems.add(where + ".bucket must be an S3 bucket name, not '" + site.bucket() + "'");
       }
       if (site.distributionId() == null || !site.distributionId().matches("[A-Z0-9]{8,32}")) {
-        problems.add(where + ".distribution-id must be a CloudFront distribution id (e.g. E2QWRUHAPOMQZL), not '"
-            + site.distributionId() + "'");
+        problems.add(
+            where
+                + ".distribution-id must be a CloudFront distribution id (e.g. E2QWRUHAPOMQZL), not '"
+                + site.distributionId()
+                + "'");
       }
       if (site.artifactBuckets().isEmpty()) {
         problems.add(where + ".artifact-buckets: name the buckets site builds may come from");

@@ -1,9 +1,8 @@
 package io.countersign.identity;
 
-import io.countersign.process.EscalationPriority;
-
 import static org.camunda.bpm.engine.authorization.Authorization.AUTH_TYPE_GRANT;
 
+import io.countersign.process.EscalationPriority;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +29,9 @@ import org.springframework.core.env.Profiles;
 import org.springframework.stereotype.Component;
 
 /**
- * Creates at start-up, idempotently: the groups, the authorizations approvers need in Tasklist,
- * one Tasklist filter per role (Tasklist shows nothing without one), and — on the embedded default
- * only — one demo user per role.
+ * Creates at start-up, idempotently: the groups, the authorizations approvers need in Tasklist, one
+ * Tasklist filter per role (Tasklist shows nothing without one), and — on the embedded default only
+ * — one demo user per role.
  */
 @Component
 class AccessSetup {
@@ -52,28 +51,29 @@ class AccessSetup {
   }
 
   /**
-   * Demo user id → groups: one person per role, the process admin (configured below like any installation's),
-   * and a tech lead who also requests releases, to try four-eyes on.
+   * Demo user id → groups: one person per role, the process admin (configured below like any
+   * installation's), and a tech lead who also requests releases, to try four-eyes on.
    */
-  static final Map<String, List<String>> DEMO_USERS = Map.ofEntries(
-      Map.entry("requester", List.of(Groups.REQUESTERS)),
-      Map.entry("tech-lead", List.of(Groups.TECH_LEADS)),
-      Map.entry("security-officer", List.of(Groups.SECURITY_OFFICERS)),
-      Map.entry("qa-lead", List.of(Groups.QA_LEADS)),
-      Map.entry("product-owner", List.of(Groups.PRODUCT_OWNERS)),
-      Map.entry("ops-lead", List.of(Groups.OPERATIONS_LEADS)),
-      Map.entry("compliance-officer", List.of(Groups.COMPLIANCE_OFFICERS)),
-      Map.entry("release-manager", List.of(Groups.RELEASE_MANAGERS)),
-      Map.entry("dev-lead", List.of(Groups.REQUESTERS, Groups.TECH_LEADS)),
-      Map.entry("process-admin", List.of()),
-      Map.entry("admin", List.of(Groups.ADMINS)));
+  static final Map<String, List<String>> DEMO_USERS =
+      Map.ofEntries(
+          Map.entry("requester", List.of(Groups.REQUESTERS)),
+          Map.entry("tech-lead", List.of(Groups.TECH_LEADS)),
+          Map.entry("security-officer", List.of(Groups.SECURITY_OFFICERS)),
+          Map.entry("qa-lead", List.of(Groups.QA_LEADS)),
+          Map.entry("product-owner", List.of(Groups.PRODUCT_OWNERS)),
+          Map.entry("ops-lead", List.of(Groups.OPERATIONS_LEADS)),
+          Map.entry("compliance-officer", List.of(Groups.COMPLIANCE_OFFICERS)),
+          Map.entry("release-manager", List.of(Groups.RELEASE_MANAGERS)),
+          Map.entry("dev-lead", List.of(Groups.REQUESTERS, Groups.TECH_LEADS)),
+          Map.entry("process-admin", List.of()),
+          Map.entry("admin", List.of(Groups.ADMINS)));
 
   private final IdentityService identity;
   private final AuthorizationService authorizations;
   private final FilterService filters;
   private final TaskService tasks;
-  private static final List<String> DEFAULT_PASSWORDS = List.of("demo", "admin", "password", "camunda", "changeme",
-      "countersign");
+  private static final List<String> DEFAULT_PASSWORDS =
+      List.of("demo", "admin", "password", "camunda", "changeme", "countersign");
 
   private final boolean demo;
   private final String demoPassword;
@@ -81,7 +81,11 @@ class AccessSetup {
   private final String adminPassword;
   private final List<String> processAdmins;
 
-  AccessSetup(IdentityService identity, AuthorizationService authorizations, FilterService filters, TaskService tasks,
+  AccessSetup(
+      IdentityService identity,
+      AuthorizationService authorizations,
+      FilterService filters,
+      TaskService tasks,
       Environment environment,
       @Value("${countersign.demo.enabled:false}") boolean demo,
       @Value("${countersign.demo.password:}") String demoPassword,
@@ -96,7 +100,8 @@ class AccessSetup {
     this.demoPassword = demoPassword;
     this.adminId = adminId;
     this.adminPassword = adminPassword;
-    this.processAdmins = processAdmins.stream().map(String::trim).filter(id -> !id.isEmpty()).toList();
+    this.processAdmins =
+        processAdmins.stream().map(String::trim).filter(id -> !id.isEmpty()).toList();
     if (environment.acceptsProfiles(Profiles.of("production"))) {
       refuseWeakSetUp();
     }
@@ -108,7 +113,8 @@ class AccessSetup {
       throw new IllegalStateException("countersign.demo.enabled must be false in production");
     }
     if (!adminId.isBlank()
-        && (adminPassword.length() < 12 || DEFAULT_PASSWORDS.contains(adminPassword.toLowerCase()))) {
+        && (adminPassword.length() < 12
+            || DEFAULT_PASSWORDS.contains(adminPassword.toLowerCase()))) {
       throw new IllegalStateException(
           "countersign.bootstrap-admin.password must be at least 12 characters and not a default password");
     }
@@ -129,8 +135,11 @@ class AccessSetup {
     }
     grant(Groups.PROCESS_ADMINS, Resources.DEPLOYMENT, Authorization.ANY, Permissions.CREATE);
     grant(Groups.PROCESS_ADMINS, Resources.DEPLOYMENT, Authorization.ANY, Permissions.READ);
-    for (Resource resource : List.of(Resources.PROCESS_DEFINITION, Resources.DECISION_DEFINITION,
-        Resources.DECISION_REQUIREMENTS_DEFINITION)) {
+    for (Resource resource :
+        List.of(
+            Resources.PROCESS_DEFINITION,
+            Resources.DECISION_DEFINITION,
+            Resources.DECISION_REQUIREMENTS_DEFINITION)) {
       grant(Groups.PROCESS_ADMINS, resource, Authorization.ANY, Permissions.READ);
     }
     grant(Groups.PROCESS_ADMINS, Resources.APPLICATION, "cockpit", Permissions.ACCESS);
@@ -142,28 +151,69 @@ class AccessSetup {
     }
     grant(Groups.REQUESTERS, Resources.APPLICATION, "tasklist", Permissions.ACCESS);
     for (String role : Groups.SIGN_OFF_ROLES) {
-      ensureFilter(GROUP_NAMES.get(role).replaceAll("s$", "") + " sign-offs",
-          tasks.createTaskQuery().taskCandidateGroup(role).includeAssignedTasks().taskDefinitionKey("approveRelease"),
-          role, 10);
+      ensureFilter(
+          GROUP_NAMES.get(role).replaceAll("s$", "") + " sign-offs",
+          tasks
+              .createTaskQuery()
+              .taskCandidateGroup(role)
+              .includeAssignedTasks()
+              .taskDefinitionKey("approveRelease"),
+          role,
+          10);
     }
-    ensureFilter("Overrides to decide",
-        tasks.createTaskQuery().taskCandidateGroup(Groups.RELEASE_MANAGERS).includeAssignedTasks()
-            .taskDefinitionKey("decideOverride"), Groups.RELEASE_MANAGERS, 20);
-    ensureFilter("Escalated sign-offs",
-        tasks.createTaskQuery().taskCandidateGroup(Groups.RELEASE_MANAGERS).includeAssignedTasks()
-            .taskDefinitionKey("approveRelease"), Groups.RELEASE_MANAGERS, 21);
-    ensureFilter("Post-override reviews",
-        tasks.createTaskQuery().taskCandidateGroup(Groups.COMPLIANCE_OFFICERS).includeAssignedTasks()
-            .taskDefinitionKey("reviewOverride"), Groups.COMPLIANCE_OFFICERS, 30);
-    ensureFilter("Inconclusive metrics to decide",
-        tasks.createTaskQuery().taskCandidateGroup(Groups.OPERATIONS_LEADS).includeAssignedTasks()
-            .taskDefinitionKey("decideInconclusiveMetrics"), Groups.OPERATIONS_LEADS, 45);
-    ensureFilter("Database restores to confirm",
-        tasks.createTaskQuery().taskCandidateGroup(Groups.OPERATIONS_LEADS).includeAssignedTasks()
-            .taskDefinitionKey("confirmDatabaseRestore"), Groups.OPERATIONS_LEADS, 40);
-    // Escalation raises a sign-off's priority; a literal bound keeps the filter free of expressions.
-    Filter overdue = ensureFilter("Overdue", tasks.createTaskQuery().taskMinPriority(EscalationPriority.VALUE),
-        Groups.RELEASE_MANAGERS, 50);
+    ensureFilter(
+        "Overrides to decide",
+        tasks
+            .createTaskQuery()
+            .taskCandidateGroup(Groups.RELEASE_MANAGERS)
+            .includeAssignedTasks()
+            .taskDefinitionKey("decideOverride"),
+        Groups.RELEASE_MANAGERS,
+        20);
+    ensureFilter(
+        "Escalated sign-offs",
+        tasks
+            .createTaskQuery()
+            .taskCandidateGroup(Groups.RELEASE_MANAGERS)
+            .includeAssignedTasks()
+            .taskDefinitionKey("approveRelease"),
+        Groups.RELEASE_MANAGERS,
+        21);
+    ensureFilter(
+        "Post-override reviews",
+        tasks
+            .createTaskQuery()
+            .taskCandidateGroup(Groups.COMPLIANCE_OFFICERS)
+            .includeAssignedTasks()
+            .taskDefinitionKey("reviewOverride"),
+        Groups.COMPLIANCE_OFFICERS,
+        30);
+    ensureFilter(
+        "Inconclusive metrics to decide",
+        tasks
+            .createTaskQuery()
+            .taskCandidateGroup(Groups.OPERATIONS_LEADS)
+            .includeAssignedTasks()
+            .taskDefinitionKey("decideInconclusiveMetrics"),
+        Groups.OPERATIONS_LEADS,
+        45);
+    ensureFilter(
+        "Database restores to confirm",
+        tasks
+            .createTaskQuery()
+            .taskCandidateGroup(Groups.OPERATIONS_LEADS)
+            .includeAssignedTasks()
+            .taskDefinitionKey("confirmDatabaseRestore"),
+        Groups.OPERATIONS_LEADS,
+        40);
+    // Escalation raises a sign-off's priority; a literal bound keeps the filter free of
+    // expressions.
+    Filter overdue =
+        ensureFilter(
+            "Overdue",
+            tasks.createTaskQuery().taskMinPriority(EscalationPriority.VALUE),
+            Groups.RELEASE_MANAGERS,
+            50);
     grant(Groups.OPERATIONS_LEADS, Resources.FILTER, overdue.getId(), Permissions.READ);
     if (demo) {
       createDemoUsers();
@@ -183,29 +233,33 @@ class AccessSetup {
 
   private void createDemoUsers() {
     if (demoPassword == null || demoPassword.isBlank()) {
-      throw new IllegalStateException("countersign.demo.password must be set when demo users are enabled");
+      throw new IllegalStateException(
+          "countersign.demo.password must be set when demo users are enabled");
     }
-    DEMO_USERS.forEach((userId, groups) -> {
-      if (identity.createUserQuery().userId(userId).count() == 0) {
-        User user = identity.newUser(userId);
-        user.setFirstName(userId);
-        user.setLastName("(demo)");
-        user.setEmail(userId + "@countersign.invalid");
-        user.setPassword(demoPassword);
-        identity.saveUser(user);
-        groups.forEach(group -> identity.createMembership(userId, group));
-        LOG.info("Created demo user '{}' in groups {}", userId, groups);
-      }
-    });
+    DEMO_USERS.forEach(
+        (userId, groups) -> {
+          if (identity.createUserQuery().userId(userId).count() == 0) {
+            User user = identity.newUser(userId);
+            user.setFirstName(userId);
+            user.setLastName("(demo)");
+            user.setEmail(userId + "@countersign.invalid");
+            user.setPassword(demoPassword);
+            identity.saveUser(user);
+            groups.forEach(group -> identity.createMembership(userId, group));
+            LOG.info("Created demo user '{}' in groups {}", userId, groups);
+          }
+        });
   }
 
   /**
-   * Who may deploy models is configuration (countersign.process-admins): the group's members are made to
-   * match the list at every start, and the webapps and engine REST cannot change them.
+   * Who may deploy models is configuration (countersign.process-admins): the group's members are
+   * made to match the list at every start, and the webapps and engine REST cannot change them.
    */
   private void syncProcessAdmins() {
-    List<String> current = identity.createUserQuery().memberOfGroup(Groups.PROCESS_ADMINS).list().stream()
-        .map(User::getId).toList();
+    List<String> current =
+        identity.createUserQuery().memberOfGroup(Groups.PROCESS_ADMINS).list().stream()
+            .map(User::getId)
+            .toList();
     for (String userId : processAdmins) {
       if (!current.contains(userId)) {
         if (identity.createUserQuery().userId(userId).count() == 0) {
@@ -247,9 +301,15 @@ class AccessSetup {
   }
 
   /** Like grant, but takes away whatever else an earlier version granted. */
-  private void grantOnly(String group, Resource resource, String resourceId, Permission permission) {
-    Authorization existing = authorizations.createAuthorizationQuery()
-        .groupIdIn(group).resourceType(resource).resourceId(resourceId).singleResult();
+  private void grantOnly(
+      String group, Resource resource, String resourceId, Permission permission) {
+    Authorization existing =
+        authorizations
+            .createAuthorizationQuery()
+            .groupIdIn(group)
+            .resourceType(resource)
+            .resourceId(resourceId)
+            .singleResult();
     if (existing != null) {
       existing.setPermissions(new Permission[] {permission});
       authorizations.saveAuthorization(existing);
@@ -259,9 +319,15 @@ class AccessSetup {
   }
 
   private void grant(String group, Resource resource, String resourceId, Permission permission) {
-    Authorization existing = authorizations.createAuthorizationQuery()
-        .groupIdIn(group).resourceType(resource).resourceId(resourceId).singleResult();
-    Authorization auth = existing != null ? existing : authorizations.createNewAuthorization(AUTH_TYPE_GRANT);
+    Authorization existing =
+        authorizations
+            .createAuthorizationQuery()
+            .groupIdIn(group)
+            .resourceType(resource)
+            .resourceId(resourceId)
+            .singleResult();
+    Authorization auth =
+        existing != null ? existing : authorizations.createNewAuthorization(AUTH_TYPE_GRANT);
     auth.setGroupId(group);
     auth.setResource(resource);
     auth.setResourceId(resourceId);

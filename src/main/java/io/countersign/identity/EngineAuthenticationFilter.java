@@ -24,15 +24,18 @@ class EngineAuthenticationFilter extends OncePerRequestFilter {
   }
 
   @Override
-  protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     Authentication auth = SecurityContextHolder.getContext().getAuthentication();
-    boolean engineCall = request.getRequestURI().startsWith(request.getContextPath() + "/engine-rest");
+    boolean engineCall =
+        request.getRequestURI().startsWith(request.getContextPath() + "/engine-rest");
     if (auth == null || !auth.isAuthenticated() || !engineCall) {
       chain.doFilter(request, response);
       return;
     }
-    List<String> groups = auth.getAuthorities().stream().map(GrantedAuthority::getAuthority).toList();
+    List<String> groups =
+        auth.getAuthorities().stream().map(GrantedAuthority::getAuthority).toList();
     identityService.setAuthentication(auth.getName(), groups);
     try {
       chain.doFilter(request, response);

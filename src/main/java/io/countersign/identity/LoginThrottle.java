@@ -10,26 +10,32 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Failed logins counted per client address, not per account. The engine's own per-user lock let anyone lock any
- * named account by guessing wrong; here a client that keeps failing waits longer and longer (exponential back-off
- * up to a cap) while the account's owner, from another address, logs in as usual. A success starts the client's
- * count over. Clients sharing one address (a NAT, a proxy) share one count.
+ * Failed logins counted per client address, not per account. The engine's own per-user lock let
+ * anyone lock any named account by guessing wrong; here a client that keeps failing waits longer
+ * and longer (exponential back-off up to a cap) while the account's owner, from another address,
+ * logs in as usual. A success starts the client's count over. Clients sharing one address (a NAT, a
+ * proxy) share one count.
  */
 final class LoginThrottle {
   private final LoginThrottleSettings settings;
   private final Clock clock;
-  /** Least recently seen first, so the longest-quiet client is the one forgotten when the map is full. */
+
+  /**
+   * Least recently seen first, so the longest-quiet client is the one forgotten when the map is
+   * full.
+   */
   private final Map<String, Client> clients;
 
   LoginThrottle(LoginThrottleSettings settings, Clock clock) {
     this.settings = settings;
     this.clock = clock;
-    this.clients = new LinkedHashMap<>(64, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Client> eldest) {
-        return size() > settings.maxClients();
-      }
-    };
+    this.clients =
+        new LinkedHashMap<>(64, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Client> eldest) {
+            return size() > settings.maxClients();
+          }
+        };
   }
 
   private static final class Client {
@@ -39,9 +45,9 @@ final class LoginThrottle {
   }
 
   /**
-   * Zero when the client may try a password now, else how long it has to wait. Past its free failures an admitted
-   * attempt counts as failed until it succeeds, so that a burst of parallel guesses cannot all slip through the
-   * moment a wait ends: one gets through per wait.
+   * Zero when the client may try a password now, else how long it has to wait. Past its free
+   * failures an admitted attempt counts as failed until it succeeds, so that a burst of parallel
+   * guesses cannot all slip through the moment a wait ends: one gets through per wait.
    */
   synchronized Duration admit(String client) {
     Instant now = clock.instant();
@@ -78,7 +84,10 @@ final class LoginThrottle {
     clients.remove(client);
   }
 
-  /** The wait after the n-th failure in a row: none while free, then the initial delay doubling up to the cap. */
+  /**
+   * The wait after the n-th failure in a row: none while free, then the initial delay doubling up
+   * to the cap.
+   */
   Duration delayAfter(int failures) {
     long past = (long) failures - settings.freeFailures();
     if (past <= 0) {
@@ -95,10 +104,15 @@ final class LoginThrottle {
     return clients.size();
   }
 
-  /** The client's record, or null (and forgotten) when it has none or has been quiet and unblocked long enough. */
+  /**
+   * The client's record, or null (and forgotten) when it has none or has been quiet and unblocked
+   * long enough.
+   */
   private Client current(String client, Instant now) {
     Client c = clients.get(client);
-    if (c != null && !now.isBefore(c.blockedUntil) && !now.isBefore(c.lastFailure.plus(settings.forgetAfter()))) {
+    if (c != null
+        && !now.isBefore(c.blockedUntil)
+        && !now.isBefore(c.lastFailure.plus(settings.forgetAfter()))) {
       clients.remove(client);
       return null;
     }
@@ -106,8 +120,9 @@ final class LoginThrottle {
   }
 
   /**
-   * The key a remote address is counted under: an IPv4 address as it is, an IPv6 address by its /64 network (one
-   * host or home usually holds a whole /64, so single IPv6 addresses are free to an attacker).
+   * The key a remote address is counted under: an IPv4 address as it is, an IPv6 address by its /64
+   * network (one host or home usually holds a whole /64, so single IPv6 addresses are free to an
+   * attacker).
    */
   static String clientKey(String remoteAddress) {
     if (remoteAddress == null || remoteAddress.isBlank()) {

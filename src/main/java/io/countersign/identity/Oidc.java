@@ -16,8 +16,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Optional OIDC: with {@code countersign.security.oidc.jwk-set-uri} and {@code issuer} set, the API
- * and engine REST also accept JWT bearer tokens; the user is the {@code username-claim} and the groups
- * (the same group ids as the engine's: tech-leads, release-managers, ...) come from {@code groups-claim}.
+ * and engine REST also accept JWT bearer tokens; the user is the {@code username-claim} and the
+ * groups (the same group ids as the engine's: tech-leads, release-managers, ...) come from {@code
+ * groups-claim}.
  */
 @Component
 class Oidc {
@@ -27,7 +28,8 @@ class Oidc {
   private final String usernameClaim;
   private final String groupsClaim;
 
-  Oidc(@Value("${countersign.security.oidc.jwk-set-uri:}") String jwkSetUri,
+  Oidc(
+      @Value("${countersign.security.oidc.jwk-set-uri:}") String jwkSetUri,
       @Value("${countersign.security.oidc.issuer:}") String issuer,
       @Value("${countersign.security.oidc.audience:}") String audience,
       @Value("${countersign.security.oidc.username-claim:preferred_username}") String usernameClaim,
@@ -38,7 +40,8 @@ class Oidc {
     this.usernameClaim = usernameClaim;
     this.groupsClaim = groupsClaim;
     if (enabled() && issuer.isBlank()) {
-      throw new IllegalStateException("countersign.security.oidc.issuer is required with a jwk-set-uri");
+      throw new IllegalStateException(
+          "countersign.security.oidc.issuer is required with a jwk-set-uri");
     }
   }
 
@@ -49,15 +52,20 @@ class Oidc {
   JwtDecoder decoder() {
     NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build();
     var issuerAndTime = JwtValidators.createDefaultWithIssuer(issuer);
-    decoder.setJwtValidator(audience.isBlank() ? issuerAndTime : new DelegatingOAuth2TokenValidator<>(issuerAndTime,
-        new JwtClaimValidator<Collection<String>>("aud", aud -> aud != null && aud.contains(audience))));
+    decoder.setJwtValidator(
+        audience.isBlank()
+            ? issuerAndTime
+            : new DelegatingOAuth2TokenValidator<>(
+                issuerAndTime,
+                new JwtClaimValidator<Collection<String>>(
+                    "aud", aud -> aud != null && aud.contains(audience))));
     return decoder;
   }
 
   AbstractAuthenticationToken toAuthentication(Jwt jwt) {
     List<String> groups = jwt.getClaimAsStringList(groupsClaim);
-    List<SimpleGrantedAuthority> authorities = groups == null ? List.of()
-        : groups.stream().map(SimpleGrantedAuthority::new).toList();
+    List<SimpleGrantedAuthority> authorities =
+        groups == null ? List.of() : groups.stream().map(SimpleGrantedAuthority::new).toList();
     String user = jwt.getClaimAsString(usernameClaim);
     return new JwtAuthenticationToken(jwt, authorities, user != null ? user : jwt.getSubject());
   }

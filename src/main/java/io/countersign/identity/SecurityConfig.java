@@ -18,33 +18,51 @@ import org.springframework.security.web.servlet.util.matcher.PathPatternRequestM
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
 
 /**
- * Authentication on every endpoint: HTTP Basic against the engine's identity for Countersign's
- * API and the engine REST API; the Camunda webapps keep their own login (their API refuses
- * anonymous calls), and only the static webapp assets and the health probe are public.
+ * Authentication on every endpoint: HTTP Basic against the engine's identity for Countersign's API
+ * and the engine REST API; the Camunda webapps keep their own login (their API refuses anonymous
+ * calls), and only the static webapp assets and the health probe are public.
  */
 @Configuration
 class SecurityConfig {
 
   @Bean
-  SecurityFilterChain apiSecurity(HttpSecurity http, IdentityService identityService, Oidc oidc,
-      LoginThrottle loginThrottle) throws Exception {
-    // Path-pattern matchers: the engine REST API is a Jersey servlet, which MVC matchers do not see.
+  SecurityFilterChain apiSecurity(
+      HttpSecurity http, IdentityService identityService, Oidc oidc, LoginThrottle loginThrottle)
+      throws Exception {
+    // Path-pattern matchers: the engine REST API is a Jersey servlet, which MVC matchers do not
+    // see.
     PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
-    http.securityMatcher(new OrRequestMatcher(paths.matcher("/api/**"), paths.matcher("/engine-rest/**"),
-            paths.matcher("/actuator/**")))
-        .authorizeHttpRequests(auth -> auth
-            .requestMatchers(paths.matcher("/actuator/health")).permitAll()
-            .anyRequest().authenticated())
+    http.securityMatcher(
+            new OrRequestMatcher(
+                paths.matcher("/api/**"),
+                paths.matcher("/engine-rest/**"),
+                paths.matcher("/actuator/**")))
+        .authorizeHttpRequests(
+            auth ->
+                auth.requestMatchers(paths.matcher("/actuator/health"))
+                    .permitAll()
+                    .anyRequest()
+                    .authenticated())
         .httpBasic(basic -> basic.realmName("Countersign"))
-        .csrf(csrf -> csrf.disable()) // Basic-authenticated, stateless JSON APIs; no cookies to ride on.
+        .csrf(
+            csrf ->
+                csrf.disable()) // Basic-authenticated, stateless JSON APIs; no cookies to ride on.
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
         .authenticationProvider(engineIdentity(identityService))
-        // Per client address, before any password is checked (the engine's per-user lock is off: application.yaml).
-        .addFilterBefore(LoginThrottleFilter.httpBasic(loginThrottle), BasicAuthenticationFilter.class)
-        .addFilterAfter(new EngineAuthenticationFilter(identityService), BasicAuthenticationFilter.class);
+        // Per client address, before any password is checked (the engine's per-user lock is off:
+        // application.yaml).
+        .addFilterBefore(
+            LoginThrottleFilter.httpBasic(loginThrottle), BasicAuthenticationFilter.class)
+        .addFilterAfter(
+            new EngineAuthenticationFilter(identityService), BasicAuthenticationFilter.class);
     if (oidc.enabled()) {
       // Bearer tokens from the organisation's identity provider, next to HTTP Basic.
-      http.oauth2ResourceServer(rs -> rs.jwt(jwt -> jwt.decoder(oidc.decoder()).jwtAuthenticationConverter(oidc::toAuthentication)));
+      http.oauth2ResourceServer(
+          rs ->
+              rs.jwt(
+                  jwt ->
+                      jwt.decoder(oidc.decoder())
+                          .jwtAuthenticationConverter(oidc::toAuthentication)));
     }
     return http.build();
   }
@@ -64,13 +82,16 @@ class SecurityConfig {
       public Authentication authenticate(Authentication authentication) {
         String user = authentication.getName();
         Object password = authentication.getCredentials();
-        if (user == null || password == null || !identityService.checkPassword(user, password.toString())) {
+        if (user == null
+            || password == null
+            || !identityService.checkPassword(user, password.toString())) {
           throw new BadCredentialsException("Bad credentials");
         }
-        List<SimpleGrantedAuthority> groups = identityService.createGroupQuery().groupMember(user).list().stream()
-            .map(Group::getId)
-            .map(SimpleGrantedAuthority::new)
-            .toList();
+        List<SimpleGrantedAuthority> groups =
+            identityService.createGroupQuery().groupMember(user).list().stream()
+                .map(Group::getId)
+                .map(SimpleGrantedAuthority::new)
+                .toList();
         return UsernamePasswordAuthenticationToken.authenticated(user, null, groups);
       }
 

@@ -22,10 +22,12 @@ class DryRunKubernetesTarget implements KubernetesTarget {
 
   @Override
   public Rollout rollout(String releaseId, String target, String namespace, Workload workload) {
-    String images = workload.containers().stream()
-        .map(c -> c.name() + "=" + c.image())
-        .collect(Collectors.joining(", "));
-    String plan = "dry-run: would set images " + images + " on " + where(target, namespace, workload);
+    String images =
+        workload.containers().stream()
+            .map(c -> c.name() + "=" + c.image())
+            .collect(Collectors.joining(", "));
+    String plan =
+        "dry-run: would set images " + images + " on " + where(target, namespace, workload);
     log.info("{}: {}", releaseId, plan);
     Map<String, String> previous = new LinkedHashMap<>();
     for (Container container : workload.containers()) {
@@ -35,14 +37,23 @@ class DryRunKubernetesTarget implements KubernetesTarget {
   }
 
   @Override
-  public RolloutStatus status(String target, String namespace, Workload workload, Instant deadline) {
+  public RolloutStatus status(
+      String target, String namespace, Workload workload, Instant deadline) {
     return new RolloutStatus(State.COMPLETE, 0, 0, 0, "dry-run: not checked");
   }
 
   @Override
   public Rollout undo(
-      String releaseId, String target, String namespace, Workload workload, Map<String, String> previousImages) {
-    String plan = "dry-run: would set images back to " + previousImages + " on " + where(target, namespace, workload);
+      String releaseId,
+      String target,
+      String namespace,
+      Workload workload,
+      Map<String, String> previousImages) {
+    String plan =
+        "dry-run: would set images back to "
+            + previousImages
+            + " on "
+            + where(target, namespace, workload);
     log.info("{}: {}", releaseId, plan);
     Map<String, String> replaced = new LinkedHashMap<>();
     previousImages.keySet().forEach(container -> replaced.put(container, UNKNOWN));
@@ -51,7 +62,16 @@ class DryRunKubernetesTarget implements KubernetesTarget {
 
   private String where(String target, String namespace, Workload workload) {
     KubernetesProperties.Target config = properties.targets().get(target);
-    String context = config == null || config.context() == null ? "" : ", context " + config.context();
-    return workload.kind() + "/" + workload.name() + " in namespace " + namespace + " (target " + target + context + ")";
+    String context =
+        config == null || config.context() == null ? "" : ", context " + config.context();
+    return workload.kind()
+        + "/"
+        + workload.name()
+        + " in namespace "
+        + namespace
+        + " (target "
+        + target
+        + context
+        + ")";
   }
 }

@@ -13,7 +13,9 @@ import java.util.Map;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
-/** Rollouts of Deployments and StatefulSets in a configured cluster, awaited and undone on rollback. */
+/**
+ * Rollouts of Deployments and StatefulSets in a configured cluster, awaited and undone on rollback.
+ */
 @Component
 @Order(500)
 class KubernetesCapability implements TargetCapability {
@@ -43,7 +45,8 @@ class KubernetesCapability implements TargetCapability {
 
   @Override
   public List<Step> steps() {
-    return List.of(Step.main("rolloutKubernetes"), Step.main("awaitRollout"), Step.undo("undoRollout"));
+    return List.of(
+        Step.main("rolloutKubernetes"), Step.main("awaitRollout"), Step.undo("undoRollout"));
   }
 
   @Override
@@ -52,8 +55,19 @@ class KubernetesCapability implements TargetCapability {
       return List.of();
     }
     KubernetesChange kubernetes = manifest.kubernetes();
-    return kubernetes.workloads().stream().map(w -> "Roll out " + w.kind() + " " + kubernetes.namespace() + "/"
-        + w.name() + ": " + String.join(", ", w.containers().stream().map(c -> c.name() + "=" + c.image()).toList()))
+    return kubernetes.workloads().stream()
+        .map(
+            w ->
+                "Roll out "
+                    + w.kind()
+                    + " "
+                    + kubernetes.namespace()
+                    + "/"
+                    + w.name()
+                    + ": "
+                    + String.join(
+                        ", ",
+                        w.containers().stream().map(c -> c.name() + "=" + c.image()).toList()))
         .toList();
   }
 
@@ -61,11 +75,19 @@ class KubernetesCapability implements TargetCapability {
   public Map<String, Object> startVariables(ReleaseManifest manifest) {
     Map<String, Object> variables = new LinkedHashMap<>();
     variables.put(Variables.HAS_KUBERNETES, manifest.hasKubernetes());
-    // The deploy model's multi-instance collection and the rollout deadline its boundary timer reads.
-    variables.put(Variables.K8S_WORKLOADS, manifest.hasKubernetes()
-        ? new ArrayList<>(manifest.kubernetes().workloads().stream().map(w -> w.kind() + "/" + w.name()).toList())
-        : new ArrayList<String>());
-    variables.put(Variables.KUBERNETES_TIMEOUT, manifest.hasKubernetes() ? manifest.kubernetes().timeoutOrDefault() : "PT10M");
+    // The deploy model's multi-instance collection and the rollout deadline its boundary timer
+    // reads.
+    variables.put(
+        Variables.K8S_WORKLOADS,
+        manifest.hasKubernetes()
+            ? new ArrayList<>(
+                manifest.kubernetes().workloads().stream()
+                    .map(w -> w.kind() + "/" + w.name())
+                    .toList())
+            : new ArrayList<String>());
+    variables.put(
+        Variables.KUBERNETES_TIMEOUT,
+        manifest.hasKubernetes() ? manifest.kubernetes().timeoutOrDefault() : "PT10M");
     return variables;
   }
 

@@ -12,25 +12,38 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * One fabric8 client per configured cluster, built at start-up so a wrong context or kubeconfig stops the
- * application instead of failing the first release.
+ * One fabric8 client per configured cluster, built at start-up so a wrong context or kubeconfig
+ * stops the application instead of failing the first release.
  */
 final class KubernetesClients implements AutoCloseable {
-  private static final String SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+  private static final String SERVICE_ACCOUNT_TOKEN =
+      "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
   private final Map<String, KubernetesClient> clients = new LinkedHashMap<>();
 
   KubernetesClients(KubernetesProperties properties) {
-    properties.targets().forEach((name, target) ->
-        clients.put(name, new KubernetesClientBuilder().withConfig(config(name, target, properties)).build()));
+    properties
+        .targets()
+        .forEach(
+            (name, target) ->
+                clients.put(
+                    name,
+                    new KubernetesClientBuilder()
+                        .withConfig(config(name, target, properties))
+                        .build()));
   }
 
   KubernetesClient get(String target) {
     KubernetesClient client = clients.get(target);
     if (client == null) {
-      // Validation refuses unknown targets; one here means the configuration changed while the release ran.
-      throw new IllegalStateException("Kubernetes target '" + target + "' is not configured (configured: "
-          + String.join(", ", new TreeSet<>(clients.keySet())) + ")");
+      // Validation refuses unknown targets; one here means the configuration changed while the
+      // release ran.
+      throw new IllegalStateException(
+          "Kubernetes target '"
+              + target
+              + "' is not configured (configured: "
+              + String.join(", ", new TreeSet<>(clients.keySet()))
+              + ")");
     }
     return client;
   }
@@ -40,33 +53,44 @@ final class KubernetesClients implements AutoCloseable {
     clients.values().forEach(KubernetesClient::close);
   }
 
-  static Config config(String name, KubernetesProperties.Target target, KubernetesProperties properties) {
+  static Config config(
+      String name, KubernetesProperties.Target target, KubernetesProperties properties) {
     Config base;
     if (target.kubeconfig() != null) {
       File file = new File(target.kubeconfig());
       if (!file.isFile()) {
-        throw new IllegalStateException("Kubernetes target '" + name + "': kubeconfig " + file + " does not exist");
+        throw new IllegalStateException(
+            "Kubernetes target '" + name + "': kubeconfig " + file + " does not exist");
       }
       base = Config.fromKubeconfig(target.context(), file);
     } else if (target.context() == null && target.masterUrl() != null && !inCluster()) {
-      // An explicit API server and nothing else: no ambient credentials from a developer's kubeconfig.
+      // An explicit API server and nothing else: no ambient credentials from a developer's
+      // kubeconfig.
       base = Config.empty();
     } else {
       // No context and running in a pod: fabric8 uses the pod's service account token.
       base = Config.autoConfigure(target.context());
     }
     if (target.context() != null
-        && (base.getCurrentContext() == null || !target.context().equals(base.getCurrentContext().getName()))) {
+        && (base.getCurrentContext() == null
+            || !target.context().equals(base.getCurrentContext().getName()))) {
       // fabric8 silently falls back to the current context; that would be another cluster.
-      throw new IllegalStateException("Kubernetes target '" + name + "': context '" + target.context()
-          + "' is not in the kubeconfig" + (target.kubeconfig() == null ? "" : " " + target.kubeconfig()));
+      throw new IllegalStateException(
+          "Kubernetes target '"
+              + name
+              + "': context '"
+              + target.context()
+              + "' is not in the kubeconfig"
+              + (target.kubeconfig() == null ? "" : " " + target.kubeconfig()));
     }
     int timeout = Math.toIntExact(properties.requestTimeout().toMillis());
-    ConfigBuilder config = new ConfigBuilder(base)
-        .withRequestTimeout(timeout)
-        .withConnectionTimeout(timeout)
-        // The engine retries failed jobs with its own backoff; retrying here too would hold the job thread.
-        .withRequestRetryBackoffLimit(0);
+    ConfigBuilder config =
+        new ConfigBuilder(base)
+            .withRequestTimeout(timeout)
+            .withConnectionTimeout(timeout)
+            // The engine retries failed jobs with its own backoff; retrying here too would hold the
+            // job thread.
+            .withRequestRetryBackoffLimit(0);
     if (target.masterUrl() != null) {
       config.withMasterUrl(target.masterUrl());
     }
@@ -74,6 +98,7 @@ final class KubernetesClients implements AutoCloseable {
   }
 
   private static boolean inCluster() {
-    return System.getenv("KUBERNETES_SERVICE_HOST") != null && Files.isReadable(Path.of(SERVICE_ACCOUNT_TOKEN));
+    return System.getenv("KUBERNETES_SERVICE_HOST") != null
+        && Files.isReadable(Path.of(SERVICE_ACCOUNT_TOKEN));
   }
 }

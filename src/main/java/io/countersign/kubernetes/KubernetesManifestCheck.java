@@ -28,12 +28,27 @@ class KubernetesManifestCheck implements ManifestCheck {
     KubernetesProperties.Target target =
         kubernetes.target() == null ? null : properties.targets().get(kubernetes.target());
     if (kubernetes.target() != null && target == null) {
-      errors.add("$.kubernetes.target", "unknown Kubernetes target '" + kubernetes.target() + "'; configured targets: "
-          + (properties.targets().isEmpty() ? "none" : String.join(", ", new TreeSet<>(properties.targets().keySet()))));
+      errors.add(
+          "$.kubernetes.target",
+          "unknown Kubernetes target '"
+              + kubernetes.target()
+              + "'; configured targets: "
+              + (properties.targets().isEmpty()
+                  ? "none"
+                  : String.join(", ", new TreeSet<>(properties.targets().keySet()))));
     }
-    if (target != null && kubernetes.namespace() != null && !target.namespaces().contains(kubernetes.namespace())) {
-      errors.add("$.kubernetes.namespace", "namespace '" + kubernetes.namespace() + "' is not allowed on target '"
-          + kubernetes.target() + "' (allowed: " + String.join(", ", target.namespaces()) + ")");
+    if (target != null
+        && kubernetes.namespace() != null
+        && !target.namespaces().contains(kubernetes.namespace())) {
+      errors.add(
+          "$.kubernetes.namespace",
+          "namespace '"
+              + kubernetes.namespace()
+              + "' is not allowed on target '"
+              + kubernetes.target()
+              + "' (allowed: "
+              + String.join(", ", target.namespaces())
+              + ")");
     }
     Map<String, Integer> seen = new HashMap<>();
     for (int i = 0; i < kubernetes.workloads().size(); i++) {
@@ -43,8 +58,13 @@ class KubernetesManifestCheck implements ManifestCheck {
       }
       Integer first = seen.putIfAbsent(Workloads.key(workload), i);
       if (first != null) {
-        errors.add("$.kubernetes.workloads[" + i + "].name", "duplicate workload " + Workloads.key(workload)
-            + " (also at $.kubernetes.workloads[" + first + "])");
+        errors.add(
+            "$.kubernetes.workloads[" + i + "].name",
+            "duplicate workload "
+                + Workloads.key(workload)
+                + " (also at $.kubernetes.workloads["
+                + first
+                + "])");
       }
     }
   }

@@ -8,12 +8,14 @@ import org.springframework.context.annotation.Configuration;
 class KubernetesTargets {
 
   /**
-   * Refuses to start rather than fall back: a release must never run in a mode nobody chose. The live adapter's
-   * clients are closed with the context (it is AutoCloseable).
+   * Refuses to start rather than fall back: a release must never run in a mode nobody chose. The
+   * live adapter's clients are closed with the context (it is AutoCloseable).
    */
   @Bean
   KubernetesTarget kubernetesTarget(KubernetesProperties properties) {
-    return TargetMode.of("countersign.targets.kubernetes.mode", properties.mode()).choose(
-        () -> new LiveKubernetesTarget(new KubernetesClients(properties)), () -> new DryRunKubernetesTarget(properties));
+    return TargetMode.of("countersign.targets.kubernetes.mode", properties.mode())
+        .choose(
+            () -> new LiveKubernetesTarget(new KubernetesClients(properties)),
+            () -> new DryRunKubernetesTarget(properties));
   }
 }

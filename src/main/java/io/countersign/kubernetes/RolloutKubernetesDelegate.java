@@ -1,16 +1,16 @@
 package io.countersign.kubernetes;
 
 import io.countersign.aws.TargetRefusedException;
-import io.countersign.process.StepOutcome;
-import io.countersign.process.StepStart;
-import io.countersign.process.StepSupport;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.Rollout;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.Container;
 import io.countersign.manifest.ReleaseManifest.KubernetesChange;
 import io.countersign.manifest.ReleaseManifest.Workload;
+import io.countersign.process.StepOutcome;
+import io.countersign.process.StepStart;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -18,8 +18,9 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * One instance of the sequential multi-instance over {@link Variables#K8S_WORKLOADS}: starts one rollout. Its
- * outcome (done, or failed) is what the gateway after the "Roll out workloads" subprocess reads.
+ * One instance of the sequential multi-instance over {@link Variables#K8S_WORKLOADS}: starts one
+ * rollout. Its outcome (done, or failed) is what the gateway after the "Roll out workloads"
+ * subprocess reads.
  */
 @Component("rolloutKubernetes")
 class RolloutKubernetesDelegate implements JavaDelegate {
@@ -37,7 +38,9 @@ class RolloutKubernetesDelegate implements JavaDelegate {
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started = start.begin(execution, STEP, m -> !m.hasKubernetes(), "the manifest has no kubernetes workloads");
+    StepStart.Started started =
+        start.begin(
+            execution, STEP, m -> !m.hasKubernetes(), "the manifest has no kubernetes workloads");
     if (started == null) {
       StepOutcome.done().record(execution, STEP);
       return;
@@ -46,10 +49,12 @@ class RolloutKubernetesDelegate implements JavaDelegate {
     String releaseId = started.releaseId();
     String key = (String) execution.getVariable(Variables.K8S_WORKLOAD);
     Workload workload = Workloads.find(manifest, key);
-    Map<String, Object> previousImages = StepSupport.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
+    Map<String, Object> previousImages =
+        StepSupport.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
     if (previousImages.containsKey(key)) {
       StepOutcome.done().record(execution, STEP);
-      return; // rolled out by an earlier run of this job; the first previous images are the ones to keep
+      return; // rolled out by an earlier run of this job; the first previous images are the ones to
+      // keep
     }
     KubernetesChange kubernetes = manifest.kubernetes();
     Rollout rollout;
@@ -64,10 +69,25 @@ class RolloutKubernetesDelegate implements JavaDelegate {
     for (Container container : workload.containers()) {
       images.put(container.name(), container.image());
     }
-    evidence.record(releaseId, "kubernetes-rollout", StepSupport.ACTOR, StepSupport.payload(
-        "target", kubernetes.target(), "namespace", kubernetes.namespace(), "workload", key,
-        "images", images, "previousImages", rollout.previousImages(), "dryRun", rollout.dryRun(),
-        "plan", rollout.plan()));
+    evidence.record(
+        releaseId,
+        "kubernetes-rollout",
+        StepSupport.ACTOR,
+        StepSupport.payload(
+            "target",
+            kubernetes.target(),
+            "namespace",
+            kubernetes.namespace(),
+            "workload",
+            key,
+            "images",
+            images,
+            "previousImages",
+            rollout.previousImages(),
+            "dryRun",
+            rollout.dryRun(),
+            "plan",
+            rollout.plan()));
     StepOutcome.done().record(execution, STEP);
   }
 }

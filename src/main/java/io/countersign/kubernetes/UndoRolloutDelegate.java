@@ -1,12 +1,12 @@
 package io.countersign.kubernetes;
 
-import io.countersign.process.StepStart;
-import io.countersign.process.StepSupport;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.Rollout;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.KubernetesChange;
+import io.countersign.process.StepStart;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -17,8 +17,9 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Compensation of rolloutKubernetes: sets back the images rolloutKubernetes recorded. Never throws BpmnError
- * (rollback must not branch); a failure to reach the cluster is an ordinary, retried exception.
+ * Compensation of rolloutKubernetes: sets back the images rolloutKubernetes recorded. Never throws
+ * BpmnError (rollback must not branch); a failure to reach the cluster is an ordinary, retried
+ * exception.
  */
 @Component("undoRollout")
 class UndoRolloutDelegate implements JavaDelegate {
@@ -36,17 +37,20 @@ class UndoRolloutDelegate implements JavaDelegate {
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started = start.beginUndo(execution, STEP, m -> !m.hasKubernetes(), "the manifest has no kubernetes workloads");
+    StepStart.Started started =
+        start.beginUndo(
+            execution, STEP, m -> !m.hasKubernetes(), "the manifest has no kubernetes workloads");
     if (started == null) {
       return;
     }
     ReleaseManifest manifest = started.manifest();
     String releaseId = started.releaseId();
-    Map<String, Object> previousImages = StepSupport.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
+    Map<String, Object> previousImages =
+        StepSupport.readMap(execution, Variables.K8S_PREVIOUS_IMAGES);
     List<String> undone = StepSupport.readList(execution, Variables.K8S_UNDONE);
-    // The engine calls this handler once per completed multi-instance element, but in Camunda 7.24 every call
-    // sees the LAST element in the element variable. So the first call undoes everything recorded, last
-    // rolled out first, and later calls find nothing left to do.
+    // The engine calls this handler once per completed multi-instance element, but in Camunda 7.24
+    // every call sees the LAST element in the element variable. So the first call undoes everything
+    // recorded, last rolled out first, and later calls find nothing left to do.
     List<String> keys = new ArrayList<>(previousImages.keySet());
     Collections.reverse(keys);
     KubernetesChange kubernetes = manifest.kubernetes();
@@ -55,15 +59,36 @@ class UndoRolloutDelegate implements JavaDelegate {
         continue; // undone by an earlier call
       }
       Map<String, String> images = new LinkedHashMap<>();
-      recorded.forEach((container, image) -> images.put(String.valueOf(container), String.valueOf(image)));
-      Rollout undo = target.undo(releaseId, kubernetes.target(), kubernetes.namespace(),
-          Workloads.find(manifest, key), images);
+      recorded.forEach(
+          (container, image) -> images.put(String.valueOf(container), String.valueOf(image)));
+      Rollout undo =
+          target.undo(
+              releaseId,
+              kubernetes.target(),
+              kubernetes.namespace(),
+              Workloads.find(manifest, key),
+              images);
       undone.add(key);
       execution.setVariable(Variables.K8S_UNDONE, StepSupport.json(undone));
-      evidence.record(releaseId, "kubernetes-undone", StepSupport.ACTOR, StepSupport.payload(
-          "target", kubernetes.target(), "namespace", kubernetes.namespace(), "workload", key,
-          "restoredImages", images, "replacedImages", undo.previousImages(), "dryRun", undo.dryRun(),
-          "plan", undo.plan()));
+      evidence.record(
+          releaseId,
+          "kubernetes-undone",
+          StepSupport.ACTOR,
+          StepSupport.payload(
+              "target",
+              kubernetes.target(),
+              "namespace",
+              kubernetes.namespace(),
+              "workload",
+              key,
+              "restoredImages",
+              images,
+              "replacedImages",
+              undo.previousImages(),
+              "dryRun",
+              undo.dryRun(),
+              "plan",
+              undo.plan()));
     }
   }
 }

@@ -1,8 +1,8 @@
 package io.countersign.kubernetes;
 
-import io.countersign.process.Variables;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.Workload;
+import io.countersign.process.Variables;
 
 /** Workloads are named "Kind/name" in variables and evidence, as kubectl names them. */
 final class Workloads {
@@ -16,7 +16,12 @@ final class Workloads {
     return manifest.kubernetes().workloads().stream()
         .filter(w -> key(w).equals(key))
         .findFirst()
-        .orElseThrow(() -> new IllegalStateException(
-            "variable '" + Variables.K8S_WORKLOAD + "' names no workload of the manifest: " + key));
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "variable '"
+                        + Variables.K8S_WORKLOAD
+                        + "' names no workload of the manifest: "
+                        + key));
   }
 }

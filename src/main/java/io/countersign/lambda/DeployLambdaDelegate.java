@@ -2,16 +2,16 @@ package io.countersign.lambda;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.aws.TargetRefusedException;
-import io.countersign.process.StepOutcome;
-import io.countersign.process.StepStart;
-import io.countersign.process.StepSupport;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.LambdaRollout.Advance;
 import io.countersign.lambda.LambdaRollout.Event;
 import io.countersign.lambda.LambdaRollout.Progress;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import io.countersign.process.StepOutcome;
+import io.countersign.process.StepStart;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,12 +22,13 @@ import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.springframework.stereotype.Component;
 
 /**
- * Moves the function of {@link Variables#LAMBDA_FUNCTION} on by one short call, never waiting: the first call
- * records the alias's version and starts the code update; every call looks at the update once and, when it has
- * succeeded, publishes a version and applies the next traffic step. Its {@link StepOutcome} is running while the
- * update runs (wait: the poll interval), paused while a traffic step holds (wait: the hold, then the traffic gate)
- * and done once deployed, so a model loop can call it until done.
- * Progress per function lives in {@link Variables#LAMBDA_DEPLOYMENTS}; a job that runs again resumes from it.
+ * Moves the function of {@link Variables#LAMBDA_FUNCTION} on by one short call, never waiting: the
+ * first call records the alias's version and starts the code update; every call looks at the update
+ * once and, when it has succeeded, publishes a version and applies the next traffic step. Its
+ * {@link StepOutcome} is running while the update runs (wait: the poll interval), paused while a
+ * traffic step holds (wait: the hold, then the traffic gate) and done once deployed, so a model
+ * loop can call it until done. Progress per function lives in {@link Variables#LAMBDA_DEPLOYMENTS};
+ * a job that runs again resumes from it.
  */
 @Component("deployLambda")
 class DeployLambdaDelegate implements JavaDelegate {
@@ -46,35 +47,45 @@ class DeployLambdaDelegate implements JavaDelegate {
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started = start.begin(execution, STEP, m -> !m.hasLambda(), "the manifest has no lambda functions");
+    StepStart.Started started =
+        start.begin(execution, STEP, m -> !m.hasLambda(), "the manifest has no lambda functions");
     if (started == null) {
       StepOutcome.done().record(execution, STEP);
       return;
     }
     ReleaseManifest manifest = started.manifest();
     String releaseId = started.releaseId();
-    LambdaFunction function = find(manifest, (String) execution.getVariable(Variables.LAMBDA_FUNCTION));
+    LambdaFunction function =
+        find(manifest, (String) execution.getVariable(Variables.LAMBDA_FUNCTION));
     String target = manifest.lambda().target();
     Instant now = ClockUtil.getCurrentTime().toInstant();
     Progress progress = progress(execution, function.name());
     try {
       if (progress == null) {
-        // Recorded before anything can fail further on, so the rollback knows the version to return to.
-        progress = record(execution, releaseId, function, rollout.start(releaseId, target, function, now));
+        // Recorded before anything can fail further on, so the rollback knows the version to return
+        // to.
+        progress =
+            record(execution, releaseId, function, rollout.start(releaseId, target, function, now));
       }
       if (progress.phase().equals(LambdaRollout.DEPLOYED)) {
         record(execution, releaseId, function, new Advance(progress, Duration.ZERO, List.of()));
       } else {
-        record(execution, releaseId, function, rollout.advance(releaseId, target, function, progress, now));
+        record(
+            execution,
+            releaseId,
+            function,
+            rollout.advance(releaseId, target, function, progress, now));
       }
     } catch (TargetRefusedException e) {
       throw StepSupport.fail(execution, STEP, e.getMessage());
     }
   }
 
-  private Progress record(DelegateExecution execution, String releaseId, LambdaFunction function, Advance advance) {
+  private Progress record(
+      DelegateExecution execution, String releaseId, LambdaFunction function, Advance advance) {
     Progress progress = advance.progress();
-    Map<String, Object> previousVersions = StepSupport.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
+    Map<String, Object> previousVersions =
+        StepSupport.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
     if (previousVersions.putIfAbsent(function.name(), progress.previousVersion()) == null) {
       execution.setVariable(Variables.LAMBDA_PREVIOUS_VERSIONS, StepSupport.json(previousVersions));
     }
@@ -98,7 +109,12 @@ class DeployLambdaDelegate implements JavaDelegate {
     return manifest.lambda().functions().stream()
         .filter(f -> f.name().equals(name))
         .findFirst()
-        .orElseThrow(() -> new IllegalStateException(
-            "variable '" + Variables.LAMBDA_FUNCTION + "' names no function of the manifest: " + name));
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "variable '"
+                        + Variables.LAMBDA_FUNCTION
+                        + "' names no function of the manifest: "
+                        + name));
   }
 }

@@ -6,7 +6,10 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Changes nothing in AWS: every update is at once Successful, and the evidence says what would have been done. */
+/**
+ * Changes nothing in AWS: every update is at once Successful, and the evidence says what would have
+ * been done.
+ */
 class DryRunLambdaTarget implements LambdaTarget {
   static final String UNKNOWN = "unknown (dry-run)";
   static final String NEW_VERSION = "dry-run";
@@ -19,8 +22,13 @@ class DryRunLambdaTarget implements LambdaTarget {
 
   @Override
   public CodeUpdate updateCode(String releaseId, String target, LambdaFunction function) {
-    log.info("{}: dry-run: would update function {} in {} from s3://{}/{}", releaseId, function.name(), target,
-        function.artifact().bucket(), function.artifact().key());
+    log.info(
+        "{}: dry-run: would update function {} in {} from s3://{}/{}",
+        releaseId,
+        function.name(),
+        target,
+        function.artifact().bucket(),
+        function.artifact().key());
     return new CodeUpdate(UNKNOWN, UNKNOWN);
   }
 
@@ -30,16 +38,30 @@ class DryRunLambdaTarget implements LambdaTarget {
   }
 
   @Override
-  public PublishedVersion publishVersion(String releaseId, String target, LambdaFunction function, String codeSha256,
+  public PublishedVersion publishVersion(
+      String releaseId,
+      String target,
+      LambdaFunction function,
+      String codeSha256,
       String revisionId) {
     log.info("{}: dry-run: would publish a version of function {}", releaseId, function.name());
     return new PublishedVersion(NEW_VERSION, codeSha256, false);
   }
 
   @Override
-  public void route(String releaseId, String target, LambdaFunction function, Routing routing, String description) {
-    log.info("{}: dry-run: would point alias {} of function {} at version {} with weights {}", releaseId,
-        function.aliasOrDefault(), function.name(), routing.primaryVersion(), routing.weights());
+  public void route(
+      String releaseId,
+      String target,
+      LambdaFunction function,
+      Routing routing,
+      String description) {
+    log.info(
+        "{}: dry-run: would point alias {} of function {} at version {} with weights {}",
+        releaseId,
+        function.aliasOrDefault(),
+        function.name(),
+        routing.primaryVersion(),
+        routing.weights());
   }
 
   @Override

@@ -1,12 +1,12 @@
 package io.countersign.lambda;
 
-import io.countersign.process.StepSupport;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.LambdaRollout.Progress;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import io.countersign.process.ManifestStore;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,9 +15,10 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Between two traffic steps of {@link Variables#LAMBDA_FUNCTION}: asks every {@link TrafficGate} whether the new
- * version may get more traffic. A failed gate is the step's failure (BpmnError), so the rollback moves the alias
- * back and clears the weights. Does nothing unless the function is shifting.
+ * Between two traffic steps of {@link Variables#LAMBDA_FUNCTION}: asks every {@link TrafficGate}
+ * whether the new version may get more traffic. A failed gate is the step's failure (BpmnError), so
+ * the rollback moves the alias back and clears the weights. Does nothing unless the function is
+ * shifting.
  */
 @Component("gateLambdaTraffic")
 class GateLambdaTrafficDelegate implements JavaDelegate {
@@ -27,7 +28,8 @@ class GateLambdaTrafficDelegate implements JavaDelegate {
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
 
-  GateLambdaTrafficDelegate(List<TrafficGate> gates, EvidenceLog evidence, ManifestStore manifests) {
+  GateLambdaTrafficDelegate(
+      List<TrafficGate> gates, EvidenceLog evidence, ManifestStore manifests) {
     this.gates = gates;
     this.evidence = evidence;
     this.manifests = manifests;
@@ -39,7 +41,9 @@ class GateLambdaTrafficDelegate implements JavaDelegate {
     if (!manifest.hasLambda()) {
       return;
     }
-    LambdaFunction function = DeployLambdaDelegate.find(manifest, (String) execution.getVariable(Variables.LAMBDA_FUNCTION));
+    LambdaFunction function =
+        DeployLambdaDelegate.find(
+            manifest, (String) execution.getVariable(Variables.LAMBDA_FUNCTION));
     Progress progress = DeployLambdaDelegate.progress(execution, function.name());
     if (progress == null || !progress.phase().equals(LambdaRollout.SHIFTING)) {
       return; // nothing is shifting: no traffic to judge
@@ -51,18 +55,44 @@ class GateLambdaTrafficDelegate implements JavaDelegate {
     List<String> failures = new ArrayList<>();
     for (TrafficGate gate : gates) {
       TrafficGate.Result result = gate.check(releaseId, manifest, function.name(), percent);
-      results.add(StepSupport.payload("gate", gate.name(), "passed", result.passed(), "detail", result.detail()));
+      results.add(
+          StepSupport.payload(
+              "gate", gate.name(), "passed", result.passed(), "detail", result.detail()));
       if (!result.passed()) {
         failures.add(gate.name() + ": " + result.detail());
       }
     }
-    evidence.record(releaseId, "lambda-traffic-gate", StepSupport.ACTOR, StepSupport.payload(
-        "function", function.name(), "alias", function.aliasOrDefault(), "version", progress.newVersion(),
-        "percent", percent, "step", progress.step() + 1, "of", plan.size(), "passed", failures.isEmpty(),
-        "gates", results.isEmpty() ? "none configured" : results));
+    evidence.record(
+        releaseId,
+        "lambda-traffic-gate",
+        StepSupport.ACTOR,
+        StepSupport.payload(
+            "function",
+            function.name(),
+            "alias",
+            function.aliasOrDefault(),
+            "version",
+            progress.newVersion(),
+            "percent",
+            percent,
+            "step",
+            progress.step() + 1,
+            "of",
+            plan.size(),
+            "passed",
+            failures.isEmpty(),
+            "gates",
+            results.isEmpty() ? "none configured" : results));
     if (!failures.isEmpty()) {
-      throw StepSupport.fail(execution, STEP, "Traffic gate failed for function " + function.name() + " at "
-          + percent + " %: " + String.join("; ", failures));
+      throw StepSupport.fail(
+          execution,
+          STEP,
+          "Traffic gate failed for function "
+              + function.name()
+              + " at "
+              + percent
+              + " %: "
+              + String.join("; ", failures));
     }
   }
 }

@@ -14,7 +14,10 @@ import java.util.Map;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
-/** AWS Lambda functions: code update, version, alias traffic shifted step by step, reverted on rollback. */
+/**
+ * AWS Lambda functions: code update, version, alias traffic shifted step by step, reverted on
+ * rollback.
+ */
 @Component
 @Order(300)
 class LambdaCapability implements TargetCapability {
@@ -44,7 +47,8 @@ class LambdaCapability implements TargetCapability {
 
   @Override
   public List<Step> steps() {
-    return List.of(Step.main("deployLambda"), Step.check("gateLambdaTraffic"), Step.undo("revertLambda"));
+    return List.of(
+        Step.main("deployLambda"), Step.check("gateLambdaTraffic"), Step.undo("revertLambda"));
   }
 
   @Override
@@ -52,8 +56,18 @@ class LambdaCapability implements TargetCapability {
     if (!manifest.hasLambda()) {
       return List.of();
     }
-    return manifest.lambda().functions().stream().map(f -> "Deploy Lambda " + f.name() + " (" + f.trafficOrDefault()
-        + ") from s3://" + f.artifact().bucket() + "/" + f.artifact().key()).toList();
+    return manifest.lambda().functions().stream()
+        .map(
+            f ->
+                "Deploy Lambda "
+                    + f.name()
+                    + " ("
+                    + f.trafficOrDefault()
+                    + ") from s3://"
+                    + f.artifact().bucket()
+                    + "/"
+                    + f.artifact().key())
+        .toList();
   }
 
   @Override
@@ -61,9 +75,12 @@ class LambdaCapability implements TargetCapability {
     Map<String, Object> variables = new LinkedHashMap<>();
     variables.put(Variables.HAS_LAMBDA, manifest.hasLambda());
     // The deploy model's multi-instance collection: one Lambda sub-process per function.
-    variables.put(Variables.LAMBDA_FUNCTIONS, manifest.hasLambda()
-        ? new ArrayList<>(manifest.lambda().functions().stream().map(LambdaFunction::name).toList())
-        : new ArrayList<String>());
+    variables.put(
+        Variables.LAMBDA_FUNCTIONS,
+        manifest.hasLambda()
+            ? new ArrayList<>(
+                manifest.lambda().functions().stream().map(LambdaFunction::name).toList())
+            : new ArrayList<String>());
     return variables;
   }
 

@@ -10,7 +10,10 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.springframework.stereotype.Component;
 
-/** The manifest's Lambda section against the configured targets, and traffic specs that match but make no plan. */
+/**
+ * The manifest's Lambda section against the configured targets, and traffic specs that match but
+ * make no plan.
+ */
 @Component
 class LambdaManifestCheck implements ManifestCheck {
   private final LambdaProperties properties;
@@ -25,10 +28,15 @@ class LambdaManifestCheck implements ManifestCheck {
     if (lambda == null) {
       return;
     }
-    LambdaProperties.Target target = lambda.target() == null ? null : properties.targets().get(lambda.target());
+    LambdaProperties.Target target =
+        lambda.target() == null ? null : properties.targets().get(lambda.target());
     if (lambda.target() != null && target == null) {
-      errors.add("$.lambda.target", "unknown Lambda target '" + lambda.target() + "'; configured targets: "
-          + names(properties.targets()));
+      errors.add(
+          "$.lambda.target",
+          "unknown Lambda target '"
+              + lambda.target()
+              + "'; configured targets: "
+              + names(properties.targets()));
     }
     Map<String, Integer> seen = new HashMap<>();
     for (int i = 0; i < lambda.functions().size(); i++) {
@@ -39,8 +47,13 @@ class LambdaManifestCheck implements ManifestCheck {
       }
       Integer first = function.name() == null ? null : seen.putIfAbsent(function.name(), i);
       if (first != null) {
-        errors.add(path + ".name", "duplicate function '" + function.name() + "' (also at $.lambda.functions["
-            + first + "])");
+        errors.add(
+            path + ".name",
+            "duplicate function '"
+                + function.name()
+                + "' (also at $.lambda.functions["
+                + first
+                + "])");
       }
       if (function.traffic() != null) {
         try {
@@ -51,8 +64,15 @@ class LambdaManifestCheck implements ManifestCheck {
       }
       String bucket = function.artifact() == null ? null : function.artifact().bucket();
       if (target != null && bucket != null && !target.artifactBuckets().contains(bucket)) {
-        errors.add(path + ".artifact.bucket", "bucket '" + bucket + "' is not an artifact bucket of target '"
-            + lambda.target() + "' (allowed: " + String.join(", ", target.artifactBuckets()) + ")");
+        errors.add(
+            path + ".artifact.bucket",
+            "bucket '"
+                + bucket
+                + "' is not an artifact bucket of target '"
+                + lambda.target()
+                + "' (allowed: "
+                + String.join(", ", target.artifactBuckets())
+                + ")");
       }
     }
   }

@@ -9,11 +9,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
 
 /**
- * {@code countersign.targets.lambda}: the mode, the named Lambda targets a manifest may use, how often a code
- * update in progress is looked at again ({@code poll-interval}) and how long it may take ({@code update-timeout}).
+ * {@code countersign.targets.lambda}: the mode, the named Lambda targets a manifest may use, how
+ * often a code update in progress is looked at again ({@code poll-interval}) and how long it may
+ * take ({@code update-timeout}).
  */
 @ConfigurationProperties("countersign.targets.lambda")
-record LambdaProperties(String mode, Map<String, Target> targets, Duration pollInterval, Duration updateTimeout) {
+record LambdaProperties(
+    String mode, Map<String, Target> targets, Duration pollInterval, Duration updateTimeout) {
   static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(5);
   static final Duration DEFAULT_UPDATE_TIMEOUT = Duration.ofMinutes(10);
 
@@ -35,12 +37,18 @@ record LambdaProperties(String mode, Map<String, Target> targets, Duration pollI
   }
 
   /**
-   * One AWS account/region; functions there may only be built from these artifact buckets. Credentials come from
-   * the default chain, or the role {@code role-arn} assumed with it; {@code endpoints.lambda}/{@code endpoints.sts}
-   * override AWS's endpoints (tests, emulators).
+   * One AWS account/region; functions there may only be built from these artifact buckets.
+   * Credentials come from the default chain, or the role {@code role-arn} assumed with it; {@code
+   * endpoints.lambda}/{@code endpoints.sts} override AWS's endpoints (tests, emulators).
    */
-  record Target(String region, List<String> artifactBuckets, String roleArn, String externalId,
-      Map<String, URI> endpoints, Duration callTimeout, Integer maxAttempts) {
+  record Target(
+      String region,
+      List<String> artifactBuckets,
+      String roleArn,
+      String externalId,
+      Map<String, URI> endpoints,
+      Duration callTimeout,
+      Integer maxAttempts) {
 
     @ConstructorBinding
     Target {

@@ -1,14 +1,14 @@
 package io.countersign.lambda;
 
 import io.countersign.aws.TargetRefusedException;
-import io.countersign.process.StepOutcome;
-import io.countersign.process.StepSupport;
 import io.countersign.lambda.LambdaTarget.Alias;
 import io.countersign.lambda.LambdaTarget.CodeUpdate;
 import io.countersign.lambda.LambdaTarget.PublishedVersion;
 import io.countersign.lambda.LambdaTarget.UpdateStatus;
 import io.countersign.lambda.TrafficPlan.Routing;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import io.countersign.process.StepOutcome;
+import io.countersign.process.StepSupport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,10 +18,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The deployment of one function as short steps, each resumed from the progress the last one recorded: start
- * (record the alias's version, start the code update), then advance (one look at the update; once it succeeded,
- * publish a version and apply the first traffic step; later, one traffic step per call), and revert. Nothing here
- * waits: the model loops with timers in between.
+ * The deployment of one function as short steps, each resumed from the progress the last one
+ * recorded: start (record the alias's version, start the code update), then advance (one look at
+ * the update; once it succeeded, publish a version and apply the first traffic step; later, one
+ * traffic step per call), and revert. Nothing here waits: the model loops with timers in between.
  */
 class LambdaRollout {
   static final String UPDATING = "updating";
@@ -31,9 +31,15 @@ class LambdaRollout {
 
   private static final Pattern FUNCTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern ALIAS_NAME = Pattern.compile("(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}");
-  /** The alias description a shift leaves, so a re-run of the first step still knows the version before it. */
+
+  /**
+   * The alias description a shift leaves, so a re-run of the first step still knows the version
+   * before it.
+   */
   private static final String SHIFT_DESCRIPTION = "countersign release %s: version %s -> %s (%s)";
-  private static final Pattern SHIFTED_BY = Pattern.compile("countersign release (\\S+): version (\\S+) -> .*");
+
+  private static final Pattern SHIFTED_BY =
+      Pattern.compile("countersign release (\\S+): version (\\S+) -> .*");
 
   private final LambdaTarget target;
   private final LambdaProperties properties;
@@ -43,15 +49,26 @@ class LambdaRollout {
     this.properties = properties;
   }
 
-  /** How far one function got; stored as JSON in {@code lambda.deployments}, keyed by function name. */
-  record Progress(String phase, String previousVersion, String newVersion, int step, String updateStartedAt,
+  /**
+   * How far one function got; stored as JSON in {@code lambda.deployments}, keyed by function name.
+   */
+  record Progress(
+      String phase,
+      String previousVersion,
+      String newVersion,
+      int step,
+      String updateStartedAt,
       String codeSha256) {}
 
-  /** What a call did: the progress to record, how long the model should wait before the next call, and evidence. */
+  /**
+   * What a call did: the progress to record, how long the model should wait before the next call,
+   * and evidence.
+   */
   record Advance(Progress progress, Duration waitFor, List<Event> events) {
     /**
-     * For the model: running while the code update runs (poll again), paused while a traffic step holds (the
-     * traffic gates decide after the hold whether the next step may follow), done once deployed.
+     * For the model: running while the code update runs (poll again), paused while a traffic step
+     * holds (the traffic gates decide after the hold whether the next step may follow), done once
+     * deployed.
      */
     StepOutcome outcome() {
       return switch (progress.phase()) {
@@ -67,27 +84,42 @@ class LambdaRollout {
 
   /** Everything about the function that can be refused before anything changes. */
   TrafficPlan check(String targetName, LambdaFunction function) {
-    LambdaProperties.Target config = targetName == null ? null : properties.targets().get(targetName);
+    LambdaProperties.Target config =
+        targetName == null ? null : properties.targets().get(targetName);
     if (config == null) {
       throw new TargetRefusedException("unknown Lambda target '" + targetName + "'");
     }
     if (function.name() == null || !FUNCTION_NAME.matcher(function.name()).matches()) {
-      throw new TargetRefusedException("'" + function.name()
-          + "' is not a Lambda function name (letters, digits, '-', '_'; 1-64; no ARNs or qualifiers)");
+      throw new TargetRefusedException(
+          "'"
+              + function.name()
+              + "' is not a Lambda function name (letters, digits, '-', '_'; 1-64; no ARNs or qualifiers)");
     }
     if (!ALIAS_NAME.matcher(function.aliasOrDefault()).matches()) {
-      throw new TargetRefusedException("'" + function.aliasOrDefault() + "' is not a Lambda alias name");
+      throw new TargetRefusedException(
+          "'" + function.aliasOrDefault() + "' is not a Lambda alias name");
     }
     String bucket = function.artifact() == null ? null : function.artifact().bucket();
     String key = function.artifact() == null ? null : function.artifact().key();
     if (bucket == null || !config.artifactBuckets().contains(bucket)) {
-      throw new TargetRefusedException("artifact bucket '" + bucket + "' of function " + function.name()
-          + " is not an artifact bucket of target '" + targetName + "' (allowed: "
-          + String.join(", ", config.artifactBuckets()) + ")");
+      throw new TargetRefusedException(
+          "artifact bucket '"
+              + bucket
+              + "' of function "
+              + function.name()
+              + " is not an artifact bucket of target '"
+              + targetName
+              + "' (allowed: "
+              + String.join(", ", config.artifactBuckets())
+              + ")");
     }
     if (key == null || key.isBlank() || key.startsWith("/") || key.contains("..")) {
-      throw new TargetRefusedException("artifact key '" + key + "' of function " + function.name()
-          + " is not a plain S3 object key");
+      throw new TargetRefusedException(
+          "artifact key '"
+              + key
+              + "' of function "
+              + function.name()
+              + " is not a plain S3 object key");
     }
     try {
       return TrafficPlan.parse(function.trafficOrDefault());
@@ -101,48 +133,106 @@ class LambdaRollout {
     check(targetName, function);
     Alias alias = target.alias(targetName, function);
     if (LATEST.equals(alias.version())) {
-      throw new TargetRefusedException("alias " + function.aliasOrDefault() + " of function " + function.name()
-          + " points at $LATEST; point it at a published version first, so there is a version to roll back to");
+      throw new TargetRefusedException(
+          "alias "
+              + function.aliasOrDefault()
+              + " of function "
+              + function.name()
+              + " points at $LATEST; point it at a published version first, so there is a version to roll back to");
     }
     String previous = previousVersion(alias, releaseId);
     CodeUpdate update = target.updateCode(releaseId, targetName, function);
     Progress progress = new Progress(UPDATING, previous, null, -1, now.toString(), null);
-    return new Advance(progress, properties.pollIntervalOrDefault(), List.of(new Event("lambda-code-updated",
-        StepSupport.payload("target", targetName, "function", function.name(), "alias", function.aliasOrDefault(),
-            "artifact", artifact(function), "previousVersion", previous, "revisionBefore", update.revisionBefore(),
-            "revisionAfter", update.revisionAfter(), "dryRun", target.dryRun()))));
+    return new Advance(
+        progress,
+        properties.pollIntervalOrDefault(),
+        List.of(
+            new Event(
+                "lambda-code-updated",
+                StepSupport.payload(
+                    "target",
+                    targetName,
+                    "function",
+                    function.name(),
+                    "alias",
+                    function.aliasOrDefault(),
+                    "artifact",
+                    artifact(function),
+                    "previousVersion",
+                    previous,
+                    "revisionBefore",
+                    update.revisionBefore(),
+                    "revisionAfter",
+                    update.revisionAfter(),
+                    "dryRun",
+                    target.dryRun()))));
   }
 
   /**
-   * Moves the function on as far as it can without waiting: while updating, one look at LastUpdateStatus (and, once
-   * Successful, publish and the first traffic step); while shifting, the next traffic step. A deployed function is
-   * left alone, so calling again is harmless.
+   * Moves the function on as far as it can without waiting: while updating, one look at
+   * LastUpdateStatus (and, once Successful, publish and the first traffic step); while shifting,
+   * the next traffic step. A deployed function is left alone, so calling again is harmless.
    */
-  Advance advance(String releaseId, String targetName, LambdaFunction function, Progress progress, Instant now) {
+  Advance advance(
+      String releaseId,
+      String targetName,
+      LambdaFunction function,
+      Progress progress,
+      Instant now) {
     TrafficPlan plan = check(targetName, function);
     List<Event> events = new ArrayList<>();
     if (progress.phase().equals(UPDATING)) {
       UpdateStatus status = target.updateStatus(targetName, function);
       switch (status.status()) {
-        case FAILED -> throw new TargetRefusedException("Lambda code update of " + function.name() + " failed: "
-            + (status.reason() == null ? "no reason given" : status.reason()));
+        case FAILED ->
+            throw new TargetRefusedException(
+                "Lambda code update of "
+                    + function.name()
+                    + " failed: "
+                    + (status.reason() == null ? "no reason given" : status.reason()));
         case IN_PROGRESS -> {
           Instant started = Instant.parse(progress.updateStartedAt());
           Duration timeout = properties.updateTimeoutOrDefault();
           if (now.isAfter(started.plus(timeout))) {
-            throw new TargetRefusedException("Lambda code update of " + function.name() + " still InProgress after "
-                + timeout + " (" + (status.reason() == null ? "no reason given" : status.reason()) + ")");
+            throw new TargetRefusedException(
+                "Lambda code update of "
+                    + function.name()
+                    + " still InProgress after "
+                    + timeout
+                    + " ("
+                    + (status.reason() == null ? "no reason given" : status.reason())
+                    + ")");
           }
           return new Advance(progress, properties.pollIntervalOrDefault(), events);
         }
         case SUCCESSFUL -> {
           PublishedVersion version =
-              target.publishVersion(releaseId, targetName, function, status.codeSha256(), status.revisionId());
-          progress = new Progress(SHIFTING, progress.previousVersion(), version.version(), -1,
-              progress.updateStartedAt(), version.codeSha256());
-          events.add(new Event("lambda-version-published", StepSupport.payload("target", targetName,
-              "function", function.name(), "version", version.version(), "codeSha256", version.codeSha256(),
-              "reused", version.reused(), "dryRun", target.dryRun())));
+              target.publishVersion(
+                  releaseId, targetName, function, status.codeSha256(), status.revisionId());
+          progress =
+              new Progress(
+                  SHIFTING,
+                  progress.previousVersion(),
+                  version.version(),
+                  -1,
+                  progress.updateStartedAt(),
+                  version.codeSha256());
+          events.add(
+              new Event(
+                  "lambda-version-published",
+                  StepSupport.payload(
+                      "target",
+                      targetName,
+                      "function",
+                      function.name(),
+                      "version",
+                      version.version(),
+                      "codeSha256",
+                      version.codeSha256(),
+                      "reused",
+                      version.reused(),
+                      "dryRun",
+                      target.dryRun())));
         }
       }
     }
@@ -152,54 +242,152 @@ class LambdaRollout {
     return new Advance(progress, Duration.ZERO, events);
   }
 
-  private Advance shift(String releaseId, String targetName, LambdaFunction function, TrafficPlan plan,
-      Progress progress, List<Event> events) {
+  private Advance shift(
+      String releaseId,
+      String targetName,
+      LambdaFunction function,
+      TrafficPlan plan,
+      Progress progress,
+      List<Event> events) {
     String previous = progress.previousVersion();
     String next = progress.newVersion();
-    // The same code as before: nothing to shift gradually, the last step only makes sure the weights are clear.
+    // The same code as before: nothing to shift gradually, the last step only makes sure the
+    // weights are clear.
     int index = next.equals(previous) ? plan.size() - 1 : progress.step() + 1;
-    // A dry run has no traffic to hold or judge: it goes through every step at once and records each.
+    // A dry run has no traffic to hold or judge: it goes through every step at once and records
+    // each.
     int until = target.dryRun() ? plan.size() - 1 : index;
     for (int i = index; i <= until; i++) {
       Routing routing = plan.routing(i, previous, next);
-      String description = String.format(SHIFT_DESCRIPTION, releaseId, previous, next,
-          plan.spec() + " step " + (i + 1) + "/" + plan.size() + ", " + plan.step(i).percent() + " %");
+      String description =
+          String.format(
+              SHIFT_DESCRIPTION,
+              releaseId,
+              previous,
+              next,
+              plan.spec()
+                  + " step "
+                  + (i + 1)
+                  + "/"
+                  + plan.size()
+                  + ", "
+                  + plan.step(i).percent()
+                  + " %");
       target.route(releaseId, targetName, function, routing, description);
-      events.add(new Event("lambda-traffic-shifted", StepSupport.payload("target", targetName,
-          "function", function.name(), "alias", function.aliasOrDefault(), "step", i + 1, "of", plan.size(),
-          "percent", plan.step(i).percent(), "primaryVersion", routing.primaryVersion(),
-          "weights", routing.weights(), "dryRun", target.dryRun())));
+      events.add(
+          new Event(
+              "lambda-traffic-shifted",
+              StepSupport.payload(
+                  "target",
+                  targetName,
+                  "function",
+                  function.name(),
+                  "alias",
+                  function.aliasOrDefault(),
+                  "step",
+                  i + 1,
+                  "of",
+                  plan.size(),
+                  "percent",
+                  plan.step(i).percent(),
+                  "primaryVersion",
+                  routing.primaryVersion(),
+                  "weights",
+                  routing.weights(),
+                  "dryRun",
+                  target.dryRun())));
     }
     boolean last = plan.isLast(until);
-    Progress shifted = new Progress(last ? DEPLOYED : SHIFTING, previous, next, until, progress.updateStartedAt(),
-        progress.codeSha256());
+    Progress shifted =
+        new Progress(
+            last ? DEPLOYED : SHIFTING,
+            previous,
+            next,
+            until,
+            progress.updateStartedAt(),
+            progress.codeSha256());
     if (last) {
-      events.add(new Event("lambda-deployed", StepSupport.payload("target", targetName, "function", function.name(),
-          "alias", function.aliasOrDefault(), "previousVersion", previous, "newVersion", next,
-          "traffic", plan.spec(), "artifact", artifact(function), "dryRun", target.dryRun(),
-          "plan", plan(targetName, function, previous, next, plan))));
+      events.add(
+          new Event(
+              "lambda-deployed",
+              StepSupport.payload(
+                  "target",
+                  targetName,
+                  "function",
+                  function.name(),
+                  "alias",
+                  function.aliasOrDefault(),
+                  "previousVersion",
+                  previous,
+                  "newVersion",
+                  next,
+                  "traffic",
+                  plan.spec(),
+                  "artifact",
+                  artifact(function),
+                  "dryRun",
+                  target.dryRun(),
+                  "plan",
+                  plan(targetName, function, previous, next, plan))));
     }
     return new Advance(shifted, plan.step(until).hold(), events);
   }
 
-  /** Points the alias back at {@code previousVersion} with no weights; no call when it is there already. */
-  Event revert(String releaseId, String targetName, LambdaFunction function, String previousVersion) {
+  /**
+   * Points the alias back at {@code previousVersion} with no weights; no call when it is there
+   * already.
+   */
+  Event revert(
+      String releaseId, String targetName, LambdaFunction function, String previousVersion) {
     Alias alias = target.alias(targetName, function);
-    boolean already = !target.dryRun() && previousVersion.equals(alias.version()) && alias.weights().isEmpty();
+    boolean already =
+        !target.dryRun() && previousVersion.equals(alias.version()) && alias.weights().isEmpty();
     if (!already) {
-      target.route(releaseId, targetName, function, new Routing(previousVersion, Map.of()),
+      target.route(
+          releaseId,
+          targetName,
+          function,
+          new Routing(previousVersion, Map.of()),
           "countersign release " + releaseId + ": reverted to version " + previousVersion);
     }
-    String plan = (target.dryRun() ? "dry-run: would move" : already ? "left" : "moved") + " alias "
-        + function.aliasOrDefault() + " of function " + function.name() + " in " + targetName
-        + (already ? " at version " : " back to version ") + previousVersion
-        + (already ? " (already there, weights clear)" : ", weights cleared");
-    return new Event("lambda-reverted", StepSupport.payload("target", targetName, "function", function.name(),
-        "alias", function.aliasOrDefault(), "restoredVersion", previousVersion, "replacedVersion", alias.version(),
-        "replacedWeights", alias.weights(), "changed", !already, "dryRun", target.dryRun(), "plan", plan));
+    String plan =
+        (target.dryRun() ? "dry-run: would move" : already ? "left" : "moved")
+            + " alias "
+            + function.aliasOrDefault()
+            + " of function "
+            + function.name()
+            + " in "
+            + targetName
+            + (already ? " at version " : " back to version ")
+            + previousVersion
+            + (already ? " (already there, weights clear)" : ", weights cleared");
+    return new Event(
+        "lambda-reverted",
+        StepSupport.payload(
+            "target",
+            targetName,
+            "function",
+            function.name(),
+            "alias",
+            function.aliasOrDefault(),
+            "restoredVersion",
+            previousVersion,
+            "replacedVersion",
+            alias.version(),
+            "replacedWeights",
+            alias.weights(),
+            "changed",
+            !already,
+            "dryRun",
+            target.dryRun(),
+            "plan",
+            plan));
   }
 
-  /** The version before this release: from the alias, or from the description this release left on it. */
+  /**
+   * The version before this release: from the alias, or from the description this release left on
+   * it.
+   */
   static String previousVersion(Alias alias, String releaseId) {
     if (alias.description() != null) {
       Matcher m = SHIFTED_BY.matcher(alias.description());
@@ -210,12 +398,25 @@ class LambdaRollout {
     return alias.version();
   }
 
-  private String plan(String targetName, LambdaFunction function, String previous, String next, TrafficPlan plan) {
+  private String plan(
+      String targetName, LambdaFunction function, String previous, String next, TrafficPlan plan) {
     String region = properties.targets().get(targetName).region();
     String where = " in " + targetName + (region == null ? "" : " (" + region + ")");
-    return (target.dryRun() ? "dry-run: would update function " : "updated function ") + function.name() + where
-        + " from s3://" + artifact(function) + ", " + (target.dryRun() ? "publish a version and move" : "moved")
-        + " alias " + function.aliasOrDefault() + " from version " + previous + " to " + next + " (" + plan.spec()
+    return (target.dryRun() ? "dry-run: would update function " : "updated function ")
+        + function.name()
+        + where
+        + " from s3://"
+        + artifact(function)
+        + ", "
+        + (target.dryRun() ? "publish a version and move" : "moved")
+        + " alias "
+        + function.aliasOrDefault()
+        + " from version "
+        + previous
+        + " to "
+        + next
+        + " ("
+        + plan.spec()
         + ")";
   }
 

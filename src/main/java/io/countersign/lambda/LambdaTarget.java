@@ -5,49 +5,72 @@ import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import java.util.Map;
 
 /**
- * Port to AWS Lambda, one small non-blocking call per operation, so the model (not the adapter) does the waiting.
- * The adapter comes from {@code countersign.targets.lambda.mode}. Operations throw
- * {@link io.countersign.aws.TargetRefusedException} for what a retry will not fix and
- * {@link io.countersign.aws.AwsUnavailableException} for what it may.
+ * Port to AWS Lambda, one small non-blocking call per operation, so the model (not the adapter)
+ * does the waiting. The adapter comes from {@code countersign.targets.lambda.mode}. Operations
+ * throw {@link io.countersign.aws.TargetRefusedException} for what a retry will not fix and {@link
+ * io.countersign.aws.AwsUnavailableException} for what it may.
  */
 interface LambdaTarget {
 
   /** What the alias serves now. */
   Alias alias(String target, LambdaFunction function);
 
-  /** Starts the code update from the function's artifact, passing the function's current RevisionId; returns at once. */
+  /**
+   * Starts the code update from the function's artifact, passing the function's current RevisionId;
+   * returns at once.
+   */
   CodeUpdate updateCode(String releaseId, String target, LambdaFunction function);
 
   /** One look at the function's LastUpdateStatus. */
   UpdateStatus updateStatus(String target, LambdaFunction function);
 
   /**
-   * Publishes a version of the updated code, or reuses the version that already has this CodeSha256 (a re-run, or an
-   * artifact that did not change). {@code revisionId} is the function's revision the code was checked at.
+   * Publishes a version of the updated code, or reuses the version that already has this CodeSha256
+   * (a re-run, or an artifact that did not change). {@code revisionId} is the function's revision
+   * the code was checked at.
    */
-  PublishedVersion publishVersion(String releaseId, String target, LambdaFunction function, String codeSha256,
+  PublishedVersion publishVersion(
+      String releaseId,
+      String target,
+      LambdaFunction function,
+      String codeSha256,
       String revisionId);
 
   /** Points the alias as {@code routing} says; {@code description} is kept on the alias. */
-  void route(String releaseId, String target, LambdaFunction function, Routing routing, String description);
+  void route(
+      String releaseId,
+      String target,
+      LambdaFunction function,
+      Routing routing,
+      String description);
 
   /** Whether this adapter changes nothing. */
   boolean dryRun();
 
-  /** An alias: the version it serves, the additional versions with their weights, and its description. */
+  /**
+   * An alias: the version it serves, the additional versions with their weights, and its
+   * description.
+   */
   record Alias(String version, Map<String, Double> weights, String description) {
     public Alias {
       weights = weights == null ? Map.of() : Map.copyOf(weights);
     }
   }
 
-  /** The function's revision once the update was accepted, and the revision the update was made against. */
+  /**
+   * The function's revision once the update was accepted, and the revision the update was made
+   * against.
+   */
   record CodeUpdate(String revisionBefore, String revisionAfter) {}
 
   /** LastUpdateStatus with its reason, and the code (CodeSha256) and revision it applies to. */
   record UpdateStatus(Status status, String reason, String codeSha256, String revisionId) {}
 
-  enum Status { IN_PROGRESS, SUCCESSFUL, FAILED }
+  enum Status {
+    IN_PROGRESS,
+    SUCCESSFUL,
+    FAILED
+  }
 
   /** The version the alias will move to; {@code reused} when no new version was published. */
   record PublishedVersion(String version, String codeSha256, boolean reused) {}

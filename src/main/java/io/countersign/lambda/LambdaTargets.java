@@ -17,20 +17,28 @@ class LambdaTargets {
   private static final String PREFIX = "countersign.targets.lambda";
 
   /**
-   * Refuses to start rather than fall back: a release must never run in a mode nobody chose, nor live against a
-   * target configured wrongly. Credentials come from the default chain unless the context has an
-   * {@link AwsCredentialsProvider} bean (tests).
+   * Refuses to start rather than fall back: a release must never run in a mode nobody chose, nor
+   * live against a target configured wrongly. Credentials come from the default chain unless the
+   * context has an {@link AwsCredentialsProvider} bean (tests).
    */
   @Bean
-  LambdaTarget lambdaTarget(LambdaProperties properties, ObjectProvider<AwsCredentialsProvider> credentials) {
-    return TargetMode.of(PREFIX + ".mode", properties.mode()).choose(() -> {
-      List<String> problems = problems(properties);
-      if (!problems.isEmpty()) {
-        throw new IllegalStateException("live Lambda target misconfigured: " + String.join("; ", problems));
-      }
-      return new LiveLambdaTarget(properties,
-          new AwsClients(credentials.getIfAvailable(() -> DefaultCredentialsProvider.builder().build())));
-    }, DryRunLambdaTarget::new);
+  LambdaTarget lambdaTarget(
+      LambdaProperties properties, ObjectProvider<AwsCredentialsProvider> credentials) {
+    return TargetMode.of(PREFIX + ".mode", properties.mode())
+        .choose(
+            () -> {
+              List<String> problems = problems(properties);
+              if (!problems.isEmpty()) {
+                throw new IllegalStateException(
+                    "live Lambda target misconfigured: " + String.join("; ", problems));
+              }
+              return new LiveLambdaTarget(
+                  properties,
+                  new AwsClients(
+                      credentials.getIfAvailable(
+                          () -> DefaultCredentialsProvider.builder().build())));
+            },
+            DryRunLambdaTarget::new);
   }
 
   @Bean
@@ -43,7 +51,8 @@ class LambdaTargets {
     if (properties.targets().isEmpty()) {
       problems.add(PREFIX + ".targets: live mode needs at least one target");
     }
-    for (Map.Entry<String, LambdaProperties.Target> e : new TreeMap<>(properties.targets()).entrySet()) {
+    for (Map.Entry<String, LambdaProperties.Target> e :
+        new TreeMap<>(properties.targets()).entrySet()) {
       String where = PREFIX + ".targets." + e.getKey();
       problems.addAll(e.getValue().aws().problems(where));
       if (e.getValue().artifactBuckets().isEmpty()) {

@@ -17,7 +17,10 @@ import software.amazon.awssdk.services.lambda.model.LastUpdateStatus;
 import software.amazon.awssdk.services.lambda.model.PublishVersionResponse;
 import software.amazon.awssdk.services.lambda.model.UpdateFunctionCodeResponse;
 
-/** The port on the AWS SDK: one API call (two for the update and the publish) per operation, never a waiter. */
+/**
+ * The port on the AWS SDK: one API call (two for the update and the publish) per operation, never a
+ * waiter.
+ */
 class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
   private final LambdaProperties properties;
   private final AwsClients clients;
@@ -29,65 +32,124 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
 
   @Override
   public Alias alias(String target, LambdaFunction function) {
-    GetAliasResponse alias = call("GetAlias " + qualified(function), () ->
-        client(target).getAlias(r -> r.functionName(function.name()).name(function.aliasOrDefault())));
-    Map<String, Double> weights = alias.routingConfig() == null ? Map.of() : alias.routingConfig().additionalVersionWeights();
+    GetAliasResponse alias =
+        call(
+            "GetAlias " + qualified(function),
+            () ->
+                client(target)
+                    .getAlias(
+                        r -> r.functionName(function.name()).name(function.aliasOrDefault())));
+    Map<String, Double> weights =
+        alias.routingConfig() == null ? Map.of() : alias.routingConfig().additionalVersionWeights();
     return new Alias(alias.functionVersion(), weights, alias.description());
   }
 
   @Override
   public CodeUpdate updateCode(String releaseId, String target, LambdaFunction function) {
     // The RevisionId makes Lambda refuse the update if anyone changed the function since we looked.
-    GetFunctionConfigurationResponse before = call("GetFunctionConfiguration " + function.name(), () ->
-        client(target).getFunctionConfiguration(r -> r.functionName(function.name())));
-    UpdateFunctionCodeResponse updated = call("UpdateFunctionCode " + function.name(), () ->
-        client(target).updateFunctionCode(r -> r.functionName(function.name())
-            .s3Bucket(function.artifact().bucket()).s3Key(function.artifact().key())
-            .revisionId(before.revisionId()).publish(false)));
+    GetFunctionConfigurationResponse before =
+        call(
+            "GetFunctionConfiguration " + function.name(),
+            () -> client(target).getFunctionConfiguration(r -> r.functionName(function.name())));
+    UpdateFunctionCodeResponse updated =
+        call(
+            "UpdateFunctionCode " + function.name(),
+            () ->
+                client(target)
+                    .updateFunctionCode(
+                        r ->
+                            r.functionName(function.name())
+                                .s3Bucket(function.artifact().bucket())
+                                .s3Key(function.artifact().key())
+                                .revisionId(before.revisionId())
+                                .publish(false)));
     return new CodeUpdate(before.revisionId(), updated.revisionId());
   }
 
   @Override
   public UpdateStatus updateStatus(String target, LambdaFunction function) {
-    GetFunctionConfigurationResponse config = call("GetFunctionConfiguration " + function.name(), () ->
-        client(target).getFunctionConfiguration(r -> r.functionName(function.name())));
+    GetFunctionConfigurationResponse config =
+        call(
+            "GetFunctionConfiguration " + function.name(),
+            () -> client(target).getFunctionConfiguration(r -> r.functionName(function.name())));
     LastUpdateStatus status = config.lastUpdateStatus();
-    Status mapped = status == LastUpdateStatus.SUCCESSFUL ? Status.SUCCESSFUL
-        : status == LastUpdateStatus.FAILED ? Status.FAILED
-        : Status.IN_PROGRESS; // InProgress, or a status this SDK does not know yet: look again
-    String reason = config.lastUpdateStatusReason() == null ? null
-        : config.lastUpdateStatusReason() + (config.lastUpdateStatusReasonCodeAsString() == null ? ""
-            : " (" + config.lastUpdateStatusReasonCodeAsString() + ")");
+    Status mapped =
+        status == LastUpdateStatus.SUCCESSFUL
+            ? Status.SUCCESSFUL
+            : status == LastUpdateStatus.FAILED
+                ? Status.FAILED
+                : Status
+                    .IN_PROGRESS; // InProgress, or a status this SDK does not know yet: look again
+    String reason =
+        config.lastUpdateStatusReason() == null
+            ? null
+            : config.lastUpdateStatusReason()
+                + (config.lastUpdateStatusReasonCodeAsString() == null
+                    ? ""
+                    : " (" + config.lastUpdateStatusReasonCodeAsString() + ")");
     return new UpdateStatus(mapped, reason, config.codeSha256(), config.revisionId());
   }
 
   @Override
-  public PublishedVersion publishVersion(String releaseId, String target, LambdaFunction function, String codeSha256,
+  public PublishedVersion publishVersion(
+      String releaseId,
+      String target,
+      LambdaFunction function,
+      String codeSha256,
       String revisionId) {
-    Optional<String> existing = call("ListVersionsByFunction " + function.name(), () ->
-        client(target).listVersionsByFunctionPaginator(r -> r.functionName(function.name()).maxItems(50))
-            .versions().stream()
-            .filter(v -> !LambdaRollout.LATEST.equals(v.version()) && codeSha256.equals(v.codeSha256()))
-            .map(FunctionConfiguration::version)
-            .max(Comparator.comparingLong(Long::parseLong)));
+    Optional<String> existing =
+        call(
+            "ListVersionsByFunction " + function.name(),
+            () ->
+                client(target)
+                    .listVersionsByFunctionPaginator(
+                        r -> r.functionName(function.name()).maxItems(50))
+                    .versions()
+                    .stream()
+                    .filter(
+                        v ->
+                            !LambdaRollout.LATEST.equals(v.version())
+                                && codeSha256.equals(v.codeSha256()))
+                    .map(FunctionConfiguration::version)
+                    .max(Comparator.comparingLong(Long::parseLong)));
     if (existing.isPresent()) {
       return new PublishedVersion(existing.get(), codeSha256, true);
     }
     // CodeSha256 and RevisionId make Lambda refuse to publish anything but the code we checked.
-    PublishVersionResponse published = call("PublishVersion " + function.name(), () ->
-        client(target).publishVersion(r -> r.functionName(function.name()).codeSha256(codeSha256)
-            .revisionId(revisionId).description("countersign release " + releaseId)));
+    PublishVersionResponse published =
+        call(
+            "PublishVersion " + function.name(),
+            () ->
+                client(target)
+                    .publishVersion(
+                        r ->
+                            r.functionName(function.name())
+                                .codeSha256(codeSha256)
+                                .revisionId(revisionId)
+                                .description("countersign release " + releaseId)));
     return new PublishedVersion(published.version(), published.codeSha256(), false);
   }
 
   @Override
-  public void route(String releaseId, String target, LambdaFunction function, Routing routing, String description) {
-    call("UpdateAlias " + qualified(function), () -> client(target).updateAlias(r -> r
-        .functionName(function.name()).name(function.aliasOrDefault())
-        .functionVersion(routing.primaryVersion())
-        // An explicitly empty map clears the weights; leaving RoutingConfig out would keep them.
-        .routingConfig(c -> c.additionalVersionWeights(routing.weights()))
-        .description(description)));
+  public void route(
+      String releaseId,
+      String target,
+      LambdaFunction function,
+      Routing routing,
+      String description) {
+    call(
+        "UpdateAlias " + qualified(function),
+        () ->
+            client(target)
+                .updateAlias(
+                    r ->
+                        r.functionName(function.name())
+                            .name(function.aliasOrDefault())
+                            .functionVersion(routing.primaryVersion())
+                            // An explicitly empty map clears the weights; leaving RoutingConfig out
+                            // would keep them.
+                            .routingConfig(c -> c.additionalVersionWeights(routing.weights()))
+                            .description(description)));
   }
 
   @Override

@@ -1,12 +1,12 @@
 package io.countersign.lambda;
 
-import io.countersign.process.StepStart;
-import io.countersign.process.StepSupport;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.LambdaRollout.Event;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import io.countersign.process.StepStart;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,9 +16,9 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Compensation of deployLambda: moves every alias deployLambda touched back to the version it recorded, with the
- * routing weights cleared (an alias already there is left alone). Never throws BpmnError (rollback must not
- * branch); a failure to reach AWS is an ordinary, retried exception.
+ * Compensation of deployLambda: moves every alias deployLambda touched back to the version it
+ * recorded, with the routing weights cleared (an alias already there is left alone). Never throws
+ * BpmnError (rollback must not branch); a failure to reach AWS is an ordinary, retried exception.
  */
 @Component("revertLambda")
 class RevertLambdaDelegate implements JavaDelegate {
@@ -36,17 +36,21 @@ class RevertLambdaDelegate implements JavaDelegate {
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started = start.beginUndo(execution, STEP, m -> !m.hasLambda(), "the manifest has no lambda functions");
+    StepStart.Started started =
+        start.beginUndo(
+            execution, STEP, m -> !m.hasLambda(), "the manifest has no lambda functions");
     if (started == null) {
       return;
     }
     ReleaseManifest manifest = started.manifest();
     String releaseId = started.releaseId();
-    Map<String, Object> previousVersions = StepSupport.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
+    Map<String, Object> previousVersions =
+        StepSupport.readMap(execution, Variables.LAMBDA_PREVIOUS_VERSIONS);
     List<String> reverted = StepSupport.readList(execution, Variables.LAMBDA_REVERTED);
-    // The engine calls this handler once per completed multi-instance element, but in Camunda 7.24 every call
-    // sees the LAST element in the element variable (see LambdaCompensationEngineTest). So the first call
-    // reverts everything recorded, last deployed first, and later calls find nothing left to do.
+    // The engine calls this handler once per completed multi-instance element, but in Camunda 7.24
+    // every call sees the LAST element in the element variable (see LambdaCompensationEngineTest).
+    // So the first call reverts everything recorded, last deployed first, and later calls find
+    // nothing left to do.
     List<String> names = new ArrayList<>(previousVersions.keySet());
     Collections.reverse(names);
     for (String name : names) {
@@ -55,7 +59,8 @@ class RevertLambdaDelegate implements JavaDelegate {
       }
       LambdaFunction function = DeployLambdaDelegate.find(manifest, name);
       String previousVersion = String.valueOf(previousVersions.get(name));
-      Event event = rollout.revert(releaseId, manifest.lambda().target(), function, previousVersion);
+      Event event =
+          rollout.revert(releaseId, manifest.lambda().target(), function, previousVersion);
       reverted.add(name);
       execution.setVariable(Variables.LAMBDA_REVERTED, StepSupport.json(reverted));
       evidence.record(releaseId, event.type(), StepSupport.ACTOR, event.payload());

@@ -8,9 +8,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How an alias moves to the new version, as CodeDeploy teams know it: {@code all-at-once}; {@code canaryP-D}
- * (P % for D minutes, then all); {@code linearP-D} (P % more every D minutes until all). Each step says the share
- * of the new version and how long to hold it before the next step (zero for the last).
+ * How an alias moves to the new version, as CodeDeploy teams know it: {@code all-at-once}; {@code
+ * canaryP-D} (P % for D minutes, then all); {@code linearP-D} (P % more every D minutes until all).
+ * Each step says the share of the new version and how long to hold it before the next step (zero
+ * for the last).
  */
 record TrafficPlan(String spec, List<Step> steps) {
   static final String ALL_AT_ONCE = "all-at-once";
@@ -20,18 +21,25 @@ record TrafficPlan(String spec, List<Step> steps) {
     steps = List.copyOf(steps);
   }
 
-  /** One step: {@code percent} of the traffic to the new version, held for {@code hold} before the next step. */
+  /**
+   * One step: {@code percent} of the traffic to the new version, held for {@code hold} before the
+   * next step.
+   */
   record Step(int percent, Duration hold) {}
 
-  /** @throws IllegalArgumentException saying what a valid spec looks like */
+  /**
+   * @throws IllegalArgumentException saying what a valid spec looks like
+   */
   static TrafficPlan parse(String spec) {
     if (spec == null || spec.equals(ALL_AT_ONCE)) {
       return new TrafficPlan(ALL_AT_ONCE, List.of(new Step(100, Duration.ZERO)));
     }
     Matcher m = SHAPED.matcher(spec);
     if (!m.matches()) {
-      throw new IllegalArgumentException("traffic '" + spec
-          + "' is not all-at-once, canary<percent>-<minutes> or linear<percent>-<minutes> (e.g. canary10-5, linear20-3)");
+      throw new IllegalArgumentException(
+          "traffic '"
+              + spec
+              + "' is not all-at-once, canary<percent>-<minutes> or linear<percent>-<minutes> (e.g. canary10-5, linear20-3)");
     }
     int percent = Integer.parseInt(m.group(2));
     int minutes = Integer.parseInt(m.group(3));
@@ -55,9 +63,10 @@ record TrafficPlan(String spec, List<Step> steps) {
   }
 
   /**
-   * Where the alias points at step {@code index}: before the last step the previous version stays primary and the
-   * new one gets the step's share as an additional version weight; at the last step the new version is primary and
-   * the weights are cleared. The same version on both sides (code unchanged) needs no weights at any step.
+   * Where the alias points at step {@code index}: before the last step the previous version stays
+   * primary and the new one gets the step's share as an additional version weight; at the last step
+   * the new version is primary and the weights are cleared. The same version on both sides (code
+   * unchanged) needs no weights at any step.
    */
   Routing routing(int index, String previousVersion, String newVersion) {
     Step step = step(index);
@@ -67,7 +76,9 @@ record TrafficPlan(String spec, List<Step> steps) {
     return new Routing(previousVersion, Map.of(newVersion, step.percent() / 100.0));
   }
 
-  /** What an alias serves: its primary version and the additional versions with their share (0-1). */
+  /**
+   * What an alias serves: its primary version and the additional versions with their share (0-1).
+   */
   record Routing(String primaryVersion, Map<String, Double> weights) {
     Routing {
       weights = Map.copyOf(weights);

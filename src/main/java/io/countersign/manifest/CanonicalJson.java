@@ -24,8 +24,8 @@ public final class CanonicalJson {
   private CanonicalJson() {}
 
   /**
-   * @throws IllegalArgumentException naming the JSON path of a value JCS cannot represent
-   *     (NaN, infinities, strings with unpaired surrogates)
+   * @throws IllegalArgumentException naming the JSON path of a value JCS cannot represent (NaN,
+   *     infinities, strings with unpaired surrogates)
    */
   public static String of(JsonNode node) {
     StringBuilder out = new StringBuilder();
@@ -36,7 +36,10 @@ public final class CanonicalJson {
   /** Lower-case hex SHA-256 of the text's UTF-8 bytes. */
   public static String sha256(String canonical) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(canonical.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
     }
@@ -75,7 +78,8 @@ public final class CanonicalJson {
       case NUMBER -> out.append(number(node, path));
       case BOOLEAN -> out.append(node.booleanValue());
       case NULL, MISSING -> out.append("null");
-      default -> throw new IllegalArgumentException(path + ": binary and POJO values have no JSON form");
+      default ->
+          throw new IllegalArgumentException(path + ": binary and POJO values have no JSON form");
     }
   }
 
@@ -83,7 +87,9 @@ public final class CanonicalJson {
     out.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
         out.append(c).append(s.charAt(++i));
         continue;
       }
@@ -111,8 +117,10 @@ public final class CanonicalJson {
   }
 
   private static String number(JsonNode node, String path) {
-    if (node.isIntegralNumber() && node.bigIntegerValue().abs().compareTo(TWO_TO_53.toBigInteger()) <= 0) {
-      return node.bigIntegerValue().toString(); // exact in a double, printed without exponent below 1e21
+    if (node.isIntegralNumber()
+        && node.bigIntegerValue().abs().compareTo(TWO_TO_53.toBigInteger()) <= 0) {
+      return node.bigIntegerValue()
+          .toString(); // exact in a double, printed without exponent below 1e21
     }
     double value = node.doubleValue();
     if (Double.isNaN(value) || Double.isInfinite(value)) {
@@ -121,7 +129,9 @@ public final class CanonicalJson {
     return ecmaScript(value);
   }
 
-  /** ECMAScript's Number::toString for a finite double (ECMA-262, 7.1.12.1), as RFC 8785 requires. */
+  /**
+   * ECMAScript's Number::toString for a finite double (ECMA-262, 7.1.12.1), as RFC 8785 requires.
+   */
   static String ecmaScript(double value) {
     if (value == 0) {
       return "0"; // also for -0
@@ -143,7 +153,9 @@ public final class CanonicalJson {
       return "0." + "0".repeat(-n) + digits;
     }
     String exponent = (n - 1 < 0 ? "-" : "+") + Math.abs(n - 1);
-    return k == 1 ? digits + "e" + exponent : digits.charAt(0) + "." + digits.substring(1) + "e" + exponent;
+    return k == 1
+        ? digits + "e" + exponent
+        : digits.charAt(0) + "." + digits.substring(1) + "e" + exponent;
   }
 
   /**
@@ -154,10 +166,12 @@ public final class CanonicalJson {
     BigDecimal exact = new BigDecimal(value);
     for (int precision = 1; precision <= 17; precision++) {
       BigDecimal best = null;
-      for (RoundingMode mode : new RoundingMode[] {RoundingMode.HALF_EVEN, RoundingMode.FLOOR, RoundingMode.CEILING}) {
+      for (RoundingMode mode :
+          new RoundingMode[] {RoundingMode.HALF_EVEN, RoundingMode.FLOOR, RoundingMode.CEILING}) {
         BigDecimal candidate = exact.round(new MathContext(precision, mode));
         if (candidate.doubleValue() == value
-            && (best == null || candidate.subtract(exact).abs().compareTo(best.subtract(exact).abs()) < 0)) {
+            && (best == null
+                || candidate.subtract(exact).abs().compareTo(best.subtract(exact).abs()) < 0)) {
           best = candidate;
         }
       }

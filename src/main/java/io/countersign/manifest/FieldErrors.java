@@ -3,7 +3,10 @@ package io.countersign.manifest;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Collects every invalid field of a request, each with its JSON path (e.g. {@code $.lambda.functions[1].name}). */
+/**
+ * Collects every invalid field of a request, each with its JSON path (e.g. {@code
+ * $.lambda.functions[1].name}).
+ */
 public final class FieldErrors {
   private final List<FieldError> errors = new ArrayList<>();
 

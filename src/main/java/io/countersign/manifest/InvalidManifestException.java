@@ -1,13 +1,12 @@
 package io.countersign.manifest;
 
-
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
  * A request body that cannot be accepted, with every invalid field and its JSON path. Answered as
- * HTTP 400 {@code application/problem+json} by the API's problem responses. Use the constructor for a
- * release manifest and {@link #ofRequest} for any other body (an override or cancel request).
+ * HTTP 400 {@code application/problem+json} by the API's problem responses. Use the constructor for
+ * a release manifest and {@link #ofRequest} for any other body (an override or cancel request).
  */
 public class InvalidManifestException extends RuntimeException {
   private final transient List<FieldErrors.FieldError> errors;
@@ -55,7 +54,8 @@ public class InvalidManifestException extends RuntimeException {
   }
 
   private static String summary(List<FieldErrors.FieldError> errors) {
-    return detail(errors) + ": "
+    return detail(errors)
+        + ": "
         + errors.stream().map(e -> e.path() + " " + e.message()).collect(Collectors.joining("; "));
   }
 }

@@ -14,8 +14,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * JSONPath strings (RFC 9535 normalized form, with the dot shorthand where a name allows it) for the
- * places a request body can be wrong: {@code $}, {@code $.lambda.functions[1].name}, {@code $['odd key']}.
+ * JSONPath strings (RFC 9535 normalized form, with the dot shorthand where a name allows it) for
+ * the places a request body can be wrong: {@code $}, {@code $.lambda.functions[1].name}, {@code
+ * $['odd key']}.
  */
 public final class JsonPaths {
   public static final String ROOT = "$";
@@ -42,7 +43,9 @@ public final class JsonPaths {
   }
 
   static boolean isWithin(String path, String ancestor) {
-    return path.equals(ancestor) || path.startsWith(ancestor + ".") || path.startsWith(ancestor + "[");
+    return path.equals(ancestor)
+        || path.startsWith(ancestor + ".")
+        || path.startsWith(ancestor + "[");
   }
 
   /** Where a streaming parser stands, e.g. at a duplicate key. */
@@ -62,17 +65,24 @@ public final class JsonPaths {
     return path;
   }
 
-  /** Where a parser with strict duplicate detection found a key twice; null when the error is another one. */
+  /**
+   * Where a parser with strict duplicate detection found a key twice; null when the error is
+   * another one.
+   */
   public static String ofDuplicateKey(JsonParseException e) {
     // Jackson has no own exception type for a repeated key, only this message (DupDetector).
-    if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field ")
+    if (e.getOriginalMessage() != null
+        && e.getOriginalMessage().startsWith("Duplicate field ")
         && e.getProcessor() != null) {
       return of(e.getProcessor().getParsingContext());
     }
     return null;
   }
 
-  /** A Bean Validation property path: {@code lambda.functions[1].name}, or {@code evidence[0]} for element constraints. */
+  /**
+   * A Bean Validation property path: {@code lambda.functions[1].name}, or {@code evidence[0]} for
+   * element constraints.
+   */
   public static String of(Path propertyPath) {
     String path = ROOT;
     for (Path.Node node : propertyPath) {
@@ -121,7 +131,10 @@ public final class JsonPaths {
     for (int i = 0; i < Math.min(left.size(), right.size()); i++) {
       String x = left.get(i);
       String y = right.get(i);
-      int c = isIndex(x) && isIndex(y) ? Long.compare(Long.parseLong(x), Long.parseLong(y)) : x.compareTo(y);
+      int c =
+          isIndex(x) && isIndex(y)
+              ? Long.compare(Long.parseLong(x), Long.parseLong(y))
+              : x.compareTo(y);
       if (c != 0) {
         return c;
       }
@@ -134,7 +147,10 @@ public final class JsonPaths {
     List<String> segments = new ArrayList<>();
     Matcher m = SEGMENT.matcher(path);
     while (m.find()) {
-      segments.add(m.group(1) != null ? "." + m.group(1) : m.group(2) != null ? m.group(2) : "." + m.group(3));
+      segments.add(
+          m.group(1) != null
+              ? "." + m.group(1)
+              : m.group(2) != null ? m.group(2) : "." + m.group(3));
     }
     return segments;
   }

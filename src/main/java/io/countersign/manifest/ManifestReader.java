@@ -44,8 +44,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * Turns a submitted body (JSON or YAML) into a valid {@link ReleaseManifest}, or fails with every
  * problem at once: syntax, shape (unknown fields, JSON types), Bean Validation, rules across
  * fields, then every {@link ManifestCheck} (known targets, allow-lists). The target capabilities
- * ({@link ManifestParts}) say which sections beyond the manifest's own fields are read, which checks
- * run and which steps a drill may name.
+ * ({@link ManifestParts}) say which sections beyond the manifest's own fields are read, which
+ * checks run and which steps a drill may name.
  */
 @Component
 public class ManifestReader {
@@ -53,27 +53,46 @@ public class ManifestReader {
   public static final int MAX_BYTES = 256 * 1024;
 
   public static final MediaType APPLICATION_YAML = MediaType.parseMediaType("application/yaml");
-  public static final List<MediaType> SUPPORTED_TYPES = List.of(MediaType.APPLICATION_JSON, APPLICATION_YAML,
-      MediaType.parseMediaType("application/x-yaml"), MediaType.parseMediaType("text/yaml"));
+  public static final List<MediaType> SUPPORTED_TYPES =
+      List.of(
+          MediaType.APPLICATION_JSON,
+          APPLICATION_YAML,
+          MediaType.parseMediaType("application/x-yaml"),
+          MediaType.parseMediaType("text/yaml"));
 
-  /** A manifest is at most six levels deep; this leaves room without letting a body exhaust the stack. */
+  /**
+   * A manifest is at most six levels deep; this leaves room without letting a body exhaust the
+   * stack.
+   */
   static final int MAX_DEPTH = 20;
 
   /**
-   * The YAML 1.2 core schema's tags as Jackson reports them (leading '!' removed, so "" is the non-specific
-   * {@code !}). A local tag spelled like one of these ({@code !tag:yaml.org,2002:str}) reads the same as it.
+   * The YAML 1.2 core schema's tags as Jackson reports them (leading '!' removed, so "" is the
+   * non-specific {@code !}). A local tag spelled like one of these ({@code !tag:yaml.org,2002:str})
+   * reads the same as it.
    */
-  private static final Set<String> CORE_TAGS = Set.of("", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int",
-      "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
-      "tag:yaml.org,2002:seq");
+  private static final Set<String> CORE_TAGS =
+      Set.of(
+          "",
+          "tag:yaml.org,2002:str",
+          "tag:yaml.org,2002:int",
+          "tag:yaml.org,2002:float",
+          "tag:yaml.org,2002:bool",
+          "tag:yaml.org,2002:null",
+          "tag:yaml.org,2002:map",
+          "tag:yaml.org,2002:seq");
+
   private static final String YAML_TAG_PREFIX = "tag:yaml.org,2002:";
 
-  private static final Set<Class<? extends Annotation>> PRESENCE = Set.of(NotNull.class, NotBlank.class, NotEmpty.class);
+  private static final Set<Class<? extends Annotation>> PRESENCE =
+      Set.of(NotNull.class, NotBlank.class, NotEmpty.class);
 
   private final Validator validator;
   private final ManifestParts parts;
+
   /** The capabilities' sections beyond ReleaseManifest's own fields, by name. */
   private final Map<String, Class<?>> sections = new LinkedHashMap<>();
+
   private final JsonFactory json;
   private final YAMLFactory yaml;
   private final ObjectMapper mapper;
@@ -81,30 +100,36 @@ public class ManifestReader {
   public ManifestReader(Validator validator, ManifestParts parts) {
     this.validator = validator;
     this.parts = parts;
-    parts.sections().stream().filter(section -> !section.isTyped())
+    parts.sections().stream()
+        .filter(section -> !section.isTyped())
         .forEach(section -> sections.put(section.name(), section.type()));
-    StreamReadConstraints limits = StreamReadConstraints.builder()
-        .maxNestingDepth(MAX_DEPTH)
-        .maxStringLength(MAX_BYTES)
-        .maxNumberLength(100)
-        .build();
-    this.json = JsonFactory.builder()
-        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-        .streamReadConstraints(limits)
-        .build();
-    this.yaml = YAMLFactory.builder()
-        .loaderOptions(yamlLimits())
-        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-        .streamReadConstraints(limits)
-        .build();
-    this.mapper = JsonMapper.builder(json)
-        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-        .build();
+    StreamReadConstraints limits =
+        StreamReadConstraints.builder()
+            .maxNestingDepth(MAX_DEPTH)
+            .maxStringLength(MAX_BYTES)
+            .maxNumberLength(100)
+            .build();
+    this.json =
+        JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(limits)
+            .build();
+    this.yaml =
+        YAMLFactory.builder()
+            .loaderOptions(yamlLimits())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(limits)
+            .build();
+    this.mapper =
+        JsonMapper.builder(json)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .build();
   }
 
   /**
-   * Reads a request body of at most {@link #MAX_BYTES}, consuming no more than one byte past the limit.
+   * Reads a request body of at most {@link #MAX_BYTES}, consuming no more than one byte past the
+   * limit.
    *
    * @throws PayloadTooLargeException when the body is longer
    */
@@ -117,7 +142,8 @@ public class ManifestReader {
   }
 
   /**
-   * @throws UnsupportedManifestTypeException for a content type other than JSON or YAML, or a charset other than UTF-8
+   * @throws UnsupportedManifestTypeException for a content type other than JSON or YAML, or a
+   *     charset other than UTF-8
    * @throws PayloadTooLargeException for a body over {@link #MAX_BYTES}
    * @throws InvalidManifestException listing every problem of the manifest
    */
@@ -142,11 +168,14 @@ public class ManifestReader {
       manifest = mapper.treeToValue(clean, ReleaseManifest.class);
       for (Map.Entry<String, Class<?>> section : sections.entrySet()) {
         if (clean.has(section.getKey())) {
-          bound.put(section.getKey(), mapper.treeToValue(clean.get(section.getKey()), section.getValue()));
+          bound.put(
+              section.getKey(),
+              mapper.treeToValue(clean.get(section.getKey()), section.getValue()));
         }
       }
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      // The shape check should leave nothing Jackson refuses; if it did, the shape errors already say why.
+      // The shape check should leave nothing Jackson refuses; if it did, the shape errors already
+      // say why.
       if (errors.isEmpty()) {
         errors.add(JsonPaths.ROOT, "could not be read as a manifest: " + e.getMessage());
       }
@@ -154,20 +183,27 @@ public class ManifestReader {
     }
     manifest = manifest.withSections(bound);
     validate(manifest, JsonPaths.ROOT, shapeErrors, errors);
-    bound.forEach((name, section) -> validate(section, JsonPaths.field(JsonPaths.ROOT, name), shapeErrors, errors));
+    bound.forEach(
+        (name, section) ->
+            validate(section, JsonPaths.field(JsonPaths.ROOT, name), shapeErrors, errors));
     drill(manifest, errors);
     boolean valid = errors.isEmpty();
     FieldErrors ruleErrors = new FieldErrors();
     ManifestRules.check(manifest, ruleErrors);
     for (FieldErrors.FieldError error : ruleErrors.list()) {
-      // A value the shape check left out can make a rule misfire on its parent ("needs a threshold" when max was a string).
-      if (shapeErrors.stream().noneMatch(reported -> JsonPaths.isWithin(error.path(), reported)
-          || JsonPaths.isWithin(reported, error.path()))) {
+      // A value the shape check left out can make a rule misfire on its parent ("needs a threshold"
+      // when max was a string).
+      if (shapeErrors.stream()
+          .noneMatch(
+              reported ->
+                  JsonPaths.isWithin(error.path(), reported)
+                      || JsonPaths.isWithin(reported, error.path()))) {
         errors.add(error.path(), error.message());
       }
     }
     if (valid) {
-      // Checks read configuration by target name, so they only see manifests whose fields are all present and well-formed.
+      // Checks read configuration by target name, so they only see manifests whose fields are all
+      // present and well-formed.
       for (ManifestCheck check : parts.checks()) {
         check.check(manifest, errors);
       }
@@ -182,9 +218,11 @@ public class ManifestReader {
     if (contentType != null) {
       for (MediaType supported : SUPPORTED_TYPES) {
         if (supported.equalsTypeAndSubtype(contentType)) {
-          // The parsers read the bytes as UTF-8 (the only encoding RFC 8259 allows for JSON between systems);
-          // a body declared in another charset would be misread, so it is refused rather than guessed at.
-          if (contentType.getCharset() != null && !contentType.getCharset().equals(StandardCharsets.UTF_8)) {
+          // The parsers read the bytes as UTF-8 (the only encoding RFC 8259 allows for JSON between
+          // systems); a body declared in another charset would be misread, so it is refused rather
+          // than guessed at.
+          if (contentType.getCharset() != null
+              && !contentType.getCharset().equals(StandardCharsets.UTF_8)) {
             throw UnsupportedManifestTypeException.charset(contentType, SUPPORTED_TYPES);
           }
           return !supported.equals(MediaType.APPLICATION_JSON);
@@ -204,14 +242,20 @@ public class ManifestReader {
         return null;
       }
       if (parser.nextToken() != null) {
-        errors.add(JsonPaths.ROOT, isYaml ? "the body must hold exactly one YAML document" : "unexpected content after the JSON object");
+        errors.add(
+            JsonPaths.ROOT,
+            isYaml
+                ? "the body must hold exactly one YAML document"
+                : "unexpected content after the JSON object");
         return null;
       }
       return tree;
     } catch (StreamConstraintsException e) {
-      errors.add(JsonPaths.ROOT, e.getMessage().contains("nesting depth")
-          ? "the body is nested more than " + MAX_DEPTH + " levels deep"
-          : "the body holds a value that is too long");
+      errors.add(
+          JsonPaths.ROOT,
+          e.getMessage().contains("nesting depth")
+              ? "the body is nested more than " + MAX_DEPTH + " levels deep"
+              : "the body holds a value that is too long");
     } catch (YamlRefusal e) {
       errors.add(e.path, e.getOriginalMessage() + at(e.getLocation()));
     } catch (JsonParseException e) {
@@ -230,10 +274,16 @@ public class ManifestReader {
   }
 
   private static String syntaxError(String format, JsonProcessingException e) {
-    // SnakeYAML knows the precise place and a one-line problem; Jackson's own message spans lines with a snippet.
-    if (e.getCause() instanceof MarkedYAMLException yamlError && yamlError.getProblemMark() != null) {
-      return "invalid YAML at line " + (yamlError.getProblemMark().getLine() + 1) + ", column "
-          + (yamlError.getProblemMark().getColumn() + 1) + ": " + yamlError.getProblem();
+    // SnakeYAML knows the precise place and a one-line problem; Jackson's own message spans lines
+    // with a snippet.
+    if (e.getCause() instanceof MarkedYAMLException yamlError
+        && yamlError.getProblemMark() != null) {
+      return "invalid YAML at line "
+          + (yamlError.getProblemMark().getLine() + 1)
+          + ", column "
+          + (yamlError.getProblemMark().getColumn() + 1)
+          + ": "
+          + yamlError.getProblem();
     }
     String message = e.getOriginalMessage();
     int newline = message.indexOf('\n');
@@ -241,37 +291,54 @@ public class ManifestReader {
     JsonLocation location = e.getLocation();
     return location == null
         ? "invalid " + format + ": " + message
-        : "invalid " + format + " at line " + location.getLineNr() + ", column " + location.getColumnNr() + ": " + message;
+        : "invalid "
+            + format
+            + " at line "
+            + location.getLineNr()
+            + ", column "
+            + location.getColumnNr()
+            + ": "
+            + message;
   }
 
   private static String at(JsonLocation location) {
     return location == null ? "" : " (line " + location.getLineNr() + ")";
   }
 
-  /** Bean Validation of the manifest or of one of its sections ({@code at} is where that stands in the body). */
-  private void validate(Object manifestOrSection, String at, List<String> shapeErrors, FieldErrors errors) {
+  /**
+   * Bean Validation of the manifest or of one of its sections ({@code at} is where that stands in
+   * the body).
+   */
+  private void validate(
+      Object manifestOrSection, String at, List<String> shapeErrors, FieldErrors errors) {
     Map<String, List<ConstraintViolation<Object>>> byPath = new TreeMap<>(JsonPaths.ORDER);
     for (ConstraintViolation<Object> violation : validator.validate(manifestOrSection)) {
-      String path = at + JsonPaths.of(violation.getPropertyPath()).substring(JsonPaths.ROOT.length());
-      // A value the shape check refused was left out; its "must not be null" would only repeat that.
+      String path =
+          at + JsonPaths.of(violation.getPropertyPath()).substring(JsonPaths.ROOT.length());
+      // A value the shape check refused was left out; its "must not be null" would only repeat
+      // that.
       if (shapeErrors.stream().noneMatch(reported -> JsonPaths.isWithin(path, reported))) {
         byPath.computeIfAbsent(path, p -> new ArrayList<>()).add(violation);
       }
     }
-    byPath.forEach((path, violations) -> {
-      // "must not be blank" says it all; "must match ..." for the same empty value would be noise.
-      boolean missing = violations.stream().anyMatch(ManifestReader::isPresence);
-      Set<String> messages = new LinkedHashSet<>();
-      violations.stream()
-          .filter(v -> !missing || isPresence(v))
-          .map(ConstraintViolation::getMessage)
-          .sorted()
-          .forEach(messages::add);
-      messages.forEach(message -> errors.add(path, message));
-    });
+    byPath.forEach(
+        (path, violations) -> {
+          // "must not be blank" says it all; "must match ..." for the same empty value would be
+          // noise.
+          boolean missing = violations.stream().anyMatch(ManifestReader::isPresence);
+          Set<String> messages = new LinkedHashSet<>();
+          violations.stream()
+              .filter(v -> !missing || isPresence(v))
+              .map(ConstraintViolation::getMessage)
+              .sorted()
+              .forEach(messages::add);
+          messages.forEach(message -> errors.add(path, message));
+        });
   }
 
-  /** A drill names a main step of a target capability; which ones exist is known only at run time. */
+  /**
+   * A drill names a main step of a target capability; which ones exist is known only at run time.
+   */
   private void drill(ReleaseManifest manifest, FieldErrors errors) {
     String step = manifest.drill() == null ? null : manifest.drill().failAt();
     if (step != null && !step.isBlank() && !parts.drillSteps().contains(step)) {
@@ -285,13 +352,15 @@ public class ManifestReader {
 
   private static InvalidManifestException invalid(FieldErrors errors) {
     List<FieldErrors.FieldError> sorted = new ArrayList<>(errors.list());
-    sorted.sort((a, b) -> JsonPaths.ORDER.compare(a.path(), b.path())); // stable: same path keeps its order
+    sorted.sort(
+        (a, b) -> JsonPaths.ORDER.compare(a.path(), b.path())); // stable: same path keeps its order
     return new InvalidManifestException(sorted);
   }
 
   private static LoaderOptions yamlLimits() {
     LoaderOptions options = new LoaderOptions();
-    // Jackson does not expand aliases (they are refused below); these limits guard SnakeYAML itself.
+    // Jackson does not expand aliases (they are refused below); these limits guard SnakeYAML
+    // itself.
     options.setMaxAliasesForCollections(10);
     options.setNestingDepthLimit(MAX_DEPTH);
     options.setCodePointLimit(MAX_BYTES);
@@ -301,11 +370,12 @@ public class ManifestReader {
   }
 
   /**
-   * Refuses what Jackson would read without complaint but wrongly. An alias ({@code *name}) comes out as the plain
-   * string "name", which would turn an anchored section into a confusing type error. A tag outside the core schema
-   * ({@code !!binary}, {@code !!python/object:...}, a local {@code !x}) means something to some YAML reader and
-   * nothing to a manifest, so the same text must not read one way here and another way in a pipeline's tooling.
-   * Tags are checked on keys, values, mappings and sequences alike.
+   * Refuses what Jackson would read without complaint but wrongly. An alias ({@code *name}) comes
+   * out as the plain string "name", which would turn an anchored section into a confusing type
+   * error. A tag outside the core schema ({@code !!binary}, {@code !!python/object:...}, a local
+   * {@code !x}) means something to some YAML reader and nothing to a manifest, so the same text
+   * must not read one way here and another way in a pipeline's tooling. Tags are checked on keys,
+   * values, mappings and sequences alike.
    */
   private static final class CoreYaml extends JsonParserDelegate {
     private final YAMLParser yamlParser;
@@ -321,11 +391,15 @@ public class ManifestReader {
       try {
         token = super.nextToken();
       } catch (JsonParseException e) {
-        refuseTag(null); // a tag can be why the value did not read (!!binary with bad base64): name the tag then
+        refuseTag(
+            null); // a tag can be why the value did not read (!!binary with bad base64): name the
+        // tag then
         throw e;
       }
       if (yamlParser.isCurrentAlias()) {
-        throw new YamlRefusal(this, JsonPaths.of(getParsingContext()),
+        throw new YamlRefusal(
+            this,
+            JsonPaths.of(getParsingContext()),
             "YAML aliases (*" + yamlParser.getText() + ") are not supported; write the value out");
       }
       refuseTag(token);
@@ -337,12 +411,22 @@ public class ManifestReader {
       if (tag == null || CORE_TAGS.contains(tag)) {
         return;
       }
-      // At the start of a mapping or sequence the parser already stands inside it; the tag belongs to the node itself.
-      JsonStreamContext context = token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY
-          ? getParsingContext().getParent() : getParsingContext();
-      String shown = tag.startsWith(YAML_TAG_PREFIX) ? "!!" + tag.substring(YAML_TAG_PREFIX.length()) : "!" + tag;
-      throw new YamlRefusal(this, JsonPaths.of(context), "YAML tag " + shown
-          + " is not allowed; only the core schema's !!str, !!int, !!float, !!bool, !!null, !!map, !!seq and ! are");
+      // At the start of a mapping or sequence the parser already stands inside it; the tag belongs
+      // to the node itself.
+      JsonStreamContext context =
+          token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY
+              ? getParsingContext().getParent()
+              : getParsingContext();
+      String shown =
+          tag.startsWith(YAML_TAG_PREFIX)
+              ? "!!" + tag.substring(YAML_TAG_PREFIX.length())
+              : "!" + tag;
+      throw new YamlRefusal(
+          this,
+          JsonPaths.of(context),
+          "YAML tag "
+              + shown
+              + " is not allowed; only the core schema's !!str, !!int, !!float, !!bool, !!null, !!map, !!seq and ! are");
     }
   }
 

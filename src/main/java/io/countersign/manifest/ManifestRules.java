@@ -18,12 +18,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Rules across fields that annotations cannot express. They also run on a manifest that failed
- * Bean Validation (so a requester sees everything at once), hence every value may be null here.
+ * Rules across fields that annotations cannot express. They also run on a manifest that failed Bean
+ * Validation (so a requester sees everything at once), hence every value may be null here.
  */
 final class ManifestRules {
   /** As {@code @Size} on {@link ReleaseManifest.EvidenceItem#location()}. */
   private static final int MAX_LOCATION = 1024;
+
   private static final Pattern EVIDENCE_LOCATION = Pattern.compile(Patterns.EVIDENCE_LOCATION);
   private static final Predicate<String> DNS_LABEL =
       Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?").asMatchPredicate();
@@ -34,12 +35,23 @@ final class ManifestRules {
     if (manifest.drill() != null && manifest.environment() == Environment.PRODUCTION) {
       errors.add("$.drill.failAt", "rollback drills are not allowed in production");
     }
-    unique(manifest.evidence(), ReleaseManifest.EvidenceItem::type, "$.evidence", "type", "evidence type", errors);
+    unique(
+        manifest.evidence(),
+        ReleaseManifest.EvidenceItem::type,
+        "$.evidence",
+        "type",
+        "evidence type",
+        errors);
     evidenceLocations(manifest.evidence(), errors);
     if (manifest.lambda() != null) {
       // Two entries for one function would deploy it twice and make its rollback ambiguous.
-      unique(manifest.lambda().functions(), ReleaseManifest.LambdaFunction::name, "$.lambda.functions", "name",
-          "function", errors);
+      unique(
+          manifest.lambda().functions(),
+          ReleaseManifest.LambdaFunction::name,
+          "$.lambda.functions",
+          "name",
+          "function",
+          errors);
     }
     if (manifest.kubernetes() != null) {
       kubernetes(manifest.kubernetes(), errors);
@@ -51,18 +63,38 @@ final class ManifestRules {
 
   private static void kubernetes(KubernetesChange kubernetes, FieldErrors errors) {
     List<Workload> workloads = kubernetes.workloads();
-    unique(workloads, w -> w.kind() == null || w.name() == null ? null : w.kind() + " " + w.name(),
-        "$.kubernetes.workloads", "name", "workload", errors);
+    unique(
+        workloads,
+        w -> w.kind() == null || w.name() == null ? null : w.kind() + " " + w.name(),
+        "$.kubernetes.workloads",
+        "name",
+        "workload",
+        errors);
     for (int i = 0; i < workloads.size(); i++) {
-      unique(workloads.get(i).containers(), ReleaseManifest.Container::name,
-          JsonPaths.index("$.kubernetes.workloads", i) + ".containers", "name", "container", errors);
+      unique(
+          workloads.get(i).containers(),
+          ReleaseManifest.Container::name,
+          JsonPaths.index("$.kubernetes.workloads", i) + ".containers",
+          "name",
+          "container",
+          errors);
     }
   }
 
   private static void verification(VerificationPlan plan, FieldErrors errors) {
-    unique(plan.healthChecks(), ReleaseManifest.HttpCheck::name, "$.verification.healthChecks", "name",
-        "health check", errors);
-    unique(plan.smokeTests(), ReleaseManifest.HttpCheck::name, "$.verification.smokeTests", "name", "smoke test",
+    unique(
+        plan.healthChecks(),
+        ReleaseManifest.HttpCheck::name,
+        "$.verification.healthChecks",
+        "name",
+        "health check",
+        errors);
+    unique(
+        plan.smokeTests(),
+        ReleaseManifest.HttpCheck::name,
+        "$.verification.smokeTests",
+        "name",
+        "smoke test",
         errors);
     unique(plan.metrics(), MetricRule::name, "$.verification.metrics", "name", "metric", errors);
     for (int i = 0; i < plan.metrics().size(); i++) {
@@ -76,24 +108,32 @@ final class ManifestRules {
     }
   }
 
-  private static void evidenceLocations(List<ReleaseManifest.EvidenceItem> evidence, FieldErrors errors) {
+  private static void evidenceLocations(
+      List<ReleaseManifest.EvidenceItem> evidence, FieldErrors errors) {
     for (int i = 0; i < evidence.size(); i++) {
       String location = evidence.get(i) == null ? null : evidence.get(i).location();
       // A blank or over-long location is Bean Validation's to report.
-      if (location != null && !location.isBlank() && location.length() <= MAX_LOCATION
+      if (location != null
+          && !location.isBlank()
+          && location.length() <= MAX_LOCATION
           && !isEvidenceLocation(location)) {
-        errors.add(JsonPaths.index("$.evidence", i) + ".location", Patterns.EVIDENCE_LOCATION_MESSAGE);
+        errors.add(
+            JsonPaths.index("$.evidence", i) + ".location", Patterns.EVIDENCE_LOCATION_MESSAGE);
       }
     }
   }
 
-  /** {@link Patterns#EVIDENCE_LOCATION}, a host of DNS labels, and no {@code ..} segment once the path is decoded. */
+  /**
+   * {@link Patterns#EVIDENCE_LOCATION}, a host of DNS labels, and no {@code ..} segment once the
+   * path is decoded.
+   */
   static boolean isEvidenceLocation(String location) {
     Matcher m = EVIDENCE_LOCATION.matcher(location);
     if (!m.matches()) {
       return false;
     }
-    if (m.group("host") != null && !Arrays.stream(m.group("host").split("\\.", -1)).allMatch(DNS_LABEL)) {
+    if (m.group("host") != null
+        && !Arrays.stream(m.group("host").split("\\.", -1)).allMatch(DNS_LABEL)) {
       return false;
     }
     String path = m.group("key") != null ? m.group("key") : decoded(m.group("path"));
@@ -102,8 +142,9 @@ final class ManifestRules {
   }
 
   /**
-   * The path with its %XX escapes decoded as UTF-8; null when an escape is malformed or the result is no UTF-8,
-   * holds a control character, or holds a '%' (an escaped escape: a second decoding elsewhere could make "..").
+   * The path with its %XX escapes decoded as UTF-8; null when an escape is malformed or the result
+   * is no UTF-8, holds a control character, or holds a '%' (an escaped escape: a second decoding
+   * elsewhere could make "..").
    */
   private static String decoded(String path) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -123,7 +164,11 @@ final class ManifestRules {
     }
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .decode(ByteBuffer.wrap(bytes.toByteArray()))
+              .toString();
     } catch (CharacterCodingException e) {
       return null;
     }
@@ -131,7 +176,12 @@ final class ManifestRules {
   }
 
   /** Reports every repeat of a key at the repeat's field, naming where it first appeared. */
-  private static <T> void unique(List<T> items, Function<T, String> key, String listPath, String field, String what,
+  private static <T> void unique(
+      List<T> items,
+      Function<T, String> key,
+      String listPath,
+      String field,
+      String what,
       FieldErrors errors) {
     Map<String, Integer> first = new HashMap<>();
     for (int i = 0; i < items.size(); i++) {
@@ -141,7 +191,8 @@ final class ManifestRules {
       }
       Integer earlier = first.putIfAbsent(k, i);
       if (earlier != null) {
-        errors.add(JsonPaths.index(listPath, i) + "." + field,
+        errors.add(
+            JsonPaths.index(listPath, i) + "." + field,
             "duplicate " + what + " '" + k + "'; already at " + JsonPaths.index(listPath, earlier));
       }
     }

@@ -25,8 +25,8 @@ import java.util.stream.Collectors;
 /**
  * Checks a parsed body against the shape of a record type (unknown fields, JSON types, enum values)
  * before anything is bound, so a requester gets every such mistake at once with its path. It
- * returns a copy without the offending values, so binding and Bean Validation can still report
- * the remaining problems of the same body.
+ * returns a copy without the offending values, so binding and Bean Validation can still report the
+ * remaining problems of the same body.
  */
 final class ManifestShape {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -45,15 +45,21 @@ final class ManifestShape {
    * Adds an error per shape problem. Returns the cleaned tree, or null when the root is not an
    * object (nothing further can be said). The mapper only renders enum constants as they are read.
    */
-  static ObjectNode check(JsonNode root, Class<? extends Record> type, FieldErrors errors, ObjectMapper mapper) {
+  static ObjectNode check(
+      JsonNode root, Class<? extends Record> type, FieldErrors errors, ObjectMapper mapper) {
     return check(root, type, Map.of(), errors, mapper);
   }
 
   /**
-   * As {@link #check(JsonNode, Class, FieldErrors, ObjectMapper)}, with more fields at the root: the sections of
-   * target capabilities, by name, each checked against its record type. A section that is null is left out.
+   * As {@link #check(JsonNode, Class, FieldErrors, ObjectMapper)}, with more fields at the root:
+   * the sections of target capabilities, by name, each checked against its record type. A section
+   * that is null is left out.
    */
-  static ObjectNode check(JsonNode root, Class<? extends Record> type, Map<String, Class<?>> sections, FieldErrors errors,
+  static ObjectNode check(
+      JsonNode root,
+      Class<? extends Record> type,
+      Map<String, Class<?>> sections,
+      FieldErrors errors,
       ObjectMapper mapper) {
     JsonNode clean = new ManifestShape(errors, mapper, sections).object(root, type, JsonPaths.ROOT);
     return clean instanceof ObjectNode object ? object : null;
@@ -69,16 +75,28 @@ final class ManifestShape {
       return array(node, (AnnotatedParameterizedType) type, path);
     }
     if (raw == String.class) {
-      return node.isTextual() ? node : wrong(path, node.isValueNode() ? "must be a string (put the value in quotes)" : "must be a string");
+      return node.isTextual()
+          ? node
+          : wrong(
+              path,
+              node.isValueNode()
+                  ? "must be a string (put the value in quotes)"
+                  : "must be a string");
     }
     if (raw == Integer.class || raw == int.class) {
-      return node.isIntegralNumber() && node.canConvertToInt() ? node : wrong(path, "must be a whole number");
+      return node.isIntegralNumber() && node.canConvertToInt()
+          ? node
+          : wrong(path, "must be a whole number");
     }
     if (raw == Long.class || raw == long.class) {
-      return node.isIntegralNumber() && node.canConvertToLong() ? node : wrong(path, "must be a whole number");
+      return node.isIntegralNumber() && node.canConvertToLong()
+          ? node
+          : wrong(path, "must be a whole number");
     }
     if (raw == Double.class || raw == double.class || raw == BigDecimal.class) {
-      return node.isNumber() && Double.isFinite(node.doubleValue()) ? node : wrong(path, "must be a finite number");
+      return node.isNumber() && Double.isFinite(node.doubleValue())
+          ? node
+          : wrong(path, "must be a finite number");
     }
     if (raw == Boolean.class || raw == boolean.class) {
       return node.isBoolean() ? node : wrong(path, "must be true or false");
@@ -89,7 +107,8 @@ final class ManifestShape {
     if (raw == BigInteger.class) {
       return node.isIntegralNumber() ? node : wrong(path, "must be a whole number");
     }
-    // A new field type in the manifest records needs a rule here; failing loudly keeps that from being missed.
+    // A new field type in the manifest records needs a rule here; failing loudly keeps that from
+    // being missed.
     throw new IllegalStateException("no shape rule for " + type.getType() + " at " + path);
   }
 
@@ -97,9 +116,19 @@ final class ManifestShape {
     if (!node.isObject()) {
       return wrong(path, "must be an object");
     }
-    Map<String, RecordComponent> components = Arrays.stream(type.getRecordComponents())
-        .filter(c -> !c.getAccessor().isAnnotationPresent(JsonAnyGetter.class)) // the sections' map: no field of its own
-        .collect(Collectors.toMap(RecordComponent::getName, Function.identity(), (a, b) -> a, java.util.LinkedHashMap::new));
+    Map<String, RecordComponent> components =
+        Arrays.stream(type.getRecordComponents())
+            .filter(
+                c ->
+                    !c.getAccessor()
+                        .isAnnotationPresent(
+                            JsonAnyGetter.class)) // the sections' map: no field of its own
+            .collect(
+                Collectors.toMap(
+                    RecordComponent::getName,
+                    Function.identity(),
+                    (a, b) -> a,
+                    java.util.LinkedHashMap::new));
     boolean root = path.equals(JsonPaths.ROOT);
     ObjectNode clean = NODES.objectNode();
     for (Map.Entry<String, JsonNode> property : node.properties()) {
@@ -107,7 +136,10 @@ final class ManifestShape {
       String childPath = JsonPaths.field(path, name);
       RecordComponent component = components.get(name);
       if (component == null && root && sections.containsKey(name)) {
-        JsonNode section = property.getValue().isNull() ? null : object(property.getValue(), sections.get(name), childPath);
+        JsonNode section =
+            property.getValue().isNull()
+                ? null
+                : object(property.getValue(), sections.get(name), childPath);
         if (section != null) {
           clean.set(name, section);
         }
@@ -136,7 +168,8 @@ final class ManifestShape {
       }
     }
     for (RecordComponent component : components.values()) {
-      // A missing list would become an empty one in the record and be reported as "size must be ..."; say what is meant.
+      // A missing list would become an empty one in the record and be reported as "size must be
+      // ..."; say what is meant.
       if (!node.has(component.getName()) && isRequiredContainer(component)) {
         errors.add(JsonPaths.field(path, component.getName()), "is required");
       }
@@ -162,20 +195,28 @@ final class ManifestShape {
       } else {
         checked = value(item, element, itemPath);
       }
-      // Keep the indices of later items: an empty placeholder, whose own errors fall under this reported path.
+      // Keep the indices of later items: an empty placeholder, whose own errors fall under this
+      // reported path.
       clean.add(checked != null ? checked : placeholder(element));
     }
     return clean;
   }
 
   private JsonNode enumValue(JsonNode node, Class<?> type, String path) {
-    List<String> allowed = Arrays.stream(type.getEnumConstants()).map(c -> mapper.valueToTree(c).asText()).toList();
+    List<String> allowed =
+        Arrays.stream(type.getEnumConstants()).map(c -> mapper.valueToTree(c).asText()).toList();
     if (!node.isTextual()) {
       return wrong(path, "must be one of " + String.join(", ", allowed));
     }
     if (!allowed.contains(node.textValue())) {
-      return wrong(path, "unknown " + type.getSimpleName().toLowerCase(Locale.ROOT) + " '" + node.textValue()
-          + "'; expected one of " + String.join(", ", allowed));
+      return wrong(
+          path,
+          "unknown "
+              + type.getSimpleName().toLowerCase(Locale.ROOT)
+              + " '"
+              + node.textValue()
+              + "'; expected one of "
+              + String.join(", ", allowed));
     }
     return node;
   }

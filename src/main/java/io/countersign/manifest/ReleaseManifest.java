@@ -13,18 +13,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a requester asks Countersign to release. It names targets configured on the server;
- * it never carries URLs of databases, credentials or secrets.
+ * What a requester asks Countersign to release. It names targets configured on the server; it never
+ * carries URLs of databases, credentials or secrets.
  *
  * <p>{@code sections} holds the sections target capabilities declare beyond the fields here (see
- * {@link ManifestSection}), by name. They are top-level fields in JSON (hence any-getter and any-setter), so a
- * manifest without one has the canonical form and digest it had before sections existed.
+ * {@link ManifestSection}), by name. They are top-level fields in JSON (hence any-getter and
+ * any-setter), so a manifest without one has the canonical form and digest it had before sections
+ * existed.
  */
 public record ReleaseManifest(
     @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String application,
-    @NotBlank @Pattern(regexp = Patterns.VERSION, message = Patterns.VERSION_MESSAGE) String version,
+    @NotBlank @Pattern(regexp = Patterns.VERSION, message = Patterns.VERSION_MESSAGE)
+        String version,
     @NotNull Environment environment,
-    @NotBlank @Size(max = 64) @Pattern(regexp = Patterns.REFERENCE, message = Patterns.REFERENCE_MESSAGE)
+    @NotBlank
+        @Size(max = 64)
+        @Pattern(regexp = Patterns.REFERENCE, message = Patterns.REFERENCE_MESSAGE)
         String changeReference,
     @Size(max = 2000) String summary,
     @Size(max = 50) List<@NotNull @Valid EvidenceItem> evidence,
@@ -38,13 +42,26 @@ public record ReleaseManifest(
 
   public ReleaseManifest {
     evidence = evidence == null ? List.of() : List.copyOf(evidence);
-    sections = sections == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(sections));
+    sections =
+        sections == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(sections));
   }
 
   /** The manifest with the sections the reader bound. */
   ReleaseManifest withSections(Map<String, Object> bound) {
-    return new ReleaseManifest(application, version, environment, changeReference, summary, evidence, database, lambda,
-        frontend, kubernetes, verification, drill, bound);
+    return new ReleaseManifest(
+        application,
+        version,
+        environment,
+        changeReference,
+        summary,
+        evidence,
+        database,
+        lambda,
+        frontend,
+        kubernetes,
+        verification,
+        drill,
+        bound);
   }
 
   public boolean hasDatabase() {
@@ -64,20 +81,28 @@ public record ReleaseManifest(
   }
 
   /**
-   * An artifact of the release pipeline (scan report, test results) proven by its digest. Its location is an
-   * {@code s3://} or {@code https://} URL ({@link Patterns#EVIDENCE_LOCATION}, checked in {@link ManifestRules}).
+   * An artifact of the release pipeline (scan report, test results) proven by its digest. Its
+   * location is an {@code s3://} or {@code https://} URL ({@link Patterns#EVIDENCE_LOCATION},
+   * checked in {@link ManifestRules}).
    */
   public record EvidenceItem(
       @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String type,
       @NotBlank @Size(max = 1024) String location,
-      @NotBlank @Pattern(regexp = Patterns.SHA256, message = Patterns.SHA256_MESSAGE) String sha256) {}
+      @NotBlank @Pattern(regexp = Patterns.SHA256, message = Patterns.SHA256_MESSAGE)
+          String sha256) {}
 
-  /** Flyway migrations for a configured database target. Locations are relative to the target's allowed roots. */
+  /**
+   * Flyway migrations for a configured database target. Locations are relative to the target's
+   * allowed roots.
+   */
   public record DatabaseChange(
       @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String target,
-      @NotBlank @Size(max = 512) @Pattern(regexp = Patterns.RELATIVE_PATH, message = Patterns.RELATIVE_PATH_MESSAGE)
+      @NotBlank
+          @Size(max = 512)
+          @Pattern(regexp = Patterns.RELATIVE_PATH, message = Patterns.RELATIVE_PATH_MESSAGE)
           String migrations,
-      @Size(max = 512) @Pattern(regexp = Patterns.RELATIVE_PATH, message = Patterns.RELATIVE_PATH_MESSAGE)
+      @Size(max = 512)
+          @Pattern(regexp = Patterns.RELATIVE_PATH, message = Patterns.RELATIVE_PATH_MESSAGE)
           String rollbacks) {}
 
   public record LambdaChange(
@@ -90,8 +115,11 @@ public record ReleaseManifest(
   }
 
   public record LambdaFunction(
-      @NotBlank @Pattern(regexp = Patterns.LAMBDA_FUNCTION, message = Patterns.LAMBDA_FUNCTION_MESSAGE) String name,
-      @Pattern(regexp = Patterns.LAMBDA_ALIAS, message = Patterns.LAMBDA_ALIAS_MESSAGE) String alias,
+      @NotBlank
+          @Pattern(regexp = Patterns.LAMBDA_FUNCTION, message = Patterns.LAMBDA_FUNCTION_MESSAGE)
+          String name,
+      @Pattern(regexp = Patterns.LAMBDA_ALIAS, message = Patterns.LAMBDA_ALIAS_MESSAGE)
+          String alias,
       @NotNull @Valid Artifact artifact,
       @Pattern(regexp = Patterns.TRAFFIC, message = Patterns.TRAFFIC_MESSAGE) String traffic) {
 
@@ -107,7 +135,9 @@ public record ReleaseManifest(
   /** An object in an artifacts bucket (S3). */
   public record Artifact(
       @NotBlank @Pattern(regexp = Patterns.BUCKET, message = Patterns.BUCKET_MESSAGE) String bucket,
-      @NotBlank @Size(max = 1024) @Pattern(regexp = Patterns.OBJECT_KEY, message = Patterns.OBJECT_KEY_MESSAGE)
+      @NotBlank
+          @Size(max = 1024)
+          @Pattern(regexp = Patterns.OBJECT_KEY, message = Patterns.OBJECT_KEY_MESSAGE)
           String key) {}
 
   /** A static site build published to a configured site target (S3 bucket + CloudFront). */
@@ -117,7 +147,8 @@ public record ReleaseManifest(
 
   public record KubernetesChange(
       @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String target,
-      @NotBlank @Pattern(regexp = Patterns.DNS_LABEL, message = Patterns.DNS_LABEL_MESSAGE) String namespace,
+      @NotBlank @Pattern(regexp = Patterns.DNS_LABEL, message = Patterns.DNS_LABEL_MESSAGE)
+          String namespace,
       @Pattern(regexp = Patterns.DURATION, message = Patterns.DURATION_MESSAGE) String timeout,
       @NotNull @Size(min = 1, max = 20) List<@NotNull @Valid Workload> workloads) {
 
@@ -131,8 +162,11 @@ public record ReleaseManifest(
   }
 
   public record Workload(
-      @NotBlank @Pattern(regexp = "Deployment|StatefulSet", message = "must be Deployment or StatefulSet") String kind,
-      @NotBlank @Pattern(regexp = Patterns.DNS_LABEL, message = Patterns.DNS_LABEL_MESSAGE) String name,
+      @NotBlank
+          @Pattern(regexp = "Deployment|StatefulSet", message = "must be Deployment or StatefulSet")
+          String kind,
+      @NotBlank @Pattern(regexp = Patterns.DNS_LABEL, message = Patterns.DNS_LABEL_MESSAGE)
+          String name,
       @NotNull @Size(min = 1, max = 20) List<@NotNull @Valid Container> containers) {
 
     public Workload {
@@ -141,8 +175,10 @@ public record ReleaseManifest(
   }
 
   public record Container(
-      @NotBlank @Pattern(regexp = Patterns.DNS_LABEL, message = Patterns.DNS_LABEL_MESSAGE) String name,
-      @NotBlank @Size(max = 512) @Pattern(regexp = Patterns.IMAGE, message = Patterns.IMAGE_MESSAGE) String image) {}
+      @NotBlank @Pattern(regexp = Patterns.DNS_LABEL, message = Patterns.DNS_LABEL_MESSAGE)
+          String name,
+      @NotBlank @Size(max = 512) @Pattern(regexp = Patterns.IMAGE, message = Patterns.IMAGE_MESSAGE)
+          String image) {}
 
   /** What proves the release healthy afterwards. */
   public record VerificationPlan(
@@ -162,33 +198,43 @@ public record ReleaseManifest(
   }
 
   /**
-   * One call to a service of the release. Timeout is in seconds with up to milliseconds (PT5S, PT0.5S);
-   * jsonField ({@code $.status}, {@code $.checks[0].state}) and jsonValue go together.
+   * One call to a service of the release. Timeout is in seconds with up to milliseconds (PT5S,
+   * PT0.5S); jsonField ({@code $.status}, {@code $.checks[0].state}) and jsonValue go together.
    */
   public record HttpCheck(
       @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String name,
       @Pattern(regexp = "GET|HEAD|POST", message = "must be GET, HEAD or POST") String method,
-      @NotBlank @Size(max = 2048) @Pattern(regexp = "https?://[^\\s]+", message = "must be an http(s) URL") String url,
-      @jakarta.validation.constraints.Min(100) @jakarta.validation.constraints.Max(599) Integer expectStatus,
+      @NotBlank
+          @Size(max = 2048)
+          @Pattern(regexp = "https?://[^\\s]+", message = "must be an http(s) URL")
+          String url,
+      @jakarta.validation.constraints.Min(100) @jakarta.validation.constraints.Max(599)
+          Integer expectStatus,
       @Size(max = 512) String bodyContains,
-      @Pattern(regexp = "PT[0-9]{1,2}(\\.[0-9]{1,3})?S", message = "must be a duration in seconds such as PT5S or PT0.5S")
+      @Pattern(
+              regexp = "PT[0-9]{1,2}(\\.[0-9]{1,3})?S",
+              message = "must be a duration in seconds such as PT5S or PT0.5S")
           String timeout,
       @jakarta.validation.constraints.Min(0) @jakarta.validation.constraints.Max(5) Integer retries,
-      @Size(max = 256) @Pattern(regexp = "\\$(?:\\.[A-Za-z0-9_-]{1,64}+|\\[[0-9]{1,4}+\\])++",
-          message = "must be a JSON path such as $.status or $.checks[0].state") String jsonField,
+      @Size(max = 256)
+          @Pattern(
+              regexp = "\\$(?:\\.[A-Za-z0-9_-]{1,64}+|\\[[0-9]{1,4}+\\])++",
+              message = "must be a JSON path such as $.status or $.checks[0].state")
+          String jsonField,
       @Size(max = 256) String jsonValue) {}
 
   /**
-   * A read-only query against the release's database target: it must return no rows ({@code expect: no-rows},
-   * the default) or exactly one row whose first column is {@code value} ({@code expect: value}). Runs after the
-   * migration, after a rollback, or both (the default).
+   * A read-only query against the release's database target: it must return no rows ({@code expect:
+   * no-rows}, the default) or exactly one row whose first column is {@code value} ({@code expect:
+   * value}). Runs after the migration, after a rollback, or both (the default).
    */
   public record DataCheck(
       @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String name,
       @NotBlank @Size(max = 4000) String sql,
       @Pattern(regexp = "no-rows|value", message = "must be no-rows or value") String expect,
       @Size(max = 256) String value,
-      @Pattern(regexp = "migration|rollback|both", message = "must be migration, rollback or both") String after) {
+      @Pattern(regexp = "migration|rollback|both", message = "must be migration, rollback or both")
+          String after) {
 
     public boolean expectsNoRows() {
       return expect == null || expect.equals("no-rows");
@@ -210,8 +256,8 @@ public record ReleaseManifest(
       Double min) {}
 
   /**
-   * Rehearsal of the rollback path: makes the named dry-run step fail. Refused for production. The reader
-   * checks the name against the main steps of the target capabilities.
+   * Rehearsal of the rollback path: makes the named dry-run step fail. Refused for production. The
+   * reader checks the name against the main steps of the target capabilities.
    */
   public record Drill(@NotBlank String failAt) {}
 }

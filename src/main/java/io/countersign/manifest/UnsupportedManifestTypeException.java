@@ -10,21 +10,32 @@ public class UnsupportedManifestTypeException extends RuntimeException {
   private final transient List<MediaType> supported;
 
   public UnsupportedManifestTypeException(MediaType contentType, List<MediaType> supported) {
-    this((contentType == null ? "a Content-Type header is required" : "content type '" + contentType + "' is not supported")
-        + "; send the manifest as "
-        + supported.stream().map(MediaType::toString).collect(Collectors.joining(", ")), contentType, supported);
+    this(
+        (contentType == null
+                ? "a Content-Type header is required"
+                : "content type '" + contentType + "' is not supported")
+            + "; send the manifest as "
+            + supported.stream().map(MediaType::toString).collect(Collectors.joining(", ")),
+        contentType,
+        supported);
   }
 
-  private UnsupportedManifestTypeException(String message, MediaType contentType, List<MediaType> supported) {
+  private UnsupportedManifestTypeException(
+      String message, MediaType contentType, List<MediaType> supported) {
     super(message);
     this.contentType = contentType;
     this.supported = List.copyOf(supported);
   }
 
   /** A supported type in a charset other than UTF-8. */
-  static UnsupportedManifestTypeException charset(MediaType contentType, List<MediaType> supported) {
-    return new UnsupportedManifestTypeException("charset '" + contentType.getCharset().name()
-        + "' is not supported; send the manifest as UTF-8 (or without a charset)", contentType, supported);
+  static UnsupportedManifestTypeException charset(
+      MediaType contentType, List<MediaType> supported) {
+    return new UnsupportedManifestTypeException(
+        "charset '"
+            + contentType.getCharset().name()
+            + "' is not supported; send the manifest as UTF-8 (or without a charset)",
+        contentType,
+        supported);
   }
 
   /** The content type that was sent; null when the request had none. */

@@ -1,7 +1,7 @@
 package io.countersign.models;
 
-import io.countersign.process.StepSupport;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.StepSupport;
 import java.io.ByteArrayInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -32,9 +32,13 @@ import org.w3c.dom.Node;
  * chain in the deployment's own transaction, so a refused or failed deployment leaves no entry.
  */
 class DeploymentRecorder implements Deployer {
-  private static final List<String> ACCEPTED = List.of(".bpmn", ".bpmn20.xml", ".dmn", ".dmn11.xml", ".form");
-  private static final Set<String> FEEL = Set.of("feel", "https://www.omg.org/spec/dmn/20191111/feel/",
-      "http://www.omg.org/spec/feel/20140401");
+  private static final List<String> ACCEPTED =
+      List.of(".bpmn", ".bpmn20.xml", ".dmn", ".dmn11.xml", ".form");
+  private static final Set<String> FEEL =
+      Set.of(
+          "feel",
+          "https://www.omg.org/spec/dmn/20191111/feel/",
+          "http://www.omg.org/spec/feel/20140401");
 
   private final EvidenceLog evidence;
 
@@ -45,7 +49,8 @@ class DeploymentRecorder implements Deployer {
   @Override
   public void deploy(DeploymentEntity deployment) {
     if (!deployment.isNew()) {
-      return; // a deployment loaded into the cache again after a restart was checked and recorded when it was made
+      return; // a deployment loaded into the cache again after a restart was checked and recorded
+      // when it was made
     }
     List<String> problems = new ArrayList<>();
     Map<String, String> digests = new TreeMap<>();
@@ -66,12 +71,21 @@ class DeploymentRecorder implements Deployer {
     payload.put("deploymentId", deployment.getId());
     payload.put("name", deployment.getName());
     payload.put("source", deployment.getSource());
-    payload.put("resources", digests.entrySet().stream()
-        .map(e -> Map.of("name", e.getKey(), "sha256", e.getValue())).toList());
-    evidence.record(EvidenceLog.MODELS_CHAIN, "models-deployed", user == null ? StepSupport.ACTOR : user, payload);
+    payload.put(
+        "resources",
+        digests.entrySet().stream()
+            .map(e -> Map.of("name", e.getKey(), "sha256", e.getValue()))
+            .toList());
+    evidence.record(
+        EvidenceLog.MODELS_CHAIN,
+        "models-deployed",
+        user == null ? StepSupport.ACTOR : user,
+        payload);
   }
 
-  /** Non-FEEL expression languages (JUEL, scripts) can call Java; so can FEEL's external functions. */
+  /**
+   * Non-FEEL expression languages (JUEL, scripts) can call Java; so can FEEL's external functions.
+   */
   static List<String> dmnProblems(String name, byte[] xml) {
     List<String> problems = new ArrayList<>();
     try {
@@ -88,17 +102,25 @@ class DeploymentRecorder implements Deployer {
   }
 
   private static void checkDmn(String name, Element element, List<String> problems) {
-    String where = name + " " + element.getLocalName()
-        + (element.hasAttribute("id") ? " '" + element.getAttribute("id") + "'" : "");
+    String where =
+        name
+            + " "
+            + element.getLocalName()
+            + (element.hasAttribute("id") ? " '" + element.getAttribute("id") + "'" : "");
     NamedNodeMap attributes = element.getAttributes();
     for (int i = 0; i < attributes.getLength(); i++) {
       Node attribute = attributes.item(i);
       if ("expressionLanguage".equals(attribute.getLocalName())
           && !FEEL.contains(attribute.getNodeValue().trim().toLowerCase(Locale.ROOT))) {
-        problems.add(where + ": expression language '" + attribute.getNodeValue() + "' is not allowed; use FEEL");
+        problems.add(
+            where
+                + ": expression language '"
+                + attribute.getNodeValue()
+                + "' is not allowed; use FEEL");
       }
     }
-    if ("text".equals(element.getLocalName()) && element.getTextContent().matches("(?s).*\\bexternal\\b.*")) {
+    if ("text".equals(element.getLocalName())
+        && element.getTextContent().matches("(?s).*\\bexternal\\b.*")) {
       problems.add(where + ": FEEL external functions are not allowed");
     }
     for (Node child = element.getFirstChild(); child != null; child = child.getNextSibling()) {

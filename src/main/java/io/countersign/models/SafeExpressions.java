@@ -6,19 +6,32 @@ import java.util.function.Predicate;
 
 /**
  * The expression subset a model may use: variable references, literals, comparisons, arithmetic and
- * boolean operators, the conditional and {@code empty}. No property access, no indexing, no method or
- * function calls, no lambdas or assignment, and no names that resolve to anything but a variable
+ * boolean operators, the conditional and {@code empty}. No property access, no indexing, no method
+ * or function calls, no lambdas or assignment, and no names that resolve to anything but a variable
  * (Spring beans, {@code execution}, {@code task}, ...). What such an expression can do is read
  * variables and compute a value; it cannot reach Java.
  */
 final class SafeExpressions {
   /** Names the engine's resolvers give objects rather than variables. */
-  private static final Set<String> CONTEXT_OBJECTS = Set.of("execution", "task", "externalTask", "caseExecution",
-      "variableScope", "authenticatedUserId", "connector", "processEngine", "processEngineConfiguration");
-  private static final Set<String> KEYWORDS = Set.of("and", "or", "not", "eq", "ne", "lt", "gt", "le", "ge", "div",
-      "mod", "empty", "true", "false", "null");
+  private static final Set<String> CONTEXT_OBJECTS =
+      Set.of(
+          "execution",
+          "task",
+          "externalTask",
+          "caseExecution",
+          "variableScope",
+          "authenticatedUserId",
+          "connector",
+          "processEngine",
+          "processEngineConfiguration");
+
+  private static final Set<String> KEYWORDS =
+      Set.of(
+          "and", "or", "not", "eq", "ne", "lt", "gt", "le", "ge", "div", "mod", "empty", "true",
+          "false", "null");
   private static final Set<String> REFUSED_KEYWORDS = Set.of("instanceof", "new", "class");
-  private static final Set<String> TWO_CHARACTER_OPERATORS = Set.of("==", "!=", "<=", ">=", "&&", "||");
+  private static final Set<String> TWO_CHARACTER_OPERATORS =
+      Set.of("==", "!=", "<=", ">=", "&&", "||");
 
   private SafeExpressions() {}
 
@@ -70,7 +83,8 @@ final class SafeExpressions {
       } else if (c == '}') {
         return i;
       } else if (c == '{') {
-        return -1; // nested braces only appear in EL 3 collection literals and lambdas: not in the subset
+        return -1; // nested braces only appear in EL 3 collection literals and lambdas: not in the
+        // subset
       }
     }
     return -1;
@@ -97,7 +111,9 @@ final class SafeExpressions {
         }
         String name = body.substring(i, end);
         int next = skipWhitespace(body, end);
-        if (next < body.length() && (body.charAt(next) == '(' || body.charAt(next) == ':' && isFunctionPrefix(body, next))) {
+        if (next < body.length()
+            && (body.charAt(next) == '('
+                || body.charAt(next) == ':' && isFunctionPrefix(body, next))) {
           return Optional.of("calls '" + name + "': function and method calls are not allowed");
         }
         if (REFUSED_KEYWORDS.contains(name)) {
@@ -108,13 +124,17 @@ final class SafeExpressions {
             return Optional.of("uses '" + name + "': only process variables may be referenced");
           }
           if (isBean.test(name)) {
-            return Optional.of("uses bean '" + name + "': beans are reached only through a task's delegate expression");
+            return Optional.of(
+                "uses bean '"
+                    + name
+                    + "': beans are reached only through a task's delegate expression");
           }
         }
         i = end;
       } else if (c == '.' || c == '[' || c == ']') {
         return Optional.of("uses '" + c + "': property access and indexing are not allowed");
-      } else if (i + 1 < body.length() && TWO_CHARACTER_OPERATORS.contains(body.substring(i, i + 2))) {
+      } else if (i + 1 < body.length()
+          && TWO_CHARACTER_OPERATORS.contains(body.substring(i, i + 2))) {
         i += 2;
       } else if ("<>!+-*/%?:()".indexOf(c) >= 0) {
         if (c == '-' && i + 1 < body.length() && body.charAt(i + 1) == '>') {
@@ -128,14 +148,17 @@ final class SafeExpressions {
     return Optional.empty();
   }
 
-  // "fn:name(" is a function call; a ':' of the conditional operator is followed by an operand instead.
+  // "fn:name(" is a function call; a ':' of the conditional operator is followed by an operand
+  // instead.
   private static boolean isFunctionPrefix(String body, int colon) {
     int i = skipWhitespace(body, colon + 1);
     int start = i;
     while (i < body.length() && Character.isJavaIdentifierPart(body.charAt(i))) {
       i++;
     }
-    return i > start && skipWhitespace(body, i) < body.length() && body.charAt(skipWhitespace(body, i)) == '(';
+    return i > start
+        && skipWhitespace(body, i) < body.length()
+        && body.charAt(skipWhitespace(body, i)) == '(';
   }
 
   private static int skipWhitespace(String s, int i) {
@@ -159,9 +182,13 @@ final class SafeExpressions {
 
   private static int endOfNumber(String body, int start) {
     int i = start;
-    while (i < body.length() && (Character.isDigit(body.charAt(i)) || body.charAt(i) == '.'
-        || body.charAt(i) == 'e' || body.charAt(i) == 'E'
-        || (body.charAt(i) == '-' || body.charAt(i) == '+') && (body.charAt(i - 1) == 'e' || body.charAt(i - 1) == 'E'))) {
+    while (i < body.length()
+        && (Character.isDigit(body.charAt(i))
+            || body.charAt(i) == '.'
+            || body.charAt(i) == 'e'
+            || body.charAt(i) == 'E'
+            || (body.charAt(i) == '-' || body.charAt(i) == '+')
+                && (body.charAt(i - 1) == 'e' || body.charAt(i - 1) == 'E'))) {
       i++;
     }
     return i;

@@ -7,8 +7,8 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
 
 /**
- * How a deploy or rollback step starts: the authorized manifest and the release id, then the skip (recorded in
- * the evidence) when the manifest gives the step nothing to do.
+ * How a deploy or rollback step starts: the authorized manifest and the release id, then the skip
+ * (recorded in the evidence) when the manifest gives the step nothing to do.
  */
 @Component
 public class StepStart {
@@ -23,8 +23,14 @@ public class StepStart {
   /** What a started step acts on. */
   public record Started(String releaseId, ReleaseManifest manifest) {}
 
-  /** Starts a deploy step: null when skipped, else after a rollback drill that names the step has failed it. */
-  public Started begin(DelegateExecution execution, String step, Predicate<ReleaseManifest> nothingToDo,
+  /**
+   * Starts a deploy step: null when skipped, else after a rollback drill that names the step has
+   * failed it.
+   */
+  public Started begin(
+      DelegateExecution execution,
+      String step,
+      Predicate<ReleaseManifest> nothingToDo,
       String reason) {
     Started started = beginUndo(execution, step, nothingToDo, reason);
     if (started != null) {
@@ -33,8 +39,14 @@ public class StepStart {
     return started;
   }
 
-  /** Starts a rollback step: null when skipped. Never drilled, as a drill is there to rehearse these. */
-  public Started beginUndo(DelegateExecution execution, String step, Predicate<ReleaseManifest> nothingToDo,
+  /**
+   * Starts a rollback step: null when skipped. Never drilled, as a drill is there to rehearse
+   * these.
+   */
+  public Started beginUndo(
+      DelegateExecution execution,
+      String step,
+      Predicate<ReleaseManifest> nothingToDo,
       String reason) {
     ReleaseManifest manifest = manifests.forStep(execution);
     String releaseId = StepSupport.releaseId(execution);

@@ -19,12 +19,14 @@ import org.camunda.bpm.model.bpmn.instance.camunda.CamundaProperty;
 import org.camunda.spin.json.SpinJsonNode;
 
 /**
- * What every deploy and rollback step does the same way (release id, skip, drill, failure, JSON variables,
- * evidence payloads), in one place so the delegates of each capability read as what they do.
+ * What every deploy and rollback step does the same way (release id, skip, drill, failure, JSON
+ * variables, evidence payloads), in one place so the delegates of each capability read as what they
+ * do.
  */
 public final class StepSupport {
   /** The evidence actor of automatic steps. */
   public static final String ACTOR = "countersign";
+
   /** BPMN error code of every deterministic step failure; the deploy model rolls back on it. */
   public static final String STEP_FAILED = "stepFailed";
 
@@ -42,7 +44,8 @@ public final class StepSupport {
    * Records that the step had nothing to do when {@code nothingToDo}, so the evidence shows it was
    * considered; returns {@code nothingToDo}, for the delegate to return on.
    */
-  public static boolean skipIf(boolean nothingToDo, EvidenceLog evidence, String releaseId, String step, String reason) {
+  public static boolean skipIf(
+      boolean nothingToDo, EvidenceLog evidence, String releaseId, String step, String reason) {
     if (nothingToDo) {
       evidence.record(releaseId, "step-skipped", ACTOR, Map.of("step", step, "reason", reason));
     }
@@ -55,31 +58,39 @@ public final class StepSupport {
   }
 
   /**
-   * A rollback drill makes the named step fail before it changes anything, so teams rehearse the rollback
-   * path; it fails like a real failure, so the rollback path sees the same variables. Validation refuses
-   * drills for production.
+   * A rollback drill makes the named step fail before it changes anything, so teams rehearse the
+   * rollback path; it fails like a real failure, so the rollback path sees the same variables.
+   * Validation refuses drills for production.
    */
-  public static void failIfDrill(DelegateExecution execution, ReleaseManifest manifest, String step) {
+  public static void failIfDrill(
+      DelegateExecution execution, ReleaseManifest manifest, String step) {
     if (isDrill(manifest, step)) {
       throw fail(execution, step, "Rollback drill: step " + step + " failed as the manifest asked");
     }
   }
 
-  /** A deterministic failure: records it as the step's outcome, and returns the error the deploy model rolls back on. */
+  /**
+   * A deterministic failure: records it as the step's outcome, and returns the error the deploy
+   * model rolls back on.
+   */
   public static BpmnError fail(DelegateExecution execution, String step, String reason) {
     return StepOutcome.failed(reason).raise(execution, step);
   }
 
   /**
-   * The extension properties (camunda:properties) of the element the execution is at: how a model passes
-   * literal settings to a listener without expressions.
+   * The extension properties (camunda:properties) of the element the execution is at: how a model
+   * passes literal settings to a listener without expressions.
    */
   public static Map<String, String> extensionProperties(DelegateExecution execution) {
     Map<String, String> properties = new LinkedHashMap<>();
     FlowElement element = execution.getBpmnModelElementInstance();
     if (element != null && element.getExtensionElements() != null) {
-      for (CamundaProperties list : element.getExtensionElements().getElementsQuery()
-          .filterByType(CamundaProperties.class).list()) {
+      for (CamundaProperties list :
+          element
+              .getExtensionElements()
+              .getElementsQuery()
+              .filterByType(CamundaProperties.class)
+              .list()) {
         for (CamundaProperty property : list.getCamundaProperties()) {
           properties.put(property.getCamundaName(), property.getCamundaValue());
         }
@@ -90,7 +101,8 @@ public final class StepSupport {
 
   /** A mutable copy of a JSON map variable (empty when absent). */
   public static Map<String, Object> readMap(DelegateExecution execution, String name) {
-    return new LinkedHashMap<>(read(execution, name, new TypeReference<Map<String, Object>>() {}, Map.of()));
+    return new LinkedHashMap<>(
+        read(execution, name, new TypeReference<Map<String, Object>>() {}, Map.of()));
   }
 
   /** A mutable copy of a JSON list variable (empty when absent). */
@@ -116,8 +128,10 @@ public final class StepSupport {
     return payload;
   }
 
-  // The engine hands back our own values deserialized; JSON text or Spin nodes from other writers are parsed.
-  private static <T> T read(DelegateExecution execution, String name, TypeReference<T> type, T empty) {
+  // The engine hands back our own values deserialized; JSON text or Spin nodes from other writers
+  // are parsed.
+  private static <T> T read(
+      DelegateExecution execution, String name, TypeReference<T> type, T empty) {
     Object value = execution.getVariable(name);
     if (value == null) {
       return empty;
@@ -127,7 +141,8 @@ public final class StepSupport {
           ? JSON.readValue(value.toString(), type)
           : JSON.convertValue(value, type);
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      throw new IllegalStateException("variable '" + name + "' is not the JSON it should be: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "variable '" + name + "' is not the JSON it should be: " + e.getMessage(), e);
     }
   }
 }

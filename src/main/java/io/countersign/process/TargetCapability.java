@@ -7,44 +7,58 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Everything the rest of Countersign needs to know about one target type (database, Lambda, front end, ...),
- * declared by one bean in the target's own package. The manifest reader, the API's views, the start of a
- * release, the release policy, the start-deployment gate and the restoration check iterate over these beans
- * (through {@link TargetRegistry}) instead of keeping lists of their own, so a new target type is its package
- * plus its tasks in the models. Every method is abstract on purpose: implementing the interface is the checklist.
+ * Everything the rest of Countersign needs to know about one target type (database, Lambda, front
+ * end, ...), declared by one bean in the target's own package. The manifest reader, the API's
+ * views, the start of a release, the release policy, the start-deployment gate and the restoration
+ * check iterate over these beans (through {@link TargetRegistry}) instead of keeping lists of their
+ * own, so a new target type is its package plus its tasks in the models. Every method is abstract
+ * on purpose: implementing the interface is the checklist.
  *
- * <p>Beans are ordered with {@link org.springframework.core.annotation.Order} in the order their steps run in
- * deploy.bpmn; undo steps run in the reverse order.
+ * <p>Beans are ordered with {@link org.springframework.core.annotation.Order} in the order their
+ * steps run in deploy.bpmn; undo steps run in the reverse order.
  */
 public interface TargetCapability {
 
   /** Its section of the manifest: read, shape-checked and validated by the manifest reader. */
   ManifestSection<?> section();
 
-  /** Checks its section against the server's configuration (known targets, allow-lists); runs on valid manifests. */
+  /**
+   * Checks its section against the server's configuration (known targets, allow-lists); runs on
+   * valid manifests.
+   */
   ManifestCheck check();
 
   /**
-   * Whether the manifest asks it to do something. Its main steps are listed as run or skipped by the
-   * deployment-started evidence accordingly; a step that has nothing to do still runs and records that.
+   * Whether the manifest asks it to do something. Its main steps are listed as run or skipped by
+   * the deployment-started evidence accordingly; a step that has nothing to do still runs and
+   * records that.
    */
   boolean isUsedBy(ReleaseManifest manifest);
 
   /** Its tasks in deploy.bpmn: task id = bean name, in the order they run. */
   List<Step> steps();
 
-  /** Lines of the plan approvers read on the sign-off form, in order; none when it has nothing to do. */
+  /**
+   * Lines of the plan approvers read on the sign-off form, in order; none when it has nothing to
+   * do.
+   */
   List<String> plannedSteps(ReleaseManifest manifest);
 
-  /** Process variables the release starts with (flags its models and forms read, multi-instance lists). */
+  /**
+   * Process variables the release starts with (flags its models and forms read, multi-instance
+   * lists).
+   */
   Map<String, Object> startVariables(ReleaseManifest manifest);
 
-  /** Variables its act and undo steps write about what they changed and undid, for the restoration evidence. */
+  /**
+   * Variables its act and undo steps write about what they changed and undid, for the restoration
+   * evidence.
+   */
   List<String> recordedVariables();
 
   /**
-   * Facts for release-policy.dmn (e.g. {@code hasDatabase}). A fact no rule reads changes nothing; declare one
-   * only when the policy should be able to tell releases with this target apart.
+   * Facts for release-policy.dmn (e.g. {@code hasDatabase}). A fact no rule reads changes nothing;
+   * declare one only when the policy should be able to tell releases with this target apart.
    */
   Map<String, Object> policyFacts(ReleaseManifest manifest);
 
@@ -52,15 +66,22 @@ public interface TargetCapability {
   enum Phase {
     /** Part of the deployment: runs in model order; the API shows it as not run until it does. */
     DEPLOY,
-    /** Compensation handler of a deploy step; handlers run in the reverse order of their capabilities. */
+    /**
+     * Compensation handler of a deploy step; handlers run in the reverse order of their
+     * capabilities.
+     */
     UNDO,
-    /** Runs once every handler has: confirmations, restores from backup, checks of what was restored. */
+    /**
+     * Runs once every handler has: confirmations, restores from backup, checks of what was
+     * restored.
+     */
     AFTER_UNDO
   }
 
   /**
-   * A task of deploy.bpmn, its id also the name of its bean. A main step is one the deployment-started evidence
-   * lists as run or skipped and a rollback drill may name; the checks inside a wait loop are not.
+   * A task of deploy.bpmn, its id also the name of its bean. A main step is one the
+   * deployment-started evidence lists as run or skipped and a rollback drill may name; the checks
+   * inside a wait loop are not.
    */
   record Step(String id, Phase phase, boolean main) {
 

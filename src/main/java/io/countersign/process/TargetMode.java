@@ -4,16 +4,17 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * How a target kind runs ({@code countersign.targets.<kind>.mode}): live adapters change the target, dry-run
- * adapters change nothing and record what they would have done. The one way every capability chooses its adapter.
+ * How a target kind runs ({@code countersign.targets.<kind>.mode}): live adapters change the
+ * target, dry-run adapters change nothing and record what they would have done. The one way every
+ * capability chooses its adapter.
  */
 public enum TargetMode {
   LIVE,
   DRY_RUN;
 
   /**
-   * The configured mode, read strictly: a release must never run in a mode nobody chose, so a missing or
-   * misspelt value stops the start instead of falling back to either.
+   * The configured mode, read strictly: a release must never run in a mode nobody chose, so a
+   * missing or misspelt value stops the start instead of falling back to either.
    *
    * @param property the property's name, for the message
    */

@@ -16,15 +16,18 @@ import java.util.function.Function;
 import org.springframework.stereotype.Component;
 
 /**
- * The target capabilities in deploy order, and the lists the rest of Countersign used to keep by hand: steps,
- * planned-step lines, start variables, policy facts, recorded variables, manifest sections and checks.
- * Two capabilities claiming one section, step or variable stop the start.
+ * The target capabilities in deploy order, and the lists the rest of Countersign used to keep by
+ * hand: steps, planned-step lines, start variables, policy facts, recorded variables, manifest
+ * sections and checks. Two capabilities claiming one section, step or variable stop the start.
  */
 @Component
 public class TargetRegistry implements ManifestParts {
   private final List<TargetCapability> capabilities;
 
-  /** Spring hands the beans over sorted by their {@code @Order}, which is their place in deploy.bpmn. */
+  /**
+   * Spring hands the beans over sorted by their {@code @Order}, which is their place in
+   * deploy.bpmn.
+   */
   public TargetRegistry(List<TargetCapability> capabilities) {
     this.capabilities = List.copyOf(capabilities);
     unique("manifest section", c -> List.of(c.section().name()));
@@ -55,13 +58,19 @@ public class TargetRegistry implements ManifestParts {
     return ids;
   }
 
-  /** The main deploy steps of the capabilities the manifest uses ({@code true}) and of the others ({@code false}). */
+  /**
+   * The main deploy steps of the capabilities the manifest uses ({@code true}) and of the others
+   * ({@code false}).
+   */
   public Map<Boolean, List<String>> mainSteps(ReleaseManifest manifest) {
     Map<Boolean, List<String>> byUse = new LinkedHashMap<>();
     byUse.put(true, new ArrayList<>());
     byUse.put(false, new ArrayList<>());
     for (TargetCapability capability : capabilities) {
-      capability.steps().stream().filter(Step::main).map(Step::id).forEach(byUse.get(capability.isUsedBy(manifest))::add);
+      capability.steps().stream()
+          .filter(Step::main)
+          .map(Step::id)
+          .forEach(byUse.get(capability.isUsedBy(manifest))::add);
     }
     return byUse;
   }
@@ -98,22 +107,30 @@ public class TargetRegistry implements ManifestParts {
 
   @Override
   public List<String> drillSteps() {
-    return capabilities.stream().flatMap(c -> c.steps().stream()).filter(Step::main).map(Step::id).toList();
+    return capabilities.stream()
+        .flatMap(c -> c.steps().stream())
+        .filter(Step::main)
+        .map(Step::id)
+        .toList();
   }
 
   private static List<String> ids(TargetCapability capability, Phase phase) {
     return capability.steps().stream().filter(s -> s.phase() == phase).map(Step::id).toList();
   }
 
-  private Map<String, Object> merged(String what, Function<TargetCapability, Map<String, Object>> of) {
+  private Map<String, Object> merged(
+      String what, Function<TargetCapability, Map<String, Object>> of) {
     Map<String, Object> merged = new LinkedHashMap<>();
     for (TargetCapability capability : capabilities) {
-      of.apply(capability).forEach((name, value) -> {
-        if (merged.containsKey(name)) {
-          throw new IllegalStateException("two target capabilities set the " + what + " " + name);
-        }
-        merged.put(name, value);
-      });
+      of.apply(capability)
+          .forEach(
+              (name, value) -> {
+                if (merged.containsKey(name)) {
+                  throw new IllegalStateException(
+                      "two target capabilities set the " + what + " " + name);
+                }
+                merged.put(name, value);
+              });
     }
     return merged;
   }
@@ -123,7 +140,8 @@ public class TargetRegistry implements ManifestParts {
     for (TargetCapability capability : capabilities) {
       for (String name : of.apply(capability)) {
         if (!seen.add(name)) {
-          throw new IllegalStateException("two target capabilities declare the " + what + " " + name);
+          throw new IllegalStateException(
+              "two target capabilities declare the " + what + " " + name);
         }
       }
     }

@@ -1,14 +1,16 @@
 package io.countersign.process;
 
 /**
- * Every process variable name Countersign reads or writes, in one place. Outputs of a
- * capability are namespaced by it ({@code db.}, {@code lambda.}, {@code k8s.}, ...).
+ * Every process variable name Countersign reads or writes, in one place. Outputs of a capability
+ * are namespaced by it ({@code db.}, {@code lambda.}, {@code k8s.}, ...).
  */
 public final class Variables {
-  // The release, set at start. The manifest is one JSON (Spin) variable; the rest are derived for forms and gateways.
+  // The release, set at start. The manifest is one JSON (Spin) variable; the rest are derived for
+  // forms and gateways.
   public static final String RELEASE_ID = "releaseId";
   public static final String MANIFEST = "manifest";
-  // The manifest's digest (shown on the sign-off form) and the pinned model versions the call activities use.
+  // The manifest's digest (shown on the sign-off form) and the pinned model versions the call
+  // activities use.
   public static final String MANIFEST_SHA256 = "manifestSha256";
   public static final String SIGN_OFF_VERSION = "signOffVersion";
   public static final String DEPLOY_VERSION = "deployVersion";
@@ -72,8 +74,9 @@ public final class Variables {
   public static final String ROLLBACK_ERROR = "rollbackError";
   public static final String FAILURE_REASON = "failureReason";
   public static final String FAILED_STEP = "failedStep";
-  // How the last act, await or undo step went (done | running | paused | failed) and how long the model's timer
-  // waits before calling it again: the one pair every gateway and loop timer of the deploy model reads (StepOutcome).
+  // How the last act, await or undo step went (done | running | paused | failed) and how long the
+  // model's timer waits before calling it again: the one pair every gateway and loop timer of the
+  // deploy model reads (StepOutcome).
   public static final String STEP_OUTCOME = "stepOutcome";
   public static final String STEP_WAIT = "stepWait";
 
@@ -89,25 +92,28 @@ public final class Variables {
   public static final String FRONTEND_PREVIOUS_RELEASE = "frontend.previousRelease";
   public static final String K8S_PREVIOUS_IMAGES = "k8s.previousImages";
   public static final String K8S_PROGRESS = "k8s.progress";
-  // Fixed by the first evaluation of the bake window: when it ends, and how long to wait between evaluations.
+  // Fixed by the first evaluation of the bake window: when it ends, and how long to wait between
+  // evaluations.
   public static final String METRICS_WINDOW_ENDS = "metrics.windowEnds";
   public static final String METRICS_INTERVAL = "metricsInterval";
-  // The bake window's gate for Cockpit and REST: the last evaluation of each rule (JSON list), one line of status,
-  // why it paused (stepOutcome 'paused': metrics inconclusive), the operations lead's decision (continue | rollback)
-  // and the rules a lead accepted as unmeasurable for the rest of the window (JSON list of rule names).
+  // The bake window's gate for Cockpit and REST: the last evaluation of each rule (JSON list), one
+  // line of status, why it paused (stepOutcome 'paused': metrics inconclusive), the operations
+  // lead's decision (continue | rollback) and the rules a lead accepted as unmeasurable for the
+  // rest of the window (JSON list of rule names).
   public static final String METRICS_LAST_VERDICTS = "metrics.lastVerdicts";
   public static final String METRICS_STATUS = "metrics.status";
   public static final String METRICS_ACCEPTED = "metrics.acceptedInconclusive";
   public static final String METRICS_INCONCLUSIVE_REASON = "metricsInconclusiveReason";
   public static final String METRICS_DECISION = "metricsDecision";
-  // What compensation has undone already, so a handler that runs twice changes nothing the second time.
+  // What compensation has undone already, so a handler that runs twice changes nothing the second
+  // time.
   public static final String LAMBDA_REVERTED = "lambda.reverted";
   public static final String FRONTEND_RESTORED = "frontend.restored";
   public static final String K8S_UNDONE = "k8s.undone";
   // Set by the first rollout status check: the instant the rollout must be complete by.
   public static final String K8S_ROLLOUT_DEADLINE = "k8s.rolloutDeadline";
-  // Lambda and front end, step by step: per-function progress (JSON, by function name) and the CloudFront
-  // invalidation to wait for.
+  // Lambda and front end, step by step: per-function progress (JSON, by function name) and the
+  // CloudFront invalidation to wait for.
   public static final String LAMBDA_DEPLOYMENTS = "lambda.deployments";
   public static final String FRONTEND_INVALIDATION = "frontend.invalidation";
 

@@ -11,7 +11,9 @@ final class Access {
   private Access() {}
 
   static Set<String> groups(Authentication user) {
-    return user.getAuthorities().stream().map(GrantedAuthority::getAuthority).collect(Collectors.toSet());
+    return user.getAuthorities().stream()
+        .map(GrantedAuthority::getAuthority)
+        .collect(Collectors.toSet());
   }
 
   /** Approvers, release managers and admins read every release; a requester reads their own. */

@@ -1,7 +1,7 @@
 package io.countersign.release;
 
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.Variables;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -21,7 +21,10 @@ class CancelReleaseDelegate implements JavaDelegate {
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("reason", execution.getVariable(Variables.CANCEL_REASON));
     Object by = execution.getVariable(Variables.CANCELLED_BY);
-    evidence.record(execution.getProcessBusinessKey(), "release-cancelled", by == null ? "countersign" : by.toString(),
+    evidence.record(
+        execution.getProcessBusinessKey(),
+        "release-cancelled",
+        by == null ? "countersign" : by.toString(),
         payload);
   }
 }

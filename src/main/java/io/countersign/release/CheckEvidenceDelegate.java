@@ -1,10 +1,9 @@
 package io.countersign.release;
 
+import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.process.ManifestStore;
-
 import io.countersign.process.Variables;
-import io.countersign.evidence.EvidenceLog;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +12,9 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-/** Pre-deployment checkpoint: every evidence type the policy requires is attached with its digest. */
+/**
+ * Pre-deployment checkpoint: every evidence type the policy requires is attached with its digest.
+ */
 @Component("checkEvidence")
 class CheckEvidenceDelegate implements JavaDelegate {
   private final EvidenceLog evidence;
@@ -46,14 +47,19 @@ class CheckEvidenceDelegate implements JavaDelegate {
     execution.setVariable(Variables.MISSING_EVIDENCE, missing);
     execution.setVariable(Variables.EVIDENCE_COMPLETE, missing.isEmpty());
     if (!missing.isEmpty()) {
-      status.set(execution, "requested", "Held at the pre-deployment checkpoint: missing evidence "
-          + String.join(", ", missing) + ". Request an emergency override, or cancel and resubmit with the evidence.");
+      status.set(
+          execution,
+          "requested",
+          "Held at the pre-deployment checkpoint: missing evidence "
+              + String.join(", ", missing)
+              + ". Request an emergency override, or cancel and resubmit with the evidence.");
     }
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("required", required);
     payload.put("present", present);
     payload.put("missing", missing);
     payload.put("passed", missing.isEmpty());
-    evidence.record(execution.getProcessBusinessKey(), "checkpoint-pre-deployment", "countersign", payload);
+    evidence.record(
+        execution.getProcessBusinessKey(), "checkpoint-pre-deployment", "countersign", payload);
   }
 }

@@ -12,10 +12,11 @@ import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Refuses a {@code Content-Type} that is not one concrete media type (syntax errors such as {@code a/b/c}, an
- * unknown or empty charset, wildcards) on every {@code /api} request, with 415, before a controller or Spring's
- * body reading sees it. Left to them, some of these ended in 500 (a parse error in the manifest endpoint, a
- * wildcard in Spring's own request headers). Which types an endpoint reads is still the endpoint's business.
+ * Refuses a {@code Content-Type} that is not one concrete media type (syntax errors such as {@code
+ * a/b/c}, an unknown or empty charset, wildcards) on every {@code /api} request, with 415, before a
+ * controller or Spring's body reading sees it. Left to them, some of these ended in 500 (a parse
+ * error in the manifest endpoint, a wildcard in Spring's own request headers). Which types an
+ * endpoint reads is still the endpoint's business.
  */
 @Configuration
 class ContentTypeCheck implements WebMvcConfigurer, HandlerInterceptor {
@@ -26,7 +27,8 @@ class ContentTypeCheck implements WebMvcConfigurer, HandlerInterceptor {
   }
 
   @Override
-  public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
+  public boolean preHandle(
+      HttpServletRequest request, HttpServletResponse response, Object handler) {
     for (String header : Collections.list(request.getHeaders(HttpHeaders.CONTENT_TYPE))) {
       parse(header);
     }
@@ -41,17 +43,23 @@ class ContentTypeCheck implements WebMvcConfigurer, HandlerInterceptor {
   static MediaType parse(String header) {
     MediaType type;
     try {
-      type = MediaType.parseMediaType(header); // also resolves the charset parameter: unknown names fail here
+      type =
+          MediaType.parseMediaType(
+              header); // also resolves the charset parameter: unknown names fail here
     } catch (InvalidMediaTypeException e) {
-      throw new InvalidContentTypeException("the Content-Type header is not a valid media type: " + e.getMessage());
+      throw new InvalidContentTypeException(
+          "the Content-Type header is not a valid media type: " + e.getMessage());
     }
     if (type.isWildcardType() || type.isWildcardSubtype()) {
-      throw new InvalidContentTypeException("the Content-Type header must name one media type, not '" + header + "'");
+      throw new InvalidContentTypeException(
+          "the Content-Type header must name one media type, not '" + header + "'");
     }
     return type;
   }
 
-  /** A Content-Type header that names no media type Countersign could read; answered as HTTP 415. */
+  /**
+   * A Content-Type header that names no media type Countersign could read; answered as HTTP 415.
+   */
   static final class InvalidContentTypeException extends RuntimeException {
     InvalidContentTypeException(String message) {
       super(message);

@@ -12,10 +12,10 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The error page the servlet container forwards to (Spring Security's 401 and 403, an exception nothing else
- * answered), as problem+json with the real status. It replaces Spring Boot's controller, which answered a direct
- * request to {@code /error} with 500 (its "status 999"): with no error forwarded, {@code /error} is just a
- * resource that does not exist.
+ * The error page the servlet container forwards to (Spring Security's 401 and 403, an exception
+ * nothing else answered), as problem+json with the real status. It replaces Spring Boot's
+ * controller, which answered a direct request to {@code /error} with 500 (its "status 999"): with
+ * no error forwarded, {@code /error} is just a resource that does not exist.
  */
 @RestController
 class ErrorEndpoint implements ErrorController {
@@ -30,20 +30,27 @@ class ErrorEndpoint implements ErrorController {
     if (status == null || !status.isError()) {
       status = HttpStatus.INTERNAL_SERVER_ERROR;
     }
-    // A client error repeats what the container was told; a server error tells nothing of the internals.
-    String detail = status.is4xxClientError() && request.getAttribute(RequestDispatcher.ERROR_MESSAGE) instanceof String m
-        && !m.isBlank() ? m : null;
+    // A client error repeats what the container was told; a server error tells nothing of the
+    // internals.
+    String detail =
+        status.is4xxClientError()
+                && request.getAttribute(RequestDispatcher.ERROR_MESSAGE) instanceof String m
+                && !m.isBlank()
+            ? m
+            : null;
     return problem(status, detail, request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI));
   }
 
-  private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String detail, Object uri) {
+  private static ResponseEntity<ProblemDetail> problem(
+      HttpStatus status, String detail, Object uri) {
     ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);
     body.setTitle(status.getReasonPhrase());
     if (uri instanceof String path) {
       try {
         body.setInstance(URI.create(path));
       } catch (IllegalArgumentException notAUri) {
-        // The path the client sent is not a valid URI reference; the problem is complete without it.
+        // The path the client sent is not a valid URI reference; the problem is complete without
+        // it.
       }
     }
     return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(body);

@@ -1,7 +1,7 @@
 package io.countersign.release;
 
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.Variables;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;

@@ -1,11 +1,5 @@
 package io.countersign.release;
 
-import io.countersign.manifest.FieldErrors;
-import io.countersign.manifest.InvalidManifestException;
-import io.countersign.manifest.JsonPaths;
-import io.countersign.manifest.PayloadTooLargeException;
-import io.countersign.manifest.UnsupportedManifestTypeException;
-
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -15,6 +9,11 @@ import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.InvalidManifestException;
+import io.countersign.manifest.JsonPaths;
+import io.countersign.manifest.PayloadTooLargeException;
+import io.countersign.manifest.UnsupportedManifestTypeException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,13 +52,18 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
 
   @ExceptionHandler(InvalidManifestException.class)
   ResponseEntity<Object> invalid(InvalidManifestException e, WebRequest request) {
-    return handleExceptionInternal(e, invalidBody(e.isManifest(), e.errors()), new HttpHeaders(),
-        HttpStatus.BAD_REQUEST, request);
+    return handleExceptionInternal(
+        e,
+        invalidBody(e.isManifest(), e.errors()),
+        new HttpHeaders(),
+        HttpStatus.BAD_REQUEST,
+        request);
   }
 
   @ExceptionHandler(UnsupportedManifestTypeException.class)
   ResponseEntity<Object> unsupported(UnsupportedManifestTypeException e, WebRequest request) {
-    ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.UNSUPPORTED_MEDIA_TYPE, e.getMessage());
+    ProblemDetail body =
+        ProblemDetail.forStatusAndDetail(HttpStatus.UNSUPPORTED_MEDIA_TYPE, e.getMessage());
     body.setType(UNSUPPORTED_MEDIA_TYPE);
     body.setTitle("Unsupported media type");
     body.setProperty("supported", e.supported().stream().map(MediaType::toString).toList());
@@ -69,28 +73,37 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler(ContentTypeCheck.InvalidContentTypeException.class)
-  ResponseEntity<Object> invalidContentType(ContentTypeCheck.InvalidContentTypeException e, WebRequest request) {
-    ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.UNSUPPORTED_MEDIA_TYPE, e.getMessage());
+  ResponseEntity<Object> invalidContentType(
+      ContentTypeCheck.InvalidContentTypeException e, WebRequest request) {
+    ProblemDetail body =
+        ProblemDetail.forStatusAndDetail(HttpStatus.UNSUPPORTED_MEDIA_TYPE, e.getMessage());
     body.setType(UNSUPPORTED_MEDIA_TYPE);
     body.setTitle("Unsupported media type");
-    return handleExceptionInternal(e, body, new HttpHeaders(), HttpStatus.UNSUPPORTED_MEDIA_TYPE, request);
+    return handleExceptionInternal(
+        e, body, new HttpHeaders(), HttpStatus.UNSUPPORTED_MEDIA_TYPE, request);
   }
 
   @ExceptionHandler(PayloadTooLargeException.class)
   ResponseEntity<Object> tooLarge(PayloadTooLargeException e, WebRequest request) {
-    ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.PAYLOAD_TOO_LARGE, e.getMessage());
+    ProblemDetail body =
+        ProblemDetail.forStatusAndDetail(HttpStatus.PAYLOAD_TOO_LARGE, e.getMessage());
     body.setType(PAYLOAD_TOO_LARGE);
     body.setTitle("Request body too large");
     body.setProperty("limitBytes", e.limitBytes());
-    return handleExceptionInternal(e, body, new HttpHeaders(), HttpStatus.PAYLOAD_TOO_LARGE, request);
+    return handleExceptionInternal(
+        e, body, new HttpHeaders(), HttpStatus.PAYLOAD_TOO_LARGE, request);
   }
 
   @Override
-  protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException e,
-      HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+  protected ResponseEntity<Object> handleMethodArgumentNotValid(
+      MethodArgumentNotValidException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
     List<FieldErrors.FieldError> errors = new ArrayList<>();
     for (org.springframework.validation.FieldError error : e.getBindingResult().getFieldErrors()) {
-      errors.add(new FieldErrors.FieldError(JsonPaths.ofBindingField(error.getField()), message(error)));
+      errors.add(
+          new FieldErrors.FieldError(JsonPaths.ofBindingField(error.getField()), message(error)));
     }
     for (ObjectError error : e.getBindingResult().getGlobalErrors()) {
       errors.add(new FieldErrors.FieldError(JsonPaths.ROOT, message(error)));
@@ -100,20 +113,31 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
   }
 
   @Override
-  protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e,
-      HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-    return handleExceptionInternal(e, invalidBody(false, List.of(unreadable(e))), headers, status, request);
+  protected ResponseEntity<Object> handleHttpMessageNotReadable(
+      HttpMessageNotReadableException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
+    return handleExceptionInternal(
+        e, invalidBody(false, List.of(unreadable(e))), headers, status, request);
   }
 
   @Override
-  protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(HttpMediaTypeNotSupportedException e,
-      HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-    e.getBody().setType(UNSUPPORTED_MEDIA_TYPE); // the same problem type as a manifest in an unknown format
+  protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(
+      HttpMediaTypeNotSupportedException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
+    e.getBody()
+        .setType(
+            UNSUPPORTED_MEDIA_TYPE); // the same problem type as a manifest in an unknown format
     return super.handleHttpMediaTypeNotSupported(e, headers, status, request);
   }
 
   static ProblemDetail invalidBody(boolean manifest, List<FieldErrors.FieldError> errors) {
-    ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, InvalidManifestException.detail(errors));
+    ProblemDetail body =
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.BAD_REQUEST, InvalidManifestException.detail(errors));
     body.setType(manifest ? INVALID_MANIFEST : INVALID_REQUEST);
     body.setTitle(manifest ? "Invalid release manifest" : "Invalid request");
     body.setProperty("errors", errors);
@@ -124,36 +148,50 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
   static FieldErrors.FieldError unreadable(HttpMessageNotReadableException e) {
     String duplicate = duplicateKey(e);
     if (duplicate != null) {
-      // Strict duplicate detection (spring.jackson.parser): "last one wins" would hide what the caller meant.
+      // Strict duplicate detection (spring.jackson.parser): "last one wins" would hide what the
+      // caller meant.
       return new FieldErrors.FieldError(duplicate, "duplicate key");
     }
     JsonProcessingException cause = jsonCause(e);
     if (cause instanceof UnrecognizedPropertyException unknown) {
-      String known = unknown.getKnownPropertyIds() == null ? ""
-          : "; expected one of " + unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted()
-              .collect(Collectors.joining(", "));
+      String known =
+          unknown.getKnownPropertyIds() == null
+              ? ""
+              : "; expected one of "
+                  + unknown.getKnownPropertyIds().stream()
+                      .map(String::valueOf)
+                      .sorted()
+                      .collect(Collectors.joining(", "));
       return new FieldErrors.FieldError(JsonPaths.of(unknown.getPath()), "unknown field" + known);
     }
     if (cause instanceof InvalidNullException invalidNull) {
       return new FieldErrors.FieldError(JsonPaths.of(invalidNull.getPath()), "must not be null");
     }
     if (cause instanceof MismatchedInputException mismatch) {
-      return new FieldErrors.FieldError(JsonPaths.of(mismatch.getPath()), typeMessage(mismatch.getTargetType()));
+      return new FieldErrors.FieldError(
+          JsonPaths.of(mismatch.getPath()), typeMessage(mismatch.getTargetType()));
     }
     if (cause instanceof ValueInstantiationException instantiation) {
       Throwable reason = instantiation.getCause();
-      return new FieldErrors.FieldError(JsonPaths.of(instantiation.getPath()),
-          reason != null && reason.getMessage() != null ? "is invalid: " + reason.getMessage() : "is invalid");
+      return new FieldErrors.FieldError(
+          JsonPaths.of(instantiation.getPath()),
+          reason != null && reason.getMessage() != null
+              ? "is invalid: " + reason.getMessage()
+              : "is invalid");
     }
     if (cause instanceof JsonMappingException mapping) {
       return new FieldErrors.FieldError(JsonPaths.of(mapping.getPath()), "is invalid");
     }
     if (cause != null) {
       JsonLocation location = cause.getLocation();
-      String where = location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+      String where =
+          location == null
+              ? ""
+              : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
       String message = cause.getOriginalMessage();
       int newline = message.indexOf('\n');
-      return new FieldErrors.FieldError(JsonPaths.ROOT,
+      return new FieldErrors.FieldError(
+          JsonPaths.ROOT,
           "invalid JSON" + where + ": " + (newline < 0 ? message : message.substring(0, newline)));
     }
     String message = e.getMessage();
@@ -189,8 +227,12 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
     if (type == String.class || type == char.class || type == Character.class) {
       return "must be a string";
     }
-    if (type == Integer.class || type == int.class || type == Long.class || type == long.class
-        || type == Short.class || type == short.class) {
+    if (type == Integer.class
+        || type == int.class
+        || type == Long.class
+        || type == long.class
+        || type == Short.class
+        || type == short.class) {
       return "must be a whole number";
     }
     if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
@@ -200,9 +242,10 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
       return "must be true or false";
     }
     if (type.isEnum()) {
-      return "must be one of " + Arrays.stream(type.getEnumConstants())
-          .map(c -> ENUM_NAMES.valueToTree(c).asText())
-          .collect(Collectors.joining(", "));
+      return "must be one of "
+          + Arrays.stream(type.getEnumConstants())
+              .map(c -> ENUM_NAMES.valueToTree(c).asText())
+              .collect(Collectors.joining(", "));
     }
     if (type.isArray() || Collection.class.isAssignableFrom(type)) {
       return "must be an array";

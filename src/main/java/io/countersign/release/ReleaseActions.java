@@ -1,10 +1,9 @@
 package io.countersign.release;
 
-import io.countersign.process.ManifestStore;
-
-import io.countersign.identity.Groups;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.identity.Groups;
+import io.countersign.process.ManifestStore;
+import io.countersign.process.Variables;
 import io.countersign.signoff.Overrides;
 import java.time.Duration;
 import java.util.Map;
@@ -16,10 +15,18 @@ import org.camunda.bpm.engine.TaskService;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Requests on a running release: each is a message to the process, accepted only where the model waits for it. */
+/**
+ * Requests on a running release: each is a message to the process, accepted only where the model
+ * waits for it.
+ */
 @Service
 class ReleaseActions {
-  enum Kind { ACCEPTED, NOT_FOUND, FORBIDDEN, CONFLICT }
+  enum Kind {
+    ACCEPTED,
+    NOT_FOUND,
+    FORBIDDEN,
+    CONFLICT
+  }
 
   record Outcome(Kind kind, String releaseId, String message) {}
 
@@ -30,8 +37,13 @@ class ReleaseActions {
   private final Overrides overrides;
   private final ManifestStore manifests;
 
-  ReleaseActions(ReleaseRepository releases, RuntimeService runtime, TaskService tasks, EvidenceLog evidence,
-      Overrides overrides, ManifestStore manifests) {
+  ReleaseActions(
+      ReleaseRepository releases,
+      RuntimeService runtime,
+      TaskService tasks,
+      EvidenceLog evidence,
+      Overrides overrides,
+      ManifestStore manifests) {
     this.releases = releases;
     this.runtime = runtime;
     this.tasks = tasks;
@@ -46,12 +58,20 @@ class ReleaseActions {
     if (release.isEmpty()) {
       return notFound(id);
     }
-    if (!user.equals(release.get().requester()) && !groups.contains(Groups.RELEASE_MANAGERS)
+    if (!user.equals(release.get().requester())
+        && !groups.contains(Groups.RELEASE_MANAGERS)
         && !groups.contains(Groups.ADMINS)) {
-      return new Outcome(Kind.FORBIDDEN, id, "Only the requester or a release manager can cancel release " + id);
+      return new Outcome(
+          Kind.FORBIDDEN, id, "Only the requester or a release manager can cancel release " + id);
     }
-    return correlate(id, "cancelRelease", Map.of(Variables.CANCEL_REASON, reason, Variables.CANCELLED_BY, user),
-        "Release " + id + " can no longer be cancelled (status " + release.get().status()
+    return correlate(
+        id,
+        "cancelRelease",
+        Map.of(Variables.CANCEL_REASON, reason, Variables.CANCELLED_BY, user),
+        "Release "
+            + id
+            + " can no longer be cancelled (status "
+            + release.get().status()
             + "); once deployment has started, request a rollback instead",
         "Release " + id + " cancelled");
   }
@@ -62,17 +82,28 @@ class ReleaseActions {
     if (release.isEmpty()) {
       return notFound(id);
     }
-    boolean allowed = user.equals(release.get().requester()) || groups.contains(Groups.RELEASE_MANAGERS)
-        || groups.contains(Groups.OPERATIONS_LEADS) || groups.contains(Groups.ADMINS);
+    boolean allowed =
+        user.equals(release.get().requester())
+            || groups.contains(Groups.RELEASE_MANAGERS)
+            || groups.contains(Groups.OPERATIONS_LEADS)
+            || groups.contains(Groups.ADMINS);
     if (!allowed) {
-      return new Outcome(Kind.FORBIDDEN, id,
+      return new Outcome(
+          Kind.FORBIDDEN,
+          id,
           "Only the requester, operations leads or release managers can roll back release " + id);
     }
     evidence.record(id, "rollback-requested", user, Map.of("reason", reason));
-    return correlate(id, "rollbackRequested",
+    return correlate(
+        id,
+        "rollbackRequested",
         Map.of(Variables.ROLLBACK_REASON, reason, Variables.ROLLBACK_REQUESTED_BY, user),
-        "Release " + id + " can be rolled back during its bake window or once released, within its rollback window"
-            + " (status " + release.get().status() + ")",
+        "Release "
+            + id
+            + " can be rolled back during its bake window or once released, within its rollback window"
+            + " (status "
+            + release.get().status()
+            + ")",
         "Rollback of release " + id + " started");
   }
 
@@ -83,23 +114,49 @@ class ReleaseActions {
       return notFound(id);
     }
     if (!user.equals(release.get().requester())) {
-      return new Outcome(Kind.FORBIDDEN, id, "Only the requester of release " + id + " can ask for an override");
+      return new Outcome(
+          Kind.FORBIDDEN, id, "Only the requester of release " + id + " can ask for an override");
     }
     String status = release.get().status();
     if (!status.equals("requested") && !status.equals("awaiting-sign-off")) {
-      return new Outcome(Kind.CONFLICT, id, "An override only applies before deployment (status is " + status + ")");
+      return new Outcome(
+          Kind.CONFLICT,
+          id,
+          "An override only applies before deployment (status is " + status + ")");
     }
     String instance = release.get().processInstanceId();
     if (Boolean.TRUE.equals(runtime.getVariable(instance, Variables.OVERRIDE_ACTIVE))
-        || tasks.createTaskQuery().processInstanceId(instance).taskDefinitionKey("decideOverride").count() > 0) {
-      return new Outcome(Kind.CONFLICT, id, "Release " + id + " already has an override pending or granted");
+        || tasks
+                .createTaskQuery()
+                .processInstanceId(instance)
+                .taskDefinitionKey("decideOverride")
+                .count()
+            > 0) {
+      return new Outcome(
+          Kind.CONFLICT, id, "Release " + id + " already has an override pending or granted");
     }
     Duration window = kind.equals("quick") ? Duration.ofMinutes(5) : Duration.ofHours(24);
     String digest = manifests.submitted(id).sha256();
     String requestId = overrides.request(id, kind, window, reason, incident, user, digest);
-    evidence.record(id, "override-requested", user, Map.of("requestId", requestId, "kind", kind, "reason", reason,
-        "incidentReference", incident, "manifestSha256", digest));
-    return correlate(id, "overrideRequested", Map.of(
+    evidence.record(
+        id,
+        "override-requested",
+        user,
+        Map.of(
+            "requestId",
+            requestId,
+            "kind",
+            kind,
+            "reason",
+            reason,
+            "incidentReference",
+            incident,
+            "manifestSha256",
+            digest));
+    return correlate(
+        id,
+        "overrideRequested",
+        Map.of(
             Variables.OVERRIDE_KIND, kind,
             Variables.OVERRIDE_WINDOW, window.toString(),
             Variables.OVERRIDE_REASON, reason,
@@ -109,12 +166,18 @@ class ReleaseActions {
         "Override requested for release " + id + "; a release manager decides in Tasklist");
   }
 
-  private Outcome correlate(String id, String message, Map<String, Object> variables, String conflict, String done) {
+  private Outcome correlate(
+      String id, String message, Map<String, Object> variables, String conflict, String done) {
     try {
-      runtime.createMessageCorrelation(message).processInstanceBusinessKey(id).setVariables(variables).correlate();
+      runtime
+          .createMessageCorrelation(message)
+          .processInstanceBusinessKey(id)
+          .setVariables(variables)
+          .correlate();
       return new Outcome(Kind.ACCEPTED, id, done);
     } catch (MismatchingMessageCorrelationException e) {
-      // Nothing in the release waits for this request now; the transaction rolls back the evidence too.
+      // Nothing in the release waits for this request now; the transaction rolls back the evidence
+      // too.
       throw new ConflictException(id, conflict);
     }
   }

@@ -6,7 +6,6 @@ import io.countersign.manifest.ManifestReader;
 import io.countersign.manifest.PayloadTooLargeException;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.process.ManifestStore;
-
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -43,7 +42,11 @@ class ReleaseController {
   private final ReleaseViews views;
   private final ManifestStore manifests;
 
-  ReleaseController(ManifestReader reader, ReleaseService service, ReleaseActions actions, ReleaseViews views,
+  ReleaseController(
+      ManifestReader reader,
+      ReleaseService service,
+      ReleaseActions actions,
+      ReleaseViews views,
       ManifestStore manifests) {
     this.reader = reader;
     this.service = service;
@@ -53,30 +56,45 @@ class ReleaseController {
   }
 
   @PostMapping
-  ResponseEntity<?> submit(HttpServletRequest request, Authentication user,
-      @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) throws IOException {
+  ResponseEntity<?> submit(
+      HttpServletRequest request,
+      Authentication user,
+      @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey)
+      throws IOException {
     if (!Access.isRequester(user)) {
-      return problem(HttpStatus.FORBIDDEN, "Not a release requester",
+      return problem(
+          HttpStatus.FORBIDDEN,
+          "Not a release requester",
           user.getName() + " is not in group release-requesters");
     }
     if (request.getContentLengthLong() > ManifestReader.MAX_BYTES) {
       throw new PayloadTooLargeException(ManifestReader.MAX_BYTES);
     }
     byte[] body = ManifestReader.readBody(request.getInputStream());
-    MediaType type = request.getContentType() == null ? null : ContentTypeCheck.parse(request.getContentType());
+    MediaType type =
+        request.getContentType() == null ? null : ContentTypeCheck.parse(request.getContentType());
     if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 128)) {
-      throw InvalidManifestException.ofRequest("$.headers.Idempotency-Key", "must be 1-128 characters");
+      throw InvalidManifestException.ofRequest(
+          "$.headers.Idempotency-Key", "must be 1-128 characters");
     }
     ReleaseManifest manifest = reader.read(body, type);
     ReleaseService.Submitted submitted;
     try {
       submitted = service.submit(manifest, user.getName(), idempotencyKey);
     } catch (DuplicateKeyException raced) {
-      // The same release (or idempotency key) was submitted at the same moment: answer with that one.
-      submitted = service.existing(manifest, user.getName(), idempotencyKey).orElseThrow(() -> raced);
+      // The same release (or idempotency key) was submitted at the same moment: answer with that
+      // one.
+      submitted =
+          service.existing(manifest, user.getName(), idempotencyKey).orElseThrow(() -> raced);
     }
-    Map<String, Object> result = Map.of("id", submitted.release().id(), "status", submitted.release().status(),
-        "created", submitted.created());
+    Map<String, Object> result =
+        Map.of(
+            "id",
+            submitted.release().id(),
+            "status",
+            submitted.release().status(),
+            "created",
+            submitted.created());
     URI location = URI.create("/api/releases/" + submitted.release().id());
     return submitted.created()
         ? ResponseEntity.created(location).body(result)
@@ -85,84 +103,136 @@ class ReleaseController {
 
   @GetMapping("/{id}")
   ResponseEntity<?> get(@PathVariable String id, Authentication user) {
-    return views.detail(id).<ResponseEntity<?>>map(detail -> Access.readsAll(user) || detail.requester().equals(user.getName())
-            ? ResponseEntity.ok(detail)
-            : problem(HttpStatus.FORBIDDEN, "Not allowed", user.getName() + " may read only their own releases"))
-        .orElseGet(() -> problem(HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
+    return views
+        .detail(id)
+        .<ResponseEntity<?>>map(
+            detail ->
+                Access.readsAll(user) || detail.requester().equals(user.getName())
+                    ? ResponseEntity.ok(detail)
+                    : problem(
+                        HttpStatus.FORBIDDEN,
+                        "Not allowed",
+                        user.getName() + " may read only their own releases"))
+        .orElseGet(
+            () ->
+                problem(
+                    HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
   }
 
   /**
-   * The manifest exactly as stored and signed: its RFC 8785 canonical text, whose SHA-256 is the digest the
-   * sign-offs name ({@code sha256sum} of this body), so a pipeline or an auditor can check it independently.
+   * The manifest exactly as stored and signed: its RFC 8785 canonical text, whose SHA-256 is the
+   * digest the sign-offs name ({@code sha256sum} of this body), so a pipeline or an auditor can
+   * check it independently.
    */
   @GetMapping("/{id}/manifest")
   ResponseEntity<?> manifest(@PathVariable String id, Authentication user) {
-    return views.detail(id).<ResponseEntity<?>>map(detail -> {
-      if (!Access.readsAll(user) && !detail.requester().equals(user.getName())) {
-        return problem(HttpStatus.FORBIDDEN, "Not allowed", user.getName() + " may read only their own releases");
-      }
-      String canonical = manifests.canonicalText(id);
-      String digest = CanonicalJson.sha256(canonical);
-      return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
-          .header("Repr-Digest", "sha-256=:" + java.util.Base64.getEncoder().encodeToString(
-              java.util.HexFormat.of().parseHex(digest)) + ":")
-          .header("X-Manifest-SHA256", digest)
-          .body(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }).orElseGet(() -> problem(HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
+    return views
+        .detail(id)
+        .<ResponseEntity<?>>map(
+            detail -> {
+              if (!Access.readsAll(user) && !detail.requester().equals(user.getName())) {
+                return problem(
+                    HttpStatus.FORBIDDEN,
+                    "Not allowed",
+                    user.getName() + " may read only their own releases");
+              }
+              String canonical = manifests.canonicalText(id);
+              String digest = CanonicalJson.sha256(canonical);
+              return ResponseEntity.ok()
+                  .contentType(MediaType.APPLICATION_JSON)
+                  .header(
+                      "Repr-Digest",
+                      "sha-256=:"
+                          + java.util.Base64.getEncoder()
+                              .encodeToString(java.util.HexFormat.of().parseHex(digest))
+                          + ":")
+                  .header("X-Manifest-SHA256", digest)
+                  .body(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            })
+        .orElseGet(
+            () ->
+                problem(
+                    HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
   }
 
   @GetMapping
-  ReleaseViews.PageView list(@RequestParam(required = false) String application,
-      @RequestParam(required = false) String environment, @RequestParam(required = false) String status,
-      @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size, Authentication user) {
+  ReleaseViews.PageView list(
+      @RequestParam(required = false) String application,
+      @RequestParam(required = false) String environment,
+      @RequestParam(required = false) String status,
+      @RequestParam(defaultValue = "0") int page,
+      @RequestParam(defaultValue = "20") int size,
+      Authentication user) {
     if (page < 0 || size < 1 || size > 100) {
-      throw InvalidManifestException.ofRequest(page < 0 ? "$.query.page" : "$.query.size",
+      throw InvalidManifestException.ofRequest(
+          page < 0 ? "$.query.page" : "$.query.size",
           page < 0 ? "must be 0 or more" : "must be between 1 and 100");
     }
-    return views.page(application, environment, status, Access.readsAll(user) ? null : user.getName(), page, size);
+    return views.page(
+        application,
+        environment,
+        status,
+        Access.readsAll(user) ? null : user.getName(),
+        page,
+        size);
   }
 
   record ReasonRequest(@NotBlank @Size(max = 2000) String reason) {}
 
   record OverrideRequest(
-      @NotNull @Pattern(regexp = "quick|extended", message = "must be quick (5 minutes) or extended (24 hours)")
+      @NotNull
+          @Pattern(
+              regexp = "quick|extended",
+              message = "must be quick (5 minutes) or extended (24 hours)")
           String kind,
       @NotBlank @Size(max = 2000) String reason,
       @NotBlank @Size(max = 128) String incidentReference) {}
 
   @PostMapping("/{id}/cancel")
-  ResponseEntity<?> cancel(@PathVariable String id, @Valid @RequestBody ReasonRequest body, Authentication user) {
+  ResponseEntity<?> cancel(
+      @PathVariable String id, @Valid @RequestBody ReasonRequest body, Authentication user) {
     return outcome(actions.cancel(id, body.reason(), user.getName(), Access.groups(user)));
   }
 
   @PostMapping("/{id}/rollback")
-  ResponseEntity<?> rollback(@PathVariable String id, @Valid @RequestBody ReasonRequest body, Authentication user) {
+  ResponseEntity<?> rollback(
+      @PathVariable String id, @Valid @RequestBody ReasonRequest body, Authentication user) {
     return outcome(actions.rollback(id, body.reason(), user.getName(), Access.groups(user)));
   }
 
   @PostMapping("/{id}/override")
-  ResponseEntity<?> override(@PathVariable String id, @Valid @RequestBody OverrideRequest body, Principal user) {
-    return outcome(actions.override(id, body.kind(), body.reason(), body.incidentReference(), user.getName()));
+  ResponseEntity<?> override(
+      @PathVariable String id, @Valid @RequestBody OverrideRequest body, Principal user) {
+    return outcome(
+        actions.override(id, body.kind(), body.reason(), body.incidentReference(), user.getName()));
   }
 
   private ResponseEntity<?> outcome(ReleaseActions.Outcome outcome) {
     return switch (outcome.kind()) {
-      case ACCEPTED -> ResponseEntity.accepted().body(Map.of("id", outcome.releaseId(), "message", outcome.message()));
+      case ACCEPTED ->
+          ResponseEntity.accepted()
+              .body(Map.of("id", outcome.releaseId(), "message", outcome.message()));
       case NOT_FOUND -> problem(HttpStatus.NOT_FOUND, "Release not found", outcome.message());
       case FORBIDDEN -> problem(HttpStatus.FORBIDDEN, "Not allowed", outcome.message());
-      case CONFLICT -> problem(HttpStatus.CONFLICT, "Not possible in the release's current state", outcome.message());
+      case CONFLICT ->
+          problem(
+              HttpStatus.CONFLICT,
+              "Not possible in the release's current state",
+              outcome.message());
     };
   }
 
   @ExceptionHandler(ReleaseActions.ConflictException.class)
   ResponseEntity<ProblemDetail> conflict(ReleaseActions.ConflictException e) {
-    return problem(HttpStatus.CONFLICT, "Not possible in the release's current state", e.getMessage());
+    return problem(
+        HttpStatus.CONFLICT, "Not possible in the release's current state", e.getMessage());
   }
 
   static ResponseEntity<ProblemDetail> problem(HttpStatus status, String title, String detail) {
     ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);
     body.setTitle(title);
-    body.setType(URI.create(ProblemResponses.TYPES + title.toLowerCase().replaceAll("[^a-z]+", "-")));
+    body.setType(
+        URI.create(ProblemResponses.TYPES + title.toLowerCase().replaceAll("[^a-z]+", "-")));
     return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(body);
   }
 }

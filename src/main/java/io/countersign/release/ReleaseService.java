@@ -1,15 +1,14 @@
 package io.countersign.release;
 
+import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.CanonicalJson;
 import io.countersign.manifest.FieldErrors;
 import io.countersign.manifest.InvalidManifestException;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.models.ModelVersions;
 import io.countersign.process.ManifestStore;
-
 import io.countersign.process.TargetRegistry;
 import io.countersign.process.Variables;
-import io.countersign.evidence.EvidenceLog;
-import io.countersign.models.ModelVersions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -28,9 +27,10 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Starts releases and records the request; one transaction with the engine, so nothing half-starts. The
- * manifest is stored once in canonical form with its digest, and the release is pinned to the model
- * versions current at submission; the process is started here and nowhere else (engine REST refuses it).
+ * Starts releases and records the request; one transaction with the engine, so nothing half-starts.
+ * The manifest is stored once in canonical form with its digest, and the release is pinned to the
+ * model versions current at submission; the process is started here and nowhere else (engine REST
+ * refuses it).
  */
 @Service
 public class ReleaseService {
@@ -44,8 +44,14 @@ public class ReleaseService {
   private final String rollbackWindow;
   private final SecureRandom random = new SecureRandom();
 
-  ReleaseService(RuntimeService runtime, ReleaseRepository releases, EvidenceLog evidence, ManifestStore manifests,
-      ModelVersions models, TargetRegistry targets, @Value("${countersign.rollback-window:P7D}") String rollbackWindow) {
+  ReleaseService(
+      RuntimeService runtime,
+      ReleaseRepository releases,
+      EvidenceLog evidence,
+      ManifestStore manifests,
+      ModelVersions models,
+      TargetRegistry targets,
+      @Value("${countersign.rollback-window:P7D}") String rollbackWindow) {
     this.runtime = runtime;
     this.targets = targets;
     this.releases = releases;
@@ -57,15 +63,20 @@ public class ReleaseService {
 
   public record Submitted(ReleaseRepository.ReleaseRow release, boolean created) {}
 
-  /** The release this submission repeats: same idempotency key of the requester, or same active release. */
+  /**
+   * The release this submission repeats: same idempotency key of the requester, or same active
+   * release.
+   */
   Optional<Submitted> existing(ReleaseManifest manifest, String requester, String idempotencyKey) {
     if (idempotencyKey != null) {
-      Optional<ReleaseRepository.ReleaseRow> earlier = releases.findByIdempotencyKey(requester, idempotencyKey);
+      Optional<ReleaseRepository.ReleaseRow> earlier =
+          releases.findByIdempotencyKey(requester, idempotencyKey);
       if (earlier.isPresent()) {
         return Optional.of(new Submitted(earlier.get(), false));
       }
     }
-    return releases.findActive(manifest.application(), manifest.version(), manifest.environment().id())
+    return releases
+        .findActive(manifest.application(), manifest.version(), manifest.environment().id())
         .map(row -> new Submitted(row, false));
   }
 
@@ -79,17 +90,33 @@ public class ReleaseService {
     try {
       json = ManifestStore.canonical(manifest);
     } catch (IllegalArgumentException e) {
-      // Only text RFC 8785 cannot write (an unpaired surrogate) gets here; its message starts with the path.
+      // Only text RFC 8785 cannot write (an unpaired surrogate) gets here; its message starts with
+      // the path.
       int colon = e.getMessage().indexOf(':');
-      throw new InvalidManifestException(List.of(new FieldErrors.FieldError(e.getMessage().substring(0, colon),
-          e.getMessage().substring(colon + 1).trim())));
+      throw new InvalidManifestException(
+          List.of(
+              new FieldErrors.FieldError(
+                  e.getMessage().substring(0, colon), e.getMessage().substring(colon + 1).trim())));
     }
     String sha256 = CanonicalJson.sha256(json);
     String id = newId();
     Instant now = Instant.now();
-    releases.insert(new ReleaseRepository.ReleaseRow(id, manifest.application(), manifest.version(),
-        manifest.environment().id(), manifest.changeReference(), "requested", null, requester, null, sha256, true, now,
-        now), idempotencyKey);
+    releases.insert(
+        new ReleaseRepository.ReleaseRow(
+            id,
+            manifest.application(),
+            manifest.version(),
+            manifest.environment().id(),
+            manifest.changeReference(),
+            "requested",
+            null,
+            requester,
+            null,
+            sha256,
+            true,
+            now,
+            now),
+        idempotencyKey);
     manifests.store(id, json, sha256);
     List<ModelVersions.Pinned> pinned = models.pin(id);
     Map<String, Object> request = new LinkedHashMap<>();
@@ -103,13 +130,15 @@ public class ReleaseService {
     variables.put(Variables.MANIFEST_SHA256, sha256);
     variables.put(Variables.SIGN_OFF_VERSION, models.version(id, ModelVersions.SIGN_OFF));
     variables.put(Variables.DEPLOY_VERSION, models.version(id, ModelVersions.DEPLOY));
-    ProcessInstance instance = runtime.startProcessInstanceById(models.definitionId(pinned, ModelVersions.RELEASE), id,
-        variables);
+    ProcessInstance instance =
+        runtime.startProcessInstanceById(
+            models.definitionId(pinned, ModelVersions.RELEASE), id, variables);
     releases.setProcessInstance(id, instance.getProcessInstanceId());
     return new Submitted(releases.find(id).orElseThrow(), true);
   }
 
-  private Map<String, Object> startVariables(String id, ReleaseManifest m, String json, String requester) {
+  private Map<String, Object> startVariables(
+      String id, ReleaseManifest m, String json, String requester) {
     Map<String, Object> v = new LinkedHashMap<>();
     v.put(Variables.RELEASE_ID, id);
     v.put(Variables.MANIFEST, Spin.JSON(json));
@@ -134,8 +163,16 @@ public class ReleaseService {
       return "(none attached)";
     }
     StringBuilder s = new StringBuilder();
-    m.evidence().forEach(e -> s.append("- ").append(e.type()).append(": ").append(e.location())
-        .append(" (sha256 ").append(e.sha256(), 0, 12).append("…)\n"));
+    m.evidence()
+        .forEach(
+            e ->
+                s.append("- ")
+                    .append(e.type())
+                    .append(": ")
+                    .append(e.location())
+                    .append(" (sha256 ")
+                    .append(e.sha256(), 0, 12)
+                    .append("…)\n"));
     return s.toString().trim();
   }
 
@@ -156,6 +193,9 @@ public class ReleaseService {
     for (int i = 0; i < 6; i++) {
       suffix.append(ID_ALPHABET.charAt(random.nextInt(ID_ALPHABET.length())));
     }
-    return "rel-" + LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.BASIC_ISO_DATE) + "-" + suffix;
+    return "rel-"
+        + LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.BASIC_ISO_DATE)
+        + "-"
+        + suffix;
   }
 }

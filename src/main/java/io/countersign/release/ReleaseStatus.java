@@ -1,8 +1,8 @@
 package io.countersign.release;
 
+import io.countersign.evidence.EvidenceLog;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
-import io.countersign.evidence.EvidenceLog;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -11,9 +11,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Keeps the release read model in step with the process. Models attach it as an execution listener
- * ({@code delegateExpression="${releaseStatus}"}) to the element where the status changes, naming the status
- * in the element's extension property {@code releaseStatus} ("released" closes the release). Every change is
- * evidence.
+ * ({@code delegateExpression="${releaseStatus}"}) to the element where the status changes, naming
+ * the status in the element's extension property {@code releaseStatus} ("released" closes the
+ * release). Every change is evidence.
  */
 @Component("releaseStatus")
 public class ReleaseStatus implements ExecutionListener {
@@ -32,8 +32,12 @@ public class ReleaseStatus implements ExecutionListener {
   public void notify(DelegateExecution execution) {
     String status = StepSupport.extensionProperties(execution).get(PROPERTY);
     if (status == null) {
-      throw new IllegalStateException("element " + execution.getCurrentActivityId() + " calls releaseStatus without a "
-          + PROPERTY + " extension property");
+      throw new IllegalStateException(
+          "element "
+              + execution.getCurrentActivityId()
+              + " calls releaseStatus without a "
+              + PROPERTY
+              + " extension property");
     }
     // A release that ended released no longer blocks a resubmission of the same version.
     change(execution, status, status.equals("released"));
@@ -53,25 +57,29 @@ public class ReleaseStatus implements ExecutionListener {
   private void change(DelegateExecution execution, String status, boolean closes) {
     String releaseId = execution.getProcessBusinessKey();
     String reason = reason(execution, status);
-    releases.updateStatus(releaseId, status, reason, closes).ifPresent(previous -> {
-      if (!previous.equals(status) || closes || reason != null) {
-        Map<String, Object> payload = new LinkedHashMap<>();
-        payload.put("from", previous);
-        payload.put("to", status);
-        payload.put("reason", reason);
-        payload.put("closed", closes || ReleaseRepository.FINAL.contains(status));
-        evidence.record(releaseId, "status-changed", "countersign", payload);
-      }
-    });
+    releases
+        .updateStatus(releaseId, status, reason, closes)
+        .ifPresent(
+            previous -> {
+              if (!previous.equals(status) || closes || reason != null) {
+                Map<String, Object> payload = new LinkedHashMap<>();
+                payload.put("from", previous);
+                payload.put("to", status);
+                payload.put("reason", reason);
+                payload.put("closed", closes || ReleaseRepository.FINAL.contains(status));
+                evidence.record(releaseId, "status-changed", "countersign", payload);
+              }
+            });
   }
 
   private static String reason(DelegateExecution execution, String status) {
-    String name = switch (status) {
-      case "cancelled" -> Variables.CANCEL_REASON;
-      case "rolled-back", "failed", "rolling-back" -> Variables.FAILURE_REASON;
-      case "requested", "expired", "rejected" -> Variables.STATUS_REASON;
-      default -> null;
-    };
+    String name =
+        switch (status) {
+          case "cancelled" -> Variables.CANCEL_REASON;
+          case "rolled-back", "failed", "rolling-back" -> Variables.FAILURE_REASON;
+          case "requested", "expired", "rejected" -> Variables.STATUS_REASON;
+          default -> null;
+        };
     if (name == null) {
       return null;
     }

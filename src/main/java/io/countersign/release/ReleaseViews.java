@@ -18,13 +18,20 @@ import org.camunda.bpm.engine.runtime.Incident;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
-/** What the API shows of a release: its status, sign-offs, steps and where to look in the webapps. */
+/**
+ * What the API shows of a release: its status, sign-offs, steps and where to look in the webapps.
+ */
 @Component
 class ReleaseViews {
-  /** The deployment steps in model order, then the rollback steps, as the target capabilities declare them. */
+  /**
+   * The deployment steps in model order, then the rollback steps, as the target capabilities
+   * declare them.
+   */
   private final List<String> steps;
+
   /** The deployment steps: shown as not run until they are; rollback steps only once they ran. */
   private final List<String> deploySteps;
+
   private final ReleaseRepository releases;
   private final SignOffRepository signOffs;
   private final HistoryService history;
@@ -32,8 +39,14 @@ class ReleaseViews {
   private final TaskService tasks;
   private final String baseUrl;
 
-  ReleaseViews(ReleaseRepository releases, SignOffRepository signOffs, HistoryService history, RuntimeService runtime,
-      TaskService tasks, TargetRegistry targets, @Value("${countersign.base-url:}") String baseUrl) {
+  ReleaseViews(
+      ReleaseRepository releases,
+      SignOffRepository signOffs,
+      HistoryService history,
+      RuntimeService runtime,
+      TaskService tasks,
+      TargetRegistry targets,
+      @Value("${countersign.base-url:}") String baseUrl) {
     this.steps = targets.steps();
     this.deploySteps = targets.deploySteps();
     this.releases = releases;
@@ -46,56 +59,136 @@ class ReleaseViews {
 
   record Step(String id, String name, String state, Instant start, Instant end) {}
 
-  record Detail(String id, String application, String version, String environment, String changeReference,
-      String status, String statusReason, String requester, Instant createdAt, Instant updatedAt,
-      List<SignOffRepository.SignOff> signOffs, List<String> pendingSignOffs, List<Step> steps,
-      List<String> incidents, Map<String, String> links) {}
+  record Detail(
+      String id,
+      String application,
+      String version,
+      String environment,
+      String changeReference,
+      String status,
+      String statusReason,
+      String requester,
+      Instant createdAt,
+      Instant updatedAt,
+      List<SignOffRepository.SignOff> signOffs,
+      List<String> pendingSignOffs,
+      List<Step> steps,
+      List<String> incidents,
+      Map<String, String> links) {}
 
-  record Summary(String id, String application, String version, String environment, String status,
-      String requester, Instant createdAt, Instant updatedAt) {}
+  record Summary(
+      String id,
+      String application,
+      String version,
+      String environment,
+      String status,
+      String requester,
+      Instant createdAt,
+      Instant updatedAt) {}
 
   record PageView(List<Summary> items, int page, int size, long total) {}
 
   Optional<Detail> detail(String id) {
-    return releases.find(id).map(r -> {
-      List<String> instances = history.createHistoricProcessInstanceQuery().processInstanceBusinessKey(id).list()
-          .stream().map(HistoricProcessInstance::getId).toList();
-      List<String> incidents = new ArrayList<>();
-      for (String instance : instances) {
-        runtime.createIncidentQuery().processInstanceId(instance).list().stream()
-            .map(Incident::getIncidentMessage).forEach(incidents::add);
-      }
-      List<String> pending = tasks.createTaskQuery().processInstanceBusinessKey(id).taskDefinitionKey("approveRelease")
-          .list().stream().map(t -> String.valueOf(tasks.getVariable(t.getId(), Variables.ROLE))).sorted().toList();
-      String status = incidents.isEmpty() ? r.status() : "failed";
-      String reason = incidents.isEmpty() ? r.statusReason() : "Incident: " + String.join("; ", incidents);
-      Map<String, String> links = new LinkedHashMap<>();
-      links.put("self", baseUrl + "/api/releases/" + id);
-      links.put("evidence", baseUrl + "/api/releases/" + id + "/evidence");
-      links.put("tasklist", baseUrl + "/camunda/app/tasklist/default/#/?searchQuery="
-          + "%5B%7B%22type%22:%22processInstanceBusinessKey%22,%22operator%22:%22eq%22,%22value%22:%22" + id
-          + "%22%7D%5D");
-      if (r.processInstanceId() != null) {
-        links.put("cockpit", baseUrl + "/camunda/app/cockpit/default/#/process-instance/" + r.processInstanceId());
-      }
-      return new Detail(r.id(), r.application(), r.version(), r.environment(), r.changeReference(), status, reason,
-          r.requester(), r.createdAt(), r.updatedAt(), signOffs.forRelease(id), pending, steps(instances), incidents,
-          links);
-    });
+    return releases
+        .find(id)
+        .map(
+            r -> {
+              List<String> instances =
+                  history
+                      .createHistoricProcessInstanceQuery()
+                      .processInstanceBusinessKey(id)
+                      .list()
+                      .stream()
+                      .map(HistoricProcessInstance::getId)
+                      .toList();
+              List<String> incidents = new ArrayList<>();
+              for (String instance : instances) {
+                runtime.createIncidentQuery().processInstanceId(instance).list().stream()
+                    .map(Incident::getIncidentMessage)
+                    .forEach(incidents::add);
+              }
+              List<String> pending =
+                  tasks
+                      .createTaskQuery()
+                      .processInstanceBusinessKey(id)
+                      .taskDefinitionKey("approveRelease")
+                      .list()
+                      .stream()
+                      .map(t -> String.valueOf(tasks.getVariable(t.getId(), Variables.ROLE)))
+                      .sorted()
+                      .toList();
+              String status = incidents.isEmpty() ? r.status() : "failed";
+              String reason =
+                  incidents.isEmpty()
+                      ? r.statusReason()
+                      : "Incident: " + String.join("; ", incidents);
+              Map<String, String> links = new LinkedHashMap<>();
+              links.put("self", baseUrl + "/api/releases/" + id);
+              links.put("evidence", baseUrl + "/api/releases/" + id + "/evidence");
+              links.put(
+                  "tasklist",
+                  baseUrl
+                      + "/camunda/app/tasklist/default/#/?searchQuery="
+                      + "%5B%7B%22type%22:%22processInstanceBusinessKey%22,%22operator%22:%22eq%22,%22value%22:%22"
+                      + id
+                      + "%22%7D%5D");
+              if (r.processInstanceId() != null) {
+                links.put(
+                    "cockpit",
+                    baseUrl
+                        + "/camunda/app/cockpit/default/#/process-instance/"
+                        + r.processInstanceId());
+              }
+              return new Detail(
+                  r.id(),
+                  r.application(),
+                  r.version(),
+                  r.environment(),
+                  r.changeReference(),
+                  status,
+                  reason,
+                  r.requester(),
+                  r.createdAt(),
+                  r.updatedAt(),
+                  signOffs.forRelease(id),
+                  pending,
+                  steps(instances),
+                  incidents,
+                  links);
+            });
   }
 
-  PageView page(String application, String environment, String status, String requester, int page, int size) {
-    ReleaseRepository.Page result = releases.search(application, environment, status, requester, page, size);
-    List<Summary> items = result.items().stream().map(r -> new Summary(r.id(), r.application(), r.version(),
-        r.environment(), r.status(), r.requester(), r.createdAt(), r.updatedAt())).toList();
+  PageView page(
+      String application, String environment, String status, String requester, int page, int size) {
+    ReleaseRepository.Page result =
+        releases.search(application, environment, status, requester, page, size);
+    List<Summary> items =
+        result.items().stream()
+            .map(
+                r ->
+                    new Summary(
+                        r.id(),
+                        r.application(),
+                        r.version(),
+                        r.environment(),
+                        r.status(),
+                        r.requester(),
+                        r.createdAt(),
+                        r.updatedAt()))
+            .toList();
     return new PageView(items, page, size, result.total());
   }
 
   private List<Step> steps(List<String> instances) {
     Map<String, List<HistoricActivityInstance>> byStep = new LinkedHashMap<>();
     for (String instance : instances) {
-      for (HistoricActivityInstance a : history.createHistoricActivityInstanceQuery().processInstanceId(instance)
-          .orderByHistoricActivityInstanceStartTime().asc().list()) {
+      for (HistoricActivityInstance a :
+          history
+              .createHistoricActivityInstanceQuery()
+              .processInstanceId(instance)
+              .orderByHistoricActivityInstanceStartTime()
+              .asc()
+              .list()) {
         if (steps.contains(a.getActivityId())) {
           byStep.computeIfAbsent(a.getActivityId(), k -> new ArrayList<>()).add(a);
         }
@@ -114,8 +207,13 @@ class ReleaseViews {
       HistoricActivityInstance last = runs.get(runs.size() - 1);
       boolean active = runs.stream().anyMatch(a -> a.getEndTime() == null);
       String state = active ? "active" : last.isCanceled() ? "cancelled" : "completed";
-      result.add(new Step(id, first.getActivityName(), state, first.getStartTime().toInstant(),
-          active || last.getEndTime() == null ? null : last.getEndTime().toInstant()));
+      result.add(
+          new Step(
+              id,
+              first.getActivityName(),
+              state,
+              first.getStartTime().toInstant(),
+              active || last.getEndTime() == null ? null : last.getEndTime().toInstant()));
     }
     return result;
   }

@@ -1,11 +1,10 @@
 package io.countersign.release;
 
+import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.process.ManifestStore;
-
 import io.countersign.process.TargetRegistry;
 import io.countersign.process.Variables;
-import io.countersign.evidence.EvidenceLog;
 import io.countersign.signoff.SignOffGate;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,11 +14,12 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * The last gate before anything changes. It re-reads the stored manifest (digest re-checked) and decides from
- * the release's evidence whether every required sign-off, or an approved override still in its window, names
- * that digest ({@link SignOffGate}). Passing writes the authorization every deploy and rollback step requires;
- * an override that lapsed ends the release as expired; records that do not support deployment stop it with an
- * incident (an integrity violation), before any change.
+ * The last gate before anything changes. It re-reads the stored manifest (digest re-checked) and
+ * decides from the release's evidence whether every required sign-off, or an approved override
+ * still in its window, names that digest ({@link SignOffGate}). Passing writes the authorization
+ * every deploy and rollback step requires; an override that lapsed ends the release as expired;
+ * records that do not support deployment stop it with an incident (an integrity violation), before
+ * any change.
  */
 @Component("startDeployment")
 class StartDeploymentDelegate implements JavaDelegate {
@@ -28,7 +28,8 @@ class StartDeploymentDelegate implements JavaDelegate {
   private final EvidenceLog evidence;
   private final TargetRegistry targets;
 
-  StartDeploymentDelegate(ManifestStore manifests, SignOffGate gate, EvidenceLog evidence, TargetRegistry targets) {
+  StartDeploymentDelegate(
+      ManifestStore manifests, SignOffGate gate, EvidenceLog evidence, TargetRegistry targets) {
     this.gate = gate;
     this.targets = targets;
     this.evidence = evidence;
@@ -45,7 +46,8 @@ class StartDeploymentDelegate implements JavaDelegate {
     } catch (SignOffGate.Refused lapsed) {
       execution.setVariable(Variables.APPROVAL_OUTCOME, "expired");
       execution.setVariable(Variables.STATUS_REASON, lapsed.getMessage());
-      evidence.record(releaseId, "deployment-refused", "countersign", Map.of("reason", lapsed.getMessage()));
+      evidence.record(
+          releaseId, "deployment-refused", "countersign", Map.of("reason", lapsed.getMessage()));
       return;
     }
     manifests.authorize(releaseId, signed.sha256(), passed.gate(), passed.overrideRequestId());

@@ -1,7 +1,7 @@
 package io.countersign.release;
 
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.Variables;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -22,16 +22,25 @@ class StartRollbackDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     Object requestedBy = execution.getVariable(Variables.ROLLBACK_REQUESTED_BY);
-    String reason = requestedBy != null
-        ? "Rollback requested by " + requestedBy + ": " + execution.getVariable(Variables.ROLLBACK_REASON)
-        : firstNonNull(execution.getVariable(Variables.FAILURE_REASON), execution.getVariable(Variables.ROLLBACK_ERROR));
+    String reason =
+        requestedBy != null
+            ? "Rollback requested by "
+                + requestedBy
+                + ": "
+                + execution.getVariable(Variables.ROLLBACK_REASON)
+            : firstNonNull(
+                execution.getVariable(Variables.FAILURE_REASON),
+                execution.getVariable(Variables.ROLLBACK_ERROR));
     execution.setVariable(Variables.FAILURE_REASON, reason);
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("reason", reason);
     payload.put("failedStep", execution.getVariable(Variables.FAILED_STEP));
     payload.put("requestedBy", requestedBy);
-    evidence.record(execution.getProcessBusinessKey(), "rollback-started",
-        requestedBy == null ? "countersign" : requestedBy.toString(), payload);
+    evidence.record(
+        execution.getProcessBusinessKey(),
+        "rollback-started",
+        requestedBy == null ? "countersign" : requestedBy.toString(),
+        payload);
     status.set(execution, "rolling-back");
   }
 

@@ -1,11 +1,11 @@
 package io.countersign.signoff;
 
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.manifest.ReleaseManifest;
 import io.countersign.models.ModelVersions;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.TargetRegistry;
-import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Variables;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +16,10 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Evaluates release-policy.dmn (process admins edit it in Camunda Modeler) in the version the release was
- * submitted with: which roles sign off, which evidence must be attached, and the sign-off deadlines. The
- * facts come from the stored manifest: its environment and what each target capability declares; what the policy required is kept in Countersign's tables for the
+ * Evaluates release-policy.dmn (process admins edit it in Camunda Modeler) in the version the
+ * release was submitted with: which roles sign off, which evidence must be attached, and the
+ * sign-off deadlines. The facts come from the stored manifest: its environment and what each target
+ * capability declares; what the policy required is kept in Countersign's tables for the
  * start-deployment gate and recorded as evidence.
  */
 @Component("applyReleasePolicy")
@@ -30,8 +31,13 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
   private final EvidenceLog evidence;
   private final TargetRegistry targets;
 
-  ApplyReleasePolicyDelegate(DecisionService decisions, ModelVersions models, ManifestStore manifests,
-      SignOffRepository signOffs, EvidenceLog evidence, TargetRegistry targets) {
+  ApplyReleasePolicyDelegate(
+      DecisionService decisions,
+      ModelVersions models,
+      ManifestStore manifests,
+      SignOffRepository signOffs,
+      EvidenceLog evidence,
+      TargetRegistry targets) {
     this.decisions = decisions;
     this.targets = targets;
     this.models = models;
@@ -48,7 +54,8 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     facts.put(Variables.ENVIRONMENT, manifest.environment().id());
     facts.putAll(targets.policyFacts(manifest));
     List<String> roles = evaluate(releaseId, "requiredSignOffRoles", facts).collectEntries("role");
-    List<String> evidenceTypes = evaluate(releaseId, "requiredEvidence", facts).collectEntries("evidenceType");
+    List<String> evidenceTypes =
+        evaluate(releaseId, "requiredEvidence", facts).collectEntries("evidenceType");
     DmnDecisionResult deadlines = evaluate(releaseId, "signOffDeadlines", facts);
     String escalationAfter = deadlines.getSingleResult().getEntry("escalationAfter");
     String expiryAfter = deadlines.getSingleResult().getEntry("expiryAfter");
@@ -74,6 +81,10 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
   }
 
   private DmnDecisionResult evaluate(String releaseId, String key, Map<String, Object> facts) {
-    return decisions.evaluateDecisionByKey(key).version(models.version(releaseId, key)).variables(facts).evaluate();
+    return decisions
+        .evaluateDecisionByKey(key)
+        .version(models.version(releaseId, key))
+        .variables(facts)
+        .evaluate();
   }
 }

@@ -1,9 +1,9 @@
 package io.countersign.signoff;
 
-import io.countersign.process.EscalationPriority;
-import io.countersign.identity.Groups;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.identity.Groups;
+import io.countersign.process.EscalationPriority;
+import io.countersign.process.Variables;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +13,9 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.camunda.bpm.engine.task.Task;
 import org.springframework.stereotype.Component;
 
-/** Sign-offs still open after the escalation time: release managers may now sign for those roles. */
+/**
+ * Sign-offs still open after the escalation time: release managers may now sign for those roles.
+ */
 @Component("escalateSignOff")
 class EscalateSignOffDelegate implements JavaDelegate {
   private final TaskService tasks;
@@ -29,16 +31,28 @@ class EscalateSignOffDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     List<String> openRoles = new ArrayList<>();
-    for (Task task : tasks.createTaskQuery().processInstanceId(execution.getProcessInstanceId())
-        .taskDefinitionKey("approveRelease").list()) {
+    for (Task task :
+        tasks
+            .createTaskQuery()
+            .processInstanceId(execution.getProcessInstanceId())
+            .taskDefinitionKey("approveRelease")
+            .list()) {
       tasks.addCandidateGroup(task.getId(), Groups.RELEASE_MANAGERS);
       task.setPriority(EscalationPriority.VALUE);
       tasks.saveTask(task);
       facts.escalate(task.getId(), Groups.RELEASE_MANAGERS);
       facts.find(task.getId()).map(TaskFacts.Fact::role).ifPresent(openRoles::add);
     }
-    evidence.record(execution.getProcessBusinessKey(), "sign-off-escalated", "countersign",
-        Map.of("openRoles", openRoles, "addedCandidateGroup", Groups.RELEASE_MANAGERS,
-            "after", String.valueOf(execution.getVariable(Variables.ESCALATION_AFTER))));
+    evidence.record(
+        execution.getProcessBusinessKey(),
+        "sign-off-escalated",
+        "countersign",
+        Map.of(
+            "openRoles",
+            openRoles,
+            "addedCandidateGroup",
+            Groups.RELEASE_MANAGERS,
+            "after",
+            String.valueOf(execution.getVariable(Variables.ESCALATION_AFTER))));
   }
 }

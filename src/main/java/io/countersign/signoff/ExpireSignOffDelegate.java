@@ -1,7 +1,7 @@
 package io.countersign.signoff;
 
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.Variables;
 import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -24,11 +24,16 @@ class ExpireSignOffDelegate implements JavaDelegate {
   public void execute(DelegateExecution execution) {
     String releaseId = execution.getProcessBusinessKey();
     List<String> required = (List<String>) execution.getVariable(Variables.REQUIRED_ROLES);
-    List<String> signed = signOffs.forRelease(releaseId).stream().map(SignOffRepository.SignOff::role).toList();
+    List<String> signed =
+        signOffs.forRelease(releaseId).stream().map(SignOffRepository.SignOff::role).toList();
     List<String> open = required.stream().filter(r -> !signed.contains(r)).toList();
-    String reason = "Sign-off expired after " + execution.getVariable(Variables.EXPIRY_AFTER)
-        + " without " + String.join(", ", open);
+    String reason =
+        "Sign-off expired after "
+            + execution.getVariable(Variables.EXPIRY_AFTER)
+            + " without "
+            + String.join(", ", open);
     execution.setVariable(Variables.STATUS_REASON, reason);
-    evidence.record(releaseId, "sign-off-expired", "countersign", Map.of("openRoles", open, "reason", reason));
+    evidence.record(
+        releaseId, "sign-off-expired", "countersign", Map.of("openRoles", open, "reason", reason));
   }
 }

@@ -13,14 +13,15 @@ import org.camunda.bpm.engine.task.IdentityLinkType;
 import org.springframework.stereotype.Component;
 
 /**
- * Four-eyes and role rules, enforced in the engine so they hold however a task is claimed, delegated,
- * resolved or completed (Tasklist, engine REST, Java API). When the process creates a task, the listener
- * registers what the task is about in Countersign's tables (release, role, override request); every later
- * check reads those tables and the release's requester, never a variable the acting user could write:
- * the requester never acts on a task of their own release, only members of the task's role (or of the
- * group escalation added) act on it, one person signs for at most one role of a release, whoever asked
- * for an override does not decide it, and whoever approved it does not review it. A refusal rolls the
- * call back and leaves the task as it was; engine REST and the webapps answer 403 with the sentence.
+ * Four-eyes and role rules, enforced in the engine so they hold however a task is claimed,
+ * delegated, resolved or completed (Tasklist, engine REST, Java API). When the process creates a
+ * task, the listener registers what the task is about in Countersign's tables (release, role,
+ * override request); every later check reads those tables and the release's requester, never a
+ * variable the acting user could write: the requester never acts on a task of their own release,
+ * only members of the task's role (or of the group escalation added) act on it, one person signs
+ * for at most one role of a release, whoever asked for an override does not decide it, and whoever
+ * approved it does not review it. A refusal rolls the call back and leaves the task as it was;
+ * engine REST and the webapps answer 403 with the sentence.
  */
 @Component("fourEyes")
 class FourEyesListener implements TaskListener {
@@ -40,21 +41,31 @@ class FourEyesListener implements TaskListener {
       register(task);
       return;
     }
-    String actor = switch (task.getEventName()) {
-      case EVENTNAME_ASSIGNMENT -> task.getAssignee();
-      case EVENTNAME_COMPLETE -> completingUser(task);
-      default -> currentUser(task);
-    };
+    String actor =
+        switch (task.getEventName()) {
+          case EVENTNAME_ASSIGNMENT -> task.getAssignee();
+          case EVENTNAME_COMPLETE -> completingUser(task);
+          default -> currentUser(task);
+        };
     if (actor == null) {
       if (EVENTNAME_COMPLETE.equals(task.getEventName())) {
-        throw new FourEyesViolation("Task '" + task.getName() + "' must be completed by an identified user");
+        throw new FourEyesViolation(
+            "Task '" + task.getName() + "' must be completed by an identified user");
       }
       return;
     }
-    TaskFacts.Fact fact = facts.find(task.getId()).orElseThrow(() -> new FourEyesViolation(
-        "Task '" + task.getName() + "' was not registered by Countersign when it was created; nobody may act on it"));
+    TaskFacts.Fact fact =
+        facts
+            .find(task.getId())
+            .orElseThrow(
+                () ->
+                    new FourEyesViolation(
+                        "Task '"
+                            + task.getName()
+                            + "' was not registered by Countersign when it was created; nobody may act on it"));
     if (EVENTNAME_UPDATE.equals(task.getEventName())) {
-      // Changing a task's details (priority, due date) is not acting on it, except for the requester.
+      // Changing a task's details (priority, due date) is not acting on it, except for the
+      // requester.
       refuseRequester(fact, task.getName(), actor);
       return;
     }
@@ -64,23 +75,44 @@ class FourEyesListener implements TaskListener {
   private void refuseRequester(TaskFacts.Fact fact, String taskName, String actor) {
     String requester = facts.requester(fact.releaseId());
     if (actor.equals(requester)) {
-      throw new FourEyesViolation("Four-eyes: " + actor + " requested release " + fact.releaseId()
-          + " and cannot act on its task '" + taskName + "'");
+      throw new FourEyesViolation(
+          "Four-eyes: "
+              + actor
+              + " requested release "
+              + fact.releaseId()
+              + " and cannot act on its task '"
+              + taskName
+              + "'");
     }
   }
 
   private void register(DelegateTask task) {
     String releaseId = releaseOf(task.getExecution());
-    String role = task.getCandidates().stream()
-        .filter(link -> IdentityLinkType.CANDIDATE.equals(link.getType()) && link.getGroupId() != null)
-        .map(IdentityLink::getGroupId).findFirst().orElse(null);
-    String subject = switch (task.getTaskDefinitionKey()) {
-      case "decideOverride" -> overrides.latest(releaseId).map(Overrides.Request::id).orElse(null);
-      case "reviewOverride" -> overrides.latest(releaseId)
-          .filter(r -> overrides.decision(r.id()).map(Overrides.Decision::approved).orElse(false))
-          .map(Overrides.Request::id).orElse(null);
-      default -> null;
-    };
+    String role =
+        task.getCandidates().stream()
+            .filter(
+                link ->
+                    IdentityLinkType.CANDIDATE.equals(link.getType()) && link.getGroupId() != null)
+            .map(IdentityLink::getGroupId)
+            .findFirst()
+            .orElse(null);
+    String subject =
+        switch (task.getTaskDefinitionKey()) {
+          case "decideOverride" ->
+              overrides.latest(releaseId).map(Overrides.Request::id).orElse(null);
+          case "reviewOverride" ->
+              overrides
+                  .latest(releaseId)
+                  .filter(
+                      r ->
+                          overrides
+                              .decision(r.id())
+                              .map(Overrides.Decision::approved)
+                              .orElse(false))
+                  .map(Overrides.Request::id)
+                  .orElse(null);
+          default -> null;
+        };
     facts.register(task.getId(), releaseId, task.getTaskDefinitionKey(), role, subject);
   }
 
@@ -91,28 +123,51 @@ class FourEyesListener implements TaskListener {
       case "approveRelease" -> {
         List<String> others = signOffs.otherRolesSignedBy(releaseId, actor, fact.role());
         if (!others.isEmpty()) {
-          throw new FourEyesViolation("Four-eyes: " + actor + " already signed release " + releaseId + " as "
-              + String.join(", ", others) + " and cannot also sign as " + fact.role());
+          throw new FourEyesViolation(
+              "Four-eyes: "
+                  + actor
+                  + " already signed release "
+                  + releaseId
+                  + " as "
+                  + String.join(", ", others)
+                  + " and cannot also sign as "
+                  + fact.role());
         }
       }
       case "decideOverride" -> {
-        if (overrides.find(fact.subjectId()).map(r -> actor.equals(r.requestedBy())).orElse(false)) {
-          throw new FourEyesViolation("Four-eyes: " + actor + " requested this override and cannot decide it");
+        if (overrides
+            .find(fact.subjectId())
+            .map(r -> actor.equals(r.requestedBy()))
+            .orElse(false)) {
+          throw new FourEyesViolation(
+              "Four-eyes: " + actor + " requested this override and cannot decide it");
         }
       }
       case "reviewOverride" -> {
-        if (overrides.decision(fact.subjectId()).map(d -> actor.equals(d.decidedBy())).orElse(false)) {
-          throw new FourEyesViolation("Four-eyes: " + actor + " approved this override and cannot review it");
+        if (overrides
+            .decision(fact.subjectId())
+            .map(d -> actor.equals(d.decidedBy()))
+            .orElse(false)) {
+          throw new FourEyesViolation(
+              "Four-eyes: " + actor + " approved this override and cannot review it");
         }
       }
-      default -> { }
+      default -> {}
     }
-    boolean member = fact.role() == null || actorGroups.contains(fact.role())
-        || fact.escalatedTo() != null && actorGroups.contains(fact.escalatedTo());
+    boolean member =
+        fact.role() == null
+            || actorGroups.contains(fact.role())
+            || fact.escalatedTo() != null && actorGroups.contains(fact.escalatedTo());
     if (!member) {
-      throw new FourEyesViolation(actor + " is not in group " + fact.role()
-          + (fact.escalatedTo() == null ? "" : " or " + fact.escalatedTo()) + " and cannot act on task '" + taskName
-          + "' of release " + releaseId);
+      throw new FourEyesViolation(
+          actor
+              + " is not in group "
+              + fact.role()
+              + (fact.escalatedTo() == null ? "" : " or " + fact.escalatedTo())
+              + " and cannot act on task '"
+              + taskName
+              + "' of release "
+              + releaseId);
     }
   }
 
@@ -135,18 +190,24 @@ class FourEyesListener implements TaskListener {
   }
 
   private static String currentUser(DelegateTask task) {
-    Authentication auth = task.getProcessEngineServices().getIdentityService().getCurrentAuthentication();
+    Authentication auth =
+        task.getProcessEngineServices().getIdentityService().getCurrentAuthentication();
     return auth == null ? null : auth.getUserId();
   }
 
-  /** The groups of the acting user: from the authentication when it is theirs (tokens carry groups), else stored. */
+  /**
+   * The groups of the acting user: from the authentication when it is theirs (tokens carry groups),
+   * else stored.
+   */
   private static List<String> groupsOf(DelegateTask task, String actor) {
     IdentityService identity = task.getProcessEngineServices().getIdentityService();
     Authentication auth = identity.getCurrentAuthentication();
     if (auth != null && actor.equals(auth.getUserId()) && auth.getGroupIds() != null) {
       return auth.getGroupIds();
     }
-    return identity.createGroupQuery().groupMember(actor).list().stream().map(Group::getId).toList();
+    return identity.createGroupQuery().groupMember(actor).list().stream()
+        .map(Group::getId)
+        .toList();
   }
 
   static final class FourEyesViolation extends AuthorizationException {

@@ -1,7 +1,7 @@
 package io.countersign.signoff;
 
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.Variables;
 import java.time.Duration;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -28,12 +28,27 @@ class GrantOverrideDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     Date now = ClockUtil.getCurrentTime();
-    execution.setVariable(Variables.OVERRIDE_REVIEW_DUE, Date.from(now.toInstant().plus(Duration.ofHours(24))));
+    execution.setVariable(
+        Variables.OVERRIDE_REVIEW_DUE, Date.from(now.toInstant().plus(Duration.ofHours(24))));
     String releaseId = FourEyesListener.releaseOf(execution);
-    Overrides.Request request = overrides.latest(releaseId).orElseThrow(() ->
-        new IllegalStateException("release " + releaseId + " has no override request"));
-    Overrides.Decision decision = overrides.decision(request.id()).filter(Overrides.Decision::approved).orElseThrow(() ->
-        new IllegalStateException("override " + request.id() + " of release " + releaseId + " was not approved"));
+    Overrides.Request request =
+        overrides
+            .latest(releaseId)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException("release " + releaseId + " has no override request"));
+    Overrides.Decision decision =
+        overrides
+            .decision(request.id())
+            .filter(Overrides.Decision::approved)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "override "
+                            + request.id()
+                            + " of release "
+                            + releaseId
+                            + " was not approved"));
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("requestId", request.id());
     payload.put("kind", request.kind());

@@ -1,7 +1,7 @@
 package io.countersign.signoff;
 
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.Variables;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -22,7 +22,14 @@ class LapseOverrideDelegate implements JavaDelegate {
     if (!started) {
       execution.getProcessInstance().setVariable(Variables.OVERRIDE_ACTIVE, false);
     }
-    evidence.record(execution.getProcessBusinessKey(), started ? "override-used" : "override-lapsed", "countersign",
-        Map.of("window", String.valueOf(execution.getVariable(Variables.OVERRIDE_WINDOW)), "deploymentStarted", started));
+    evidence.record(
+        execution.getProcessBusinessKey(),
+        started ? "override-used" : "override-lapsed",
+        "countersign",
+        Map.of(
+            "window",
+            String.valueOf(execution.getVariable(Variables.OVERRIDE_WINDOW)),
+            "deploymentStarted",
+            started));
   }
 }

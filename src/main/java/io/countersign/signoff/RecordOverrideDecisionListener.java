@@ -1,8 +1,8 @@
 package io.countersign.signoff;
 
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.process.ManifestStore;
+import io.countersign.process.Variables;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateTask;
@@ -11,8 +11,8 @@ import org.camunda.bpm.engine.impl.form.validator.FormFieldValidationException;
 import org.springframework.stereotype.Component;
 
 /**
- * A release manager's decision on an emergency override, recorded against the request the task was created
- * for and the digest of the stored manifest; a denial needs a reason.
+ * A release manager's decision on an emergency override, recorded against the request the task was
+ * created for and the digest of the stored manifest; a denial needs a reason.
  */
 @Component("recordOverrideDecision")
 class RecordOverrideDecisionListener implements TaskListener {
@@ -21,7 +21,8 @@ class RecordOverrideDecisionListener implements TaskListener {
   private final ManifestStore manifests;
   private final EvidenceLog evidence;
 
-  RecordOverrideDecisionListener(TaskFacts facts, Overrides overrides, ManifestStore manifests, EvidenceLog evidence) {
+  RecordOverrideDecisionListener(
+      TaskFacts facts, Overrides overrides, ManifestStore manifests, EvidenceLog evidence) {
     this.facts = facts;
     this.overrides = overrides;
     this.evidence = evidence;
@@ -36,13 +37,27 @@ class RecordOverrideDecisionListener implements TaskListener {
       throw new FormFieldValidationException(Variables.OVERRIDE_DECISION, "Choose approve or deny");
     }
     if ("deny".equals(decision) && comment == null) {
-      throw new FormFieldValidationException(Variables.COMMENT, "A comment is required to deny an override");
+      throw new FormFieldValidationException(
+          Variables.COMMENT, "A comment is required to deny an override");
     }
     String user = FourEyesListener.completingUser(task);
-    TaskFacts.Fact fact = facts.find(task.getId()).orElseThrow(() ->
-        new IllegalStateException("override task " + task.getId() + " was not registered"));
-    Overrides.Request request = overrides.find(fact.subjectId()).orElseThrow(() ->
-        new IllegalStateException("release " + fact.releaseId() + " has no override request for task " + task.getId()));
+    TaskFacts.Fact fact =
+        facts
+            .find(task.getId())
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "override task " + task.getId() + " was not registered"));
+    Overrides.Request request =
+        overrides
+            .find(fact.subjectId())
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "release "
+                            + fact.releaseId()
+                            + " has no override request for task "
+                            + task.getId()));
     String digest = manifests.submitted(fact.releaseId()).sha256();
     overrides.decide(request.id(), fact.releaseId(), decision, user, comment, digest);
     task.getExecution().setVariable(Variables.OVERRIDE_DECIDED_BY, user);

@@ -1,9 +1,9 @@
 package io.countersign.signoff;
 
-import io.countersign.process.IntegrityViolation;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.IntegrityViolation;
 import io.countersign.process.ManifestStore;
+import io.countersign.process.Variables;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.BadUserRequestException;
@@ -13,8 +13,9 @@ import org.camunda.bpm.engine.impl.form.validator.FormFieldValidationException;
 import org.springframework.stereotype.Component;
 
 /**
- * Records an approver's decision (after four-eyes passed) on the digest of the stored manifest, which the
- * form showed; a rejection ends the sign-off. The role comes from what the process registered for the task.
+ * Records an approver's decision (after four-eyes passed) on the digest of the stored manifest,
+ * which the form showed; a rejection ends the sign-off. The role comes from what the process
+ * registered for the task.
  */
 @Component("recordSignOff")
 class RecordSignOffListener implements TaskListener {
@@ -23,7 +24,8 @@ class RecordSignOffListener implements TaskListener {
   private final ManifestStore manifests;
   private final EvidenceLog evidence;
 
-  RecordSignOffListener(SignOffRepository signOffs, TaskFacts facts, ManifestStore manifests, EvidenceLog evidence) {
+  RecordSignOffListener(
+      SignOffRepository signOffs, TaskFacts facts, ManifestStore manifests, EvidenceLog evidence) {
     this.signOffs = signOffs;
     this.facts = facts;
     this.evidence = evidence;
@@ -38,21 +40,29 @@ class RecordSignOffListener implements TaskListener {
       throw new FormFieldValidationException(Variables.DECISION, "Choose approve or reject");
     }
     if ("reject".equals(decision) && comment == null) {
-      throw new FormFieldValidationException(Variables.COMMENT, "A comment is required to reject a release");
+      throw new FormFieldValidationException(
+          Variables.COMMENT, "A comment is required to reject a release");
     }
-    TaskFacts.Fact fact = facts.find(task.getId()).orElseThrow(() ->
-        new IllegalStateException("sign-off task " + task.getId() + " was not registered"));
+    TaskFacts.Fact fact =
+        facts
+            .find(task.getId())
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "sign-off task " + task.getId() + " was not registered"));
     String releaseId = fact.releaseId();
     String role = fact.role();
     String digest = manifests.submitted(releaseId).sha256();
     Object shown = task.getVariable(Variables.MANIFEST_SHA256);
     if (shown != null && !digest.equals(shown.toString())) {
-      throw new IntegrityViolation(releaseId, "the sign-off form showed manifest " + shown + " but the stored manifest is "
-          + digest);
+      throw new IntegrityViolation(
+          releaseId,
+          "the sign-off form showed manifest " + shown + " but the stored manifest is " + digest);
     }
     String user = FourEyesListener.completingUser(task);
     if (!signOffs.save(releaseId, role, user, decision, comment, task.getId(), digest)) {
-      throw new BadUserRequestException("Role " + role + " of release " + releaseId + " already has a decision");
+      throw new BadUserRequestException(
+          "Role " + role + " of release " + releaseId + " already has a decision");
     }
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("role", role);
@@ -64,8 +74,10 @@ class RecordSignOffListener implements TaskListener {
     evidence.record(releaseId, "sign-off", user, payload);
     if ("reject".equals(decision)) {
       task.getExecution().getProcessInstance().setVariable(Variables.SIGN_OFF_REJECTED, true);
-      task.getExecution().getProcessInstance().setVariable(Variables.STATUS_REASON,
-          "Rejected by " + user + " (" + role + "): " + comment);
+      task.getExecution()
+          .getProcessInstance()
+          .setVariable(
+              Variables.STATUS_REASON, "Rejected by " + user + " (" + role + "): " + comment);
     }
   }
 }

@@ -1,12 +1,12 @@
 package io.countersign.signoff;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.countersign.process.IntegrityViolation;
 import io.countersign.evidence.ChainVerification;
 import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.process.ManifestStore;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.IntegrityViolation;
+import io.countersign.process.ManifestStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,12 +19,12 @@ import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.springframework.stereotype.Component;
 
 /**
- * Decides, from the release's evidence chain and its stored manifest alone, whether deployment may start:
- * every role the policy required approved the stored digest, each by a different person who is not the
- * requester, with the evidence the policy required attached; or an emergency override of that digest was
- * approved by someone other than the requester, and its window has not passed. Evidence entries are what
- * Countersign itself recorded when each decision was taken, so rows added to its tables behind its back,
- * or variables changed on the way, do not count.
+ * Decides, from the release's evidence chain and its stored manifest alone, whether deployment may
+ * start: every role the policy required approved the stored digest, each by a different person who
+ * is not the requester, with the evidence the policy required attached; or an emergency override of
+ * that digest was approved by someone other than the requester, and its window has not passed.
+ * Evidence entries are what Countersign itself recorded when each decision was taken, so rows added
+ * to its tables behind its back, or variables changed on the way, do not count.
  */
 @Component
 public class SignOffGate {
@@ -46,19 +46,25 @@ public class SignOffGate {
 
   /**
    * @throws Refused when an approved override lapsed before deployment started
-   * @throws IntegrityViolation when the records do not support deployment at all, although the process got here
+   * @throws IntegrityViolation when the records do not support deployment at all, although the
+   *     process got here
    */
   public Passed check(ManifestStore.Signed signed) {
     String releaseId = signed.releaseId();
     ChainVerification chain = evidence.verify(releaseId);
     if (!chain.valid()) {
-      throw new IntegrityViolation(releaseId, "its evidence does not verify: " + String.join("; ", chain.problems()));
+      throw new IntegrityViolation(
+          releaseId, "its evidence does not verify: " + String.join("; ", chain.problems()));
     }
     List<EvidenceEntry> entries = evidence.entries(releaseId);
     EvidenceEntry requested = first(entries, "release-requested", releaseId);
     if (!signed.sha256().equals(requested.payload().path("manifestSha256").asText())) {
-      throw new IntegrityViolation(releaseId, "the release was requested with manifest "
-          + requested.payload().path("manifestSha256").asText() + " but the stored manifest is " + signed.sha256());
+      throw new IntegrityViolation(
+          releaseId,
+          "the release was requested with manifest "
+              + requested.payload().path("manifestSha256").asText()
+              + " but the stored manifest is "
+              + signed.sha256());
     }
     String requester = requested.actor();
     JsonNode policy = first(entries, "policy-applied", releaseId).payload();
@@ -76,12 +82,18 @@ public class SignOffGate {
     if (overrideId != null) {
       return new Passed("emergency-override", overrideId, List.of());
     }
-    throw new IntegrityViolation(releaseId, "deployment was reached but its evidence does not support it: "
-        + String.join("; ", problems));
+    throw new IntegrityViolation(
+        releaseId,
+        "deployment was reached but its evidence does not support it: "
+            + String.join("; ", problems));
   }
 
-  private static List<String> signedOffBy(List<EvidenceEntry> entries, JsonNode policy, String requester,
-      String digest, List<String> problems) {
+  private static List<String> signedOffBy(
+      List<EvidenceEntry> entries,
+      JsonNode policy,
+      String requester,
+      String digest,
+      List<String> problems) {
     Map<String, EvidenceEntry> byRole = new HashMap<>();
     for (EvidenceEntry e : entries) {
       if (e.type().equals("sign-off")) {
@@ -96,8 +108,12 @@ public class SignOffGate {
       if (signOff == null || !"approve".equals(signOff.payload().path("decision").asText())) {
         problems.add("no approval for " + role);
       } else if (!digest.equals(signOff.payload().path("manifestSha256").asText())) {
-        problems.add(role + " approved manifest " + signOff.payload().path("manifestSha256").asText()
-            + ", not the stored " + digest);
+        problems.add(
+            role
+                + " approved manifest "
+                + signOff.payload().path("manifestSha256").asText()
+                + ", not the stored "
+                + digest);
       } else if (signOff.actor().equals(requester)) {
         problems.add(role + " was approved by the requester " + requester);
       } else if (!people.add(signOff.actor())) {
@@ -111,19 +127,27 @@ public class SignOffGate {
 
   static List<String> missingEvidence(ReleaseManifest manifest, JsonNode policy) {
     Set<String> attached = new HashSet<>();
-    manifest.evidence().stream().filter(item -> item.sha256() != null).forEach(item -> attached.add(item.type()));
+    manifest.evidence().stream()
+        .filter(item -> item.sha256() != null)
+        .forEach(item -> attached.add(item.type()));
     List<String> missing = new ArrayList<>();
-    policy.path("requiredEvidence").forEach(type -> {
-      if (!attached.contains(type.asText())) {
-        missing.add(type.asText());
-      }
-    });
+    policy
+        .path("requiredEvidence")
+        .forEach(
+            type -> {
+              if (!attached.contains(type.asText())) {
+                missing.add(type.asText());
+              }
+            });
     return missing;
   }
 
-  /** The id of the latest override request, if it was approved on this digest and is still in its window. */
-  private static String approvedOverride(List<EvidenceEntry> entries, String requester, String digest,
-      List<String> problems) {
+  /**
+   * The id of the latest override request, if it was approved on this digest and is still in its
+   * window.
+   */
+  private static String approvedOverride(
+      List<EvidenceEntry> entries, String requester, String digest, List<String> problems) {
     EvidenceEntry request = null;
     EvidenceEntry decision = null;
     boolean lapsed = false;
@@ -135,37 +159,56 @@ public class SignOffGate {
           lapsed = false;
         }
         case "override-decision" -> {
-          if (request != null && request.payload().path("requestId").asText().equals(e.payload().path("requestId").asText())) {
+          if (request != null
+              && request
+                  .payload()
+                  .path("requestId")
+                  .asText()
+                  .equals(e.payload().path("requestId").asText())) {
             decision = e;
           }
         }
         case "override-lapsed" -> lapsed = request != null;
-        default -> { }
+        default -> {}
       }
     }
-    if (request == null || decision == null || !"approve".equals(decision.payload().path("decision").asText())) {
+    if (request == null
+        || decision == null
+        || !"approve".equals(decision.payload().path("decision").asText())) {
       return null;
     }
     String decider = decision.actor();
     if (decider.equals(requester) || decider.equals(request.actor())) {
-      problems.add("the override was approved by " + decider + ", who requested the release or the override");
+      problems.add(
+          "the override was approved by "
+              + decider
+              + ", who requested the release or the override");
       return null;
     }
     if (!digest.equals(decision.payload().path("manifestSha256").asText())) {
-      problems.add("the override was approved for manifest " + decision.payload().path("manifestSha256").asText());
+      problems.add(
+          "the override was approved for manifest "
+              + decision.payload().path("manifestSha256").asText());
       return null;
     }
-    Duration window = "quick".equals(request.payload().path("kind").asText()) ? Duration.ofMinutes(5) : Duration.ofHours(24);
+    Duration window =
+        "quick".equals(request.payload().path("kind").asText())
+            ? Duration.ofMinutes(5)
+            : Duration.ofHours(24);
     Instant now = ClockUtil.getCurrentTime().toInstant();
     if (lapsed || now.isAfter(decision.recordedAt().plus(window))) {
-      throw new Refused("The emergency override lapsed before deployment started; the release needs its evidence and "
-          + "sign-offs");
+      throw new Refused(
+          "The emergency override lapsed before deployment started; the release needs its evidence and "
+              + "sign-offs");
     }
     return request.payload().path("requestId").asText();
   }
 
   private static EvidenceEntry first(List<EvidenceEntry> entries, String type, String releaseId) {
-    return entries.stream().filter(e -> e.type().equals(type)).findFirst()
-        .orElseThrow(() -> new IntegrityViolation(releaseId, "its evidence has no '" + type + "' entry"));
+    return entries.stream()
+        .filter(e -> e.type().equals(type))
+        .findFirst()
+        .orElseThrow(
+            () -> new IntegrityViolation(releaseId, "its evidence has no '" + type + "' entry"));
   }
 }

@@ -1,10 +1,10 @@
 package io.countersign.verification;
 
-import io.countersign.process.StepSupport;
-import io.countersign.manifest.ReleaseManifest;
-import io.countersign.manifest.ReleaseManifest.DataCheck;
 import io.countersign.database.DatabaseConnections;
 import io.countersign.database.DatabaseConnections.Target;
+import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.DataCheck;
+import io.countersign.process.StepSupport;
 import java.math.BigDecimal;
 import java.net.SocketException;
 import java.sql.Connection;
@@ -23,13 +23,15 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs the manifest's data checks against the release's database target, read-only, each with a statement timeout.
- * A query that errors or returns the wrong thing is a failed check (deterministic); a database that cannot be
- * reached is an ordinary exception, so the engine retries the step and then raises an incident.
+ * Runs the manifest's data checks against the release's database target, read-only, each with a
+ * statement timeout. A query that errors or returns the wrong thing is a failed check
+ * (deterministic); a database that cannot be reached is an ordinary exception, so the engine
+ * retries the step and then raises an incident.
  */
 @Component
 class DataChecks {
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
   /** Rows read from a query that should return none, to show what it found. */
   static final int SHOWN_ROWS = 5;
 
@@ -57,7 +59,8 @@ class DataChecks {
     }
   }
 
-  record Result(String name, String target, boolean ran, boolean passed, String actual, String detail) {}
+  record Result(
+      String name, String target, boolean ran, boolean passed, String actual, String detail) {}
 
   /** The checks of this phase, in manifest order; empty when the manifest has none. */
   static List<DataCheck> of(ReleaseManifest manifest, Phase phase) {
@@ -65,7 +68,8 @@ class DataChecks {
       return List.of();
     }
     return manifest.verification().dataChecks().stream()
-        .filter(c -> phase == Phase.AFTER_MIGRATION ? c.runsAfterMigration() : c.runsAfterRollback())
+        .filter(
+            c -> phase == Phase.AFTER_MIGRATION ? c.runsAfterMigration() : c.runsAfterRollback())
         .toList();
   }
 
@@ -75,17 +79,29 @@ class DataChecks {
       return List.of();
     }
     if (manifest.database() == null) {
-      throw new IllegalStateException("data checks need the manifest's database section (validation refuses this)");
+      throw new IllegalStateException(
+          "data checks need the manifest's database section (validation refuses this)");
     }
     String name = manifest.database().target();
     Target database = targets.target(name).orElse(null);
     if (database == null) {
-      throw new IllegalStateException("database target '" + name + "' is not configured (any more)");
+      throw new IllegalStateException(
+          "database target '" + name + "' is not configured (any more)");
     }
     List<Result> results = new ArrayList<>();
     if (!database.live()) {
-      checks.forEach(c -> results.add(new Result(c.name(), name, false, true, null,
-          "not run: database target " + name + " is dry-run, so the migration did not run either")));
+      checks.forEach(
+          c ->
+              results.add(
+                  new Result(
+                      c.name(),
+                      name,
+                      false,
+                      true,
+                      null,
+                      "not run: database target "
+                          + name
+                          + " is dry-run, so the migration did not run either")));
       return results;
     }
     try (Connection connection = database.connect()) {
@@ -93,8 +109,12 @@ class DataChecks {
         results.add(run(connection, database, name, check));
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot reach database target " + name + " for data checks: "
-          + database.scrub(e.getMessage()), e);
+      throw new IllegalStateException(
+          "cannot reach database target "
+              + name
+              + " for data checks: "
+              + database.scrub(e.getMessage()),
+          e);
     }
     return results;
   }
@@ -121,9 +141,10 @@ class DataChecks {
       if (isConnectionProblem(e)) {
         throw e;
       }
-      String reason = "57014".equals(e.getSQLState())
-          ? "timed out after " + timeout.toMillis() + " ms"
-          : "query failed: " + database.scrub(firstLine(e.getMessage()));
+      String reason =
+          "57014".equals(e.getSQLState())
+              ? "timed out after " + timeout.toMillis() + " ms"
+              : "query failed: " + database.scrub(firstLine(e.getMessage()));
       return new Result(check.name(), target, true, false, null, reason);
     } finally {
       connection.rollback();
@@ -138,29 +159,55 @@ class DataChecks {
     if (shown.isEmpty()) {
       return new Result(check.name(), target, true, true, "no rows", "no rows, as expected");
     }
-    String count = shown.size() > SHOWN_ROWS ? "more than " + SHOWN_ROWS : String.valueOf(shown.size());
+    String count =
+        shown.size() > SHOWN_ROWS ? "more than " + SHOWN_ROWS : String.valueOf(shown.size());
     String found = excerpt(String.join("; ", shown.subList(0, Math.min(SHOWN_ROWS, shown.size()))));
-    return new Result(check.name(), target, true, false, count + " rows",
+    return new Result(
+        check.name(),
+        target,
+        true,
+        false,
+        count + " rows",
         "expected no rows, found " + count + ": " + found);
   }
 
   private static Result value(String target, DataCheck check, ResultSet rows) throws SQLException {
     if (!rows.next()) {
-      return new Result(check.name(), target, true, false, "no rows", "expected one row with '" + check.value() + "', found none");
+      return new Result(
+          check.name(),
+          target,
+          true,
+          false,
+          "no rows",
+          "expected one row with '" + check.value() + "', found none");
     }
     Object first = rows.getObject(1);
     String actual = first == null ? "null" : first.toString();
     if (rows.next()) {
-      return new Result(check.name(), target, true, false, "more than one row",
+      return new Result(
+          check.name(),
+          target,
+          true,
+          false,
+          "more than one row",
           "expected one row with '" + check.value() + "', found more than one");
     }
     boolean equal = same(actual, check.value());
-    return new Result(check.name(), target, true, equal, excerpt(actual), equal
-        ? "'" + excerpt(actual) + "', as expected"
-        : "expected '" + check.value() + "', found '" + excerpt(actual) + "'");
+    return new Result(
+        check.name(),
+        target,
+        true,
+        equal,
+        excerpt(actual),
+        equal
+            ? "'" + excerpt(actual) + "', as expected"
+            : "expected '" + check.value() + "', found '" + excerpt(actual) + "'");
   }
 
-  /** Numbers by value (3 = 3.0), booleans without regard to case (H2 says TRUE), anything else as text. */
+  /**
+   * Numbers by value (3 = 3.0), booleans without regard to case (H2 says TRUE), anything else as
+   * text.
+   */
   static boolean same(String actual, String expected) {
     if (actual.equals(expected)) {
       return true;
@@ -168,7 +215,8 @@ class DataChecks {
     try {
       return new BigDecimal(actual.trim()).compareTo(new BigDecimal(expected.trim())) == 0;
     } catch (NumberFormatException e) {
-      return (actual.equalsIgnoreCase("true") || actual.equalsIgnoreCase("false")) && actual.equalsIgnoreCase(expected);
+      return (actual.equalsIgnoreCase("true") || actual.equalsIgnoreCase("false"))
+          && actual.equalsIgnoreCase(expected);
     }
   }
 
@@ -176,23 +224,47 @@ class DataChecks {
     ResultSetMetaData meta = rows.getMetaData();
     List<String> columns = new ArrayList<>();
     for (int i = 1; i <= meta.getColumnCount(); i++) {
-      columns.add(meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT) + "=" + rows.getObject(i));
+      columns.add(
+          meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT) + "=" + rows.getObject(i));
     }
     return String.join(", ", columns);
   }
 
   static Map<String, Object> payload(Phase phase, DataCheck check, Result result) {
-    return StepSupport.payload("phase", phase.id, "name", check.name(), "target", result.target(), "sql", check.sql(),
-        "expect", check.expectsNoRows() ? "no-rows" : "value", "value", check.value(), "ran", result.ran(),
-        "passed", result.passed(), "actual", result.actual(), "detail", result.detail());
+    return StepSupport.payload(
+        "phase",
+        phase.id,
+        "name",
+        check.name(),
+        "target",
+        result.target(),
+        "sql",
+        check.sql(),
+        "expect",
+        check.expectsNoRows() ? "no-rows" : "value",
+        "value",
+        check.value(),
+        "ran",
+        result.ran(),
+        "passed",
+        result.passed(),
+        "actual",
+        result.actual(),
+        "detail",
+        result.detail());
   }
 
-  /** Class 08 is a lost or refused connection; 57P0x a server shutting down or ending the session. */
+  /**
+   * Class 08 is a lost or refused connection; 57P0x a server shutting down or ending the session.
+   */
   static boolean isConnectionProblem(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
-          || t instanceof SQLRecoverableException || t instanceof SocketException
-          || t instanceof SQLException s && s.getSQLState() != null
+      if (t instanceof SQLTransientConnectionException
+          || t instanceof SQLNonTransientConnectionException
+          || t instanceof SQLRecoverableException
+          || t instanceof SocketException
+          || t instanceof SQLException s
+              && s.getSQLState() != null
               && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P"))) {
         return true;
       }

@@ -15,6 +15,11 @@ class DryRunVerificationTarget implements VerificationTarget {
   @Override
   public MetricVerdict evaluate(MetricRule rule) {
     return new MetricVerdict(
-        rule.name(), rule.query(), null, VerificationTarget.threshold(rule), Verdict.PASS, NOT_CALLED);
+        rule.name(),
+        rule.query(),
+        null,
+        VerificationTarget.threshold(rule),
+        Verdict.PASS,
+        NOT_CALLED);
   }
 }

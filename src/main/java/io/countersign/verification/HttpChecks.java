@@ -1,8 +1,8 @@
 package io.countersign.verification;
 
-import io.countersign.process.StepSupport;
 import io.countersign.manifest.Environment;
 import io.countersign.manifest.ReleaseManifest.HttpCheck;
+import io.countersign.process.StepSupport;
 import io.countersign.verification.VerificationTarget.CheckResult;
 import java.util.Map;
 import org.springframework.stereotype.Component;
@@ -24,14 +24,31 @@ class HttpChecks {
   CheckResult run(HttpCheck check, Environment environment) {
     String refusal = properties.refusal(check.url(), environment);
     if (refusal != null) {
-      return new CheckResult(check.name(), check.url(), false, null, 0, "not called: url " + refusal);
+      return new CheckResult(
+          check.name(), check.url(), false, null, 0, "not called: url " + refusal);
     }
     return target.check(check);
   }
 
   static Map<String, Object> payload(String kind, CheckResult result) {
-    return StepSupport.payload("kind", kind, "name", result.name(), "url", result.url(), "passed", result.passed(),
-        "status", result.status(), "latencyMs", result.latencyMs(), "attempts", result.attempts(),
-        "detail", result.detail(), "bodyExcerpt", result.bodyExcerpt());
+    return StepSupport.payload(
+        "kind",
+        kind,
+        "name",
+        result.name(),
+        "url",
+        result.url(),
+        "passed",
+        result.passed(),
+        "status",
+        result.status(),
+        "latencyMs",
+        result.latencyMs(),
+        "attempts",
+        result.attempts(),
+        "detail",
+        result.detail(),
+        "bodyExcerpt",
+        result.bodyExcerpt());
   }
 }

@@ -26,11 +26,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Health checks and smoke tests over HTTP. Each attempt has the check's timeout for everything (redirects and
- * body included); transport errors, timeouts and 5xx answers are tried again at once, a wrong status, body or JSON
- * field is not (asking again would not change it). Waiting longer is the engine's job retry, not a sleep here. Redirects are followed only within the same
- * scheme, host and port, so a check never reaches a host the allow-list did not approve. No credentials are sent,
- * and response headers are neither kept nor logged.
+ * Health checks and smoke tests over HTTP. Each attempt has the check's timeout for everything
+ * (redirects and body included); transport errors, timeouts and 5xx answers are tried again at
+ * once, a wrong status, body or JSON field is not (asking again would not change it). Waiting
+ * longer is the engine's job retry, not a sleep here. Redirects are followed only within the same
+ * scheme, host and port, so a check never reaches a host the allow-list did not approve. No
+ * credentials are sent, and response headers are neither kept nor logged.
  */
 final class HttpProbe {
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
@@ -70,9 +71,19 @@ final class HttpProbe {
       }
     }
     Objects.requireNonNull(outcome);
-    String detail = attempt > 1 ? outcome.detail() + " (attempt " + attempt + " of " + attempts + ")" : outcome.detail();
-    return new CheckResult(check.name(), check.url(), outcome.passed(), outcome.status(), outcome.latencyMs(), detail,
-        outcome.excerpt(), attempt);
+    String detail =
+        attempt > 1
+            ? outcome.detail() + " (attempt " + attempt + " of " + attempts + ")"
+            : outcome.detail();
+    return new CheckResult(
+        check.name(),
+        check.url(),
+        outcome.passed(),
+        outcome.status(),
+        outcome.latencyMs(),
+        detail,
+        outcome.excerpt(),
+        attempt);
   }
 
   private Outcome once(HttpCheck check) {
@@ -86,12 +97,14 @@ final class HttpProbe {
       if (left <= 0) {
         return timedOut(timeout, started);
       }
-      HttpRequest request = HttpRequest.newBuilder(uri)
-          .timeout(Duration.ofNanos(left))
-          .header("User-Agent", "countersign-verification")
-          .method(method, HttpRequest.BodyPublishers.noBody())
-          .build();
-      CompletableFuture<HttpResponse<byte[]>> call = client.sendAsync(request, info -> new CappedBody(MAX_BODY));
+      HttpRequest request =
+          HttpRequest.newBuilder(uri)
+              .timeout(Duration.ofNanos(left))
+              .header("User-Agent", "countersign-verification")
+              .method(method, HttpRequest.BodyPublishers.noBody())
+              .build();
+      CompletableFuture<HttpResponse<byte[]>> call =
+          client.sendAsync(request, info -> new CappedBody(MAX_BODY));
       HttpResponse<byte[]> response;
       try {
         response = call.get(left, TimeUnit.NANOSECONDS);
@@ -107,7 +120,8 @@ final class HttpProbe {
         if (cause instanceof HttpTimeoutException) {
           return timedOut(timeout, started);
         }
-        return new Outcome(false, null, millisSince(started), "no response: " + describe(cause), null, true);
+        return new Outcome(
+            false, null, millisSince(started), "no response: " + describe(cause), null, true);
       }
       int status = response.statusCode();
       String location = response.headers().firstValue("Location").orElse(null);
@@ -116,14 +130,30 @@ final class HttpProbe {
         try {
           next = uri.resolve(location);
         } catch (IllegalArgumentException e) {
-          return new Outcome(false, status, millisSince(started), "redirect to an invalid location", null, false);
+          return new Outcome(
+              false, status, millisSince(started), "redirect to an invalid location", null, false);
         }
         if (!sameOrigin(uri, next)) {
-          return new Outcome(false, status, millisSince(started),
-              "redirected to " + next.getScheme() + "://" + next.getHost() + "; not followed (other host)", null, false);
+          return new Outcome(
+              false,
+              status,
+              millisSince(started),
+              "redirected to "
+                  + next.getScheme()
+                  + "://"
+                  + next.getHost()
+                  + "; not followed (other host)",
+              null,
+              false);
         }
         if (hop >= MAX_REDIRECTS) {
-          return new Outcome(false, status, millisSince(started), "more than " + MAX_REDIRECTS + " redirects", null, false);
+          return new Outcome(
+              false,
+              status,
+              millisSince(started),
+              "more than " + MAX_REDIRECTS + " redirects",
+              null,
+              false);
         }
         if (status == 303 && !method.equals("HEAD")) {
           method = "GET";
@@ -137,15 +167,35 @@ final class HttpProbe {
 
   static Outcome judge(HttpCheck check, int status, byte[] body, long latencyMs) {
     String text = new String(body, StandardCharsets.UTF_8);
-    String excerpt = text.isEmpty() ? null : text.length() <= CheckResult.EXCERPT ? text : text.substring(0, CheckResult.EXCERPT);
-    boolean statusOk = check.expectStatus() == null ? status >= 200 && status < 300 : status == check.expectStatus();
+    String excerpt =
+        text.isEmpty()
+            ? null
+            : text.length() <= CheckResult.EXCERPT ? text : text.substring(0, CheckResult.EXCERPT);
+    boolean statusOk =
+        check.expectStatus() == null
+            ? status >= 200 && status < 300
+            : status == check.expectStatus();
     if (!statusOk) {
       String expected = check.expectStatus() == null ? "2xx" : check.expectStatus().toString();
-      return new Outcome(false, status, latencyMs, "expected " + expected + ", got " + status, excerpt, status >= 500);
+      return new Outcome(
+          false,
+          status,
+          latencyMs,
+          "expected " + expected + ", got " + status,
+          excerpt,
+          status >= 500);
     }
     if (check.bodyContains() != null && !text.contains(check.bodyContains())) {
-      return new Outcome(false, status, latencyMs, "body does not contain '" + check.bodyContains() + "'"
-          + (body.length >= MAX_BODY ? " (in its first " + MAX_BODY / 1024 + " KiB)" : ""), excerpt, false);
+      return new Outcome(
+          false,
+          status,
+          latencyMs,
+          "body does not contain '"
+              + check.bodyContains()
+              + "'"
+              + (body.length >= MAX_BODY ? " (in its first " + MAX_BODY / 1024 + " KiB)" : ""),
+          excerpt,
+          false);
     }
     if (check.jsonField() != null) {
       String problem = jsonProblem(check, text);
@@ -153,7 +203,8 @@ final class HttpProbe {
         return new Outcome(false, status, latencyMs, problem, excerpt, false);
       }
     }
-    return new Outcome(true, status, latencyMs, status + " in " + latencyMs + " ms", excerpt, false);
+    return new Outcome(
+        true, status, latencyMs, status + " in " + latencyMs + " ms", excerpt, false);
   }
 
   private static String jsonProblem(HttpCheck check, String text) {
@@ -169,27 +220,44 @@ final class HttpProbe {
     }
     String actual = JsonField.text(field);
     if (check.jsonValue() != null && !check.jsonValue().equals(actual)) {
-      return check.jsonField() + " is '" + shorten(actual) + "', expected '" + check.jsonValue() + "'";
+      return check.jsonField()
+          + " is '"
+          + shorten(actual)
+          + "', expected '"
+          + check.jsonValue()
+          + "'";
     }
     return null;
   }
 
   private static boolean expectsRedirect(HttpCheck check) {
-    return check.expectStatus() != null && check.expectStatus() >= 300 && check.expectStatus() < 400;
+    return check.expectStatus() != null
+        && check.expectStatus() >= 300
+        && check.expectStatus() < 400;
   }
 
   private static boolean sameOrigin(URI a, URI b) {
     return a.getScheme().equalsIgnoreCase(String.valueOf(b.getScheme()))
-        && b.getHost() != null && a.getHost().toLowerCase(Locale.ROOT).equals(b.getHost().toLowerCase(Locale.ROOT))
-        && port(a) == port(b) && b.getRawUserInfo() == null;
+        && b.getHost() != null
+        && a.getHost().toLowerCase(Locale.ROOT).equals(b.getHost().toLowerCase(Locale.ROOT))
+        && port(a) == port(b)
+        && b.getRawUserInfo() == null;
   }
 
   private static int port(URI uri) {
-    return uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    return uri.getPort() != -1
+        ? uri.getPort()
+        : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
   }
 
   private static Outcome timedOut(Duration timeout, long started) {
-    return new Outcome(false, null, millisSince(started), "no response within " + timeout.toMillis() + " ms", null, true);
+    return new Outcome(
+        false,
+        null,
+        millisSince(started),
+        "no response within " + timeout.toMillis() + " ms",
+        null,
+        true);
   }
 
   private static long millisSince(long started) {
@@ -198,17 +266,30 @@ final class HttpProbe {
 
   private static String describe(Throwable error) {
     String message = error.getMessage();
-    return error.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + shorten(message));
+    return error.getClass().getSimpleName()
+        + (message == null || message.isBlank() ? "" : ": " + shorten(message));
   }
 
   private static String shorten(String text) {
     return text.length() <= 200 ? text : text.substring(0, 200) + "...";
   }
 
-  /** One attempt: retryable when asking again could answer differently (no answer, or a server error). */
-  record Outcome(boolean passed, Integer status, long latencyMs, String detail, String excerpt, boolean retryable) {}
+  /**
+   * One attempt: retryable when asking again could answer differently (no answer, or a server
+   * error).
+   */
+  record Outcome(
+      boolean passed,
+      Integer status,
+      long latencyMs,
+      String detail,
+      String excerpt,
+      boolean retryable) {}
 
-  /** Keeps the first {@code limit} bytes and stops reading: a check never needs more, whatever the server sends. */
+  /**
+   * Keeps the first {@code limit} bytes and stops reading: a check never needs more, whatever the
+   * server sends.
+   */
   static final class CappedBody implements BodySubscriber<byte[]> {
     private final int limit;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -5,8 +5,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The few JSON paths a health check needs: {@code $.status}, {@code $.components.db.status}, {@code $.checks[0].state}.
- * The manifest's pattern admits nothing else, so no general JSONPath engine is needed.
+ * The few JSON paths a health check needs: {@code $.status}, {@code $.components.db.status}, {@code
+ * $.checks[0].state}. The manifest's pattern admits nothing else, so no general JSONPath engine is
+ * needed.
  */
 final class JsonField {
   private static final Pattern SEGMENT = Pattern.compile("\\.([A-Za-z0-9_-]+)|\\[([0-9]+)]");
@@ -34,7 +35,10 @@ final class JsonField {
     return node;
   }
 
-  /** How a value compares with the manifest's expected text: strings as they are, numbers and booleans as written. */
+  /**
+   * How a value compares with the manifest's expected text: strings as they are, numbers and
+   * booleans as written.
+   */
   static String text(JsonNode node) {
     return node.isValueNode() ? node.asText() : node.toString();
   }

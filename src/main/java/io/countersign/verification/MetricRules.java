@@ -12,12 +12,16 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The judging of metric rules, free of any I/O: thresholds, scoping a rule to one Lambda function, the overall
- * verdict of a gate and the one line of status people read in Cockpit.
+ * The judging of metric rules, free of any I/O: thresholds, scoping a rule to one Lambda function,
+ * the overall verdict of a gate and the one line of status people read in Cockpit.
  */
 final class MetricRules {
-  /** A query containing this is about one Lambda function; the placeholder becomes the function's name. */
+  /**
+   * A query containing this is about one Lambda function; the placeholder becomes the function's
+   * name.
+   */
   static final String FUNCTION = "{function}";
+
   static final int MAX_STATUS = 4000;
 
   private MetricRules() {}
@@ -26,16 +30,25 @@ final class MetricRules {
     return rule.query() != null && rule.query().contains(FUNCTION);
   }
 
-  /** The rule about {@code function}: its name says which (error-rate[api_handler]), its query asks about it. */
+  /**
+   * The rule about {@code function}: its name says which (error-rate[api_handler]), its query asks
+   * about it.
+   */
   static MetricRule forFunction(MetricRule rule, String function) {
     if (!scoped(rule)) {
       return rule;
     }
-    return new MetricRule(rule.name() + "[" + function + "]", rule.query().replace(FUNCTION, function), rule.max(),
+    return new MetricRule(
+        rule.name() + "[" + function + "]",
+        rule.query().replace(FUNCTION, function),
+        rule.max(),
         rule.min());
   }
 
-  /** The bake window's rules: a rule scoped per function is asked once for each function of the release. */
+  /**
+   * The bake window's rules: a rule scoped per function is asked once for each function of the
+   * release.
+   */
   static List<MetricRule> expand(List<MetricRule> rules, List<String> functions) {
     List<MetricRule> expanded = new ArrayList<>();
     for (MetricRule rule : rules) {
@@ -53,8 +66,9 @@ final class MetricRules {
   }
 
   /**
-   * Judges every series the query returned: one crossing its threshold fails the rule (the failure is certain
-   * even if other series had no data); otherwise a NaN (e.g. a ratio over no requests) makes it inconclusive.
+   * Judges every series the query returned: one crossing its threshold fails the rule (the failure
+   * is certain even if other series had no data); otherwise a NaN (e.g. a ratio over no requests)
+   * makes it inconclusive.
    */
   static MetricVerdict judge(MetricRule rule, List<Sample> samples) {
     if (samples.isEmpty()) {
@@ -64,14 +78,24 @@ final class MetricRules {
     String many = samples.size() == 1 ? "" : " (" + samples.size() + " series)";
     for (Sample sample : samples) {
       if (!Double.isNaN(sample.value()) && crosses(rule, sample.value())) {
-        return new MetricVerdict(rule.name(), rule.query(), sample.value(), threshold, Verdict.FAIL,
-            comparison(rule, sample.value()) + (samples.size() == 1 ? "" : " for " + sample.series()) + many);
+        return new MetricVerdict(
+            rule.name(),
+            rule.query(),
+            sample.value(),
+            threshold,
+            Verdict.FAIL,
+            comparison(rule, sample.value())
+                + (samples.size() == 1 ? "" : " for " + sample.series())
+                + many);
       }
     }
     for (Sample sample : samples) {
       if (Double.isNaN(sample.value())) {
-        return inconclusive(rule, "value is NaN" + (samples.size() == 1 ? "" : " for " + sample.series())
-            + " (no samples in the range, e.g. no requests)");
+        return inconclusive(
+            rule,
+            "value is NaN"
+                + (samples.size() == 1 ? "" : " for " + sample.series())
+                + " (no samples in the range, e.g. no requests)");
       }
     }
     Sample worst = samples.get(0);
@@ -80,18 +104,32 @@ final class MetricRules {
         worst = sample;
       }
     }
-    return new MetricVerdict(rule.name(), rule.query(), worst.value(), threshold, Verdict.PASS,
+    return new MetricVerdict(
+        rule.name(),
+        rule.query(),
+        worst.value(),
+        threshold,
+        Verdict.PASS,
         comparison(rule, worst.value()) + many);
   }
 
   static MetricVerdict inconclusive(MetricRule rule, String reason) {
-    return new MetricVerdict(rule.name(), rule.query(), null, VerificationTarget.threshold(rule), Verdict.INCONCLUSIVE,
+    return new MetricVerdict(
+        rule.name(),
+        rule.query(),
+        null,
+        VerificationTarget.threshold(rule),
+        Verdict.INCONCLUSIVE,
         reason);
   }
 
-  /** FAIL if any rule failed, else INCONCLUSIVE if any could not be measured, else PASS (also with no rules). */
+  /**
+   * FAIL if any rule failed, else INCONCLUSIVE if any could not be measured, else PASS (also with
+   * no rules).
+   */
   static Verdict overall(Collection<Verdict> verdicts) {
-    return verdicts.contains(Verdict.FAIL) ? Verdict.FAIL
+    return verdicts.contains(Verdict.FAIL)
+        ? Verdict.FAIL
         : verdicts.contains(Verdict.INCONCLUSIVE) ? Verdict.INCONCLUSIVE : Verdict.PASS;
   }
 
@@ -107,18 +145,24 @@ final class MetricRules {
     if (rule.min() != null && rule.max() != null) {
       return "min " + format(rule.min()) + " ≤ " + v + " ≤ max " + format(rule.max());
     }
-    return rule.max() != null ? v + " ≤ max " + format(rule.max()) : v + " ≥ min " + format(rule.min());
+    return rule.max() != null
+        ? v + " ≤ max " + format(rule.max())
+        : v + " ≥ min " + format(rule.min());
   }
 
   /** One rule's last evaluation as people read it: "error-rate 0.002 ≤ max 0.01 PASS". */
   static String line(MetricRule rule, MetricVerdict verdict) {
-    String judged = verdict.value() == null || Double.isNaN(verdict.value())
-        ? "? (" + verdict.detail() + ")"
-        : comparison(rule, verdict.value());
+    String judged =
+        verdict.value() == null || Double.isNaN(verdict.value())
+            ? "? (" + verdict.detail() + ")"
+            : comparison(rule, verdict.value());
     return verdict.name() + " " + judged + " " + verdict.verdict().name();
   }
 
-  /** The whole gate in one line, with the time left in the window; cut to what a string variable holds. */
+  /**
+   * The whole gate in one line, with the time left in the window; cut to what a string variable
+   * holds.
+   */
   static String status(List<MetricRule> rules, List<MetricVerdict> verdicts, Duration left) {
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < verdicts.size(); i++) {

@@ -1,10 +1,10 @@
 package io.countersign.verification;
 
-import io.countersign.process.StepSupport;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.lambda.TrafficGate;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.MetricRule;
+import io.countersign.process.StepSupport;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
 import io.countersign.verification.VerificationTarget.Verdict;
 import java.util.ArrayList;
@@ -13,9 +13,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * The manifest's metric rules as a gate between two Lambda traffic steps: a rule whose query names
- * {@code {function}} is asked about the shifting function only, the others as they are. Each evaluation is
- * evidence. The gate cannot pause a shift for a person, so an inconclusive verdict stops the shift like a failed
- * one: more traffic on a version nobody could measure is the riskier choice.
+ * {@code {function}} is asked about the shifting function only, the others as they are. Each
+ * evaluation is evidence. The gate cannot pause a shift for a person, so an inconclusive verdict
+ * stops the shift like a failed one: more traffic on a version nobody could measure is the riskier
+ * choice.
  */
 @Component
 class MetricTrafficGate implements TrafficGate {
@@ -39,18 +40,40 @@ class MetricTrafficGate implements TrafficGate {
   public Result check(String releaseId, ReleaseManifest manifest, String function, int percent) {
     Outcome outcome = evaluate(manifest, function);
     for (MetricVerdict verdict : outcome.verdicts()) {
-      evidence.record(releaseId, "metrics-verdict", StepSupport.ACTOR, StepSupport.payload(
-          "name", verdict.name(), "query", verdict.query(), "value", verdict.value() == null || verdict.value().isNaN()
-              || verdict.value().isInfinite() ? null : verdict.value(),
-          "threshold", verdict.threshold(), "verdict", verdict.verdict().name(), "detail", verdict.detail(),
-          "function", function, "percent", percent));
+      evidence.record(
+          releaseId,
+          "metrics-verdict",
+          StepSupport.ACTOR,
+          StepSupport.payload(
+              "name",
+              verdict.name(),
+              "query",
+              verdict.query(),
+              "value",
+              verdict.value() == null || verdict.value().isNaN() || verdict.value().isInfinite()
+                  ? null
+                  : verdict.value(),
+              "threshold",
+              verdict.threshold(),
+              "verdict",
+              verdict.verdict().name(),
+              "detail",
+              verdict.detail(),
+              "function",
+              function,
+              "percent",
+              percent));
     }
-    return new Result(outcome.verdict() == Verdict.PASS, outcome.verdict() == Verdict.INCONCLUSIVE
-        ? "inconclusive, so the shift stops: " + outcome.summary() : outcome.summary());
+    return new Result(
+        outcome.verdict() == Verdict.PASS,
+        outcome.verdict() == Verdict.INCONCLUSIVE
+            ? "inconclusive, so the shift stops: " + outcome.summary()
+            : outcome.summary());
   }
 
   Outcome evaluate(ReleaseManifest manifest, String function) {
-    List<MetricRule> rules = manifest.verification() == null ? List.of() : manifest.verification().metrics();
+    List<MetricRule> rules =
+        manifest.verification() == null ? List.of() : manifest.verification().metrics();
     if (rules.isEmpty()) {
       return new Outcome(Verdict.PASS, List.of(), "no metric rules");
     }
@@ -62,7 +85,9 @@ class MetricTrafficGate implements TrafficGate {
       verdicts.add(verdict);
       lines.add(MetricRules.line(scoped, verdict));
     }
-    return new Outcome(MetricRules.overall(verdicts.stream().map(MetricVerdict::verdict).toList()), verdicts,
+    return new Outcome(
+        MetricRules.overall(verdicts.stream().map(MetricVerdict::verdict).toList()),
+        verdicts,
         String.join("; ", lines));
   }
 }

@@ -9,13 +9,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The answer of Prometheus' instant query API ({@code GET /api/v1/query}): either samples (an instant vector, one
- * per series, or a scalar) or the reason there is nothing to judge (an error, a range vector, unparseable JSON).
+ * The answer of Prometheus' instant query API ({@code GET /api/v1/query}): either samples (an
+ * instant vector, one per series, or a scalar) or the reason there is nothing to judge (an error, a
+ * range vector, unparseable JSON).
  */
 record PrometheusResponse(List<Sample> samples, String problem) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One series' value; NaN and infinities are kept as Prometheus sent them ("NaN", "+Inf", "-Inf"). */
+  /**
+   * One series' value; NaN and infinities are kept as Prometheus sent them ("NaN", "+Inf", "-Inf").
+   */
   record Sample(String series, double value) {}
 
   static PrometheusResponse problem(String problem) {
@@ -35,8 +38,13 @@ record PrometheusResponse(List<Sample> samples, String problem) {
     if (!"success".equals(root.path("status").asText())) {
       String type = root.path("errorType").asText("");
       String error = root.path("error").asText("");
-      return problem("Prometheus error" + (type.isEmpty() ? "" : " " + type) + " (HTTP " + httpStatus + ")"
-          + (error.isEmpty() ? "" : ": " + shorten(error)));
+      return problem(
+          "Prometheus error"
+              + (type.isEmpty() ? "" : " " + type)
+              + " (HTTP "
+              + httpStatus
+              + ")"
+              + (error.isEmpty() ? "" : ": " + shorten(error)));
     }
     JsonNode data = root.path("data");
     String type = data.path("resultType").asText();
@@ -47,8 +55,12 @@ record PrometheusResponse(List<Sample> samples, String problem) {
         for (JsonNode series : result) {
           Double value = number(series.path("value").path(1));
           if (value == null) {
-            return problem("value '" + series.path("value").path(1).asText() + "' of " + labels(series.path("metric"))
-                + " is not a number");
+            return problem(
+                "value '"
+                    + series.path("value").path(1).asText()
+                    + "' of "
+                    + labels(series.path("metric"))
+                    + " is not a number");
           }
           samples.add(new Sample(labels(series.path("metric")), value));
         }
@@ -61,7 +73,10 @@ record PrometheusResponse(List<Sample> samples, String problem) {
         samples.add(new Sample("scalar", value));
       }
       default -> {
-        return problem("result type '" + type + "' cannot be judged: the query must give an instant vector or a scalar");
+        return problem(
+            "result type '"
+                + type
+                + "' cannot be judged: the query must give an instant vector or a scalar");
       }
     }
     return new PrometheusResponse(samples, null);
@@ -92,7 +107,9 @@ record PrometheusResponse(List<Sample> samples, String problem) {
     Map<String, String> sorted = new TreeMap<>();
     metric.properties().forEach(e -> sorted.put(e.getKey(), e.getValue().asText()));
     StringBuilder out = new StringBuilder("{");
-    sorted.forEach((k, v) -> out.append(out.length() > 1 ? ", " : "").append(k).append("=\"").append(v).append('"'));
+    sorted.forEach(
+        (k, v) ->
+            out.append(out.length() > 1 ? ", " : "").append(k).append("=\"").append(v).append('"'));
     return out.append('}').toString();
   }
 

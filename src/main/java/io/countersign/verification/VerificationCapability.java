@@ -12,8 +12,8 @@ import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
- * Health checks, smoke tests, data checks and the metrics bake window after every change, and the checks again
- * once a rollback has undone it. Last in the deploy model; it declares no policy fact.
+ * Health checks, smoke tests, data checks and the metrics bake window after every change, and the
+ * checks again once a rollback has undone it. Last in the deploy model; it declares no policy fact.
  */
 @Component
 @Order(900)
@@ -37,7 +37,9 @@ class VerificationCapability implements TargetCapability {
     return check;
   }
 
-  /** Always: a release without checks is still looked at, and its evidence says nothing was checked. */
+  /**
+   * Always: a release without checks is still looked at, and its evidence says nothing was checked.
+   */
   @Override
   public boolean isUsedBy(ReleaseManifest manifest) {
     return true;
@@ -45,7 +47,8 @@ class VerificationCapability implements TargetCapability {
 
   @Override
   public List<Step> steps() {
-    return List.of(Step.main("verifyRelease"), Step.main("watchMetrics"), Step.afterUndo("verifyRestoration"));
+    return List.of(
+        Step.main("verifyRelease"), Step.main("watchMetrics"), Step.afterUndo("verifyRestoration"));
   }
 
   @Override

@@ -16,15 +16,20 @@ import java.util.Set;
 import org.springframework.stereotype.Component;
 
 /**
- * The manifest's verification plan against the server: hosts on the allow-list, checks that fit in one job,
- * metric rules the server can ask and that can fail, data checks that only read the release's database.
+ * The manifest's verification plan against the server: hosts on the allow-list, checks that fit in
+ * one job, metric rules the server can ask and that can fail, data checks that only read the
+ * release's database.
  */
 @Component
 class VerificationManifestCheck implements ManifestCheck {
   static final Duration MIN_INTERVAL = Duration.ofSeconds(10);
   static final Duration MIN_TIMEOUT = Duration.ofMillis(100);
   static final Duration MAX_TIMEOUT = Duration.ofSeconds(30);
-  /** Every check of one step running into every timeout must still end far inside the job's lock (5 min). */
+
+  /**
+   * Every check of one step running into every timeout must still end far inside the job's lock (5
+   * min).
+   */
   static final Duration CHECKS_BUDGET = Duration.ofMinutes(2);
 
   private final VerificationProperties properties;
@@ -46,8 +51,8 @@ class VerificationManifestCheck implements ManifestCheck {
     checks(plan.healthChecks(), "$.verification.healthChecks", errors);
     checks(plan.smokeTests(), "$.verification.smokeTests", errors);
     budget(plan, errors);
-    // Thresholds (max/min present, min <= max) are checked once, by ManifestRules.
-    // The model's timer waits this long between evaluations; a shorter one would spin the job executor.
+    // Thresholds (max/min present, min <= max) are checked once, by ManifestRules. The model's
+    // timer waits this long between evaluations; a shorter one would spin the job executor.
     if (plan.interval() != null && shorterThan(plan.interval(), MIN_INTERVAL)) {
       errors.add("$.verification.interval", "must be at least " + MIN_INTERVAL);
     }
@@ -55,10 +60,14 @@ class VerificationManifestCheck implements ManifestCheck {
     dataChecks(manifest, plan.dataChecks(), errors);
   }
 
-  private void urls(List<HttpCheck> checks, String path, Environment environment, FieldErrors errors) {
+  private void urls(
+      List<HttpCheck> checks, String path, Environment environment, FieldErrors errors) {
     for (int i = 0; i < checks.size(); i++) {
       HttpCheck check = checks.get(i);
-      String refusal = check == null || check.url() == null ? null : properties.refusal(check.url(), environment);
+      String refusal =
+          check == null || check.url() == null
+              ? null
+              : properties.refusal(check.url(), environment);
       if (refusal != null) {
         errors.add(path + "[" + i + "].url", refusal);
       }
@@ -73,7 +82,8 @@ class VerificationManifestCheck implements ManifestCheck {
         continue;
       }
       Duration timeout = duration(check.timeout());
-      if (timeout != null && (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0)) {
+      if (timeout != null
+          && (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0)) {
         errors.add(at + ".timeout", "must be between PT0.1S and PT30S");
       }
       if (check.jsonField() != null && check.jsonValue() == null) {
@@ -82,7 +92,8 @@ class VerificationManifestCheck implements ManifestCheck {
       if (check.jsonValue() != null && check.jsonField() == null) {
         errors.add(at + ".jsonField", "is required with jsonValue");
       }
-      if ("HEAD".equals(check.method()) && (check.bodyContains() != null || check.jsonField() != null)) {
+      if ("HEAD".equals(check.method())
+          && (check.bodyContains() != null || check.jsonField() != null)) {
         errors.add(at + ".method", "HEAD has no body to check; use GET");
       }
     }
@@ -98,29 +109,40 @@ class VerificationManifestCheck implements ManifestCheck {
       }
     }
     if (total.compareTo(CHECKS_BUDGET) > 0) {
-      errors.add("$.verification", "health checks and smoke tests could take " + total.toSeconds()
-          + " s when every attempt times out; at most " + CHECKS_BUDGET.toSeconds()
-          + " s are allowed (fewer checks, retries or a shorter timeout)");
+      errors.add(
+          "$.verification",
+          "health checks and smoke tests could take "
+              + total.toSeconds()
+              + " s when every attempt times out; at most "
+              + CHECKS_BUDGET.toSeconds()
+              + " s are allowed (fewer checks, retries or a shorter timeout)");
     }
   }
 
   private void metrics(ReleaseManifest manifest, List<MetricRule> rules, FieldErrors errors) {
     if (!rules.isEmpty() && properties.live() && !properties.prometheus().configured()) {
-      errors.add("$.verification.metrics", "this server has no Prometheus configured to ask "
-          + "(countersign.targets.verification.prometheus.url)");
+      errors.add(
+          "$.verification.metrics",
+          "this server has no Prometheus configured to ask "
+              + "(countersign.targets.verification.prometheus.url)");
     }
     for (int i = 0; i < rules.size(); i++) {
       MetricRule rule = rules.get(i);
       if (rule != null && MetricRules.scoped(rule) && !manifest.hasLambda()) {
-        errors.add("$.verification.metrics[" + i + "].query",
-            "uses " + MetricRules.FUNCTION + " but the manifest has no Lambda functions to put there");
+        errors.add(
+            "$.verification.metrics[" + i + "].query",
+            "uses "
+                + MetricRules.FUNCTION
+                + " but the manifest has no Lambda functions to put there");
       }
     }
   }
 
-  private static void dataChecks(ReleaseManifest manifest, List<DataCheck> checks, FieldErrors errors) {
+  private static void dataChecks(
+      ReleaseManifest manifest, List<DataCheck> checks, FieldErrors errors) {
     if (!checks.isEmpty() && manifest.database() == null) {
-      errors.add("$.verification.dataChecks", "need the database section: they run against its target");
+      errors.add(
+          "$.verification.dataChecks", "need the database section: they run against its target");
     }
     Set<String> names = new HashSet<>();
     for (int i = 0; i < checks.size(); i++) {
@@ -147,7 +169,8 @@ class VerificationManifestCheck implements ManifestCheck {
 
   private static boolean validTimeout(HttpCheck check) {
     Duration timeout = duration(check.timeout());
-    boolean timeoutOk = check.timeout() == null || timeout != null && timeout.compareTo(MAX_TIMEOUT) <= 0;
+    boolean timeoutOk =
+        check.timeout() == null || timeout != null && timeout.compareTo(MAX_TIMEOUT) <= 0;
     boolean retriesOk = check.retries() == null || check.retries() >= 0 && check.retries() <= 5;
     return timeoutOk && retriesOk; // invalid ones are reported on their own fields
   }

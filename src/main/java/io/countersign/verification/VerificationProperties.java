@@ -11,9 +11,10 @@ import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * {@code countersign.targets.verification}: the mode, the hosts health checks and smoke tests may call per
- * environment (the server never fetches a URL outside this list), the default bake window and interval, what an
- * inconclusive metric does (pause for a person, or fail), and the Prometheus server metric rules are asked.
+ * {@code countersign.targets.verification}: the mode, the hosts health checks and smoke tests may
+ * call per environment (the server never fetches a URL outside this list), the default bake window
+ * and interval, what an inconclusive metric does (pause for a person, or fail), and the Prometheus
+ * server metric rules are asked.
  */
 @ConfigurationProperties("countersign.targets.verification")
 record VerificationProperties(
@@ -27,8 +28,13 @@ record VerificationProperties(
   VerificationProperties {
     Map<String, List<String>> hosts = new HashMap<>();
     if (allowedHosts != null) {
-      allowedHosts.forEach((environment, names) -> hosts.put(environment,
-          names == null ? List.of() : names.stream().map(n -> n.toLowerCase(Locale.ROOT)).toList()));
+      allowedHosts.forEach(
+          (environment, names) ->
+              hosts.put(
+                  environment,
+                  names == null
+                      ? List.of()
+                      : names.stream().map(n -> n.toLowerCase(Locale.ROOT)).toList()));
     }
     allowedHosts = Map.copyOf(hosts);
     bakeWindow = bakeWindow == null ? Duration.ofMinutes(10) : bakeWindow;
@@ -37,22 +43,31 @@ record VerificationProperties(
     prometheus = prometheus == null ? new Prometheus(null, null) : prometheus;
   }
 
-  /** The given mode and allow-list, everything else by default (a second constructor would confuse binding). */
+  /**
+   * The given mode and allow-list, everything else by default (a second constructor would confuse
+   * binding).
+   */
   static VerificationProperties of(String mode, Map<String, List<String>> allowedHosts) {
     return new VerificationProperties(mode, allowedHosts, null, null, null, null);
   }
 
-  /** What a metric rule that cannot be measured (query error, no data, NaN) does to the bake window. */
+  /**
+   * What a metric rule that cannot be measured (query error, no data, NaN) does to the bake window.
+   */
   enum Inconclusive {
-    /** The bake window pauses (step outcome 'paused') and an operations lead decides: continue or roll back. */
+    /**
+     * The bake window pauses (step outcome 'paused') and an operations lead decides: continue or
+     * roll back.
+     */
     PAUSE,
     /** Keep watching; still inconclusive when the window ends fails the step (rollback). */
     FAIL
   }
 
   /**
-   * The Prometheus HTTP API ({@code url} is its base, e.g. http://prometheus.monitoring:9090): server
-   * configuration, never from a manifest. Credentials in the URL are refused, so none end up in logs or evidence.
+   * The Prometheus HTTP API ({@code url} is its base, e.g. http://prometheus.monitoring:9090):
+   * server configuration, never from a manifest. Credentials in the URL are refused, so none end up
+   * in logs or evidence.
    */
   record Prometheus(URI url, Duration timeout) {
     Prometheus {
@@ -60,7 +75,8 @@ record VerificationProperties(
       if (url != null) {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || url.getHost() == null) {
-          throw new IllegalArgumentException("countersign.targets.verification.prometheus.url must be an http(s) URL");
+          throw new IllegalArgumentException(
+              "countersign.targets.verification.prometheus.url must be an http(s) URL");
         }
         if (url.getRawUserInfo() != null) {
           throw new IllegalArgumentException(
@@ -78,7 +94,10 @@ record VerificationProperties(
     return "live".equals(mode);
   }
 
-  /** Why the server must not call {@code url} for a release to {@code environment}; null when it may. */
+  /**
+   * Why the server must not call {@code url} for a release to {@code environment}; null when it
+   * may.
+   */
   String refusal(String url, Environment environment) {
     URI uri;
     try {
@@ -101,8 +120,13 @@ record VerificationProperties(
     }
     List<String> allowed = allowedHosts.getOrDefault(environment.id(), List.of());
     if (!allowed.contains(uri.getHost().toLowerCase(Locale.ROOT))) {
-      return "host '" + uri.getHost() + "' is not allowed for " + environment.id() + " (allowed: "
-          + (allowed.isEmpty() ? "none" : String.join(", ", allowed)) + ")";
+      return "host '"
+          + uri.getHost()
+          + "' is not allowed for "
+          + environment.id()
+          + " (allowed: "
+          + (allowed.isEmpty() ? "none" : String.join(", ", allowed))
+          + ")";
     }
     return null;
   }

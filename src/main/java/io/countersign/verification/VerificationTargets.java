@@ -10,7 +10,7 @@ class VerificationTargets {
   /** Refuses to start rather than fall back: a release must never run in a mode nobody chose. */
   @Bean
   VerificationTarget verificationTarget(VerificationProperties properties) {
-    return TargetMode.of("countersign.targets.verification.mode", properties.mode()).choose(
-        () -> new LiveVerificationTarget(properties), DryRunVerificationTarget::new);
+    return TargetMode.of("countersign.targets.verification.mode", properties.mode())
+        .choose(() -> new LiveVerificationTarget(properties), DryRunVerificationTarget::new);
   }
 }

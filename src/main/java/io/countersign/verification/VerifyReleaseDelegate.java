@@ -1,12 +1,12 @@
 package io.countersign.verification;
 
-import io.countersign.process.StepStart;
-import io.countersign.process.StepSupport;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.DataCheck;
 import io.countersign.manifest.ReleaseManifest.HttpCheck;
 import io.countersign.manifest.ReleaseManifest.VerificationPlan;
+import io.countersign.process.StepStart;
+import io.countersign.process.StepSupport;
 import io.countersign.verification.DataChecks.Phase;
 import io.countersign.verification.VerificationTarget.CheckResult;
 import java.util.ArrayList;
@@ -16,8 +16,8 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs every health check, every smoke test, then every data check of the migrated database, recording each
- * result; any failure rolls the release back.
+ * Runs every health check, every smoke test, then every data check of the migrated database,
+ * recording each result; any failure rolls the release back.
  */
 @Component("verifyRelease")
 class VerifyReleaseDelegate implements JavaDelegate {
@@ -28,7 +28,8 @@ class VerifyReleaseDelegate implements JavaDelegate {
   private final EvidenceLog evidence;
   private final StepStart start;
 
-  VerifyReleaseDelegate(HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence, StepStart start) {
+  VerifyReleaseDelegate(
+      HttpChecks checks, DataChecks dataChecks, EvidenceLog evidence, StepStart start) {
     this.checks = checks;
     this.dataChecks = dataChecks;
     this.evidence = evidence;
@@ -37,8 +38,12 @@ class VerifyReleaseDelegate implements JavaDelegate {
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started = start.begin(execution, STEP, VerifyReleaseDelegate::nothingToCheck,
-        "the manifest has no health checks, smoke tests or data checks");
+    StepStart.Started started =
+        start.begin(
+            execution,
+            STEP,
+            VerifyReleaseDelegate::nothingToCheck,
+            "the manifest has no health checks, smoke tests or data checks");
     if (started == null) {
       return;
     }
@@ -52,27 +57,39 @@ class VerifyReleaseDelegate implements JavaDelegate {
     List<DataChecks.Result> results = dataChecks.run(manifest, Phase.AFTER_MIGRATION);
     for (int i = 0; i < results.size(); i++) {
       DataChecks.Result result = results.get(i);
-      evidence.record(releaseId, "data-check", StepSupport.ACTOR,
+      evidence.record(
+          releaseId,
+          "data-check",
+          StepSupport.ACTOR,
           DataChecks.payload(Phase.AFTER_MIGRATION, data.get(i), result));
       if (!result.passed()) {
         failures.add("data-check " + result.name() + ": " + result.detail());
       }
     }
     if (!failures.isEmpty()) {
-      throw StepSupport.fail(execution, STEP, "verification failed: " + String.join("; ", failures));
+      throw StepSupport.fail(
+          execution, STEP, "verification failed: " + String.join("; ", failures));
     }
   }
 
   private static boolean nothingToCheck(ReleaseManifest manifest) {
     VerificationPlan plan = manifest.verification();
-    return plan == null || (plan.healthChecks().isEmpty() && plan.smokeTests().isEmpty()
-        && DataChecks.of(manifest, Phase.AFTER_MIGRATION).isEmpty());
+    return plan == null
+        || (plan.healthChecks().isEmpty()
+            && plan.smokeTests().isEmpty()
+            && DataChecks.of(manifest, Phase.AFTER_MIGRATION).isEmpty());
   }
 
-  private void run(String kind, List<HttpCheck> list, ReleaseManifest manifest, String releaseId, List<String> failures) {
+  private void run(
+      String kind,
+      List<HttpCheck> list,
+      ReleaseManifest manifest,
+      String releaseId,
+      List<String> failures) {
     for (HttpCheck check : list) {
       CheckResult result = checks.run(check, manifest.environment());
-      evidence.record(releaseId, "verification-result", StepSupport.ACTOR, HttpChecks.payload(kind, result));
+      evidence.record(
+          releaseId, "verification-result", StepSupport.ACTOR, HttpChecks.payload(kind, result));
       if (!result.passed()) {
         failures.add(kind + " " + result.name() + ": " + result.detail());
       }

@@ -3,16 +3,16 @@ package io.countersign.verification;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.countersign.process.OlderDeployModels;
-import io.countersign.process.StepOutcome;
-import io.countersign.process.StepStart;
-import io.countersign.process.StepSupport;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.manifest.ReleaseManifest.VerificationPlan;
+import io.countersign.process.OlderDeployModels;
+import io.countersign.process.StepOutcome;
+import io.countersign.process.StepStart;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import io.countersign.verification.VerificationProperties.Inconclusive;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
 import io.countersign.verification.VerificationTarget.Verdict;
@@ -30,12 +30,13 @@ import org.camunda.spin.json.SpinJsonNode;
 import org.springframework.stereotype.Component;
 
 /**
- * One evaluation of every metric rule, never a wait: the model loops evaluate, gateway on the {@link StepOutcome}
- * (running until the bake window ends, then done), timer of the outcome's wait ({@link Variables#METRICS_INTERVAL}),
- * evaluate. A crossed threshold fails at once. A rule that cannot be measured (query error, no data, NaN) either
- * pauses the window for an operations lead (outcome paused, the default) or, configured to fail, fails if it is still
- * inconclusive when the window ends: a release whose health nobody could measure is not proven healthy. A rule the
- * lead chose to continue with is not asked about again in this window.
+ * One evaluation of every metric rule, never a wait: the model loops evaluate, gateway on the
+ * {@link StepOutcome} (running until the bake window ends, then done), timer of the outcome's wait
+ * ({@link Variables#METRICS_INTERVAL}), evaluate. A crossed threshold fails at once. A rule that
+ * cannot be measured (query error, no data, NaN) either pauses the window for an operations lead
+ * (outcome paused, the default) or, configured to fail, fails if it is still inconclusive when the
+ * window ends: a release whose health nobody could measure is not proven healthy. A rule the lead
+ * chose to continue with is not asked about again in this window.
  */
 @Component("watchMetrics")
 class WatchMetricsDelegate implements JavaDelegate {
@@ -50,7 +51,11 @@ class WatchMetricsDelegate implements JavaDelegate {
   private final EvidenceLog evidence;
   private final StepStart start;
 
-  WatchMetricsDelegate(VerificationTarget target, VerificationProperties properties, EvidenceLog evidence, StepStart start) {
+  WatchMetricsDelegate(
+      VerificationTarget target,
+      VerificationProperties properties,
+      EvidenceLog evidence,
+      StepStart start) {
     this.target = target;
     this.properties = properties;
     this.evidence = evidence;
@@ -59,8 +64,12 @@ class WatchMetricsDelegate implements JavaDelegate {
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started = start.begin(execution, STEP, m -> m.verification() == null,
-        "the manifest has no verification section");
+    StepStart.Started started =
+        start.begin(
+            execution,
+            STEP,
+            m -> m.verification() == null,
+            "the manifest has no verification section");
     if (started == null) {
       StepOutcome.done().record(execution, STEP);
       return;
@@ -79,16 +88,51 @@ class WatchMetricsDelegate implements JavaDelegate {
     for (MetricRule rule : rules) {
       MetricVerdict verdict = target.evaluate(rule);
       verdicts.add(verdict);
-      boolean wasAccepted = verdict.verdict() == Verdict.INCONCLUSIVE && accepted.contains(verdict.name());
-      evidence.record(releaseId, "metrics-verdict", StepSupport.ACTOR, StepSupport.payload(
-          "name", verdict.name(), "query", verdict.query(), "value", number(verdict.value()),
-          "threshold", verdict.threshold(), "verdict", verdict.verdict().name(), "detail", verdict.detail(),
-          "windowEnds", windowEnds.toString(), "acceptedBy", wasAccepted ? "operations lead (continue)" : null));
-      last.add(StepSupport.payload("rule", verdict.name(), "value", number(verdict.value()),
-          "threshold", verdict.threshold(), "verdict", verdict.verdict().name(), "detail", verdict.detail(),
-          "time", now.toString()));
-      String line = verdict.name() + " = " + verdict.value() + " (" + verdict.threshold() + ")"
-          + (verdict.detail() == null ? "" : ": " + verdict.detail());
+      boolean wasAccepted =
+          verdict.verdict() == Verdict.INCONCLUSIVE && accepted.contains(verdict.name());
+      evidence.record(
+          releaseId,
+          "metrics-verdict",
+          StepSupport.ACTOR,
+          StepSupport.payload(
+              "name",
+              verdict.name(),
+              "query",
+              verdict.query(),
+              "value",
+              number(verdict.value()),
+              "threshold",
+              verdict.threshold(),
+              "verdict",
+              verdict.verdict().name(),
+              "detail",
+              verdict.detail(),
+              "windowEnds",
+              windowEnds.toString(),
+              "acceptedBy",
+              wasAccepted ? "operations lead (continue)" : null));
+      last.add(
+          StepSupport.payload(
+              "rule",
+              verdict.name(),
+              "value",
+              number(verdict.value()),
+              "threshold",
+              verdict.threshold(),
+              "verdict",
+              verdict.verdict().name(),
+              "detail",
+              verdict.detail(),
+              "time",
+              now.toString()));
+      String line =
+          verdict.name()
+              + " = "
+              + verdict.value()
+              + " ("
+              + verdict.threshold()
+              + ")"
+              + (verdict.detail() == null ? "" : ": " + verdict.detail());
       if (verdict.verdict() == Verdict.FAIL) {
         failed.add(line);
       } else if (verdict.verdict() == Verdict.INCONCLUSIVE && !wasAccepted) {
@@ -96,30 +140,40 @@ class WatchMetricsDelegate implements JavaDelegate {
       }
     }
     execution.setVariable(Variables.METRICS_LAST_VERDICTS, StepSupport.json(last));
-    execution.setVariable(Variables.METRICS_STATUS, MetricRules.status(rules, verdicts, Duration.between(now, windowEnds)));
+    execution.setVariable(
+        Variables.METRICS_STATUS,
+        MetricRules.status(rules, verdicts, Duration.between(now, windowEnds)));
     boolean windowOver = !now.isBefore(windowEnds);
-    Duration interval = Duration.parse(execution.getVariable(Variables.METRICS_INTERVAL).toString());
+    Duration interval =
+        Duration.parse(execution.getVariable(Variables.METRICS_INTERVAL).toString());
     if (!failed.isEmpty()) {
-      throw StepSupport.fail(execution, STEP, "metric threshold crossed: " + String.join("; ", failed));
+      throw StepSupport.fail(
+          execution, STEP, "metric threshold crossed: " + String.join("; ", failed));
     }
     if (!inconclusive.isEmpty() && properties.inconclusive() == Inconclusive.PAUSE) {
-      execution.setVariable(Variables.METRICS_INCONCLUSIVE_REASON, "metrics inconclusive: " + String.join("; ", inconclusive));
+      execution.setVariable(
+          Variables.METRICS_INCONCLUSIVE_REASON,
+          "metrics inconclusive: " + String.join("; ", inconclusive));
       StepOutcome.paused(interval).record(execution, STEP);
       return;
     }
     if (!inconclusive.isEmpty() && windowOver) {
-      throw StepSupport.fail(execution, STEP,
+      throw StepSupport.fail(
+          execution,
+          STEP,
           "metrics inconclusive at the end of the bake window: " + String.join("; ", inconclusive));
     }
     (windowOver ? StepOutcome.done() : StepOutcome.running(interval)).record(execution, STEP);
   }
 
   /**
-   * The rules an operations lead chose to go on with: after the window paused the model only comes back here when
-   * the lead decided 'continue'; the rules inconclusive then are accepted for the rest of the window.
+   * The rules an operations lead chose to go on with: after the window paused the model only comes
+   * back here when the lead decided 'continue'; the rules inconclusive then are accepted for the
+   * rest of the window.
    */
   private static Set<String> accepted(DelegateExecution execution) {
-    Set<String> accepted = new LinkedHashSet<>(StepSupport.readList(execution, Variables.METRICS_ACCEPTED));
+    Set<String> accepted =
+        new LinkedHashSet<>(StepSupport.readList(execution, Variables.METRICS_ACCEPTED));
     if (OlderDeployModels.metricsPaused(execution)
         && CONTINUE.equals(execution.getVariable(Variables.METRICS_DECISION))) {
       for (Map<String, Object> verdict : lastVerdicts(execution)) {
@@ -132,7 +186,10 @@ class WatchMetricsDelegate implements JavaDelegate {
     return accepted;
   }
 
-  /** The engine hands our own JSON list back as Java objects; text or Spin from another writer is parsed. */
+  /**
+   * The engine hands our own JSON list back as Java objects; text or Spin from another writer is
+   * parsed.
+   */
   private static List<Map<String, Object>> lastVerdicts(DelegateExecution execution) {
     Object value = execution.getVariable(Variables.METRICS_LAST_VERDICTS);
     if (value == null) {
@@ -143,17 +200,22 @@ class WatchMetricsDelegate implements JavaDelegate {
           ? JSON.readValue(value.toString(), VERDICTS)
           : JSON.convertValue(value, VERDICTS);
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      throw new IllegalStateException("variable '" + Variables.METRICS_LAST_VERDICTS + "' is not the JSON it should be", e);
+      throw new IllegalStateException(
+          "variable '" + Variables.METRICS_LAST_VERDICTS + "' is not the JSON it should be", e);
     }
   }
 
   private static List<String> functions(ReleaseManifest manifest) {
-    return manifest.hasLambda() ? manifest.lambda().functions().stream().map(LambdaFunction::name).toList() : List.of();
+    return manifest.hasLambda()
+        ? manifest.lambda().functions().stream().map(LambdaFunction::name).toList()
+        : List.of();
   }
 
   /** JSON has no NaN or infinity: those go into evidence and variables as text. */
   private static Object number(Double value) {
-    return value == null ? null : Double.isNaN(value) || Double.isInfinite(value) ? MetricRules.format(value) : value;
+    return value == null
+        ? null
+        : Double.isNaN(value) || Double.isInfinite(value) ? MetricRules.format(value) : value;
   }
 
   /** Fixed by the first evaluation, with the interval every evaluation gives the model's timer. */
@@ -162,8 +224,10 @@ class WatchMetricsDelegate implements JavaDelegate {
     if (recorded != null) {
       return Instant.parse(recorded.toString());
     }
-    Duration window = plan.bakeWindow() == null ? properties.bakeWindow() : Duration.parse(plan.bakeWindow());
-    Duration interval = plan.interval() == null ? properties.interval() : Duration.parse(plan.interval());
+    Duration window =
+        plan.bakeWindow() == null ? properties.bakeWindow() : Duration.parse(plan.bakeWindow());
+    Duration interval =
+        plan.interval() == null ? properties.interval() : Duration.parse(plan.interval());
     Instant ends = now.plus(window);
     execution.setVariable(Variables.METRICS_WINDOW_ENDS, ends.toString());
     execution.setVariable(Variables.METRICS_INTERVAL, interval.toString());

@@ -13,10 +13,10 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Posts the deployment notice to each endpoint the manifest names, once the changes are deployed, and records who
- * heard it in {@link WebhookCapability#NOTIFIED}. An endpoint that refuses it fails the step, and the release rolls
- * back (the notice is part of the change record). An endpoint out of reach throws: the job is retried, with the
- * same notice ids, and ends in an incident.
+ * Posts the deployment notice to each endpoint the manifest names, once the changes are deployed,
+ * and records who heard it in {@link WebhookCapability#NOTIFIED}. An endpoint that refuses it fails
+ * the step, and the release rolls back (the notice is part of the change record). An endpoint out
+ * of reach throws: the job is retried, with the same notice ids, and ends in an incident.
  */
 @Component("postDeploymentNotice")
 class PostDeploymentNoticeDelegate implements JavaDelegate {
@@ -28,8 +28,12 @@ class PostDeploymentNoticeDelegate implements JavaDelegate {
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
 
-  PostDeploymentNoticeDelegate(WebhookTarget target, WebhookNotices notices,
-      PostRollbackNoticeDelegate rollbackNotices, EvidenceLog evidence, ManifestStore manifests) {
+  PostDeploymentNoticeDelegate(
+      WebhookTarget target,
+      WebhookNotices notices,
+      PostRollbackNoticeDelegate rollbackNotices,
+      EvidenceLog evidence,
+      ManifestStore manifests) {
     this.target = target;
     this.notices = notices;
     this.rollbackNotices = rollbackNotices;
@@ -42,7 +46,8 @@ class PostDeploymentNoticeDelegate implements JavaDelegate {
     String releaseId = StepSupport.releaseId(execution);
     ManifestStore.Signed signed = manifests.authorized(releaseId);
     WebhookChange change = WebhookCapability.SECTION.in(signed.manifest());
-    if (StepSupport.skipIf(change == null, evidence, releaseId, STEP, WebhookCapability.NO_WEBHOOKS)) {
+    if (StepSupport.skipIf(
+        change == null, evidence, releaseId, STEP, WebhookCapability.NO_WEBHOOKS)) {
       return;
     }
     StepSupport.failIfDrill(execution, signed.manifest(), STEP);
@@ -62,12 +67,14 @@ class PostDeploymentNoticeDelegate implements JavaDelegate {
     List<String> retracted = List.of();
     if (refusal != null) {
       // A failed step is never compensated: the endpoints told already hear of the rollback now.
-      PostRollbackNoticeDelegate.Told told = rollbackNotices.tell(releaseId, signed, notified, refusal);
+      PostRollbackNoticeDelegate.Told told =
+          rollbackNotices.tell(releaseId, signed, notified, refusal);
       retracted = told.endpoints();
       records.addAll(told.evidence());
     }
     // Evidence last: an append holds the release's chain until the job commits.
-    records.forEach(payload -> evidence.record(releaseId, WebhookNotices.EVIDENCE, StepSupport.ACTOR, payload));
+    records.forEach(
+        payload -> evidence.record(releaseId, WebhookNotices.EVIDENCE, StepSupport.ACTOR, payload));
     execution.setVariable(WebhookCapability.NOTIFIED, StepSupport.json(notified));
     execution.setVariable(WebhookCapability.RETRACTED, StepSupport.json(retracted));
     if (refusal != null) {

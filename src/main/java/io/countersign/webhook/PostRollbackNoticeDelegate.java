@@ -14,9 +14,10 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Compensation of postDeploymentNotice: tells each endpoint that heard of the deployment that the release is being
- * rolled back, and why. It is the first handler of a rollback, so a refusal or an endpoint out of reach is
- * recorded in the evidence and the rollback goes on: undoing the release's changes must not wait for a notice.
+ * Compensation of postDeploymentNotice: tells each endpoint that heard of the deployment that the
+ * release is being rolled back, and why. It is the first handler of a rollback, so a refusal or an
+ * endpoint out of reach is recorded in the evidence and the rollback goes on: undoing the release's
+ * changes must not wait for a notice.
  */
 @Component("postRollbackNotice")
 class PostRollbackNoticeDelegate implements JavaDelegate {
@@ -27,8 +28,8 @@ class PostRollbackNoticeDelegate implements JavaDelegate {
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
 
-  PostRollbackNoticeDelegate(WebhookTarget target, WebhookNotices notices, EvidenceLog evidence,
-      ManifestStore manifests) {
+  PostRollbackNoticeDelegate(
+      WebhookTarget target, WebhookNotices notices, EvidenceLog evidence, ManifestStore manifests) {
     this.target = target;
     this.notices = notices;
     this.evidence = evidence;
@@ -39,7 +40,11 @@ class PostRollbackNoticeDelegate implements JavaDelegate {
   public void execute(DelegateExecution execution) {
     String releaseId = StepSupport.releaseId(execution);
     ManifestStore.Signed signed = manifests.authorized(releaseId);
-    if (StepSupport.skipIf(WebhookCapability.SECTION.in(signed.manifest()) == null, evidence, releaseId, STEP,
+    if (StepSupport.skipIf(
+        WebhookCapability.SECTION.in(signed.manifest()) == null,
+        evidence,
+        releaseId,
+        STEP,
         WebhookCapability.NO_WEBHOOKS)) {
       return;
     }
@@ -48,7 +53,10 @@ class PostRollbackNoticeDelegate implements JavaDelegate {
     pending.removeAll(retracted); // told by an earlier run
     Told told = tell(releaseId, signed, pending, null);
     retracted.addAll(told.endpoints());
-    told.evidence().forEach(payload -> evidence.record(releaseId, WebhookNotices.EVIDENCE, StepSupport.ACTOR, payload));
+    told.evidence()
+        .forEach(
+            payload ->
+                evidence.record(releaseId, WebhookNotices.EVIDENCE, StepSupport.ACTOR, payload));
     execution.setVariable(WebhookCapability.RETRACTED, StepSupport.json(retracted));
   }
 
@@ -56,9 +64,9 @@ class PostRollbackNoticeDelegate implements JavaDelegate {
   record Told(List<String> endpoints, List<Map<String, Object>> evidence) {}
 
   /**
-   * Posts the rollback notice to each endpoint; a refusal or an endpoint out of reach is returned as evidence,
-   * not thrown. Evidence is left to the caller to record after every call (an append holds the release's chain
-   * until the job commits).
+   * Posts the rollback notice to each endpoint; a refusal or an endpoint out of reach is returned
+   * as evidence, not thrown. Evidence is left to the caller to record after every call (an append
+   * holds the release's chain until the job commits).
    */
   Told tell(String releaseId, ManifestStore.Signed signed, List<String> endpoints, String reason) {
     List<String> told = new ArrayList<>();

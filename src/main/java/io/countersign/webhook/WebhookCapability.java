@@ -14,16 +14,23 @@ import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
- * Notices to configured webhook endpoints (a change board, a chat channel): one once the release's changes are
- * deployed, before verification, and one when a release that sent it is rolled back. After the Kubernetes
- * rollouts and before verification in the deploy model, so its rollback notice is the first step of a rollback.
+ * Notices to configured webhook endpoints (a change board, a chat channel): one once the release's
+ * changes are deployed, before verification, and one when a release that sent it is rolled back.
+ * After the Kubernetes rollouts and before verification in the deploy model, so its rollback notice
+ * is the first step of a rollback.
  */
 @Component
 @Order(600)
 class WebhookCapability implements TargetCapability {
-  static final ManifestSection<WebhookChange> SECTION = ManifestSection.of("webhooks", WebhookChange.class);
-  /** The endpoints that took the deployment notice, and those that took the rollback notice (JSON lists). */
+  static final ManifestSection<WebhookChange> SECTION =
+      ManifestSection.of("webhooks", WebhookChange.class);
+
+  /**
+   * The endpoints that took the deployment notice, and those that took the rollback notice (JSON
+   * lists).
+   */
   static final String NOTIFIED = "webhooks.notified";
+
   static final String RETRACTED = "webhooks.retracted";
   static final String NO_WEBHOOKS = "the manifest has no webhooks section";
 
@@ -50,19 +57,23 @@ class WebhookCapability implements TargetCapability {
 
   @Override
   public List<Step> steps() {
-    return List.of(Step.main(PostDeploymentNoticeDelegate.STEP), Step.undo(PostRollbackNoticeDelegate.STEP));
+    return List.of(
+        Step.main(PostDeploymentNoticeDelegate.STEP), Step.undo(PostRollbackNoticeDelegate.STEP));
   }
 
   @Override
   public List<String> plannedSteps(ReleaseManifest manifest) {
     WebhookChange change = SECTION.in(manifest);
-    return change == null ? List.of()
+    return change == null
+        ? List.of()
         : List.of("Post a deployment notice to webhook " + String.join(", ", change.endpoints()));
   }
 
   @Override
   public Map<String, Object> startVariables(ReleaseManifest manifest) {
-    return Map.of(); // the model does not branch on it: its steps run and skip when there is nothing to post
+    return Map
+        .of(); // the model does not branch on it: its steps run and skip when there is nothing to
+    // post
   }
 
   @Override
@@ -86,8 +97,14 @@ class WebhookCapability implements TargetCapability {
       String name = change.endpoints().get(i);
       String path = "$." + SECTION.name() + ".endpoints[" + i + "]";
       if (!properties.endpoints().containsKey(name)) {
-        errors.add(path, "unknown webhook endpoint '" + name + "'; configured: "
-            + (properties.endpoints().isEmpty() ? "none" : String.join(", ", new TreeSet<>(properties.endpoints().keySet()))));
+        errors.add(
+            path,
+            "unknown webhook endpoint '"
+                + name
+                + "'; configured: "
+                + (properties.endpoints().isEmpty()
+                    ? "none"
+                    : String.join(", ", new TreeSet<>(properties.endpoints().keySet()))));
       } else if (!seen.add(name)) {
         errors.add(path, "endpoint '" + name + "' is named twice");
       }

@@ -16,9 +16,9 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * The notices' bodies, built from the stored, authorized manifest and the release's signed evidence only, never
- * from process variables, and written in RFC 8785 canonical form: every attempt of a notice sends the same bytes
- * under the same id, so a receiver that saw it already can tell.
+ * The notices' bodies, built from the stored, authorized manifest and the release's signed evidence
+ * only, never from process variables, and written in RFC 8785 canonical form: every attempt of a
+ * notice sends the same bytes under the same id, so a receiver that saw it already can tell.
  */
 @Component
 class WebhookNotices {
@@ -41,14 +41,18 @@ class WebhookNotices {
   }
 
   /**
-   * That the release is being rolled back, and why: the reason given, else the one the rollback recorded when it
-   * started.
+   * That the release is being rolled back, and why: the reason given, else the one the rollback
+   * recorded when it started.
    */
-  Notice rollingBack(String releaseId, ManifestStore.Signed signed, String endpoint, String reason) {
+  Notice rollingBack(
+      String releaseId, ManifestStore.Signed signed, String endpoint, String reason) {
     ObjectNode data = release(releaseId, signed);
     if (reason == null) {
       List<EvidenceEntry> started = evidence.authentic(releaseId, "rollback-started");
-      reason = started.isEmpty() ? null : started.get(started.size() - 1).payload().path("reason").asText(null);
+      reason =
+          started.isEmpty()
+              ? null
+              : started.get(started.size() - 1).payload().path("reason").asText(null);
     }
     if (reason != null) {
       data.put("reason", reason);
@@ -57,18 +61,32 @@ class WebhookNotices {
   }
 
   /**
-   * The evidence payload of one notice: the endpoint by name (its URL may carry a token), the notice's id and a
-   * digest of the exact body sent, and how it went ({@code accepted}, {@code refused}, {@code unreachable} or
-   * {@code dry-run}).
+   * The evidence payload of one notice: the endpoint by name (its URL may carry a token), the
+   * notice's id and a digest of the exact body sent, and how it went ({@code accepted}, {@code
+   * refused}, {@code unreachable} or {@code dry-run}).
    */
   static Map<String, Object> payload(Notice notice, String outcome, Integer status, String detail) {
-    return StepSupport.payload("endpoint", notice.endpoint(), "notice", notice.type(), "id", notice.id(),
-        "bodySha256", CanonicalJson.sha256(notice.body()), "outcome", outcome, "status", status, "detail", detail);
+    return StepSupport.payload(
+        "endpoint",
+        notice.endpoint(),
+        "notice",
+        notice.type(),
+        "id",
+        notice.id(),
+        "bodySha256",
+        CanonicalJson.sha256(notice.body()),
+        "outcome",
+        outcome,
+        "status",
+        status,
+        "detail",
+        detail);
   }
 
   static Map<String, Object> payload(Notice notice, Delivery delivery) {
     String outcome = delivery.dryRun() ? "dry-run" : delivery.accepted() ? "accepted" : "refused";
-    return payload(notice, outcome, delivery.dryRun() ? null : delivery.status(), delivery.detail());
+    return payload(
+        notice, outcome, delivery.dryRun() ? null : delivery.status(), delivery.detail());
   }
 
   private ObjectNode release(String releaseId, ManifestStore.Signed signed) {
@@ -86,8 +104,14 @@ class WebhookNotices {
 
   private static Notice notice(String endpoint, String type, ObjectNode data) {
     data.put("type", type);
-    // Deterministic: the same notice to the same endpoint has the same id in every attempt, on every node.
-    String id = data.path("releaseId").asText() + "." + type.substring(type.indexOf('.') + 1) + "." + endpoint;
+    // Deterministic: the same notice to the same endpoint has the same id in every attempt, on
+    // every node.
+    String id =
+        data.path("releaseId").asText()
+            + "."
+            + type.substring(type.indexOf('.') + 1)
+            + "."
+            + endpoint;
     return new Notice(endpoint, id, type, CanonicalJson.of(data));
   }
 }

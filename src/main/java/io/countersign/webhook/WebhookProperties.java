@@ -14,18 +14,20 @@ import java.util.TreeMap;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * {@code countersign.targets.webhooks}: the mode, the named endpoints a manifest may notify (the allow-list: a
- * manifest names an endpoint, never a URL) and how long one POST may take.
+ * {@code countersign.targets.webhooks}: the mode, the named endpoints a manifest may notify (the
+ * allow-list: a manifest names an endpoint, never a URL) and how long one POST may take.
  */
 @ConfigurationProperties(WebhookProperties.PREFIX)
 record WebhookProperties(String mode, Map<String, Endpoint> endpoints, Duration timeout) {
   static final String PREFIX = "countersign.targets.webhooks";
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
   /**
-   * One POST. A step posts to at most five endpoints (and, when one refuses, tells those before it of the
-   * rollback): at this bound still far inside the job executor's five-minute lock.
+   * One POST. A step posts to at most five endpoints (and, when one refuses, tells those before it
+   * of the rollback): at this bound still far inside the job executor's five-minute lock.
    */
   static final Duration MAX_TIMEOUT = Duration.ofSeconds(20);
+
   private static final String SECRET_PREFIX = "whsec_";
 
   WebhookProperties {
@@ -34,9 +36,10 @@ record WebhookProperties(String mode, Map<String, Endpoint> endpoints, Duration 
   }
 
   /**
-   * Where notices go and, optionally, the key they are signed with: {@code secret} in the Standard Webhooks form
-   * {@code whsec_<base64>}, usually a {@code ${...}} placeholder. The URL may carry a token (chat webhooks do), so
-   * neither it nor the secret appears in logs, messages or evidence: those name the endpoint.
+   * Where notices go and, optionally, the key they are signed with: {@code secret} in the Standard
+   * Webhooks form {@code whsec_<base64>}, usually a {@code ${...}} placeholder. The URL may carry a
+   * token (chat webhooks do), so neither it nor the secret appears in logs, messages or evidence:
+   * those name the endpoint.
    */
   record Endpoint(URI url, String secret) {
 
@@ -49,7 +52,10 @@ record WebhookProperties(String mode, Map<String, Endpoint> endpoints, Duration 
       byte[] key = null;
       if (secret.startsWith(SECRET_PREFIX)) {
         try {
-          key = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()).getBytes(StandardCharsets.US_ASCII));
+          key =
+              Base64.getDecoder()
+                  .decode(
+                      secret.substring(SECRET_PREFIX.length()).getBytes(StandardCharsets.US_ASCII));
         } catch (IllegalArgumentException ignored) {
           // reported below without the decoder's message, which could quote the secret
         }
@@ -70,12 +76,14 @@ record WebhookProperties(String mode, Map<String, Endpoint> endpoints, Duration 
   }
 
   /**
-   * The configured mode. With no endpoint configured no manifest can name one (submission refuses it), so nothing
-   * can be posted anywhere and the mode may be left out; once an endpoint exists, the mode is chosen explicitly,
-   * as for every target kind.
+   * The configured mode. With no endpoint configured no manifest can name one (submission refuses
+   * it), so nothing can be posted anywhere and the mode may be left out; once an endpoint exists,
+   * the mode is chosen explicitly, as for every target kind.
    */
   TargetMode targetMode() {
-    return mode == null && endpoints.isEmpty() ? TargetMode.DRY_RUN : TargetMode.of(PREFIX + ".mode", mode);
+    return mode == null && endpoints.isEmpty()
+        ? TargetMode.DRY_RUN
+        : TargetMode.of(PREFIX + ".mode", mode);
   }
 
   /** What keeps the webhook target from starting, each with its property. */
@@ -90,11 +98,13 @@ record WebhookProperties(String mode, Map<String, Endpoint> endpoints, Duration 
         problems.add(where + ": a manifest could not name it; names " + Patterns.NAME_MESSAGE);
       }
       URI url = e.getValue().url();
-      String scheme = url == null || url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+      String scheme =
+          url == null || url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
       if (!(scheme.equals("https") || scheme.equals("http")) || url.getHost() == null) {
         problems.add(where + ".url must be an http(s) URL with a host");
       } else if (url.getRawUserInfo() != null) {
-        problems.add(where + ".url must not carry credentials; set a secret to sign the notices instead");
+        problems.add(
+            where + ".url must not carry credentials; set a secret to sign the notices instead");
       }
       if (e.getValue().signed()) {
         try {

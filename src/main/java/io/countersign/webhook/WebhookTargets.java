@@ -7,13 +7,19 @@ import org.springframework.context.annotation.Configuration;
 @Configuration
 class WebhookTargets {
 
-  /** Refuses to start rather than fall back: a release must never run in a mode nobody chose, nor post to a bad URL. */
+  /**
+   * Refuses to start rather than fall back: a release must never run in a mode nobody chose, nor
+   * post to a bad URL.
+   */
   @Bean
   WebhookTarget webhookTarget(WebhookProperties properties) {
     List<String> problems = properties.problems();
     if (!problems.isEmpty()) {
-      throw new IllegalStateException("webhook endpoints misconfigured: " + String.join("; ", problems));
+      throw new IllegalStateException(
+          "webhook endpoints misconfigured: " + String.join("; ", problems));
     }
-    return properties.targetMode().choose(() -> new HttpWebhookTarget(properties), DryRunWebhookTarget::new);
+    return properties
+        .targetMode()
+        .choose(() -> new HttpWebhookTarget(properties), DryRunWebhookTarget::new);
   }
 }

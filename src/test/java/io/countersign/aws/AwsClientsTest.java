@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
-/** The client configuration every live adapter shares: assumed role, endpoint override, timeouts, retries. */
+/**
+ * The client configuration every live adapter shares: assumed role, endpoint override, timeouts,
+ * retries.
+ */
 class AwsClientsTest {
   private WireMockServer sts;
   private FakeLambdaApi lambda;
@@ -47,7 +50,13 @@ class AwsClientsTest {
 
   @Test
   void anAssumedRoleSignsTheCallsWithTheCredentialsStsHandsOut() {
-    sts.stubFor(post(urlPathEqualTo("/")).willReturn(aResponse().withHeader("Content-Type", "text/xml").withBody("""
+    sts.stubFor(
+        post(urlPathEqualTo("/"))
+            .willReturn(
+                aResponse()
+                    .withHeader("Content-Type", "text/xml")
+                    .withBody(
+                        """
         <AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
           <AssumeRoleResult>
             <Credentials>
@@ -63,47 +72,78 @@ class AwsClientsTest {
           </AssumeRoleResult>
           <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
         </AssumeRoleResponse>""")));
-    AwsSettings settings = new AwsSettings("eu-west-1", "arn:aws:iam::123456789012:role/countersign-deployer",
-        "medication-tracker", Map.of("lambda", lambda.endpoint(), "sts", URI.create("http://localhost:" + sts.port())),
-        null, null);
+    AwsSettings settings =
+        new AwsSettings(
+            "eu-west-1",
+            "arn:aws:iam::123456789012:role/countersign-deployer",
+            "medication-tracker",
+            Map.of(
+                "lambda", lambda.endpoint(), "sts", URI.create("http://localhost:" + sts.port())),
+            null,
+            null);
 
     clients.lambda(settings).getAlias(r -> r.functionName("api_handler").name("live"));
     clients.lambda(settings).getAlias(r -> r.functionName("api_handler").name("live"));
 
     List<LoggedRequest> assumed = sts.findAll(postRequestedFor(urlPathEqualTo("/")));
     assertThat(assumed).hasSize(1); // cached until it nears expiry
-    assertThat(assumed.get(0).getBodyAsString()).contains("Action=AssumeRole",
-        "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fcountersign-deployer", "RoleSessionName=countersign",
-        "ExternalId=medication-tracker", "DurationSeconds=900");
+    assertThat(assumed.get(0).getBodyAsString())
+        .contains(
+            "Action=AssumeRole",
+            "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fcountersign-deployer",
+            "RoleSessionName=countersign",
+            "ExternalId=medication-tracker",
+            "DurationSeconds=900");
     assertThat(assumed.get(0).getHeader("Authorization")).contains("Credential=AKIDTESTONLY/");
     List<ServeEvent> calls = lambda.server().getAllServeEvents();
-    assertThat(calls).hasSize(2).allSatisfy(call -> {
-      assertThat(call.getRequest().getHeader("Authorization")).contains("Credential=ASIATESTASSUMED/");
-      assertThat(call.getRequest().getHeader("X-Amz-Security-Token")).isEqualTo("session-token-1");
-    });
+    assertThat(calls)
+        .hasSize(2)
+        .allSatisfy(
+            call -> {
+              assertThat(call.getRequest().getHeader("Authorization"))
+                  .contains("Credential=ASIATESTASSUMED/");
+              assertThat(call.getRequest().getHeader("X-Amz-Security-Token"))
+                  .isEqualTo("session-token-1");
+            });
     assertThat(clients.lambda(settings)).isSameAs(clients.lambda(settings));
   }
 
   @Test
   void aServiceThatDoesNotAnswerIsCutOffByTheCallTimeout() {
-    sts.stubFor(get(urlPathMatching("/2015-03-31/.*")).willReturn(aResponse().withFixedDelay(15_000).withBody("{}")));
-    LambdaClient slow = clients.lambda(new AwsSettings("eu-west-1", null, null,
-        Map.of("lambda", URI.create("http://localhost:" + sts.port())), Duration.ofMillis(300), 2));
+    sts.stubFor(
+        get(urlPathMatching("/2015-03-31/.*"))
+            .willReturn(aResponse().withFixedDelay(15_000).withBody("{}")));
+    LambdaClient slow =
+        clients.lambda(
+            new AwsSettings(
+                "eu-west-1",
+                null,
+                null,
+                Map.of("lambda", URI.create("http://localhost:" + sts.port())),
+                Duration.ofMillis(300),
+                2));
 
     long started = System.nanoTime();
-    assertThatThrownBy(() -> call(() -> slow.getAlias(r -> r.functionName("api_handler").name("live"))))
+    assertThatThrownBy(
+            () -> call(() -> slow.getAlias(r -> r.functionName("api_handler").name("live"))))
         .isInstanceOf(AwsUnavailableException.class)
         .hasMessageStartingWith("Lambda GetAlias failed: ");
-    // Two 300 ms attempts against an answer after 15 s: a bound far from both, so a busy machine cannot break it.
+    // Two 300 ms attempts against an answer after 15 s: a bound far from both, so a busy machine
+    // cannot break it.
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
   }
 
   @Test
   void serverErrorsAreRetriedByTheStandardStrategyUpToMaxAttempts() {
     lambda.fail("GET", "/aliases/live", 2, 503, "ServiceException", "try again");
-    AwsSettings settings = new AwsSettings("eu-west-1", null, null, Map.of("lambda", lambda.endpoint()), null, 3);
+    AwsSettings settings =
+        new AwsSettings("eu-west-1", null, null, Map.of("lambda", lambda.endpoint()), null, 3);
 
-    assertThat(clients.lambda(settings).getAlias(r -> r.functionName("api_handler").name("live")).functionVersion())
+    assertThat(
+            clients
+                .lambda(settings)
+                .getAlias(r -> r.functionName("api_handler").name("live"))
+                .functionVersion())
         .isEqualTo("7");
     assertThat(lambda.callLines()).hasSize(3);
   }

@@ -2,11 +2,13 @@ package io.countersign.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.countersign.ProcessTestSupport;
 import io.countersign.aws.FakeLambdaApi.AliasState;
-import io.countersign.process.Variables;
 import io.countersign.lambda.TrafficGate;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Variables;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,9 +32,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Releases through the real models with the live Lambda and front-end adapters: Lambda and CloudFront answered by
- * WireMock like the real APIs, the site bucket and the artifacts in S3Mock. The rest (database on H2, dry-run
- * Kubernetes and verification) as in the other process tests.
+ * Releases through the real models with the live Lambda and front-end adapters: Lambda and
+ * CloudFront answered by WireMock like the real APIs, the site bucket and the artifacts in S3Mock.
+ * The rest (database on H2, dry-run Kubernetes and verification) as in the other process tests.
  */
 @Import(AwsReleaseProcessTest.TestCredentials.class)
 class AwsReleaseProcessTest extends ProcessTestSupport {
@@ -50,15 +50,23 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
       lambda = FakeLambdaApi.startServer();
       cloudFront = FakeCloudFrontApi.startServer();
       clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
-      s3 = clients.s3(new AwsSettings("eu-west-1", null, null, Map.of("s3", S3MockServer.endpoint()), null, null));
+      s3 =
+          clients.s3(
+              new AwsSettings(
+                  "eu-west-1", null, null, Map.of("s3", S3MockServer.endpoint()), null, null));
     }
     registry.add("countersign.targets.lambda.mode", () -> "live");
-    registry.add("countersign.targets.lambda.targets.medication-aws.endpoints.lambda", () -> lambda.endpoint().toString());
+    registry.add(
+        "countersign.targets.lambda.targets.medication-aws.endpoints.lambda",
+        () -> lambda.endpoint().toString());
     registry.add("countersign.targets.lambda.targets.medication-aws.max-attempts", () -> "1");
     registry.add("countersign.targets.frontend.mode", () -> "live");
     registry.add("countersign.targets.frontend.targets.medication-web.region", () -> "eu-west-1");
-    registry.add("countersign.targets.frontend.targets.medication-web.endpoints.s3", () -> S3MockServer.endpoint().toString());
-    registry.add("countersign.targets.frontend.targets.medication-web.endpoints.cloudfront",
+    registry.add(
+        "countersign.targets.frontend.targets.medication-web.endpoints.s3",
+        () -> S3MockServer.endpoint().toString());
+    registry.add(
+        "countersign.targets.frontend.targets.medication-web.endpoints.cloudfront",
         () -> cloudFront.endpoint().toString());
   }
 
@@ -79,7 +87,8 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     lambda.function("data_ingestion", "live", 3, "sha-di-3");
     lambda.function("alert_generator", "live", 5, "sha-ag-5");
     lambda.artifact("medication-artifacts", "lambda/data_ingestion/2.4.0/function.zip", "sha-di-4");
-    lambda.artifact("medication-artifacts", "lambda/alert_generator/2.4.0/function.zip", "sha-ag-6");
+    lambda.artifact(
+        "medication-artifacts", "lambda/alert_generator/2.4.0/function.zip", "sha-ag-6");
     cloudFront.reset();
     cloudFront.distribution(DIST, "site", "/releases/2.3.0");
     for (String bucket : List.of("medication-artifacts", "medication-web")) {
@@ -87,7 +96,9 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
         s3.createBucket(r -> r.bucket(bucket));
       }
     }
-    s3.putObject(r -> r.bucket("medication-artifacts").key("web/2.4.0/site.zip"), RequestBody.fromBytes(site()));
+    s3.putObject(
+        r -> r.bucket("medication-artifacts").key("web/2.4.0/site.zip"),
+        RequestBody.fromBytes(site()));
   }
 
   @Test
@@ -99,24 +110,41 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     approveAll(id);
 
     assertThat(status(id)).isEqualTo("released");
-    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("data_ingestion", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("4", Map.of());
-    assertThat(lambda.alias("alert_generator", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("alert_generator", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("6", Map.of());
-    assertThat(lambda.calls()).filteredOn(c -> c.method().equals("PUT") && c.path().endsWith("/code"))
-        .allSatisfy(c -> assertThat(c.body().hasNonNull("RevisionId")).isTrue()).hasSize(2);
+    assertThat(lambda.calls())
+        .filteredOn(c -> c.method().equals("PUT") && c.path().endsWith("/code"))
+        .allSatisfy(c -> assertThat(c.body().hasNonNull("RevisionId")).isTrue())
+        .hasSize(2);
     assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/" + version);
-    assertThat(cloudFront.invalidations(DIST)).containsExactly("countersign-" + id + "-publish [/*]");
-    assertThat(siteKeys("releases/" + version + "/")).containsExactlyInAnyOrder(
-        "releases/" + version + "/index.html", "releases/" + version + "/assets/main.3f2a9c1b.js");
+    assertThat(cloudFront.invalidations(DIST))
+        .containsExactly("countersign-" + id + "-publish [/*]");
+    assertThat(siteKeys("releases/" + version + "/"))
+        .containsExactlyInAnyOrder(
+            "releases/" + version + "/index.html",
+            "releases/" + version + "/assets/main.3f2a9c1b.js");
     String deploy = instance("deploy", id).getId();
     assertThat(runtime.getVariable(deploy, Variables.LAMBDA_PREVIOUS_VERSIONS))
         .isEqualTo(Map.of("data_ingestion", "3", "alert_generator", "5"));
-    assertThat(runtime.getVariable(deploy, Variables.FRONTEND_PREVIOUS_RELEASE)).isEqualTo("/releases/2.3.0");
-    assertThat(evidenceTypes(id)).containsSubsequence("database-migrated", "lambda-code-updated",
-        "lambda-version-published", "lambda-traffic-shifted", "lambda-deployed", "lambda-code-updated",
-        "lambda-version-published", "lambda-traffic-shifted", "lambda-deployed", "frontend-published",
-        "release-released");
+    assertThat(runtime.getVariable(deploy, Variables.FRONTEND_PREVIOUS_RELEASE))
+        .isEqualTo("/releases/2.3.0");
+    assertThat(evidenceTypes(id))
+        .containsSubsequence(
+            "database-migrated",
+            "lambda-code-updated",
+            "lambda-version-published",
+            "lambda-traffic-shifted",
+            "lambda-deployed",
+            "lambda-code-updated",
+            "lambda-version-published",
+            "lambda-traffic-shifted",
+            "lambda-deployed",
+            "frontend-published",
+            "release-released");
     assertThat(evidence.verify(id).valid()).isTrue();
   }
 
@@ -133,15 +161,18 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
 
     assertThat(status(id)).isEqualTo("rolled-back");
     assertThat(statusReason(id)).contains("alert_generator", "NoSuchKey");
-    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("data_ingestion", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("3", Map.of());
     assertThat(lambda.alias("alert_generator", "live").version()).isEqualTo("5");
     assertThat(lambda.code("alert_generator")).isEqualTo("sha-ag-5");
-    // In this model the front end comes after Lambda: it was never touched, and nothing is restored.
+    // In this model the front end comes after Lambda: it was never touched, and nothing is
+    // restored.
     assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.3.0");
     assertThat(cloudFront.callLines()).isEmpty();
     assertThat(siteKeys("releases/" + manifest.get("version").asText() + "/")).isEmpty();
-    assertThat(evidenceTypes(id)).containsSubsequence("lambda-deployed", "rollback-started", "lambda-reverted")
+    assertThat(evidenceTypes(id))
+        .containsSubsequence("lambda-deployed", "rollback-started", "lambda-reverted")
         .doesNotContain("frontend-published", "frontend-restored");
   }
 
@@ -156,13 +187,21 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     assertThat(status(id)).isEqualTo("rolled-back");
     assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.3.0");
     assertThat(cloudFront.invalidations(DIST))
-        .containsExactly("countersign-" + id + "-publish [/*]", "countersign-" + id + "-restore [/*]");
-    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+        .containsExactly(
+            "countersign-" + id + "-publish [/*]", "countersign-" + id + "-restore [/*]");
+    assertThat(lambda.alias("data_ingestion", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("3", Map.of());
-    assertThat(lambda.alias("alert_generator", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("alert_generator", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("5", Map.of());
-    assertThat(evidenceTypes(id)).containsSubsequence("frontend-published", "rollback-started", "frontend-restored",
-        "lambda-reverted", "lambda-reverted");
+    assertThat(evidenceTypes(id))
+        .containsSubsequence(
+            "frontend-published",
+            "rollback-started",
+            "frontend-restored",
+            "lambda-reverted",
+            "lambda-reverted");
   }
 
   @Test
@@ -179,7 +218,8 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     fireTimer(id, "lambdaUpdatePoll");
     fireTimer(id, "lambdaUpdatePoll");
     // Version 4 now takes 10 % beside version 3 for 5 minutes.
-    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("data_ingestion", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("3", Map.of("4", 0.1));
     assertThat(hasTimer(id, "lambdaTrafficHold")).isTrue();
 
@@ -188,10 +228,14 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     assertThat(gate.asked).containsExactly("data_ingestion@10");
     assertThat(status(id)).isEqualTo("rolled-back");
     assertThat(statusReason(id)).contains("error rate 4.2 %");
-    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("data_ingestion", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("3", Map.of());
-    assertThat(lambda.alias("alert_generator", "live").version()).as("never reached").isEqualTo("5");
-    assertThat(evidenceTypes(id)).containsSubsequence("lambda-traffic-shifted", "rollback-started", "lambda-reverted");
+    assertThat(lambda.alias("alert_generator", "live").version())
+        .as("never reached")
+        .isEqualTo("5");
+    assertThat(evidenceTypes(id))
+        .containsSubsequence("lambda-traffic-shifted", "rollback-started", "lambda-reverted");
   }
 
   @Test
@@ -205,7 +249,8 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     fireTimer(id, "lambdaTrafficHold");
 
     assertThat(gate.asked).containsExactly("data_ingestion@10");
-    assertThat(lambda.alias("data_ingestion", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("data_ingestion", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("4", Map.of());
     assertThat(status(id)).isEqualTo("released");
   }
@@ -215,7 +260,9 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     cloudFront.propagationLooks(3);
     String id = submit(twoFunctions());
     approveAll(id);
-    assertThat(hasTimer(id, "frontendPoll")).as("CloudFront still deploying: a timer, no thread").isTrue();
+    assertThat(hasTimer(id, "frontendPoll"))
+        .as("CloudFront still deploying: a timer, no thread")
+        .isTrue();
     fireTimer(id, "frontendPoll");
     assertThat(status(id)).isEqualTo("deploying");
 
@@ -234,8 +281,12 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
   }
 
   private List<String> siteKeys(String prefix) {
-    return s3.listObjectsV2Paginator(r -> r.bucket("medication-web").prefix(prefix)).contents().stream()
-        .map(S3Object::key).toList();
+    return s3
+        .listObjectsV2Paginator(r -> r.bucket("medication-web").prefix(prefix))
+        .contents()
+        .stream()
+        .map(S3Object::key)
+        .toList();
   }
 
   private static byte[] site() {
@@ -265,7 +316,10 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     }
   }
 
-  /** A traffic gate the test sets to fail, standing in for the metric gate (tested on its own with WireMock). */
+  /**
+   * A traffic gate the test sets to fail, standing in for the metric gate (tested on its own with
+   * WireMock).
+   */
   static class ScriptedGate implements TrafficGate {
     volatile boolean failing;
     final List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -278,7 +332,9 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     @Override
     public Result check(String releaseId, ReleaseManifest manifest, String function, int percent) {
       asked.add(function + "@" + percent);
-      return failing ? new Result(false, "error rate 4.2 % over max 1 % at " + percent + " %") : new Result(true, "ok");
+      return failing
+          ? new Result(false, "error rate 4.2 % over max 1 % at " + percent + " %")
+          : new Result(true, "ok");
     }
   }
 }

@@ -6,8 +6,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
@@ -26,12 +26,14 @@ import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
 /**
- * A WireMock server that answers like the CloudFront API (REST-XML, version 2020-05-31) for the calls Countersign
- * makes: GetDistributionConfig, UpdateDistribution (If-Match against the config's ETag), GetDistribution,
- * CreateInvalidation (one invalidation per CallerReference), GetInvalidation; a distribution is InProgress for a
- * few looks after an update, an invalidation for a few looks after it is created. It records every request.
+ * A WireMock server that answers like the CloudFront API (REST-XML, version 2020-05-31) for the
+ * calls Countersign makes: GetDistributionConfig, UpdateDistribution (If-Match against the config's
+ * ETag), GetDistribution, CreateInvalidation (one invalidation per CallerReference),
+ * GetInvalidation; a distribution is InProgress for a few looks after an update, an invalidation
+ * for a few looks after it is created. It records every request.
  */
-public final class FakeCloudFrontApi extends FakeApiSupport implements ResponseDefinitionTransformerV2 {
+public final class FakeCloudFrontApi extends FakeApiSupport
+    implements ResponseDefinitionTransformerV2 {
   static final String NAME = "fake-cloudfront";
   static final String NS = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
 
@@ -45,7 +47,8 @@ public final class FakeCloudFrontApi extends FakeApiSupport implements ResponseD
     FakeCloudFrontApi fake = new FakeCloudFrontApi();
     fake.server = new WireMockServer(options().dynamicPort().extensions(fake));
     fake.server.start();
-    fake.server.stubFor(any(urlPathMatching("/2020-05-31/.*")).willReturn(aResponse().withTransformers(NAME)));
+    fake.server.stubFor(
+        any(urlPathMatching("/2020-05-31/.*")).willReturn(aResponse().withTransformers(NAME)));
     return fake;
   }
 
@@ -65,7 +68,10 @@ public final class FakeCloudFrontApi extends FakeApiSupport implements ResponseD
     looks = 1;
   }
 
-  /** A distribution serving origin {@code originId} (its default behavior's) from {@code originPath}. */
+  /**
+   * A distribution serving origin {@code originId} (its default behavior's) from {@code
+   * originPath}.
+   */
   public synchronized void distribution(String id, String originId, String originPath) {
     distributions.put(id, new Dist(id, config(originId, originPath)));
   }
@@ -81,7 +87,9 @@ public final class FakeCloudFrontApi extends FakeApiSupport implements ResponseD
 
   /** Invalidations created, as "callerReference paths". */
   public synchronized List<String> invalidations(String id) {
-    return distributions.get(id).invalidations.values().stream().map(i -> i.callerReference + " " + i.paths).toList();
+    return distributions.get(id).invalidations.values().stream()
+        .map(i -> i.callerReference + " " + i.paths)
+        .toList();
   }
 
   public List<String> callLines() {
@@ -114,7 +122,8 @@ public final class FakeCloudFrontApi extends FakeApiSupport implements ResponseD
     if (injected != null) {
       return error(injected.status(), injected.code(), injected.message());
     }
-    String[] parts = path.split("/"); // "", "2020-05-31", "distribution", id, [config | invalidation [, id]]
+    String[] parts =
+        path.split("/"); // "", "2020-05-31", "distribution", id, [config | invalidation [, id]]
     Dist dist = parts.length > 3 ? distributions.get(parts[3]) : null;
     if (dist == null) {
       return error(404, "NoSuchDistribution", "The specified distribution does not exist.");
@@ -136,7 +145,11 @@ public final class FakeCloudFrontApi extends FakeApiSupport implements ResponseD
       return invalidate(dist, request.getBodyAsString());
     }
     if (method.equals("GET") && resource.equals("invalidation") && parts.length > 5) {
-      Invalidation inv = dist.invalidations.values().stream().filter(i -> i.id.equals(parts[5])).findFirst().orElse(null);
+      Invalidation inv =
+          dist.invalidations.values().stream()
+              .filter(i -> i.id.equals(parts[5]))
+              .findFirst()
+              .orElse(null);
       if (inv == null) {
         return error(404, "NoSuchInvalidation", "The specified invalidation does not exist.");
       }
@@ -151,14 +164,21 @@ public final class FakeCloudFrontApi extends FakeApiSupport implements ResponseD
   private ResponseDefinition update(Dist dist, LoggedRequest request) {
     String ifMatch = request.getHeader("If-Match");
     if (ifMatch == null || ifMatch.isEmpty()) {
-      return error(400, "InvalidIfMatchVersion", "The If-Match version is missing or not valid for the resource.");
+      return error(
+          400,
+          "InvalidIfMatchVersion",
+          "The If-Match version is missing or not valid for the resource.");
     }
     if (!ifMatch.equals(dist.etag)) {
-      return error(412, "PreconditionFailed", "The precondition given in one or more of the request-header fields evaluated to false.");
+      return error(
+          412,
+          "PreconditionFailed",
+          "The precondition given in one or more of the request-header fields evaluated to false.");
     }
     Document given = parse(request.getBodyAsString());
     Document current = parse(dist.config);
-    if (!text(given.getDocumentElement(), "CallerReference").equals(text(current.getDocumentElement(), "CallerReference"))) {
+    if (!text(given.getDocumentElement(), "CallerReference")
+        .equals(text(current.getDocumentElement(), "CallerReference"))) {
       return error(400, "IllegalUpdate", "Origin and CallerReference cannot be updated.");
     }
     dist.config = request.getBodyAsString();
@@ -179,39 +199,68 @@ public final class FakeCloudFrontApi extends FakeApiSupport implements ResponseD
     Invalidation existing = dist.invalidations.get(reference);
     if (existing != null) {
       if (!existing.paths.equals(paths)) {
-        return error(409, "InvalidationBatchAlreadyExists", "Invalidation batch specified already exists.");
+        return error(
+            409, "InvalidationBatchAlreadyExists", "Invalidation batch specified already exists.");
       }
       return xml(201, invalidation(existing), null);
     }
-    Invalidation created = new Invalidation("I" + UUID.randomUUID().toString().replace("-", "").substring(0, 13).toUpperCase(),
-        reference, paths, looks);
+    Invalidation created =
+        new Invalidation(
+            "I" + UUID.randomUUID().toString().replace("-", "").substring(0, 13).toUpperCase(),
+            reference,
+            paths,
+            looks);
     dist.invalidations.put(reference, created);
     return xml(201, invalidation(created), null);
   }
 
   private static String distribution(Dist dist) {
-    String config = dist.config.replaceFirst("<\\?xml[^>]*\\?>", "").replaceFirst("<DistributionConfig[^>]*>", "<DistributionConfig>");
-    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Distribution xmlns=\"" + NS + "\"><Id>" + dist.id + "</Id>"
-        + "<ARN>arn:aws:cloudfront::123456789012:distribution/" + dist.id + "</ARN><Status>" + dist.status
+    String config =
+        dist.config
+            .replaceFirst("<\\?xml[^>]*\\?>", "")
+            .replaceFirst("<DistributionConfig[^>]*>", "<DistributionConfig>");
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Distribution xmlns=\""
+        + NS
+        + "\"><Id>"
+        + dist.id
+        + "</Id>"
+        + "<ARN>arn:aws:cloudfront::123456789012:distribution/"
+        + dist.id
+        + "</ARN><Status>"
+        + dist.status
         + "</Status><LastModifiedTime>2026-11-22T08:00:00.000Z</LastModifiedTime>"
         + "<InProgressInvalidationBatches>0</InProgressInvalidationBatches><DomainName>d111111abcdef8.cloudfront.net</DomainName>"
         + "<ActiveTrustedSigners><Enabled>false</Enabled><Quantity>0</Quantity></ActiveTrustedSigners>"
         + "<ActiveTrustedKeyGroups><Enabled>false</Enabled><Quantity>0</Quantity></ActiveTrustedKeyGroups>"
-        + config + "</Distribution>";
+        + config
+        + "</Distribution>";
   }
 
   private static String invalidation(Invalidation inv) {
     StringBuilder paths = new StringBuilder();
     inv.paths.forEach(p -> paths.append("<Path>").append(p).append("</Path>"));
-    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Invalidation xmlns=\"" + NS + "\"><Id>" + inv.id + "</Id><Status>"
-        + inv.status + "</Status><CreateTime>2026-11-22T08:00:00.000Z</CreateTime><InvalidationBatch><Paths><Quantity>"
-        + inv.paths.size() + "</Quantity><Items>" + paths + "</Items></Paths><CallerReference>" + inv.callerReference
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Invalidation xmlns=\""
+        + NS
+        + "\"><Id>"
+        + inv.id
+        + "</Id><Status>"
+        + inv.status
+        + "</Status><CreateTime>2026-11-22T08:00:00.000Z</CreateTime><InvalidationBatch><Paths><Quantity>"
+        + inv.paths.size()
+        + "</Quantity><Items>"
+        + paths
+        + "</Items></Paths><CallerReference>"
+        + inv.callerReference
         + "</CallerReference></InvalidationBatch></Invalidation>";
   }
 
   private static ResponseDefinition xml(int status, String body, String etag) {
-    ResponseDefinitionBuilder response = ResponseDefinitionBuilder.responseDefinition().withStatus(status).withBody(body)
-        .withHeader("Content-Type", "text/xml").withHeader("x-amzn-RequestId", UUID.randomUUID().toString());
+    ResponseDefinitionBuilder response =
+        ResponseDefinitionBuilder.responseDefinition()
+            .withStatus(status)
+            .withBody(body)
+            .withHeader("Content-Type", "text/xml")
+            .withHeader("x-amzn-RequestId", UUID.randomUUID().toString());
     if (etag != null) {
       response.withHeader("ETag", etag);
     }
@@ -219,10 +268,21 @@ public final class FakeCloudFrontApi extends FakeApiSupport implements ResponseD
   }
 
   private static ResponseDefinition error(int status, String code, String message) {
-    return ResponseDefinitionBuilder.responseDefinition().withStatus(status)
-        .withBody("<?xml version=\"1.0\"?><ErrorResponse xmlns=\"" + NS + "\"><Error><Type>Sender</Type><Code>" + code
-            + "</Code><Message>" + message + "</Message></Error><RequestId>" + UUID.randomUUID() + "</RequestId></ErrorResponse>")
-        .withHeader("Content-Type", "text/xml").withHeader("x-amzn-RequestId", UUID.randomUUID().toString()).build();
+    return ResponseDefinitionBuilder.responseDefinition()
+        .withStatus(status)
+        .withBody(
+            "<?xml version=\"1.0\"?><ErrorResponse xmlns=\""
+                + NS
+                + "\"><Error><Type>Sender</Type><Code>"
+                + code
+                + "</Code><Message>"
+                + message
+                + "</Message></Error><RequestId>"
+                + UUID.randomUUID()
+                + "</RequestId></ErrorResponse>")
+        .withHeader("Content-Type", "text/xml")
+        .withHeader("x-amzn-RequestId", UUID.randomUUID().toString())
+        .build();
   }
 
   static String originPathOf(Document config, String originId) {
@@ -246,20 +306,28 @@ public final class FakeCloudFrontApi extends FakeApiSupport implements ResponseD
       DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
       factory.setNamespaceAware(true);
       factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-      return factory.newDocumentBuilder().parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+      return factory
+          .newDocumentBuilder()
+          .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
     } catch (Exception e) {
       throw new IllegalArgumentException("not XML: " + xml, e);
     }
   }
 
   private static String config(String originId, String originPath) {
-    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><DistributionConfig xmlns=\"" + NS + "\">"
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><DistributionConfig xmlns=\""
+        + NS
+        + "\">"
         + "<CallerReference>medication-web-setup</CallerReference>"
         + "<Aliases><Quantity>1</Quantity><Items><CNAME>staging.medication.example</CNAME></Items></Aliases>"
         + "<DefaultRootObject>index.html</DefaultRootObject>"
         + "<Origins><Quantity>2</Quantity><Items>"
-        + "<Origin><Id>" + originId + "</Id><DomainName>medication-web.s3.eu-west-1.amazonaws.com</DomainName>"
-        + "<OriginPath>" + originPath + "</OriginPath><CustomHeaders><Quantity>0</Quantity></CustomHeaders>"
+        + "<Origin><Id>"
+        + originId
+        + "</Id><DomainName>medication-web.s3.eu-west-1.amazonaws.com</DomainName>"
+        + "<OriginPath>"
+        + originPath
+        + "</OriginPath><CustomHeaders><Quantity>0</Quantity></CustomHeaders>"
         + "<S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></S3OriginConfig>"
         + "<ConnectionAttempts>3</ConnectionAttempts><ConnectionTimeout>10</ConnectionTimeout>"
         + "<OriginShield><Enabled>false</Enabled></OriginShield><OriginAccessControlId>E3OAC0EXAMPLE</OriginAccessControlId></Origin>"
@@ -270,7 +338,9 @@ public final class FakeCloudFrontApi extends FakeApiSupport implements ResponseD
         + "<ConnectionAttempts>3</ConnectionAttempts><ConnectionTimeout>10</ConnectionTimeout></Origin>"
         + "</Items></Origins>"
         + "<OriginGroups><Quantity>0</Quantity></OriginGroups>"
-        + "<DefaultCacheBehavior><TargetOriginId>" + originId + "</TargetOriginId>"
+        + "<DefaultCacheBehavior><TargetOriginId>"
+        + originId
+        + "</TargetOriginId>"
         + "<TrustedSigners><Enabled>false</Enabled><Quantity>0</Quantity></TrustedSigners>"
         + "<TrustedKeyGroups><Enabled>false</Enabled><Quantity>0</Quantity></TrustedKeyGroups>"
         + "<ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy>"

@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
@@ -25,11 +25,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A WireMock server that answers like the Lambda API (REST-JSON, version 2015-03-31) for the calls Countersign
- * makes: GetFunctionConfiguration, UpdateFunctionCode, ListVersionsByFunction, PublishVersion, GetAlias,
- * UpdateAlias, with Lambda's rules that matter here (RevisionId and CodeSha256 preconditions, one update at a time,
- * a missing artifact, unknown versions, weights on the primary version) and its error shapes. It records every
- * request in order.
+ * A WireMock server that answers like the Lambda API (REST-JSON, version 2015-03-31) for the calls
+ * Countersign makes: GetFunctionConfiguration, UpdateFunctionCode, ListVersionsByFunction,
+ * PublishVersion, GetAlias, UpdateAlias, with Lambda's rules that matter here (RevisionId and
+ * CodeSha256 preconditions, one update at a time, a missing artifact, unknown versions, weights on
+ * the primary version) and its error shapes. It records every request in order.
  */
 public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefinitionTransformerV2 {
   static final String NAME = "fake-lambda";
@@ -41,7 +41,10 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private WireMockServer server;
 
-  /** One request as received: method, path and (JSON) body, for asserting the exact sequence of calls. */
+  /**
+   * One request as received: method, path and (JSON) body, for asserting the exact sequence of
+   * calls.
+   */
   public record Call(String method, String path, JsonNode body) {
     @Override
     public String toString() {
@@ -56,8 +59,9 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     FakeLambdaApi fake = new FakeLambdaApi();
     fake.server = new WireMockServer(options().dynamicPort().extensions(fake));
     fake.server.start();
-    fake.server.stubFor(any(urlPathMatching("/2015-03-31/functions/.*"))
-        .willReturn(aResponse().withTransformers(NAME)));
+    fake.server.stubFor(
+        any(urlPathMatching("/2015-03-31/functions/.*"))
+            .willReturn(aResponse().withTransformers(NAME)));
     return fake;
   }
 
@@ -82,7 +86,10 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     clearInjected();
   }
 
-  /** A function whose code has {@code codeSha} published as {@code version}, with {@code alias} on that version. */
+  /**
+   * A function whose code has {@code codeSha} published as {@code version}, with {@code alias} on
+   * that version.
+   */
   public synchronized void function(String name, String alias, int version, String codeSha) {
     Fn fn = new Fn(name);
     fn.codeSha = codeSha;
@@ -92,7 +99,9 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     functions.put(name, fn);
   }
 
-  /** Points an alias at a version (or $LATEST) without Countersign, as someone at the console would. */
+  /**
+   * Points an alias at a version (or $LATEST) without Countersign, as someone at the console would.
+   */
   public synchronized void pointAlias(String function, String alias, String version) {
     functions.get(function).aliases.get(alias).version = version;
   }
@@ -169,29 +178,50 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     return switch (method + " " + resource) {
       case "GET configuration" -> ok(200, fn.look());
       case "PUT code" -> updateCode(fn, body);
-      case "GET versions" -> ok(200, fn.versionList(request.queryParameter("Marker").isPresent()
-          ? request.queryParameter("Marker").firstValue() : null,
-          request.queryParameter("MaxItems").isPresent() ? Integer.parseInt(request.queryParameter("MaxItems").firstValue()) : 50));
+      case "GET versions" ->
+          ok(
+              200,
+              fn.versionList(
+                  request.queryParameter("Marker").isPresent()
+                      ? request.queryParameter("Marker").firstValue()
+                      : null,
+                  request.queryParameter("MaxItems").isPresent()
+                      ? Integer.parseInt(request.queryParameter("MaxItems").firstValue())
+                      : 50));
       case "POST versions" -> publish(fn, body);
       case "GET aliases" -> getAlias(fn, parts[5]);
       case "PUT aliases" -> updateAlias(fn, parts[5], body);
-      default -> error(400, "InvalidParameterValueException", "not handled by the fake: " + method + " " + path);
+      default ->
+          error(
+              400,
+              "InvalidParameterValueException",
+              "not handled by the fake: " + method + " " + path);
     };
   }
 
   private ResponseDefinition updateCode(Fn fn, JsonNode body) {
-    if (!body.path("RevisionId").isMissingNode() && !body.path("RevisionId").asText().equals(fn.revision)) {
-      return error(412, "PreconditionFailedException",
+    if (!body.path("RevisionId").isMissingNode()
+        && !body.path("RevisionId").asText().equals(fn.revision)) {
+      return error(
+          412,
+          "PreconditionFailedException",
           "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
     }
     if (fn.status.equals("InProgress")) {
-      return error(409, "ResourceConflictException",
-          "The operation cannot be performed at this time. An update is in progress for resource: " + ARN + fn.name);
+      return error(
+          409,
+          "ResourceConflictException",
+          "The operation cannot be performed at this time. An update is in progress for resource: "
+              + ARN
+              + fn.name);
     }
     String sha = artifacts.get(body.path("S3Bucket").asText() + "/" + body.path("S3Key").asText());
     if (sha == null) {
-      return error(400, "InvalidParameterValueException", "Error occurred while GetObject. S3 Error Code: NoSuchKey. "
-          + "S3 Error Message: The specified key does not exist.");
+      return error(
+          400,
+          "InvalidParameterValueException",
+          "Error occurred while GetObject. S3 Error Code: NoSuchKey. "
+              + "S3 Error Message: The specified key does not exist.");
     }
     fn.codeSha = sha;
     fn.status = "InProgress";
@@ -202,17 +232,28 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
 
   private ResponseDefinition publish(Fn fn, JsonNode body) {
     if (fn.status.equals("InProgress")) {
-      return error(409, "ResourceConflictException",
-          "The operation cannot be performed at this time. An update is in progress for resource: " + ARN + fn.name);
+      return error(
+          409,
+          "ResourceConflictException",
+          "The operation cannot be performed at this time. An update is in progress for resource: "
+              + ARN
+              + fn.name);
     }
     if (body.hasNonNull("RevisionId") && !body.get("RevisionId").asText().equals(fn.revision)) {
-      return error(412, "PreconditionFailedException",
+      return error(
+          412,
+          "PreconditionFailedException",
           "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
     }
     if (body.hasNonNull("CodeSha256") && !body.get("CodeSha256").asText().equals(fn.codeSha)) {
-      return error(412, "PreconditionFailedException",
-          "CodeSHA256 (" + body.get("CodeSha256").asText() + ") is different from current CodeSHA256 in $LATEST ("
-              + fn.codeSha + "). Please try again with the CodeSHA256 in $LATEST.");
+      return error(
+          412,
+          "PreconditionFailedException",
+          "CodeSHA256 ("
+              + body.get("CodeSha256").asText()
+              + ") is different from current CodeSHA256 in $LATEST ("
+              + fn.codeSha
+              + "). Please try again with the CodeSHA256 in $LATEST.");
     }
     // Like Lambda: nothing changed since the last version, no new version.
     String last = String.valueOf(fn.lastVersion);
@@ -227,7 +268,8 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
   private ResponseDefinition getAlias(Fn fn, String name) {
     Alias alias = fn.aliases.get(name);
     if (alias == null) {
-      return error(404, "ResourceNotFoundException", "Alias not found: " + ARN + fn.name + ":" + name);
+      return error(
+          404, "ResourceNotFoundException", "Alias not found: " + ARN + fn.name + ":" + name);
     }
     return ok(200, alias.json(fn, name));
   }
@@ -235,11 +277,13 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
   private ResponseDefinition updateAlias(Fn fn, String name, JsonNode body) {
     Alias alias = fn.aliases.get(name);
     if (alias == null) {
-      return error(404, "ResourceNotFoundException", "Alias not found: " + ARN + fn.name + ":" + name);
+      return error(
+          404, "ResourceNotFoundException", "Alias not found: " + ARN + fn.name + ":" + name);
     }
     String version = body.path("FunctionVersion").asText(alias.version);
     if (!fn.versions.containsKey(version)) {
-      return error(404, "ResourceNotFoundException", "Function not found: " + ARN + fn.name + ":" + version);
+      return error(
+          404, "ResourceNotFoundException", "Function not found: " + ARN + fn.name + ":" + version);
     }
     Map<String, Double> weights = alias.weights;
     if (body.has("RoutingConfig")) {
@@ -248,7 +292,9 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
       for (var it = given.fields(); it.hasNext(); ) {
         var e = it.next();
         if (!fn.versions.containsKey(e.getKey()) || e.getKey().equals(version)) {
-          return error(400, "InvalidParameterValueException",
+          return error(
+              400,
+              "InvalidParameterValueException",
               "Invalid function version " + e.getKey() + " in the routing configuration");
         }
         weights.put(e.getKey(), e.getValue().asDouble());
@@ -264,17 +310,23 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
   }
 
   private static ResponseDefinition ok(int status, JsonNode body) {
-    return ResponseDefinitionBuilder.responseDefinition().withStatus(status).withBody(body.toString())
+    return ResponseDefinitionBuilder.responseDefinition()
+        .withStatus(status)
+        .withBody(body.toString())
         .withHeader("Content-Type", "application/json")
-        .withHeader("x-amzn-RequestId", UUID.randomUUID().toString()).build();
+        .withHeader("x-amzn-RequestId", UUID.randomUUID().toString())
+        .build();
   }
 
   private static ResponseDefinition error(int status, String type, String message) {
     ObjectNode body = JSON.createObjectNode().put("Type", "User").put("message", message);
-    return ResponseDefinitionBuilder.responseDefinition().withStatus(status).withBody(body.toString())
+    return ResponseDefinitionBuilder.responseDefinition()
+        .withStatus(status)
+        .withBody(body.toString())
         .withHeader("Content-Type", "application/json")
         .withHeader("x-amzn-ErrorType", type)
-        .withHeader("x-amzn-RequestId", UUID.randomUUID().toString()).build();
+        .withHeader("x-amzn-RequestId", UUID.randomUUID().toString())
+        .build();
   }
 
   private static JsonNode json(String body) {
@@ -302,7 +354,9 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
       this.name = name;
     }
 
-    /** GetFunctionConfiguration: an update in progress ends after its looks, Successful or Failed. */
+    /**
+     * GetFunctionConfiguration: an update in progress ends after its looks, Successful or Failed.
+     */
     ObjectNode look() {
       if (status.equals("InProgress")) {
         if (looks > 0) {
@@ -321,18 +375,29 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     }
 
     ObjectNode configuration(String version, String sha) {
-      ObjectNode c = JSON.createObjectNode()
-          .put("FunctionName", name).put("FunctionArn", ARN + name + (version.equals("$LATEST") ? "" : ":" + version))
-          .put("Runtime", "python3.12").put("Role", "arn:aws:iam::123456789012:role/" + name)
-          .put("Handler", "app.handler").put("CodeSize", 5120).put("Description", "").put("Timeout", 30)
-          .put("MemorySize", 256).put("LastModified", "2026-11-22T08:00:00.000+0000").put("CodeSha256", sha)
-          .put("Version", version).put("RevisionId", revision).put("State", "Active")
-          .put("PackageType", "Zip");
+      ObjectNode c =
+          JSON.createObjectNode()
+              .put("FunctionName", name)
+              .put("FunctionArn", ARN + name + (version.equals("$LATEST") ? "" : ":" + version))
+              .put("Runtime", "python3.12")
+              .put("Role", "arn:aws:iam::123456789012:role/" + name)
+              .put("Handler", "app.handler")
+              .put("CodeSize", 5120)
+              .put("Description", "")
+              .put("Timeout", 30)
+              .put("MemorySize", 256)
+              .put("LastModified", "2026-11-22T08:00:00.000+0000")
+              .put("CodeSha256", sha)
+              .put("Version", version)
+              .put("RevisionId", revision)
+              .put("State", "Active")
+              .put("PackageType", "Zip");
       c.putArray("Architectures").add("x86_64");
       if (version.equals("$LATEST")) {
         c.put("LastUpdateStatus", status);
         if (reason != null) {
-          c.put("LastUpdateStatusReason", reason).put("LastUpdateStatusReasonCode", "InvalidZipFileException");
+          c.put("LastUpdateStatusReason", reason)
+              .put("LastUpdateStatusReasonCode", "InvalidZipFileException");
         }
       }
       return c;
@@ -365,8 +430,13 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     }
 
     ObjectNode json(Fn fn, String name) {
-      ObjectNode a = JSON.createObjectNode().put("AliasArn", ARN + fn.name + ":" + name).put("Name", name)
-          .put("FunctionVersion", version).put("Description", description).put("RevisionId", revision);
+      ObjectNode a =
+          JSON.createObjectNode()
+              .put("AliasArn", ARN + fn.name + ":" + name)
+              .put("Name", name)
+              .put("FunctionVersion", version)
+              .put("Description", description)
+              .put("RevisionId", revision);
       if (!weights.isEmpty()) {
         ObjectNode w = a.putObject("RoutingConfig").putObject("AdditionalVersionWeights");
         weights.forEach(w::put);

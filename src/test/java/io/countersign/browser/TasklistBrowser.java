@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.countersign.HttpSupport;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -25,14 +25,16 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One real Chromium driving Camunda Tasklist: the Node driver {@code e2e/tasklist.mjs} (playwright-core on Debian's
- * {@code chromium}) as a child process, spoken to one JSON line per command. Each command runs in a fresh browser
- * context, so it is a new person at the login form; the browser lives until {@link #quit()}. Screenshots of each
- * command's last state and the driver's log land in {@code <build dir>/browser-tests/}.
+ * One real Chromium driving Camunda Tasklist: the Node driver {@code e2e/tasklist.mjs}
+ * (playwright-core on Debian's {@code chromium}) as a child process, spoken to one JSON line per
+ * command. Each command runs in a fresh browser context, so it is a new person at the login form;
+ * the browser lives until {@link #quit()}. Screenshots of each command's last state and the
+ * driver's log land in {@code <build dir>/browser-tests/}.
  */
 final class TasklistBrowser {
   static final Path E2E = Path.of("e2e");
-  static final Path CHROMIUM = Path.of(System.getProperty("countersign.chromium", "/usr/bin/chromium"));
+  static final Path CHROMIUM =
+      Path.of(System.getProperty("countersign.chromium", "/usr/bin/chromium"));
   private static final Duration REPLY_TIMEOUT = Duration.ofMinutes(3);
   private static final String END = "\u0000end";
 
@@ -47,35 +49,50 @@ final class TasklistBrowser {
     log = artifacts.resolve("driver.log");
     try {
       Files.createDirectories(artifacts);
-      node = new ProcessBuilder("node", "tasklist.mjs", "--base-url", "http://localhost:" + port,
-          "--artifacts", artifacts.toAbsolutePath().toString(), "--chromium", CHROMIUM.toString())
-          .directory(E2E.toFile()).redirectError(log.toFile()).start();
+      node =
+          new ProcessBuilder(
+                  "node",
+                  "tasklist.mjs",
+                  "--base-url",
+                  "http://localhost:" + port,
+                  "--artifacts",
+                  artifacts.toAbsolutePath().toString(),
+                  "--chromium",
+                  CHROMIUM.toString())
+              .directory(E2E.toFile())
+              .redirectError(log.toFile())
+              .start();
     } catch (IOException e) {
       throw new UncheckedIOException("could not start node for e2e/tasklist.mjs", e);
     }
     commands = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8);
-    Thread reader = new Thread(() -> {
-      try (BufferedReader out = new BufferedReader(
-          new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = out.readLine(); line != null; line = out.readLine()) {
-          replies.add(line);
-        }
-      } catch (IOException e) {
-        // the driver's output closed; reported as its end below
-      } finally {
-        replies.add(END);
-      }
-    }, "tasklist-browser-replies");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader out =
+                  new BufferedReader(
+                      new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                  replies.add(line);
+                }
+              } catch (IOException e) {
+                // the driver's output closed; reported as its end below
+              } finally {
+                replies.add(END);
+              }
+            },
+            "tasklist-browser-replies");
     reader.setDaemon(true);
     reader.start();
   }
 
   /**
-   * Logs in as {@code user}, picks {@code filter}, finds the release by business key, opens its task and reads the
-   * form, then claims the task and, if the claim is accepted, chooses {@code choice} ("Approve", "Reject"), writes
-   * the comment (unless empty) and completes.
+   * Logs in as {@code user}, picks {@code filter}, finds the release by business key, opens its
+   * task and reads the form, then claims the task and, if the claim is accepted, chooses {@code
+   * choice} ("Approve", "Reject"), writes the comment (unless empty) and completes.
    */
-  JsonNode signOff(String name, String user, String filter, String release, String choice, String comment) {
+  JsonNode signOff(
+      String name, String user, String filter, String release, String choice, String comment) {
     Map<String, Object> command = command("signOff", name, user, filter, release);
     command.put("choice", choice);
     command.put("comment", comment);
@@ -87,7 +104,8 @@ final class TasklistBrowser {
     return send(command("open", name, user, filter, release));
   }
 
-  private static Map<String, Object> command(String action, String name, String user, String filter, String release) {
+  private static Map<String, Object> command(
+      String action, String name, String user, String filter, String release) {
     Map<String, Object> command = new LinkedHashMap<>();
     command.put("action", action);
     command.put("name", name);
@@ -105,25 +123,48 @@ final class TasklistBrowser {
       commands.flush();
       line = replies.poll(REPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (IOException e) {
-      return fail("the browser driver no longer reads commands (exit code " + exitCode() + ")\n" + logTail(), e);
+      return fail(
+          "the browser driver no longer reads commands (exit code "
+              + exitCode()
+              + ")\n"
+              + logTail(),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
     if (line == null) {
-      return fail("no answer from the browser driver within " + REPLY_TIMEOUT + " to " + command.get("name") + "\n"
-          + logTail());
+      return fail(
+          "no answer from the browser driver within "
+              + REPLY_TIMEOUT
+              + " to "
+              + command.get("name")
+              + "\n"
+              + logTail());
     }
     if (line.equals(END)) {
-      return fail("the browser driver ended (exit code " + exitCode() + ") before answering " + command.get("name")
-          + "\n" + logTail());
+      return fail(
+          "the browser driver ended (exit code "
+              + exitCode()
+              + ") before answering "
+              + command.get("name")
+              + "\n"
+              + logTail());
     }
     try {
       JsonNode reply = HttpSupport.JSON.readTree(line);
       if (!reply.path("ok").asBoolean()) {
-        return fail("in Tasklist, " + command.get("name") + " failed: " + reply.path("error").asText()
-            + "\nscreenshot: " + reply.path("screenshot").asText() + "\ncalls: " + reply.path("requests") + "\n"
-            + logTail());
+        return fail(
+            "in Tasklist, "
+                + command.get("name")
+                + " failed: "
+                + reply.path("error").asText()
+                + "\nscreenshot: "
+                + reply.path("screenshot").asText()
+                + "\ncalls: "
+                + reply.path("requests")
+                + "\n"
+                + logTail());
       }
       return reply;
     } catch (IOException e) {
@@ -163,17 +204,24 @@ final class TasklistBrowser {
 
   private String exitCode() {
     try {
-      return node.waitFor(10, TimeUnit.SECONDS) ? String.valueOf(node.exitValue()) : "still running";
+      return node.waitFor(10, TimeUnit.SECONDS)
+          ? String.valueOf(node.exitValue())
+          : "still running";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "unknown";
     }
   }
 
-  /** {@code <build dir>/browser-tests}: beside test-classes, so parallel builds with -Dbuild.dir keep theirs apart. */
+  /**
+   * {@code <build dir>/browser-tests}: beside test-classes, so parallel builds with -Dbuild.dir
+   * keep theirs apart.
+   */
   static Path artifacts() {
     try {
-      Path testClasses = Path.of(TasklistBrowser.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path testClasses =
+          Path.of(
+              TasklistBrowser.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       return testClasses.getParent().resolve("browser-tests");
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
@@ -181,19 +229,24 @@ final class TasklistBrowser {
   }
 
   /**
-   * The browser tests need Chromium, Node and the driver's packages. CI installs them ({@code .ci/run}); elsewhere a
-   * missing one fails the test with what to do, rather than skipping it silently.
+   * The browser tests need Chromium, Node and the driver's packages. CI installs them ({@code
+   * .ci/run}); elsewhere a missing one fails the test with what to do, rather than skipping it
+   * silently.
    */
   static void requireTools() {
     if (!Files.isExecutable(CHROMIUM)) {
-      fail(CHROMIUM + " is missing: the Tasklist browser tests need Debian's chromium. Install it with "
-          + "'apt-get install chromium' (.ci/run does), or point -Dcountersign.chromium at a Chromium binary.");
+      fail(
+          CHROMIUM
+              + " is missing: the Tasklist browser tests need Debian's chromium. Install it with "
+              + "'apt-get install chromium' (.ci/run does), or point -Dcountersign.chromium at a Chromium binary.");
     }
     if (whichNode().isEmpty()) {
-      fail("node is not on the PATH: the Tasklist browser tests drive Chromium from Node (20 or newer).");
+      fail(
+          "node is not on the PATH: the Tasklist browser tests drive Chromium from Node (20 or newer).");
     }
     if (!Files.isDirectory(E2E.resolve("node_modules/playwright-core"))) {
-      fail("e2e/node_modules is missing: run 'npm ci' in e2e/ (.ci/run does) before the Tasklist browser tests.");
+      fail(
+          "e2e/node_modules is missing: run 'npm ci' in e2e/ (.ci/run does) before the Tasklist browser tests.");
     }
   }
 

@@ -25,11 +25,11 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Approvers in a real browser: Camunda Tasklist in Chromium, through its login form, the role's filter, the task's
- * Camunda Form and its Claim and Complete buttons, against the whole app. Proves that what form-js submits passes
- * the engine's field allow-list, what an approver sees when four-eyes refuses them or the engine refuses a
- * completion, and that the form shows the digest of the stored manifest. One browser for the class; each sign-off
- * is a fresh session.
+ * Approvers in a real browser: Camunda Tasklist in Chromium, through its login form, the role's
+ * filter, the task's Camunda Form and its Claim and Complete buttons, against the whole app. Proves
+ * that what form-js submits passes the engine's field allow-list, what an approver sees when
+ * four-eyes refuses them or the engine refuses a completion, and that the form shows the digest of
+ * the stored manifest. One browser for the class; each sign-off is a fresh session.
  */
 @ApiAppSupport
 @TestInstance(Lifecycle.PER_CLASS)
@@ -52,7 +52,9 @@ class TasklistBrowserTest {
   @AfterAll
   void quitBrowser() {
     if (browser != null) {
-      assertThat(browser.quit()).as("exit code of e2e/tasklist.mjs\n%s", browser.logTail()).isZero();
+      assertThat(browser.quit())
+          .as("exit code of e2e/tasklist.mjs\n%s", browser.logTail())
+          .isZero();
     }
   }
 
@@ -63,81 +65,125 @@ class TasklistBrowserTest {
 
   @Test
   void techAndQaLeadsApproveInTasklistAndTheReleaseGoesOn() {
-    // This release deploys: without its database part, so the target database all API test classes share stays
-    // unmigrated (EndToEndTest migrates it and checks that its rollback undoes that).
+    // This release deploys: without its database part, so the target database all API test classes
+    // share stays unmigrated (EndToEndTest migrates it and checks that its rollback undoes that).
     ObjectNode manifest = staging();
     manifest.remove("database");
     String release = submit("requester", manifest);
     String digest = manifestDigest(release);
 
-    JsonNode tech = browser.signOff("approve-tech-lead", "tech-lead", TECH_LEADS, release, "Approve", "");
+    JsonNode tech =
+        browser.signOff("approve-tech-lead", "tech-lead", TECH_LEADS, release, "Approve", "");
     assertCompleted(tech);
     JsonNode qa = browser.signOff("approve-qa-lead", "qa-lead", QA_LEADS, release, "Approve", "");
     assertCompleted(qa);
 
-    // What Tasklist sends: the form's editable fields only (form-js leaves the disabled ones out), as plain values.
+    // What Tasklist sends: the form's editable fields only (form-js leaves the disabled ones out),
+    // as plain values.
     for (JsonNode signOff : List.of(tech, qa)) {
       JsonNode variables = signOff.path("submit").path("request").path("variables");
-      assertThat(fieldNames(variables)).as(signOff.path("submit").toString()).containsExactly("decision", "comment");
+      assertThat(fieldNames(variables))
+          .as(signOff.path("submit").toString())
+          .containsExactly("decision", "comment");
       assertThat(variables.path("decision")).hasToString("{\"value\":\"approve\"}");
       assertThat(variables.path("comment")).hasToString("{\"value\":\"\"}");
     }
 
-    String status = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
-        .until(() -> release(release).path("status").asText(), s -> !s.equals("awaiting-sign-off"));
-    assertThat(status).as(release(release).toString())
+    String status =
+        await()
+            .atMost(Duration.ofMinutes(2))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> release(release).path("status").asText(),
+                s -> !s.equals("awaiting-sign-off"));
+    assertThat(status)
+        .as(release(release).toString())
         .isNotIn("rejected", "expired", "cancelled", "rolled-back", "failed");
-    assertThat(jdbc.queryForList("SELECT role, user_id, decision, manifest_sha256 FROM cs_sign_off"
-        + " WHERE release_id = ? ORDER BY role", release))
-        .extracting(row -> row.get("ROLE") + " " + row.get("USER_ID") + " " + row.get("DECISION") + " "
-            + row.get("MANIFEST_SHA256"))
-        .containsExactly("qa-leads qa-lead approve " + digest, "tech-leads tech-lead approve " + digest);
+    assertThat(
+            jdbc.queryForList(
+                "SELECT role, user_id, decision, manifest_sha256 FROM cs_sign_off"
+                    + " WHERE release_id = ? ORDER BY role",
+                release))
+        .extracting(
+            row ->
+                row.get("ROLE")
+                    + " "
+                    + row.get("USER_ID")
+                    + " "
+                    + row.get("DECISION")
+                    + " "
+                    + row.get("MANIFEST_SHA256"))
+        .containsExactly(
+            "qa-leads qa-lead approve " + digest, "tech-leads tech-lead approve " + digest);
   }
 
   @Test
   void aRequesterWhoIsAlsoTechLeadSeesTheFourEyesRefusalInTasklist() {
     String release = submit("dev-lead");
 
-    JsonNode own = browser.signOff("four-eyes-dev-lead", "dev-lead", TECH_LEADS, release, "Approve", "");
+    JsonNode own =
+        browser.signOff("four-eyes-dev-lead", "dev-lead", TECH_LEADS, release, "Approve", "");
 
-    // Tasklist lets nobody choose or complete before the task is theirs, so the refusal comes at Claim, and the
-    // form stays read-only with Complete disabled.
+    // Tasklist lets nobody choose or complete before the task is theirs, so the refusal comes at
+    // Claim, and the form stays read-only with Complete disabled.
     String sentence = "Four-eyes: dev-lead requested release " + release;
     assertThat(own.path("formDisabledBeforeClaim").asBoolean()).as(own.toString()).isTrue();
     assertThat(own.path("claim").path("status").asInt()).as(own.toString()).isEqualTo(403);
-    assertThat(own.path("notifications")).as(own.path("screenshot").asText())
-        .anySatisfy(n -> assertThat(n.asText()).contains("An error happened while claiming the task.", sentence));
+    assertThat(own.path("notifications"))
+        .as(own.path("screenshot").asText())
+        .anySatisfy(
+            n ->
+                assertThat(n.asText())
+                    .contains("An error happened while claiming the task.", sentence));
     assertThat(own.path("submit").isNull()).as(own.toString()).isTrue();
     assertThat(own.path("formDisabled").asBoolean()).as("form read-only").isTrue();
     assertThat(own.path("completeEnabled").asBoolean()).as("Complete enabled").isFalse();
     assertThat(callsTo(own, "/submit-form")).isEmpty();
 
-    assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM cs_sign_off WHERE release_id = ?", Integer.class, release))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT COUNT(*) FROM cs_sign_off WHERE release_id = ?", Integer.class, release))
         .isZero();
     JsonNode after = release(release);
     assertThat(after.path("status").asText()).isEqualTo("awaiting-sign-off");
     assertThat(after.path("signOffs")).isEmpty();
-    assertThat(tasks.createTaskQuery().processInstanceBusinessKey(release).taskAssigned().count()).isZero();
+    assertThat(tasks.createTaskQuery().processInstanceBusinessKey(release).taskAssigned().count())
+        .isZero();
   }
 
   @Test
   void aRefusalAtCompleteIsShownAndTheTaskStaysOpen() {
     String release = submit("requester");
 
-    JsonNode reject = browser.signOff("reject-without-comment", "tech-lead", TECH_LEADS, release, "Reject", "");
+    JsonNode reject =
+        browser.signOff("reject-without-comment", "tech-lead", TECH_LEADS, release, "Reject", "");
 
     assertThat(reject.path("claim").path("status").asInt()).as(reject.toString()).isEqualTo(204);
-    assertThat(fieldNames(reject.path("submit").path("request").path("variables"))).containsExactly("decision",
-        "comment");
+    assertThat(fieldNames(reject.path("submit").path("request").path("variables")))
+        .containsExactly("decision", "comment");
     assertThat(reject.path("submit").path("status").asInt()).as(reject.toString()).isEqualTo(400);
-    assertThat(reject.path("notifications")).as(reject.path("screenshot").asText())
-        .anySatisfy(n -> assertThat(n.asText()).contains("An error happened while submitting the task form",
-            "A comment is required to reject a release"));
-    assertThat(reject.path("completeEnabled").asBoolean()).as("Complete enabled to try again").isTrue();
-    assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM cs_sign_off WHERE release_id = ?", Integer.class, release))
+    assertThat(reject.path("notifications"))
+        .as(reject.path("screenshot").asText())
+        .anySatisfy(
+            n ->
+                assertThat(n.asText())
+                    .contains(
+                        "An error happened while submitting the task form",
+                        "A comment is required to reject a release"));
+    assertThat(reject.path("completeEnabled").asBoolean())
+        .as("Complete enabled to try again")
+        .isTrue();
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT COUNT(*) FROM cs_sign_off WHERE release_id = ?", Integer.class, release))
         .isZero();
     assertThat(release(release).path("status").asText()).isEqualTo("awaiting-sign-off");
-    assertThat(tasks.createTaskQuery().processInstanceBusinessKey(release).taskAssignee("tech-lead").count())
+    assertThat(
+            tasks
+                .createTaskQuery()
+                .processInstanceBusinessKey(release)
+                .taskAssignee("tech-lead")
+                .count())
         .isEqualTo(1);
   }
 
@@ -158,12 +204,14 @@ class TasklistBrowserTest {
   private static void assertCompleted(JsonNode signOff) {
     assertThat(signOff.path("claim").path("status").asInt()).as(signOff.toString()).isEqualTo(204);
     assertThat(signOff.path("submit").path("status").asInt()).as(signOff.toString()).isEqualTo(204);
-    assertThat(signOff.path("notifications")).as(signOff.toString())
+    assertThat(signOff.path("notifications"))
+        .as(signOff.toString())
         .noneSatisfy(n -> assertThat(n.asText()).containsIgnoringCase("error"));
   }
 
   private static ObjectNode staging() {
-    return ManifestFixture.withVersion(ManifestFixture.staging(), ManifestFixture.freshVersion("browser"));
+    return ManifestFixture.withVersion(
+        ManifestFixture.staging(), ManifestFixture.freshVersion("browser"));
   }
 
   private String submit(String requester) {
@@ -171,14 +219,27 @@ class TasklistBrowserTest {
   }
 
   private String submit(String requester, ObjectNode manifest) {
-    Response submitted = http.post(requester, "/api/releases", "application/json", ManifestFixture.json(manifest),
-        Map.of());
+    Response submitted =
+        http.post(
+            requester,
+            "/api/releases",
+            "application/json",
+            ManifestFixture.json(manifest),
+            Map.of());
     assertThat(submitted.status()).as(submitted.body()).isEqualTo(201);
     String release = submitted.json().path("id").asText();
     // Tasklist can only show the sign-off tasks once the sign-off process made them.
-    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
-        .until(() -> tasks.createTaskQuery().processInstanceBusinessKey(release).taskDefinitionKey("approveRelease")
-            .count() == 2);
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                tasks
+                        .createTaskQuery()
+                        .processInstanceBusinessKey(release)
+                        .taskDefinitionKey("approveRelease")
+                        .count()
+                    == 2);
     return release;
   }
 
@@ -204,11 +265,14 @@ class TasklistBrowserTest {
 
   private static List<JsonNode> callsTo(JsonNode reply, String pathSuffix) {
     List<JsonNode> calls = new ArrayList<>();
-    reply.path("requests").forEach(call -> {
-      if (call.path("path").asText().endsWith(pathSuffix)) {
-        calls.add(call);
-      }
-    });
+    reply
+        .path("requests")
+        .forEach(
+            call -> {
+              if (call.path("path").asText().endsWith(pathSuffix)) {
+                calls.add(call);
+              }
+            });
     return calls;
   }
 }

@@ -9,7 +9,9 @@ import io.countersign.evidence.EvidenceEntry;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The database steps of deploy.bpmn against the real embedded target: migrate, roll back, restore. */
+/**
+ * The database steps of deploy.bpmn against the real embedded target: migrate, roll back, restore.
+ */
 class DatabaseRollbackProcessTest extends ProcessTestSupport {
 
   private ObjectNode withMigrations(String set) {
@@ -21,8 +23,11 @@ class DatabaseRollbackProcessTest extends ProcessTestSupport {
   }
 
   private JsonNode lastPayload(String id, String type) {
-    return evidence.entries(id).stream().filter(e -> e.type().equals(type)).reduce((a, b) -> b)
-        .map(EvidenceEntry::payload).orElseThrow(() -> new AssertionError("no " + type + " evidence"));
+    return evidence.entries(id).stream()
+        .filter(e -> e.type().equals(type))
+        .reduce((a, b) -> b)
+        .map(EvidenceEntry::payload)
+        .orElseThrow(() -> new AssertionError("no " + type + " evidence"));
   }
 
   @Test
@@ -49,13 +54,17 @@ class DatabaseRollbackProcessTest extends ProcessTestSupport {
     String confirm = openTask(id, "confirmDatabaseRestore").getId();
     assertThat(tasks.getVariable(confirm, "backupSummary")).isNotNull();
 
-    completeAs("ops-lead", confirm, Map.of("restoreConfirmed", "restore", "comment", "No writes since; restore"));
+    completeAs(
+        "ops-lead",
+        confirm,
+        Map.of("restoreConfirmed", "restore", "comment", "No writes since; restore"));
     runJobs();
 
     assertThat(status(id)).isEqualTo("rolled-back");
     assertThat(targetTables()).isEmpty();
     assertThat(evidenceTypes(id)).contains("database-restore-decision", "database-backup-restored");
-    assertThat(lastPayload(id, "database-backup-restored").get("schemaMatchesBefore").asBoolean()).isTrue();
+    assertThat(lastPayload(id, "database-backup-restored").get("schemaMatchesBefore").asBoolean())
+        .isTrue();
   }
 
   @Test
@@ -64,12 +73,20 @@ class DatabaseRollbackProcessTest extends ProcessTestSupport {
     m.putObject("drill").put("failAt", "verifyRelease");
     String id = submit(m);
     approveAll(id);
-    completeAs("ops-lead", openTask(id, "confirmDatabaseRestore").getId(),
-        Map.of("restoreConfirmed", "leave", "comment", "Orders were written since; DBA will repair by hand"));
+    completeAs(
+        "ops-lead",
+        openTask(id, "confirmDatabaseRestore").getId(),
+        Map.of(
+            "restoreConfirmed",
+            "leave",
+            "comment",
+            "Orders were written since; DBA will repair by hand"));
     runJobs();
 
     assertThat(status(id)).isEqualTo("failed");
-    assertThat(activities(id, "deploy")).contains("databaseLeftAsIs").doesNotContain("restoreDatabaseBackup");
+    assertThat(activities(id, "deploy"))
+        .contains("databaseLeftAsIs")
+        .doesNotContain("restoreDatabaseBackup");
     assertThat(activities(id, "release")).endsWith("failedEnd");
     assertThat(targetTables()).isNotEmpty();
   }

@@ -24,14 +24,16 @@ class DatabaseTargetsPropertiesTest {
 
   @Test
   void bindsNamedTargetsAndIgnoresTheOtherKinds() {
-    DatabaseTargetsProperties bound = bind(Map.of(
-        "countersign.targets.databases.medication-db.mode", "dry-run",
-        "countersign.targets.databases.medication-db.url", "jdbc:h2:mem:medication-db",
-        "countersign.targets.databases.medication-db.username", "sa",
-        "countersign.targets.databases.medication-db.password", "",
-        "countersign.targets.databases.medication-db.migration-roots[0]", "examples",
-        "countersign.targets.databases.medication-db.backup", "h2-script",
-        "countersign.targets.lambda.mode", "live"));
+    DatabaseTargetsProperties bound =
+        bind(
+            Map.of(
+                "countersign.targets.databases.medication-db.mode", "dry-run",
+                "countersign.targets.databases.medication-db.url", "jdbc:h2:mem:medication-db",
+                "countersign.targets.databases.medication-db.username", "sa",
+                "countersign.targets.databases.medication-db.password", "",
+                "countersign.targets.databases.medication-db.migration-roots[0]", "examples",
+                "countersign.targets.databases.medication-db.backup", "h2-script",
+                "countersign.targets.lambda.mode", "live"));
 
     DatabaseTargetProperties target = bound.databases().get("medication-db");
     assertThat(target.mode()).isEqualTo(TargetMode.DRY_RUN);
@@ -43,12 +45,17 @@ class DatabaseTargetsPropertiesTest {
 
   @Test
   void bindsAPostgresqlTargetWithAPasswordFile() {
-    DatabaseTargetProperties target = bind(Map.of(
-        "countersign.targets.databases.medication-db.mode", "live",
-        "countersign.targets.databases.medication-db.url", "jdbc:postgresql://db.internal:5432/medication",
-        "countersign.targets.databases.medication-db.username", "countersign_migrator",
-        "countersign.targets.databases.medication-db.password-file", "/run/secrets/medication-db-password",
-        "countersign.targets.databases.medication-db.backup", "pg-dump")).databases().get("medication-db");
+    DatabaseTargetProperties target =
+        bind(Map.of(
+                "countersign.targets.databases.medication-db.mode", "live",
+                "countersign.targets.databases.medication-db.url",
+                    "jdbc:postgresql://db.internal:5432/medication",
+                "countersign.targets.databases.medication-db.username", "countersign_migrator",
+                "countersign.targets.databases.medication-db.password-file",
+                    "/run/secrets/medication-db-password",
+                "countersign.targets.databases.medication-db.backup", "pg-dump"))
+            .databases()
+            .get("medication-db");
 
     assertThat(target.backup()).isEqualTo(BackupMethod.PG_DUMP);
     assertThat(target.passwordFile()).isEqualTo("/run/secrets/medication-db-password");
@@ -58,28 +65,60 @@ class DatabaseTargetsPropertiesTest {
 
   @Test
   void refusesContradictoryTargets() {
-    assertThatThrownBy(() -> new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:postgresql://h/db", "u", "secret", "/run/secret",
-        null, BackupMethod.PG_DUMP)).hasMessage("set password or password-file, not both");
-    assertThatThrownBy(() -> new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:h2:mem:x", "sa", "", null, null, BackupMethod.PG_DUMP))
+    assertThatThrownBy(
+            () ->
+                new DatabaseTargetProperties(
+                    TargetMode.LIVE,
+                    "jdbc:postgresql://h/db",
+                    "u",
+                    "secret",
+                    "/run/secret",
+                    null,
+                    BackupMethod.PG_DUMP))
+        .hasMessage("set password or password-file, not both");
+    assertThatThrownBy(
+            () ->
+                new DatabaseTargetProperties(
+                    TargetMode.LIVE, "jdbc:h2:mem:x", "sa", "", null, null, BackupMethod.PG_DUMP))
         .hasMessage("backup: pg-dump needs a jdbc:postgresql: url");
-    assertThatThrownBy(() -> new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:postgresql://h/db", "u", null, null, null,
-        BackupMethod.H2_SCRIPT)).hasMessage("backup: h2-script needs a jdbc:h2: url");
+    assertThatThrownBy(
+            () ->
+                new DatabaseTargetProperties(
+                    TargetMode.LIVE,
+                    "jdbc:postgresql://h/db",
+                    "u",
+                    null,
+                    null,
+                    null,
+                    BackupMethod.H2_SCRIPT))
+        .hasMessage("backup: h2-script needs a jdbc:h2: url");
   }
 
   @Test
   void thePasswordFileIsReadAtUseAndTrimmed(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("password"), "  s3cret-value \n");
-    var properties = new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:postgresql://h/db", "u", null, file.toString(), null,
-        BackupMethod.PG_DUMP);
-    TargetDatabase db = new TargetDatabase("medication-db", properties, new MigrationPaths(dir), dir, PgTools.DEFAULT);
+    var properties =
+        new DatabaseTargetProperties(
+            TargetMode.LIVE,
+            "jdbc:postgresql://h/db",
+            "u",
+            null,
+            file.toString(),
+            null,
+            BackupMethod.PG_DUMP);
+    TargetDatabase db =
+        new TargetDatabase(
+            "medication-db", properties, new MigrationPaths(dir), dir, PgTools.DEFAULT);
 
     assertThat(db.password()).isEqualTo("s3cret-value");
     Files.writeString(file, "rotated\n");
     assertThat(db.password()).isEqualTo("rotated");
-    assertThat(db.scrub("FATAL: password rotated was wrong")).isEqualTo("FATAL: password **** was wrong");
+    assertThat(db.scrub("FATAL: password rotated was wrong"))
+        .isEqualTo("FATAL: password **** was wrong");
     assertThat(properties.toString()).doesNotContain("rotated", dir.toString());
     Files.delete(file);
-    assertThatThrownBy(db::password).hasMessageStartingWith("cannot read the password-file of database target medication-db");
+    assertThatThrownBy(db::password)
+        .hasMessageStartingWith("cannot read the password-file of database target medication-db");
   }
 
   @Test
@@ -90,7 +129,8 @@ class DatabaseTargetsPropertiesTest {
 
   @Test
   void backupDefaultsToNoneAndRootsToNothing() {
-    DatabaseTargetProperties target = new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:h2:mem:x", "sa", "", null, null, null);
+    DatabaseTargetProperties target =
+        new DatabaseTargetProperties(TargetMode.LIVE, "jdbc:h2:mem:x", "sa", "", null, null, null);
 
     assertThat(target.backup()).isEqualTo(BackupMethod.NONE);
     assertThat(target.migrationRoots()).isEqualTo(List.of());

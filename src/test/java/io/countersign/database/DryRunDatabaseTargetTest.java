@@ -40,7 +40,8 @@ class DryRunDatabaseTargetTest {
     String before = dryRun.schemaFingerprint(change(EXAMPLE));
 
     Migration migration = dryRun.migrate("rel-1", change(EXAMPLE));
-    RollbackResult rollback = dryRun.rollBack("rel-1", change(EXAMPLE), migration.appliedVersions());
+    RollbackResult rollback =
+        dryRun.rollBack("rel-1", change(EXAMPLE), migration.appliedVersions());
     var backup = dryRun.backup("rel-1", change(EXAMPLE));
     dryRun.restoreBackup("rel-1", change(EXAMPLE), backup);
 
@@ -52,7 +53,8 @@ class DryRunDatabaseTargetTest {
     assertThat(rollback.restored()).isFalse();
     assertThat(rollback.needsBackup()).isFalse();
     assertThat(rollback.undoneVersions()).containsExactly("3", "2");
-    assertThat(rollback.reason()).contains("would run U3__add_dose_reminders.sql, U2__add_indexes.sql");
+    assertThat(rollback.reason())
+        .contains("would run U3__add_dose_reminders.sql, U2__add_indexes.sql");
     assertThat(Files.exists(Path.of(backup.location()))).isFalse();
     assertThat(db.historyVersions()).containsExactly("1");
     assertThat(dryRun.schemaFingerprint(change(EXAMPLE))).isEqualTo(before);
@@ -76,9 +78,21 @@ class DryRunDatabaseTargetTest {
 
   @Test
   void listsTheMigrationFilesWhenTheTargetCannotBeReached() {
-    DatabaseTarget unreachable = new DatabaseTargets(Map.of(TestTargets.TARGET, new DatabaseTargetProperties(
-        TargetMode.DRY_RUN, "jdbc:postgresql://127.0.0.1:1/nowhere", "sa", "", null, TestTargets.ROOTS, BackupMethod.PG_DUMP)),
-        Path.of(""), backups).get(TestTargets.TARGET);
+    DatabaseTarget unreachable =
+        new DatabaseTargets(
+                Map.of(
+                    TestTargets.TARGET,
+                    new DatabaseTargetProperties(
+                        TargetMode.DRY_RUN,
+                        "jdbc:postgresql://127.0.0.1:1/nowhere",
+                        "sa",
+                        "",
+                        null,
+                        TestTargets.ROOTS,
+                        BackupMethod.PG_DUMP)),
+                Path.of(""),
+                backups)
+            .get(TestTargets.TARGET);
 
     Migration migration = unreachable.migrate("rel-1", change(EXAMPLE));
 

@@ -47,7 +47,9 @@ class FlywayDatabaseTargetTest {
     assertThat(migration.versionBefore()).isNull();
     assertThat(migration.versionAfter()).isEqualTo("3");
     assertThat(db.tables()).contains("PATIENTS", "DOSE_EVENTS", "DOSE_REMINDERS");
-    assertThat(db.strings("SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'PATIENTS'"))
+    assertThat(
+            db.strings(
+                "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'PATIENTS'"))
         .contains("REMINDER_OPT_IN");
   }
 
@@ -69,7 +71,8 @@ class FlywayDatabaseTargetTest {
     Migration otherRelease = target.migrate("rel-2", change(EXAMPLE));
 
     assertThat(db.historyVersions()).containsExactly("1", "2", "3");
-    // A retried job must still compensate what its first attempt applied; its schema "before" is unknown.
+    // A retried job must still compensate what its first attempt applied; its schema "before" is
+    // unknown.
     assertThat(retry.appliedVersions()).containsExactly("1", "2", "3");
     assertThat(retry.versionBefore()).isNull();
     assertThat(first.schemaBefore()).isNotNull();
@@ -86,7 +89,8 @@ class FlywayDatabaseTargetTest {
     assertThat(migration.appliedVersions()).containsExactly("1", "2");
     assertThat(migration.versionAfter()).isEqualTo("2");
     assertThat(migration.error()).contains("V3__broken.sql").containsIgnoringCase("no_such_table");
-    // No failed row is left behind (as on PostgreSQL), so the history only holds what really applied.
+    // No failed row is left behind (as on PostgreSQL), so the history only holds what really
+    // applied.
     assertThat(db.historyVersions()).containsExactly("1", "2");
   }
 
@@ -117,7 +121,8 @@ class FlywayDatabaseTargetTest {
     assertThat(result.undoneVersions()).containsExactly("2", "1");
     assertThat(target.schemaFingerprint(change(FAILING))).isEqualTo(empty);
     assertThat(db.historyVersions()).isEmpty();
-    assertThat(target.migrate("rel-2", change(FAILING)).appliedVersions()).containsExactly("1", "2");
+    assertThat(target.migrate("rel-2", change(FAILING)).appliedVersions())
+        .containsExactly("1", "2");
   }
 
   @Test
@@ -125,7 +130,8 @@ class FlywayDatabaseTargetTest {
     Migration migration = target.migrate("rel-1", change(MISSING_ROLLBACK));
     String migrated = target.schemaFingerprint(change(MISSING_ROLLBACK));
 
-    RollbackResult result = target.rollBack("rel-1", change(MISSING_ROLLBACK), migration.appliedVersions());
+    RollbackResult result =
+        target.rollBack("rel-1", change(MISSING_ROLLBACK), migration.appliedVersions());
 
     assertThat(result.needsBackup()).isTrue();
     assertThat(result.restored()).isFalse();
@@ -139,7 +145,8 @@ class FlywayDatabaseTargetTest {
     Migration migration = target.migrate("rel-1", change(BROKEN_ROLLBACK));
     String migrated = target.schemaFingerprint(change(BROKEN_ROLLBACK));
 
-    RollbackResult result = target.rollBack("rel-1", change(BROKEN_ROLLBACK), migration.appliedVersions());
+    RollbackResult result =
+        target.rollBack("rel-1", change(BROKEN_ROLLBACK), migration.appliedVersions());
 
     assertThat(result.needsBackup()).isTrue();
     assertThat(result.reason()).contains("U2__account_email.sql").containsIgnoringCase("e_mail");
@@ -191,10 +198,12 @@ class FlywayDatabaseTargetTest {
     target.migrate("rel-1", change(EXAMPLE));
     Backup backup = target.backup("rel-1", change(EXAMPLE));
     db.execute("CREATE TABLE written_after_backup (id INT)");
-    Files.writeString(Path.of(backup.location()), "DROP TABLE patients;\n", StandardOpenOption.APPEND);
+    Files.writeString(
+        Path.of(backup.location()), "DROP TABLE patients;\n", StandardOpenOption.APPEND);
 
     assertThatThrownBy(() -> target.restoreBackup("rel-1", change(EXAMPLE), backup))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("SHA-256");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("SHA-256");
     assertThat(db.tables()).contains("WRITTEN_AFTER_BACKUP", "PATIENTS");
   }
 
@@ -202,26 +211,31 @@ class FlywayDatabaseTargetTest {
   void onlyTheReleasesOwnBackupFileIsRestored() throws Exception {
     Backup backup = target.backup("rel-1", change(EXAMPLE));
     Path elsewhere = Files.copy(Path.of(backup.location()), backups.resolve("other.sql"));
-    Backup redirected = new Backup(backup.method(), elsewhere.toString(), backup.sizeBytes(), backup.sha256());
+    Backup redirected =
+        new Backup(backup.method(), elsewhere.toString(), backup.sizeBytes(), backup.sha256());
 
     assertThatThrownBy(() -> target.restoreBackup("rel-1", change(EXAMPLE), redirected))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("not this release's backup");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not this release's backup");
   }
 
   @Test
   void backupNoneTakesNoBackupAndCannotBeRestored() {
-    DatabaseTarget noBackup = db.targets(TargetMode.LIVE, BackupMethod.NONE).get(TestTargets.TARGET);
+    DatabaseTarget noBackup =
+        db.targets(TargetMode.LIVE, BackupMethod.NONE).get(TestTargets.TARGET);
 
     Backup backup = noBackup.backup("rel-1", change(EXAMPLE));
 
     assertThat(backup).isEqualTo(new Backup("none", null, 0, null));
     assertThatThrownBy(() -> noBackup.restoreBackup("rel-1", change(EXAMPLE), backup))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("no restorable backup");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no restorable backup");
   }
 
   @Test
   void aMigrationsFolderOutsideTheRootsIsRefusedAtRunTimeToo() {
-    Migration migration = target.migrate("rel-1", change("examples/../src/main/resources/db/countersign"));
+    Migration migration =
+        target.migrate("rel-1", change("examples/../src/main/resources/db/countersign"));
 
     assertThat(migration.failed()).isTrue();
     assertThat(migration.error()).contains("outside");
@@ -230,29 +244,53 @@ class FlywayDatabaseTargetTest {
 
   @Test
   void anotherReleaseChangingTheSameH2DatabaseMakesTheStepWait() {
-    var properties = db.targets(TargetMode.LIVE, BackupMethod.H2_SCRIPT).properties(TestTargets.TARGET).orElseThrow();
-    TargetDatabase same = new TargetDatabase("medication-db", properties, new MigrationPaths(Path.of("")), backups, PgTools.DEFAULT);
+    var properties =
+        db.targets(TargetMode.LIVE, BackupMethod.H2_SCRIPT)
+            .properties(TestTargets.TARGET)
+            .orElseThrow();
+    TargetDatabase same =
+        new TargetDatabase(
+            "medication-db", properties, new MigrationPaths(Path.of("")), backups, PgTools.DEFAULT);
     Backup backup = target.backup("rel-1", change(EXAMPLE));
 
     try (MigrationLock held = same.lock("rel-other")) {
-      assertThatThrownBy(() -> target.migrate("rel-1", change(EXAMPLE))).isInstanceOf(IllegalStateException.class)
-          .hasMessage("database medication-db is being migrated by another release (rel-other); the step is retried later");
-      assertThatThrownBy(() -> target.rollBack("rel-1", change(EXAMPLE), List.of("1"))).hasMessageContaining("rel-other");
-      assertThatThrownBy(() -> target.restoreBackup("rel-1", change(EXAMPLE), backup)).hasMessageContaining("rel-other");
+      assertThatThrownBy(() -> target.migrate("rel-1", change(EXAMPLE)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage(
+              "database medication-db is being migrated by another release (rel-other); the step is retried later");
+      assertThatThrownBy(() -> target.rollBack("rel-1", change(EXAMPLE), List.of("1")))
+          .hasMessageContaining("rel-other");
+      assertThatThrownBy(() -> target.restoreBackup("rel-1", change(EXAMPLE), backup))
+          .hasMessageContaining("rel-other");
       assertThat(db.tables()).isEmpty();
     }
 
-    assertThat(target.migrate("rel-1", change(EXAMPLE)).appliedVersions()).containsExactly("1", "2", "3");
+    assertThat(target.migrate("rel-1", change(EXAMPLE)).appliedVersions())
+        .containsExactly("1", "2", "3");
   }
 
   @Test
   void anUnreachableTargetThrowsSoTheEngineRetries() {
-    DatabaseTarget unreachable = new DatabaseTargets(java.util.Map.of(TestTargets.TARGET, new DatabaseTargetProperties(
-        TargetMode.LIVE, "jdbc:postgresql://127.0.0.1:1/nowhere", "sa", "", null, TestTargets.ROOTS, BackupMethod.PG_DUMP)),
-        Path.of(""), backups).get(TestTargets.TARGET);
+    DatabaseTarget unreachable =
+        new DatabaseTargets(
+                java.util.Map.of(
+                    TestTargets.TARGET,
+                    new DatabaseTargetProperties(
+                        TargetMode.LIVE,
+                        "jdbc:postgresql://127.0.0.1:1/nowhere",
+                        "sa",
+                        "",
+                        null,
+                        TestTargets.ROOTS,
+                        BackupMethod.PG_DUMP)),
+                Path.of(""),
+                backups)
+            .get(TestTargets.TARGET);
 
-    assertThatThrownBy(() -> unreachable.migrate("rel-1", change(EXAMPLE))).isInstanceOf(RuntimeException.class);
+    assertThatThrownBy(() -> unreachable.migrate("rel-1", change(EXAMPLE)))
+        .isInstanceOf(RuntimeException.class);
     assertThatThrownBy(() -> unreachable.rollBack("rel-1", change(EXAMPLE), List.of("3")))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot reach");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot reach");
   }
 }

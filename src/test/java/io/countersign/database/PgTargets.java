@@ -20,14 +20,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.flywaydb.core.Flyway;
 
 /**
- * A fresh database per test on the JVM's one embedded PostgreSQL, owned by a role whose password the
- * server really checks (scram-sha-256), as a production target's would be. The helpers inspect it as
- * the superuser.
+ * A fresh database per test on the JVM's one embedded PostgreSQL, owned by a role whose password
+ * the server really checks (scram-sha-256), as a production target's would be. The helpers inspect
+ * it as the superuser.
  */
 final class PgTargets {
   static final String ROLE = "countersign_target";
+
   /** Made up per JVM; it only ever guards throw-away test databases. */
   static final String PASSWORD = "pw-" + UUID.randomUUID();
+
   private static final AtomicInteger DATABASES = new AtomicInteger();
   private static boolean roleReady;
 
@@ -39,7 +41,11 @@ final class PgTargets {
   PgTargets(Path scratch) {
     prepareRole();
     superuser("postgres", "CREATE DATABASE " + database + " OWNER " + ROLE);
-    url = "jdbc:postgresql://localhost:" + EmbeddedPostgresSupport.server().getPort() + "/" + database;
+    url =
+        "jdbc:postgresql://localhost:"
+            + EmbeddedPostgresSupport.server().getPort()
+            + "/"
+            + database;
     backups = scratch.resolve("backups");
     passwordFile = scratch.resolve("target-password");
     try {
@@ -50,23 +56,38 @@ final class PgTargets {
     }
   }
 
-  /** The role, and pg_hba lines that make the server check its password (others keep the server's trust). */
+  /**
+   * The role, and pg_hba lines that make the server check its password (others keep the server's
+   * trust).
+   */
   private static synchronized void prepareRole() {
     if (roleReady) {
       return;
     }
     try (Connection c = DriverManager.getConnection(superuserUrl("postgres"), "postgres", "");
         Statement s = c.createStatement()) {
-      s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + ROLE + "') THEN "
-          + "CREATE ROLE " + ROLE + " LOGIN; END IF; END $$");
+      s.execute(
+          "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '"
+              + ROLE
+              + "') THEN "
+              + "CREATE ROLE "
+              + ROLE
+              + " LOGIN; END IF; END $$");
       s.execute("ALTER ROLE " + ROLE + " PASSWORD '" + PASSWORD + "'");
       Path hba;
       try (ResultSet rs = s.executeQuery("SHOW hba_file")) {
         rs.next();
         hba = Path.of(rs.getString(1));
       }
-      String rules = "host all " + ROLE + " 127.0.0.1/32 scram-sha-256\nhost all " + ROLE + " ::1/128 scram-sha-256\n"
-          + "local all " + ROLE + " scram-sha-256\n";
+      String rules =
+          "host all "
+              + ROLE
+              + " 127.0.0.1/32 scram-sha-256\nhost all "
+              + ROLE
+              + " ::1/128 scram-sha-256\n"
+              + "local all "
+              + ROLE
+              + " scram-sha-256\n";
       String current = Files.readString(hba);
       if (!current.startsWith(rules)) {
         Files.writeString(hba, rules + current);
@@ -83,11 +104,13 @@ final class PgTargets {
   }
 
   DatabaseTargetProperties properties(TargetMode mode, BackupMethod backup) {
-    return new DatabaseTargetProperties(mode, url, ROLE, null, passwordFile.toString(), TestTargets.ROOTS, backup);
+    return new DatabaseTargetProperties(
+        mode, url, ROLE, null, passwordFile.toString(), TestTargets.ROOTS, backup);
   }
 
   DatabaseTargets targets(TargetMode mode, BackupMethod backup) {
-    return new DatabaseTargets(Map.of(TestTargets.TARGET, properties(mode, backup)), Path.of(""), backups);
+    return new DatabaseTargets(
+        Map.of(TestTargets.TARGET, properties(mode, backup)), Path.of(""), backups);
   }
 
   DatabaseTarget live() {
@@ -96,16 +119,22 @@ final class PgTargets {
 
   /** Brings the database to {@code version} as an earlier release would have. */
   void migrateEarlier(String migrations, String version) {
-    Flyway.configure().dataSource(url, ROLE, PASSWORD).locations("filesystem:" + Path.of(migrations).toAbsolutePath())
-        .target(version).load().migrate();
+    Flyway.configure()
+        .dataSource(url, ROLE, PASSWORD)
+        .locations("filesystem:" + Path.of(migrations).toAbsolutePath())
+        .target(version)
+        .load()
+        .migrate();
   }
 
   List<String> historyVersions() {
-    return strings("SELECT version FROM flyway_schema_history WHERE version IS NOT NULL AND success ORDER BY installed_rank");
+    return strings(
+        "SELECT version FROM flyway_schema_history WHERE version IS NOT NULL AND success ORDER BY installed_rank");
   }
 
   List<String> tables() {
-    return strings("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
+    return strings(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
   }
 
   List<String> strings(String query) {
@@ -123,7 +152,8 @@ final class PgTargets {
 
   /** Runs as the target's own role, as the application would. */
   void execute(String... statements) {
-    try (Connection c = DriverManager.getConnection(url, ROLE, PASSWORD); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(url, ROLE, PASSWORD);
+        Statement s = c.createStatement()) {
       for (String statement : statements) {
         s.execute(statement);
       }
@@ -132,7 +162,9 @@ final class PgTargets {
     }
   }
 
-  /** Empty again, under the same name and URL (for a Spring context that keeps its configuration). */
+  /**
+   * Empty again, under the same name and URL (for a Spring context that keeps its configuration).
+   */
   void recreate() {
     drop();
     superuser("postgres", "CREATE DATABASE " + database + " OWNER " + ROLE);

@@ -21,9 +21,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * deploy.bpmn's database steps with medication-db on a real PostgreSQL (the engine stays on H2): pg_dump
- * backups, rollback scripts in one transaction, the pg_restore after the confirmation task, and a
- * target that refuses connections becoming an incident.
+ * deploy.bpmn's database steps with medication-db on a real PostgreSQL (the engine stays on H2):
+ * pg_dump backups, rollback scripts in one transaction, the pg_restore after the confirmation task,
+ * and a target that refuses connections becoming an incident.
  */
 class PostgresDatabaseRollbackProcessTest extends ProcessTestSupport {
   static PgTargets target;
@@ -61,17 +61,27 @@ class PostgresDatabaseRollbackProcessTest extends ProcessTestSupport {
   }
 
   private JsonNode lastPayload(String id, String type) {
-    return evidence.entries(id).stream().filter(e -> e.type().equals(type)).reduce((a, b) -> b)
-        .map(EvidenceEntry::payload).orElseThrow(() -> new AssertionError("no " + type + " evidence"));
+    return evidence.entries(id).stream()
+        .filter(e -> e.type().equals(type))
+        .reduce((a, b) -> b)
+        .map(EvidenceEntry::payload)
+        .orElseThrow(() -> new AssertionError("no " + type + " evidence"));
   }
 
   /** Neither the evidence nor any variable the engine ever held may carry the target's password. */
   private void assertNoSecretLeaked(String id) {
-    assertThat(evidence.entries(id)).extracting(e -> e.payload().toString()).noneMatch(p -> p.contains(PgTargets.PASSWORD));
-    List<HistoricVariableInstance> variables = history.createHistoricVariableInstanceQuery()
-        .processInstanceIdIn(historicInstance("release", id), historicInstance("deploy", id)).list();
-    assertThat(variables).isNotEmpty()
-        .extracting(v -> String.valueOf(v.getValue())).noneMatch(v -> v.contains(PgTargets.PASSWORD));
+    assertThat(evidence.entries(id))
+        .extracting(e -> e.payload().toString())
+        .noneMatch(p -> p.contains(PgTargets.PASSWORD));
+    List<HistoricVariableInstance> variables =
+        history
+            .createHistoricVariableInstanceQuery()
+            .processInstanceIdIn(historicInstance("release", id), historicInstance("deploy", id))
+            .list();
+    assertThat(variables)
+        .isNotEmpty()
+        .extracting(v -> String.valueOf(v.getValue()))
+        .noneMatch(v -> v.contains(PgTargets.PASSWORD));
   }
 
   @Test
@@ -103,9 +113,13 @@ class PostgresDatabaseRollbackProcessTest extends ProcessTestSupport {
     approveAll(id);
     assertThat(target.tables()).as("nothing undone before a person decides").contains("accounts");
     String confirm = openTask(id, "confirmDatabaseRestore").getId();
-    assertThat((String) tasks.getVariable(confirm, "backupSummary")).contains(".dump", "pg-dump", "no rollback script for version 2");
+    assertThat((String) tasks.getVariable(confirm, "backupSummary"))
+        .contains(".dump", "pg-dump", "no rollback script for version 2");
 
-    completeAs("ops-lead", confirm, Map.of("restoreConfirmed", "restore", "comment", "No writes since; restore"));
+    completeAs(
+        "ops-lead",
+        confirm,
+        Map.of("restoreConfirmed", "restore", "comment", "No writes since; restore"));
     runJobs();
 
     assertThat(status(id)).isEqualTo("rolled-back");
@@ -113,7 +127,8 @@ class PostgresDatabaseRollbackProcessTest extends ProcessTestSupport {
     assertThat(evidenceTypes(id)).contains("database-restore-decision", "database-backup-restored");
     JsonNode restored = lastPayload(id, "database-backup-restored");
     assertThat(restored.get("schemaMatchesBefore").asBoolean()).isTrue();
-    assertThat(restored.get("sha256").asText()).isEqualTo(lastPayload(id, "database-backup").get("sha256").asText());
+    assertThat(restored.get("sha256").asText())
+        .isEqualTo(lastPayload(id, "database-backup").get("sha256").asText());
     assertNoSecretLeaked(id);
   }
 
@@ -125,19 +140,23 @@ class PostgresDatabaseRollbackProcessTest extends ProcessTestSupport {
     approveAll(id);
 
     for (int attempt = 0; attempt < 5 && incidents(id).isEmpty(); attempt++) {
-      ClockUtil.setCurrentTime(Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofSeconds(31))));
+      ClockUtil.setCurrentTime(
+          Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofSeconds(31))));
       runJobs();
     }
 
     List<Incident> incidents = incidents(id);
     assertThat(incidents).hasSize(1);
     assertThat(incidents.get(0).getActivityId()).isEqualTo("backupDatabase");
-    assertThat(incidents.get(0).getIncidentMessage()).contains("cannot reach database target closed-db", "refused");
+    assertThat(incidents.get(0).getIncidentMessage())
+        .contains("cannot reach database target closed-db", "refused");
     assertThat(evidenceTypes(id)).doesNotContain("database-backup", "database-migrated");
   }
 
   private List<Incident> incidents(String id) {
     var deploy = instance("deploy", id);
-    return deploy == null ? List.of() : runtime.createIncidentQuery().processInstanceId(deploy.getId()).list();
+    return deploy == null
+        ? List.of()
+        : runtime.createIncidentQuery().processInstanceId(deploy.getId()).list();
   }
 }

@@ -1,10 +1,10 @@
 package io.countersign.database;
 
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.process.TargetMode;
 import io.countersign.manifest.Environment;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.DatabaseChange;
+import io.countersign.process.TargetMode;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -35,7 +35,9 @@ final class TestTargets {
 
   DatabaseTargets targets(TargetMode mode, BackupMethod backup) {
     return new DatabaseTargets(
-        Map.of(TARGET, new DatabaseTargetProperties(mode, url, "sa", "", null, ROOTS, backup)), Path.of(""), backups);
+        Map.of(TARGET, new DatabaseTargetProperties(mode, url, "sa", "", null, ROOTS, backup)),
+        Path.of(""),
+        backups);
   }
 
   DatabaseTarget live() {
@@ -51,27 +53,48 @@ final class TestTargets {
   }
 
   static ReleaseManifest manifest(Environment environment, DatabaseChange change, String drillAt) {
-    return new ReleaseManifest("medication-tracker", "2.4.0", environment, "CHG-2041", "Dose reminders", null,
-        change, null, null, null, null, drillAt == null ? null : new ReleaseManifest.Drill(drillAt), null);
+    return new ReleaseManifest(
+        "medication-tracker",
+        "2.4.0",
+        environment,
+        "CHG-2041",
+        "Dose reminders",
+        null,
+        change,
+        null,
+        null,
+        null,
+        null,
+        drillAt == null ? null : new ReleaseManifest.Drill(drillAt),
+        null);
   }
 
-  /** Brings the target to {@code version} as an earlier release (another installed_by) would have. */
+  /**
+   * Brings the target to {@code version} as an earlier release (another installed_by) would have.
+   */
   void migrateEarlier(String migrations, String version) {
-    Flyway.configure().dataSource(url, "sa", "").locations("filesystem:" + Path.of(migrations).toAbsolutePath())
-        .target(version).load().migrate();
+    Flyway.configure()
+        .dataSource(url, "sa", "")
+        .locations("filesystem:" + Path.of(migrations).toAbsolutePath())
+        .target(version)
+        .load()
+        .migrate();
   }
 
   List<String> historyVersions() {
-    return strings("SELECT \"version\" FROM \"flyway_schema_history\" WHERE \"version\" IS NOT NULL ORDER BY \"installed_rank\"");
+    return strings(
+        "SELECT \"version\" FROM \"flyway_schema_history\" WHERE \"version\" IS NOT NULL ORDER BY \"installed_rank\"");
   }
 
   List<String> tables() {
-    return strings("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'PUBLIC' ORDER BY TABLE_NAME");
+    return strings(
+        "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'PUBLIC' ORDER BY TABLE_NAME");
   }
 
   List<String> strings(String query) {
     List<String> values = new ArrayList<>();
-    try (Connection c = DriverManager.getConnection(url, "sa", ""); ResultSet rs = c.createStatement().executeQuery(query)) {
+    try (Connection c = DriverManager.getConnection(url, "sa", "");
+        ResultSet rs = c.createStatement().executeQuery(query)) {
       while (rs.next()) {
         values.add(rs.getString(1));
       }
@@ -82,7 +105,8 @@ final class TestTargets {
   }
 
   void execute(String... statements) {
-    try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(url, "sa", "");
+        Statement s = c.createStatement()) {
       for (String statement : statements) {
         s.execute(statement);
       }

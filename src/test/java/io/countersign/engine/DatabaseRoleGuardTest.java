@@ -59,7 +59,10 @@ class DatabaseRoleGuardTest {
   @Test
   void productionRefusesAMemberOfTheOwningRole() {
     String member = db.owner() + "_member";
-    execute(db.url(), "postgres", "CREATE ROLE " + member + " LOGIN PASSWORD '" + member + "'",
+    execute(
+        db.url(),
+        "postgres",
+        "CREATE ROLE " + member + " LOGIN PASSWORD '" + member + "'",
         "GRANT " + db.owner() + " TO " + member);
     assertThatThrownBy(() -> guard(member, "production").check())
         .hasMessageContaining("cs_evidence (owner " + db.owner() + ")");
@@ -67,10 +70,15 @@ class DatabaseRoleGuardTest {
 
   @Test
   void productionRefusesASuperuserAndARoleThatCanCreateRoles() {
-    assertThatThrownBy(() -> guard("postgres", "production").check()).hasMessageContaining("'postgres' is a superuser");
+    assertThatThrownBy(() -> guard("postgres", "production").check())
+        .hasMessageContaining("'postgres' is a superuser");
     String creator = db.runtime() + "_creator";
-    execute(db.url(), "postgres", "CREATE ROLE " + creator + " LOGIN CREATEROLE PASSWORD '" + creator + "'");
-    assertThatThrownBy(() -> guard(creator, "production").check()).hasMessageContaining("'" + creator + "' has CREATEROLE");
+    execute(
+        db.url(),
+        "postgres",
+        "CREATE ROLE " + creator + " LOGIN CREATEROLE PASSWORD '" + creator + "'");
+    assertThatThrownBy(() -> guard(creator, "production").check())
+        .hasMessageContaining("'" + creator + "' has CREATEROLE");
   }
 
   @Test
@@ -81,21 +89,26 @@ class DatabaseRoleGuardTest {
 
   @Test
   void theProductionApplicationDoesNotStartAsTheOwner(@TempDir Path dir) {
-    // One user for both: Flyway and the application connect as the owner. Without the webapps: stopping them
-    // clears JVM-wide statics (Cockpit's runtime delegate) that every other app's webapps in the JVM need.
-    SpringApplicationBuilder app = new SpringApplicationBuilder(CountersignApplication.class).profiles("production");
-    assertThatThrownBy(() -> app.run(
-        "--spring.datasource.url=" + db.url(),
-        "--spring.datasource.username=" + db.owner(),
-        "--spring.datasource.password=" + db.owner(),
-        "--server.port=0",
-        "--camunda.bpm.webapp.enabled=false",
-        "--camunda.bpm.process-engine-name=guardTest",
-        "--camunda.bpm.job-execution.enabled=false",
-        "--camunda.bpm.metrics.db-reporter-activate=false",
-        "--countersign.evidence.signing.key-file=" + dir.resolve("signing.key"),
-        "--countersign.backups.directory=" + dir.resolve("backups"),
-        "--logging.level.root=WARN").close())
+    // One user for both: Flyway and the application connect as the owner. Without the webapps:
+    // stopping them clears JVM-wide statics (Cockpit's runtime delegate) that every other app's
+    // webapps in the JVM need.
+    SpringApplicationBuilder app =
+        new SpringApplicationBuilder(CountersignApplication.class).profiles("production");
+    assertThatThrownBy(
+            () ->
+                app.run(
+                        "--spring.datasource.url=" + db.url(),
+                        "--spring.datasource.username=" + db.owner(),
+                        "--spring.datasource.password=" + db.owner(),
+                        "--server.port=0",
+                        "--camunda.bpm.webapp.enabled=false",
+                        "--camunda.bpm.process-engine-name=guardTest",
+                        "--camunda.bpm.job-execution.enabled=false",
+                        "--camunda.bpm.metrics.db-reporter-activate=false",
+                        "--countersign.evidence.signing.key-file=" + dir.resolve("signing.key"),
+                        "--countersign.backups.directory=" + dir.resolve("backups"),
+                        "--logging.level.root=WARN")
+                    .close())
         .hasStackTraceContaining("could rewrite the evidence")
         .hasStackTraceContaining("cs_evidence (owner " + db.owner() + ")");
   }

@@ -23,7 +23,11 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 class EngineHardeningTest {
   @LocalServerPort int port;
   @Autowired IdentityService identity;
-  @Autowired @Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mappings;
+
+  @Autowired
+  @Qualifier("requestMappingHandlerMapping")
+  RequestMappingHandlerMapping mappings;
+
   HttpSupport http;
 
   @BeforeEach
@@ -34,10 +38,15 @@ class EngineHardeningTest {
   @Test
   void cve202677226TheAdminSetupCannotCreateAnAdministrator() {
     long users = identity.createUserQuery().count();
-    Map<String, Object> body = Map.of("profile", Map.of("id", "intruder", "firstName", "I", "lastName", "N",
-        "email", "i@n.invalid"), "credentials", Map.of("password", "intruder-password-1"));
+    Map<String, Object> body =
+        Map.of(
+            "profile",
+            Map.of("id", "intruder", "firstName", "I", "lastName", "N", "email", "i@n.invalid"),
+            "credentials",
+            Map.of("password", "intruder-password-1"));
     for (String engine : List.of("default", "other")) {
-      Response response = http.postJson(null, "/camunda/api/admin/setup/" + engine + "/user/create", body);
+      Response response =
+          http.postJson(null, "/camunda/api/admin/setup/" + engine + "/user/create", body);
       assertThat(response.status()).as(response.body()).isEqualTo(403);
     }
     assertThat(identity.createUserQuery().userId("intruder").count()).isZero();
@@ -47,24 +56,44 @@ class EngineHardeningTest {
   @Test
   void cve2026109432AnExpressionHiddenInOrQueriesIsRefused() {
     String probe = "${execution.getClass()}";
-    for (Map<String, Object> query : List.of(
-        Map.<String, Object>of("orQueries", List.of(Map.of("assigneeExpression", probe))),
-        Map.<String, Object>of("orQueries", List.of(Map.of("dueBeforeExpression", "${now()}"))),
-        Map.<String, Object>of("assigneeExpression", probe))) {
+    for (Map<String, Object> query :
+        List.of(
+            Map.<String, Object>of("orQueries", List.of(Map.of("assigneeExpression", probe))),
+            Map.<String, Object>of("orQueries", List.of(Map.of("dueBeforeExpression", "${now()}"))),
+            Map.<String, Object>of("assigneeExpression", probe))) {
       Response response = http.postJson("tech-lead", "/engine-rest/task?maxResults=5", query);
       assertThat(response.status()).as(response.body()).isEqualTo(400);
       assertThat(response.body()).contains("Expressions are not allowed");
     }
-    Response stored = http.postJson("admin", "/engine-rest/filter/create", Map.of("resourceType", "Task",
-        "name", "sneaky", "query", Map.of("orQueries", List.of(Map.of("candidateGroupExpression", probe)))));
+    Response stored =
+        http.postJson(
+            "admin",
+            "/engine-rest/filter/create",
+            Map.of(
+                "resourceType",
+                "Task",
+                "name",
+                "sneaky",
+                "query",
+                Map.of("orQueries", List.of(Map.of("candidateGroupExpression", probe)))));
     assertThat(stored.status()).as(stored.body()).isEqualTo(400);
-    assertThat(http.get("tech-lead", "/engine-rest/task?maxResults=5&assigneeExpression=x").status()).isEqualTo(400);
+    assertThat(
+            http.get("tech-lead", "/engine-rest/task?maxResults=5&assigneeExpression=x").status())
+        .isEqualTo(400);
     // A plain query still works.
-    assertThat(http.postJson("tech-lead", "/engine-rest/task?maxResults=5",
-        Map.of("orQueries", List.of(Map.of("candidateGroup", "tech-leads")))).status()).isEqualTo(200);
+    assertThat(
+            http.postJson(
+                    "tech-lead",
+                    "/engine-rest/task?maxResults=5",
+                    Map.of("orQueries", List.of(Map.of("candidateGroup", "tech-leads"))))
+                .status())
+        .isEqualTo(200);
   }
 
-  /** Every endpoint of Countersign's API and every resource of the engine REST API: no credentials, 401. */
+  /**
+   * Every endpoint of Countersign's API and every resource of the engine REST API: no credentials,
+   * 401.
+   */
   @Test
   void aSweepOfEveryEndpointWithoutCredentialsGets401() {
     List<String> paths = new ArrayList<>();
@@ -73,11 +102,15 @@ class EngineHardeningTest {
       if (root == null) {
         continue;
       }
-      // The root resources hand each resource (task, process-instance, history, ...) to a sub-resource.
+      // The root resources hand each resource (task, process-instance, history, ...) to a
+      // sub-resource.
       for (java.lang.reflect.Method method : resource.getMethods()) {
         Path sub = method.getAnnotation(Path.class);
         if (sub != null) {
-          paths.add(("/engine-rest" + root.value() + "/" + sub.value()).replaceAll("/+", "/").replaceAll("\\{[^}]+}", "x"));
+          paths.add(
+              ("/engine-rest" + root.value() + "/" + sub.value())
+                  .replaceAll("/+", "/")
+                  .replaceAll("\\{[^}]+}", "x"));
         }
       }
     }
@@ -87,7 +120,8 @@ class EngineHardeningTest {
         .filter(pattern -> pattern.startsWith("/api/"))
         .map(pattern -> pattern.replaceAll("\\{[^}]+}", "rel-x"))
         .forEach(paths::add);
-    assertThat(paths).contains("/api/releases", "/api/releases/rel-x/evidence", "/api/evidence/verify");
+    assertThat(paths)
+        .contains("/api/releases", "/api/releases/rel-x/evidence", "/api/evidence/verify");
     for (String path : paths) {
       assertThat(http.get(null, path).status()).as("GET " + path).isEqualTo(401);
       Response post = http.postJson(null, path, Map.of());

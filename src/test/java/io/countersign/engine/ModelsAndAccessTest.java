@@ -24,7 +24,10 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** The models, forms and beans fit together; start-up set-up is idempotent; approvers see their filters. */
+/**
+ * The models, forms and beans fit together; start-up set-up is idempotent; approvers see their
+ * filters.
+ */
 class ModelsAndAccessTest extends ProcessTestSupport {
   @Autowired ApplicationContext context;
   @Autowired RepositoryService repository;
@@ -46,15 +49,23 @@ class ModelsAndAccessTest extends ProcessTestSupport {
 
   @Test
   void everyDelegateExpressionNamesABeanOfTheRightKind() throws IOException {
-    Pattern delegate = Pattern.compile("<camunda:(taskListener|executionListener)?[^>]*?delegateExpression=\"\\$\\{(\\w+)}\"|camunda:delegateExpression=\"\\$\\{(\\w+)}\"");
+    Pattern delegate =
+        Pattern.compile(
+            "<camunda:(taskListener|executionListener)?[^>]*?delegateExpression=\"\\$\\{(\\w+)}\"|camunda:delegateExpression=\"\\$\\{(\\w+)}\"");
     int checked = 0;
     for (Path model : files("bpmn", ".bpmn")) {
       Matcher m = delegate.matcher(read(model));
       while (m.find()) {
         String bean = m.group(2) != null ? m.group(2) : m.group(3);
-        Class<?> expected = "taskListener".equals(m.group(1)) ? TaskListener.class
-            : "executionListener".equals(m.group(1)) ? ExecutionListener.class : JavaDelegate.class;
-        assertThat(context.getBean(bean)).as(model.getFileName() + ": " + bean).isInstanceOf(expected);
+        Class<?> expected =
+            "taskListener".equals(m.group(1))
+                ? TaskListener.class
+                : "executionListener".equals(m.group(1))
+                    ? ExecutionListener.class
+                    : JavaDelegate.class;
+        assertThat(context.getBean(bean))
+            .as(model.getFileName() + ": " + bean)
+            .isInstanceOf(expected);
         checked++;
       }
     }
@@ -64,16 +75,27 @@ class ModelsAndAccessTest extends ProcessTestSupport {
   @Test
   void everyFormRefHasADeployedFormAndEveryFormIsUsed() throws IOException {
     Pattern formRef = Pattern.compile("camunda:formRef=\"([\\w-]+)\"");
-    List<String> refs = files("bpmn", ".bpmn").stream().flatMap(p -> formRef.matcher(read(p)).results())
-        .map(r -> r.group(1)).distinct().sorted().toList();
-    List<String> forms = files("forms", ".form").stream()
-        .map(p -> p.getFileName().toString().replace(".form", "")).sorted().toList();
+    List<String> refs =
+        files("bpmn", ".bpmn").stream()
+            .flatMap(p -> formRef.matcher(read(p)).results())
+            .map(r -> r.group(1))
+            .distinct()
+            .sorted()
+            .toList();
+    List<String> forms =
+        files("forms", ".form").stream()
+            .map(p -> p.getFileName().toString().replace(".form", ""))
+            .sorted()
+            .toList();
     assertThat(refs).containsExactlyElementsOf(forms);
     for (Path form : files("forms", ".form")) {
-      assertThat(read(form)).contains("\"id\": \"" + form.getFileName().toString().replace(".form", "") + "\"");
+      assertThat(read(form))
+          .contains("\"id\": \"" + form.getFileName().toString().replace(".form", "") + "\"");
     }
-    List<String> deployed = repository.createDeploymentQuery().list().stream()
-        .flatMap(d -> repository.getDeploymentResourceNames(d.getId()).stream()).toList();
+    List<String> deployed =
+        repository.createDeploymentQuery().list().stream()
+            .flatMap(d -> repository.getDeploymentResourceNames(d.getId()).stream())
+            .toList();
     for (String form : forms) {
       assertThat(deployed).anyMatch(name -> name.endsWith("forms/" + form + ".form"));
     }
@@ -84,21 +106,28 @@ class ModelsAndAccessTest extends ProcessTestSupport {
     long deployments = repository.createDeploymentQuery().count();
     long authorizations = engine.getAuthorizationService().createAuthorizationQuery().count();
     long filterCount = filters.createFilterQuery().count();
-    // Command-line arguments, not builder properties: those are defaults that application*.yaml overrides
-    // (the second node then ran on ./var/countersign-db, port 8080 and ./var/evidence-signing.key).
-    try (ConfigurableApplicationContext second = new SpringApplicationBuilder(CountersignApplication.class).run(
-        "--spring.datasource.url=jdbc:h2:mem:process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
-        "--server.port=0",
-        // The webapps keep static state for one application per JVM; the shared HTTP test app owns it.
-        "--camunda.bpm.webapp.enabled=false",
-        "--camunda.bpm.job-execution.enabled=false",
-        "--camunda.bpm.process-engine-name=second",
-        "--countersign.backups.directory=" + ApiAppSupport.TEST_WORK + "/backups/second",
-        "--countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,
-        "--countersign.evidence.checkpoints.file=" + ApiAppSupport.TEST_WORK + "/evidence/second-${random.uuid}/checkpoints.jsonl",
-        "--logging.level.root=WARN")) {
+    // Command-line arguments, not builder properties: those are defaults that application*.yaml
+    // overrides (the second node then ran on ./var/countersign-db, port 8080 and
+    // ./var/evidence-signing.key).
+    try (ConfigurableApplicationContext second =
+        new SpringApplicationBuilder(CountersignApplication.class)
+            .run(
+                "--spring.datasource.url=jdbc:h2:mem:process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE",
+                "--server.port=0",
+                // The webapps keep static state for one application per JVM; the shared HTTP test
+                // app owns it.
+                "--camunda.bpm.webapp.enabled=false",
+                "--camunda.bpm.job-execution.enabled=false",
+                "--camunda.bpm.process-engine-name=second",
+                "--countersign.backups.directory=" + ApiAppSupport.TEST_WORK + "/backups/second",
+                "--countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,
+                "--countersign.evidence.checkpoints.file="
+                    + ApiAppSupport.TEST_WORK
+                    + "/evidence/second-${random.uuid}/checkpoints.jsonl",
+                "--logging.level.root=WARN")) {
       assertThat(repository.createDeploymentQuery().count()).isEqualTo(deployments);
-      assertThat(engine.getAuthorizationService().createAuthorizationQuery().count()).isEqualTo(authorizations);
+      assertThat(engine.getAuthorizationService().createAuthorizationQuery().count())
+          .isEqualTo(authorizations);
       assertThat(filters.createFilterQuery().count()).isEqualTo(filterCount);
     }
   }
@@ -106,16 +135,30 @@ class ModelsAndAccessTest extends ProcessTestSupport {
   @Test
   void eachApproverSeesOnlyTheFiltersOfTheirRole() {
     String id = submit(example("staging"));
-    asUser("tech-lead", () -> {
-      List<Filter> visible = filters.createFilterQuery().listPage(0, 50);
-      assertThat(visible).extracting(Filter::getName).containsExactly("Tech lead sign-offs");
-      assertThat(filters.listPage(visible.get(0).getId(), 0, 50)).hasSize(1);
-    });
-    asUser("release-manager", () -> assertThat(filters.createFilterQuery().listPage(0, 50)).extracting(Filter::getName)
-        .containsExactlyInAnyOrder("Overrides to decide", "Escalated sign-offs", "Overdue"));
-    asUser("ops-lead", () -> assertThat(filters.createFilterQuery().listPage(0, 50)).extracting(Filter::getName)
-        .containsExactlyInAnyOrder("Operations lead sign-offs", "Database restores to confirm",
-            "Inconclusive metrics to decide", "Overdue"));
+    asUser(
+        "tech-lead",
+        () -> {
+          List<Filter> visible = filters.createFilterQuery().listPage(0, 50);
+          assertThat(visible).extracting(Filter::getName).containsExactly("Tech lead sign-offs");
+          assertThat(filters.listPage(visible.get(0).getId(), 0, 50)).hasSize(1);
+        });
+    asUser(
+        "release-manager",
+        () ->
+            assertThat(filters.createFilterQuery().listPage(0, 50))
+                .extracting(Filter::getName)
+                .containsExactlyInAnyOrder(
+                    "Overrides to decide", "Escalated sign-offs", "Overdue"));
+    asUser(
+        "ops-lead",
+        () ->
+            assertThat(filters.createFilterQuery().listPage(0, 50))
+                .extracting(Filter::getName)
+                .containsExactlyInAnyOrder(
+                    "Operations lead sign-offs",
+                    "Database restores to confirm",
+                    "Inconclusive metrics to decide",
+                    "Overdue"));
     asUser("requester", () -> assertThat(filters.createFilterQuery().listPage(0, 50)).isEmpty());
     assertThat(status(id)).isEqualTo("awaiting-sign-off");
   }

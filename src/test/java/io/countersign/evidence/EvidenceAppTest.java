@@ -31,9 +31,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The embedded default (H2, demo users) over real HTTP: entries are signed and checkpointed, exports
- * verify offline, and the installation and model-chain endpoints answer only their readers. The app is
- * shared with other test classes, so assertions about the whole installation concern this class's chains only.
+ * The embedded default (H2, demo users) over real HTTP: entries are signed and checkpointed,
+ * exports verify offline, and the installation and model-chain endpoints answer only their readers.
+ * The app is shared with other test classes, so assertions about the whole installation concern
+ * this class's chains only.
  */
 @ApiAppSupport
 class EvidenceAppTest {
@@ -51,46 +52,78 @@ class EvidenceAppTest {
 
   @Test
   void theEmbeddedDefaultSignsEveryEntryAndCheckpointsTheRelease() throws Exception {
-    Response submitted = http.post("requester", "/api/releases", "application/json",
-        ManifestFixture.json(ManifestFixture.withVersion(ManifestFixture.staging(), ManifestFixture.freshVersion("keyed"))),
-        Map.of());
+    Response submitted =
+        http.post(
+            "requester",
+            "/api/releases",
+            "application/json",
+            ManifestFixture.json(
+                ManifestFixture.withVersion(
+                    ManifestFixture.staging(), ManifestFixture.freshVersion("keyed"))),
+            Map.of());
     assertThat(submitted.status()).as(submitted.body()).isEqualTo(201);
     String id = submitted.json().path("id").asText();
     assertThat(checkpointCounts(id)).as("the first entry is checkpointed").contains(1L);
 
-    assertThat(http.postJson("requester", "/api/releases/" + id + "/cancel", Map.of("reason", "keyed evidence test"))
-        .status()).isEqualTo(202);
-    await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
-        "SELECT status FROM cs_release WHERE id = ?", String.class, id), "cancelled"::equals);
-    long end = evidence.entries(id).stream()
-        .filter(e -> e.type().equals("status-changed") && e.payload().path("to").asText().equals("cancelled"))
-        .mapToLong(EvidenceEntry::seq).findFirst().orElseThrow();
+    assertThat(
+            http.postJson(
+                    "requester",
+                    "/api/releases/" + id + "/cancel",
+                    Map.of("reason", "keyed evidence test"))
+                .status())
+        .isEqualTo(202);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                jdbc.queryForObject("SELECT status FROM cs_release WHERE id = ?", String.class, id),
+            "cancelled"::equals);
+    long end =
+        evidence.entries(id).stream()
+            .filter(
+                e ->
+                    e.type().equals("status-changed")
+                        && e.payload().path("to").asText().equals("cancelled"))
+            .mapToLong(EvidenceEntry::seq)
+            .findFirst()
+            .orElseThrow();
     assertThat(checkpointCounts(id)).as("the release's end is checkpointed").contains(end);
 
     // Every stored entry is signed over the documented text with the key the server publishes.
     JsonNode key = http.get("compliance-officer", "/api/evidence/public-key").json();
-    PublicKey publicKey = KeyFactory.getInstance("Ed25519")
-        .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(key.path("publicKey").asText())));
-    List<Map<String, Object>> rows = jdbc.queryForList(
-        "SELECT seq, hash, signature FROM cs_evidence WHERE release_id = ? ORDER BY seq", id);
+    PublicKey publicKey =
+        KeyFactory.getInstance("Ed25519")
+            .generatePublic(
+                new X509EncodedKeySpec(Base64.getDecoder().decode(key.path("publicKey").asText())));
+    List<Map<String, Object>> rows =
+        jdbc.queryForList(
+            "SELECT seq, hash, signature FROM cs_evidence WHERE release_id = ? ORDER BY seq", id);
     assertThat(rows).hasSizeGreaterThanOrEqualTo(3);
     for (Map<String, Object> row : rows) {
       Signature ed25519 = Signature.getInstance("Ed25519");
       ed25519.initVerify(publicKey);
-      ed25519.update(("countersign-evidence-entry-v1\n" + id + "\n" + row.get("seq") + "\n" + row.get("hash")).getBytes(UTF_8));
-      assertThat(ed25519.verify(Base64.getDecoder().decode((String) row.get("signature")))).as("seq " + row.get("seq"))
+      ed25519.update(
+          ("countersign-evidence-entry-v1\n" + id + "\n" + row.get("seq") + "\n" + row.get("hash"))
+              .getBytes(UTF_8));
+      assertThat(ed25519.verify(Base64.getDecoder().decode((String) row.get("signature"))))
+          .as("seq " + row.get("seq"))
           .isTrue();
     }
 
     // The export carries the signatures and verifies offline with the public key alone.
     Response bundle = http.get("requester", "/api/releases/" + id + "/evidence");
     assertThat(bundle.status()).isEqualTo(200);
-    assertThat(bundle.json().path("entries").get(0).path("signature").asText()).isEqualTo(rows.get(0).get("signature"));
+    assertThat(bundle.json().path("entries").get(0).path("signature").asText())
+        .isEqualTo(rows.get(0).get("signature"));
     Path file = dir.resolve("bundle.json");
     Files.writeString(file, bundle.body());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    assertThat(VerifyEvidenceBundle.run(new String[] {file.toString(), key.path("publicKey").asText()},
-        new PrintStream(out, true, UTF_8))).as(out.toString(UTF_8)).isZero();
+    assertThat(
+            VerifyEvidenceBundle.run(
+                new String[] {file.toString(), key.path("publicKey").asText()},
+                new PrintStream(out, true, UTF_8)))
+        .as(out.toString(UTF_8))
+        .isZero();
   }
 
   @Test
@@ -107,7 +140,8 @@ class EvidenceAppTest {
       assertThat(check.status()).as(reader).isEqualTo(200);
       JsonNode problems = check.json().path("problems");
       assertThat(check.json().path("valid").asBoolean()).isFalse();
-      assertThat(problems.path(vanished).get(0).asText()).startsWith("no entries in the database, but the checkpoint of ");
+      assertThat(problems.path(vanished).get(0).asText())
+          .startsWith("no entries in the database, but the checkpoint of ");
       assertThat(problems.has(intact)).isFalse();
     }
     for (String other : List.of("requester", "tech-lead", "release-manager")) {
@@ -119,23 +153,38 @@ class EvidenceAppTest {
 
   @Test
   void theModelsChainHasItsOwnEndpoints() {
-    evidence.record(EvidenceLog.MODELS_CHAIN, "model-deployed", "admin", Map.of("resource", "bpmn/release.bpmn"));
+    evidence.record(
+        EvidenceLog.MODELS_CHAIN,
+        "model-deployed",
+        "admin",
+        Map.of("resource", "bpmn/release.bpmn"));
     for (String reader : List.of("admin", "compliance-officer")) {
       Response bundle = http.get(reader, "/api/evidence/chains/models");
       assertThat(bundle.status()).as(reader).isEqualTo(200);
       assertThat(bundle.json().path("releaseId").asText()).isEqualTo("models");
       assertThat(bundle.json().path("signature").path("value").asText()).isNotBlank();
-      assertThat(http.get(reader, "/api/evidence/chains/models/verify").json().path("valid").asBoolean()).isTrue();
+      assertThat(
+              http.get(reader, "/api/evidence/chains/models/verify")
+                  .json()
+                  .path("valid")
+                  .asBoolean())
+          .isTrue();
     }
     for (String other : List.of("requester", "tech-lead")) {
       assertThat(http.get(other, "/api/evidence/chains/models").status()).as(other).isEqualTo(403);
-      assertThat(http.get(other, "/api/evidence/chains/models/verify").status()).as(other).isEqualTo(403);
+      assertThat(http.get(other, "/api/evidence/chains/models/verify").status())
+          .as(other)
+          .isEqualTo(403);
     }
   }
 
   private List<Long> checkpointCounts(String chain) throws Exception {
-    Path file = checkpoints.sinks().stream().filter(FileCheckpointSink.class::isInstance)
-        .map(s -> ((FileCheckpointSink) s).file()).findFirst().orElseThrow();
+    Path file =
+        checkpoints.sinks().stream()
+            .filter(FileCheckpointSink.class::isInstance)
+            .map(s -> ((FileCheckpointSink) s).file())
+            .findFirst()
+            .orElseThrow();
     assertThat(file.toString()).as("tests keep out of ./var").contains("test-work");
     List<Long> counts = new ArrayList<>();
     for (String line : Files.readAllLines(file)) {

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
-import org.springframework.http.converter.json.ProblemDetailJacksonMixin;
 import org.springframework.http.converter.json.Jackson2ObjectMapperBuilder;
 import org.springframework.http.converter.json.MappingJackson2HttpMessageConverter;
+import org.springframework.http.converter.json.ProblemDetailJacksonMixin;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.test.web.servlet.MockMvc;
@@ -37,36 +37,52 @@ class EvidenceControllerTest {
   private MockMvc mvc;
 
   static UsernamePasswordAuthenticationToken user(String name, String... groups) {
-    return UsernamePasswordAuthenticationToken.authenticated(name, null,
-        java.util.Arrays.stream(groups).map(SimpleGrantedAuthority::new).toList());
+    return UsernamePasswordAuthenticationToken.authenticated(
+        name, null, java.util.Arrays.stream(groups).map(SimpleGrantedAuthority::new).toList());
   }
 
   /**
-   * The controller as the application configures Jackson (spring.jackson.serialization.write-dates-as-timestamps:
-   * false; problem properties at the top level, as Spring Boot writes them).
+   * The controller as the application configures Jackson
+   * (spring.jackson.serialization.write-dates-as-timestamps: false; problem properties at the top
+   * level, as Spring Boot writes them).
    */
   static MockMvc mvc(EvidenceLog log, EvidenceSigner signer, EvidenceDatabase db) {
-    var converter = new MappingJackson2HttpMessageConverter(Jackson2ObjectMapperBuilder.json()
-        .featuresToDisable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-        .mixIn(ProblemDetail.class, ProblemDetailJacksonMixin.class).build());
-    return MockMvcBuilders.standaloneSetup(new EvidenceController(log, signer, db.jdbc)).setMessageConverters(converter)
+    var converter =
+        new MappingJackson2HttpMessageConverter(
+            Jackson2ObjectMapperBuilder.json()
+                .featuresToDisable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .mixIn(ProblemDetail.class, ProblemDetailJacksonMixin.class)
+                .build());
+    return MockMvcBuilders.standaloneSetup(new EvidenceController(log, signer, db.jdbc))
+        .setMessageConverters(converter)
         .build();
   }
 
   static void insertRelease(EvidenceDatabase db, String id, String requester) {
-    db.jdbc.update("""
+    db.jdbc.update(
+        """
         INSERT INTO cs_release (id, application, version, environment, change_reference, status, requester,
           manifest_sha256, active, created_at, updated_at)
         VALUES (?, 'medication-tracker', '2.4.0', 'staging', 'CHG-1', 'RUNNING', ?, ?, FALSE,
-          CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)""", id, requester, "a".repeat(64));
+          CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)""",
+        id,
+        requester,
+        "a".repeat(64));
   }
 
   @BeforeEach
   void setUp() {
     db = new EvidenceDatabase();
     EvidenceSigner signer = EvidenceDatabase.signer(dir);
-    log = new EvidenceLog(db.jdbc, signer,
-        new Checkpoints(signer, 10, List.of(new FileCheckpointSink(dir.resolve("checkpoints.jsonl"), signer.publicKey()))));
+    log =
+        new EvidenceLog(
+            db.jdbc,
+            signer,
+            new Checkpoints(
+                signer,
+                10,
+                List.of(
+                    new FileCheckpointSink(dir.resolve("checkpoints.jsonl"), signer.publicKey()))));
     mvc = mvc(log, signer, db);
     insertRelease(db, "rel-1", "alice");
   }
@@ -89,7 +105,9 @@ class EvidenceControllerTest {
         .andExpect(jsonPath("$.entries[1].seq").value(2))
         .andExpect(jsonPath("$.entries[1].payload.role").value("qa-lead"))
         .andExpect(jsonPath("$.entries[1].signature").value(matchesPattern("[A-Za-z0-9+/]{86}==")))
-        .andExpect(jsonPath("$.entries[0].recordedAt").value(matchesPattern("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,3})?Z")))
+        .andExpect(
+            jsonPath("$.entries[0].recordedAt")
+                .value(matchesPattern("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,3})?Z")))
         .andExpect(jsonPath("$.verification.valid").value(true))
         .andExpect(jsonPath("$.verification.checkpoint.count").value(1))
         .andExpect(jsonPath("$.signature.algorithm").value("Ed25519"));
@@ -104,7 +122,9 @@ class EvidenceControllerTest {
         .andExpect(status().isOk())
         .andExpect(jsonPath("$.valid").value(false))
         .andExpect(jsonPath("$.entries").value(1))
-        .andExpect(jsonPath("$.problems[0]").value("seq 1: hash mismatch (the entry was altered or moved)"));
+        .andExpect(
+            jsonPath("$.problems[0]")
+                .value("seq 1: hash mismatch (the entry was altered or moved)"));
   }
 
   @Test
@@ -119,13 +139,16 @@ class EvidenceControllerTest {
         .andExpect(jsonPath("$.status").value(409))
         .andExpect(jsonPath("$.type").value("https://countersign.io/problems/evidence-invalid"))
         .andExpect(jsonPath("$.title").value("Evidence does not verify"))
-        .andExpect(jsonPath("$.problems", contains("seq 2: hash mismatch (the entry was altered or moved)")))
+        .andExpect(
+            jsonPath(
+                "$.problems", contains("seq 2: hash mismatch (the entry was altered or moved)")))
         .andExpect(jsonPath("$.signature").doesNotExist());
   }
 
   @Test
   void unknownReleaseIsProblem404() throws Exception {
-    for (String path : new String[] {"/api/releases/rel-404/evidence", "/api/releases/rel-404/evidence/verify"}) {
+    for (String path :
+        new String[] {"/api/releases/rel-404/evidence", "/api/releases/rel-404/evidence/verify"}) {
       mvc.perform(get(path).principal(ALICE).accept(MediaType.APPLICATION_JSON))
           .andExpect(status().isNotFound())
           .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
@@ -138,15 +161,20 @@ class EvidenceControllerTest {
   @Test
   void theInstallationCheckIsForAdminsAndComplianceOfficers() throws Exception {
     log.record("rel-1", "release-requested", "alice", Map.of());
-    for (var reader : List.of(user("admin", Groups.ADMINS), user("carol", Groups.COMPLIANCE_OFFICERS))) {
+    for (var reader :
+        List.of(user("admin", Groups.ADMINS), user("carol", Groups.COMPLIANCE_OFFICERS))) {
       mvc.perform(get("/api/evidence/verify").principal(reader))
           .andExpect(status().isOk())
           .andExpect(jsonPath("$.valid").value(true))
           .andExpect(jsonPath("$.chains").value(1))
           .andExpect(jsonPath("$.entries").value(1));
     }
-    for (var other : List.of(ALICE, user("tess", Groups.TECH_LEADS), user("paul", Groups.PROCESS_ADMINS),
-        user("rita", Groups.RELEASE_MANAGERS))) {
+    for (var other :
+        List.of(
+            ALICE,
+            user("tess", Groups.TECH_LEADS),
+            user("paul", Groups.PROCESS_ADMINS),
+            user("rita", Groups.RELEASE_MANAGERS))) {
       mvc.perform(get("/api/evidence/verify").principal(other))
           .andExpect(status().isForbidden())
           .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
@@ -159,27 +187,38 @@ class EvidenceControllerTest {
     mvc.perform(get("/api/evidence/verify").principal(user("admin", Groups.ADMINS)))
         .andExpect(status().isOk())
         .andExpect(jsonPath("$.valid").value(false))
-        .andExpect(jsonPath("$.problems.rel-2[0]").value(startsWith("no evidence entries, although the release exists")));
+        .andExpect(
+            jsonPath("$.problems.rel-2[0]")
+                .value(startsWith("no evidence entries, although the release exists")));
   }
 
   @Test
   void theModelsChainIsReadByAdminsProcessAdminsAndComplianceOfficers() throws Exception {
-    log.record(EvidenceLog.MODELS_CHAIN, "model-deployed", "paul", Map.of("resource", "release.bpmn"));
-    for (var reader : List.of(user("admin", Groups.ADMINS), user("paul", Groups.PROCESS_ADMINS),
-        user("carol", Groups.COMPLIANCE_OFFICERS))) {
+    log.record(
+        EvidenceLog.MODELS_CHAIN, "model-deployed", "paul", Map.of("resource", "release.bpmn"));
+    for (var reader :
+        List.of(
+            user("admin", Groups.ADMINS),
+            user("paul", Groups.PROCESS_ADMINS),
+            user("carol", Groups.COMPLIANCE_OFFICERS))) {
       mvc.perform(get("/api/evidence/chains/models").principal(reader))
           .andExpect(status().isOk())
           .andExpect(jsonPath("$.releaseId").value("models"))
           .andExpect(jsonPath("$.entries[0].type").value("model-deployed"))
-          .andExpect(jsonPath("$.signature.signedContent").value(startsWith("countersign-evidence-v1\nmodels\n")));
+          .andExpect(
+              jsonPath("$.signature.signedContent")
+                  .value(startsWith("countersign-evidence-v1\nmodels\n")));
       mvc.perform(get("/api/evidence/chains/models/verify").principal(reader))
           .andExpect(status().isOk())
           .andExpect(jsonPath("$.valid").value(true))
           .andExpect(jsonPath("$.entries").value(1));
     }
-    for (var other : List.of(ALICE, user("tess", Groups.TECH_LEADS), user("rita", Groups.RELEASE_MANAGERS))) {
-      mvc.perform(get("/api/evidence/chains/models").principal(other)).andExpect(status().isForbidden());
-      mvc.perform(get("/api/evidence/chains/models/verify").principal(other)).andExpect(status().isForbidden());
+    for (var other :
+        List.of(ALICE, user("tess", Groups.TECH_LEADS), user("rita", Groups.RELEASE_MANAGERS))) {
+      mvc.perform(get("/api/evidence/chains/models").principal(other))
+          .andExpect(status().isForbidden());
+      mvc.perform(get("/api/evidence/chains/models/verify").principal(other))
+          .andExpect(status().isForbidden());
     }
     // Release chains are not reachable this way (their access rules are the release's).
     mvc.perform(get("/api/evidence/chains/rel-1").principal(user("admin", Groups.ADMINS)))

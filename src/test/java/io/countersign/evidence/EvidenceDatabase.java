@@ -13,8 +13,8 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * A fresh database with Countersign's own tables, as the application migrates them: in-memory H2, or a
- * new database on the JVM's embedded PostgreSQL (with the append-only triggers).
+ * A fresh database with Countersign's own tables, as the application migrates them: in-memory H2,
+ * or a new database on the JVM's embedded PostgreSQL (with the append-only triggers).
  */
 final class EvidenceDatabase implements AutoCloseable {
   private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -32,12 +32,18 @@ final class EvidenceDatabase implements AutoCloseable {
   private EvidenceDatabase(DataSource dataSource, boolean postgres) {
     this.dataSource = dataSource;
     this.postgres = postgres;
-    Flyway.configure().dataSource(dataSource)
-        .locations(postgres ? new String[] {"classpath:db/countersign", "classpath:db/countersign-postgresql"}
-            : new String[] {"classpath:db/countersign"})
+    Flyway.configure()
+        .dataSource(dataSource)
+        .locations(
+            postgres
+                ? new String[] {"classpath:db/countersign", "classpath:db/countersign-postgresql"}
+                : new String[] {"classpath:db/countersign"})
         .table("cs_schema_history")
-        // One user here: it is owner and runtime role at once, so the grants after migrate change nothing.
-        .placeholders(java.util.Map.of("runtime_role", postgres ? "postgres" : "sa")).load().migrate();
+        // One user here: it is owner and runtime role at once, so the grants after migrate change
+        // nothing.
+        .placeholders(java.util.Map.of("runtime_role", postgres ? "postgres" : "sa"))
+        .load()
+        .migrate();
     jdbc = new JdbcTemplate(dataSource);
     transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
   }
@@ -55,7 +61,10 @@ final class EvidenceDatabase implements AutoCloseable {
   private static DataSource h2() {
     JdbcDataSource h2 = new JdbcDataSource();
     // Generous lock timeout: the concurrency tests queue many appends on one head row.
-    h2.setURL("jdbc:h2:mem:evidence-" + COUNTER.incrementAndGet() + ";DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE;LOCK_TIMEOUT=20000");
+    h2.setURL(
+        "jdbc:h2:mem:evidence-"
+            + COUNTER.incrementAndGet()
+            + ";DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE;LOCK_TIMEOUT=20000");
     h2.setUser("sa");
     return h2;
   }

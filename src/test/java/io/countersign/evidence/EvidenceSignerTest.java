@@ -22,10 +22,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Signed bundles: intact ones verify offline with the public key; any change, cut or other key is caught. */
+/**
+ * Signed bundles: intact ones verify offline with the public key; any change, cut or other key is
+ * caught.
+ */
 class EvidenceSignerTest {
   private static final ObjectMapper JSON =
-      JsonMapper.builder().findAndAddModules().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+      JsonMapper.builder()
+          .findAndAddModules()
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .build();
   @TempDir Path dir;
   private EvidenceDatabase db;
   private EvidenceSigner signer;
@@ -36,9 +42,12 @@ class EvidenceSignerTest {
     db = new EvidenceDatabase();
     signer = new EvidenceSigner("", "", dir.resolve("signing.key").toString());
     EvidenceLog log = new EvidenceLog(db.jdbc, signer, new Checkpoints(signer, 10, List.of()));
-    log.record("rel-9", "release-requested", "requester", Map.of("manifestSha256", "ab".repeat(32)));
-    log.record("rel-9", "sign-off", "tech-lead", Map.of("role", "tech-leads", "decision", "approve"));
-    log.record("rel-9", "database-migrated", "countersign", Map.of("applied", List.of("1", "2", "3")));
+    log.record(
+        "rel-9", "release-requested", "requester", Map.of("manifestSha256", "ab".repeat(32)));
+    log.record(
+        "rel-9", "sign-off", "tech-lead", Map.of("role", "tech-leads", "decision", "approve"));
+    log.record(
+        "rel-9", "database-migrated", "countersign", Map.of("applied", List.of("1", "2", "3")));
     EvidenceBundle unsigned = log.export("rel-9");
     bundle = unsigned.withSignature(signer.sign(unsigned));
   }
@@ -49,7 +58,12 @@ class EvidenceSignerTest {
   }
 
   private EvidenceBundle withEntries(List<EvidenceEntry> entries) {
-    return new EvidenceBundle(bundle.releaseId(), bundle.exportedAt(), entries, bundle.verification(), bundle.signature());
+    return new EvidenceBundle(
+        bundle.releaseId(),
+        bundle.exportedAt(),
+        entries,
+        bundle.verification(),
+        bundle.signature());
   }
 
   @Test
@@ -59,8 +73,11 @@ class EvidenceSignerTest {
     Path file = dir.resolve("bundle.json");
     Files.write(file, JSON.writeValueAsBytes(bundle));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    assertThat(VerifyEvidenceBundle.run(new String[] {file.toString(), signer.publicKeyBase64()},
-        new PrintStream(out, true, StandardCharsets.UTF_8))).isZero();
+    assertThat(
+            VerifyEvidenceBundle.run(
+                new String[] {file.toString(), signer.publicKeyBase64()},
+                new PrintStream(out, true, StandardCharsets.UTF_8)))
+        .isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("VALID: release rel-9, 3 entries");
   }
 
@@ -68,8 +85,18 @@ class EvidenceSignerTest {
   void anEditedEntryIsCaught() {
     List<EvidenceEntry> entries = new ArrayList<>(bundle.entries());
     EvidenceEntry e = entries.get(1);
-    entries.set(1, new EvidenceEntry(e.releaseId(), e.seq(), e.type(), "someone-else", e.recordedAt(), e.payload(),
-        e.previousHash(), e.hash(), e.signature()));
+    entries.set(
+        1,
+        new EvidenceEntry(
+            e.releaseId(),
+            e.seq(),
+            e.type(),
+            "someone-else",
+            e.recordedAt(),
+            e.payload(),
+            e.previousHash(),
+            e.hash(),
+            e.signature()));
     assertThat(EvidenceSigner.verify(withEntries(entries), signer.publicKeyBase64()))
         .anyMatch(p -> p.startsWith("seq 2: hash mismatch"));
   }
@@ -79,24 +106,50 @@ class EvidenceSignerTest {
     EvidenceSigner other = new EvidenceSigner("", "", dir.resolve("other.key").toString());
     List<EvidenceEntry> entries = new ArrayList<>(bundle.entries());
     EvidenceEntry e = entries.get(1);
-    entries.set(1, new EvidenceEntry(e.releaseId(), e.seq(), e.type(), e.actor(), e.recordedAt(), e.payload(),
-        e.previousHash(), e.hash(), other.signEntry(e.releaseId(), e.seq(), e.hash())));
+    entries.set(
+        1,
+        new EvidenceEntry(
+            e.releaseId(),
+            e.seq(),
+            e.type(),
+            e.actor(),
+            e.recordedAt(),
+            e.payload(),
+            e.previousHash(),
+            e.hash(),
+            other.signEntry(e.releaseId(), e.seq(), e.hash())));
     assertThat(EvidenceSigner.verify(withEntries(entries), signer.publicKeyBase64()))
-        .containsExactly("seq 2: signature does not verify with the evidence signing key (the entry was forged or re-hashed)");
-    entries.set(1, new EvidenceEntry(e.releaseId(), e.seq(), e.type(), e.actor(), e.recordedAt(), e.payload(),
-        e.previousHash(), e.hash(), null));
+        .containsExactly(
+            "seq 2: signature does not verify with the evidence signing key (the entry was forged or re-hashed)");
+    entries.set(
+        1,
+        new EvidenceEntry(
+            e.releaseId(),
+            e.seq(),
+            e.type(),
+            e.actor(),
+            e.recordedAt(),
+            e.payload(),
+            e.previousHash(),
+            e.hash(),
+            null));
     Path file = dir.resolve("unsigned-entry.json");
     Files.write(file, JSON.writeValueAsBytes(withEntries(entries)));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    assertThat(VerifyEvidenceBundle.run(new String[] {file.toString(), signer.publicKeyBase64()},
-        new PrintStream(out, true, StandardCharsets.UTF_8))).isOne();
+    assertThat(
+            VerifyEvidenceBundle.run(
+                new String[] {file.toString(), signer.publicKeyBase64()},
+                new PrintStream(out, true, StandardCharsets.UTF_8)))
+        .isOne();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("seq 2: not signed");
   }
 
   @Test
   void entriesCutOffAtTheEndAreCaughtByTheSignature() {
     List<EvidenceEntry> cut = bundle.entries().subList(0, 2);
-    assertThat(EvidenceLog.verifyChain(cut, signer.publicKey()).valid()).as("the shortened chain is consistent in itself").isTrue();
+    assertThat(EvidenceLog.verifyChain(cut, signer.publicKey()).valid())
+        .as("the shortened chain is consistent in itself")
+        .isTrue();
     assertThat(EvidenceSigner.verify(withEntries(cut), signer.publicKeyBase64()))
         .anyMatch(p -> p.contains("signed content does not match"));
   }
@@ -110,8 +163,11 @@ class EvidenceSignerTest {
     assertThat(EvidenceSigner.verify(resigned, signer.publicKeyBase64())).isNotEmpty();
     Path file = dir.resolve("forged.json");
     Files.write(file, JSON.writeValueAsBytes(resigned));
-    assertThat(VerifyEvidenceBundle.run(new String[] {file.toString(), signer.publicKeyBase64()},
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))).isOne();
+    assertThat(
+            VerifyEvidenceBundle.run(
+                new String[] {file.toString(), signer.publicKeyBase64()},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+        .isOne();
   }
 
   @Test
@@ -119,12 +175,20 @@ class EvidenceSignerTest {
     KeyPair one = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     KeyPair two = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     Base64.Encoder base64 = Base64.getEncoder();
-    EvidenceSigner configured = new EvidenceSigner(base64.encodeToString(one.getPrivate().getEncoded()),
-        base64.encodeToString(one.getPublic().getEncoded()), dir.resolve("unused.key").toString());
-    assertThat(configured.publicKeyBase64()).isEqualTo(base64.encodeToString(one.getPublic().getEncoded()));
+    EvidenceSigner configured =
+        new EvidenceSigner(
+            base64.encodeToString(one.getPrivate().getEncoded()),
+            base64.encodeToString(one.getPublic().getEncoded()),
+            dir.resolve("unused.key").toString());
+    assertThat(configured.publicKeyBase64())
+        .isEqualTo(base64.encodeToString(one.getPublic().getEncoded()));
     assertThat(Files.exists(dir.resolve("unused.key"))).isFalse();
-    assertThatThrownBy(() -> new EvidenceSigner(
-            base64.encodeToString(one.getPrivate().getEncoded()), base64.encodeToString(two.getPublic().getEncoded()), ""))
+    assertThatThrownBy(
+            () ->
+                new EvidenceSigner(
+                    base64.encodeToString(one.getPrivate().getEncoded()),
+                    base64.encodeToString(two.getPublic().getEncoded()),
+                    ""))
         .hasMessage("countersign.evidence.signing.public-key does not belong to the private key");
   }
 

@@ -34,11 +34,12 @@ import software.amazon.awssdk.services.s3.model.ObjectLockEnabled;
 import software.amazon.awssdk.services.s3.model.ObjectLockMode;
 
 /**
- * Checkpoints in S3 under Object Lock, against S3Mock (a real S3-protocol server). S3Mock 4.7 accepts a
- * bucket created with Object Lock and reports its configuration, but ignores the retention headers of
- * PutObject (GetObjectRetention then answers 404, HeadObject shows no lock) and deletes locked objects.
- * So these tests check what Countersign sends (mode, retain-until date, checksum, on every put) and
- * what it reads back; that S3 keeps the retention and refuses deletes is AWS's part and not tested here.
+ * Checkpoints in S3 under Object Lock, against S3Mock (a real S3-protocol server). S3Mock 4.7
+ * accepts a bucket created with Object Lock and reports its configuration, but ignores the
+ * retention headers of PutObject (GetObjectRetention then answers 404, HeadObject shows no lock)
+ * and deletes locked objects. So these tests check what Countersign sends (mode, retain-until date,
+ * checksum, on every put) and what it reads back; that S3 keeps the retention and refuses deletes
+ * is AWS's part and not tested here.
  */
 class S3CheckpointSinkTest {
   private static final String LOCKED = "countersign-evidence-locked";
@@ -53,7 +54,8 @@ class S3CheckpointSinkTest {
   private String prefix;
 
   static AwsSettings settings() {
-    return new AwsSettings("eu-west-1", null, null, Map.of("s3", S3MockServer.endpoint()), null, null);
+    return new AwsSettings(
+        "eu-west-1", null, null, Map.of("s3", S3MockServer.endpoint()), null, null);
   }
 
   @BeforeAll
@@ -87,17 +89,34 @@ class S3CheckpointSinkTest {
   }
 
   private S3CheckpointSink sink(S3Client client, ObjectLockMode mode) {
-    return new S3CheckpointSink(client, LOCKED, prefix, mode, Period.ofYears(6), signer.publicKey());
+    return new S3CheckpointSink(
+        client, LOCKED, prefix, mode, Period.ofYears(6), signer.publicKey());
   }
 
   @Test
-  void theApplicationsWiringWritesCheckpointsUnderDeterministicKeysAndReadsTheLatestBack() throws Exception {
+  void theApplicationsWiringWritesCheckpointsUnderDeterministicKeysAndReadsTheLatestBack()
+      throws Exception {
     StaticListableBeanFactory beans = new StaticListableBeanFactory();
     beans.addBean("credentials", FakeApiSupport.TEST_CREDENTIALS);
     EvidenceConfiguration configuration = new EvidenceConfiguration();
-    Checkpoints checkpoints = configuration.checkpoints(new CheckpointProperties(3, "", new CheckpointProperties.S3(LOCKED,
-            prefix, "COMPLIANCE", Period.ofYears(6), "eu-west-1", null, null, Map.of("s3", S3MockServer.endpoint()), null,
-            null)), signer, beans.getBeanProvider(AwsCredentialsProvider.class));
+    Checkpoints checkpoints =
+        configuration.checkpoints(
+            new CheckpointProperties(
+                3,
+                "",
+                new CheckpointProperties.S3(
+                    LOCKED,
+                    prefix,
+                    "COMPLIANCE",
+                    Period.ofYears(6),
+                    "eu-west-1",
+                    null,
+                    null,
+                    Map.of("s3", S3MockServer.endpoint()),
+                    null,
+                    null)),
+            signer,
+            beans.getBeanProvider(AwsCredentialsProvider.class));
     try {
       assertThat(checkpoints.sinks()).singleElement().isInstanceOf(S3CheckpointSink.class);
       EvidenceLog log = new EvidenceLog(db.jdbc, signer, checkpoints);
@@ -106,25 +125,37 @@ class S3CheckpointSinkTest {
       }
       log.record(EvidenceLog.MODELS_CHAIN, "model-deployed", "admin", Map.of());
 
-      assertThat(s3.listObjectsV2(r -> r.bucket(LOCKED).prefix(prefix + "/")).contents()).extracting(o -> o.key())
-          .containsExactly(prefix + "/models/0000000000000000001.json", prefix + "/rel-1/0000000000000000001.json",
+      assertThat(s3.listObjectsV2(r -> r.bucket(LOCKED).prefix(prefix + "/")).contents())
+          .extracting(o -> o.key())
+          .containsExactly(
+              prefix + "/models/0000000000000000001.json",
+              prefix + "/rel-1/0000000000000000001.json",
               prefix + "/rel-1/0000000000000000003.json");
-      Checkpoint stored = FileCheckpointSink.JSON.readValue(s3.getObjectAsBytes(r -> r.bucket(LOCKED)
-          .key(prefix + "/rel-1/0000000000000000003.json")).asByteArray(), Checkpoint.class);
+      Checkpoint stored =
+          FileCheckpointSink.JSON.readValue(
+              s3.getObjectAsBytes(
+                      r -> r.bucket(LOCKED).key(prefix + "/rel-1/0000000000000000003.json"))
+                  .asByteArray(),
+              Checkpoint.class);
       assertThat(stored.count()).isEqualTo(3);
       assertThat(stored.lastHash()).isEqualTo(log.entries("rel-1").get(2).hash());
       assertThat(stored.verifies(signer.publicKey())).isTrue();
 
-      assertThat(checkpoints.chains(new java.util.ArrayList<>())).containsExactly("models", "rel-1");
+      assertThat(checkpoints.chains(new java.util.ArrayList<>()))
+          .containsExactly("models", "rel-1");
       assertThat(log.verify("rel-1").checkpoint()).isEqualTo(stored);
       assertThat(log.verify("rel-1").valid()).isTrue();
 
       // The database loses its tail: the checkpoint in S3 shows it.
       db.jdbc.update("DELETE FROM cs_evidence WHERE release_id = 'rel-1' AND seq > 2");
-      db.jdbc.update("UPDATE cs_evidence_head SET last_seq = 2, last_hash = (SELECT hash FROM cs_evidence "
-          + "WHERE release_id = 'rel-1' AND seq = 2) WHERE release_id = 'rel-1'");
-      assertThat(log.verify("rel-1").problems()).singleElement().asString()
-          .contains("the database ends at seq 2, but the checkpoint of ").endsWith("records 3 entries (entries removed at the end)");
+      db.jdbc.update(
+          "UPDATE cs_evidence_head SET last_seq = 2, last_hash = (SELECT hash FROM cs_evidence "
+              + "WHERE release_id = 'rel-1' AND seq = 2) WHERE release_id = 'rel-1'");
+      assertThat(log.verify("rel-1").problems())
+          .singleElement()
+          .asString()
+          .contains("the database ends at seq 2, but the checkpoint of ")
+          .endsWith("records 3 entries (entries removed at the end)");
     } finally {
       configuration.destroy();
     }
@@ -133,30 +164,50 @@ class S3CheckpointSinkTest {
   @Test
   void everyPutCarriesTheRetentionAndAChecksum() throws Exception {
     List<SdkHttpRequest> puts = new CopyOnWriteArrayList<>();
-    try (S3Client recording = S3Client.builder()
-        .endpointOverride(S3MockServer.endpoint()).forcePathStyle(true).region(Region.EU_WEST_1)
-        .credentialsProvider(FakeApiSupport.TEST_CREDENTIALS)
-        .overrideConfiguration(c -> c.addExecutionInterceptor(new ExecutionInterceptor() {
-          @Override
-          public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
-            if (context.httpRequest().method().name().equals("PUT")) {
-              puts.add(context.httpRequest());
-            }
-          }
-        })).build()) {
-      Checkpoint compliance = Checkpoint.sign(signer, "rel-1", 10, "ab".repeat(32), Instant.parse("2026-03-01T10:15:30.120Z"));
+    try (S3Client recording =
+        S3Client.builder()
+            .endpointOverride(S3MockServer.endpoint())
+            .forcePathStyle(true)
+            .region(Region.EU_WEST_1)
+            .credentialsProvider(FakeApiSupport.TEST_CREDENTIALS)
+            .overrideConfiguration(
+                c ->
+                    c.addExecutionInterceptor(
+                        new ExecutionInterceptor() {
+                          @Override
+                          public void beforeTransmission(
+                              Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                            if (context.httpRequest().method().name().equals("PUT")) {
+                              puts.add(context.httpRequest());
+                            }
+                          }
+                        }))
+            .build()) {
+      Checkpoint compliance =
+          Checkpoint.sign(
+              signer, "rel-1", 10, "ab".repeat(32), Instant.parse("2026-03-01T10:15:30.120Z"));
       sink(recording, ObjectLockMode.COMPLIANCE).write(compliance);
-      Checkpoint governance = Checkpoint.sign(signer, "rel-1", 20, "cd".repeat(32), Instant.parse("2026-03-01T11:00:00Z"));
+      Checkpoint governance =
+          Checkpoint.sign(
+              signer, "rel-1", 20, "cd".repeat(32), Instant.parse("2026-03-01T11:00:00Z"));
       sink(recording, ObjectLockMode.GOVERNANCE).write(governance);
     }
     assertThat(puts).hasSize(2);
-    assertThat(puts.get(0).encodedPath()).isEqualTo("/" + LOCKED + "/" + prefix + "/rel-1/0000000000000000010.json");
+    assertThat(puts.get(0).encodedPath())
+        .isEqualTo("/" + LOCKED + "/" + prefix + "/rel-1/0000000000000000010.json");
     assertThat(puts.get(0).firstMatchingHeader("x-amz-object-lock-mode")).hasValue("COMPLIANCE");
-    assertThat(puts.get(0).firstMatchingHeader("x-amz-object-lock-retain-until-date").map(Instant::parse))
+    assertThat(
+            puts.get(0)
+                .firstMatchingHeader("x-amz-object-lock-retain-until-date")
+                .map(Instant::parse))
         .hasValue(Instant.parse("2032-03-01T10:15:30.120Z"));
     assertThat(puts.get(1).firstMatchingHeader("x-amz-object-lock-mode")).hasValue("GOVERNANCE");
-    assertThat(puts.get(1).firstMatchingHeader("x-amz-object-lock-retain-until-date").map(Instant::parse))
-        .hasValue(Instant.parse("2026-03-01T11:00:00Z").atZone(ZoneOffset.UTC).plusYears(6).toInstant());
+    assertThat(
+            puts.get(1)
+                .firstMatchingHeader("x-amz-object-lock-retain-until-date")
+                .map(Instant::parse))
+        .hasValue(
+            Instant.parse("2026-03-01T11:00:00Z").atZone(ZoneOffset.UTC).plusYears(6).toInstant());
     for (SdkHttpRequest put : puts) {
       // S3 refuses a put with Object Lock settings that carries no checksum.
       assertThat(put.firstMatchingHeader("x-amz-sdk-checksum-algorithm")).hasValue("SHA256");
@@ -167,12 +218,18 @@ class S3CheckpointSinkTest {
 
   @Test
   void aBucketWithoutObjectLockIsRefused() {
-    assertThat(s3.getObjectLockConfiguration(r -> r.bucket(LOCKED)).objectLockConfiguration().objectLockEnabled())
+    assertThat(
+            s3.getObjectLockConfiguration(r -> r.bucket(LOCKED))
+                .objectLockConfiguration()
+                .objectLockEnabled())
         .isEqualTo(ObjectLockEnabled.ENABLED);
     sink(s3, ObjectLockMode.COMPLIANCE).requireObjectLock();
-    S3CheckpointSink plain = new S3CheckpointSink(s3, PLAIN, prefix, ObjectLockMode.COMPLIANCE, Period.ofYears(6),
-        signer.publicKey());
-    assertThatThrownBy(plain::requireObjectLock).isInstanceOf(IllegalStateException.class).hasMessageContaining(PLAIN);
+    S3CheckpointSink plain =
+        new S3CheckpointSink(
+            s3, PLAIN, prefix, ObjectLockMode.COMPLIANCE, Period.ofYears(6), signer.publicKey());
+    assertThatThrownBy(plain::requireObjectLock)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(PLAIN);
   }
 
   @Test
@@ -180,16 +237,30 @@ class S3CheckpointSinkTest {
     S3CheckpointSink sink = sink(s3, ObjectLockMode.COMPLIANCE);
     sink.write(Checkpoint.sign(signer, "rel-1", 1, "ab".repeat(32), Instant.now()));
     EvidenceSigner other = new EvidenceSigner("", "", dir.resolve("other.key").toString());
-    s3.putObject(r -> r.bucket(LOCKED).key(sink.key("rel-1", 999)), RequestBody.fromBytes(
-        FileCheckpointSink.JSON.writeValueAsBytes(Checkpoint.sign(other, "rel-1", 999, "cd".repeat(32), Instant.now()))));
-    s3.putObject(r -> r.bucket(LOCKED).key(sink.key("rel-2", 5)), RequestBody.fromString("not json"));
+    s3.putObject(
+        r -> r.bucket(LOCKED).key(sink.key("rel-1", 999)),
+        RequestBody.fromBytes(
+            FileCheckpointSink.JSON.writeValueAsBytes(
+                Checkpoint.sign(other, "rel-1", 999, "cd".repeat(32), Instant.now()))));
+    s3.putObject(
+        r -> r.bucket(LOCKED).key(sink.key("rel-2", 5)), RequestBody.fromString("not json"));
 
     CheckpointSink.Reading forged = sink.latest("rel-1");
     assertThat(forged.latest()).isNull();
-    assertThat(forged.problems()).singleElement().asString()
-        .isEqualTo("s3://" + LOCKED + "/" + sink.key("rel-1", 999) + " is not a checkpoint of this chain signed with the "
-            + "evidence signing key");
-    assertThat(sink.latest("rel-2").problems()).singleElement().asString().endsWith("is not a checkpoint");
+    assertThat(forged.problems())
+        .singleElement()
+        .asString()
+        .isEqualTo(
+            "s3://"
+                + LOCKED
+                + "/"
+                + sink.key("rel-1", 999)
+                + " is not a checkpoint of this chain signed with the "
+                + "evidence signing key");
+    assertThat(sink.latest("rel-2").problems())
+        .singleElement()
+        .asString()
+        .endsWith("is not a checkpoint");
     assertThat(sink.latest("rel-3")).isEqualTo(new CheckpointSink.Reading(null, List.of()));
   }
 }

@@ -16,12 +16,12 @@ import io.countersign.aws.FakeApiSupport;
 import io.countersign.aws.FakeCloudFrontApi;
 import io.countersign.aws.S3MockServer;
 import io.countersign.aws.TargetRefusedException;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.SitePublisher.Publication;
 import io.countersign.frontend.StaticSiteTarget.Propagation;
 import io.countersign.manifest.ReleaseManifest.Artifact;
 import io.countersign.manifest.ReleaseManifest.FrontendChange;
+import io.countersign.process.Variables;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,8 +47,8 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * The live front-end adapter: S3 against S3Mock (a real S3-protocol server, as a child process), CloudFront against
- * WireMock answering like the CloudFront API.
+ * The live front-end adapter: S3 against S3Mock (a real S3-protocol server, as a child process),
+ * CloudFront against WireMock answering like the CloudFront API.
  */
 class LiveStaticSiteTargetTest {
   private static final String DIST = "E2DEMO0000000";
@@ -61,7 +61,8 @@ class LiveStaticSiteTargetTest {
   private S3Client s3;
   private String site;
   private SitePublisher publisher;
-  private final FrontendChange change = new FrontendChange("medication-web", new Artifact(ARTIFACTS, "web/2.4.0/site.zip"));
+  private final FrontendChange change =
+      new FrontendChange("medication-web", new Artifact(ARTIFACTS, "web/2.4.0/site.zip"));
 
   @BeforeAll
   static void startServers() {
@@ -79,15 +80,32 @@ class LiveStaticSiteTargetTest {
     cloudFront.reset();
     cloudFront.distribution(DIST, "site", "/releases/2.3.0");
     site = "web-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, URI> endpoints = Map.of("s3", S3MockServer.endpoint(), "cloudfront", cloudFront.endpoint());
+    Map<String, URI> endpoints =
+        Map.of("s3", S3MockServer.endpoint(), "cloudfront", cloudFront.endpoint());
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
     s3 = clients.s3(new AwsSettings("eu-west-1", null, null, endpoints, null, null));
     s3.createBucket(r -> r.bucket(site));
     if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(ARTIFACTS))) {
       s3.createBucket(r -> r.bucket(ARTIFACTS));
     }
-    FrontendProperties properties = new FrontendProperties("live", Map.of("medication-web", new FrontendProperties.Target(
-        site, DIST, List.of(ARTIFACTS), null, "eu-west-1", null, null, endpoints, Duration.ofSeconds(5), 2, null, null)));
+    FrontendProperties properties =
+        new FrontendProperties(
+            "live",
+            Map.of(
+                "medication-web",
+                new FrontendProperties.Target(
+                    site,
+                    DIST,
+                    List.of(ARTIFACTS),
+                    null,
+                    "eu-west-1",
+                    null,
+                    null,
+                    endpoints,
+                    Duration.ofSeconds(5),
+                    2,
+                    null,
+                    null)));
     publisher = new SitePublisher(new LiveStaticSiteTarget(properties, clients), properties);
     put("web/2.4.0/site.zip", zip(build()));
   }
@@ -101,25 +119,41 @@ class LiveStaticSiteTargetTest {
   void publishUploadsTheBuildUnderItsReleasePrefixThenSwitchesTheOriginAndInvalidates() {
     Publication publication = publisher.publish("rel-1", "2.4.0", change);
 
-    assertThat(keys()).containsExactlyInAnyOrder("countersign/published/rel-1.json", "releases/2.4.0/index.html",
-        "releases/2.4.0/assets/main.3f2a9c1b.js", "releases/2.4.0/assets/index-BfG3x9_a.css",
-        "releases/2.4.0/favicon.ico", "releases/2.4.0/robots.txt");
+    assertThat(keys())
+        .containsExactlyInAnyOrder(
+            "countersign/published/rel-1.json",
+            "releases/2.4.0/index.html",
+            "releases/2.4.0/assets/main.3f2a9c1b.js",
+            "releases/2.4.0/assets/index-BfG3x9_a.css",
+            "releases/2.4.0/favicon.ico",
+            "releases/2.4.0/robots.txt");
     assertStored("releases/2.4.0/index.html", "text/html; charset=utf-8", "no-cache");
-    assertStored("releases/2.4.0/assets/main.3f2a9c1b.js", "text/javascript; charset=utf-8", "public, max-age=31536000, immutable");
+    assertStored(
+        "releases/2.4.0/assets/main.3f2a9c1b.js",
+        "text/javascript; charset=utf-8",
+        "public, max-age=31536000, immutable");
     assertStored("releases/2.4.0/favicon.ico", "image/x-icon", "public, max-age=300");
-    assertThat(s3.getObjectAsBytes(r -> r.bucket(site).key("releases/2.4.0/index.html")).asUtf8String())
+    assertThat(
+            s3.getObjectAsBytes(r -> r.bucket(site).key("releases/2.4.0/index.html"))
+                .asUtf8String())
         .isEqualTo("<html>Medication Tracker 2.4.0</html>");
-    assertThat(s3.getObjectAsBytes(r -> r.bucket(site).key("countersign/published/rel-1.json")).asUtf8String())
+    assertThat(
+            s3.getObjectAsBytes(r -> r.bucket(site).key("countersign/published/rel-1.json"))
+                .asUtf8String())
         .contains("\"previousOriginPath\":\"/releases/2.3.0\"");
 
-    assertThat(cloudFront.callLines()).containsExactly("GET " + CONFIG, "GET " + CONFIG, "PUT " + CONFIG, "POST " + INVALIDATION);
+    assertThat(cloudFront.callLines())
+        .containsExactly("GET " + CONFIG, "GET " + CONFIG, "PUT " + CONFIG, "POST " + INVALIDATION);
     assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.4.0");
     assertThat(cloudFront.originPath(DIST, "api")).isEqualTo("/v1"); // the other origin untouched
     assertThat(cloudFront.invalidations(DIST)).containsExactly("countersign-rel-1-publish [/*]");
     assertThat(publication.previousRelease()).isEqualTo("/releases/2.3.0");
     assertThat(publication.newRelease()).isEqualTo("/releases/2.4.0");
-    assertThat(publication.evidence()).containsEntry("uploaded", 5).containsEntry("unchanged", 0)
-        .containsEntry("switched", true).containsEntry("dryRun", false);
+    assertThat(publication.evidence())
+        .containsEntry("uploaded", 5)
+        .containsEntry("unchanged", 0)
+        .containsEntry("switched", true)
+        .containsEntry("dryRun", false);
   }
 
   @Test
@@ -129,9 +163,13 @@ class LiveStaticSiteTargetTest {
 
     Publication again = publisher.publish("rel-1", "2.4.0", change);
 
-    assertThat(again.previousRelease()).isEqualTo("/releases/2.3.0"); // from the record, though /releases/2.4.0 is served
+    assertThat(again.previousRelease())
+        .isEqualTo("/releases/2.3.0"); // from the record, though /releases/2.4.0 is served
     assertThat(again.invalidationId()).isEqualTo(first.invalidationId());
-    assertThat(again.evidence()).containsEntry("uploaded", 0).containsEntry("unchanged", 5).containsEntry("switched", false);
+    assertThat(again.evidence())
+        .containsEntry("uploaded", 0)
+        .containsEntry("unchanged", 5)
+        .containsEntry("switched", false);
     assertThat(cloudFront.callLines().subList(calls, cloudFront.callLines().size()))
         .containsExactly("GET " + CONFIG, "GET " + CONFIG, "POST " + INVALIDATION);
     assertThat(cloudFront.invalidations(DIST)).hasSize(1);
@@ -147,7 +185,10 @@ class LiveStaticSiteTargetTest {
     Publication again = publisher.publish("rel-2", "2.4.0", change);
 
     assertThat(again.evidence()).containsEntry("uploaded", 1).containsEntry("unchanged", 4);
-    assertThat(s3.getObjectAsBytes(r -> r.bucket(site).key("releases/2.4.0/index.html")).asUtf8String()).contains("rebuilt");
+    assertThat(
+            s3.getObjectAsBytes(r -> r.bucket(site).key("releases/2.4.0/index.html"))
+                .asUtf8String())
+        .contains("rebuilt");
   }
 
   @Test
@@ -174,11 +215,19 @@ class LiveStaticSiteTargetTest {
     Publication again = publisher.restore("rel-1", change, "/releases/2.3.0");
 
     assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.3.0");
-    assertThat(cloudFront.callLines().subList(calls, cloudFront.callLines().size())).containsExactly(
-        "GET " + CONFIG, "PUT " + CONFIG, "POST " + INVALIDATION, "GET " + CONFIG, "POST " + INVALIDATION);
-    assertThat(cloudFront.invalidations(DIST)).containsExactly("countersign-rel-1-publish [/*]", "countersign-rel-1-restore [/*]");
-    assertThat(restored.evidence()).containsEntry("restoredRelease", "/releases/2.3.0")
-        .containsEntry("replacedRelease", "/releases/2.4.0").containsEntry("switched", true);
+    assertThat(cloudFront.callLines().subList(calls, cloudFront.callLines().size()))
+        .containsExactly(
+            "GET " + CONFIG,
+            "PUT " + CONFIG,
+            "POST " + INVALIDATION,
+            "GET " + CONFIG,
+            "POST " + INVALIDATION);
+    assertThat(cloudFront.invalidations(DIST))
+        .containsExactly("countersign-rel-1-publish [/*]", "countersign-rel-1-restore [/*]");
+    assertThat(restored.evidence())
+        .containsEntry("restoredRelease", "/releases/2.3.0")
+        .containsEntry("replacedRelease", "/releases/2.4.0")
+        .containsEntry("switched", true);
     assertThat(again.evidence()).containsEntry("switched", false);
     assertThat(again.invalidationId()).isEqualTo(restored.invalidationId());
   }
@@ -196,9 +245,11 @@ class LiveStaticSiteTargetTest {
 
   @Test
   void aMissingBuildIsRefusedAndChangesNothing() {
-    FrontendChange missing = new FrontendChange("medication-web", new Artifact(ARTIFACTS, "web/9.9.9/site.zip"));
+    FrontendChange missing =
+        new FrontendChange("medication-web", new Artifact(ARTIFACTS, "web/9.9.9/site.zip"));
 
-    assertThatThrownBy(() -> publisher.publish("rel-1", "9.9.9", missing)).isInstanceOf(TargetRefusedException.class)
+    assertThatThrownBy(() -> publisher.publish("rel-1", "9.9.9", missing))
+        .isInstanceOf(TargetRefusedException.class)
         .hasMessageStartingWith("S3 HeadObject s3://" + ARTIFACTS + "/web/9.9.9/site.zip failed: ")
         .hasMessageContaining("(HTTP 404)");
     assertUnchanged();
@@ -209,41 +260,68 @@ class LiveStaticSiteTargetTest {
     Map<String, String> nested = new LinkedHashMap<>();
     build().forEach((name, body) -> nested.put("dist/" + name, body));
     put("web/2.4.0/site.zip", zip(nested));
-    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change)).isInstanceOf(TargetRefusedException.class)
-        .hasMessage("site archive s3://" + ARTIFACTS + "/web/2.4.0/site.zip has no index.html at its root (the "
-            + "distribution's default root object); is the build inside a folder?");
+    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change))
+        .isInstanceOf(TargetRefusedException.class)
+        .hasMessage(
+            "site archive s3://"
+                + ARTIFACTS
+                + "/web/2.4.0/site.zip has no index.html at its root (the "
+                + "distribution's default root object); is the build inside a folder?");
 
     Map<String, String> escaping = build();
     escaping.put("../../countersign/published/rel-0.json", "{}");
     put("web/2.4.0/site.zip", zip(escaping));
-    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change)).isInstanceOf(TargetRefusedException.class)
+    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change))
+        .isInstanceOf(TargetRefusedException.class)
         .hasMessageContaining("has an unsafe entry name: '../../countersign/published/rel-0.json'");
 
     put("web/2.4.0/site.zip", "<html>not a zip</html>".getBytes(StandardCharsets.UTF_8));
-    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change)).isInstanceOf(TargetRefusedException.class)
-        .hasMessageStartingWith("site archive s3://" + ARTIFACTS + "/web/2.4.0/site.zip is not a zip file");
+    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change))
+        .isInstanceOf(TargetRefusedException.class)
+        .hasMessageStartingWith(
+            "site archive s3://" + ARTIFACTS + "/web/2.4.0/site.zip is not a zip file");
     assertUnchanged();
   }
 
   @Test
   void accessDeniedOnTheSwitchIsARefusalAndAConcurrentChangeIsRetried() {
-    cloudFront.fail("PUT", "/config", 1, 403, "AccessDenied",
+    cloudFront.fail(
+        "PUT",
+        "/config",
+        1,
+        403,
+        "AccessDenied",
         "User: arn:aws:sts::123456789012:assumed-role/countersign/countersign is not authorized to perform: cloudfront:UpdateDistribution");
-    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change)).isInstanceOf(TargetRefusedException.class)
-        .hasMessageStartingWith("CloudFront UpdateDistribution " + DIST + " failed: AccessDenied: User: ");
+    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change))
+        .isInstanceOf(TargetRefusedException.class)
+        .hasMessageStartingWith(
+            "CloudFront UpdateDistribution " + DIST + " failed: AccessDenied: User: ");
     assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.3.0");
 
-    cloudFront.fail("PUT", "/config", 1, 412, "PreconditionFailed",
+    cloudFront.fail(
+        "PUT",
+        "/config",
+        1,
+        412,
+        "PreconditionFailed",
         "The precondition given in one or more of the request-header fields evaluated to false.");
-    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change)).isInstanceOf(AwsUnavailableException.class)
+    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change))
+        .isInstanceOf(AwsUnavailableException.class)
         .hasMessageContaining("PreconditionFailed");
-    assertThat(cloudFront.callLines()).filteredOn(c -> c.equals("PUT " + CONFIG)).hasSize(2); // not retried by the SDK
+    assertThat(cloudFront.callLines())
+        .filteredOn(c -> c.equals("PUT " + CONFIG))
+        .hasSize(2); // not retried by the SDK
 
     cloudFront.fail("POST", "/invalidation", 2, 400, "Throttling", "Rate exceeded");
-    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change)).isInstanceOf(AwsUnavailableException.class)
-        .hasMessage("CloudFront CreateInvalidation " + DIST + " failed: Throttling: Rate exceeded (HTTP 400); "
-            + "the step is retried, then an incident is opened");
-    // ... and the retry of the job finishes the publication with the record of what was served first.
+    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", change))
+        .isInstanceOf(AwsUnavailableException.class)
+        .hasMessage(
+            "CloudFront CreateInvalidation "
+                + DIST
+                + " failed: Throttling: Rate exceeded (HTTP 400); "
+                + "the step is retried, then an incident is opened");
+    // ... and the retry of the job finishes the publication with the record of what was served
+    // first.
     Publication publication = publisher.publish("rel-1", "2.4.0", change);
     assertThat(publication.previousRelease()).isEqualTo("/releases/2.3.0");
     assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.4.0");
@@ -253,13 +331,20 @@ class LiveStaticSiteTargetTest {
   void theDelegatesPublishThenLookUntilCloudFrontHasPropagatedAndRestoreOnce() throws Exception {
     cloudFront.propagationLooks(1);
     EvidenceLog evidence = mock(EvidenceLog.class);
-    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"frontend\":{\"target\":\"medication-web\","
-        + "\"artifact\":{\"bucket\":\"" + ARTIFACTS + "\",\"key\":\"web/2.4.0/site.zip\"}}"));
+    FakeExecution fake =
+        new FakeExecution(
+            FakeExecution.manifest(
+                "\"frontend\":{\"target\":\"medication-web\","
+                    + "\"artifact\":{\"bucket\":\""
+                    + ARTIFACTS
+                    + "\",\"key\":\"web/2.4.0/site.zip\"}}"));
     List<Object> states = new ArrayList<>();
 
-    new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence)).execute(fake.execution);
+    new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence))
+        .execute(fake.execution);
     states.add(fake.variables.get(Variables.STEP_OUTCOME));
-    AwaitFrontendDelegate await = new AwaitFrontendDelegate(publisher, evidence, FakeExecution.variableManifests());
+    AwaitFrontendDelegate await =
+        new AwaitFrontendDelegate(publisher, evidence, FakeExecution.variableManifests());
     while (!"done".equals(fake.variables.get(Variables.STEP_OUTCOME))) {
       await.execute(fake.execution);
       states.add(fake.variables.get(Variables.STEP_OUTCOME));
@@ -267,28 +352,44 @@ class LiveStaticSiteTargetTest {
     await.execute(fake.execution); // seen complete: no more calls
     int calls = cloudFront.callLines().size();
     await.execute(fake.execution);
-    RestoreFrontendDelegate restore = new RestoreFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence));
+    RestoreFrontendDelegate restore =
+        new RestoreFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence));
     restore.execute(fake.execution);
     restore.execute(fake.execution);
 
     assertThat(states).containsExactly("running", "done");
-    assertThat(cloudFront.callLines()).hasSize(calls + 3); // the restore: GET config, PUT config, POST invalidation
-    assertThat(fake.variables).containsEntry(Variables.FRONTEND_PREVIOUS_RELEASE, "/releases/2.3.0")
+    assertThat(cloudFront.callLines())
+        .hasSize(calls + 3); // the restore: GET config, PUT config, POST invalidation
+    assertThat(fake.variables)
+        .containsEntry(Variables.FRONTEND_PREVIOUS_RELEASE, "/releases/2.3.0")
         .containsEntry(Variables.FRONTEND_RESTORED, true);
     assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.3.0");
-    verify(evidence, times(1)).record(eq("rel-1"), eq("frontend-propagated"), eq("countersign"), anyMap());
-    verify(evidence, times(1)).record(eq("rel-1"), eq("frontend-restored"), eq("countersign"), anyMap());
+    verify(evidence, times(1))
+        .record(eq("rel-1"), eq("frontend-propagated"), eq("countersign"), anyMap());
+    verify(evidence, times(1))
+        .record(eq("rel-1"), eq("frontend-restored"), eq("countersign"), anyMap());
   }
 
   @Test
   void aRefusedPublicationIsTheStepsFailure() {
-    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"frontend\":{\"target\":\"medication-web\","
-        + "\"artifact\":{\"bucket\":\"" + ARTIFACTS + "\",\"key\":\"web/0.0.1/site.zip\"}}"));
+    FakeExecution fake =
+        new FakeExecution(
+            FakeExecution.manifest(
+                "\"frontend\":{\"target\":\"medication-web\","
+                    + "\"artifact\":{\"bucket\":\""
+                    + ARTIFACTS
+                    + "\",\"key\":\"web/0.0.1/site.zip\"}}"));
 
     EvidenceLog evidence = mock(EvidenceLog.class);
-    assertThatThrownBy(() -> new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence)).execute(fake.execution))
-        .isInstanceOf(BpmnError.class).hasMessageContaining("S3 HeadObject");
-    assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "publishFrontend")
+    assertThatThrownBy(
+            () ->
+                new PublishFrontendDelegate(
+                        publisher, evidence, FakeExecution.variableStart(evidence))
+                    .execute(fake.execution))
+        .isInstanceOf(BpmnError.class)
+        .hasMessageContaining("S3 HeadObject");
+    assertThat(fake.variables)
+        .containsEntry(Variables.FAILED_STEP, "publishFrontend")
         .doesNotContainKey(Variables.FRONTEND_PREVIOUS_RELEASE);
     assertUnchanged();
   }
@@ -307,7 +408,9 @@ class LiveStaticSiteTargetTest {
   }
 
   private List<String> keys() {
-    return s3.listObjectsV2Paginator(r -> r.bucket(site)).contents().stream().map(S3Object::key).toList();
+    return s3.listObjectsV2Paginator(r -> r.bucket(site)).contents().stream()
+        .map(S3Object::key)
+        .toList();
   }
 
   private void put(String key, byte[] body) {

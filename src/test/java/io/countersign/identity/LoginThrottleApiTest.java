@@ -25,14 +25,16 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
- * Wrong-password storms over real HTTP from one loopback address (127.0.0.x) while the account's owner logs in
- * from another. Each test uses addresses no other test uses: the throttle lives as long as the shared app.
+ * Wrong-password storms over real HTTP from one loopback address (127.0.0.x) while the account's
+ * owner logs in from another. Each test uses addresses no other test uses: the throttle lives as
+ * long as the shared app.
  */
 @ApiAppSupport
 class LoginThrottleApiTest {
   private static final String PASSWORD = "owner-password-1";
   private static final String WRONG = "guess-password-1";
-  private static final Map<String, String> FORM = Map.of("Content-Type", "application/x-www-form-urlencoded");
+  private static final Map<String, String> FORM =
+      Map.of("Content-Type", "application/x-www-form-urlencoded");
 
   @LocalServerPort int port;
   @Autowired IdentityService identity;
@@ -63,7 +65,11 @@ class LoginThrottleApiTest {
     List<Integer> statuses = new ArrayList<>();
     Reply refused = null;
     for (int i = 0; i < 30; i++) {
-      Reply reply = http.get("127.0.0.2", "/api/releases", Map.of("Authorization", LoopbackHttp.basic(owner, WRONG)));
+      Reply reply =
+          http.get(
+              "127.0.0.2",
+              "/api/releases",
+              Map.of("Authorization", LoopbackHttp.basic(owner, WRONG)));
       statuses.add(reply.status());
       if (reply.status() == 429 && refused == null) {
         refused = reply;
@@ -81,11 +87,14 @@ class LoginThrottleApiTest {
 
     // The owner, elsewhere, is not locked out: API and engine REST.
     assertThat(http.get("127.0.0.3", "/api/releases", owner(PASSWORD)).status()).isEqualTo(200);
-    assertThat(http.get("127.0.0.3", "/engine-rest/task?maxResults=1", owner(PASSWORD)).status()).isEqualTo(200);
+    assertThat(http.get("127.0.0.3", "/engine-rest/task?maxResults=1", owner(PASSWORD)).status())
+        .isEqualTo(200);
 
-    // The storming address waits whatever it sends, the right password included, on every login surface.
+    // The storming address waits whatever it sends, the right password included, on every login
+    // surface.
     assertThat(http.get("127.0.0.2", "/api/releases", owner(PASSWORD)).status()).isEqualTo(429);
-    assertThat(http.get("127.0.0.2", "/engine-rest/task?maxResults=1", owner(PASSWORD)).status()).isEqualTo(429);
+    assertThat(http.get("127.0.0.2", "/engine-rest/task?maxResults=1", owner(PASSWORD)).status())
+        .isEqualTo(429);
     assertThat(webappLogin("127.0.0.2", owner, PASSWORD).status()).isEqualTo(429);
     // Without credentials there is no password to guess: an ordinary 401.
     assertThat(http.get("127.0.0.2", "/api/releases", Map.of()).status()).isEqualTo(401);
@@ -98,9 +107,11 @@ class LoginThrottleApiTest {
       statuses.add(http.get("127.0.0.4", "/engine-rest/task?maxResults=1", owner(WRONG)).status());
     }
 
-    assertThat(statuses).startsWith(Collections.nCopies(settings.freeFailures() + 1, 401).toArray(Integer[]::new))
+    assertThat(statuses)
+        .startsWith(Collections.nCopies(settings.freeFailures() + 1, 401).toArray(Integer[]::new))
         .endsWith(429);
-    assertThat(http.get("127.0.0.5", "/engine-rest/task?maxResults=1", owner(PASSWORD)).status()).isEqualTo(200);
+    assertThat(http.get("127.0.0.5", "/engine-rest/task?maxResults=1", owner(PASSWORD)).status())
+        .isEqualTo(200);
   }
 
   @Test
@@ -113,7 +124,8 @@ class LoginThrottleApiTest {
       refused = reply.status() == 429 ? reply : refused;
     }
 
-    assertThat(statuses).startsWith(Collections.nCopies(settings.freeFailures() + 1, 401).toArray(Integer[]::new))
+    assertThat(statuses)
+        .startsWith(Collections.nCopies(settings.freeFailures() + 1, 401).toArray(Integer[]::new))
         .endsWith(429);
     assertThat(refused.header("Retry-After")).isNotBlank();
     assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
@@ -131,8 +143,8 @@ class LoginThrottleApiTest {
       assertThat(http.get("127.0.0.8", "/api/releases", owner(PASSWORD)).status()).isEqualTo(200);
     }
 
-    // A webapp login refused by its CSRF check (no token) checked no password, so it does not forgive the failures
-    // before it; past the free failures it was the one attempt of this wait.
+    // A webapp login refused by its CSRF check (no token) checked no password, so it does not
+    // forgive the failures before it; past the free failures it was the one attempt of this wait.
     for (int i = 0; i < settings.freeFailures(); i++) {
       assertThat(webappLogin("127.0.0.9", owner, WRONG).status()).isEqualTo(401);
     }
@@ -143,7 +155,8 @@ class LoginThrottleApiTest {
 
   @Test
   void theEngineNoLongerLocksAnAccountAfterFailedLogins() {
-    // Past the engine's default of 10 failed attempts, from addresses that each stay within their free failures.
+    // Past the engine's default of 10 failed attempts, from addresses that each stay within their
+    // free failures.
     for (String from : List.of("127.0.0.10", "127.0.0.11", "127.0.0.12")) {
       for (int i = 0; i < settings.freeFailures(); i++) {
         assertThat(http.get(from, "/api/releases", owner(WRONG)).status()).isEqualTo(401);
@@ -180,7 +193,10 @@ class LoginThrottleApiTest {
   }
 
   private static byte[] body(String user, String password) {
-    return ("username=" + URLEncoder.encode(user, StandardCharsets.UTF_8) + "&password="
-        + URLEncoder.encode(password, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+    return ("username="
+            + URLEncoder.encode(user, StandardCharsets.UTF_8)
+            + "&password="
+            + URLEncoder.encode(password, StandardCharsets.UTF_8))
+        .getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -15,8 +15,11 @@ class LoginThrottleTest {
   private static final String OWNER = "198.51.100.7";
 
   private final MovableClock clock = new MovableClock();
-  private final LoginThrottle throttle = new LoginThrottle(
-      new LoginThrottleSettings(3, Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofMinutes(10), 100), clock);
+  private final LoginThrottle throttle =
+      new LoginThrottle(
+          new LoginThrottleSettings(
+              3, Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofMinutes(10), 100),
+          clock);
 
   @Test
   void freeFailuresCostNothingThenTheWaitDoublesUpToTheCap() {
@@ -92,8 +95,11 @@ class LoginThrottleTest {
 
   @Test
   void aQuietClientIsForgottenOnlyOnceItsWaitIsOver() {
-    LoginThrottle longWaits = new LoginThrottle(
-        new LoginThrottleSettings(0, Duration.ofMinutes(20), Duration.ofMinutes(20), Duration.ofMinutes(10), 100), clock);
+    LoginThrottle longWaits =
+        new LoginThrottle(
+            new LoginThrottleSettings(
+                0, Duration.ofMinutes(20), Duration.ofMinutes(20), Duration.ofMinutes(10), 100),
+            clock);
     longWaits.failed(ATTACKER);
 
     clock.advance(Duration.ofMinutes(15)); // quiet for longer than forget-after, but still blocked
@@ -108,8 +114,11 @@ class LoginThrottleTest {
 
   @Test
   void memoryIsBoundedAndTheLongestQuietClientGoesFirst() {
-    LoginThrottle small = new LoginThrottle(
-        new LoginThrottleSettings(0, Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofHours(1), 3), clock);
+    LoginThrottle small =
+        new LoginThrottle(
+            new LoginThrottleSettings(
+                0, Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofHours(1), 3),
+            clock);
     small.failed("10.0.0.1");
     small.failed("10.0.0.2");
     small.failed("10.0.0.3");
@@ -134,7 +143,8 @@ class LoginThrottleTest {
         .isNotEqualTo(LoginThrottle.clientKey("2001:db8:1:3::1"));
     assertThat(LoginThrottle.clientKey("127.0.0.2")).isEqualTo("127.0.0.2");
     assertThat(LoginThrottle.clientKey("::ffff:127.0.0.2")).isEqualTo("127.0.0.2");
-    assertThat(LoginThrottle.clientKey("0:0:0:0:0:0:0:1")).isEqualTo(LoginThrottle.clientKey("::1"));
+    assertThat(LoginThrottle.clientKey("0:0:0:0:0:0:0:1"))
+        .isEqualTo(LoginThrottle.clientKey("::1"));
     assertThat(LoginThrottle.clientKey(null)).isEqualTo("unknown");
     assertThat(LoginThrottle.clientKey("not:an:address")).isEqualTo("not:an:address");
   }
@@ -142,10 +152,15 @@ class LoginThrottleTest {
   @Test
   void settingsThatWouldSwitchTheThrottleOffStopTheStart() {
     assertThat(new LoginThrottleSettings(null, null, null, null, null))
-        .isEqualTo(new LoginThrottleSettings(5, Duration.ofSeconds(1), Duration.ofMinutes(15), Duration.ofHours(1), 10_000));
+        .isEqualTo(
+            new LoginThrottleSettings(
+                5, Duration.ofSeconds(1), Duration.ofMinutes(15), Duration.ofHours(1), 10_000));
     assertThatThrownBy(() -> new LoginThrottleSettings(5, Duration.ZERO, null, null, null))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new LoginThrottleSettings(5, Duration.ofMinutes(2), Duration.ofMinutes(1), null, null))
+    assertThatThrownBy(
+            () ->
+                new LoginThrottleSettings(
+                    5, Duration.ofMinutes(2), Duration.ofMinutes(1), null, null))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new LoginThrottleSettings(-1, null, null, null, null))
         .isInstanceOf(IllegalArgumentException.class);

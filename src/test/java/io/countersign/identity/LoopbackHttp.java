@@ -20,9 +20,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * HTTP/1.0 written by hand on a socket bound to a chosen loopback address (127.0.0.2, 127.0.0.3, ...), so one
- * test can be several clients at once without trusting any forwarded-for header. Linux routes all of 127/8 to
- * the loopback interface; elsewhere the tests using this are skipped.
+ * HTTP/1.0 written by hand on a socket bound to a chosen loopback address (127.0.0.2, 127.0.0.3,
+ * ...), so one test can be several clients at once without trusting any forwarded-for header. Linux
+ * routes all of 127/8 to the loopback interface; elsewhere the tests using this are skipped.
  */
 final class LoopbackHttp {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,7 +70,9 @@ final class LoopbackHttp {
   }
 
   static String basic(String user, String password) {
-    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   Reply get(String from, String path, Map<String, String> headers) {
@@ -82,10 +84,17 @@ final class LoopbackHttp {
       socket.setSoTimeout(30_000);
       socket.bind(new InetSocketAddress(from, 0));
       socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-      StringBuilder request = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.0\r\n")
-          .append("Host: 127.0.0.1:").append(port).append("\r\n")
-          .append("Accept: application/json, application/problem+json\r\n");
-      headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
+      StringBuilder request =
+          new StringBuilder(method)
+              .append(' ')
+              .append(path)
+              .append(" HTTP/1.0\r\n")
+              .append("Host: 127.0.0.1:")
+              .append(port)
+              .append("\r\n")
+              .append("Accept: application/json, application/problem+json\r\n");
+      headers.forEach(
+          (name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
       if (body != null) {
         request.append("Content-Length: ").append(body.length).append("\r\n");
       }
@@ -96,7 +105,8 @@ final class LoopbackHttp {
         out.write(body);
       }
       out.flush();
-      return parse(socket.getInputStream()); // HTTP/1.0: the server closes the connection after the response
+      return parse(
+          socket.getInputStream()); // HTTP/1.0: the server closes the connection after the response
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -112,7 +122,9 @@ final class LoopbackHttp {
     Map<String, List<String>> headers = new LinkedHashMap<>();
     for (int i = 1; i < lines.length; i++) {
       int colon = lines[i].indexOf(':');
-      headers.computeIfAbsent(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+      headers
+          .computeIfAbsent(
+              lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
           .add(lines[i].substring(colon + 1).trim());
     }
     byte[] bytes = all.toByteArray();

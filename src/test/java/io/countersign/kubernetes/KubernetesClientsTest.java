@@ -17,7 +17,8 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 
 /** How a configured target becomes a fabric8 client configuration. */
 class KubernetesClientsTest {
-  private static final String KUBECONFIG = """
+  private static final String KUBECONFIG =
+      """
       apiVersion: v1
       kind: Config
       clusters:
@@ -40,21 +41,42 @@ class KubernetesClientsTest {
 
   @Test
   void bindsTheYamlShape() {
-    KubernetesProperties bound = new Binder(new MapConfigurationPropertySource(Map.of(
-        "countersign.targets.kubernetes.mode", "live",
-        "countersign.targets.kubernetes.request-timeout", "3s",
-        "countersign.targets.kubernetes.targets.medication-cluster.context", "production",
-        "countersign.targets.kubernetes.targets.medication-cluster.kubeconfig", "/etc/countersign/kubeconfig",
-        "countersign.targets.kubernetes.targets.medication-cluster.namespaces[0]", "medication")))
-        .bind("countersign.targets.kubernetes", KubernetesProperties.class).get();
+    KubernetesProperties bound =
+        new Binder(
+                new MapConfigurationPropertySource(
+                    Map.of(
+                        "countersign.targets.kubernetes.mode", "live",
+                        "countersign.targets.kubernetes.request-timeout", "3s",
+                        "countersign.targets.kubernetes.targets.medication-cluster.context",
+                            "production",
+                        "countersign.targets.kubernetes.targets.medication-cluster.kubeconfig",
+                            "/etc/countersign/kubeconfig",
+                        "countersign.targets.kubernetes.targets.medication-cluster.namespaces[0]",
+                            "medication")))
+            .bind("countersign.targets.kubernetes", KubernetesProperties.class)
+            .get();
 
-    assertThat(bound).isEqualTo(new KubernetesProperties("live", Duration.ofSeconds(3), Map.of("medication-cluster",
-        new KubernetesProperties.Target("production", "/etc/countersign/kubeconfig", null, List.of("medication")))));
+    assertThat(bound)
+        .isEqualTo(
+            new KubernetesProperties(
+                "live",
+                Duration.ofSeconds(3),
+                Map.of(
+                    "medication-cluster",
+                    new KubernetesProperties.Target(
+                        "production",
+                        "/etc/countersign/kubeconfig",
+                        null,
+                        List.of("medication")))));
   }
 
   @Test
-  void aKubeconfigContextSelectsItsClusterWithShortTimeoutsAndNoClientSideRetries() throws IOException {
-    Config config = config(new KubernetesProperties.Target("production", kubeconfig(), null, List.of("medication")));
+  void aKubeconfigContextSelectsItsClusterWithShortTimeoutsAndNoClientSideRetries()
+      throws IOException {
+    Config config =
+        config(
+            new KubernetesProperties.Target(
+                "production", kubeconfig(), null, List.of("medication")));
 
     assertThat(config.getMasterUrl()).isEqualTo("https://production.k8s.example:6443/");
     assertThat(config.getCurrentContext().getName()).isEqualTo("production");
@@ -64,19 +86,28 @@ class KubernetesClientsTest {
   }
 
   @Test
-  void aContextMissingFromTheKubeconfigStopsStartUpInsteadOfFallingBackToTheCurrentOne() throws IOException {
+  void aContextMissingFromTheKubeconfigStopsStartUpInsteadOfFallingBackToTheCurrentOne()
+      throws IOException {
     String kubeconfig = kubeconfig();
 
-    assertThatThrownBy(() -> config(new KubernetesProperties.Target("prod", kubeconfig, null, List.of())))
+    assertThatThrownBy(
+            () -> config(new KubernetesProperties.Target("prod", kubeconfig, null, List.of())))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("Kubernetes target 'medication-cluster': context 'prod' is not in the kubeconfig " + kubeconfig);
-    assertThatThrownBy(() -> config(new KubernetesProperties.Target(null, dir.resolve("none").toString(), null, List.of())))
+        .hasMessage(
+            "Kubernetes target 'medication-cluster': context 'prod' is not in the kubeconfig "
+                + kubeconfig);
+    assertThatThrownBy(
+            () ->
+                config(
+                    new KubernetesProperties.Target(
+                        null, dir.resolve("none").toString(), null, List.of())))
         .hasMessageContaining("does not exist");
   }
 
   @Test
   void aMasterUrlAloneUsesNoAmbientCredentials() {
-    Config config = config(new KubernetesProperties.Target(null, null, "http://127.0.0.1:8443", List.of()));
+    Config config =
+        config(new KubernetesProperties.Target(null, null, "http://127.0.0.1:8443", List.of()));
 
     assertThat(config.getMasterUrl()).isEqualTo("http://127.0.0.1:8443/");
     assertThat(config.getOauthToken()).isNull();
@@ -84,7 +115,9 @@ class KubernetesClientsTest {
   }
 
   private static Config config(KubernetesProperties.Target target) {
-    return KubernetesClients.config("medication-cluster", target,
+    return KubernetesClients.config(
+        "medication-cluster",
+        target,
         new KubernetesProperties("live", null, Map.of("medication-cluster", target)));
   }
 

@@ -17,9 +17,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The real models on the real engine with the live fabric8 adapter, talking to fabric8's mock API server in CRUD
- * mode (one per test JVM, like the Spring context it configures). Tests play the Deployment controller through
- * {@link #cluster}.
+ * The real models on the real engine with the live fabric8 adapter, talking to fabric8's mock API
+ * server in CRUD mode (one per test JVM, like the Spring context it configures). Tests play the
+ * Deployment controller through {@link #cluster}.
  */
 abstract class LiveClusterProcessTestSupport extends ProcessTestSupport {
   static final String NAMESPACE = "medication-staging";
@@ -30,14 +30,22 @@ abstract class LiveClusterProcessTestSupport extends ProcessTestSupport {
 
   @DynamicPropertySource
   static void liveCluster(DynamicPropertyRegistry registry) {
-    // An engine database of its own: the 200 waiting releases of WaitingRolloutsProcessTest stay out of other tests.
-    registry.add("spring.datasource.url", () -> "jdbc:h2:mem:k8s-process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE");
+    // An engine database of its own: the 200 waiting releases of WaitingRolloutsProcessTest stay
+    // out of other tests.
+    registry.add(
+        "spring.datasource.url",
+        () -> "jdbc:h2:mem:k8s-process-tests;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE");
     registry.add("countersign.targets.kubernetes.mode", () -> "live");
     registry.add("logging.level.io.fabric8.mockwebserver", () -> "WARN");
     registry.add("countersign.targets.kubernetes.request-timeout", () -> "PT3S");
-    registry.add("countersign.targets.kubernetes.targets.medication-cluster.master-url", () -> SERVER.url("/"));
-    registry.add("countersign.targets.kubernetes.targets.medication-cluster.namespaces[0]", () -> NAMESPACE);
-    registry.add("countersign.targets.kubernetes.targets.medication-cluster.namespaces[1]", () -> "medication");
+    registry.add(
+        "countersign.targets.kubernetes.targets.medication-cluster.master-url",
+        () -> SERVER.url("/"));
+    registry.add(
+        "countersign.targets.kubernetes.targets.medication-cluster.namespaces[0]", () -> NAMESPACE);
+    registry.add(
+        "countersign.targets.kubernetes.targets.medication-cluster.namespaces[1]",
+        () -> "medication");
   }
 
   @BeforeEach
@@ -48,8 +56,13 @@ abstract class LiveClusterProcessTestSupport extends ProcessTestSupport {
 
   private static KubernetesMockServer start() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    KubernetesMockServer server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(),
-        responses, new KubernetesMixedDispatcher(responses), false);
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(Serialization.jsonMapper()),
+            new MockWebServer(),
+            responses,
+            new KubernetesMixedDispatcher(responses),
+            false);
     server.init();
     Runtime.getRuntime().addShutdownHook(new Thread(server::destroy));
     return server;

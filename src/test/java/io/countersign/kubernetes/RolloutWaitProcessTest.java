@@ -18,7 +18,8 @@ import org.springframework.context.annotation.Primary;
 
 /**
  * The rollout wait of deploy.bpmn: check → gateway → timer → check, and the deadline. A scripted
- * cluster stands in for the Kubernetes port (the fabric8 adapter is tested against its mock server).
+ * cluster stands in for the Kubernetes port (the fabric8 adapter is tested against its mock
+ * server).
  */
 @Import(RolloutWaitProcessTest.ScriptedClusterConfig.class)
 class RolloutWaitProcessTest extends ProcessTestSupport {
@@ -36,7 +37,8 @@ class RolloutWaitProcessTest extends ProcessTestSupport {
     String id = submit(example("staging"));
     approveAll(id);
     assertThat(hasTimer(id, "rolloutPoll")).isTrue();
-    assertThat(runtime.getVariable(instance("deploy", id).getId(), "k8s.progress").toString()).contains("1/3 updated");
+    assertThat(runtime.getVariable(instance("deploy", id).getId(), "k8s.progress").toString())
+        .contains("1/3 updated");
 
     fireTimer(id, "rolloutDeadline");
     assertThat(status(id)).isEqualTo("rolled-back");
@@ -74,12 +76,15 @@ class RolloutWaitProcessTest extends ProcessTestSupport {
 
     @Override
     public Rollout rollout(String releaseId, String target, String namespace, Workload workload) {
-      return new Rollout(Map.of(workload.containers().get(0).name(), "registry.medication.example/old:1"), false,
+      return new Rollout(
+          Map.of(workload.containers().get(0).name(), "registry.medication.example/old:1"),
+          false,
           "scripted rollout");
     }
 
     @Override
-    public RolloutStatus status(String target, String namespace, Workload workload, Instant deadline) {
+    public RolloutStatus status(
+        String target, String namespace, Workload workload, Instant deadline) {
       if (progressingChecks > 0) {
         if (workload.name().equals("web")) {
           progressingChecks--;
@@ -90,7 +95,11 @@ class RolloutWaitProcessTest extends ProcessTestSupport {
     }
 
     @Override
-    public Rollout undo(String releaseId, String target, String namespace, Workload workload,
+    public Rollout undo(
+        String releaseId,
+        String target,
+        String namespace,
+        Workload workload,
         Map<String, String> previousImages) {
       undone.add(workload.name());
       return new Rollout(previousImages, false, "scripted undo");

@@ -1,7 +1,5 @@
 package io.countersign.lambda;
 
-import io.countersign.process.StepSupport;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.anyMap;
@@ -19,9 +17,10 @@ import io.countersign.aws.AwsUnavailableException;
 import io.countersign.aws.FakeApiSupport;
 import io.countersign.aws.FakeLambdaApi;
 import io.countersign.aws.FakeLambdaApi.AliasState;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.StepSupport;
+import io.countersign.process.Variables;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +33,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.InOrder;
 
-/** The Lambda delegates as a model loop calls them, on the live adapter against WireMock answering like Lambda. */
+/**
+ * The Lambda delegates as a model loop calls them, on the live adapter against WireMock answering
+ * like Lambda.
+ */
 class LambdaDelegatesTest {
   private static final String TARGET = "medication-aws";
   private static FakeLambdaApi lambda;
@@ -63,10 +65,22 @@ class LambdaDelegatesTest {
     lambda.function("alert_generator", "prod", 12, "sha-12");
     lambda.artifact("medication-artifacts", "api.zip", "sha-8");
     lambda.artifact("medication-artifacts", "alerts.zip", "sha-13");
-    LambdaProperties properties = new LambdaProperties("live", Map.of(TARGET, new LambdaProperties.Target("eu-west-1",
-        List.of("medication-artifacts"), null, null, Map.of("lambda", lambda.endpoint()), Duration.ofSeconds(2), 1)));
+    LambdaProperties properties =
+        new LambdaProperties(
+            "live",
+            Map.of(
+                TARGET,
+                new LambdaProperties.Target(
+                    "eu-west-1",
+                    List.of("medication-artifacts"),
+                    null,
+                    null,
+                    Map.of("lambda", lambda.endpoint()),
+                    Duration.ofSeconds(2),
+                    1)));
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
-    LambdaRollout rollout = new LambdaRollout(new LiveLambdaTarget(properties, clients), properties);
+    LambdaRollout rollout =
+        new LambdaRollout(new LiveLambdaTarget(properties, clients), properties);
     deploy = new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence));
     revert = new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence));
     gate = new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests());
@@ -85,9 +99,18 @@ class LambdaDelegatesTest {
     gate.execute(fake.execution);
     revert.execute(fake.execution);
 
-    verify(evidence).record("rel-1", "step-skipped", "countersign",
-        Map.of("step", "deployLambda", "reason", "the manifest has no lambda functions"));
-    verify(evidence).record(eq("rel-1"), eq("step-skipped"), eq("countersign"), argThat(p -> "revertLambda".equals(p.get("step"))));
+    verify(evidence)
+        .record(
+            "rel-1",
+            "step-skipped",
+            "countersign",
+            Map.of("step", "deployLambda", "reason", "the manifest has no lambda functions"));
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("step-skipped"),
+            eq("countersign"),
+            argThat(p -> "revertLambda".equals(p.get("step"))));
     assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
     assertThat(lambda.calls()).isEmpty();
   }
@@ -98,9 +121,11 @@ class LambdaDelegatesTest {
     fake.variables.put(Variables.LAMBDA_FUNCTION, "api_handler");
 
     assertThatThrownBy(() -> deploy.execute(fake.execution))
-        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED));
+        .isInstanceOfSatisfying(
+            BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED));
     assertThat(lambda.calls()).isEmpty();
-    assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "deployLambda")
+    assertThat(fake.variables)
+        .containsEntry(Variables.FAILED_STEP, "deployLambda")
         .doesNotContainKey(Variables.LAMBDA_PREVIOUS_VERSIONS);
   }
 
@@ -111,18 +136,32 @@ class LambdaDelegatesTest {
     for (String name : List.of("api_handler", "alert_generator")) {
       fake.variables.put(Variables.LAMBDA_FUNCTION, name);
       deploy.execute(fake.execution);
-      assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done").containsEntry(Variables.STEP_WAIT, "PT0S");
+      assertThat(fake.variables)
+          .containsEntry(Variables.STEP_OUTCOME, "done")
+          .containsEntry(Variables.STEP_WAIT, "PT0S");
     }
 
     assertThat(fake.variables.get(Variables.LAMBDA_PREVIOUS_VERSIONS))
         .isEqualTo(Map.of("api_handler", "7", "alert_generator", "12"));
     assertThat(lambda.alias("api_handler", "live").version()).isEqualTo("8");
     assertThat(lambda.alias("alert_generator", "prod").version()).isEqualTo("13");
-    assertThat(((Map<?, ?>) fake.variables.get(Variables.LAMBDA_DEPLOYMENTS)).keySet().stream().map(String::valueOf).toList()).containsExactlyInAnyOrder("api_handler", "alert_generator");
-    verify(evidence).record(eq("rel-1"), eq("lambda-deployed"), eq("countersign"), argThat(p ->
-        p.get("function").equals("alert_generator") && p.get("alias").equals("prod") && p.get("previousVersion").equals("12")
-            && p.get("newVersion").equals("13") && p.get("artifact").equals("medication-artifacts/alerts.zip")
-            && p.get("dryRun").equals(false)));
+    assertThat(
+            ((Map<?, ?>) fake.variables.get(Variables.LAMBDA_DEPLOYMENTS))
+                .keySet().stream().map(String::valueOf).toList())
+        .containsExactlyInAnyOrder("api_handler", "alert_generator");
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("lambda-deployed"),
+            eq("countersign"),
+            argThat(
+                p ->
+                    p.get("function").equals("alert_generator")
+                        && p.get("alias").equals("prod")
+                        && p.get("previousVersion").equals("12")
+                        && p.get("newVersion").equals("13")
+                        && p.get("artifact").equals("medication-artifacts/alerts.zip")
+                        && p.get("dryRun").equals(false)));
   }
 
   @Test
@@ -134,7 +173,9 @@ class LambdaDelegatesTest {
     List<Object> waits = new ArrayList<>();
 
     do {
-      gate.execute(fake.execution); // between steps, as the model does after the hold; a no-op unless shifting
+      gate.execute(
+          fake.execution); // between steps, as the model does after the hold; a no-op unless
+      // shifting
       deploy.execute(fake.execution);
       states.add((String) fake.variables.get(Variables.STEP_OUTCOME));
       waits.add(fake.variables.get(Variables.STEP_WAIT));
@@ -144,14 +185,29 @@ class LambdaDelegatesTest {
 
     assertThat(states).containsExactly("running", "paused", "done");
     assertThat(waits).containsExactly("PT5S", "PT5M", "PT0S");
-    assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("api_handler", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("8", Map.of());
     assertThat(lambda.calls()).hasSize(calls);
-    verify(evidence).record(eq("rel-1"), eq("lambda-traffic-gate"), eq("countersign"), argThat(p ->
-        p.get("percent").equals(10) && p.get("passed").equals(true) && p.get("gates").equals("none configured")));
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("lambda-traffic-gate"),
+            eq("countersign"),
+            argThat(
+                p ->
+                    p.get("percent").equals(10)
+                        && p.get("passed").equals(true)
+                        && p.get("gates").equals("none configured")));
     InOrder order = inOrder(evidence);
-    for (String type : List.of("lambda-code-updated", "lambda-version-published", "lambda-traffic-shifted",
-        "lambda-traffic-gate", "lambda-traffic-shifted", "lambda-deployed")) {
+    for (String type :
+        List.of(
+            "lambda-code-updated",
+            "lambda-version-published",
+            "lambda-traffic-shifted",
+            "lambda-traffic-gate",
+            "lambda-traffic-shifted",
+            "lambda-deployed")) {
       order.verify(evidence).record(eq("rel-1"), eq(type), eq("countersign"), anyMap());
     }
   }
@@ -164,12 +220,15 @@ class LambdaDelegatesTest {
     deploy.execute(fake.execution);
     assertThat(lambda.alias("api_handler", "live").weights()).isEqualTo(Map.of("8", 0.1));
 
-    assertThatThrownBy(() -> gate.execute(fake.execution)).isInstanceOf(BpmnError.class)
-        .hasMessage("Traffic gate failed for function api_handler at 10 %: error-rate: error rate 4.2 % over 1 %");
+    assertThatThrownBy(() -> gate.execute(fake.execution))
+        .isInstanceOf(BpmnError.class)
+        .hasMessage(
+            "Traffic gate failed for function api_handler at 10 %: error-rate: error rate 4.2 % over 1 %");
     assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "gateLambdaTraffic");
     revert.execute(fake.execution);
 
-    assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("api_handler", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("7", Map.of());
   }
 
@@ -181,8 +240,10 @@ class LambdaDelegatesTest {
 
     assertThatThrownBy(() -> deploy.execute(fake.execution)).isInstanceOf(BpmnError.class);
 
-    assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "deployLambda")
-        .containsEntry(Variables.FAILURE_REASON,
+    assertThat(fake.variables)
+        .containsEntry(Variables.FAILED_STEP, "deployLambda")
+        .containsEntry(
+            Variables.FAILURE_REASON,
             "Lambda code update of api_handler failed: The function could not be unzipped (InvalidZipFileException)")
         .containsEntry(Variables.LAMBDA_PREVIOUS_VERSIONS, Map.of("api_handler", "7"));
   }
@@ -194,7 +255,8 @@ class LambdaDelegatesTest {
     FakeExecution fake = execution("", "");
     fake.variables.put(Variables.LAMBDA_FUNCTION, "api_handler");
 
-    assertThatThrownBy(() -> deploy.execute(fake.execution)).isInstanceOf(BpmnError.class)
+    assertThatThrownBy(() -> deploy.execute(fake.execution))
+        .isInstanceOf(BpmnError.class)
         .hasMessageContaining("S3 Error Code: NoSuchKey");
     assertThat(fake.variables).doesNotContainKey(Variables.LAMBDA_PREVIOUS_VERSIONS);
     assertThat(lambda.code("api_handler")).isEqualTo("sha-7");
@@ -206,8 +268,10 @@ class LambdaDelegatesTest {
     FakeExecution fake = execution("", "");
     fake.variables.put(Variables.LAMBDA_FUNCTION, "api_handler");
 
-    assertThatThrownBy(() -> deploy.execute(fake.execution)).isInstanceOf(AwsUnavailableException.class);
-    assertThat(fake.variables).doesNotContainKeys(Variables.FAILED_STEP, Variables.LAMBDA_PREVIOUS_VERSIONS);
+    assertThatThrownBy(() -> deploy.execute(fake.execution))
+        .isInstanceOf(AwsUnavailableException.class);
+    assertThat(fake.variables)
+        .doesNotContainKeys(Variables.FAILED_STEP, Variables.LAMBDA_PREVIOUS_VERSIONS);
   }
 
   @Test
@@ -222,15 +286,27 @@ class LambdaDelegatesTest {
     revert.execute(fake.execution);
     revert.execute(fake.execution);
 
-    assertThat(lambda.callLines().subList(before, lambda.calls().size())).containsExactly(
-        "GET /2015-03-31/functions/alert_generator/aliases/prod", "PUT /2015-03-31/functions/alert_generator/aliases/prod",
-        "GET /2015-03-31/functions/api_handler/aliases/live", "PUT /2015-03-31/functions/api_handler/aliases/live");
+    assertThat(lambda.callLines().subList(before, lambda.calls().size()))
+        .containsExactly(
+            "GET /2015-03-31/functions/alert_generator/aliases/prod",
+                "PUT /2015-03-31/functions/alert_generator/aliases/prod",
+            "GET /2015-03-31/functions/api_handler/aliases/live",
+                "PUT /2015-03-31/functions/api_handler/aliases/live");
     assertThat(lambda.alias("api_handler", "live").version()).isEqualTo("7");
     assertThat(lambda.alias("alert_generator", "prod").version()).isEqualTo("12");
-    assertThat(fake.variables.get(Variables.LAMBDA_REVERTED)).isEqualTo(List.of("alert_generator", "api_handler"));
-    verify(evidence).record(eq("rel-1"), eq("lambda-reverted"), eq("countersign"), argThat(p ->
-        p.get("function").equals("api_handler") && p.get("restoredVersion").equals("7")
-            && p.get("replacedVersion").equals("8") && p.get("changed").equals(true)));
+    assertThat(fake.variables.get(Variables.LAMBDA_REVERTED))
+        .isEqualTo(List.of("alert_generator", "api_handler"));
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("lambda-reverted"),
+            eq("countersign"),
+            argThat(
+                p ->
+                    p.get("function").equals("api_handler")
+                        && p.get("restoredVersion").equals("7")
+                        && p.get("replacedVersion").equals("8")
+                        && p.get("changed").equals(true)));
   }
 
   @Test
@@ -243,10 +319,18 @@ class LambdaDelegatesTest {
 
     revert.execute(fake.execution);
 
-    assertThat(lambda.callLines()).filteredOn(c -> c.startsWith("PUT") && c.endsWith("/aliases/live")).hasSize(2);
-    assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.callLines())
+        .filteredOn(c -> c.startsWith("PUT") && c.endsWith("/aliases/live"))
+        .hasSize(2);
+    assertThat(lambda.alias("api_handler", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("7", Map.of());
-    verify(evidence).record(eq("rel-1"), eq("lambda-reverted"), eq("countersign"), argThat(p -> p.get("changed").equals(false)));
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("lambda-reverted"),
+            eq("countersign"),
+            argThat(p -> p.get("changed").equals(false)));
   }
 
   @Test
@@ -258,8 +342,12 @@ class LambdaDelegatesTest {
     revert.execute(fake.execution);
 
     assertThat(lambda.callLines()).noneMatch(c -> c.contains("alert_generator"));
-    verify(evidence, never()).record(anyString(), eq("lambda-reverted"), anyString(),
-        argThat(p -> "alert_generator".equals(p.get("function"))));
+    verify(evidence, never())
+        .record(
+            anyString(),
+            eq("lambda-reverted"),
+            anyString(),
+            argThat(p -> "alert_generator".equals(p.get("function"))));
   }
 
   private static TrafficGate gate(String name, boolean passed, String detail) {
@@ -270,18 +358,28 @@ class LambdaDelegatesTest {
       }
 
       @Override
-      public Result check(String releaseId, ReleaseManifest manifest, String function, int percent) {
+      public Result check(
+          String releaseId, ReleaseManifest manifest, String function, int percent) {
         return new Result(passed, detail);
       }
     };
   }
 
-  /** api_handler (alias live) and alert_generator (alias prod), with the given traffic on api_handler. */
+  /**
+   * api_handler (alias live) and alert_generator (alias prod), with the given traffic on
+   * api_handler.
+   */
   private static FakeExecution execution(String apiTraffic, String more) {
     String traffic = apiTraffic.isEmpty() ? "" : ",\"traffic\":\"" + apiTraffic + "\"";
-    return new FakeExecution(FakeExecution.manifest("\"lambda\":{\"target\":\"" + TARGET + "\",\"functions\":["
-        + "{\"name\":\"api_handler\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"api.zip\"}" + traffic + "},"
-        + "{\"name\":\"alert_generator\",\"alias\":\"prod\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"alerts.zip\"}}]}"
-        + more));
+    return new FakeExecution(
+        FakeExecution.manifest(
+            "\"lambda\":{\"target\":\""
+                + TARGET
+                + "\",\"functions\":["
+                + "{\"name\":\"api_handler\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"api.zip\"}"
+                + traffic
+                + "},"
+                + "{\"name\":\"alert_generator\",\"alias\":\"prod\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"alerts.zip\"}}]}"
+                + more));
   }
 }

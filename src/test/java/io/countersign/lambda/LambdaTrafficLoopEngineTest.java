@@ -8,9 +8,9 @@ import io.countersign.aws.AwsClients;
 import io.countersign.aws.FakeApiSupport;
 import io.countersign.aws.FakeLambdaApi;
 import io.countersign.aws.FakeLambdaApi.AliasState;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Variables;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -33,14 +33,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The model change this capability is built for, on a real (in-memory) Camunda 7.24 engine with the live adapter
- * against WireMock answering like Lambda: "Deploy Lambda function" as a sequential multi-instance subprocess that
- * calls deployLambda until its {@code stepOutcome} is done, waiting {@code stepWait} on a timer in between (running:
- * the poll interval while the code updates; paused: the step's hold while traffic shifts, then the traffic gate),
- * with revertLambda compensating the enclosing subprocess as in deploy.bpmn.
+ * The model change this capability is built for, on a real (in-memory) Camunda 7.24 engine with the
+ * live adapter against WireMock answering like Lambda: "Deploy Lambda function" as a sequential
+ * multi-instance subprocess that calls deployLambda until its {@code stepOutcome} is done, waiting
+ * {@code stepWait} on a timer in between (running: the poll interval while the code updates;
+ * paused: the step's hold while traffic shifts, then the traffic gate), with revertLambda
+ * compensating the enclosing subprocess as in deploy.bpmn.
  */
 class LambdaTrafficLoopEngineTest {
-  static final String MODEL = """
+  static final String MODEL =
+      """
       <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" targetNamespace="https://countersign.io/test">
         <error id="stepFailedError" errorCode="stepFailed"/>
@@ -105,9 +107,11 @@ class LambdaTrafficLoopEngineTest {
         </process>
       </definitions>
       """;
-  private static final String MANIFEST = FakeExecution.manifest("\"lambda\":{\"target\":\"medication-aws\",\"functions\":["
-      + "{\"name\":\"api_handler\",\"traffic\":\"canary10-5\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"api.zip\"}},"
-      + "{\"name\":\"alert_generator\",\"alias\":\"prod\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"alerts.zip\"}}]}");
+  private static final String MANIFEST =
+      FakeExecution.manifest(
+          "\"lambda\":{\"target\":\"medication-aws\",\"functions\":["
+              + "{\"name\":\"api_handler\",\"traffic\":\"canary10-5\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"api.zip\"}},"
+              + "{\"name\":\"alert_generator\",\"alias\":\"prod\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"alerts.zip\"}}]}");
   private static FakeLambdaApi lambda;
 
   private final List<TrafficGate> gates = new ArrayList<>();
@@ -133,16 +137,29 @@ class LambdaTrafficLoopEngineTest {
     lambda.artifact("medication-artifacts", "api.zip", "sha-8");
     lambda.artifact("medication-artifacts", "alerts.zip", "sha-13");
     lambda.updateTakes("api_handler", 1);
-    LambdaProperties properties = new LambdaProperties("live", Map.of("medication-aws", new LambdaProperties.Target(
-        "eu-west-1", List.of("medication-artifacts"), null, null, Map.of("lambda", lambda.endpoint()),
-        // A call timeout far above any answer of the local fake: a busy machine must not turn it into a failure.
-        Duration.ofSeconds(30), 1)));
+    LambdaProperties properties =
+        new LambdaProperties(
+            "live",
+            Map.of(
+                "medication-aws",
+                new LambdaProperties.Target(
+                    "eu-west-1",
+                    List.of("medication-artifacts"),
+                    null,
+                    null,
+                    Map.of("lambda", lambda.endpoint()),
+                    // A call timeout far above any answer of the local fake: a busy machine must
+                    // not turn it into a failure.
+                    Duration.ofSeconds(30),
+                    1)));
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
-    LambdaRollout rollout = new LambdaRollout(new LiveLambdaTarget(properties, clients), properties);
+    LambdaRollout rollout =
+        new LambdaRollout(new LiveLambdaTarget(properties, clients), properties);
     EvidenceLog evidence = mock(EvidenceLog.class);
 
     ProcessEngineConfigurationImpl config =
-        (ProcessEngineConfigurationImpl) ProcessEngineConfiguration.createStandaloneInMemProcessEngineConfiguration();
+        (ProcessEngineConfigurationImpl)
+            ProcessEngineConfiguration.createStandaloneInMemProcessEngineConfiguration();
     config.setProcessEngineName("cloud-lambda-loop");
     config.setJdbcUrl("jdbc:h2:mem:cloud-lambda-loop;DB_CLOSE_DELAY=-1");
     config.setJobExecutorActivate(false);
@@ -150,14 +167,24 @@ class LambdaTrafficLoopEngineTest {
     config.setDefaultSerializationFormat("application/json");
     config.setProcessEnginePlugins(List.of(new SpinProcessEnginePlugin()));
     Map<Object, Object> beans = new HashMap<>();
-    beans.put("deployLambda", new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence)));
-    beans.put("gateLambdaTraffic", new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests()));
-    beans.put("revertLambda", new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence)));
+    beans.put(
+        "deployLambda",
+        new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence)));
+    beans.put(
+        "gateLambdaTraffic",
+        new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests()));
+    beans.put(
+        "revertLambda",
+        new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence)));
     config.setBeans(beans);
     engine = config.buildProcessEngine();
     management = engine.getManagementService();
-    engine.getRepositoryService().createDeployment()
-        .addInputStream("loop.bpmn", new ByteArrayInputStream(MODEL.getBytes(StandardCharsets.UTF_8))).deploy();
+    engine
+        .getRepositoryService()
+        .createDeployment()
+        .addInputStream(
+            "loop.bpmn", new ByteArrayInputStream(MODEL.getBytes(StandardCharsets.UTF_8)))
+        .deploy();
   }
 
   @AfterEach
@@ -173,38 +200,51 @@ class LambdaTrafficLoopEngineTest {
 
     runJobs();
     assertThat(timer("lambdaUpdatePoll")).isNotNull();
-    assertThat(engine.getRuntimeService().getVariable(instance.getId(), Variables.STEP_OUTCOME)).isEqualTo("running");
-    assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(engine.getRuntimeService().getVariable(instance.getId(), Variables.STEP_OUTCOME))
+        .isEqualTo("running");
+    assertThat(lambda.alias("api_handler", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("7", Map.of());
 
     fire("lambdaUpdatePoll");
     Job hold = timer("lambdaTrafficHold");
-    assertThat(Duration.between(ClockUtil.getCurrentTime().toInstant(), hold.getDuedate().toInstant()))
+    assertThat(
+            Duration.between(ClockUtil.getCurrentTime().toInstant(), hold.getDuedate().toInstant()))
         .isBetween(Duration.ofMinutes(4), Duration.ofMinutes(5));
-    assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("api_handler", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("7", Map.of("8", 0.1));
 
     fire("lambdaTrafficHold");
-    assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("api_handler", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("8", Map.of());
     assertThat(lambda.alias("alert_generator", "prod").version()).isEqualTo("13");
-    assertThat(engine.getTaskService().createTaskQuery().processInstanceId(instance.getId()).singleResult()
-        .getTaskDefinitionKey()).isEqualTo("released");
+    assertThat(
+            engine
+                .getTaskService()
+                .createTaskQuery()
+                .processInstanceId(instance.getId())
+                .singleResult()
+                .getTaskDefinitionKey())
+        .isEqualTo("released");
   }
 
   @Test
   void aGateThatFailsAtTenPercentPutsTheAliasBackWithTheWeightsCleared() {
-    gates.add(new TrafficGate() {
-      @Override
-      public String name() {
-        return "error-rate";
-      }
+    gates.add(
+        new TrafficGate() {
+          @Override
+          public String name() {
+            return "error-rate";
+          }
 
-      @Override
-      public Result check(String releaseId, ReleaseManifest manifest, String function, int percent) {
-        return new Result(false, "error rate 4.2 % over 1 % at " + percent + " %");
-      }
-    });
+          @Override
+          public Result check(
+              String releaseId, ReleaseManifest manifest, String function, int percent) {
+            return new Result(false, "error rate 4.2 % over 1 % at " + percent + " %");
+          }
+        });
     ProcessInstance instance = start();
     runJobs();
     fire("lambdaUpdatePoll");
@@ -212,19 +252,28 @@ class LambdaTrafficLoopEngineTest {
 
     fire("lambdaTrafficHold");
 
-    assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("api_handler", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("7", Map.of());
     assertThat(lambda.callLines()).noneMatch(c -> c.contains("alert_generator"));
     assertThat(engine.getRuntimeService().getVariable(instance.getId(), Variables.FAILURE_REASON))
-        .isEqualTo("Traffic gate failed for function api_handler at 10 %: error-rate: error rate 4.2 % over 1 % at 10 %");
-    assertThat(engine.getTaskService().createTaskQuery().processInstanceId(instance.getId()).singleResult()
-        .getTaskDefinitionKey()).isEqualTo("rolledBack");
+        .isEqualTo(
+            "Traffic gate failed for function api_handler at 10 %: error-rate: error rate 4.2 % over 1 % at 10 %");
+    assertThat(
+            engine
+                .getTaskService()
+                .createTaskQuery()
+                .processInstanceId(instance.getId())
+                .singleResult()
+                .getTaskDefinitionKey())
+        .isEqualTo("rolledBack");
   }
 
   private ProcessInstance start() {
     Map<String, Object> variables = new HashMap<>();
     variables.put(Variables.MANIFEST, MANIFEST);
-    variables.put(Variables.LAMBDA_FUNCTIONS, new ArrayList<>(List.of("api_handler", "alert_generator")));
+    variables.put(
+        Variables.LAMBDA_FUNCTIONS, new ArrayList<>(List.of("api_handler", "alert_generator")));
     return engine.getRuntimeService().startProcessInstanceByKey("lambdaLoop", "rel-1", variables);
   }
 

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The live Lambda adapter and the rollout steps against WireMock answering like the Lambda API: the exact calls,
- * the RevisionId and CodeSha256 passed, the alias weights at each traffic step, revert, re-runs, failures.
+ * The live Lambda adapter and the rollout steps against WireMock answering like the Lambda API: the
+ * exact calls, the RevisionId and CodeSha256 passed, the alias weights at each traffic step,
+ * revert, re-runs, failures.
  */
 class LiveLambdaTargetTest {
   private static final String TARGET = "medication-aws";
@@ -55,9 +56,19 @@ class LiveLambdaTargetTest {
     lambda.reset();
     lambda.function("api_handler", "live", 7, "sha-7");
     lambda.artifact("medication-artifacts", "lambda/api_handler/2.4.0/function.zip", "sha-8");
-    LambdaProperties properties = new LambdaProperties("live", Map.of(TARGET, new LambdaProperties.Target(
-        "eu-west-1", List.of("medication-artifacts"), null, null, Map.of("lambda", lambda.endpoint()),
-        Duration.ofSeconds(2), 2)));
+    LambdaProperties properties =
+        new LambdaProperties(
+            "live",
+            Map.of(
+                TARGET,
+                new LambdaProperties.Target(
+                    "eu-west-1",
+                    List.of("medication-artifacts"),
+                    null,
+                    null,
+                    Map.of("lambda", lambda.endpoint()),
+                    Duration.ofSeconds(2),
+                    2)));
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
     rollout = new LambdaRollout(new LiveLambdaTarget(properties, clients), properties);
   }
@@ -76,33 +87,48 @@ class LiveLambdaTargetTest {
     String revisionAfter = lambda.revision("api_handler");
     Advance done = rollout.advance("rel-1", TARGET, function, started.progress(), NOW);
 
-    assertThat(lambda.callLines()).containsExactly(
-        "GET " + FN + "/aliases/live",
-        "GET " + FN + "/configuration",
-        "PUT " + FN + "/code",
-        "GET " + FN + "/configuration",
-        "GET " + FN + "/versions",
-        "POST " + FN + "/versions",
-        "PUT " + FN + "/aliases/live");
+    assertThat(lambda.callLines())
+        .containsExactly(
+            "GET " + FN + "/aliases/live",
+            "GET " + FN + "/configuration",
+            "PUT " + FN + "/code",
+            "GET " + FN + "/configuration",
+            "GET " + FN + "/versions",
+            "POST " + FN + "/versions",
+            "PUT " + FN + "/aliases/live");
     List<Call> calls = lambda.calls();
-    assertThat(calls.get(2).body().toString()).isEqualTo("{\"S3Bucket\":\"medication-artifacts\","
-        + "\"S3Key\":\"lambda/api_handler/2.4.0/function.zip\",\"Publish\":false,\"RevisionId\":\"" + revisionBefore + "\"}");
+    assertThat(calls.get(2).body().toString())
+        .isEqualTo(
+            "{\"S3Bucket\":\"medication-artifacts\","
+                + "\"S3Key\":\"lambda/api_handler/2.4.0/function.zip\",\"Publish\":false,\"RevisionId\":\""
+                + revisionBefore
+                + "\"}");
     assertThat(calls.get(5).body().get("CodeSha256").asText()).isEqualTo("sha-8");
-    assertThat(calls.get(5).body().get("RevisionId").asText()).isEqualTo(lambda.revision("api_handler"))
+    assertThat(calls.get(5).body().get("RevisionId").asText())
+        .isEqualTo(lambda.revision("api_handler"))
         .isNotEqualTo(revisionAfter);
     assertThat(calls.get(6).body().get("FunctionVersion").asText()).isEqualTo("8");
-    assertThat(calls.get(6).body().get("RoutingConfig").toString()).isEqualTo("{\"AdditionalVersionWeights\":{}}");
+    assertThat(calls.get(6).body().get("RoutingConfig").toString())
+        .isEqualTo("{\"AdditionalVersionWeights\":{}}");
 
     assertThat(started.progress().phase()).isEqualTo("updating");
     assertThat(started.waitFor()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(done.progress()).isEqualTo(new Progress("deployed", "7", "8", 0, NOW.toString(), "sha-8"));
+    assertThat(done.progress())
+        .isEqualTo(new Progress("deployed", "7", "8", 0, NOW.toString(), "sha-8"));
     assertThat(done.waitFor()).isEqualTo(Duration.ZERO);
-    assertThat(lambda.alias("api_handler", "live")).isEqualTo(new AliasState("8", Map.of(),
-        "countersign release rel-1: version 7 -> 8 (all-at-once step 1/1, 100 %)"));
+    assertThat(lambda.alias("api_handler", "live"))
+        .isEqualTo(
+            new AliasState(
+                "8",
+                Map.of(),
+                "countersign release rel-1: version 7 -> 8 (all-at-once step 1/1, 100 %)"));
     assertThat(types(started)).containsExactly("lambda-code-updated");
-    assertThat(types(done)).containsExactly("lambda-version-published", "lambda-traffic-shifted", "lambda-deployed");
-    assertThat(started.events().get(0).payload()).containsEntry("previousVersion", "7")
-        .containsEntry("revisionBefore", revisionBefore).containsEntry("dryRun", false);
+    assertThat(types(done))
+        .containsExactly("lambda-version-published", "lambda-traffic-shifted", "lambda-deployed");
+    assertThat(started.events().get(0).payload())
+        .containsEntry("previousVersion", "7")
+        .containsEntry("revisionBefore", revisionBefore)
+        .containsEntry("dryRun", false);
   }
 
   @Test
@@ -119,10 +145,16 @@ class LiveLambdaTargetTest {
       aliases.add(lambda.alias("api_handler", "live"));
     }
 
-    assertThat(waits).containsExactly(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5),
-        Duration.ofMinutes(5), Duration.ZERO);
+    assertThat(waits)
+        .containsExactly(
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(5),
+            Duration.ofMinutes(5),
+            Duration.ZERO);
     assertThat(aliases).extracting(AliasState::version).containsExactly("7", "7", "7", "8");
-    assertThat(aliases).extracting(AliasState::weights)
+    assertThat(aliases)
+        .extracting(AliasState::weights)
         .containsExactly(Map.of(), Map.of(), Map.of("8", 0.1), Map.of());
     assertThat(aliasUpdates()).containsExactly("7 {\"8\":0.1}", "8 {}");
     assertThat(lambda.callLines()).filteredOn(c -> c.endsWith("/configuration")).hasSize(4);
@@ -132,7 +164,13 @@ class LiveLambdaTargetTest {
   void linearAddsItsShareAtEachStep() {
     LambdaFunction function = function("linear40-2");
 
-    Advance step = rollout.advance("rel-1", TARGET, function, rollout.start("rel-1", TARGET, function, NOW).progress(), NOW);
+    Advance step =
+        rollout.advance(
+            "rel-1",
+            TARGET,
+            function,
+            rollout.start("rel-1", TARGET, function, NOW).progress(),
+            NOW);
     List<Duration> holds = new ArrayList<>(List.of(step.waitFor()));
     while (!step.progress().phase().equals("deployed")) {
       step = rollout.advance("rel-1", TARGET, function, step.progress(), NOW);
@@ -146,7 +184,13 @@ class LiveLambdaTargetTest {
   @Test
   void revertMovesTheAliasBackAndClearsTheWeightsOnceOnly() {
     LambdaFunction function = function("canary10-5");
-    Advance step = rollout.advance("rel-1", TARGET, function, rollout.start("rel-1", TARGET, function, NOW).progress(), NOW);
+    Advance step =
+        rollout.advance(
+            "rel-1",
+            TARGET,
+            function,
+            rollout.start("rel-1", TARGET, function, NOW).progress(),
+            NOW);
     assertThat(lambda.alias("api_handler", "live").weights()).isEqualTo(Map.of("8", 0.1));
 
     Event first = rollout.revert("rel-1", TARGET, function, step.progress().previousVersion());
@@ -154,11 +198,14 @@ class LiveLambdaTargetTest {
     Event second = rollout.revert("rel-1", TARGET, function, step.progress().previousVersion());
 
     assertThat(lambda.alias("api_handler", "live"))
-        .isEqualTo(new AliasState("7", Map.of(), "countersign release rel-1: reverted to version 7"));
+        .isEqualTo(
+            new AliasState("7", Map.of(), "countersign release rel-1: reverted to version 7"));
     assertThat(aliasUpdates()).containsExactly("7 {\"8\":0.1}", "7 {}");
     assertThat(lambda.callLines().subList(callsAfterFirst, lambda.calls().size()))
         .containsExactly("GET " + FN + "/aliases/live");
-    assertThat(first.payload()).containsEntry("changed", true).containsEntry("replacedVersion", "7")
+    assertThat(first.payload())
+        .containsEntry("changed", true)
+        .containsEntry("replacedVersion", "7")
         .containsEntry("replacedWeights", Map.of("8", 0.1));
     assertThat(second.payload()).containsEntry("changed", false);
   }
@@ -166,10 +213,18 @@ class LiveLambdaTargetTest {
   @Test
   void aRerunOfTheFirstStepAfterTheAliasMovedStillKnowsThePreviousVersionAndReusesTheVersion() {
     LambdaFunction function = function("all-at-once");
-    rollout.advance("rel-1", TARGET, function, rollout.start("rel-1", TARGET, function, NOW).progress(), NOW);
+    rollout.advance(
+        "rel-1", TARGET, function, rollout.start("rel-1", TARGET, function, NOW).progress(), NOW);
 
-    // The job's transaction was lost after AWS changed: the engine runs the first step again from nothing.
-    Advance again = rollout.advance("rel-1", TARGET, function, rollout.start("rel-1", TARGET, function, NOW).progress(), NOW);
+    // The job's transaction was lost after AWS changed: the engine runs the first step again from
+    // nothing.
+    Advance again =
+        rollout.advance(
+            "rel-1",
+            TARGET,
+            function,
+            rollout.start("rel-1", TARGET, function, NOW).progress(),
+            NOW);
 
     assertThat(again.progress().previousVersion()).isEqualTo("7");
     assertThat(again.progress().newVersion()).isEqualTo("8");
@@ -177,7 +232,8 @@ class LiveLambdaTargetTest {
     assertThat(lambda.callLines()).filteredOn(c -> c.equals("POST " + FN + "/versions")).hasSize(1);
     assertThat(lambda.alias("api_handler", "live").version()).isEqualTo("8");
     // ... while another release reads the alias as it finds it.
-    assertThat(rollout.start("rel-2", TARGET, function, NOW).progress().previousVersion()).isEqualTo("8");
+    assertThat(rollout.start("rel-2", TARGET, function, NOW).progress().previousVersion())
+        .isEqualTo("8");
   }
 
   @Test
@@ -185,7 +241,13 @@ class LiveLambdaTargetTest {
     lambda.artifact("medication-artifacts", "lambda/api_handler/2.4.0/function.zip", "sha-7");
     LambdaFunction function = function("canary10-5");
 
-    Advance done = rollout.advance("rel-1", TARGET, function, rollout.start("rel-1", TARGET, function, NOW).progress(), NOW);
+    Advance done =
+        rollout.advance(
+            "rel-1",
+            TARGET,
+            function,
+            rollout.start("rel-1", TARGET, function, NOW).progress(),
+            NOW);
 
     assertThat(done.progress().phase()).isEqualTo("deployed");
     assertThat(done.progress().newVersion()).isEqualTo("7");
@@ -202,8 +264,9 @@ class LiveLambdaTargetTest {
 
     assertThatThrownBy(() -> rollout.advance("rel-1", TARGET, function, updating, NOW))
         .isInstanceOf(TargetRefusedException.class)
-        .hasMessage("Lambda code update of api_handler failed: Unzipped size must be smaller than 262144000 bytes "
-            + "(InvalidZipFileException)");
+        .hasMessage(
+            "Lambda code update of api_handler failed: Unzipped size must be smaller than 262144000 bytes "
+                + "(InvalidZipFileException)");
     assertThat(lambda.alias("api_handler", "live").version()).isEqualTo("7");
   }
 
@@ -213,36 +276,58 @@ class LiveLambdaTargetTest {
     LambdaFunction function = function("all-at-once");
     Progress updating = rollout.start("rel-1", TARGET, function, NOW).progress();
 
-    assertThat(rollout.advance("rel-1", TARGET, function, updating, NOW.plus(Duration.ofMinutes(9))).progress())
+    assertThat(
+            rollout
+                .advance("rel-1", TARGET, function, updating, NOW.plus(Duration.ofMinutes(9)))
+                .progress())
         .isEqualTo(updating);
-    assertThatThrownBy(() -> rollout.advance("rel-1", TARGET, function, updating, NOW.plus(Duration.ofMinutes(11))))
+    assertThatThrownBy(
+            () ->
+                rollout.advance(
+                    "rel-1", TARGET, function, updating, NOW.plus(Duration.ofMinutes(11))))
         .isInstanceOf(TargetRefusedException.class)
-        .hasMessage("Lambda code update of api_handler still InProgress after PT10M (no reason given)");
+        .hasMessage(
+            "Lambda code update of api_handler still InProgress after PT10M (no reason given)");
   }
 
   @Test
   void aMissingArtifactIsRefusedAndChangesNothing() {
-    LambdaFunction function = new LambdaFunction("api_handler", null,
-        new Artifact("medication-artifacts", "lambda/api_handler/9.9.9/function.zip"), null);
+    LambdaFunction function =
+        new LambdaFunction(
+            "api_handler",
+            null,
+            new Artifact("medication-artifacts", "lambda/api_handler/9.9.9/function.zip"),
+            null);
 
     assertThatThrownBy(() -> rollout.start("rel-1", TARGET, function, NOW))
         .isInstanceOf(TargetRefusedException.class)
-        .hasMessage("Lambda UpdateFunctionCode api_handler failed: InvalidParameterValueException: Error occurred while "
-            + "GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist. (HTTP 400)");
+        .hasMessage(
+            "Lambda UpdateFunctionCode api_handler failed: InvalidParameterValueException: Error occurred while "
+                + "GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist. (HTTP 400)");
     assertThat(lambda.code("api_handler")).isEqualTo("sha-7");
     assertThat(lambda.alias("api_handler", "live").version()).isEqualTo("7");
   }
 
   @Test
   void accessDeniedAndAMissingAliasAreRefusals() {
-    lambda.fail("GET", "/aliases/live", 1, 403, "AccessDeniedException",
+    lambda.fail(
+        "GET",
+        "/aliases/live",
+        1,
+        403,
+        "AccessDeniedException",
         "User: arn:aws:sts::123456789012:assumed-role/countersign/countersign is not authorized to perform: lambda:GetAlias");
     assertThatThrownBy(() -> rollout.start("rel-1", TARGET, function("all-at-once"), NOW))
         .isInstanceOf(TargetRefusedException.class)
-        .hasMessageStartingWith("Lambda GetAlias api_handler:live failed: AccessDeniedException: User: ");
+        .hasMessageStartingWith(
+            "Lambda GetAlias api_handler:live failed: AccessDeniedException: User: ");
 
-    LambdaFunction prod = new LambdaFunction("api_handler", "prod",
-        new Artifact("medication-artifacts", "lambda/api_handler/2.4.0/function.zip"), null);
+    LambdaFunction prod =
+        new LambdaFunction(
+            "api_handler",
+            "prod",
+            new Artifact("medication-artifacts", "lambda/api_handler/2.4.0/function.zip"),
+            null);
     assertThatThrownBy(() -> rollout.start("rel-1", TARGET, prod, NOW))
         .isInstanceOf(TargetRefusedException.class)
         .hasMessageContaining("ResourceNotFoundException: Alias not found");
@@ -251,7 +336,8 @@ class LiveLambdaTargetTest {
 
   @Test
   void throttlingAndServerErrorsAreRetriedBySdkThenLeftToTheEngine() {
-    lambda.fail("PUT", "/code", 1, 500, "ServiceException", "Lambda was unable to process the request");
+    lambda.fail(
+        "PUT", "/code", 1, 500, "ServiceException", "Lambda was unable to process the request");
     rollout.start("rel-1", TARGET, function("all-at-once"), NOW);
     assertThat(lambda.callLines()).filteredOn(c -> c.equals("PUT " + FN + "/code")).hasSize(2);
 
@@ -261,26 +347,55 @@ class LiveLambdaTargetTest {
     lambda.fail("PUT", "/code", 5, 429, "TooManyRequestsException", "Rate exceeded");
     assertThatThrownBy(() -> rollout.start("rel-1", TARGET, function("all-at-once"), NOW))
         .isInstanceOf(AwsUnavailableException.class)
-        .hasMessage("Lambda UpdateFunctionCode api_handler failed: TooManyRequestsException: Rate exceeded (HTTP 429); "
-            + "the step is retried, then an incident is opened");
-    assertThat(lambda.callLines()).filteredOn(c -> c.equals("PUT " + FN + "/code")).hasSize(2); // max-attempts 2
+        .hasMessage(
+            "Lambda UpdateFunctionCode api_handler failed: TooManyRequestsException: Rate exceeded (HTTP 429); "
+                + "the step is retried, then an incident is opened");
+    assertThat(lambda.callLines())
+        .filteredOn(c -> c.equals("PUT " + FN + "/code"))
+        .hasSize(2); // max-attempts 2
   }
 
   @Test
   void badInputIsRefusedBeforeAnyCall() {
-    assertThatThrownBy(() -> rollout.start("rel-1", TARGET, new LambdaFunction(
-        "arn:aws:lambda:eu-west-1:123456789012:function:api_handler", null,
-        new Artifact("medication-artifacts", "a.zip"), null), NOW))
+    assertThatThrownBy(
+            () ->
+                rollout.start(
+                    "rel-1",
+                    TARGET,
+                    new LambdaFunction(
+                        "arn:aws:lambda:eu-west-1:123456789012:function:api_handler",
+                        null,
+                        new Artifact("medication-artifacts", "a.zip"),
+                        null),
+                    NOW))
         .isInstanceOf(TargetRefusedException.class)
-        .hasMessage("'arn:aws:lambda:eu-west-1:123456789012:function:api_handler' is not a Lambda function name "
-            + "(letters, digits, '-', '_'; 1-64; no ARNs or qualifiers)");
-    assertThatThrownBy(() -> rollout.start("rel-1", TARGET, new LambdaFunction("api_handler", null,
-        new Artifact("someone-elses-bucket", "a.zip"), null), NOW))
-        .hasMessage("artifact bucket 'someone-elses-bucket' of function api_handler is not an artifact bucket of "
-            + "target 'medication-aws' (allowed: medication-artifacts)");
-    assertThatThrownBy(() -> rollout.start("rel-1", TARGET, new LambdaFunction("api_handler", null,
-        new Artifact("medication-artifacts", "../other/a.zip"), null), NOW))
-        .hasMessage("artifact key '../other/a.zip' of function api_handler is not a plain S3 object key");
+        .hasMessage(
+            "'arn:aws:lambda:eu-west-1:123456789012:function:api_handler' is not a Lambda function name "
+                + "(letters, digits, '-', '_'; 1-64; no ARNs or qualifiers)");
+    assertThatThrownBy(
+            () ->
+                rollout.start(
+                    "rel-1",
+                    TARGET,
+                    new LambdaFunction(
+                        "api_handler", null, new Artifact("someone-elses-bucket", "a.zip"), null),
+                    NOW))
+        .hasMessage(
+            "artifact bucket 'someone-elses-bucket' of function api_handler is not an artifact bucket of "
+                + "target 'medication-aws' (allowed: medication-artifacts)");
+    assertThatThrownBy(
+            () ->
+                rollout.start(
+                    "rel-1",
+                    TARGET,
+                    new LambdaFunction(
+                        "api_handler",
+                        null,
+                        new Artifact("medication-artifacts", "../other/a.zip"),
+                        null),
+                    NOW))
+        .hasMessage(
+            "artifact key '../other/a.zip' of function api_handler is not a plain S3 object key");
     assertThatThrownBy(() -> rollout.start("rel-1", TARGET, function("canary0-5"), NOW))
         .hasMessage("traffic 'canary0-5': the percentage must be 1-99");
     assertThatThrownBy(() -> rollout.start("rel-1", "other-aws", function("all-at-once"), NOW))
@@ -294,16 +409,22 @@ class LiveLambdaTargetTest {
 
     assertThatThrownBy(() -> rollout.start("rel-1", TARGET, function("all-at-once"), NOW))
         .isInstanceOf(TargetRefusedException.class)
-        .hasMessage("alias live of function api_handler points at $LATEST; point it at a published version first, "
-            + "so there is a version to roll back to");
+        .hasMessage(
+            "alias live of function api_handler points at $LATEST; point it at a published version first, "
+                + "so there is a version to roll back to");
     assertThat(lambda.callLines()).containsExactly("GET " + FN + "/aliases/live");
   }
 
   /** The alias updates as "FunctionVersion weights". */
   private List<String> aliasUpdates() {
-    return lambda.calls().stream().filter(c -> c.method().equals("PUT") && c.path().endsWith("/aliases/live"))
+    return lambda.calls().stream()
+        .filter(c -> c.method().equals("PUT") && c.path().endsWith("/aliases/live"))
         .map(Call::body)
-        .map((JsonNode b) -> b.get("FunctionVersion").asText() + " " + b.path("RoutingConfig").path("AdditionalVersionWeights"))
+        .map(
+            (JsonNode b) ->
+                b.get("FunctionVersion").asText()
+                    + " "
+                    + b.path("RoutingConfig").path("AdditionalVersionWeights"))
         .toList();
   }
 
@@ -312,7 +433,10 @@ class LiveLambdaTargetTest {
   }
 
   private static LambdaFunction function(String traffic) {
-    return new LambdaFunction("api_handler", null,
-        new Artifact("medication-artifacts", "lambda/api_handler/2.4.0/function.zip"), traffic);
+    return new LambdaFunction(
+        "api_handler",
+        null,
+        new Artifact("medication-artifacts", "lambda/api_handler/2.4.0/function.zip"),
+        traffic);
   }
 }

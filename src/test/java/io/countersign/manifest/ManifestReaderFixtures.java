@@ -17,9 +17,22 @@ import org.springframework.http.MediaType;
 /** The example manifests of the tests and ways to break them. */
 public final class ManifestReaderFixtures {
   public static final MediaType YAML = MediaType.parseMediaType("application/yaml");
-  /** The main steps of the target capabilities, which a drill may name (TargetRegistryTest checks they still are). */
-  public static final List<String> DRILL_STEPS = List.of("backupDatabase", "migrateDatabase", "deployLambda",
-      "publishFrontend", "rolloutKubernetes", "awaitRollout", "verifyRelease", "watchMetrics");
+
+  /**
+   * The main steps of the target capabilities, which a drill may name (TargetRegistryTest checks
+   * they still are).
+   */
+  public static final List<String> DRILL_STEPS =
+      List.of(
+          "backupDatabase",
+          "migrateDatabase",
+          "deployLambda",
+          "publishFrontend",
+          "rolloutKubernetes",
+          "awaitRollout",
+          "verifyRelease",
+          "watchMetrics");
+
   static final String DRILL_STEP_MESSAGE = "must be one of " + String.join(", ", DRILL_STEPS);
   static final Validator VALIDATOR;
 

@@ -20,8 +20,8 @@ import org.springframework.http.MediaType;
 
 /**
  * Property-based: whatever a pipeline sends, the reader either returns a manifest or refuses it
- * with field errors that each carry a JSON path; it never fails in another way (which the API
- * would answer with 500).
+ * with field errors that each carry a JSON path; it never fails in another way (which the API would
+ * answer with 500).
  */
 class ManifestReaderProperties {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -31,40 +31,49 @@ class ManifestReaderProperties {
     try {
       assertThat(reader.read(body, type)).isNotNull();
     } catch (InvalidManifestException e) {
-      assertThat(e.errors()).isNotEmpty().allSatisfy(error -> {
-        assertThat(error.path()).startsWith("$");
-        assertThat(error.message()).isNotBlank();
-      });
+      assertThat(e.errors())
+          .isNotEmpty()
+          .allSatisfy(
+              error -> {
+                assertThat(error.path()).startsWith("$");
+                assertThat(error.message()).isNotBlank();
+              });
     } catch (UnsupportedManifestTypeException | PayloadTooLargeException expected) {
       // 415 and 413: refusals with their own problem responses
     }
   }
 
   @Property(tries = 400)
-  void anyTextIsReadOrRefusedWithFieldPaths(@ForAll("text") String body, @ForAll("types") MediaType type) {
+  void anyTextIsReadOrRefusedWithFieldPaths(
+      @ForAll("text") String body, @ForAll("types") MediaType type) {
     readsOrRefusesCleanly(body.getBytes(StandardCharsets.UTF_8), type);
   }
 
   @Property(tries = 600)
-  void anyMutationOfAValidManifestIsReadOrRefusedWithFieldPaths(@ForAll("mutations") List<Mutation> mutations) {
+  void anyMutationOfAValidManifestIsReadOrRefusedWithFieldPaths(
+      @ForAll("mutations") List<Mutation> mutations) {
     JsonNode manifest = ManifestReaderFixtures.tree("release-production.yaml");
     for (Mutation m : mutations) {
       m.apply(manifest);
     }
-    readsOrRefusesCleanly(manifest.toString().getBytes(StandardCharsets.UTF_8), MediaType.APPLICATION_JSON);
+    readsOrRefusesCleanly(
+        manifest.toString().getBytes(StandardCharsets.UTF_8), MediaType.APPLICATION_JSON);
   }
 
   @Provide
   Arbitrary<String> text() {
     Arbitrary<String> noise = Arbitraries.strings().ofMaxLength(300);
-    Arbitrary<String> jsonish = Arbitraries.strings().withChars("{}[]\":,-0123456789.eE truefalsnul\\u").ofMaxLength(200);
-    Arbitrary<String> yamlish = Arbitraries.strings().withChars("abc:-\n #&*!|>'\"[]{}0123456789").ofMaxLength(200);
+    Arbitrary<String> jsonish =
+        Arbitraries.strings().withChars("{}[]\":,-0123456789.eE truefalsnul\\u").ofMaxLength(200);
+    Arbitrary<String> yamlish =
+        Arbitraries.strings().withChars("abc:-\n #&*!|>'\"[]{}0123456789").ofMaxLength(200);
     return Arbitraries.oneOf(noise, jsonish, yamlish);
   }
 
   @Provide
   Arbitrary<MediaType> types() {
-    return Arbitraries.of(MediaType.APPLICATION_JSON, ManifestReader.APPLICATION_YAML, MediaType.TEXT_PLAIN);
+    return Arbitraries.of(
+        MediaType.APPLICATION_JSON, ManifestReader.APPLICATION_YAML, MediaType.TEXT_PLAIN);
   }
 
   record Mutation(int where, int what, JsonNode value) {
@@ -94,23 +103,39 @@ class ManifestReaderProperties {
 
   @Provide
   Arbitrary<List<Mutation>> mutations() {
-    Arbitrary<JsonNode> values = Arbitraries.oneOf(
-        Arbitraries.strings().ofMaxLength(80).map(NODES::textNode),
-        Arbitraries.integers().map(NODES::numberNode),
-        Arbitraries.doubles().between(-1e6, 1e6).map(NODES::numberNode),
-        Arbitraries.of(true, false).map(NODES::booleanNode),
-        Arbitraries.just(NODES.nullNode()),
-        Arbitraries.of("[]", "{}").map(text -> text.equals("[]") ? (JsonNode) NODES.arrayNode() : NODES.objectNode()),
-        Arbitraries.strings().ofMaxLength(20).map(s -> {
-          ArrayNode a = NODES.arrayNode();
-          a.add(s).add(NODES.objectNode().put("k", s));
-          return (JsonNode) a;
-        }),
-        Arbitraries.of("production", "qa", "PT0S", "P", "../../etc", "canary101-1", "a".repeat(300), "${x}")
-            .map(NODES::textNode));
-    Arbitrary<Mutation> one = Combinators.combine(Arbitraries.integers().between(0, 100_000), Arbitraries.integers().between(0, 3),
-        values).as(Mutation::new);
+    Arbitrary<JsonNode> values =
+        Arbitraries.oneOf(
+            Arbitraries.strings().ofMaxLength(80).map(NODES::textNode),
+            Arbitraries.integers().map(NODES::numberNode),
+            Arbitraries.doubles().between(-1e6, 1e6).map(NODES::numberNode),
+            Arbitraries.of(true, false).map(NODES::booleanNode),
+            Arbitraries.just(NODES.nullNode()),
+            Arbitraries.of("[]", "{}")
+                .map(text -> text.equals("[]") ? (JsonNode) NODES.arrayNode() : NODES.objectNode()),
+            Arbitraries.strings()
+                .ofMaxLength(20)
+                .map(
+                    s -> {
+                      ArrayNode a = NODES.arrayNode();
+                      a.add(s).add(NODES.objectNode().put("k", s));
+                      return (JsonNode) a;
+                    }),
+            Arbitraries.of(
+                    "production",
+                    "qa",
+                    "PT0S",
+                    "P",
+                    "../../etc",
+                    "canary101-1",
+                    "a".repeat(300),
+                    "${x}")
+                .map(NODES::textNode));
+    Arbitrary<Mutation> one =
+        Combinators.combine(
+                Arbitraries.integers().between(0, 100_000),
+                Arbitraries.integers().between(0, 3),
+                values)
+            .as(Mutation::new);
     return one.list().ofMinSize(1).ofMaxSize(6);
   }
-
 }

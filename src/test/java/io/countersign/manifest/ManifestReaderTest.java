@@ -1,8 +1,5 @@
 package io.countersign.manifest;
 
-import io.countersign.TestManifests;
-
-
 import static io.countersign.manifest.ManifestReaderFixtures.YAML;
 import static io.countersign.manifest.ManifestReaderFixtures.changed;
 import static io.countersign.manifest.ManifestReaderFixtures.object;
@@ -14,6 +11,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.countersign.TestManifests;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,38 +31,53 @@ class ManifestReaderTest {
   @Test
   void readsTheProductionExampleFromYamlAndJsonAlike() {
     ReleaseManifest fromYaml = reader.read(resource("release-production.yaml"), YAML);
-    ReleaseManifest fromJson = reader.read(resource("release-production.json"), MediaType.APPLICATION_JSON);
+    ReleaseManifest fromJson =
+        reader.read(resource("release-production.json"), MediaType.APPLICATION_JSON);
 
     assertThat(fromJson).isEqualTo(fromYaml);
     assertThat(fromYaml.application()).isEqualTo("medication-tracker");
     assertThat(fromYaml.version()).isEqualTo("2.4.0");
     assertThat(fromYaml.environment()).isEqualTo(Environment.PRODUCTION);
-    assertThat(fromYaml.evidence()).extracting(ReleaseManifest.EvidenceItem::type)
+    assertThat(fromYaml.evidence())
+        .extracting(ReleaseManifest.EvidenceItem::type)
         .containsExactly("security-scan", "integration-tests", "performance-tests");
-    assertThat(fromYaml.lambda().functions()).extracting(ReleaseManifest.LambdaFunction::trafficOrDefault)
+    assertThat(fromYaml.lambda().functions())
+        .extracting(ReleaseManifest.LambdaFunction::trafficOrDefault)
         .containsExactly("all-at-once", "all-at-once", "canary10-5");
     assertThat(fromYaml.frontend().artifact().key()).isEqualTo("web/2.4.0/site.zip");
     assertThat(fromYaml.kubernetes().workloads().get(0).containers().get(0).image())
         .isEqualTo("registry.medication.example/medication/backend:2.4.0");
-    assertThat(fromYaml.verification().metrics()).extracting(ReleaseManifest.MetricRule::max).containsExactly(0.01, 0.5);
+    assertThat(fromYaml.verification().metrics())
+        .extracting(ReleaseManifest.MetricRule::max)
+        .containsExactly(0.01, 0.5);
     assertThat(fromYaml.verification().bakeWindow()).isEqualTo("PT2M");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"application/yaml", "application/x-yaml", "text/yaml", "application/yaml;charset=UTF-8"})
+  @ValueSource(
+      strings = {
+        "application/yaml",
+        "application/x-yaml",
+        "text/yaml",
+        "application/yaml;charset=UTF-8"
+      })
   void readsTheStagingExampleWithEveryYamlType(String type) {
-    ReleaseManifest manifest = reader.read(resource("release-staging.yaml"), MediaType.parseMediaType(type));
+    ReleaseManifest manifest =
+        reader.read(resource("release-staging.yaml"), MediaType.parseMediaType(type));
 
     assertThat(manifest.environment()).isEqualTo(Environment.STAGING);
     assertThat(manifest.kubernetes().namespace()).isEqualTo("medication-staging");
-    assertThat(manifest.evidence()).extracting(ReleaseManifest.EvidenceItem::type).containsExactly("integration-tests");
+    assertThat(manifest.evidence())
+        .extracting(ReleaseManifest.EvidenceItem::type)
+        .containsExactly("integration-tests");
     assertThat(manifest.lambda().functions()).allSatisfy(f -> assertThat(f.traffic()).isNull());
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"release-staging.yaml", "release-production.yaml"})
   void theShippedExamplesAreValid(String name) throws Exception {
-    // Tests run from the project directory; the examples are what the README tells requesters to submit.
+    // Tests run from the project directory; the examples are what the README tells requesters to
+    // submit.
     byte[] example = Files.readAllBytes(Path.of("examples", "medication-tracker", name));
 
     assertThat(reader.read(example, YAML).application()).isEqualTo("medication-tracker");
@@ -81,8 +94,10 @@ class ManifestReaderTest {
 
   @Test
   void acceptsAnExplicitNullForAnOptionalSection() {
-    ReleaseManifest manifest = reader.read(changed("release-staging.yaml", m -> m.putNull("frontend")),
-        MediaType.APPLICATION_JSON);
+    ReleaseManifest manifest =
+        reader.read(
+            changed("release-staging.yaml", m -> m.putNull("frontend")),
+            MediaType.APPLICATION_JSON);
 
     assertThat(manifest.hasFrontend()).isFalse();
   }
@@ -113,15 +128,18 @@ class ManifestReaderTest {
   void readBodyStopsOneBytePastTheLimit() throws Exception {
     ByteArrayInputStream in = new ByteArrayInputStream(new byte[ManifestReader.MAX_BYTES + 100]);
 
-    assertThatThrownBy(() -> ManifestReader.readBody(in)).isInstanceOf(PayloadTooLargeException.class);
+    assertThatThrownBy(() -> ManifestReader.readBody(in))
+        .isInstanceOf(PayloadTooLargeException.class);
     assertThat(in.available()).isEqualTo(99);
-    assertThat(ManifestReader.readBody(new ByteArrayInputStream(new byte[ManifestReader.MAX_BYTES])))
+    assertThat(
+            ManifestReader.readBody(new ByteArrayInputStream(new byte[ManifestReader.MAX_BYTES])))
         .hasSize(ManifestReader.MAX_BYTES);
   }
 
   @Test
   void reportsAYamlSyntaxErrorAtTheRootWithItsPlace() {
-    String yaml = """
+    String yaml =
+        """
         application: medication-tracker
         version: 2.4.0
           environment: production
@@ -136,43 +154,56 @@ class ManifestReaderTest {
 
   @Test
   void reportsAJsonSyntaxErrorAtTheRootWithItsPlace() {
-    List<FieldErrors.FieldError> errors = errors("{\"application\": \"medication-tracker\",\n  version: 1}", MediaType.APPLICATION_JSON);
+    List<FieldErrors.FieldError> errors =
+        errors(
+            "{\"application\": \"medication-tracker\",\n  version: 1}", MediaType.APPLICATION_JSON);
 
     assertThat(errors).hasSize(1);
     assertThat(errors.get(0).path()).isEqualTo("$");
-    assertThat(errors.get(0).message()).startsWith("invalid JSON at line 2, column 3: Unexpected character ('v'");
+    assertThat(errors.get(0).message())
+        .startsWith("invalid JSON at line 2, column 3: Unexpected character ('v'");
   }
 
   @Test
   void refusesDuplicateKeysInYamlAtTheirPath() {
-    String yaml = """
+    String yaml =
+        """
         application: medication-tracker
         lambda:
           target: medication-aws
           target: other-aws
         """;
 
-    assertThat(errors(yaml, YAML)).containsExactly(new FieldErrors.FieldError("$.lambda.target", "duplicate key (line 4)"));
+    assertThat(errors(yaml, YAML))
+        .containsExactly(new FieldErrors.FieldError("$.lambda.target", "duplicate key (line 4)"));
   }
 
   @Test
   void refusesDuplicateKeysInJsonAtTheirPath() {
     String json = "{\"evidence\": [{\"type\": \"a\"}, {\"type\": \"b\", \"type\": \"c\"}]}";
 
-    assertThat(errors(json, MediaType.APPLICATION_JSON)).extracting(FieldErrors.FieldError::path)
+    assertThat(errors(json, MediaType.APPLICATION_JSON))
+        .extracting(FieldErrors.FieldError::path)
         .containsExactly("$.evidence[1].type");
   }
 
   @Test
   void refusesAnAliasBombQuickly() {
-    StringBuilder yaml = new StringBuilder("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    StringBuilder yaml =
+        new StringBuilder(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     for (char c = 'b'; c <= 'j'; c++) {
       char previous = (char) (c - 1);
-      yaml.append(c).append(": &").append(c).append(" [")
-          .append(String.join(",", java.util.Collections.nCopies(9, "*" + previous))).append("]\n");
+      yaml.append(c)
+          .append(": &")
+          .append(c)
+          .append(" [")
+          .append(String.join(",", java.util.Collections.nCopies(9, "*" + previous)))
+          .append("]\n");
     }
 
-    List<FieldErrors.FieldError> errors = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> errors(yaml.toString(), YAML));
+    List<FieldErrors.FieldError> errors =
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> errors(yaml.toString(), YAML));
 
     assertThat(errors).hasSize(1);
     assertThat(errors.get(0).path()).isEqualTo("$.b[0]");
@@ -181,11 +212,16 @@ class ManifestReaderTest {
 
   @Test
   void refusesAnAliasForASection() {
-    String yaml = new String(resource("release-staging.yaml"), StandardCharsets.UTF_8)
-        .replace("frontend:\n  target: medication-web\n  artifact:\n", "frontend:\n  target: medication-web\n  artifact: &site\n")
-        + "drill: *site\n";
+    String yaml =
+        new String(resource("release-staging.yaml"), StandardCharsets.UTF_8)
+                .replace(
+                    "frontend:\n  target: medication-web\n  artifact:\n",
+                    "frontend:\n  target: medication-web\n  artifact: &site\n")
+            + "drill: *site\n";
 
-    assertThat(errors(yaml, YAML)).extracting(FieldErrors.FieldError::path).containsExactly("$.drill");
+    assertThat(errors(yaml, YAML))
+        .extracting(FieldErrors.FieldError::path)
+        .containsExactly("$.drill");
   }
 
   @Test
@@ -194,9 +230,11 @@ class ManifestReaderTest {
     String yaml = "summary: " + "[".repeat(30) + "]".repeat(30) + "\n";
 
     assertThat(errors(json, MediaType.APPLICATION_JSON))
-        .containsExactly(new FieldErrors.FieldError("$", "the body is nested more than 20 levels deep"));
+        .containsExactly(
+            new FieldErrors.FieldError("$", "the body is nested more than 20 levels deep"));
     assertThat(errors(yaml, YAML))
-        .containsExactly(new FieldErrors.FieldError("$", "the body is nested more than 20 levels deep"));
+        .containsExactly(
+            new FieldErrors.FieldError("$", "the body is nested more than 20 levels deep"));
   }
 
   @Test
@@ -208,91 +246,123 @@ class ManifestReaderTest {
   @Test
   void refusesAnEmptyBody() {
     assertThat(errors("", YAML)).extracting(FieldErrors.FieldError::path).containsExactly("$");
-    assertThat(errors("  ", MediaType.APPLICATION_JSON)).extracting(FieldErrors.FieldError::path).containsExactly("$");
+    assertThat(errors("  ", MediaType.APPLICATION_JSON))
+        .extracting(FieldErrors.FieldError::path)
+        .containsExactly("$");
   }
 
   @Test
   void refusesMoreThanOneYamlDocument() {
-    String yaml = new String(resource("release-staging.yaml"), StandardCharsets.UTF_8) + "---\napplication: other\n";
+    String yaml =
+        new String(resource("release-staging.yaml"), StandardCharsets.UTF_8)
+            + "---\napplication: other\n";
 
     assertThat(errors(yaml, YAML))
-        .containsExactly(new FieldErrors.FieldError("$", "the body must hold exactly one YAML document"));
+        .containsExactly(
+            new FieldErrors.FieldError("$", "the body must hold exactly one YAML document"));
   }
 
   @Test
   void readsYamlOneOneBooleansAndOctalsAsTheTypeErrorsTheyAre() {
-    String yaml = new String(resource("release-staging.yaml"), StandardCharsets.UTF_8)
-        .replace("version: 2.4.0", "version: 010")
-        .replace("changeReference: CHG-2041", "changeReference: yes");
+    String yaml =
+        new String(resource("release-staging.yaml"), StandardCharsets.UTF_8)
+            .replace("version: 2.4.0", "version: 010")
+            .replace("changeReference: CHG-2041", "changeReference: yes");
 
-    assertThat(errors(yaml, YAML)).extracting(FieldErrors.FieldError::path)
+    assertThat(errors(yaml, YAML))
+        .extracting(FieldErrors.FieldError::path)
         .containsExactly("$.changeReference", "$.version");
   }
 
   @Test
   void reportsEveryProblemOfABodyAtOnce() {
-    byte[] body = changed("release-production.yaml", m -> {
-      m.put("approver", "alice");                                             // unknown field
-      m.put("version", 2.4);                                                  // wrong type
-      m.put("environment", "qa");                                             // unknown environment
-      m.remove("changeReference");                                            // missing
-      object(m, "/evidence/1").put("sha256", "abc");                          // bad digest
-      object(m, "/evidence/2").put("type", "security-scan");                  // duplicate type
-      object(m, "/lambda/functions/0").put("handler", "index.handler");       // unknown nested field
-      object(m, "/lambda/functions/1").put("name", "alert generator");        // bad name
-      object(m, "/lambda/functions/2").put("traffic", "canary");              // bad traffic
-      object(m, "/kubernetes/workloads/1").put("kind", "Pod");                // bad kind
-      object(m, "/verification/smokeTests/1").put("expectStatus", 99);        // out of range
-      object(m, "/verification/metrics/0").put("min", 0.5);                   // min > max
-      m.putObject("drill").put("failAt", "rollbackEverything");               // unknown step
-    });
+    byte[] body =
+        changed(
+            "release-production.yaml",
+            m -> {
+              m.put("approver", "alice"); // unknown field
+              m.put("version", 2.4); // wrong type
+              m.put("environment", "qa"); // unknown environment
+              m.remove("changeReference"); // missing
+              object(m, "/evidence/1").put("sha256", "abc"); // bad digest
+              object(m, "/evidence/2").put("type", "security-scan"); // duplicate type
+              object(m, "/lambda/functions/0")
+                  .put("handler", "index.handler"); // unknown nested field
+              object(m, "/lambda/functions/1").put("name", "alert generator"); // bad name
+              object(m, "/lambda/functions/2").put("traffic", "canary"); // bad traffic
+              object(m, "/kubernetes/workloads/1").put("kind", "Pod"); // bad kind
+              object(m, "/verification/smokeTests/1").put("expectStatus", 99); // out of range
+              object(m, "/verification/metrics/0").put("min", 0.5); // min > max
+              m.putObject("drill").put("failAt", "rollbackEverything"); // unknown step
+            });
 
-    InvalidManifestException e = catchThrowableOfType(InvalidManifestException.class,
-        () -> reader.read(body, MediaType.APPLICATION_JSON));
+    InvalidManifestException e =
+        catchThrowableOfType(
+            InvalidManifestException.class, () -> reader.read(body, MediaType.APPLICATION_JSON));
 
-    assertThat(ManifestReaderFieldErrorsTest.paths(e)).containsExactly(
-        "$.approver",
-        "$.changeReference",
-        "$.drill.failAt",
-        "$.environment",
-        "$.evidence[1].sha256",
-        "$.evidence[2].type",
-        "$.kubernetes.workloads[1].kind",
-        "$.lambda.functions[0].handler",
-        "$.lambda.functions[1].name",
-        "$.lambda.functions[2].traffic",
-        "$.verification.metrics[0].min",
-        "$.verification.smokeTests[1].expectStatus",
-        "$.version");
+    assertThat(ManifestReaderFieldErrorsTest.paths(e))
+        .containsExactly(
+            "$.approver",
+            "$.changeReference",
+            "$.drill.failAt",
+            "$.environment",
+            "$.evidence[1].sha256",
+            "$.evidence[2].type",
+            "$.kubernetes.workloads[1].kind",
+            "$.lambda.functions[0].handler",
+            "$.lambda.functions[1].name",
+            "$.lambda.functions[2].traffic",
+            "$.verification.metrics[0].min",
+            "$.verification.smokeTests[1].expectStatus",
+            "$.version");
     assertThat(e.detail()).isEqualTo("13 fields are invalid");
-    assertThat(e.errors()).filteredOn(error -> error.path().equals("$.environment")).singleElement()
-        .extracting(FieldErrors.FieldError::message).asString().startsWith("unknown environment 'qa'");
+    assertThat(e.errors())
+        .filteredOn(error -> error.path().equals("$.environment"))
+        .singleElement()
+        .extracting(FieldErrors.FieldError::message)
+        .asString()
+        .startsWith("unknown environment 'qa'");
   }
 
   @Test
   void passesOnTheErrorsOfManifestChecks() {
     ManifestReader checked = reader(knownDatabases("medication-db"));
 
-    InvalidManifestException e = catchThrowableOfType(InvalidManifestException.class, () -> checked.read(
-        changed("release-staging.yaml", m -> object(m, "/database").put("target", "billing-db")),
-        MediaType.APPLICATION_JSON));
+    InvalidManifestException e =
+        catchThrowableOfType(
+            InvalidManifestException.class,
+            () ->
+                checked.read(
+                    changed(
+                        "release-staging.yaml",
+                        m -> object(m, "/database").put("target", "billing-db")),
+                    MediaType.APPLICATION_JSON));
 
-    assertThat(e.errors()).containsExactly(
-        new FieldErrors.FieldError("$.database.target", "unknown database target 'billing-db'"));
+    assertThat(e.errors())
+        .containsExactly(
+            new FieldErrors.FieldError(
+                "$.database.target", "unknown database target 'billing-db'"));
   }
 
   @Test
   void reportsRuleAndCheckErrorsTogether() {
     ManifestReader checked = reader(knownDatabases("medication-db"));
 
-    InvalidManifestException e = catchThrowableOfType(InvalidManifestException.class, () -> checked.read(
-        changed("release-production.yaml", m -> {
-          object(m, "/database").put("target", "billing-db");
-          m.putObject("drill").put("failAt", "deployLambda");
-        }),
-        MediaType.APPLICATION_JSON));
+    InvalidManifestException e =
+        catchThrowableOfType(
+            InvalidManifestException.class,
+            () ->
+                checked.read(
+                    changed(
+                        "release-production.yaml",
+                        m -> {
+                          object(m, "/database").put("target", "billing-db");
+                          m.putObject("drill").put("failAt", "deployLambda");
+                        }),
+                    MediaType.APPLICATION_JSON));
 
-    assertThat(ManifestReaderFieldErrorsTest.paths(e)).containsExactly("$.database.target", "$.drill.failAt");
+    assertThat(ManifestReaderFieldErrorsTest.paths(e))
+        .containsExactly("$.database.target", "$.drill.failAt");
   }
 
   @Test
@@ -301,8 +371,12 @@ class ManifestReaderTest {
     ManifestReader checked = reader((manifest, errors) -> runs.incrementAndGet());
 
     checked.read(resource("release-staging.yaml"), YAML);
-    assertThatThrownBy(() -> checked.read(changed("release-staging.yaml", m -> m.remove("application")),
-        MediaType.APPLICATION_JSON)).isInstanceOf(InvalidManifestException.class);
+    assertThatThrownBy(
+            () ->
+                checked.read(
+                    changed("release-staging.yaml", m -> m.remove("application")),
+                    MediaType.APPLICATION_JSON))
+        .isInstanceOf(InvalidManifestException.class);
 
     assertThat(runs).hasValue(1);
   }
@@ -310,7 +384,8 @@ class ManifestReaderTest {
   @Test
   void everyCheckRuns() {
     List<String> ran = new ArrayList<>();
-    ManifestReader checked = reader((m, errors) -> ran.add("first"), (m, errors) -> ran.add("second"));
+    ManifestReader checked =
+        reader((m, errors) -> ran.add("first"), (m, errors) -> ran.add("second"));
 
     checked.read(resource("release-production.yaml"), YAML);
 
@@ -321,25 +396,36 @@ class ManifestReaderTest {
     List<String> known = List.of(names);
     return (manifest, errors) -> {
       if (manifest.database() != null && !known.contains(manifest.database().target())) {
-        errors.add("$.database.target", "unknown database target '" + manifest.database().target() + "'");
+        errors.add(
+            "$.database.target", "unknown database target '" + manifest.database().target() + "'");
       }
     };
   }
 
   @Test
   void aLongRepetitiveValueIsAFieldErrorNotAStackOverflow() throws Exception {
-    // Repeated groups in a pattern backtrack recursively in Java; kilobytes of "a.a.a…" once overflowed the stack.
-    ObjectNode manifest = (ObjectNode) new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
-        .readTree(Files.readString(Path.of("examples/medication-tracker/release-staging.yaml")));
-    ((ObjectNode) manifest.at("/kubernetes/workloads/0/containers/0")).put("image", "a.".repeat(20_000) + "a");
+    // Repeated groups in a pattern backtrack recursively in Java; kilobytes of "a.a.a…" once
+    // overflowed the stack.
+    ObjectNode manifest =
+        (ObjectNode)
+            new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                .readTree(
+                    Files.readString(Path.of("examples/medication-tracker/release-staging.yaml")));
+    ((ObjectNode) manifest.at("/kubernetes/workloads/0/containers/0"))
+        .put("image", "a.".repeat(20_000) + "a");
     ((ObjectNode) manifest.at("/verification/smokeTests/0")).put("jsonField", "$.a".repeat(20_000));
-    assertThat(errors(manifest.toString(), MediaType.APPLICATION_JSON)).extracting(FieldErrors.FieldError::path)
-        .contains("$.kubernetes.workloads[0].containers[0].image", "$.verification.smokeTests[0].jsonField");
+    assertThat(errors(manifest.toString(), MediaType.APPLICATION_JSON))
+        .extracting(FieldErrors.FieldError::path)
+        .contains(
+            "$.kubernetes.workloads[0].containers[0].image",
+            "$.verification.smokeTests[0].jsonField");
   }
 
   private List<FieldErrors.FieldError> errors(String body, MediaType type) {
-    InvalidManifestException e = catchThrowableOfType(InvalidManifestException.class,
-        () -> reader.read(body.getBytes(StandardCharsets.UTF_8), type));
+    InvalidManifestException e =
+        catchThrowableOfType(
+            InvalidManifestException.class,
+            () -> reader.read(body.getBytes(StandardCharsets.UTF_8), type));
     assertThat(e).as("refused").isNotNull();
     return e.errors();
   }

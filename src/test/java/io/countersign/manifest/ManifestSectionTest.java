@@ -20,25 +20,38 @@ import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 
 /**
- * A section a target capability declares beyond the manifest's own fields, read through {@link ManifestParts}
- * exactly like those: shape, Bean Validation with JSON paths, checks, canonical form, and read back from the store.
+ * A section a target capability declares beyond the manifest's own fields, read through {@link
+ * ManifestParts} exactly like those: shape, Bean Validation with JSON paths, checks, canonical
+ * form, and read back from the store.
  */
 class ManifestSectionTest {
   /** A section of the kind a new target adds: a list of configured names and an optional note. */
   record Notice(
-      @NotNull @Size(min = 1, max = 3) List<@NotNull @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE)
-          String> endpoints,
+      @NotNull @Size(min = 1, max = 3)
+          List<@NotNull @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String>
+              endpoints,
       @Size(max = 20) String note) {}
 
   private static final ManifestSection<Notice> NOTICE = ManifestSection.of("notice", Notice.class);
   private final List<ReleaseManifest> checked = new ArrayList<>();
-  private final ManifestReader reader = new ManifestReader(VALIDATOR,
-      ManifestParts.of(List.of(NOTICE), List.of((manifest, errors) -> checked.add(manifest)), DRILL_STEPS));
+  private final ManifestReader reader =
+      new ManifestReader(
+          VALIDATOR,
+          ManifestParts.of(
+              List.of(NOTICE), List.of((manifest, errors) -> checked.add(manifest)), DRILL_STEPS));
 
   @Test
   void aSectionOfItsOwnIsReadValidatedAndHandedToTheChecks() {
-    ReleaseManifest manifest = reader.read(changed("release-staging.yaml",
-        m -> m.putObject("notice").put("note", "hello").putArray("endpoints").add("change-board")), MediaType.APPLICATION_JSON);
+    ReleaseManifest manifest =
+        reader.read(
+            changed(
+                "release-staging.yaml",
+                m ->
+                    m.putObject("notice")
+                        .put("note", "hello")
+                        .putArray("endpoints")
+                        .add("change-board")),
+            MediaType.APPLICATION_JSON);
 
     assertThat(NOTICE.in(manifest)).isEqualTo(new Notice(List.of("change-board"), "hello"));
     assertThat(checked).containsExactly(manifest);
@@ -46,68 +59,118 @@ class ManifestSectionTest {
 
   @Test
   void itsMistakesAreReportedAtTheirPathsWithTheManifestsOwn() {
-    InvalidManifestException e = catchThrowableOfType(InvalidManifestException.class, () -> reader.read(
-        changed("release-staging.yaml", m -> {
-          m.put("version", "v 1");
-          m.putObject("notice").put("note", "x".repeat(21)).put("colour", "red").putArray("endpoints").add("Change Board").add(7);
-        }), MediaType.APPLICATION_JSON));
+    InvalidManifestException e =
+        catchThrowableOfType(
+            InvalidManifestException.class,
+            () ->
+                reader.read(
+                    changed(
+                        "release-staging.yaml",
+                        m -> {
+                          m.put("version", "v 1");
+                          m.putObject("notice")
+                              .put("note", "x".repeat(21))
+                              .put("colour", "red")
+                              .putArray("endpoints")
+                              .add("Change Board")
+                              .add(7);
+                        }),
+                    MediaType.APPLICATION_JSON));
 
-    assertThat(e.errors()).containsExactly(
-        new FieldErrors.FieldError("$.notice.colour", "unknown field; expected one of endpoints, note"),
-        new FieldErrors.FieldError("$.notice.endpoints[0]", Patterns.NAME_MESSAGE),
-        new FieldErrors.FieldError("$.notice.endpoints[1]", "must be a string (put the value in quotes)"),
-        new FieldErrors.FieldError("$.notice.note", "size must be between 0 and 20"),
-        new FieldErrors.FieldError("$.version", Patterns.VERSION_MESSAGE));
+    assertThat(e.errors())
+        .containsExactly(
+            new FieldErrors.FieldError(
+                "$.notice.colour", "unknown field; expected one of endpoints, note"),
+            new FieldErrors.FieldError("$.notice.endpoints[0]", Patterns.NAME_MESSAGE),
+            new FieldErrors.FieldError(
+                "$.notice.endpoints[1]", "must be a string (put the value in quotes)"),
+            new FieldErrors.FieldError("$.notice.note", "size must be between 0 and 20"),
+            new FieldErrors.FieldError("$.version", Patterns.VERSION_MESSAGE));
     assertThat(checked).isEmpty();
   }
 
   @Test
   void anUnknownTopLevelFieldNamesTheSectionsAmongTheExpectedOnes() {
-    InvalidManifestException e = catchThrowableOfType(InvalidManifestException.class, () -> reader.read(
-        changed("release-staging.yaml", m -> m.putObject("notices")), MediaType.APPLICATION_JSON));
+    InvalidManifestException e =
+        catchThrowableOfType(
+            InvalidManifestException.class,
+            () ->
+                reader.read(
+                    changed("release-staging.yaml", m -> m.putObject("notices")),
+                    MediaType.APPLICATION_JSON));
 
-    assertThat(e.errors()).singleElement().satisfies(error -> {
-      assertThat(error.path()).isEqualTo("$.notices");
-      assertThat(error.message()).endsWith("verification, drill, notice");
-    });
+    assertThat(e.errors())
+        .singleElement()
+        .satisfies(
+            error -> {
+              assertThat(error.path()).isEqualTo("$.notices");
+              assertThat(error.message()).endsWith("verification, drill, notice");
+            });
   }
 
   @Test
   void aSectionMustBeAnObjectAndNullIsNone() {
-    InvalidManifestException e = catchThrowableOfType(InvalidManifestException.class, () -> reader.read(
-        changed("release-staging.yaml", m -> m.putArray("notice")), MediaType.APPLICATION_JSON));
-    ReleaseManifest none = reader.read(changed("release-staging.yaml", m -> m.putNull("notice")), MediaType.APPLICATION_JSON);
+    InvalidManifestException e =
+        catchThrowableOfType(
+            InvalidManifestException.class,
+            () ->
+                reader.read(
+                    changed("release-staging.yaml", m -> m.putArray("notice")),
+                    MediaType.APPLICATION_JSON));
+    ReleaseManifest none =
+        reader.read(
+            changed("release-staging.yaml", m -> m.putNull("notice")), MediaType.APPLICATION_JSON);
 
-    assertThat(e.errors()).containsExactly(new FieldErrors.FieldError("$.notice", "must be an object"));
+    assertThat(e.errors())
+        .containsExactly(new FieldErrors.FieldError("$.notice", "must be an object"));
     assertThat(NOTICE.in(none)).isNull();
     assertThat(none.sections()).isEmpty();
   }
 
   @Test
   void theCanonicalFormCarriesTheSectionAndTheStoreReadsItBack() throws Exception {
-    ReleaseManifest without = reader.read(resource("release-staging.yaml"), ManifestReaderFixtures.YAML);
-    ReleaseManifest with = reader.read(changed("release-staging.yaml",
-        m -> m.putObject("notice").putArray("endpoints").add("change-board")), MediaType.APPLICATION_JSON);
+    ReleaseManifest without =
+        reader.read(resource("release-staging.yaml"), ManifestReaderFixtures.YAML);
+    ReleaseManifest with =
+        reader.read(
+            changed(
+                "release-staging.yaml",
+                m -> m.putObject("notice").putArray("endpoints").add("change-board")),
+            MediaType.APPLICATION_JSON);
 
     String canonical = ManifestStore.canonical(with);
     assertThat(canonical).contains(",\"notice\":{\"endpoints\":[\"change-board\"]},");
     assertThat(canonical.replace(",\"notice\":{\"endpoints\":[\"change-board\"]}", ""))
         .isEqualTo(ManifestStore.canonical(without));
-    // As the manifest store reads its text back: the section arrives as plain JSON data and binds when asked for.
-    ReleaseManifest stored = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build()
-        .readValue(canonical, ReleaseManifest.class);
+    // As the manifest store reads its text back: the section arrives as plain JSON data and binds
+    // when asked for.
+    ReleaseManifest stored =
+        JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build()
+            .readValue(canonical, ReleaseManifest.class);
     assertThat(NOTICE.in(stored)).isEqualTo(new Notice(List.of("change-board"), null));
     assertThat(ManifestStore.canonical(stored)).isEqualTo(canonical);
   }
 
   @Test
   void aDrillNamesAStepOfTheCapabilities() {
-    InvalidManifestException e = catchThrowableOfType(InvalidManifestException.class, () -> reader.read(
-        changed("release-staging.yaml", m -> m.putObject("drill").put("failAt", "notifyEveryone")), MediaType.APPLICATION_JSON));
+    InvalidManifestException e =
+        catchThrowableOfType(
+            InvalidManifestException.class,
+            () ->
+                reader.read(
+                    changed(
+                        "release-staging.yaml",
+                        m -> m.putObject("drill").put("failAt", "notifyEveryone")),
+                    MediaType.APPLICATION_JSON));
 
-    assertThat(e.errors()).containsExactly(new FieldErrors.FieldError("$.drill.failAt",
-        "must be one of backupDatabase, migrateDatabase, deployLambda, publishFrontend, rolloutKubernetes, awaitRollout, "
-            + "verifyRelease, watchMetrics"));
+    assertThat(e.errors())
+        .containsExactly(
+            new FieldErrors.FieldError(
+                "$.drill.failAt",
+                "must be one of backupDatabase, migrateDatabase, deployLambda, publishFrontend, rolloutKubernetes, awaitRollout, "
+                    + "verifyRelease, watchMetrics"));
   }
 
   @Test

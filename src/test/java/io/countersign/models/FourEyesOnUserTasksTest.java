@@ -30,11 +30,15 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * Four-eyes is attached by the parse listener, not copied into the models: every user task of every model has it,
- * first and once for create, assignment, update and complete, also a task in a model deployed without it.
+ * Four-eyes is attached by the parse listener, not copied into the models: every user task of every
+ * model has it, first and once for create, assignment, update and complete, also a task in a model
+ * deployed without it.
  */
 class FourEyesOnUserTasksTest extends ProcessTestSupport {
-  /** An operations lead who also requests releases: the engine would let them work an operations-leads task. */
+  /**
+   * An operations lead who also requests releases: the engine would let them work an
+   * operations-leads task.
+   */
   private static final String REQUESTER = "ops-requester";
 
   @Autowired RepositoryService repository;
@@ -53,7 +57,9 @@ class FourEyesOnUserTasksTest extends ProcessTestSupport {
   void everyUserTaskOfEveryModelHasFourEyesBeforeItsOwnListeners() throws IOException {
     try (Stream<Path> models = Files.list(Path.of("bpmn"))) {
       for (Path model : models.filter(p -> p.toString().endsWith(".bpmn")).toList()) {
-        assertThat(Files.readString(model)).as(model + " declares no copy").doesNotContain("${fourEyes}");
+        assertThat(Files.readString(model))
+            .as(model + " declares no copy")
+            .doesNotContain("${fourEyes}");
       }
     }
     Map<String, String> completeListeners = new LinkedHashMap<>();
@@ -61,26 +67,44 @@ class FourEyesOnUserTasksTest extends ProcessTestSupport {
       for (ActivityImpl task : userTasks(key)) {
         TaskDefinition definition = taskDefinition(task);
         assertFourEyesFirstAndOnce(key + "/" + task.getId(), definition);
-        List<TaskListener> complete = definition.getTaskListenersForEvent(TaskListener.EVENTNAME_COMPLETE);
-        completeListeners.put(task.getId(), complete.size() > 1 ? expression(complete.get(1)) : null);
+        List<TaskListener> complete =
+            definition.getTaskListenersForEvent(TaskListener.EVENTNAME_COMPLETE);
+        completeListeners.put(
+            task.getId(), complete.size() > 1 ? expression(complete.get(1)) : null);
       }
     }
     // The decision listeners still run, after four-eyes let the completion through.
-    assertThat(completeListeners).containsAllEntriesOf(Map.of(
-        "approveRelease", "${recordSignOff}", "decideOverride", "${recordOverrideDecision}",
-        "reviewOverride", "${recordOverrideReview}", "decideInconclusiveMetrics", "${recordMetricsDecision}",
-        "confirmDatabaseRestore", "${recordRestoreDecision}"));
+    assertThat(completeListeners)
+        .containsAllEntriesOf(
+            Map.of(
+                "approveRelease",
+                "${recordSignOff}",
+                "decideOverride",
+                "${recordOverrideDecision}",
+                "reviewOverride",
+                "${recordOverrideReview}",
+                "decideInconclusiveMetrics",
+                "${recordMetricsDecision}",
+                "confirmDatabaseRestore",
+                "${recordRestoreDecision}"));
   }
 
   @Test
   void aUserTaskDeployedWithoutTheListenerGetsItAndFourEyesRefusesTheRequester() {
     ensureUser(REQUESTER, "operations-leads", "release-requesters");
-    asUser("process-admin", () -> deploy("fourEyesAttached", "checkTarget", "<bpmn:userTask id=\"checkTarget\" "
-        + "name=\"Check target\" camunda:candidateGroups=\"operations-leads\" />"));
+    asUser(
+        "process-admin",
+        () ->
+            deploy(
+                "fourEyesAttached",
+                "checkTarget",
+                "<bpmn:userTask id=\"checkTarget\" "
+                    + "name=\"Check target\" camunda:candidateGroups=\"operations-leads\" />"));
     for (ActivityImpl task : userTasks("fourEyesAttached")) {
       assertFourEyesFirstAndOnce("fourEyesAttached/" + task.getId(), taskDefinition(task));
     }
-    // Operations leads read Countersign's own processes; this test process is granted to them like those.
+    // Operations leads read Countersign's own processes; this test process is granted to them like
+    // those.
     Authorization read = authorizations.createNewAuthorization(Authorization.AUTH_TYPE_GRANT);
     read.setGroupId("operations-leads");
     read.setResource(Resources.PROCESS_DEFINITION);
@@ -99,25 +123,31 @@ class FourEyesOnUserTasksTest extends ProcessTestSupport {
 
     // What the listener registered when the task was created lets a member of the role act on it.
     asUser("ops-lead", () -> tasks.claim(task, "ops-lead"));
-    assertThat(tasks.createTaskQuery().taskId(task).singleResult().getAssignee()).isEqualTo("ops-lead");
+    assertThat(tasks.createTaskQuery().taskId(task).singleResult().getAssignee())
+        .isEqualTo("ops-lead");
     completeAs("ops-lead", task, Map.of());
     assertThat(openTasks(releaseId, "checkTarget")).isEmpty();
   }
 
   @Test
   void aCopyLeftInAModelRunsOnceAndStillFirst() {
-    deploy("fourEyesCopied", "checkCopy", "<bpmn:userTask id=\"checkCopy\" camunda:candidateGroups=\"operations-leads\">"
-        + "<bpmn:extensionElements>"
-        + "<camunda:taskListener delegateExpression=\"${setVariables}\" event=\"complete\" />"
-        + "<camunda:taskListener delegateExpression=\"${ fourEyes }\" event=\"complete\" />"
-        + "<camunda:taskListener delegateExpression=\"${fourEyes}\" event=\"create\" />"
-        + "</bpmn:extensionElements></bpmn:userTask>");
+    deploy(
+        "fourEyesCopied",
+        "checkCopy",
+        "<bpmn:userTask id=\"checkCopy\" camunda:candidateGroups=\"operations-leads\">"
+            + "<bpmn:extensionElements>"
+            + "<camunda:taskListener delegateExpression=\"${setVariables}\" event=\"complete\" />"
+            + "<camunda:taskListener delegateExpression=\"${ fourEyes }\" event=\"complete\" />"
+            + "<camunda:taskListener delegateExpression=\"${fourEyes}\" event=\"create\" />"
+            + "</bpmn:extensionElements></bpmn:userTask>");
 
     TaskDefinition definition = taskDefinition(userTasks("fourEyesCopied").get(0));
     assertFourEyesFirstAndOnce("fourEyesCopied/checkCopy", definition);
-    // The model's listeners, in order (the engine's and the Spring starter's own ones are not delegate expressions).
+    // The model's listeners, in order (the engine's and the Spring starter's own ones are not
+    // delegate expressions).
     assertThat(definition.getTaskListenersForEvent(TaskListener.EVENTNAME_COMPLETE))
-        .filteredOn(DelegateExpressionTaskListener.class::isInstance).extracting(this::expression)
+        .filteredOn(DelegateExpressionTaskListener.class::isInstance)
+        .extracting(this::expression)
         .containsExactly("${fourEyes}", "${setVariables}");
   }
 
@@ -125,17 +155,24 @@ class FourEyesOnUserTasksTest extends ProcessTestSupport {
     for (String event : List.of("create", "assignment", "update", "complete")) {
       List<TaskListener> listeners = definition.getTaskListenersForEvent(event);
       assertThat(listeners).as(task + " " + event).isNotEmpty();
-      assertThat(FourEyesOnUserTasks.isFourEyes(listeners.get(0))).as(task + " " + event + ": four-eyes first").isTrue();
-      assertThat(listeners.stream().filter(FourEyesOnUserTasks::isFourEyes)).as(task + " " + event + ": once").hasSize(1);
+      assertThat(FourEyesOnUserTasks.isFourEyes(listeners.get(0)))
+          .as(task + " " + event + ": four-eyes first")
+          .isTrue();
+      assertThat(listeners.stream().filter(FourEyesOnUserTasks::isFourEyes))
+          .as(task + " " + event + ": once")
+          .hasSize(1);
     }
   }
 
   private String expression(TaskListener listener) {
-    return listener instanceof DelegateExpressionTaskListener delegate ? delegate.getExpressionText() : listener.toString();
+    return listener instanceof DelegateExpressionTaskListener delegate
+        ? delegate.getExpressionText()
+        : listener.toString();
   }
 
   private void deploy(String key, String taskId, String userTask) {
-    String xml = """
+    String xml =
+        """
         <?xml version="1.0" encoding="UTF-8"?>
         <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" \
         xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_%1$s" targetNamespace="http://countersign.io/test">
@@ -147,15 +184,23 @@ class FourEyesOnUserTasksTest extends ProcessTestSupport {
             <bpmn:endEvent id="end" />
           </bpmn:process>
         </bpmn:definitions>
-        """.formatted(key, taskId, userTask);
+        """
+            .formatted(key, taskId, userTask);
     repository.createDeployment().name("four-eyes-test").addString(key + ".bpmn", xml).deploy();
   }
 
   /** The user tasks of the latest version of a process, as the engine parsed them. */
   private List<ActivityImpl> userTasks(String key) {
-    String id = repository.createProcessDefinitionQuery().processDefinitionKey(key).latestVersion().singleResult().getId();
+    String id =
+        repository
+            .createProcessDefinitionQuery()
+            .processDefinitionKey(key)
+            .latestVersion()
+            .singleResult()
+            .getId();
     ProcessDefinitionEntity definition =
-        (ProcessDefinitionEntity) ((RepositoryServiceImpl) repository).getDeployedProcessDefinition(id);
+        (ProcessDefinitionEntity)
+            ((RepositoryServiceImpl) repository).getDeployedProcessDefinition(id);
     List<ActivityImpl> found = new ArrayList<>();
     collectUserTasks(definition, found);
     assertThat(found).as("user tasks of " + key).isNotEmpty();

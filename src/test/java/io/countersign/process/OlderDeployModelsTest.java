@@ -7,8 +7,9 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * A release submitted before the one step outcome runs its pinned, older deploy model with today's delegates: the
- * steps still write the words that model's gateways and timers read. Later releases get none of them.
+ * A release submitted before the one step outcome runs its pinned, older deploy model with today's
+ * delegates: the steps still write the words that model's gateways and timers read. Later releases
+ * get none of them.
  */
 class OlderDeployModelsTest {
   private final FakeExecution fake = new FakeExecution("{}");
@@ -26,9 +27,14 @@ class OlderDeployModelsTest {
     StepOutcome.running(Duration.ofSeconds(10)).record(fake.execution, "awaitRollout");
     StepOutcome.paused(Duration.ofMinutes(1)).record(fake.execution, "watchMetrics");
 
-    assertThat(fake.variables).doesNotContainKeys(OlderDeployModels.MARKER, OlderDeployModels.LAMBDA_STATE,
-        OlderDeployModels.LAMBDA_WAIT, OlderDeployModels.FRONTEND_STATE, OlderDeployModels.ROLLOUT_STATE,
-        OlderDeployModels.METRICS_STATE);
+    assertThat(fake.variables)
+        .doesNotContainKeys(
+            OlderDeployModels.MARKER,
+            OlderDeployModels.LAMBDA_STATE,
+            OlderDeployModels.LAMBDA_WAIT,
+            OlderDeployModels.FRONTEND_STATE,
+            OlderDeployModels.ROLLOUT_STATE,
+            OlderDeployModels.METRICS_STATE);
   }
 
   @Test
@@ -38,20 +44,28 @@ class OlderDeployModelsTest {
     assertThat(fake.variables).containsEntry("migrationFailed", false);
 
     StepOutcome.failed("V3 failed: syntax error").record(fake.execution, "migrateDatabase");
-    assertThat(fake.variables).containsEntry("migrationFailed", true).containsEntry(Variables.STEP_OUTCOME, "failed");
+    assertThat(fake.variables)
+        .containsEntry("migrationFailed", true)
+        .containsEntry(Variables.STEP_OUTCOME, "failed");
   }
 
   @Test
   void theLambdaLoopReadsItsStateAndWait() {
     submittedBeforeTheStepOutcome();
     StepOutcome.running(Duration.ofSeconds(5)).record(fake.execution, "deployLambda");
-    assertThat(fake.variables).containsEntry("lambdaState", "updating").containsEntry("lambdaWait", "PT5S");
+    assertThat(fake.variables)
+        .containsEntry("lambdaState", "updating")
+        .containsEntry("lambdaWait", "PT5S");
 
     StepOutcome.paused(Duration.ofMinutes(10)).record(fake.execution, "deployLambda");
-    assertThat(fake.variables).containsEntry("lambdaState", "shifting").containsEntry("lambdaWait", "PT10M");
+    assertThat(fake.variables)
+        .containsEntry("lambdaState", "shifting")
+        .containsEntry("lambdaWait", "PT10M");
 
     StepOutcome.done().record(fake.execution, "deployLambda");
-    assertThat(fake.variables).containsEntry("lambdaState", "deployed").containsEntry("lambdaWait", "PT0S");
+    assertThat(fake.variables)
+        .containsEntry("lambdaState", "deployed")
+        .containsEntry("lambdaWait", "PT0S");
   }
 
   @Test
@@ -80,7 +94,8 @@ class OlderDeployModelsTest {
   @Test
   void theBakeWindowReadsItsStateAndAPauseBeforeTheUpgradeStillCounts() {
     submittedBeforeTheStepOutcome();
-    fake.variables.put("metricsState", "inconclusive"); // the last evaluation ran before the upgrade
+    fake.variables.put(
+        "metricsState", "inconclusive"); // the last evaluation ran before the upgrade
     assertThat(OlderDeployModels.metricsPaused(fake.execution)).isTrue();
 
     StepOutcome.running(Duration.ofMinutes(1)).record(fake.execution, "watchMetrics");

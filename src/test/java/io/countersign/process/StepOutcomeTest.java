@@ -15,17 +15,23 @@ class StepOutcomeTest {
 
   @Test
   void theModelsReadTheLowerCaseWords() {
-    assertThat(Status.values()).extracting(Status::word).containsExactly("done", "running", "paused", "failed");
+    assertThat(Status.values())
+        .extracting(Status::word)
+        .containsExactly("done", "running", "paused", "failed");
   }
 
   @Test
   void runningAndPausedTellTheTimerHowLongToWait() {
     StepOutcome.running(Duration.ofSeconds(10)).record(fake.execution, "awaitRollout");
-    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running").containsEntry(Variables.STEP_WAIT, "PT10S")
+    assertThat(fake.variables)
+        .containsEntry(Variables.STEP_OUTCOME, "running")
+        .containsEntry(Variables.STEP_WAIT, "PT10S")
         .doesNotContainKeys(Variables.FAILED_STEP, Variables.FAILURE_REASON);
 
     StepOutcome.paused(Duration.ofMinutes(5)).record(fake.execution, "deployLambda");
-    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "paused").containsEntry(Variables.STEP_WAIT, "PT5M");
+    assertThat(fake.variables)
+        .containsEntry(Variables.STEP_OUTCOME, "paused")
+        .containsEntry(Variables.STEP_WAIT, "PT5M");
   }
 
   @Test
@@ -33,7 +39,9 @@ class StepOutcomeTest {
     StepOutcome.running(Duration.ofSeconds(10)).record(fake.execution, "awaitRollout");
     StepOutcome.done().record(fake.execution, "awaitRollout");
 
-    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done").containsEntry(Variables.STEP_WAIT, "PT0S");
+    assertThat(fake.variables)
+        .containsEntry(Variables.STEP_OUTCOME, "done")
+        .containsEntry(Variables.STEP_WAIT, "PT0S");
     assertThat(StepOutcome.recorded(fake.execution)).isEqualTo(Status.DONE);
   }
 
@@ -41,25 +49,30 @@ class StepOutcomeTest {
   void aRecordedFailureNamesTheStepAndItsReasonWithoutThrowing() {
     StepOutcome.failed("V3 failed: syntax error").record(fake.execution, "migrateDatabase");
 
-    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "failed")
+    assertThat(fake.variables)
+        .containsEntry(Variables.STEP_OUTCOME, "failed")
         .containsEntry(Variables.FAILED_STEP, "migrateDatabase")
         .containsEntry(Variables.FAILURE_REASON, "V3 failed: syntax error");
   }
 
   @Test
   void aRaisedFailureIsRecordedAndIsTheErrorTheDeployModelRollsBackOn() {
-    BpmnError error = StepOutcome.failed("Kubernetes rollout failed: web: paused").raise(fake.execution, "awaitRollout");
+    BpmnError error =
+        StepOutcome.failed("Kubernetes rollout failed: web: paused")
+            .raise(fake.execution, "awaitRollout");
 
     assertThat(error.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED);
     assertThat(error.getMessage()).isEqualTo("Kubernetes rollout failed: web: paused");
-    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "failed")
+    assertThat(fake.variables)
+        .containsEntry(Variables.STEP_OUTCOME, "failed")
         .containsEntry(Variables.FAILED_STEP, "awaitRollout")
         .containsEntry(Variables.FAILURE_REASON, "Kubernetes rollout failed: web: paused");
   }
 
   @Test
   void stepSupportFailIsARaisedFailedOutcome() {
-    BpmnError error = StepSupport.fail(fake.execution, "verifyRelease", "verification failed: health 503");
+    BpmnError error =
+        StepSupport.fail(fake.execution, "verifyRelease", "verification failed: health 503");
 
     assertThat(error.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED);
     assertThat(StepOutcome.recorded(fake.execution)).isEqualTo(Status.FAILED);
@@ -80,9 +93,11 @@ class StepOutcomeTest {
 
   @Test
   void refusesOutcomesTheModelCouldNotUse() {
-    assertThatThrownBy(() -> StepOutcome.running(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StepOutcome.running(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> StepOutcome.running(null)).isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> new StepOutcome(Status.DONE, Duration.ZERO, "a reason only failures have"))
+    assertThatThrownBy(
+            () -> new StepOutcome(Status.DONE, Duration.ZERO, "a reason only failures have"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /** How every deploy and rollback step starts: skip, drill, or the release and its manifest. */
 class StepStartTest {
-  private static final String DRILL = FakeExecution.manifest("\"drill\":{\"failAt\":\"backupDatabase\"}");
+  private static final String DRILL =
+      FakeExecution.manifest("\"drill\":{\"failAt\":\"backupDatabase\"}");
 
   private final EvidenceLog evidence = mock(EvidenceLog.class);
   private final StepStart start = FakeExecution.variableStart(evidence);
@@ -24,18 +25,27 @@ class StepStartTest {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest(""));
 
     assertThat(start.begin(fake.execution, "backupDatabase", m -> true, "no database")).isNull();
-    verify(evidence).record("rel-1", "step-skipped", StepSupport.ACTOR,
-        Map.of("step", "backupDatabase", "reason", "no database"));
+    verify(evidence)
+        .record(
+            "rel-1",
+            "step-skipped",
+            StepSupport.ACTOR,
+            Map.of("step", "backupDatabase", "reason", "no database"));
   }
 
   @Test
   void aDrillFailsTheStepItNames() {
     FakeExecution fake = new FakeExecution(DRILL);
 
-    assertThatThrownBy(() -> start.begin(fake.execution, "backupDatabase", m -> false, "no database"))
-        .isInstanceOfSatisfying(BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED));
-    assertThat(fake.variables).containsEntry(Variables.FAILED_STEP, "backupDatabase")
-        .containsEntry(Variables.FAILURE_REASON, "Rollback drill: step backupDatabase failed as the manifest asked");
+    assertThatThrownBy(
+            () -> start.begin(fake.execution, "backupDatabase", m -> false, "no database"))
+        .isInstanceOfSatisfying(
+            BpmnError.class, e -> assertThat(e.getErrorCode()).isEqualTo(StepSupport.STEP_FAILED));
+    assertThat(fake.variables)
+        .containsEntry(Variables.FAILED_STEP, "backupDatabase")
+        .containsEntry(
+            Variables.FAILURE_REASON,
+            "Rollback drill: step backupDatabase failed as the manifest asked");
     verifyNoInteractions(evidence);
   }
 
@@ -43,7 +53,8 @@ class StepStartTest {
   void aStepToDoGetsTheReleaseAndItsManifest() {
     FakeExecution fake = new FakeExecution(DRILL);
 
-    StepStart.Started started = start.begin(fake.execution, "migrateDatabase", m -> false, "no database");
+    StepStart.Started started =
+        start.begin(fake.execution, "migrateDatabase", m -> false, "no database");
     assertThat(started.releaseId()).isEqualTo("rel-1");
     assertThat(started.manifest().version()).isEqualTo("2.4.0");
     verifyNoInteractions(evidence);
@@ -53,7 +64,8 @@ class StepStartTest {
   void aRollbackStepIsNeverDrilled() {
     FakeExecution fake = new FakeExecution(DRILL);
 
-    StepStart.Started started = start.beginUndo(fake.execution, "backupDatabase", m -> false, "no database");
+    StepStart.Started started =
+        start.beginUndo(fake.execution, "backupDatabase", m -> false, "no database");
     assertThat(started.releaseId()).isEqualTo("rel-1");
     assertThat(fake.variables).doesNotContainKey(Variables.FAILED_STEP);
   }

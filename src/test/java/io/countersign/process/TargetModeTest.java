@@ -9,8 +9,10 @@ class TargetModeTest {
 
   @Test
   void readsLiveAndDryRunAndNothingElse() {
-    assertThat(TargetMode.of("countersign.targets.webhook.mode", "live")).isEqualTo(TargetMode.LIVE);
-    assertThat(TargetMode.of("countersign.targets.webhook.mode", "dry-run")).isEqualTo(TargetMode.DRY_RUN);
+    assertThat(TargetMode.of("countersign.targets.webhook.mode", "live"))
+        .isEqualTo(TargetMode.LIVE);
+    assertThat(TargetMode.of("countersign.targets.webhook.mode", "dry-run"))
+        .isEqualTo(TargetMode.DRY_RUN);
     assertThatThrownBy(() -> TargetMode.of("countersign.targets.webhook.mode", null))
         .hasMessage("countersign.targets.webhook.mode must be live or dry-run, not 'null'");
     assertThatThrownBy(() -> TargetMode.of("countersign.targets.webhook.mode", "LIVE"))
@@ -19,12 +21,20 @@ class TargetModeTest {
 
   @Test
   void createsOnlyTheChosenAdapter() {
-    assertThat(TargetMode.LIVE.<String>choose(() -> "live", () -> {
-      throw new AssertionError("the dry-run adapter was created");
-    })).isEqualTo("live");
-    assertThat(TargetMode.DRY_RUN.<String>choose(() -> {
-      throw new AssertionError("the live adapter was created");
-    }, () -> "dry-run")).isEqualTo("dry-run");
+    assertThat(
+            TargetMode.LIVE.<String>choose(
+                () -> "live",
+                () -> {
+                  throw new AssertionError("the dry-run adapter was created");
+                }))
+        .isEqualTo("live");
+    assertThat(
+            TargetMode.DRY_RUN.<String>choose(
+                () -> {
+                  throw new AssertionError("the live adapter was created");
+                },
+                () -> "dry-run"))
+        .isEqualTo("dry-run");
     assertThat(TargetMode.DRY_RUN.id()).isEqualTo("dry-run");
   }
 }

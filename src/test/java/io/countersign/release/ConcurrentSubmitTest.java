@@ -20,7 +20,10 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-/** The same manifest submitted by several pipelines at once starts one release; every caller gets it. */
+/**
+ * The same manifest submitted by several pipelines at once starts one release; every caller gets
+ * it.
+ */
 @ApiAppSupport
 class ConcurrentSubmitTest {
   @LocalServerPort int port;
@@ -29,16 +32,20 @@ class ConcurrentSubmitTest {
   @Test
   void simultaneousSubmissionsOfOneReleaseStartItOnce() throws Exception {
     HttpSupport http = new HttpSupport(port);
-    ObjectNode m = ManifestFixture.withVersion(ManifestFixture.staging(), ManifestFixture.freshVersion("race"));
+    ObjectNode m =
+        ManifestFixture.withVersion(
+            ManifestFixture.staging(), ManifestFixture.freshVersion("race"));
     byte[] body = ManifestFixture.json(m);
     ExecutorService pool = Executors.newFixedThreadPool(6);
     CountDownLatch go = new CountDownLatch(1);
     List<Future<Response>> calls = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      calls.add(pool.submit(() -> {
-        go.await();
-        return http.post("requester", "/api/releases", "application/json", body, Map.of());
-      }));
+      calls.add(
+          pool.submit(
+              () -> {
+                go.await();
+                return http.post("requester", "/api/releases", "application/json", body, Map.of());
+              }));
     }
     go.countDown();
     List<String> ids = new ArrayList<>();
@@ -49,7 +56,11 @@ class ConcurrentSubmitTest {
     }
     pool.shutdown();
     assertThat(ids).containsOnly(ids.get(0));
-    assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM cs_release WHERE version = ?", Long.class,
-        m.get("version").asText())).isOne();
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT COUNT(*) FROM cs_release WHERE version = ?",
+                Long.class,
+                m.get("version").asText()))
+        .isOne();
   }
 }

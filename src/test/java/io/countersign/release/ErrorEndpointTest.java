@@ -20,7 +20,10 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
-/** {@code /error}: never 500 by itself, the real status of a forwarded error, problem+json either way. */
+/**
+ * {@code /error}: never 500 by itself, the real status of a forwarded error, problem+json either
+ * way.
+ */
 @ApiAppSupport
 class ErrorEndpointTest {
   @LocalServerPort int port;
@@ -34,8 +37,12 @@ class ErrorEndpointTest {
   @Test
   void aDirectRequestToErrorIsNotFound() {
     for (String user : new String[] {null, "requester"}) {
-      for (Response response : new Response[] {http.get(user, "/error"), http.get(user, "/error?status=500"),
-          http.postJson(user, "/error", Map.of("status", 500))}) {
+      for (Response response :
+          new Response[] {
+            http.get(user, "/error"),
+            http.get(user, "/error?status=500"),
+            http.postJson(user, "/error", Map.of("status", 500))
+          }) {
         assertThat(response.status()).as(response.body()).isEqualTo(404);
         assertThat(response.contentType()).startsWith("application/problem+json");
         assertThat(response.json().path("status").asInt()).isEqualTo(404);
@@ -46,29 +53,40 @@ class ErrorEndpointTest {
 
   @Test
   void aForwardedErrorKeepsItsStatus() {
-    // Spring Security answers a missing login with sendError(401), which the container forwards to /error.
+    // Spring Security answers a missing login with sendError(401), which the container forwards to
+    // /error.
     Response response = http.get(null, "/api/releases");
 
     assertThat(response.status()).isEqualTo(401);
     assertThat(response.contentType()).startsWith("application/problem+json");
-    assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+    assertThat(response.headers().firstValue("WWW-Authenticate"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
     assertThat(response.json().path("status").asInt()).isEqualTo(401);
     assertThat(response.json().path("instance").asText()).isEqualTo("/api/releases");
   }
 
-  /** The container's side of a forward, played by hand: the attributes a direct request cannot carry. */
+  /**
+   * The container's side of a forward, played by hand: the attributes a direct request cannot
+   * carry.
+   */
   @Nested
   class Forwarded {
-    private final MockMvc mvc = MockMvcBuilders.standaloneSetup(new ErrorEndpoint())
-        .addPlaceholderValue("server.error.path", "/error")
-        .build();
+    private final MockMvc mvc =
+        MockMvcBuilders.standaloneSetup(new ErrorEndpoint())
+            .addPlaceholderValue("server.error.path", "/error")
+            .build();
 
     @Test
     void aServerErrorSaysNothingOfItsCause() throws Exception {
-      mvc.perform(get("/error").requestAttr(RequestDispatcher.ERROR_STATUS_CODE, 500)
-              .requestAttr(RequestDispatcher.ERROR_MESSAGE, "Cannot invoke \"java.util.List.isEmpty()\"")
-              .requestAttr(RequestDispatcher.ERROR_EXCEPTION, new NullPointerException("secret internals"))
-              .requestAttr(RequestDispatcher.ERROR_REQUEST_URI, "/api/evidence/verify"))
+      mvc.perform(
+              get("/error")
+                  .requestAttr(RequestDispatcher.ERROR_STATUS_CODE, 500)
+                  .requestAttr(
+                      RequestDispatcher.ERROR_MESSAGE, "Cannot invoke \"java.util.List.isEmpty()\"")
+                  .requestAttr(
+                      RequestDispatcher.ERROR_EXCEPTION,
+                      new NullPointerException("secret internals"))
+                  .requestAttr(RequestDispatcher.ERROR_REQUEST_URI, "/api/evidence/verify"))
           .andExpect(status().isInternalServerError())
           .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
           .andExpect(jsonPath("$.status").value(500))
@@ -80,9 +98,11 @@ class ErrorEndpointTest {
 
     @Test
     void aClientErrorKeepsItsStatusAndMessage() throws Exception {
-      mvc.perform(get("/error").requestAttr(RequestDispatcher.ERROR_STATUS_CODE, 403)
-              .requestAttr(RequestDispatcher.ERROR_MESSAGE, "Access Denied")
-              .requestAttr(RequestDispatcher.ERROR_REQUEST_URI, "/engine-rest/task"))
+      mvc.perform(
+              get("/error")
+                  .requestAttr(RequestDispatcher.ERROR_STATUS_CODE, 403)
+                  .requestAttr(RequestDispatcher.ERROR_MESSAGE, "Access Denied")
+                  .requestAttr(RequestDispatcher.ERROR_REQUEST_URI, "/engine-rest/task"))
           .andExpect(status().isForbidden())
           .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
           .andExpect(jsonPath("$.detail").value("Access Denied"))
@@ -93,8 +113,10 @@ class ErrorEndpointTest {
     void aStatusThatIsNoErrorBecomes500() throws Exception {
       mvc.perform(get("/error").requestAttr(RequestDispatcher.ERROR_STATUS_CODE, 999))
           .andExpect(status().isInternalServerError());
-      mvc.perform(get("/error").requestAttr(RequestDispatcher.ERROR_STATUS_CODE, 200)
-              .requestAttr(RequestDispatcher.ERROR_REQUEST_URI, "/not a uri|"))
+      mvc.perform(
+              get("/error")
+                  .requestAttr(RequestDispatcher.ERROR_STATUS_CODE, 200)
+                  .requestAttr(RequestDispatcher.ERROR_REQUEST_URI, "/not a uri|"))
           .andExpect(status().isInternalServerError())
           .andExpect(jsonPath("$.status").value(500));
     }

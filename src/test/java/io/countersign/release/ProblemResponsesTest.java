@@ -29,18 +29,24 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The problem responses as a client sees them, through Spring MVC without an application context. */
+/**
+ * The problem responses as a client sees them, through Spring MVC without an application context.
+ */
 class ProblemResponsesTest {
-  private final MockMvc mvc = MockMvcBuilders.standaloneSetup(new TestController(reader()))
-      .setControllerAdvice(new ProblemResponses())
-      .build();
+  private final MockMvc mvc =
+      MockMvcBuilders.standaloneSetup(new TestController(reader()))
+          .setControllerAdvice(new ProblemResponses())
+          .build();
 
   @Test
   void anInvalidManifestListsEveryFieldAsAProblem() throws Exception {
-    byte[] body = changed("release-staging.yaml", m -> {
-      m.put("environment", "qa");
-      m.remove("changeReference");
-    });
+    byte[] body =
+        changed(
+            "release-staging.yaml",
+            m -> {
+              m.put("environment", "qa");
+              m.remove("changeReference");
+            });
 
     mvc.perform(post("/manifests").contentType(MediaType.APPLICATION_JSON).content(body))
         .andExpect(status().isBadRequest())
@@ -49,7 +55,8 @@ class ProblemResponsesTest {
         .andExpect(jsonPath("$.title").value("Invalid release manifest"))
         .andExpect(jsonPath("$.status").value(400))
         .andExpect(jsonPath("$.detail").value("2 fields are invalid"))
-        .andExpect(jsonPath("$.errors[*].path").value(contains("$.changeReference", "$.environment")))
+        .andExpect(
+            jsonPath("$.errors[*].path").value(contains("$.changeReference", "$.environment")))
         .andExpect(jsonPath("$.errors[1].message").value(startsWith("unknown environment 'qa'")));
   }
 
@@ -58,15 +65,28 @@ class ProblemResponsesTest {
     mvc.perform(post("/manifests").contentType(MediaType.TEXT_PLAIN).content("application: x"))
         .andExpect(status().isUnsupportedMediaType())
         .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
-        .andExpect(jsonPath("$.type").value("https://countersign.io/problems/unsupported-media-type"))
-        .andExpect(header().string("Accept", "application/json, application/yaml, application/x-yaml, text/yaml"))
-        .andExpect(jsonPath("$.supported").value(contains("application/json", "application/yaml",
-            "application/x-yaml", "text/yaml")));
+        .andExpect(
+            jsonPath("$.type").value("https://countersign.io/problems/unsupported-media-type"))
+        .andExpect(
+            header()
+                .string(
+                    "Accept", "application/json, application/yaml, application/x-yaml, text/yaml"))
+        .andExpect(
+            jsonPath("$.supported")
+                .value(
+                    contains(
+                        "application/json",
+                        "application/yaml",
+                        "application/x-yaml",
+                        "text/yaml")));
   }
 
   @Test
   void aBodyOverTheLimitIs413() throws Exception {
-    mvc.perform(post("/manifests").contentType(ManifestReaderFixtures.YAML).content(new byte[ManifestReader.MAX_BYTES + 1]))
+    mvc.perform(
+            post("/manifests")
+                .contentType(ManifestReaderFixtures.YAML)
+                .content(new byte[ManifestReader.MAX_BYTES + 1]))
         .andExpect(status().isPayloadTooLarge())
         .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
         .andExpect(jsonPath("$.type").value("https://countersign.io/problems/payload-too-large"))
@@ -75,7 +95,10 @@ class ProblemResponsesTest {
 
   @Test
   void anotherBodyCanBeRefusedFieldByField() throws Exception {
-    mvc.perform(post("/overrides").contentType(MediaType.APPLICATION_JSON).content("{\"kind\": \"quick\"}"))
+    mvc.perform(
+            post("/overrides")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"kind\": \"quick\"}"))
         .andExpect(status().isBadRequest())
         .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
         .andExpect(jsonPath("$.type").value("https://countersign.io/problems/invalid-request"))
@@ -87,7 +110,10 @@ class ProblemResponsesTest {
 
   @Test
   void beanValidationOfARequestBodyNamesTheFields() throws Exception {
-    mvc.perform(post("/cancellations").contentType(MediaType.APPLICATION_JSON).content("{\"reason\": \" \", \"minutes\": -1}"))
+    mvc.perform(
+            post("/cancellations")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"reason\": \" \", \"minutes\": -1}"))
         .andExpect(status().isBadRequest())
         .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
         .andExpect(jsonPath("$.type").value("https://countersign.io/problems/invalid-request"))
@@ -97,7 +123,10 @@ class ProblemResponsesTest {
 
   @Test
   void aWronglyTypedFieldIsNamed() throws Exception {
-    mvc.perform(post("/cancellations").contentType(MediaType.APPLICATION_JSON).content("{\"reason\": \"late\", \"minutes\": \"ten\"}"))
+    mvc.perform(
+            post("/cancellations")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"reason\": \"late\", \"minutes\": \"ten\"}"))
         .andExpect(status().isBadRequest())
         .andExpect(jsonPath("$.errors[0].path").value("$.minutes"))
         .andExpect(jsonPath("$.errors[0].message").value("must be a whole number"));
@@ -105,7 +134,8 @@ class ProblemResponsesTest {
 
   @Test
   void malformedJsonIsReportedAtTheRoot() throws Exception {
-    mvc.perform(post("/cancellations").contentType(MediaType.APPLICATION_JSON).content("{\"reason\": "))
+    mvc.perform(
+            post("/cancellations").contentType(MediaType.APPLICATION_JSON).content("{\"reason\": "))
         .andExpect(status().isBadRequest())
         .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
         .andExpect(jsonPath("$.errors[0].path").value("$"))
@@ -125,13 +155,16 @@ class ProblemResponsesTest {
     mvc.perform(post("/cancellations").contentType(MediaType.TEXT_PLAIN).content("late"))
         .andExpect(status().isUnsupportedMediaType())
         .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
-        .andExpect(jsonPath("$.type").value("https://countersign.io/problems/unsupported-media-type"));
+        .andExpect(
+            jsonPath("$.type").value("https://countersign.io/problems/unsupported-media-type"));
   }
 
   @Test
   void aValidManifestPassesThrough() throws Exception {
-    mvc.perform(post("/manifests").contentType(ManifestReaderFixtures.YAML)
-            .content(ManifestReaderFixtures.resource("release-production.yaml")))
+    mvc.perform(
+            post("/manifests")
+                .contentType(ManifestReaderFixtures.YAML)
+                .content(ManifestReaderFixtures.resource("release-production.yaml")))
         .andExpect(status().isOk())
         .andExpect(content().string("medication-tracker 2.4.0"));
   }
@@ -149,7 +182,8 @@ class ProblemResponsesTest {
     }
 
     @PostMapping("/manifests")
-    String submit(InputStream body, @RequestHeader(value = "Content-Type", required = false) MediaType type)
+    String submit(
+        InputStream body, @RequestHeader(value = "Content-Type", required = false) MediaType type)
         throws IOException {
       ReleaseManifest manifest = reader.read(ManifestReader.readBody(body), type);
       return manifest.application() + " " + manifest.version();

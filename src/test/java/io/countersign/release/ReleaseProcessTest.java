@@ -1,13 +1,12 @@
 package io.countersign.release;
 
-import io.countersign.manifest.CanonicalJson;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.countersign.ProcessTestSupport;
+import io.countersign.manifest.CanonicalJson;
 import java.time.Duration;
 import java.util.Date;
 import java.util.Map;
@@ -35,31 +34,56 @@ class ReleaseProcessTest extends ProcessTestSupport {
   }
 
   private void requestOverride(String id, String kind) {
-    assertThat(actions.override(id, kind, "Patient alerts are failing in production", "INC-7781", "requester").kind())
+    assertThat(
+            actions
+                .override(
+                    id, kind, "Patient alerts are failing in production", "INC-7781", "requester")
+                .kind())
         .isEqualTo(ReleaseActions.Kind.ACCEPTED);
   }
 
   private void decideOverride(String id, String decision, String comment) {
-    completeAs("release-manager", openTask(id, "decideOverride").getId(),
-        comment == null ? Map.of("overrideDecision", decision) : Map.of("overrideDecision", decision, "comment", comment));
+    completeAs(
+        "release-manager",
+        openTask(id, "decideOverride").getId(),
+        comment == null
+            ? Map.of("overrideDecision", decision)
+            : Map.of("overrideDecision", decision, "comment", comment));
   }
 
   @Test
   void aStoredManifestThatNoLongerValidatesEndsTheReleaseAsInvalid() {
-    // The process validates the stored manifest again against the configuration of the moment (a target
-    // removed since submission, say); here the stored manifest is plainly invalid.
+    // The process validates the stored manifest again against the configuration of the moment (a
+    // target removed since submission, say); here the stored manifest is plainly invalid.
     String bad = "{\"application\":\"Bad Name\",\"environment\":\"qa\"}";
-    jdbc.update("INSERT INTO cs_release (id, application, version, environment, change_reference, status, requester, "
-        + "manifest_sha256, active, created_at, updated_at) VALUES ('rel-direct', 'x', '1', 'qa', 'C', 'requested', "
-        + "'requester', ?, FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", CanonicalJson.sha256(bad));
-    jdbc.update("INSERT INTO cs_manifest (release_id, canonical_json, sha256, stored_at) VALUES ('rel-direct', ?, ?, "
-        + "CURRENT_TIMESTAMP)", bad, CanonicalJson.sha256(bad));
-    ProcessInstance p = runtime.startProcessInstanceByKey("release", "rel-direct", Map.of(
-        "manifest", Spin.JSON(bad), "requester", "requester", "overrideActive", false));
-    assertThat(activities("rel-direct", "release")).contains("manifestInvalid", "invalidEnd", "invalidManifestEnd");
+    jdbc.update(
+        "INSERT INTO cs_release (id, application, version, environment, change_reference, status, requester, "
+            + "manifest_sha256, active, created_at, updated_at) VALUES ('rel-direct', 'x', '1', 'qa', 'C', 'requested', "
+            + "'requester', ?, FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        CanonicalJson.sha256(bad));
+    jdbc.update(
+        "INSERT INTO cs_manifest (release_id, canonical_json, sha256, stored_at) VALUES ('rel-direct', ?, ?, "
+            + "CURRENT_TIMESTAMP)",
+        bad,
+        CanonicalJson.sha256(bad));
+    ProcessInstance p =
+        runtime.startProcessInstanceByKey(
+            "release",
+            "rel-direct",
+            Map.of("manifest", Spin.JSON(bad), "requester", "requester", "overrideActive", false));
+    assertThat(activities("rel-direct", "release"))
+        .contains("manifestInvalid", "invalidEnd", "invalidManifestEnd");
     assertThat(runtime.createProcessInstanceQuery().processInstanceId(p.getId()).count()).isZero();
-    assertThat(history.createHistoricVariableInstanceQuery().processInstanceId(p.getId()).variableName("failureReason")
-        .singleResult().getValue().toString()).contains("$.application").contains("$.environment");
+    assertThat(
+            history
+                .createHistoricVariableInstanceQuery()
+                .processInstanceId(p.getId())
+                .variableName("failureReason")
+                .singleResult()
+                .getValue()
+                .toString())
+        .contains("$.application")
+        .contains("$.environment");
   }
 
   @Test
@@ -79,7 +103,8 @@ class ReleaseProcessTest extends ProcessTestSupport {
   void aDeniedOverrideLeavesTheReleaseHeld() {
     String id = submit(productionWithoutSecurityScan());
     requestOverride(id, "quick");
-    assertThatThrownBy(() -> decideOverride(id, "deny", null)).hasMessageContaining("comment is required");
+    assertThatThrownBy(() -> decideOverride(id, "deny", null))
+        .hasMessageContaining("comment is required");
     decideOverride(id, "deny", "Fix the scan first");
 
     assertThat(activities(id, "release")).contains("overrideDeniedEnd");
@@ -95,7 +120,8 @@ class ReleaseProcessTest extends ProcessTestSupport {
     assertThat(actions.override(id, "quick", "Outage", "INC-1", "release-manager").kind())
         .isEqualTo(ReleaseActions.Kind.ACCEPTED);
     String task = openTask(id, "decideOverride").getId();
-    assertThatThrownBy(() -> completeAs("release-manager", task, Map.of("overrideDecision", "approve")))
+    assertThatThrownBy(
+            () -> completeAs("release-manager", task, Map.of("overrideDecision", "approve")))
         .hasMessageContaining("Four-eyes");
     assertThat(tasks.createTaskQuery().taskId(task).count()).isOne();
   }
@@ -110,7 +136,8 @@ class ReleaseProcessTest extends ProcessTestSupport {
 
     assertThat(status(id)).isEqualTo("expired");
     assertThat(statusReason(id)).contains("override lapsed");
-    assertThat(evidenceTypes(id)).contains("override-granted", "override-lapsed", "deployment-refused");
+    assertThat(evidenceTypes(id))
+        .contains("override-granted", "override-lapsed", "deployment-refused");
     assertThat(instance("deploy", id)).isNull();
   }
 
@@ -125,16 +152,21 @@ class ReleaseProcessTest extends ProcessTestSupport {
     assertThat(evidenceTypes(id)).contains("override-granted", "deployment-started");
     assertThat(openTasks(id, "approveRelease")).isEmpty();
     String review = openTask(id, "reviewOverride").getId();
-    assertThat(tasks.createTaskQuery().taskId(review).singleResult().getDueDate()).isAfter(new Date());
+    assertThat(tasks.createTaskQuery().taskId(review).singleResult().getDueDate())
+        .isAfter(new Date());
     // The approver of the override does not review it; the review needs a validation plan.
     assertThatThrownBy(() -> completeAs("release-manager", review, Map.of("validationPlan", "x")))
         .isInstanceOf(RuntimeException.class);
-    assertThatThrownBy(() -> completeAs("compliance-officer", review, Map.of("validationPlan", " ")))
+    assertThatThrownBy(
+            () -> completeAs("compliance-officer", review, Map.of("validationPlan", " ")))
         .hasMessageContaining("validation plan is required");
 
     fireTimer(id, "rollbackWindowOver");
     assertThat(instance("release", id)).as("open until the review is done").isNotNull();
-    completeAs("compliance-officer", review, Map.of("validationPlan", "Re-run the security scan within 24 h"));
+    completeAs(
+        "compliance-officer",
+        review,
+        Map.of("validationPlan", "Re-run the security scan within 24 h"));
     fireTimer(id, "overrideWindowOver");
     assertThat(instance("release", id)).isNull();
     assertThat(evidenceTypes(id)).contains("post-override-review", "override-used");
@@ -156,7 +188,10 @@ class ReleaseProcessTest extends ProcessTestSupport {
   @Test
   void aRejectionRejectsTheRelease() {
     String id = submit(example("staging"));
-    completeAs("qa-lead", signOffTask(id, "qa-leads").getId(), Map.of("decision", "reject", "comment", "Flaky tests"));
+    completeAs(
+        "qa-lead",
+        signOffTask(id, "qa-leads").getId(),
+        Map.of("decision", "reject", "comment", "Flaky tests"));
     runJobs();
 
     assertThat(status(id)).isEqualTo("rejected");
@@ -181,7 +216,10 @@ class ReleaseProcessTest extends ProcessTestSupport {
     String id = submit(example("staging"));
     assertThat(actions.cancel(id, "Wrong build", "qa-lead", java.util.Set.of("qa-leads")).kind())
         .isEqualTo(ReleaseActions.Kind.FORBIDDEN);
-    assertThat(actions.cancel(id, "Wrong build", "requester", java.util.Set.of("release-requesters")).kind())
+    assertThat(
+            actions
+                .cancel(id, "Wrong build", "requester", java.util.Set.of("release-requesters"))
+                .kind())
         .isEqualTo(ReleaseActions.Kind.ACCEPTED);
     assertThat(status(id)).isEqualTo("cancelled");
     assertThat(statusReason(id)).isEqualTo("Wrong build");
@@ -190,7 +228,8 @@ class ReleaseProcessTest extends ProcessTestSupport {
     String deployed = submit(example("staging"));
     approveAll(deployed);
     assertThatThrownBy(() -> actions.cancel(deployed, "Too late", "requester", java.util.Set.of()))
-        .isInstanceOf(ReleaseActions.ConflictException.class).hasMessageContaining("rollback");
+        .isInstanceOf(ReleaseActions.ConflictException.class)
+        .hasMessageContaining("rollback");
   }
 
   @Test
@@ -198,12 +237,14 @@ class ReleaseProcessTest extends ProcessTestSupport {
     String id = submit(example("staging"));
     approveAll(id);
     assertThat(status(id)).isEqualTo("released");
-    assertThat(jdbc.queryForObject("SELECT active FROM cs_release WHERE id = ?", Boolean.class, id)).isTrue();
+    assertThat(jdbc.queryForObject("SELECT active FROM cs_release WHERE id = ?", Boolean.class, id))
+        .isTrue();
 
     fireTimer(id, "rollbackWindowOver");
     assertThat(instance("release", id)).isNull();
     assertThat(activities(id, "release")).endsWith("releasedEnd");
-    assertThat(jdbc.queryForObject("SELECT active FROM cs_release WHERE id = ?", Boolean.class, id)).isFalse();
+    assertThat(jdbc.queryForObject("SELECT active FROM cs_release WHERE id = ?", Boolean.class, id))
+        .isFalse();
     assertThat(evidence.verify(id).valid()).isTrue();
   }
 
@@ -211,17 +252,31 @@ class ReleaseProcessTest extends ProcessTestSupport {
   void aReleasedReleaseCanBeRolledBackOnRequest() {
     String id = submit(example("staging"));
     approveAll(id);
-    assertThat(actions.rollback(id, "Error rate up after release", "ops-lead", java.util.Set.of("operations-leads"))
-        .kind()).isEqualTo(ReleaseActions.Kind.ACCEPTED);
+    assertThat(
+            actions
+                .rollback(
+                    id,
+                    "Error rate up after release",
+                    "ops-lead",
+                    java.util.Set.of("operations-leads"))
+                .kind())
+        .isEqualTo(ReleaseActions.Kind.ACCEPTED);
     runJobs();
 
     assertThat(status(id)).isEqualTo("rolled-back");
     assertThat(statusReason(id)).contains("ops-lead").contains("Error rate up");
-    assertThat(activities(id, "deploy").stream()
-        .filter(a -> a.equals("undoRollout") || a.equals("restoreFrontend") || a.equals("revertLambda")
-            || a.equals("restoreDatabase")).toList())
+    assertThat(
+            activities(id, "deploy").stream()
+                .filter(
+                    a ->
+                        a.equals("undoRollout")
+                            || a.equals("restoreFrontend")
+                            || a.equals("revertLambda")
+                            || a.equals("restoreDatabase"))
+                .toList())
         .containsExactly("undoRollout", "restoreFrontend", "revertLambda", "restoreDatabase");
-    assertThat(evidenceTypes(id)).contains("rollback-requested", "rollback-started", "restoration-verified");
+    assertThat(evidenceTypes(id))
+        .contains("rollback-requested", "rollback-started", "restoration-verified");
   }
 
   @Test
@@ -231,13 +286,18 @@ class ReleaseProcessTest extends ProcessTestSupport {
     String id = submit(m);
     approveAll(id);
     assertThat(status(id)).isEqualTo("verifying");
-    assertThat(actions.rollback(id, "Support calls spiking", "ops-lead", java.util.Set.of("operations-leads")).kind())
+    assertThat(
+            actions
+                .rollback(
+                    id, "Support calls spiking", "ops-lead", java.util.Set.of("operations-leads"))
+                .kind())
         .isEqualTo(ReleaseActions.Kind.ACCEPTED);
     runJobs();
 
     assertThat(status(id)).isEqualTo("rolled-back");
     assertThat(statusReason(id)).contains("Support calls spiking");
-    assertThat(activities(id, "deploy")).contains("rollbackDuringBake", "rollBackDuringBake")
+    assertThat(activities(id, "deploy"))
+        .contains("rollbackDuringBake", "rollBackDuringBake")
         .doesNotContain("markReleased");
   }
 
@@ -250,7 +310,8 @@ class ReleaseProcessTest extends ProcessTestSupport {
     assertThat(status(id)).isEqualTo("verifying");
     assertThat(hasTimer(id, "nextEvaluation")).isTrue();
 
-    ClockUtil.setCurrentTime(Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(3))));
+    ClockUtil.setCurrentTime(
+        Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(3))));
     fireTimer(id, "nextEvaluation");
     assertThat(status(id)).isEqualTo("released");
   }
@@ -264,8 +325,10 @@ class ReleaseProcessTest extends ProcessTestSupport {
     Task decide = openTask(id, "decideOverride");
     runtime.setVariable(instance("release", id).getId(), "overrideRequestedBy", "someone-else");
     runtime.setVariable(instance("release", id).getId(), "requester", "someone-else");
-    assertThatThrownBy(() -> completeAs("rm-requester", decide.getId(), Map.of("overrideDecision", "approve")))
-        .isInstanceOf(AuthorizationException.class).hasMessageContaining("Four-eyes");
+    assertThatThrownBy(
+            () -> completeAs("rm-requester", decide.getId(), Map.of("overrideDecision", "approve")))
+        .isInstanceOf(AuthorizationException.class)
+        .hasMessageContaining("Four-eyes");
   }
 
   @Test
@@ -273,13 +336,17 @@ class ReleaseProcessTest extends ProcessTestSupport {
     ensureUser("rm-co", "release-managers", "compliance-officers");
     String id = submit(productionWithoutSecurityScan());
     actions.override(id, "extended", "Outage", "INC-2", "requester");
-    completeAs("rm-co", openTask(id, "decideOverride").getId(), Map.of("overrideDecision", "approve"));
+    completeAs(
+        "rm-co", openTask(id, "decideOverride").getId(), Map.of("overrideDecision", "approve"));
     runJobs();
     Task review = openTask(id, "reviewOverride");
     runtime.setVariable(instance("release", id).getId(), "overrideDecidedBy", "someone-else");
 
-    assertThatThrownBy(() -> completeAs("rm-co", review.getId(), Map.of("validationPlan", "Re-scan")))
-        .isInstanceOf(AuthorizationException.class).hasMessageContaining("rm-co approved this override");
-    completeAs("compliance-officer", review.getId(), Map.of("validationPlan", "Re-scan within 24 h"));
+    assertThatThrownBy(
+            () -> completeAs("rm-co", review.getId(), Map.of("validationPlan", "Re-scan")))
+        .isInstanceOf(AuthorizationException.class)
+        .hasMessageContaining("rm-co approved this override");
+    completeAs(
+        "compliance-officer", review.getId(), Map.of("validationPlan", "Re-scan within 24 h"));
   }
 }

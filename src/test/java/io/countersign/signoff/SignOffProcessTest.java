@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * sign-off.bpmn and four-eyes. The requester here is a tech lead ("lead-requester"), so the engine's
- * authorizations would let them work the tech-lead task: only the four-eyes listener stands in the way.
+ * sign-off.bpmn and four-eyes. The requester here is a tech lead ("lead-requester"), so the
+ * engine's authorizations would let them work the tech-lead task: only the four-eyes listener
+ * stands in the way.
  */
 class SignOffProcessTest extends ProcessTestSupport {
   private static final String REQUESTER = "lead-requester";
@@ -68,12 +69,15 @@ class SignOffProcessTest extends ProcessTestSupport {
     String task = signOffTask(id, "tech-leads").getId();
 
     assertRefused(() -> completeAs(REQUESTER, task, Map.of("decision", "approve")), task);
-    assertRefused(() -> asUser(REQUESTER, () -> forms.submitTaskForm(task, Map.of("decision", "approve"))), task);
+    assertRefused(
+        () -> asUser(REQUESTER, () -> forms.submitTaskForm(task, Map.of("decision", "approve"))),
+        task);
     assertRefused(() -> asUser(REQUESTER, () -> tasks.claim(task, REQUESTER)), task);
     assertRefused(() -> asUser("tech-lead", () -> tasks.delegateTask(task, REQUESTER)), task);
     assertRefused(() -> tasks.setAssignee(task, REQUESTER), task);
     // Without an authenticated caller and without an assignee nobody can be held to the decision.
-    assertRefused(() -> tasks.complete(task, Map.of("decision", "approve")), task, "identified user");
+    assertRefused(
+        () -> tasks.complete(task, Map.of("decision", "approve")), task, "identified user");
     assertThat(evidenceTypes(id)).doesNotContain("sign-off");
   }
 
@@ -81,17 +85,26 @@ class SignOffProcessTest extends ProcessTestSupport {
   void aResolveByTheRequesterIsRefusedAndByTheDelegateAccepted() {
     String id = submit(example("staging"), REQUESTER);
     String task = signOffTask(id, "tech-leads").getId();
-    asUser("tech-lead", () -> {
-      tasks.claim(task, "tech-lead");
-      tasks.delegateTask(task, DUAL);
-    });
-    assertRefused(() -> asUser(REQUESTER, () -> tasks.resolveTask(task, Map.of("decision", "approve"))), task);
+    asUser(
+        "tech-lead",
+        () -> {
+          tasks.claim(task, "tech-lead");
+          tasks.delegateTask(task, DUAL);
+        });
+    assertRefused(
+        () -> asUser(REQUESTER, () -> tasks.resolveTask(task, Map.of("decision", "approve"))),
+        task);
 
     asUser(DUAL, () -> tasks.resolveTask(task, Map.of("decision", "approve")));
-    assertThat(tasks.createTaskQuery().taskId(task).singleResult().getAssignee()).isEqualTo("tech-lead");
+    assertThat(tasks.createTaskQuery().taskId(task).singleResult().getAssignee())
+        .isEqualTo("tech-lead");
     completeAs("tech-lead", task, Map.of());
-    assertThat(jdbc.queryForObject("SELECT user_id FROM cs_sign_off WHERE release_id = ? AND role = 'tech-leads'",
-        String.class, id)).isEqualTo("tech-lead");
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT user_id FROM cs_sign_off WHERE release_id = ? AND role = 'tech-leads'",
+                String.class,
+                id))
+        .isEqualTo("tech-lead");
   }
 
   @Test
@@ -111,9 +124,11 @@ class SignOffProcessTest extends ProcessTestSupport {
   void aRejectionNeedsAComment() {
     String id = submit(example("staging"));
     String task = signOffTask(id, "tech-leads").getId();
-    assertThatThrownBy(() -> completeAs("tech-lead", task, Map.of("decision", "reject", "comment", "  ")))
+    assertThatThrownBy(
+            () -> completeAs("tech-lead", task, Map.of("decision", "reject", "comment", "  ")))
         .hasMessageContaining("comment is required");
-    assertThatThrownBy(() -> completeAs("tech-lead", task, Map.of())).hasMessageContaining("approve or reject");
+    assertThatThrownBy(() -> completeAs("tech-lead", task, Map.of()))
+        .hasMessageContaining("approve or reject");
     assertThat(tasks.createTaskQuery().taskId(task).count()).isOne();
   }
 
@@ -138,16 +153,29 @@ class SignOffProcessTest extends ProcessTestSupport {
 
     Task qa = signOffTask(id, "qa-leads");
     assertThat(qa.getPriority()).isEqualTo(EscalationPriority.VALUE);
-    List<String> groups = tasks.getIdentityLinksForTask(qa.getId()).stream().map(IdentityLink::getGroupId).toList();
+    List<String> groups =
+        tasks.getIdentityLinksForTask(qa.getId()).stream().map(IdentityLink::getGroupId).toList();
     assertThat(groups).contains("qa-leads", "release-managers");
     assertThat(evidenceTypes(id)).contains("sign-off-escalated");
-    assertThat(tasks.createTaskQuery().taskId(qa.getId()).taskMinPriority(EscalationPriority.VALUE).count())
-        .as("the Overdue filter's query finds it").isOne();
+    assertThat(
+            tasks
+                .createTaskQuery()
+                .taskId(qa.getId())
+                .taskMinPriority(EscalationPriority.VALUE)
+                .count())
+        .as("the Overdue filter's query finds it")
+        .isOne();
 
     completeAs("release-manager", qa.getId(), Map.of("decision", "approve"));
     runJobs();
     assertThat(status(id)).isEqualTo("released");
-    assertThat(evidence.entries(id).stream().filter(e -> e.type().equals("sign-off"))
-        .anyMatch(e -> e.actor().equals("release-manager") && e.payload().get("escalated").asBoolean())).isTrue();
+    assertThat(
+            evidence.entries(id).stream()
+                .filter(e -> e.type().equals("sign-off"))
+                .anyMatch(
+                    e ->
+                        e.actor().equals("release-manager")
+                            && e.payload().get("escalated").asBoolean()))
+        .isTrue();
   }
 }

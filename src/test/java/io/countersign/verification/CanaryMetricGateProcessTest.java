@@ -22,8 +22,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
- * A canary Lambda release whose metric gate fails at its first step: live Lambda against WireMock speaking the
- * Lambda API, the real metric gate asking WireMock speaking Prometheus' query API.
+ * A canary Lambda release whose metric gate fails at its first step: live Lambda against WireMock
+ * speaking the Lambda API, the real metric gate asking WireMock speaking Prometheus' query API.
  */
 @Import(CanaryMetricGateProcessTest.Credentials.class)
 class CanaryMetricGateProcessTest extends ProcessTestSupport {
@@ -39,10 +39,14 @@ class CanaryMetricGateProcessTest extends ProcessTestSupport {
       PROMETHEUS.start();
     }
     registry.add("countersign.targets.lambda.mode", () -> "live");
-    registry.add("countersign.targets.lambda.targets.medication-aws.endpoints.lambda", () -> lambda.endpoint().toString());
+    registry.add(
+        "countersign.targets.lambda.targets.medication-aws.endpoints.lambda",
+        () -> lambda.endpoint().toString());
     registry.add("countersign.targets.lambda.targets.medication-aws.max-attempts", () -> "1");
     registry.add("countersign.targets.verification.mode", () -> "live");
-    registry.add("countersign.targets.verification.prometheus.url", () -> "http://localhost:" + PROMETHEUS.port());
+    registry.add(
+        "countersign.targets.verification.prometheus.url",
+        () -> "http://localhost:" + PROMETHEUS.port());
   }
 
   @AfterAll
@@ -59,7 +63,9 @@ class CanaryMetricGateProcessTest extends ProcessTestSupport {
     lambda.artifact("medication-artifacts", "lambda/api_handler/2.4.0/function.zip", "sha-api-8");
   }
 
-  /** Only the API function, as a 10 % canary for 5 minutes, gated on its own error rate (max 1 %). */
+  /**
+   * Only the API function, as a 10 % canary for 5 minutes, gated on its own error rate (max 1 %).
+   */
   private ObjectNode canary() {
     ObjectNode m = example("staging");
     m.remove("database");
@@ -73,40 +79,54 @@ class CanaryMetricGateProcessTest extends ProcessTestSupport {
     verification.remove("healthChecks");
     verification.remove("smokeTests");
     ArrayNode metrics = verification.putArray("metrics");
-    metrics.addObject().put("name", "function-errors").put("query", FUNCTION_ERRORS).put("max", 0.01);
+    metrics
+        .addObject()
+        .put("name", "function-errors")
+        .put("query", FUNCTION_ERRORS)
+        .put("max", 0.01);
     return m;
   }
 
   @Test
   void theGateFailsAtTheFirstStepAndTheAliasGoesBackWithNoWeights() {
-    PrometheusStubs.answer(PROMETHEUS, FUNCTION_ERRORS.replace("{function}", "api_handler"), PrometheusStubs.vector("0.042"));
+    PrometheusStubs.answer(
+        PROMETHEUS,
+        FUNCTION_ERRORS.replace("{function}", "api_handler"),
+        PrometheusStubs.vector("0.042"));
     String id = submit(canary());
     approveAll(id);
-    assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("api_handler", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("7", Map.of("8", 0.1));
 
     fireTimer(id, "lambdaTrafficHold");
 
     assertThat(status(id)).isEqualTo("rolled-back");
     assertThat(statusReason(id)).contains("function-errors");
-    assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("api_handler", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("7", Map.of());
     assertThat(evidence.entries(id).stream().filter(e -> e.type().equals("metrics-verdict")))
-        .anySatisfy(e -> {
-          assertThat(e.payload().get("verdict").asText()).isEqualTo("FAIL");
-          assertThat(e.payload().get("function").asText()).isEqualTo("api_handler");
-          assertThat(e.payload().get("percent").asInt()).isEqualTo(10);
-        });
+        .anySatisfy(
+            e -> {
+              assertThat(e.payload().get("verdict").asText()).isEqualTo("FAIL");
+              assertThat(e.payload().get("function").asText()).isEqualTo("api_handler");
+              assertThat(e.payload().get("percent").asInt()).isEqualTo(10);
+            });
   }
 
   @Test
   void aHealthyCanaryGoesToAllTraffic() {
-    PrometheusStubs.answer(PROMETHEUS, FUNCTION_ERRORS.replace("{function}", "api_handler"), PrometheusStubs.vector("0.001"));
+    PrometheusStubs.answer(
+        PROMETHEUS,
+        FUNCTION_ERRORS.replace("{function}", "api_handler"),
+        PrometheusStubs.vector("0.001"));
     String id = submit(canary());
     approveAll(id);
     fireTimer(id, "lambdaTrafficHold");
 
-    assertThat(lambda.alias("api_handler", "live")).extracting(AliasState::version, AliasState::weights)
+    assertThat(lambda.alias("api_handler", "live"))
+        .extracting(AliasState::version, AliasState::weights)
         .containsExactly("8", Map.of());
     assertThat(status(id)).isEqualTo("released");
   }

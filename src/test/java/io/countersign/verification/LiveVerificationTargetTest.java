@@ -32,8 +32,10 @@ import org.junit.jupiter.api.Test;
 /** The live adapter against WireMock standing in for the release's services and for Prometheus. */
 class LiveVerificationTargetTest {
   private static final WireMockServer SERVER = new WireMockServer(options().dynamicPort());
-  private static final MetricRule ERROR_RATE = new MetricRule("error-rate", PrometheusStubs.ERROR_RATE, 0.01, null);
-  private static final MetricRule P95 = new MetricRule("p95-latency", PrometheusStubs.P95, 0.5, null);
+  private static final MetricRule ERROR_RATE =
+      new MetricRule("error-rate", PrometheusStubs.ERROR_RATE, 0.01, null);
+  private static final MetricRule P95 =
+      new MetricRule("p95-latency", PrometheusStubs.P95, 0.5, null);
   private static LiveVerificationTarget target;
   private static String base;
 
@@ -41,8 +43,15 @@ class LiveVerificationTargetTest {
   static void start() {
     SERVER.start();
     base = "http://localhost:" + SERVER.port();
-    target = new LiveVerificationTarget(new VerificationProperties("live", Map.of("development", List.of("localhost")),
-        null, null, null, new Prometheus(URI.create(base + "/"), Duration.ofSeconds(2))));
+    target =
+        new LiveVerificationTarget(
+            new VerificationProperties(
+                "live",
+                Map.of("development", List.of("localhost")),
+                null,
+                null,
+                null,
+                new Prometheus(URI.create(base + "/"), Duration.ofSeconds(2))));
   }
 
   @AfterAll
@@ -55,23 +64,46 @@ class LiveVerificationTargetTest {
     SERVER.resetAll();
   }
 
-  private static HttpCheck check(String name, String method, String path, Integer status, String bodyContains,
-      String timeout, Integer retries, String jsonField, String jsonValue) {
-    return new HttpCheck(name, method, base + path, status, bodyContains, timeout, retries, jsonField, jsonValue);
+  private static HttpCheck check(
+      String name,
+      String method,
+      String path,
+      Integer status,
+      String bodyContains,
+      String timeout,
+      Integer retries,
+      String jsonField,
+      String jsonValue) {
+    return new HttpCheck(
+        name, method, base + path, status, bodyContains, timeout, retries, jsonField, jsonValue);
   }
 
   private static void serve(String path, int status, String body) {
-    SERVER.stubFor(get(urlEqualTo(path)).willReturn(aResponse().withStatus(status)
-        .withHeader("Content-Type", "application/json").withHeader("Set-Cookie", "session=secret-cookie").withBody(body)));
+    SERVER.stubFor(
+        get(urlEqualTo(path))
+            .willReturn(
+                aResponse()
+                    .withStatus(status)
+                    .withHeader("Content-Type", "application/json")
+                    .withHeader("Set-Cookie", "session=secret-cookie")
+                    .withBody(body)));
   }
 
   @Test
   void aHealthyServiceWithTheExpectedJsonFieldPasses() {
-    serve("/health", 200, "{\"status\":\"UP\",\"components\":{\"db\":{\"status\":\"UP\"}},\"checks\":[{\"state\":\"ok\"}]}");
+    serve(
+        "/health",
+        200,
+        "{\"status\":\"UP\",\"components\":{\"db\":{\"status\":\"UP\"}},\"checks\":[{\"state\":\"ok\"}]}");
 
-    CheckResult result = target.check(check("api-health", null, "/health", 200, null, null, null, "$.status", "UP"));
-    CheckResult nested = target.check(check("db", null, "/health", null, null, null, null, "$.components.db.status", "UP"));
-    CheckResult indexed = target.check(check("first", null, "/health", null, null, null, null, "$.checks[0].state", "ok"));
+    CheckResult result =
+        target.check(check("api-health", null, "/health", 200, null, null, null, "$.status", "UP"));
+    CheckResult nested =
+        target.check(
+            check("db", null, "/health", null, null, null, null, "$.components.db.status", "UP"));
+    CheckResult indexed =
+        target.check(
+            check("first", null, "/health", null, null, null, null, "$.checks[0].state", "ok"));
 
     assertThat(result.passed()).isTrue();
     assertThat(result.status()).isEqualTo(200);
@@ -88,7 +120,8 @@ class LiveVerificationTargetTest {
   void aServiceThatStaysDownFailsAfterItsRetries() {
     serve("/health", 503, "{\"status\":\"DOWN\"}");
 
-    CheckResult result = target.check(check("api-health", null, "/health", 200, null, null, 2, null, null));
+    CheckResult result =
+        target.check(check("api-health", null, "/health", 200, null, null, 2, null, null));
 
     assertThat(result.passed()).isFalse();
     assertThat(result.status()).isEqualTo(503);
@@ -100,12 +133,20 @@ class LiveVerificationTargetTest {
 
   @Test
   void aServiceThatRecoversOnARetryPasses() {
-    SERVER.stubFor(get(urlEqualTo("/health")).inScenario("flaky").whenScenarioStateIs("Started")
-        .willSetStateTo("up").willReturn(aResponse().withStatus(502)));
-    SERVER.stubFor(get(urlEqualTo("/health")).inScenario("flaky").whenScenarioStateIs("up")
-        .willReturn(aResponse().withStatus(200)));
+    SERVER.stubFor(
+        get(urlEqualTo("/health"))
+            .inScenario("flaky")
+            .whenScenarioStateIs("Started")
+            .willSetStateTo("up")
+            .willReturn(aResponse().withStatus(502)));
+    SERVER.stubFor(
+        get(urlEqualTo("/health"))
+            .inScenario("flaky")
+            .whenScenarioStateIs("up")
+            .willReturn(aResponse().withStatus(200)));
 
-    CheckResult result = target.check(check("api-health", null, "/health", null, null, null, null, null, null));
+    CheckResult result =
+        target.check(check("api-health", null, "/health", null, null, null, null, null, null));
 
     assertThat(result.passed()).isTrue();
     assertThat(result.attempts()).isEqualTo(2);
@@ -115,7 +156,8 @@ class LiveVerificationTargetTest {
   void aSmokeTestWhoseBodyLacksTheTextFailsWithoutRetrying() {
     serve("/", 200, "<html><title>Maintenance</title></html>");
 
-    CheckResult result = target.check(check("web-home", "GET", "/", 200, "Medication Tracker", null, 2, null, null));
+    CheckResult result =
+        target.check(check("web-home", "GET", "/", 200, "Medication Tracker", null, 2, null, null));
 
     assertThat(result.passed()).isFalse();
     assertThat(result.detail()).isEqualTo("body does not contain 'Medication Tracker'");
@@ -128,50 +170,74 @@ class LiveVerificationTargetTest {
     serve("/health", 200, "{\"status\":\"DOWN\"}");
     serve("/text", 200, "OK");
 
-    assertThat(target.check(check("a", null, "/health", 200, null, null, null, "$.status", "UP")).detail())
+    assertThat(
+            target
+                .check(check("a", null, "/health", 200, null, null, null, "$.status", "UP"))
+                .detail())
         .isEqualTo("$.status is 'DOWN', expected 'UP'");
-    assertThat(target.check(check("b", null, "/health", 200, null, null, null, "$.checks[0].state", "ok")).detail())
+    assertThat(
+            target
+                .check(
+                    check("b", null, "/health", 200, null, null, null, "$.checks[0].state", "ok"))
+                .detail())
         .isEqualTo("$.checks[0].state is missing");
-    assertThat(target.check(check("c", null, "/text", 200, null, null, null, "$.status", "UP")).detail())
+    assertThat(
+            target
+                .check(check("c", null, "/text", 200, null, null, null, "$.status", "UP"))
+                .detail())
         .isEqualTo("body is not JSON, so $.status cannot be read");
   }
 
   @Test
   void aCheckThatGetsNoAnswerInTimeTimesOut() {
-    SERVER.stubFor(get(urlEqualTo("/slow")).willReturn(aResponse().withStatus(200).withFixedDelay(1000)));
+    SERVER.stubFor(
+        get(urlEqualTo("/slow")).willReturn(aResponse().withStatus(200).withFixedDelay(1000)));
 
-    CheckResult result = target.check(check("slow", null, "/slow", 200, null, "PT0.3S", 0, null, null));
+    CheckResult result =
+        target.check(check("slow", null, "/slow", 200, null, "PT0.3S", 0, null, null));
 
     assertThat(result.passed()).isFalse();
     assertThat(result.status()).isNull();
-    // The answer comes after a second, with status 200: a result without a status shows the timeout cut it off
-    // (no wall-clock bound here, which a busy machine would break).
+    // The answer comes after a second, with status 200: a result without a status shows the timeout
+    // cut it off (no wall-clock bound here, which a busy machine would break).
     assertThat(result.detail()).isEqualTo("no response within 300 ms");
   }
 
   @Test
   void aPostSmokeTestUsesItsMethodAndExpectedStatus() {
-    SERVER.stubFor(post(urlEqualTo("/login")).willReturn(aResponse().withStatus(401).withBody("unauthorized")));
+    SERVER.stubFor(
+        post(urlEqualTo("/login"))
+            .willReturn(aResponse().withStatus(401).withBody("unauthorized")));
 
-    CheckResult result = target.check(check("login", "POST", "/login", 401, "unauthorized", null, null, null, null));
+    CheckResult result =
+        target.check(check("login", "POST", "/login", 401, "unauthorized", null, null, null, null));
 
     assertThat(result.passed()).isTrue();
   }
 
   @Test
   void redirectsAreFollowedOnlyOnTheSameHost() {
-    SERVER.stubFor(get(urlEqualTo("/old")).willReturn(aResponse().withStatus(301).withHeader("Location", "/health")));
+    SERVER.stubFor(
+        get(urlEqualTo("/old"))
+            .willReturn(aResponse().withStatus(301).withHeader("Location", "/health")));
     serve("/health", 200, "{\"status\":\"UP\"}");
     // 127.0.0.1 is the same machine but not the host the allow-list approved (localhost).
-    SERVER.stubFor(get(urlEqualTo("/away")).willReturn(aResponse().withStatus(302)
-        .withHeader("Location", "http://127.0.0.1:" + SERVER.port() + "/metadata")));
+    SERVER.stubFor(
+        get(urlEqualTo("/away"))
+            .willReturn(
+                aResponse()
+                    .withStatus(302)
+                    .withHeader("Location", "http://127.0.0.1:" + SERVER.port() + "/metadata")));
 
-    CheckResult same = target.check(check("moved", null, "/old", 200, null, null, null, "$.status", "UP"));
-    CheckResult other = target.check(check("away", null, "/away", 200, null, null, null, null, null));
+    CheckResult same =
+        target.check(check("moved", null, "/old", 200, null, null, null, "$.status", "UP"));
+    CheckResult other =
+        target.check(check("away", null, "/away", 200, null, null, null, null, null));
 
     assertThat(same.passed()).isTrue();
     assertThat(other.passed()).isFalse();
-    assertThat(other.detail()).isEqualTo("redirected to http://127.0.0.1; not followed (other host)");
+    assertThat(other.detail())
+        .isEqualTo("redirected to http://127.0.0.1; not followed (other host)");
     assertThat(other.attempts()).isEqualTo(1);
     SERVER.verify(0, getRequestedFor(urlEqualTo("/metadata")));
   }
@@ -188,14 +254,28 @@ class LiveVerificationTargetTest {
   @Test
   void aUrlOffTheAllowListIsNeverCalled() {
     serve("/health", 200, "{}");
-    HttpChecks checks = new HttpChecks(target, VerificationProperties.of("live", Map.of("development", List.of("localhost"))));
+    HttpChecks checks =
+        new HttpChecks(
+            target, VerificationProperties.of("live", Map.of("development", List.of("localhost"))));
 
-    CheckResult result = checks.run(new HttpCheck("sneaky", null, "http://127.0.0.1:" + SERVER.port() + "/health",
-        200, null, null, null, null, null), Environment.DEVELOPMENT);
+    CheckResult result =
+        checks.run(
+            new HttpCheck(
+                "sneaky",
+                null,
+                "http://127.0.0.1:" + SERVER.port() + "/health",
+                200,
+                null,
+                null,
+                null,
+                null,
+                null),
+            Environment.DEVELOPMENT);
 
     assertThat(result.passed()).isFalse();
-    assertThat(result.detail()).isEqualTo(
-        "not called: url host '127.0.0.1' is not allowed for development (allowed: localhost)");
+    assertThat(result.detail())
+        .isEqualTo(
+            "not called: url host '127.0.0.1' is not allowed for development (allowed: localhost)");
     SERVER.verify(0, anyRequestedFor(anyUrl()));
   }
 
@@ -207,11 +287,20 @@ class LiveVerificationTargetTest {
     MetricVerdict errors = target.evaluate(ERROR_RATE);
     MetricVerdict latency = target.evaluate(P95);
 
-    assertThat(errors).isEqualTo(new MetricVerdict("error-rate", PrometheusStubs.ERROR_RATE, 0.002, "max 0.01",
-        Verdict.PASS, "0.002 ≤ max 0.01"));
+    assertThat(errors)
+        .isEqualTo(
+            new MetricVerdict(
+                "error-rate",
+                PrometheusStubs.ERROR_RATE,
+                0.002,
+                "max 0.01",
+                Verdict.PASS,
+                "0.002 ≤ max 0.01"));
     assertThat(latency.verdict()).isEqualTo(Verdict.PASS);
     assertThat(latency.value()).isEqualTo(0.31);
-    SERVER.verify(getRequestedFor(urlPathEqualTo("/api/v1/query")).withQueryParam("query", equalTo(PrometheusStubs.P95)));
+    SERVER.verify(
+        getRequestedFor(urlPathEqualTo("/api/v1/query"))
+            .withQueryParam("query", equalTo(PrometheusStubs.P95)));
   }
 
   @Test
@@ -230,7 +319,8 @@ class LiveVerificationTargetTest {
     PrometheusStubs.answer(SERVER, PrometheusStubs.P95, PrometheusStubs.vector("0.82"));
     assertThat(target.evaluate(P95).verdict()).isEqualTo(Verdict.FAIL);
 
-    // histogram_quantile gives +Inf when the quantile falls in the last bucket: slower than every bound.
+    // histogram_quantile gives +Inf when the quantile falls in the last bucket: slower than every
+    // bound.
     PrometheusStubs.answer(SERVER, PrometheusStubs.P95, PrometheusStubs.vector("+Inf"));
     MetricVerdict inf = target.evaluate(P95);
     assertThat(inf.verdict()).isEqualTo(Verdict.FAIL);
@@ -240,15 +330,19 @@ class LiveVerificationTargetTest {
   @Test
   void queryErrorsEmptyResultsAndNaNAreInconclusive() {
     PrometheusStubs.answer(SERVER, PrometheusStubs.ERROR_RATE, 400, PrometheusStubs.badData());
-    assertThat(target.evaluate(ERROR_RATE)).satisfies(v -> {
-      assertThat(v.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
-      assertThat(v.value()).isNull();
-      assertThat(v.detail()).isEqualTo(
-          "Prometheus error bad_data (HTTP 400): invalid parameter \"query\": 1:6: parse error: unexpected end of input");
-    });
+    assertThat(target.evaluate(ERROR_RATE))
+        .satisfies(
+            v -> {
+              assertThat(v.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+              assertThat(v.value()).isNull();
+              assertThat(v.detail())
+                  .isEqualTo(
+                      "Prometheus error bad_data (HTTP 400): invalid parameter \"query\": 1:6: parse error: unexpected end of input");
+            });
 
     PrometheusStubs.answer(SERVER, PrometheusStubs.ERROR_RATE, PrometheusStubs.empty());
-    assertThat(target.evaluate(ERROR_RATE).detail()).isEqualTo("no data: the query returned an empty result");
+    assertThat(target.evaluate(ERROR_RATE).detail())
+        .isEqualTo("no data: the query returned an empty result");
 
     PrometheusStubs.answer(SERVER, PrometheusStubs.ERROR_RATE, PrometheusStubs.vector("NaN"));
     MetricVerdict nan = target.evaluate(ERROR_RATE);
@@ -256,12 +350,14 @@ class LiveVerificationTargetTest {
     assertThat(nan.detail()).startsWith("value is NaN");
 
     PrometheusStubs.answer(SERVER, PrometheusStubs.ERROR_RATE, 503, "<html>upstream down</html>");
-    assertThat(target.evaluate(ERROR_RATE).detail()).isEqualTo("Prometheus answered 503 without its JSON");
+    assertThat(target.evaluate(ERROR_RATE).detail())
+        .isEqualTo("Prometheus answered 503 without its JSON");
   }
 
   @Test
   void aScalarIsJudgedAndAMinimumCanFail() {
-    MetricRule throughput = new MetricRule("throughput", "scalar(sum(rate(http_requests_total[1m])))", null, 5.0);
+    MetricRule throughput =
+        new MetricRule("throughput", "scalar(sum(rate(http_requests_total[1m])))", null, 5.0);
     PrometheusStubs.answer(SERVER, throughput.query(), PrometheusStubs.scalar("2.5"));
 
     MetricVerdict verdict = target.evaluate(throughput);
@@ -272,22 +368,44 @@ class LiveVerificationTargetTest {
 
   @Test
   void aPrometheusThatDoesNotAnswerIsInconclusive() {
-    LiveVerificationTarget unreachable = new LiveVerificationTarget(new VerificationProperties("live", Map.of(), null,
-        null, null, new Prometheus(URI.create("http://localhost:" + freePort()), Duration.ofSeconds(2))));
-    LiveVerificationTarget unconfigured = new LiveVerificationTarget(VerificationProperties.of("live", Map.of()));
+    LiveVerificationTarget unreachable =
+        new LiveVerificationTarget(
+            new VerificationProperties(
+                "live",
+                Map.of(),
+                null,
+                null,
+                null,
+                new Prometheus(
+                    URI.create("http://localhost:" + freePort()), Duration.ofSeconds(2))));
+    LiveVerificationTarget unconfigured =
+        new LiveVerificationTarget(VerificationProperties.of("live", Map.of()));
 
     assertThat(unreachable.evaluate(ERROR_RATE).verdict()).isEqualTo(Verdict.INCONCLUSIVE);
-    assertThat(unreachable.evaluate(ERROR_RATE).detail()).startsWith("Prometheus unreachable: ConnectException");
+    assertThat(unreachable.evaluate(ERROR_RATE).detail())
+        .startsWith("Prometheus unreachable: ConnectException");
     assertThat(unconfigured.evaluate(ERROR_RATE).detail())
         .isEqualTo("no Prometheus is configured (countersign.targets.verification.prometheus.url)");
   }
 
   @Test
   void aSlowPrometheusIsInconclusiveWithinItsTimeout() {
-    SERVER.stubFor(get(urlPathEqualTo("/api/v1/query")).willReturn(aResponse().withStatus(200)
-        .withBody(PrometheusStubs.vector("0.001")).withFixedDelay(1500)));
-    LiveVerificationTarget impatient = new LiveVerificationTarget(new VerificationProperties("live", Map.of(), null,
-        null, null, new Prometheus(URI.create(base), Duration.ofMillis(300))));
+    SERVER.stubFor(
+        get(urlPathEqualTo("/api/v1/query"))
+            .willReturn(
+                aResponse()
+                    .withStatus(200)
+                    .withBody(PrometheusStubs.vector("0.001"))
+                    .withFixedDelay(1500)));
+    LiveVerificationTarget impatient =
+        new LiveVerificationTarget(
+            new VerificationProperties(
+                "live",
+                Map.of(),
+                null,
+                null,
+                null,
+                new Prometheus(URI.create(base), Duration.ofMillis(300))));
 
     MetricVerdict verdict = impatient.evaluate(ERROR_RATE);
 

@@ -11,17 +11,23 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MetricRulesTest {
-  private static final MetricRule ERRORS = new MetricRule("error-rate",
-      "sum(rate(errors{function=\"{function}\"}[1m])) / sum(rate(calls{function=\"{function}\"}[1m]))", 0.01, null);
-  private static final MetricRule P95 = new MetricRule("p95-latency", "histogram_quantile(0.95, x)", 0.5, null);
+  private static final MetricRule ERRORS =
+      new MetricRule(
+          "error-rate",
+          "sum(rate(errors{function=\"{function}\"}[1m])) / sum(rate(calls{function=\"{function}\"}[1m]))",
+          0.01,
+          null);
+  private static final MetricRule P95 =
+      new MetricRule("p95-latency", "histogram_quantile(0.95, x)", 0.5, null);
 
   @Test
   void aScopedRuleIsAskedAboutOneFunctionAndTheOthersStayAsTheyAre() {
     MetricRule scoped = MetricRules.forFunction(ERRORS, "api_handler");
 
     assertThat(scoped.name()).isEqualTo("error-rate[api_handler]");
-    assertThat(scoped.query()).isEqualTo(
-        "sum(rate(errors{function=\"api_handler\"}[1m])) / sum(rate(calls{function=\"api_handler\"}[1m]))");
+    assertThat(scoped.query())
+        .isEqualTo(
+            "sum(rate(errors{function=\"api_handler\"}[1m])) / sum(rate(calls{function=\"api_handler\"}[1m]))");
     assertThat(scoped.max()).isEqualTo(0.01);
     assertThat(MetricRules.forFunction(P95, "api_handler")).isSameAs(P95);
   }
@@ -37,17 +43,26 @@ class MetricRulesTest {
   void theOverallVerdictIsTheWorstOne() {
     assertThat(MetricRules.overall(List.of())).isEqualTo(Verdict.PASS);
     assertThat(MetricRules.overall(List.of(Verdict.PASS, Verdict.PASS))).isEqualTo(Verdict.PASS);
-    assertThat(MetricRules.overall(List.of(Verdict.PASS, Verdict.INCONCLUSIVE))).isEqualTo(Verdict.INCONCLUSIVE);
-    assertThat(MetricRules.overall(List.of(Verdict.INCONCLUSIVE, Verdict.FAIL, Verdict.PASS))).isEqualTo(Verdict.FAIL);
+    assertThat(MetricRules.overall(List.of(Verdict.PASS, Verdict.INCONCLUSIVE)))
+        .isEqualTo(Verdict.INCONCLUSIVE);
+    assertThat(MetricRules.overall(List.of(Verdict.INCONCLUSIVE, Verdict.FAIL, Verdict.PASS)))
+        .isEqualTo(Verdict.FAIL);
   }
 
   @Test
   void everySeriesIsJudgedAndACrossingOneFailsEvenBesideNaN() {
-    MetricVerdict fail = MetricRules.judge(ERRORS, List.of(new Sample("{function=\"a\"}", Double.NaN),
-        new Sample("{function=\"b\"}", 0.2)));
-    MetricVerdict nan = MetricRules.judge(ERRORS, List.of(new Sample("{function=\"a\"}", Double.NaN),
-        new Sample("{function=\"b\"}", 0.001)));
-    MetricVerdict pass = MetricRules.judge(ERRORS, List.of(new Sample("{a}", 0.001), new Sample("{b}", 0.004)));
+    MetricVerdict fail =
+        MetricRules.judge(
+            ERRORS,
+            List.of(
+                new Sample("{function=\"a\"}", Double.NaN), new Sample("{function=\"b\"}", 0.2)));
+    MetricVerdict nan =
+        MetricRules.judge(
+            ERRORS,
+            List.of(
+                new Sample("{function=\"a\"}", Double.NaN), new Sample("{function=\"b\"}", 0.001)));
+    MetricVerdict pass =
+        MetricRules.judge(ERRORS, List.of(new Sample("{a}", 0.001), new Sample("{b}", 0.004)));
 
     assertThat(fail.verdict()).isEqualTo(Verdict.FAIL);
     assertThat(fail.detail()).isEqualTo("0.2 > max 0.01 for {function=\"b\"} (2 series)");
@@ -70,13 +85,18 @@ class MetricRulesTest {
 
   @Test
   void theStatusLineShowsEachRuleAndTheTimeLeft() {
-    List<MetricVerdict> verdicts = List.of(
-        new MetricVerdict("error-rate", "q", 0.002, "max 0.01", Verdict.PASS, "whatever the adapter said"),
-        new MetricVerdict("p95-latency", "q", null, "max 0.5", Verdict.INCONCLUSIVE, "no data"));
+    List<MetricVerdict> verdicts =
+        List.of(
+            new MetricVerdict(
+                "error-rate", "q", 0.002, "max 0.01", Verdict.PASS, "whatever the adapter said"),
+            new MetricVerdict(
+                "p95-latency", "q", null, "max 0.5", Verdict.INCONCLUSIVE, "no data"));
 
     assertThat(MetricRules.status(List.of(ERRORS, P95), verdicts, Duration.ofSeconds(4 * 60 - 10)))
-        .isEqualTo("error-rate 0.002 ≤ max 0.01 PASS; p95-latency ? (no data) INCONCLUSIVE; 4 min left");
-    assertThat(MetricRules.status(List.of(), List.of(), Duration.ofSeconds(30))).isEqualTo("no metric rules; 30 s left");
+        .isEqualTo(
+            "error-rate 0.002 ≤ max 0.01 PASS; p95-latency ? (no data) INCONCLUSIVE; 4 min left");
+    assertThat(MetricRules.status(List.of(), List.of(), Duration.ofSeconds(30)))
+        .isEqualTo("no metric rules; 30 s left");
     assertThat(MetricRules.left(Duration.ZERO)).isEqualTo("window over");
     assertThat(MetricRules.left(Duration.ofSeconds(-5))).isEqualTo("window over");
   }
@@ -93,12 +113,19 @@ class MetricRulesTest {
   @Test
   void prometheusAnswersThatCannotBeJudgedSayWhy() {
     assertThat(PrometheusResponse.parse(200, PrometheusStubs.matrix()).problem())
-        .isEqualTo("result type 'matrix' cannot be judged: the query must give an instant vector or a scalar");
+        .isEqualTo(
+            "result type 'matrix' cannot be judged: the query must give an instant vector or a scalar");
     assertThat(PrometheusResponse.parse(200, PrometheusStubs.vector("abc")).problem())
         .isEqualTo("value 'abc' of {} is not a number");
-    assertThat(PrometheusResponse.parse(200, "not json").problem()).isEqualTo("Prometheus answered 200 without its JSON");
-    assertThat(PrometheusResponse.parse(200, PrometheusStubs.vectorBy("function", "a", "0.1", "b", "-Inf")).samples())
-        .containsExactly(new Sample("{function=\"a\"}", 0.1), new Sample("{function=\"b\"}", Double.NEGATIVE_INFINITY));
+    assertThat(PrometheusResponse.parse(200, "not json").problem())
+        .isEqualTo("Prometheus answered 200 without its JSON");
+    assertThat(
+            PrometheusResponse.parse(
+                    200, PrometheusStubs.vectorBy("function", "a", "0.1", "b", "-Inf"))
+                .samples())
+        .containsExactly(
+            new Sample("{function=\"a\"}", 0.1),
+            new Sample("{function=\"b\"}", Double.NEGATIVE_INFINITY));
     assertThat(PrometheusResponse.parse(200, PrometheusStubs.scalar("3")).samples())
         .containsExactly(new Sample("scalar", 3.0));
   }

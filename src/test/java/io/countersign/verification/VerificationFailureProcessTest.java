@@ -15,10 +15,14 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 
-/** Verification failures roll back every step; a restoration that still fails its checks ends the release failed. */
+/**
+ * Verification failures roll back every step; a restoration that still fails its checks ends the
+ * release failed.
+ */
 @Import(VerificationFailureProcessTest.ScriptedChecksConfig.class)
 class VerificationFailureProcessTest extends ProcessTestSupport {
-  private static final List<String> HANDLERS = List.of("undoRollout", "restoreFrontend", "revertLambda", "restoreDatabase");
+  private static final List<String> HANDLERS =
+      List.of("undoRollout", "restoreFrontend", "revertLambda", "restoreDatabase");
   @Autowired ScriptedChecks checks;
 
   @BeforeEach
@@ -33,8 +37,10 @@ class VerificationFailureProcessTest extends ProcessTestSupport {
     String id = submit(example("staging"));
     approveAll(id);
     assertThat(status(id)).isEqualTo("rolled-back");
-    assertThat(activities(id, "deploy").stream().filter(HANDLERS::contains).toList()).containsExactlyElementsOf(HANDLERS);
-    assertThat(evidenceTypes(id)).contains("verification-result", "rollback-started", "restoration-verified");
+    assertThat(activities(id, "deploy").stream().filter(HANDLERS::contains).toList())
+        .containsExactlyElementsOf(HANDLERS);
+    assertThat(evidenceTypes(id))
+        .contains("verification-result", "rollback-started", "restoration-verified");
   }
 
   @Test
@@ -56,7 +62,8 @@ class VerificationFailureProcessTest extends ProcessTestSupport {
 
     assertThat(status(id)).isEqualTo("rolled-back");
     assertThat(statusReason(id)).contains("error-rate");
-    assertThat(activities(id, "deploy").stream().filter(HANDLERS::contains).toList()).containsExactlyElementsOf(HANDLERS);
+    assertThat(activities(id, "deploy").stream().filter(HANDLERS::contains).toList())
+        .containsExactlyElementsOf(HANDLERS);
   }
 
   @TestConfiguration
@@ -79,14 +86,25 @@ class VerificationFailureProcessTest extends ProcessTestSupport {
       if (!healthy) {
         failuresLeft--;
       }
-      return new CheckResult(check.name(), check.url(), healthy, healthy ? 200 : 503, 12, healthy ? "ok" : "503 Service Unavailable");
+      return new CheckResult(
+          check.name(),
+          check.url(),
+          healthy,
+          healthy ? 200 : 503,
+          12,
+          healthy ? "ok" : "503 Service Unavailable");
     }
 
     @Override
     public MetricVerdict evaluate(MetricRule rule) {
       boolean fail = metric == Verdict.FAIL && rule.name().equals("error-rate");
-      return new MetricVerdict(rule.name(), rule.query(), fail ? 0.07 : 0.001, "max " + rule.max(),
-          fail ? Verdict.FAIL : Verdict.PASS, fail ? "0.07 > 0.01" : "within threshold");
+      return new MetricVerdict(
+          rule.name(),
+          rule.query(),
+          fail ? 0.07 : 0.001,
+          "max " + rule.max(),
+          fail ? Verdict.FAIL : Verdict.PASS,
+          fail ? "0.07 > 0.01" : "within threshold");
     }
   }
 }

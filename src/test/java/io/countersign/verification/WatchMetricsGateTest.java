@@ -8,10 +8,10 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verify;
 
 import io.countersign.FakeExecution;
-import io.countersign.process.Variables;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest.HttpCheck;
 import io.countersign.manifest.ReleaseManifest.MetricRule;
+import io.countersign.process.Variables;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
 import io.countersign.verification.VerificationTarget.Verdict;
 import java.time.Instant;
@@ -26,32 +26,56 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The bake window's gate with the default inconclusive: pause, and the status it shows Cockpit and REST. */
+/**
+ * The bake window's gate with the default inconclusive: pause, and the status it shows Cockpit and
+ * REST.
+ */
 class WatchMetricsGateTest {
   private static final Instant NOW = Instant.parse("2025-01-10T10:00:00Z");
-  private static final String METRICS = "\"bakeWindow\":\"PT5M\",\"interval\":\"PT30S\",\"metrics\":["
-      + "{\"name\":\"error-rate\",\"query\":\"errors\",\"max\":0.01},{\"name\":\"p95-latency\",\"query\":\"p95\",\"max\":0.5}]";
+  private static final String METRICS =
+      "\"bakeWindow\":\"PT5M\",\"interval\":\"PT30S\",\"metrics\":["
+          + "{\"name\":\"error-rate\",\"query\":\"errors\",\"max\":0.01},{\"name\":\"p95-latency\",\"query\":\"p95\",\"max\":0.5}]";
 
   private final Map<String, Verdict> script = new HashMap<>();
   private final List<MetricRule> asked = new ArrayList<>();
   private final EvidenceLog evidence = mock(EvidenceLog.class);
-  private final WatchMetricsDelegate watch = new WatchMetricsDelegate(new VerificationTarget() {
-    @Override
-    public CheckResult check(HttpCheck check) {
-      throw new AssertionError("not a health check");
-    }
+  private final WatchMetricsDelegate watch =
+      new WatchMetricsDelegate(
+          new VerificationTarget() {
+            @Override
+            public CheckResult check(HttpCheck check) {
+              throw new AssertionError("not a health check");
+            }
 
-    @Override
-    public MetricVerdict evaluate(MetricRule rule) {
-      asked.add(rule);
-      Verdict verdict = script.getOrDefault(rule.name(), Verdict.PASS);
-      return switch (verdict) {
-        case PASS -> new MetricVerdict(rule.name(), rule.query(), 0.002, "max " + rule.max(), verdict, "0.002 ≤ max 0.01");
-        case FAIL -> new MetricVerdict(rule.name(), rule.query(), 0.9, "max " + rule.max(), verdict, "0.9 > max 0.5");
-        case INCONCLUSIVE -> MetricRules.inconclusive(rule, "no data: the query returned an empty result");
-      };
-    }
-  }, VerificationProperties.of("live", Map.of()), evidence, FakeExecution.variableStart(evidence));
+            @Override
+            public MetricVerdict evaluate(MetricRule rule) {
+              asked.add(rule);
+              Verdict verdict = script.getOrDefault(rule.name(), Verdict.PASS);
+              return switch (verdict) {
+                case PASS ->
+                    new MetricVerdict(
+                        rule.name(),
+                        rule.query(),
+                        0.002,
+                        "max " + rule.max(),
+                        verdict,
+                        "0.002 ≤ max 0.01");
+                case FAIL ->
+                    new MetricVerdict(
+                        rule.name(),
+                        rule.query(),
+                        0.9,
+                        "max " + rule.max(),
+                        verdict,
+                        "0.9 > max 0.5");
+                case INCONCLUSIVE ->
+                    MetricRules.inconclusive(rule, "no data: the query returned an empty result");
+              };
+            }
+          },
+          VerificationProperties.of("live", Map.of()),
+          evidence,
+          FakeExecution.variableStart(evidence));
 
   @BeforeEach
   void clock() {
@@ -65,65 +89,111 @@ class WatchMetricsGateTest {
 
   @Test
   void everyEvaluationLeavesTheGateStatusForCockpit() throws Exception {
-    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+    FakeExecution fake =
+        new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
 
     watch.execute(fake.execution);
 
-    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running")
+    assertThat(fake.variables)
+        .containsEntry(Variables.STEP_OUTCOME, "running")
         .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:05:00Z")
-        .containsEntry(Variables.METRICS_STATUS,
+        .containsEntry(
+            Variables.METRICS_STATUS,
             "error-rate 0.002 ≤ max 0.01 PASS; p95-latency 0.002 ≤ max 0.5 PASS; 5 min left");
-    assertThat(fake.variables.get(Variables.METRICS_LAST_VERDICTS)).isEqualTo(List.of(
-        Map.of("rule", "error-rate", "value", 0.002, "threshold", "max 0.01", "verdict", "PASS",
-            "detail", "0.002 ≤ max 0.01", "time", "2025-01-10T10:00:00Z"),
-        Map.of("rule", "p95-latency", "value", 0.002, "threshold", "max 0.5", "verdict", "PASS",
-            "detail", "0.002 ≤ max 0.01", "time", "2025-01-10T10:00:00Z")));
+    assertThat(fake.variables.get(Variables.METRICS_LAST_VERDICTS))
+        .isEqualTo(
+            List.of(
+                Map.of(
+                    "rule",
+                    "error-rate",
+                    "value",
+                    0.002,
+                    "threshold",
+                    "max 0.01",
+                    "verdict",
+                    "PASS",
+                    "detail",
+                    "0.002 ≤ max 0.01",
+                    "time",
+                    "2025-01-10T10:00:00Z"),
+                Map.of(
+                    "rule",
+                    "p95-latency",
+                    "value",
+                    0.002,
+                    "threshold",
+                    "max 0.5",
+                    "verdict",
+                    "PASS",
+                    "detail",
+                    "0.002 ≤ max 0.01",
+                    "time",
+                    "2025-01-10T10:00:00Z")));
   }
 
   @Test
   void anInconclusiveRulePausesForAPersonInsteadOfFailing() throws Exception {
     script.put("p95-latency", Verdict.INCONCLUSIVE);
-    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+    FakeExecution fake =
+        new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
 
     watch.execute(fake.execution);
 
-    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "paused")
-        .containsEntry(Variables.METRICS_INCONCLUSIVE_REASON,
+    assertThat(fake.variables)
+        .containsEntry(Variables.STEP_OUTCOME, "paused")
+        .containsEntry(
+            Variables.METRICS_INCONCLUSIVE_REASON,
             "metrics inconclusive: p95-latency = null (max 0.5): no data: the query returned an empty result")
         .doesNotContainKey(Variables.FAILED_STEP);
     assertThat((String) fake.variables.get(Variables.METRICS_STATUS))
         .contains("p95-latency ? (no data: the query returned an empty result) INCONCLUSIVE");
-    verify(evidence).record(eq("rel-1"), eq("metrics-verdict"), eq("countersign"),
-        argThat(p -> p.get("name").equals("p95-latency") && p.get("verdict").equals("INCONCLUSIVE")
-            && p.get("query").equals("p95") && p.get("threshold").equals("max 0.5")));
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("metrics-verdict"),
+            eq("countersign"),
+            argThat(
+                p ->
+                    p.get("name").equals("p95-latency")
+                        && p.get("verdict").equals("INCONCLUSIVE")
+                        && p.get("query").equals("p95")
+                        && p.get("threshold").equals("max 0.5")));
   }
 
   @Test
   void afterALeadContinuesTheSameRuleIsNotAskedAboutAgainButANewOneIs() throws Exception {
     script.put("p95-latency", Verdict.INCONCLUSIVE);
-    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+    FakeExecution fake =
+        new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
     watch.execute(fake.execution);
     fake.variables.put(Variables.METRICS_DECISION, "continue"); // the user task's output
 
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(30)));
     watch.execute(fake.execution);
-    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running")
+    assertThat(fake.variables)
+        .containsEntry(Variables.STEP_OUTCOME, "running")
         .containsEntry(Variables.METRICS_ACCEPTED, List.of("p95-latency"));
-    verify(evidence).record(eq("rel-1"), eq("metrics-verdict"), eq("countersign"),
-        argThat(p -> "operations lead (continue)".equals(p.get("acceptedBy"))));
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("metrics-verdict"),
+            eq("countersign"),
+            argThat(p -> "operations lead (continue)".equals(p.get("acceptedBy"))));
 
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(60)));
     script.put("error-rate", Verdict.INCONCLUSIVE);
     watch.execute(fake.execution);
     assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "paused");
-    assertThat((String) fake.variables.get(Variables.METRICS_INCONCLUSIVE_REASON)).contains("error-rate")
+    assertThat((String) fake.variables.get(Variables.METRICS_INCONCLUSIVE_REASON))
+        .contains("error-rate")
         .doesNotContain("p95-latency");
   }
 
   @Test
   void aWindowThatEndsWithOnlyAcceptedRulesInconclusivePasses() throws Exception {
     script.put("p95-latency", Verdict.INCONCLUSIVE);
-    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+    FakeExecution fake =
+        new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
     watch.execute(fake.execution);
     fake.variables.put(Variables.METRICS_DECISION, "continue");
 
@@ -138,25 +208,31 @@ class WatchMetricsGateTest {
   void aCrossedThresholdStillRollsBackAtOnce() {
     script.put("p95-latency", Verdict.FAIL);
     script.put("error-rate", Verdict.INCONCLUSIVE);
-    FakeExecution fake = new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+    FakeExecution fake =
+        new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
 
-    assertThatThrownBy(() -> watch.execute(fake.execution)).isInstanceOf(BpmnError.class)
+    assertThatThrownBy(() -> watch.execute(fake.execution))
+        .isInstanceOf(BpmnError.class)
         .hasMessage("metric threshold crossed: p95-latency = 0.9 (max 0.5): 0.9 > max 0.5");
     assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "failed");
   }
 
   @Test
   void aRuleScopedPerFunctionIsAskedForEachFunctionOfTheRelease() throws Exception {
-    FakeExecution fake = new FakeExecution(FakeExecution.manifest(
-        "\"lambda\":{\"target\":\"medication-aws\",\"functions\":["
-            + "{\"name\":\"data_ingestion\",\"artifact\":{\"bucket\":\"b\",\"key\":\"k\"}},"
-            + "{\"name\":\"api_handler\",\"artifact\":{\"bucket\":\"b\",\"key\":\"k\"}}]},"
-            + "\"verification\":{\"metrics\":[{\"name\":\"errors\",\"query\":\"errors{fn=\\\"{function}\\\"}\",\"max\":0.01}]}"));
+    FakeExecution fake =
+        new FakeExecution(
+            FakeExecution.manifest(
+                "\"lambda\":{\"target\":\"medication-aws\",\"functions\":["
+                    + "{\"name\":\"data_ingestion\",\"artifact\":{\"bucket\":\"b\",\"key\":\"k\"}},"
+                    + "{\"name\":\"api_handler\",\"artifact\":{\"bucket\":\"b\",\"key\":\"k\"}}]},"
+                    + "\"verification\":{\"metrics\":[{\"name\":\"errors\",\"query\":\"errors{fn=\\\"{function}\\\"}\",\"max\":0.01}]}"));
 
     watch.execute(fake.execution);
 
-    assertThat(asked).extracting(MetricRule::query)
+    assertThat(asked)
+        .extracting(MetricRule::query)
         .containsExactly("errors{fn=\"data_ingestion\"}", "errors{fn=\"api_handler\"}");
-    assertThat((String) fake.variables.get(Variables.METRICS_STATUS)).startsWith("errors[data_ingestion] ");
+    assertThat((String) fake.variables.get(Variables.METRICS_STATUS))
+        .startsWith("errors[data_ingestion] ");
   }
 }

@@ -24,21 +24,24 @@ import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.context.WebApplicationContext;
 
 /**
- * The {@code webhooks} section as a requester meets it at {@code POST /api/releases}: RFC 7807 problems with one
- * entry per invalid field and its path. And what it must never allow: a manifest choosing where the server posts
- * (a URL, an endpoint the server does not configure, a URL or secret beside the names). Nothing is posted then.
+ * The {@code webhooks} section as a requester meets it at {@code POST /api/releases}: RFC 7807
+ * problems with one entry per invalid field and its path. And what it must never allow: a manifest
+ * choosing where the server posts (a URL, an endpoint the server does not configure, a URL or
+ * secret beside the names). Nothing is posted then.
  */
 class WebhookManifestTest extends WebhookTestSupport {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final UsernamePasswordAuthenticationToken REQUESTER = UsernamePasswordAuthenticationToken.authenticated(
-      "requester", null, List.of(new SimpleGrantedAuthority("release-requesters")));
+  private static final UsernamePasswordAuthenticationToken REQUESTER =
+      UsernamePasswordAuthenticationToken.authenticated(
+          "requester", null, List.of(new SimpleGrantedAuthority("release-requesters")));
 
   @Autowired WebApplicationContext context;
   private MockMvc mvc;
 
   @BeforeEach
   void api() {
-    // The controller, reader, checks and problem responses as deployed; authentication is tested by the API tests.
+    // The controller, reader, checks and problem responses as deployed; authentication is tested by
+    // the API tests.
     mvc = MockMvcBuilders.webAppContextSetup(context).build();
   }
 
@@ -55,27 +58,38 @@ class WebhookManifestTest extends WebhookTestSupport {
     refused(webhooks(w -> w.putArray("endpoints").add("change-board").add("attacker-hook")))
         .andExpect(jsonPath("$.errors.length()").value(1))
         .andExpect(jsonPath("$.errors[0].path").value("$.webhooks.endpoints[1]"))
-        .andExpect(jsonPath("$.errors[0].message")
-            .value("unknown webhook endpoint 'attacker-hook'; configured: change-board, ops-chat"));
+        .andExpect(
+            jsonPath("$.errors[0].message")
+                .value(
+                    "unknown webhook endpoint 'attacker-hook'; configured: change-board, ops-chat"));
     assertThat(received()).isEmpty();
   }
 
   @Test
   void aManifestCannotCarryAUrlOrASecretBesideTheNames() throws Exception {
-    refused(webhooks(w -> {
-      w.putArray("endpoints").add("change-board");
-      w.put("url", "http://attacker.example/collect");
-      w.put("secret", "whsec_attacker");
-    }))
+    refused(
+            webhooks(
+                w -> {
+                  w.putArray("endpoints").add("change-board");
+                  w.put("url", "http://attacker.example/collect");
+                  w.put("secret", "whsec_attacker");
+                }))
         .andExpect(jsonPath("$.errors[0].path").value("$.webhooks.secret"))
-        .andExpect(jsonPath("$.errors[0].message").value("unknown field; expected one of endpoints"))
+        .andExpect(
+            jsonPath("$.errors[0].message").value("unknown field; expected one of endpoints"))
         .andExpect(jsonPath("$.errors[1].path").value("$.webhooks.url"));
     assertThat(received()).isEmpty();
   }
 
   @Test
   void everyMistakeInTheSectionIsAFieldErrorAtItsPath() throws Exception {
-    refused(webhooks(w -> w.putArray("endpoints").add("change-board").add("ops-chat").add("change-board")))
+    refused(
+            webhooks(
+                w ->
+                    w.putArray("endpoints")
+                        .add("change-board")
+                        .add("ops-chat")
+                        .add("change-board")))
         .andExpect(jsonPath("$.errors[0].path").value("$.webhooks.endpoints[2]"))
         .andExpect(jsonPath("$.errors[0].message").value("endpoint 'change-board' is named twice"));
     refused(webhooks(w -> w.putArray("endpoints")))
@@ -95,17 +109,31 @@ class WebhookManifestTest extends WebhookTestSupport {
     ObjectNode manifest = example("staging");
     manifest.putObject("webhooks").putArray("endpoints").add("change-board").add("ops-chat");
 
-    String body = mvc.perform(post("/api/releases").principal(REQUESTER).contentType(MediaType.APPLICATION_JSON)
-            .content(JSON.writeValueAsBytes(manifest)))
-        .andExpect(MockMvcResultMatchers.status().isCreated()).andReturn().getResponse().getContentAsString();
+    String body =
+        mvc.perform(
+                post("/api/releases")
+                    .principal(REQUESTER)
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .content(JSON.writeValueAsBytes(manifest)))
+            .andExpect(MockMvcResultMatchers.status().isCreated())
+            .andReturn()
+            .getResponse()
+            .getContentAsString();
     String id = JSON.readTree(body).path("id").asText();
 
-    assertThat(runtime.getVariable(instance("release", id).getId(), Variables.PLANNED_STEPS).toString())
+    assertThat(
+            runtime
+                .getVariable(instance("release", id).getId(), Variables.PLANNED_STEPS)
+                .toString())
         .contains("Post a deployment notice to webhook change-board, ops-chat");
     assertThat(received()).isEmpty(); // nothing is posted before sign-off and deployment
     // Ended, so no sign-off task of it is left in the database the process test classes share.
-    mvc.perform(post("/api/releases/" + id + "/cancel").principal(REQUESTER).contentType(MediaType.APPLICATION_JSON)
-        .content("{\"reason\":\"only submitted to see the plan\"}")).andExpect(MockMvcResultMatchers.status().isAccepted());
+    mvc.perform(
+            post("/api/releases/" + id + "/cancel")
+                .principal(REQUESTER)
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"reason\":\"only submitted to see the plan\"}"))
+        .andExpect(MockMvcResultMatchers.status().isAccepted());
   }
 
   private ObjectNode webhooks(Consumer<ObjectNode> section) {
@@ -115,8 +143,11 @@ class WebhookManifestTest extends WebhookTestSupport {
   }
 
   private ResultActions refused(ObjectNode manifest) throws Exception {
-    return mvc.perform(post("/api/releases").principal(REQUESTER).contentType(MediaType.APPLICATION_JSON)
-            .content(JSON.writeValueAsBytes(manifest)))
+    return mvc.perform(
+            post("/api/releases")
+                .principal(REQUESTER)
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(JSON.writeValueAsBytes(manifest)))
         .andExpect(MockMvcResultMatchers.status().isBadRequest())
         .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
         .andExpect(jsonPath("$.type").value("https://countersign.io/problems/invalid-manifest"));

@@ -20,17 +20,21 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 /**
- * The real models and engine with the live webhook adapter and two configured endpoints on WireMock: a signed
- * change board and a chat channel whose URL carries its token. One context for every webhook test class.
+ * The real models and engine with the live webhook adapter and two configured endpoints on
+ * WireMock: a signed change board and a chat channel whose URL carries its token. One context for
+ * every webhook test class.
  */
-@TestPropertySource(properties = {
-    "countersign.targets.webhooks.mode=live",
-    "countersign.targets.webhooks.timeout=PT2S",
-    "countersign.targets.webhooks.endpoints.change-board.secret=" + HttpWebhookTargetTest.SECRET})
+@TestPropertySource(
+    properties = {
+      "countersign.targets.webhooks.mode=live",
+      "countersign.targets.webhooks.timeout=PT2S",
+      "countersign.targets.webhooks.endpoints.change-board.secret=" + HttpWebhookTargetTest.SECRET
+    })
 abstract class WebhookTestSupport extends ProcessTestSupport {
   static final String CHANGE_BOARD = "/hooks/change-board";
   static final String OPS_CHAT = "/hooks/ops-chat/T0KEN-s3cr3t";
-  // Shared by the classes of this context (the JVM ends it), like the context itself; stubs are reset per test.
+  // Shared by the classes of this context (the JVM ends it), like the context itself; stubs are
+  // reset per test.
   static final WireMockServer SERVER = new WireMockServer(options().dynamicPort());
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,8 +44,11 @@ abstract class WebhookTestSupport extends ProcessTestSupport {
 
   @DynamicPropertySource
   static void endpoints(DynamicPropertyRegistry registry) {
-    registry.add("countersign.targets.webhooks.endpoints.change-board.url", () -> SERVER.baseUrl() + CHANGE_BOARD);
-    registry.add("countersign.targets.webhooks.endpoints.ops-chat.url", () -> SERVER.baseUrl() + OPS_CHAT);
+    registry.add(
+        "countersign.targets.webhooks.endpoints.change-board.url",
+        () -> SERVER.baseUrl() + CHANGE_BOARD);
+    registry.add(
+        "countersign.targets.webhooks.endpoints.ops-chat.url", () -> SERVER.baseUrl() + OPS_CHAT);
   }
 
   @BeforeEach
@@ -61,14 +68,23 @@ abstract class WebhookTestSupport extends ProcessTestSupport {
   static List<Received> received() {
     List<ServeEvent> events = new ArrayList<>(SERVER.getAllServeEvents());
     Collections.reverse(events); // WireMock lists the newest first
-    return events.stream().map(ServeEvent::getRequest)
-        .map(r -> new Received(r.getUrl(), r.getHeader("webhook-id"), json(r.getBodyAsString()), r.getBodyAsString()))
+    return events.stream()
+        .map(ServeEvent::getRequest)
+        .map(
+            r ->
+                new Received(
+                    r.getUrl(),
+                    r.getHeader("webhook-id"),
+                    json(r.getBodyAsString()),
+                    r.getBodyAsString()))
         .toList();
   }
 
   record Received(String path, String id, JsonNode body, String text) {
     String summary() {
-      return path.substring(path.lastIndexOf("/hooks/") + 7).replace("/T0KEN-s3cr3t", "") + " " + body.path("type").asText();
+      return path.substring(path.lastIndexOf("/hooks/") + 7).replace("/T0KEN-s3cr3t", "")
+          + " "
+          + body.path("type").asText();
     }
   }
 
