@@ -10,6 +10,7 @@ import io.countersign.manifest.FieldErrors;
 import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.process.ManifestStore;
+import io.countersign.process.StepStart;
 import io.countersign.process.TargetCapability;
 import io.countersign.process.TargetRegistry;
 import java.io.IOException;
@@ -163,6 +164,11 @@ class CloudWiringTest {
     @Bean
     ManifestStore manifestStore() {
       return mock(ManifestStore.class);
+    }
+
+    @Bean
+    StepStart stepStart(ManifestStore manifests, EvidenceLog evidence) {
+      return new StepStart(manifests, evidence);
     }
 
     @Bean
