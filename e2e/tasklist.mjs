@@ -192,8 +192,20 @@ async function signOff(page, command) {
 
 async function logIn(page, user, password) {
   await page.goto(`${baseUrl}/camunda/app/tasklist/`);
-  await page.getByPlaceholder('Username').fill(user);
-  await page.getByPlaceholder('Password').fill(password);
+  const name = page.getByPlaceholder('Username');
+  const secret = page.getByPlaceholder('Password');
+  // Tasklist moves the focus to the user name once its scripts have started, which on a busy machine can be
+  // in the middle of the fills (a CI run logged in as "qa-leaddemo"): fill until both fields hold their value.
+  for (let attempt = 1; ; attempt++) {
+    await name.fill(user);
+    await secret.fill(password);
+    if (await name.inputValue() === user && await secret.inputValue() === password) {
+      break;
+    }
+    if (attempt === 3) {
+      throw new Error(`the login form did not keep the credentials of ${user}`);
+    }
+  }
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.locator('.task-filter').first().waitFor();
 }
