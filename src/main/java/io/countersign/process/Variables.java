@@ -96,6 +96,12 @@ public final class Variables {
   // evaluations.
   public static final String METRICS_WINDOW_ENDS = "metrics.windowEnds";
   public static final String METRICS_INTERVAL = "metricsInterval";
+
+  /** When the bake window's unbroken watch began, the last evaluation, and how many it counts. */
+  public static final String METRICS_OBSERVED_SINCE = "metrics.observedSince";
+
+  public static final String METRICS_LAST_EVALUATION = "metrics.lastEvaluation";
+  public static final String METRICS_EVALUATIONS = "metrics.evaluations";
   // The bake window's gate for Cockpit and REST: the last evaluation of each rule (JSON list), one
   // line of status, why it paused (stepOutcome 'paused': metrics inconclusive), the operations
   // lead's decision (continue | rollback) and the rules a lead accepted as unmeasurable for the

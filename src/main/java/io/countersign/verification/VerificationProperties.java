@@ -23,7 +23,8 @@ record VerificationProperties(
     Duration bakeWindow,
     Duration interval,
     Inconclusive inconclusive,
-    Prometheus prometheus) {
+    Prometheus prometheus,
+    BakeGaps gaps) {
 
   VerificationProperties {
     Map<String, List<String>> hosts = new HashMap<>();
@@ -41,6 +42,7 @@ record VerificationProperties(
     interval = interval == null ? Duration.ofMinutes(1) : interval;
     inconclusive = inconclusive == null ? Inconclusive.PAUSE : inconclusive;
     prometheus = prometheus == null ? new Prometheus(null, null) : prometheus;
+    gaps = gaps == null ? new BakeGaps(null, null) : gaps;
   }
 
   /**
@@ -48,7 +50,7 @@ record VerificationProperties(
    * binding).
    */
   static VerificationProperties of(String mode, Map<String, List<String>> allowedHosts) {
-    return new VerificationProperties(mode, allowedHosts, null, null, null, null);
+    return new VerificationProperties(mode, allowedHosts, null, null, null, null, null);
   }
 
   /**
@@ -62,6 +64,32 @@ record VerificationProperties(
     PAUSE,
     /** Keep watching; still inconclusive when the window ends fails the step (rollback). */
     FAIL
+  }
+
+  /**
+   * A bake window counts observed time only: two evaluations further apart than {@code tolerance}
+   * intervals (a node that was down, a database outage, a long pause for a person) leave a gap that
+   * nobody watched, and the {@code policy} says what it does to the window.
+   */
+  record BakeGaps(Integer tolerance, GapPolicy policy) {
+    BakeGaps {
+      tolerance = tolerance == null ? 3 : tolerance;
+      policy = policy == null ? GapPolicy.RESTART : policy;
+      if (tolerance < 2) {
+        throw new IllegalArgumentException(
+            "countersign.targets.verification.gaps.tolerance must be at least 2 intervals, not "
+                + tolerance
+                + " (one interval is the gap between two evaluations on time)");
+      }
+    }
+  }
+
+  /** What an unwatched gap does to the bake window. */
+  enum GapPolicy {
+    /** The window starts again at the evaluation after the gap: it must be watched whole. */
+    RESTART,
+    /** The window ends later by the unwatched part of the gap. */
+    EXTEND
   }
 
   /**

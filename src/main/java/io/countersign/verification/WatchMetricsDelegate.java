@@ -13,6 +13,7 @@ import io.countersign.process.StepOutcome;
 import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
+import io.countersign.verification.VerificationProperties.GapPolicy;
 import io.countersign.verification.VerificationProperties.Inconclusive;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
 import io.countersign.verification.VerificationTarget.Verdict;
@@ -21,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -78,7 +80,7 @@ class WatchMetricsDelegate implements JavaDelegate {
     String releaseId = started.releaseId();
     VerificationPlan plan = manifest.verification();
     Instant now = ClockUtil.getCurrentTime().toInstant();
-    Instant windowEnds = windowEnds(execution, plan, now);
+    Instant windowEnds = observe(execution, plan, releaseId, now);
     Set<String> accepted = accepted(execution);
     List<MetricRule> rules = MetricRules.expand(plan.metrics(), functions(manifest));
     List<MetricVerdict> verdicts = new ArrayList<>();
@@ -163,7 +165,87 @@ class WatchMetricsDelegate implements JavaDelegate {
           STEP,
           "metrics inconclusive at the end of the bake window: " + String.join("; ", inconclusive));
     }
+    if (windowOver) {
+      // What made the window: an auditor sees it was watched end to end, not only that time passed.
+      evidence.record(
+          releaseId,
+          "bake-window-observed",
+          StepSupport.ACTOR,
+          StepSupport.payload(
+              "observedFrom",
+              execution.getVariable(Variables.METRICS_OBSERVED_SINCE),
+              "observedTo",
+              now.toString(),
+              "evaluations",
+              execution.getVariable(Variables.METRICS_EVALUATIONS),
+              "interval",
+              interval.toString(),
+              "toleratedGap",
+              interval.multipliedBy(properties.gaps().tolerance()).toString()));
+    }
     (windowOver ? StepOutcome.done() : StepOutcome.running(interval)).record(execution, STEP);
+  }
+
+  /**
+   * Counts this evaluation in the bake window and returns when the window ends. An evaluation
+   * further from the previous one than the tolerated gap (the node was down, the database was
+   * unreachable, the window waited for a person) means the time between was not watched: the window
+   * restarts now, or ends later by the unwatched time, as configured, and the evidence says so. The
+   * window's clock is the engine's, so process tests move it as timers come due.
+   */
+  private Instant observe(
+      DelegateExecution execution, VerificationPlan plan, String releaseId, Instant now) {
+    Instant windowEnds = windowEnds(execution, plan, now);
+    Duration interval =
+        Duration.parse(execution.getVariable(Variables.METRICS_INTERVAL).toString());
+    Object last = execution.getVariable(Variables.METRICS_LAST_EVALUATION);
+    Object since = execution.getVariable(Variables.METRICS_OBSERVED_SINCE);
+    Object counted = execution.getVariable(Variables.METRICS_EVALUATIONS);
+    Instant observedSince = since == null ? now : Instant.parse(since.toString());
+    long evaluations = counted == null ? 0 : ((Number) counted).longValue();
+    if (last != null) {
+      Instant previous = Instant.parse(last.toString());
+      Duration gap = Duration.between(previous, now);
+      Duration tolerated = interval.multipliedBy(properties.gaps().tolerance());
+      if (gap.compareTo(tolerated) > 0) {
+        Instant endedAt = windowEnds;
+        if (properties.gaps().policy() == GapPolicy.RESTART) {
+          windowEnds = now.plus(bakeWindow(plan));
+          observedSince = now;
+          evaluations = 0;
+        } else {
+          windowEnds = windowEnds.plus(gap.minus(interval));
+        }
+        execution.setVariable(Variables.METRICS_WINDOW_ENDS, windowEnds.toString());
+        evidence.record(
+            releaseId,
+            "bake-window-gap",
+            StepSupport.ACTOR,
+            StepSupport.payload(
+                "previousEvaluation",
+                previous.toString(),
+                "evaluation",
+                now.toString(),
+                "gap",
+                gap.toString(),
+                "toleratedGap",
+                tolerated.toString(),
+                "policy",
+                properties.gaps().policy().name().toLowerCase(Locale.ROOT),
+                "windowEndedAt",
+                endedAt.toString(),
+                "windowEnds",
+                windowEnds.toString()));
+      }
+    }
+    execution.setVariable(Variables.METRICS_LAST_EVALUATION, now.toString());
+    execution.setVariable(Variables.METRICS_OBSERVED_SINCE, observedSince.toString());
+    execution.setVariable(Variables.METRICS_EVALUATIONS, evaluations + 1);
+    return windowEnds;
+  }
+
+  private Duration bakeWindow(VerificationPlan plan) {
+    return plan.bakeWindow() == null ? properties.bakeWindow() : Duration.parse(plan.bakeWindow());
   }
 
   /**
@@ -224,8 +306,7 @@ class WatchMetricsDelegate implements JavaDelegate {
     if (recorded != null) {
       return Instant.parse(recorded.toString());
     }
-    Duration window =
-        plan.bakeWindow() == null ? properties.bakeWindow() : Duration.parse(plan.bakeWindow());
+    Duration window = bakeWindow(plan);
     Duration interval =
         plan.interval() == null ? properties.interval() : Duration.parse(plan.interval());
     Instant ends = now.plus(window);

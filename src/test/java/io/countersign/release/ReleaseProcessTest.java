@@ -310,9 +310,38 @@ class ReleaseProcessTest extends ProcessTestSupport {
     assertThat(status(id)).isEqualTo("verifying");
     assertThat(hasTimer(id, "nextEvaluation")).isTrue();
 
+    // One evaluation per interval, as the timer comes due: the window counts only watched time.
     ClockUtil.setCurrentTime(
-        Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(3))));
+        Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(1))));
     fireTimer(id, "nextEvaluation");
+    assertThat(status(id)).isEqualTo("verifying");
+    ClockUtil.setCurrentTime(
+        Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(1))));
+    fireTimer(id, "nextEvaluation");
+    assertThat(status(id)).isEqualTo("released");
+    assertThat(evidenceTypes(id))
+        .contains("bake-window-observed")
+        .doesNotContain("bake-window-gap");
+  }
+
+  @Test
+  void aBakeWindowThatWentUnwatchedStartsAgain() {
+    ObjectNode m = example("staging");
+    ((ObjectNode) m.get("verification")).put("bakeWindow", "PT2M").put("interval", "PT1M");
+    String id = submit(m);
+    approveAll(id);
+
+    // The node was down for ten minutes: the window's end passed with nobody watching.
+    ClockUtil.setCurrentTime(
+        Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(10))));
+    fireTimer(id, "nextEvaluation");
+    assertThat(status(id)).isEqualTo("verifying");
+    assertThat(evidenceTypes(id)).contains("bake-window-gap");
+    for (int minute = 1; minute <= 2; minute++) {
+      ClockUtil.setCurrentTime(
+          Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(1))));
+      fireTimer(id, "nextEvaluation");
+    }
     assertThat(status(id)).isEqualTo("released");
   }
 

@@ -51,7 +51,8 @@ class LiveVerificationTargetTest {
                 null,
                 null,
                 null,
-                new Prometheus(URI.create(base + "/"), Duration.ofSeconds(2))));
+                new Prometheus(URI.create(base + "/"), Duration.ofSeconds(2)),
+                null));
   }
 
   @AfterAll
@@ -376,8 +377,8 @@ class LiveVerificationTargetTest {
                 null,
                 null,
                 null,
-                new Prometheus(
-                    URI.create("http://localhost:" + freePort()), Duration.ofSeconds(2))));
+                new Prometheus(URI.create("http://localhost:" + freePort()), Duration.ofSeconds(2)),
+                null));
     LiveVerificationTarget unconfigured =
         new LiveVerificationTarget(VerificationProperties.of("live", Map.of()));
 
@@ -405,7 +406,8 @@ class LiveVerificationTargetTest {
                 null,
                 null,
                 null,
-                new Prometheus(URI.create(base), Duration.ofMillis(300))));
+                new Prometheus(URI.create(base), Duration.ofMillis(300)),
+                null));
 
     MetricVerdict verdict = impatient.evaluate(ERROR_RATE);
 

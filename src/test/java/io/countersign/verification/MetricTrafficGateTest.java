@@ -116,7 +116,8 @@ class MetricTrafficGateTest {
                   null,
                   null,
                   new Prometheus(
-                      URI.create("http://localhost:" + server.port()), Duration.ofSeconds(2))));
+                      URI.create("http://localhost:" + server.port()), Duration.ofSeconds(2)),
+                  null));
 
       TrafficGate.Result result =
           new MetricTrafficGate(live, evidence).check("rel-1", manifest(), "api_handler", 25);

@@ -52,6 +52,7 @@ class VerificationDelegatesTest {
           null,
           null,
           VerificationProperties.Inconclusive.FAIL,
+          null,
           null);
 
   private final VerificationTarget target =
@@ -259,16 +260,19 @@ class VerificationDelegatesTest {
         .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:10:00Z")
         .containsEntry(Variables.METRICS_INTERVAL, "PT1M");
 
-    ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(9 * 60 + 59)));
-    watch.execute(fake.execution);
-    assertThat(fake.variables)
-        .containsEntry(Variables.STEP_OUTCOME, "running")
-        .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:10:00Z");
+    // Evaluated on time, every interval, as the model's timer runs it.
+    for (int minute = 1; minute < 10; minute++) {
+      ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(minute * 60)));
+      watch.execute(fake.execution);
+      assertThat(fake.variables)
+          .containsEntry(Variables.STEP_OUTCOME, "running")
+          .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:10:00Z");
+    }
 
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(10 * 60)));
     watch.execute(fake.execution);
     assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
-    verify(evidence, times(6))
+    verify(evidence, times(22))
         .record(
             eq("rel-1"),
             eq("metrics-verdict"),
@@ -277,6 +281,120 @@ class VerificationDelegatesTest {
                 p ->
                     p.get("verdict").equals("PASS")
                         && p.get("windowEnds").equals("2025-01-10T10:10:00Z")));
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("bake-window-observed"),
+            eq("countersign"),
+            argThat(
+                p ->
+                    p.get("observedFrom").equals("2025-01-10T10:00:00Z")
+                        && p.get("observedTo").equals("2025-01-10T10:10:00Z")
+                        && p.get("evaluations").equals(11L)
+                        && p.get("toleratedGap").equals("PT3M")));
+    verify(evidence, never()).record(any(), eq("bake-window-gap"), any(), any());
+  }
+
+  @Test
+  void anUnwatchedGapRestartsTheBakeWindow() throws Exception {
+    ClockUtil.setCurrentTime(Date.from(NOW));
+    FakeExecution fake =
+        new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+    watch.execute(fake.execution);
+    // Within the tolerated gap (three intervals): still one unbroken watch.
+    ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(3 * 60)));
+    watch.execute(fake.execution);
+    assertThat(fake.variables).containsEntry(Variables.METRICS_EVALUATIONS, 2L);
+
+    // The node was down for nine minutes: the window would have ended unwatched one minute later.
+    ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(12 * 60)));
+    watch.execute(fake.execution);
+    assertThat(fake.variables)
+        .containsEntry(Variables.STEP_OUTCOME, "running")
+        .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:22:00Z")
+        .containsEntry(Variables.METRICS_OBSERVED_SINCE, "2025-01-10T10:12:00Z")
+        .containsEntry(Variables.METRICS_EVALUATIONS, 1L);
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("bake-window-gap"),
+            eq("countersign"),
+            argThat(
+                p ->
+                    p.get("previousEvaluation").equals("2025-01-10T10:03:00Z")
+                        && p.get("gap").equals("PT9M")
+                        && p.get("policy").equals("restart")
+                        && p.get("windowEndedAt").equals("2025-01-10T10:10:00Z")
+                        && p.get("windowEnds").equals("2025-01-10T10:22:00Z")));
+
+    for (int minute = 13; minute < 22; minute++) {
+      ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(minute * 60)));
+      watch.execute(fake.execution);
+      assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running");
+    }
+    ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(22 * 60)));
+    watch.execute(fake.execution);
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("bake-window-observed"),
+            eq("countersign"),
+            argThat(
+                p ->
+                    p.get("observedFrom").equals("2025-01-10T10:12:00Z")
+                        && p.get("evaluations").equals(11L)));
+  }
+
+  @Test
+  void anUnwatchedGapCanExtendTheBakeWindowInstead() throws Exception {
+    WatchMetricsDelegate extending =
+        new WatchMetricsDelegate(
+            target,
+            new VerificationProperties(
+                "dry-run",
+                VerificationManifestCheckTest.PROPERTIES.allowedHosts(),
+                null,
+                null,
+                VerificationProperties.Inconclusive.FAIL,
+                null,
+                new VerificationProperties.BakeGaps(2, VerificationProperties.GapPolicy.EXTEND)),
+            evidence,
+            FakeExecution.variableStart(evidence));
+    ClockUtil.setCurrentTime(Date.from(NOW));
+    FakeExecution fake =
+        new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+    extending.execute(fake.execution);
+
+    // Five minutes unwatched, one interval of which an evaluation on time would have waited anyway.
+    ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(5 * 60)));
+    extending.execute(fake.execution);
+    assertThat(fake.variables)
+        .containsEntry(Variables.METRICS_WINDOW_ENDS, "2025-01-10T10:14:00Z")
+        .containsEntry(Variables.METRICS_OBSERVED_SINCE, "2025-01-10T10:00:00Z");
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("bake-window-gap"),
+            eq("countersign"),
+            argThat(p -> p.get("policy").equals("extend") && p.get("toleratedGap").equals("PT2M")));
+
+    for (int minute = 6; minute < 14; minute++) {
+      ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(minute * 60)));
+      extending.execute(fake.execution);
+      assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running");
+    }
+    ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(14 * 60)));
+    extending.execute(fake.execution);
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
+  }
+
+  @Test
+  void aGapToleranceBelowTwoIntervalsIsRefused() {
+    assertThatThrownBy(() -> new VerificationProperties.BakeGaps(1, null))
+        .hasMessage(
+            "countersign.targets.verification.gaps.tolerance must be at least 2 intervals, not 1"
+                + " (one interval is the gap between two evaluations on time)");
   }
 
   @Test
@@ -342,6 +460,10 @@ class VerificationDelegatesTest {
     watch.execute(fake.execution);
     assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running");
 
+    for (int minute = 1; minute < 10; minute++) {
+      ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(minute * 60)));
+      watch.execute(fake.execution);
+    }
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(600)));
     assertThatThrownBy(() -> watch.execute(fake.execution))
         .isInstanceOf(BpmnError.class)

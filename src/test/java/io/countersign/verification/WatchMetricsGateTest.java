@@ -197,11 +197,42 @@ class WatchMetricsGateTest {
     watch.execute(fake.execution);
     fake.variables.put(Variables.METRICS_DECISION, "continue");
 
+    // The lead decided within the tolerated gap; the window is then watched every interval to its
+    // end.
+    for (int seconds = 30; seconds < 300; seconds += 30) {
+      ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(seconds)));
+      watch.execute(fake.execution);
+      assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "running");
+    }
     ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(300)));
     watch.execute(fake.execution);
 
     assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
     assertThat((String) fake.variables.get(Variables.METRICS_STATUS)).endsWith("; window over");
+  }
+
+  @Test
+  void aLeadWhoDecidesAfterTheToleratedGapRestartsTheWindow() throws Exception {
+    script.put("p95-latency", Verdict.INCONCLUSIVE);
+    FakeExecution fake =
+        new FakeExecution(FakeExecution.manifest("\"verification\":{" + METRICS + "}"));
+    watch.execute(fake.execution);
+    assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "paused");
+    fake.variables.put(Variables.METRICS_DECISION, "continue");
+
+    // Ten minutes with the window paused: nobody watched them, so they do not count as baked.
+    ClockUtil.setCurrentTime(Date.from(NOW.plusSeconds(600)));
+    watch.execute(fake.execution);
+
+    assertThat(fake.variables)
+        .containsEntry(Variables.STEP_OUTCOME, "running")
+        .containsEntry(Variables.METRICS_WINDOW_ENDS, NOW.plusSeconds(900).toString());
+    verify(evidence)
+        .record(
+            eq("rel-1"),
+            eq("bake-window-gap"),
+            eq("countersign"),
+            argThat(p -> p.get("gap").equals("PT10M") && p.get("policy").equals("restart")));
   }
 
   @Test
