@@ -14,7 +14,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -278,6 +280,13 @@ public abstract class ProcessTestSupport {
       }
     }
     throw new AssertionError("jobs kept coming after 500 rounds");
+  }
+
+  /**
+   * Moves the engine's clock on, as time passing between jobs would (retries and timers come due).
+   */
+  protected static void advanceClock(Duration by) {
+    ClockUtil.setCurrentTime(Date.from(ClockUtil.getCurrentTime().toInstant().plus(by)));
   }
 
   /** Fires the timer of the given event now, whatever its due date, then runs what follows. */

@@ -70,8 +70,7 @@ final class PrometheusMetrics {
           response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
     } catch (TimeoutException e) {
       call.cancel(true);
-      return PrometheusResponse.problem(
-          "Prometheus did not answer within " + prometheus.timeout().toMillis() + " ms");
+      return noAnswer();
     } catch (InterruptedException e) {
       call.cancel(true);
       Thread.currentThread().interrupt();
@@ -81,13 +80,17 @@ final class PrometheusMetrics {
       if (cause instanceof HttpTimeoutException) {
         // The request's own timeout can fire before the wait above does (a busy machine): the same
         // verdict.
-        return PrometheusResponse.problem(
-            "Prometheus did not answer within " + prometheus.timeout().toMillis() + " ms");
+        return noAnswer();
       }
       return PrometheusResponse.problem(
           "Prometheus unreachable: "
               + cause.getClass().getSimpleName()
               + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
     }
+  }
+
+  private PrometheusResponse noAnswer() {
+    return PrometheusResponse.problem(
+        "Prometheus did not answer within " + prometheus.timeout().toMillis() + " ms");
   }
 }

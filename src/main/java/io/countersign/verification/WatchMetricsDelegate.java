@@ -146,8 +146,7 @@ class WatchMetricsDelegate implements JavaDelegate {
         Variables.METRICS_STATUS,
         MetricRules.status(rules, verdicts, Duration.between(now, windowEnds)));
     boolean windowOver = !now.isBefore(windowEnds);
-    Duration interval =
-        Duration.parse(execution.getVariable(Variables.METRICS_INTERVAL).toString());
+    Duration interval = interval(execution);
     if (!failed.isEmpty()) {
       throw StepSupport.fail(
           execution, STEP, "metric threshold crossed: " + String.join("; ", failed));
@@ -196,8 +195,7 @@ class WatchMetricsDelegate implements JavaDelegate {
   private Instant observe(
       DelegateExecution execution, VerificationPlan plan, String releaseId, Instant now) {
     Instant windowEnds = windowEnds(execution, plan, now);
-    Duration interval =
-        Duration.parse(execution.getVariable(Variables.METRICS_INTERVAL).toString());
+    Duration interval = interval(execution);
     Object last = execution.getVariable(Variables.METRICS_LAST_EVALUATION);
     Object since = execution.getVariable(Variables.METRICS_OBSERVED_SINCE);
     Object counted = execution.getVariable(Variables.METRICS_EVALUATIONS);
@@ -242,6 +240,11 @@ class WatchMetricsDelegate implements JavaDelegate {
     execution.setVariable(Variables.METRICS_OBSERVED_SINCE, observedSince.toString());
     execution.setVariable(Variables.METRICS_EVALUATIONS, evaluations + 1);
     return windowEnds;
+  }
+
+  /** Set by the window's first evaluation, for the model's timer and every later evaluation. */
+  private static Duration interval(DelegateExecution execution) {
+    return Duration.parse(execution.getVariable(Variables.METRICS_INTERVAL).toString());
   }
 
   private Duration bakeWindow(VerificationPlan plan) {

@@ -9,11 +9,9 @@ import io.countersign.evidence.EvidenceEntry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.history.HistoricVariableInstance;
-import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.runtime.Incident;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -140,8 +138,7 @@ class PostgresDatabaseRollbackProcessTest extends ProcessTestSupport {
     approveAll(id);
 
     for (int attempt = 0; attempt < 5 && incidents(id).isEmpty(); attempt++) {
-      ClockUtil.setCurrentTime(
-          Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofSeconds(31))));
+      advanceClock(Duration.ofSeconds(31));
       runJobs();
     }
 

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.Date;
 import java.util.Map;
 import org.camunda.bpm.engine.AuthorizationException;
-import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.task.Task;
 import org.camunda.spin.Spin;
@@ -311,12 +310,10 @@ class ReleaseProcessTest extends ProcessTestSupport {
     assertThat(hasTimer(id, "nextEvaluation")).isTrue();
 
     // One evaluation per interval, as the timer comes due: the window counts only watched time.
-    ClockUtil.setCurrentTime(
-        Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(1))));
+    advanceClock(Duration.ofMinutes(1));
     fireTimer(id, "nextEvaluation");
     assertThat(status(id)).isEqualTo("verifying");
-    ClockUtil.setCurrentTime(
-        Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(1))));
+    advanceClock(Duration.ofMinutes(1));
     fireTimer(id, "nextEvaluation");
     assertThat(status(id)).isEqualTo("released");
     assertThat(evidenceTypes(id))
@@ -332,14 +329,12 @@ class ReleaseProcessTest extends ProcessTestSupport {
     approveAll(id);
 
     // The node was down for ten minutes: the window's end passed with nobody watching.
-    ClockUtil.setCurrentTime(
-        Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(10))));
+    advanceClock(Duration.ofMinutes(10));
     fireTimer(id, "nextEvaluation");
     assertThat(status(id)).isEqualTo("verifying");
     assertThat(evidenceTypes(id)).contains("bake-window-gap");
     for (int minute = 1; minute <= 2; minute++) {
-      ClockUtil.setCurrentTime(
-          Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofMinutes(1))));
+      advanceClock(Duration.ofMinutes(1));
       fireTimer(id, "nextEvaluation");
     }
     assertThat(status(id)).isEqualTo("released");

@@ -14,10 +14,8 @@ import io.countersign.evidence.EvidenceEntry;
 import io.countersign.manifest.CanonicalJson;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import org.camunda.bpm.engine.history.HistoricVariableInstance;
-import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.runtime.Incident;
 import org.camunda.bpm.engine.runtime.Job;
 import org.junit.jupiter.api.BeforeEach;
@@ -109,8 +107,7 @@ class WebhookProcessTest extends WebhookTestSupport {
     String id = submit(manifest("change-board"));
     approveAll(id);
     for (int attempt = 0; attempt < 5 && incidents(id).isEmpty(); attempt++) {
-      ClockUtil.setCurrentTime(
-          Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofSeconds(31))));
+      advanceClock(Duration.ofSeconds(31));
       runJobs();
     }
 
@@ -138,8 +135,7 @@ class WebhookProcessTest extends WebhookTestSupport {
             .withException()
             .singleResult();
     management.setJobRetries(failed.getId(), 1); // as an operator does in Cockpit
-    ClockUtil.setCurrentTime(
-        Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofSeconds(31))));
+    advanceClock(Duration.ofSeconds(31));
     runJobs();
 
     assertThat(status(id)).isEqualTo("released");
@@ -245,8 +241,7 @@ class WebhookProcessTest extends WebhookTestSupport {
     String id = submit(manifest("change-board", "ops-chat"));
     approveAll(id);
     for (int attempt = 0; attempt < 5 && incidents(id).isEmpty(); attempt++) {
-      ClockUtil.setCurrentTime(
-          Date.from(ClockUtil.getCurrentTime().toInstant().plus(Duration.ofSeconds(31))));
+      advanceClock(Duration.ofSeconds(31));
       runJobs();
     }
 
