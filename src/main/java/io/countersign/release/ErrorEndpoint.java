@@ -3,11 +3,16 @@ package io.countersign.release;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import org.springframework.boot.web.servlet.error.ErrorController;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -25,6 +30,15 @@ class ErrorEndpoint implements ErrorController {
     // Only the container sets these attributes; a client cannot send them.
     if (!(request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer code)) {
       return problem(HttpStatus.NOT_FOUND, "No resource at " + request.getRequestURI(), null);
+    }
+    if (code >= 500
+        && databaseUnreachable(request.getAttribute(RequestDispatcher.ERROR_EXCEPTION))) {
+      ProblemDetail body = DatabaseDownFilter.problem(null);
+      body.setInstance(instance(request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI)));
+      return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+          .header(HttpHeaders.RETRY_AFTER, "5")
+          .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+          .body(body);
     }
     HttpStatus status = HttpStatus.resolve(code);
     if (status == null || !status.isError()) {
@@ -45,14 +59,41 @@ class ErrorEndpoint implements ErrorController {
       HttpStatus status, String detail, Object uri) {
     ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);
     body.setTitle(status.getReasonPhrase());
+    body.setInstance(instance(uri));
+    return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(body);
+  }
+
+  private static URI instance(Object uri) {
     if (uri instanceof String path) {
       try {
-        body.setInstance(URI.create(path));
+        return URI.create(path);
       } catch (IllegalArgumentException notAUri) {
         // The path the client sent is not a valid URI reference; the problem is complete without
         // it.
       }
     }
-    return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(body);
+    return null;
+  }
+
+  /**
+   * Whether a request failed because no database connection could be had (the pool's wait ran out,
+   * the server refused or dropped the connection): SQL state class 08, before the heartbeat
+   * noticed.
+   */
+  static boolean databaseUnreachable(Object error) {
+    for (Throwable t = error instanceof Throwable e ? e : null; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientConnectionException
+          || t instanceof SQLNonTransientConnectionException
+          || t instanceof CannotGetJdbcConnectionException
+          || (t instanceof SQLException sql
+              && sql.getSQLState() != null
+              && sql.getSQLState().startsWith("08"))) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        return false;
+      }
+    }
+    return false;
   }
 }

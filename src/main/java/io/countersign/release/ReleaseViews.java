@@ -1,5 +1,6 @@
 package io.countersign.release;
 
+import io.countersign.cluster.WaitingJobs;
 import io.countersign.process.TargetRegistry;
 import io.countersign.process.Variables;
 import io.countersign.signoff.SignOffRepository;
@@ -37,6 +38,7 @@ class ReleaseViews {
   private final HistoryService history;
   private final RuntimeService runtime;
   private final TaskService tasks;
+  private final WaitingJobs waiting;
   private final String baseUrl;
 
   ReleaseViews(
@@ -46,6 +48,7 @@ class ReleaseViews {
       RuntimeService runtime,
       TaskService tasks,
       TargetRegistry targets,
+      WaitingJobs waiting,
       @Value("${countersign.base-url:}") String baseUrl) {
     this.steps = targets.steps();
     this.deploySteps = targets.deploySteps();
@@ -54,6 +57,7 @@ class ReleaseViews {
     this.history = history;
     this.runtime = runtime;
     this.tasks = tasks;
+    this.waiting = waiting;
     this.baseUrl = baseUrl;
   }
 
@@ -74,6 +78,7 @@ class ReleaseViews {
       List<String> pendingSignOffs,
       List<Step> steps,
       List<String> incidents,
+      List<WaitingJobs.Waiting> waiting,
       Map<String, String> links) {}
 
   record Summary(
@@ -154,6 +159,7 @@ class ReleaseViews {
                   pending,
                   steps(instances),
                   incidents,
+                  waiting.of(instances),
                   links);
             });
   }
