@@ -24,7 +24,8 @@ record WebhookProperties(String mode, Map<String, Endpoint> endpoints, Duration 
 
   /**
    * One POST. A step posts to at most five endpoints (and, when one refuses, tells those before it
-   * of the rollback): at this bound still far inside the job executor's five-minute lock.
+   * of the rollback): at this bound a step still ends in a few minutes (its lease is renewed
+   * meanwhile).
    */
   static final Duration MAX_TIMEOUT = Duration.ofSeconds(20);
 
