@@ -36,6 +36,8 @@ public class NodeHeartbeat implements SmartLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(NodeHeartbeat.class);
   private static final int NODE_LOCK_CLASS = 0x43530001; // "CS" + 1: Countersign's node locks
   private static final int IN_CHUNK = 100;
+  // A renewal waits at most this for a row a job is committing, so the beat keeps its rhythm.
+  private static final int STATEMENT_TIMEOUT_SECONDS = 5;
 
   /** Whether the database answered the last heartbeat, and since when it has been so. */
   public record DatabaseStatus(boolean reachable, Instant since, String error) {}
@@ -182,6 +184,11 @@ public class NodeHeartbeat implements SmartLifecycle {
         database = new DatabaseStatus(true, Instant.now(), null);
       }
     } catch (SQLException | RuntimeException e) {
+      if (connected()) {
+        // A statement failed on a live connection (a lock wait ran out): the database is there.
+        LOG.warn("Heartbeat of node {} failed: {}", node.nodeId(), e.getMessage());
+        return;
+      }
       close();
       unreachable(e.getMessage());
     }
@@ -195,6 +202,14 @@ public class NodeHeartbeat implements SmartLifecycle {
     }
     if (connection == null) {
       open();
+    }
+  }
+
+  private boolean connected() {
+    try {
+      return connection != null && connection.isValid(2);
+    } catch (SQLException e) {
+      return false;
     }
   }
 
@@ -256,6 +271,7 @@ public class NodeHeartbeat implements SmartLifecycle {
               "UPDATE ACT_RU_JOB SET LOCK_EXP_TIME_ = ? WHERE LOCK_OWNER_ = ? AND ID_ IN ("
                   + marks
                   + ")")) {
+        s.setQueryTimeout(STATEMENT_TIMEOUT_SECONDS);
         s.setTimestamp(1, until);
         s.setString(2, node.nodeId());
         for (int i = 0; i < chunk.size(); i++) {
@@ -272,6 +288,7 @@ public class NodeHeartbeat implements SmartLifecycle {
         connection.prepareStatement(
             "UPDATE cs_node SET instance_id = ?, started_at = ?, last_seen = ?, lease_millis = ?"
                 + " WHERE node_id = ?")) {
+      s.setQueryTimeout(STATEMENT_TIMEOUT_SECONDS);
       s.setString(1, node.instanceId());
       s.setTimestamp(2, Timestamp.from(node.startedAt()));
       s.setTimestamp(3, now);

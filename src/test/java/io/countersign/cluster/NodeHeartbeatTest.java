@@ -122,6 +122,17 @@ class NodeHeartbeatTest {
   }
 
   @Test
+  void aStatementThatFailsOnALiveConnectionDoesNotMakeTheDatabaseUnreachable() {
+    running = heartbeat("node-a", Set.of());
+    running.start();
+    jdbc.execute("DROP TABLE cs_node");
+    running.beat();
+    assertThat(running.database().reachable())
+        .as("a failed statement is not an outage: the API must not answer 503 for it")
+        .isTrue();
+  }
+
+  @Test
   void aLeaseShorterThanThreeHeartbeatsIsRefused() {
     assertThatThrownBy(
             () ->
