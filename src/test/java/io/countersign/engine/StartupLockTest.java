@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariDataSource;
 import io.countersign.EmbeddedPostgresSupport;
 import io.countersign.EmbeddedPostgresSupport.TwoRoles;
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.core.annotation.Order;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -118,6 +121,17 @@ class StartupLockTest {
         .contains("1", "1.1", "1.2");
     lock.onReady(null);
     assertThat(lockRequests()).isEmpty();
+  }
+
+  @Test
+  void itIsReleasedOnlyAfterTheAccessSetUpHasRun() throws Exception {
+    // Both listen to ApplicationReadyEvent; Spring calls them in @Order.
+    Method setUp =
+        Class.forName("io.countersign.identity.AccessSetup")
+            .getMethod("onReady", ApplicationReadyEvent.class);
+    Method release = StartupLock.class.getMethod("onReady", ApplicationReadyEvent.class);
+    assertThat(setUp.getAnnotation(Order.class).value())
+        .isLessThan(release.getAnnotation(Order.class).value());
   }
 
   @Test
