@@ -7,6 +7,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
+import org.camunda.bpm.engine.ProcessEngineConfiguration;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.slf4j.Logger;
@@ -20,8 +21,9 @@ import org.springframework.stereotype.Component;
  * superuser, no CREATEROLE (before PostgreSQL 16 it could grant itself the owner role), owning none
  * of Countersign's or the engine's tables and no member of the role that owns them (either could
  * drop or disable the append-only triggers). Production refuses to start; other profiles log a
- * warning. Runs as an engine plugin, i.e. just before the engine starts and after Flyway has
- * migrated (EngineStartsAfterMigrations).
+ * warning. Production also refuses an engine that would change the schema itself. Runs as an engine
+ * plugin, i.e. just before the engine starts and after Flyway has migrated
+ * (EngineStartsAfterMigrations).
  */
 @Component
 class DatabaseRoleGuard extends AbstractProcessEnginePlugin {
@@ -37,7 +39,22 @@ class DatabaseRoleGuard extends AbstractProcessEnginePlugin {
 
   @Override
   public void preInit(ProcessEngineConfigurationImpl configuration) {
+    refuseSchemaUpdate(configuration.getDatabaseSchemaUpdate());
     check();
+  }
+
+  /**
+   * Production: the engine never changes the schema. Flyway creates and upgrades it once, under its
+   * lock, as the owner; engines of several nodes updating it at the same moment race (a duplicate
+   * pg_type key), and the runtime role may not anyway.
+   */
+  void refuseSchemaUpdate(String schemaUpdate) {
+    if (production && !ProcessEngineConfiguration.DB_SCHEMA_UPDATE_FALSE.equals(schemaUpdate)) {
+      throw new IllegalStateException(
+          "camunda.bpm.database.schema-update must be false in production (it is '"
+              + schemaUpdate
+              + "'): Flyway creates and upgrades the engine's tables (README \"Running several nodes\")");
+    }
   }
 
   void check() {

@@ -23,7 +23,10 @@ import java.util.HexFormat;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.Profiles;
 import org.springframework.stereotype.Component;
 
 /**
@@ -41,8 +44,9 @@ import org.springframework.stereotype.Component;
  *       complete and unaltered.
  * </ul>
  *
- * Keys come from configuration (base64 DER); without them a key pair is created once in the key
- * file, which suits the embedded default, not production.
+ * Keys come from configuration (base64 DER), the same pair on every node; without them a key pair
+ * is created once in the key file, which suits the embedded default only: production refuses to
+ * start without configured keys.
  */
 @Component
 public class EvidenceSigner {
@@ -55,13 +59,37 @@ public class EvidenceSigner {
   // signature itself (measured): one per thread, reused.
   private final ThreadLocal<Signature> signatures = ThreadLocal.withInitial(this::newSigner);
 
+  @Autowired
   EvidenceSigner(
       @Value("${countersign.evidence.signing.private-key:}") String privateKey,
       @Value("${countersign.evidence.signing.public-key:}") String publicKey,
-      @Value("${countersign.evidence.signing.key-file:./var/evidence-signing.key}")
-          String keyFile) {
+      @Value("${countersign.evidence.signing.key-file:./var/evidence-signing.key}") String keyFile,
+      Environment environment) {
+    this(privateKey, publicKey, keyFile, environment.acceptsProfiles(Profiles.of("production")));
+  }
+
+  /** Outside production: the key file serves when no keys are configured. */
+  EvidenceSigner(String privateKey, String publicKey, String keyFile) {
+    this(privateKey, publicKey, keyFile, false);
+  }
+
+  EvidenceSigner(String privateKey, String publicKey, String keyFile, boolean production) {
+    if (privateKey.isBlank() != publicKey.isBlank()) {
+      // One without the other would silently fall back to a key file of this node's own.
+      throw new IllegalStateException(
+          "Set both countersign.evidence.signing.private-key and countersign.evidence.signing.public-key,"
+              + " or neither");
+    }
+    if (production && privateKey.isBlank()) {
+      // Every node must sign with the one key auditors trust; a key file is made per node.
+      throw new IllegalStateException(
+          "In production the evidence signing key comes from configuration: set"
+              + " countersign.evidence.signing.private-key and countersign.evidence.signing.public-key"
+              + " (the same Ed25519 pair, base64 DER, on every node; README \"Running several nodes\""
+              + " shows how to make one). The key file is the embedded default's convenience only");
+    }
     try {
-      if (!privateKey.isBlank() && !publicKey.isBlank()) {
+      if (!privateKey.isBlank()) {
         this.privateKey = privateKey(privateKey.trim());
         this.publicKey = publicKey(publicKey.trim());
       } else {

@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.Profiles;
 import org.springframework.stereotype.Component;
@@ -120,8 +121,11 @@ class AccessSetup {
     }
   }
 
-  // Runs once the engine has deployed the models; every step is idempotent across restarts.
+  // Runs once the engine has deployed the models; every step is idempotent across restarts. First
+  // of the ready listeners: on PostgreSQL the cluster-wide start-up lock (engine.StartupLock) is
+  // still held, and released by the last one, so nodes starting together never race here.
   @EventListener
+  @Order(0)
   public void onReady(ApplicationReadyEvent event) {
     GROUP_NAMES.forEach(this::ensureGroup);
     ensureGroup(Groups.ADMINS, "Countersign administrators");

@@ -10,6 +10,9 @@ import io.countersign.CountersignApplication;
 import io.countersign.EmbeddedPostgresSupport;
 import io.countersign.EmbeddedPostgresSupport.TwoRoles;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,6 +43,19 @@ class DatabaseRoleGuardTest {
     MockEnvironment environment = new MockEnvironment();
     environment.setActiveProfiles(profile);
     return new DatabaseRoleGuard(as(user), environment);
+  }
+
+  @Test
+  void productionRefusesAnEngineThatWouldChangeTheSchemaItself() {
+    for (String update : new String[] {"true", "create-drop", "create"}) {
+      assertThatThrownBy(() -> guard(db.runtime(), "production").refuseSchemaUpdate(update))
+          .as(update)
+          .hasMessageContaining("camunda.bpm.database.schema-update must be false in production");
+    }
+    assertThatCode(() -> guard(db.runtime(), "production").refuseSchemaUpdate("false"))
+        .doesNotThrowAnyException();
+    assertThatCode(() -> guard(db.runtime(), "postgres").refuseSchemaUpdate("true"))
+        .doesNotThrowAnyException();
   }
 
   @Test
@@ -88,7 +104,9 @@ class DatabaseRoleGuardTest {
   }
 
   @Test
-  void theProductionApplicationDoesNotStartAsTheOwner(@TempDir Path dir) {
+  void theProductionApplicationDoesNotStartAsTheOwner(@TempDir Path dir) throws Exception {
+    KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    Base64.Encoder base64 = Base64.getEncoder();
     // One user for both: Flyway and the application connect as the owner. Without the webapps:
     // stopping them clears JVM-wide statics (Cockpit's runtime delegate) that every other app's
     // webapps in the JVM need.
@@ -105,7 +123,11 @@ class DatabaseRoleGuardTest {
                         "--camunda.bpm.process-engine-name=guardTest",
                         "--camunda.bpm.job-execution.enabled=false",
                         "--camunda.bpm.metrics.db-reporter-activate=false",
-                        "--countersign.evidence.signing.key-file=" + dir.resolve("signing.key"),
+                        // Production requires a configured key; the database check must refuse.
+                        "--countersign.evidence.signing.private-key="
+                            + base64.encodeToString(key.getPrivate().getEncoded()),
+                        "--countersign.evidence.signing.public-key="
+                            + base64.encodeToString(key.getPublic().getEncoded()),
                         "--countersign.backups.directory=" + dir.resolve("backups"),
                         "--logging.level.root=WARN")
                     .close())
