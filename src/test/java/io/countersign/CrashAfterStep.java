@@ -1,5 +1,6 @@
 package io.countersign;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.impl.bpmn.delegate.JavaDelegateInvocation;
@@ -11,6 +12,7 @@ import org.camunda.bpm.engine.impl.delegate.DefaultDelegateInterceptor;
 import org.camunda.bpm.engine.impl.interceptor.DelegateInterceptor;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Kills a job between the call and the commit, as a node dying there would: once armed for a step,
@@ -38,6 +40,26 @@ public final class CrashAfterStep {
     ARMED.set(null);
   }
 
+  /** The release's attempts as "key outcome runs", in the order they were begun. */
+  public static List<String> attempts(JdbcTemplate jdbc, String releaseId) {
+    return jdbc.query(
+        "SELECT idempotency_key, outcome, runs FROM cs_attempt WHERE release_id = ? ORDER BY id",
+        (rs, n) -> rs.getString(1) + " " + rs.getString(2) + " " + rs.getInt(3),
+        releaseId);
+  }
+
+  /**
+   * Turns the attempts of a step into ones begun and never finished: the node died after the call
+   * and before it could record the outcome.
+   */
+  public static void forgetOutcomes(JdbcTemplate jdbc, String releaseId, String step) {
+    jdbc.update(
+        "UPDATE cs_attempt SET finished_at = NULL, outcome = NULL, result = NULL"
+            + " WHERE release_id = ? AND step = ?",
+        releaseId,
+        step);
+  }
+
   /** The exception the lost commit fails with. */
   public static final class Crash extends RuntimeException {
     Crash(String activityId) {
@@ -62,7 +84,9 @@ public final class CrashAfterStep {
                 if (invocation instanceof JavaDelegateInvocation
                     && invocation.getContextExecution() instanceof DelegateExecution execution) {
                   String activity = execution.getCurrentActivityId();
-                  if (activity != null && ARMED.compareAndSet(activity, null)) {
+                  String armed = ARMED.get();
+                  // compareAndSet compares references: the armed string itself, once.
+                  if (armed != null && armed.equals(activity) && ARMED.compareAndSet(armed, null)) {
                     Context.getCommandContext()
                         .getTransactionContext()
                         .addTransactionListener(

@@ -305,8 +305,9 @@ public class Attempts {
     own.executeWithoutResult(
         status ->
             jdbc.update(
-                "UPDATE cs_attempt SET finished_at = ?, outcome = ?, result = ?, detail = ?"
-                    + " WHERE idempotency_key = ?",
+                // A success keeps the note made before the call (what the state was).
+                "UPDATE cs_attempt SET finished_at = ?, outcome = ?, result = ?,"
+                    + " detail = COALESCE(?, detail) WHERE idempotency_key = ?",
                 now(),
                 outcome,
                 result,
