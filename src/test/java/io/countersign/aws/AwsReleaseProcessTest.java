@@ -257,15 +257,45 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     assertThat(repeated(id)).containsExactly(id + "/publishFrontend/medication-web verified");
   }
 
+  @Test
+  void aFrontEndRestoreWhoseJobDiedBeforeItsCommitSwitchesAndInvalidatesOnce() {
+    ObjectNode manifest = twoFunctions();
+    manifest.putObject("drill").put("failAt", "rolloutKubernetes");
+    String id = submit(manifest);
+    CrashAfterStep.arm("restoreFrontend");
+    approveAll(id);
+    assertThat(CrashAfterStep.fired()).isTrue();
+    assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.3.0");
+    List<String> changes =
+        cloudFront.callLines().stream().filter(c -> !c.startsWith("GET")).toList();
+
+    rerunUntil(id, "rolled-back");
+
+    assertThat(cloudFront.callLines().stream().filter(c -> !c.startsWith("GET")))
+        .as("no second switch back or invalidation")
+        .isEqualTo(changes);
+    assertThat(cloudFront.invalidations(DIST))
+        .containsExactly(
+            "countersign-" + id + "-publish [/*]", "countersign-" + id + "-restore [/*]");
+    assertThat(evidenceTypes(id).stream().filter("frontend-restored"::equals)).hasSize(1);
+    assertThat(repeated(id)).containsExactly(id + "/restoreFrontend/medication-web reused");
+  }
+
   /**
    * The job runs again after its retry wait, then the loops' timers fire until the release ends.
    */
   private void rerunUntilReleased(String id) {
-    for (int round = 0; round < 20 && status(id).equals("deploying"); round++) {
+    rerunUntil(id, "released");
+  }
+
+  private void rerunUntil(String id, String end) {
+    for (int round = 0;
+        round < 20 && List.of("deploying", "rolling-back").contains(status(id));
+        round++) {
       advanceClock(Duration.ofSeconds(31));
       runJobs();
     }
-    assertThat(status(id)).isEqualTo("released");
+    assertThat(status(id)).isEqualTo(end);
   }
 
   private long codeUpdates(String function) {
