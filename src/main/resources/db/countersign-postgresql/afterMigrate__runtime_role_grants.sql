@@ -26,6 +26,8 @@ BEGIN
       WHEN t.tablename = ANY (append_only) THEN 'SELECT, INSERT'
       -- The head of each evidence chain moves forward with every append.
       WHEN t.tablename = 'cs_evidence_head' THEN 'SELECT, INSERT, UPDATE'
+      -- Attempts are begun, then finished or begun again; never removed (they prove what was called).
+      WHEN t.tablename = 'cs_attempt' THEN 'SELECT, INSERT, UPDATE'
       WHEN t.tablename LIKE 'act\_%' OR t.tablename LIKE 'cs\_%' THEN 'SELECT, INSERT, UPDATE, DELETE'
     END;
     -- From scratch each time: a table that became append-only loses what it had before.

@@ -8,11 +8,13 @@ import static org.mockito.Mockito.when;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.Attempts;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.StepStart;
 import io.countersign.process.Variables;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.variable.value.ObjectValue;
 import org.camunda.bpm.engine.variable.value.TypedValue;
@@ -70,6 +72,17 @@ public final class FakeExecution {
    */
   public static StepStart variableStart(EvidenceLog evidence) {
     return new StepStart(variableManifests(), evidence);
+  }
+
+  /**
+   * Attempts that always act, for delegate tests without Countersign's tables: what a re-run does
+   * with a recorded attempt is tested through the engine (the crash tests) and in AttemptsTest.
+   */
+  public static Attempts actingAttempts() {
+    Attempts attempts = mock(Attempts.class);
+    when(attempts.once(any(), any(), any(), any()))
+        .thenAnswer(call -> call.<Supplier<?>>getArgument(2).get());
+    return attempts;
   }
 
   /** A staging manifest with the given extra sections (JSON members, without braces). */

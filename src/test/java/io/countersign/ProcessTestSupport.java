@@ -74,7 +74,11 @@ import org.springframework.test.context.TestExecutionListeners;
           + "/evidence/process-${random.uuid}/checkpoints.jsonl",
       "logging.level.io.countersign=WARN"
     })
-@Import({ProcessEngineCoverageConfiguration.class, ProcessTestSupport.CompensationCoverage.class})
+@Import({
+  ProcessEngineCoverageConfiguration.class,
+  ProcessTestSupport.CompensationCoverage.class,
+  CrashAfterStep.Plugin.class
+})
 @TestExecutionListeners(
     value = ProcessEngineCoverageTestExecutionListener.class,
     mergeMode = TestExecutionListeners.MergeMode.MERGE_WITH_DEFAULTS)
@@ -140,6 +144,7 @@ public abstract class ProcessTestSupport {
 
   @AfterEach
   void resetClock() {
+    CrashAfterStep.disarm();
     ClockUtil.reset();
     identity.clearAuthentication();
   }

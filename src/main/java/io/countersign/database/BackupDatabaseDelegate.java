@@ -3,6 +3,7 @@ package io.countersign.database;
 import io.countersign.database.DatabaseTarget.Backup;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Attempts;
 import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
@@ -20,11 +21,14 @@ class BackupDatabaseDelegate implements JavaDelegate {
   private final DatabaseTargets targets;
   private final EvidenceLog evidence;
   private final StepStart start;
+  private final Attempts attempts;
 
-  BackupDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence, StepStart start) {
+  BackupDatabaseDelegate(
+      DatabaseTargets targets, EvidenceLog evidence, StepStart start, Attempts attempts) {
     this.targets = targets;
     this.evidence = evidence;
     this.start = start;
+    this.attempts = attempts;
   }
 
   @Override
@@ -42,7 +46,16 @@ class BackupDatabaseDelegate implements JavaDelegate {
     // this one.
     execution.setVariable(
         Variables.DB_SCHEMA_BEFORE, target.schemaFingerprint(manifest.database()));
-    Backup backup = target.backup(releaseId, manifest.database());
+    // A backup changes nothing in the target: one begun and never finished is simply taken again
+    // (same file); one that finished is reused, so its recorded digest stays the one restored.
+    Backup backup =
+        attempts.once(
+            new Attempts.Call(releaseId, STEP, manifest.database().target(), null, "backup"),
+            Backup.class,
+            () -> target.backup(releaseId, manifest.database()),
+            Attempts.Interrupted.repeat(
+                () -> target.backup(releaseId, manifest.database()),
+                "taken again into the release's backup file"));
     execution.setVariable(Variables.DB_BACKUP, DatabaseSteps.toJson(backup));
     evidence.record(
         releaseId,

@@ -3,6 +3,7 @@ package io.countersign.database;
 import io.countersign.database.DatabaseTarget.Migration;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Attempts;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.StepOutcome;
 import io.countersign.process.StepSupport;
@@ -24,11 +25,14 @@ class MigrateDatabaseDelegate implements JavaDelegate {
   private final DatabaseTargets targets;
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
+  private final Attempts attempts;
 
-  MigrateDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence, ManifestStore manifests) {
+  MigrateDatabaseDelegate(
+      DatabaseTargets targets, EvidenceLog evidence, ManifestStore manifests, Attempts attempts) {
     this.targets = targets;
     this.evidence = evidence;
     this.manifests = manifests;
+    this.attempts = attempts;
   }
 
   @Override
@@ -45,7 +49,16 @@ class MigrateDatabaseDelegate implements JavaDelegate {
     }
     String targetName = manifest.database().target();
     DatabaseTarget target = targets.get(targetName);
-    Migration migration = target.migrate(releaseId, manifest.database());
+    // Interrupted: Flyway's history is the state. Migrating again skips the versions applied and
+    // reports those this release applied (installed_by), so nothing runs twice.
+    Migration migration =
+        attempts.once(
+            new Attempts.Call(releaseId, STEP, targetName, null, "migrate"),
+            Migration.class,
+            () -> target.migrate(releaseId, manifest.database()),
+            Attempts.Interrupted.repeat(
+                () -> target.migrate(releaseId, manifest.database()),
+                "migrated again: Flyway skipped the versions in its history"));
     execution.setVariable(Variables.DB_VERSION_BEFORE, migration.versionBefore());
     if (migration.schemaBefore() != null
         || execution.getVariable(Variables.DB_SCHEMA_BEFORE) == null) {

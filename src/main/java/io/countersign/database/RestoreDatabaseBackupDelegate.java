@@ -3,9 +3,11 @@ package io.countersign.database;
 import io.countersign.database.DatabaseTarget.Backup;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Attempts;
 import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
+import java.util.function.Supplier;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
@@ -29,11 +31,14 @@ class RestoreDatabaseBackupDelegate implements JavaDelegate {
   private final DatabaseTargets targets;
   private final EvidenceLog evidence;
   private final StepStart start;
+  private final Attempts attempts;
 
-  RestoreDatabaseBackupDelegate(DatabaseTargets targets, EvidenceLog evidence, StepStart start) {
+  RestoreDatabaseBackupDelegate(
+      DatabaseTargets targets, EvidenceLog evidence, StepStart start, Attempts attempts) {
     this.targets = targets;
     this.evidence = evidence;
     this.start = start;
+    this.attempts = attempts;
   }
 
   @Override
@@ -59,7 +64,19 @@ class RestoreDatabaseBackupDelegate implements JavaDelegate {
     }
     DatabaseTarget target = targets.get(manifest.database().target());
     Backup backup = DatabaseSteps.backup(execution.getVariable(Variables.DB_BACKUP));
-    target.restoreBackup(releaseId, manifest.database(), backup);
+    Supplier<Backup> restore =
+        () -> {
+          target.restoreBackup(releaseId, manifest.database(), backup);
+          return backup;
+        };
+    // Finished: never restored twice (it would drop what was written since). Interrupted: a
+    // half-done restore leaves the target in no known state, and restoring the same backup again
+    // (what the person confirmed) is the way to one; the evidence shows both attempts.
+    attempts.once(
+        new Attempts.Call(releaseId, STEP, manifest.database().target(), null, "restore backup"),
+        Backup.class,
+        restore,
+        Attempts.Interrupted.repeat(restore, "restored the same backup again"));
     execution.setVariable(Variables.DB_RESTORE_NEEDS_BACKUP, false);
     evidence.record(
         releaseId,

@@ -4,6 +4,7 @@ import io.countersign.database.DatabaseTarget.Backup;
 import io.countersign.database.DatabaseTarget.RollbackResult;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Attempts;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
@@ -23,11 +24,14 @@ class RestoreDatabaseDelegate implements JavaDelegate {
   private final DatabaseTargets targets;
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
+  private final Attempts attempts;
 
-  RestoreDatabaseDelegate(DatabaseTargets targets, EvidenceLog evidence, ManifestStore manifests) {
+  RestoreDatabaseDelegate(
+      DatabaseTargets targets, EvidenceLog evidence, ManifestStore manifests, Attempts attempts) {
     this.targets = targets;
     this.evidence = evidence;
     this.manifests = manifests;
+    this.attempts = attempts;
   }
 
   @Override
@@ -46,7 +50,17 @@ class RestoreDatabaseDelegate implements JavaDelegate {
       return;
     }
     DatabaseTarget target = targets.get(manifest.database().target());
-    RollbackResult result = target.rollBack(releaseId, manifest.database(), applied);
+    // Interrupted: the scripts run in one transaction with the history rows they remove, so the
+    // history says what is undone; running again skips versions no longer in it.
+    RollbackResult result =
+        attempts.once(
+            new Attempts.Call(
+                releaseId, "restoreDatabase", manifest.database().target(), null, "roll back"),
+            RollbackResult.class,
+            () -> target.rollBack(releaseId, manifest.database(), applied),
+            Attempts.Interrupted.repeat(
+                () -> target.rollBack(releaseId, manifest.database(), applied),
+                "rolled back again: versions no longer in Flyway's history were skipped"));
     execution.setVariable(Variables.DB_RESTORE_NEEDS_BACKUP, result.needsBackup());
     if (result.needsBackup()) {
       execution.setVariable(

@@ -5,6 +5,7 @@ import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.SitePublisher.Publication;
 import io.countersign.frontend.StaticSiteTarget.Propagation;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Attempts;
 import io.countersign.process.StepOutcome;
 import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
@@ -26,11 +27,14 @@ class PublishFrontendDelegate implements JavaDelegate {
   private final SitePublisher publisher;
   private final EvidenceLog evidence;
   private final StepStart start;
+  private final Attempts attempts;
 
-  PublishFrontendDelegate(SitePublisher publisher, EvidenceLog evidence, StepStart start) {
+  PublishFrontendDelegate(
+      SitePublisher publisher, EvidenceLog evidence, StepStart start, Attempts attempts) {
     this.publisher = publisher;
     this.evidence = evidence;
     this.start = start;
+    this.attempts = attempts;
   }
 
   @Override
@@ -47,8 +51,18 @@ class PublishFrontendDelegate implements JavaDelegate {
       return; // published by an earlier run of this job; keep the first previous release
     }
     try {
+      // Interrupted: publishing again looks before it writes. Unchanged objects are not uploaded,
+      // the previous release comes from the record in the site bucket, the origin is switched
+      // only if it differs, and the invalidation's caller reference returns the one made before.
       Publication publication =
-          publisher.publish(releaseId, manifest.version(), manifest.frontend());
+          attempts.once(
+              new Attempts.Call(releaseId, STEP, manifest.frontend().target(), null, "publish"),
+              Publication.class,
+              () -> publisher.publish(releaseId, manifest.version(), manifest.frontend()),
+              Attempts.Interrupted.repeat(
+                  () -> publisher.publish(releaseId, manifest.version(), manifest.frontend()),
+                  "published again: objects already uploaded, the origin already switched and"
+                      + " the invalidation already made were left as they were"));
       execution.setVariable(Variables.FRONTEND_PREVIOUS_RELEASE, publication.previousRelease());
       execution.setVariable(Variables.FRONTEND_INVALIDATION, publication.invalidationId());
       evidence.record(releaseId, "frontend-published", StepSupport.ACTOR, publication.evidence());

@@ -3,6 +3,7 @@ package io.countersign.frontend;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.frontend.SitePublisher.Publication;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Attempts;
 import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
@@ -22,11 +23,14 @@ class RestoreFrontendDelegate implements JavaDelegate {
   private final SitePublisher publisher;
   private final EvidenceLog evidence;
   private final StepStart start;
+  private final Attempts attempts;
 
-  RestoreFrontendDelegate(SitePublisher publisher, EvidenceLog evidence, StepStart start) {
+  RestoreFrontendDelegate(
+      SitePublisher publisher, EvidenceLog evidence, StepStart start, Attempts attempts) {
     this.publisher = publisher;
     this.evidence = evidence;
     this.start = start;
+    this.attempts = attempts;
   }
 
   @Override
@@ -44,7 +48,15 @@ class RestoreFrontendDelegate implements JavaDelegate {
         || Boolean.TRUE.equals(execution.getVariable(Variables.FRONTEND_RESTORED))) {
       return; // never published, or restored already
     }
-    Publication restore = publisher.restore(releaseId, manifest.frontend(), previous.toString());
+    Publication restore =
+        attempts.once(
+            new Attempts.Call(releaseId, STEP, manifest.frontend().target(), null, "restore"),
+            Publication.class,
+            () -> publisher.restore(releaseId, manifest.frontend(), previous.toString()),
+            Attempts.Interrupted.repeat(
+                () -> publisher.restore(releaseId, manifest.frontend(), previous.toString()),
+                "restored again: the origin already back was left, the invalidation's caller"
+                    + " reference returned the one made before"));
     execution.setVariable(Variables.FRONTEND_RESTORED, true);
     evidence.record(releaseId, "frontend-restored", StepSupport.ACTOR, restore.evidence());
   }

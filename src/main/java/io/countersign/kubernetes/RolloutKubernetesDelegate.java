@@ -7,6 +7,7 @@ import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.Container;
 import io.countersign.manifest.ReleaseManifest.KubernetesChange;
 import io.countersign.manifest.ReleaseManifest.Workload;
+import io.countersign.process.Attempts;
 import io.countersign.process.StepOutcome;
 import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
@@ -29,11 +30,14 @@ class RolloutKubernetesDelegate implements JavaDelegate {
   private final KubernetesTarget target;
   private final EvidenceLog evidence;
   private final StepStart start;
+  private final Attempts attempts;
 
-  RolloutKubernetesDelegate(KubernetesTarget target, EvidenceLog evidence, StepStart start) {
+  RolloutKubernetesDelegate(
+      KubernetesTarget target, EvidenceLog evidence, StepStart start, Attempts attempts) {
     this.target = target;
     this.evidence = evidence;
     this.start = start;
+    this.attempts = attempts;
   }
 
   @Override
@@ -59,7 +63,21 @@ class RolloutKubernetesDelegate implements JavaDelegate {
     KubernetesChange kubernetes = manifest.kubernetes();
     Rollout rollout;
     try {
-      rollout = target.rollout(releaseId, kubernetes.target(), kubernetes.namespace(), workload);
+      // Interrupted: applying again is the check. The patch names only images that differ, and the
+      // workload's annotation keeps the images this release replaced, so no second change and the
+      // same previous images.
+      rollout =
+          attempts.once(
+              new Attempts.Call(releaseId, STEP, kubernetes.target(), key, "set images"),
+              Rollout.class,
+              () ->
+                  target.rollout(releaseId, kubernetes.target(), kubernetes.namespace(), workload),
+              Attempts.Interrupted.repeat(
+                  () ->
+                      target.rollout(
+                          releaseId, kubernetes.target(), kubernetes.namespace(), workload),
+                  "applied again: images already set are left, the previous images come from"
+                      + " the workload's rollout annotation"));
     } catch (TargetRefusedException e) {
       throw StepSupport.fail(execution, STEP, "Kubernetes rollout refused: " + e.getMessage());
     }

@@ -4,6 +4,7 @@ import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.KubernetesTarget.Rollout;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.KubernetesChange;
+import io.countersign.process.Attempts;
 import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
@@ -12,6 +13,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
@@ -28,11 +30,14 @@ class UndoRolloutDelegate implements JavaDelegate {
   private final KubernetesTarget target;
   private final EvidenceLog evidence;
   private final StepStart start;
+  private final Attempts attempts;
 
-  UndoRolloutDelegate(KubernetesTarget target, EvidenceLog evidence, StepStart start) {
+  UndoRolloutDelegate(
+      KubernetesTarget target, EvidenceLog evidence, StepStart start, Attempts attempts) {
     this.target = target;
     this.evidence = evidence;
     this.start = start;
+    this.attempts = attempts;
   }
 
   @Override
@@ -61,13 +66,23 @@ class UndoRolloutDelegate implements JavaDelegate {
       Map<String, String> images = new LinkedHashMap<>();
       recorded.forEach(
           (container, image) -> images.put(String.valueOf(container), String.valueOf(image)));
+      Supplier<Rollout> call =
+          () ->
+              target.undo(
+                  releaseId,
+                  kubernetes.target(),
+                  kubernetes.namespace(),
+                  Workloads.find(manifest, key),
+                  images);
       Rollout undo =
-          target.undo(
-              releaseId,
-              kubernetes.target(),
-              kubernetes.namespace(),
-              Workloads.find(manifest, key),
-              images);
+          attempts.once(
+              new Attempts.Call(releaseId, STEP, kubernetes.target(), key, "set images back"),
+              Rollout.class,
+              call,
+              Attempts.Interrupted.repeat(
+                  call,
+                  "set back again: images already back are left, the replaced images come from"
+                      + " the workload's rollout annotation"));
       undone.add(key);
       execution.setVariable(Variables.K8S_UNDONE, StepSupport.json(undone));
       evidence.record(

@@ -21,7 +21,8 @@ class DryRunLambdaTarget implements LambdaTarget {
   }
 
   @Override
-  public CodeUpdate updateCode(String releaseId, String target, LambdaFunction function) {
+  public CodeUpdate updateCode(
+      String releaseId, String target, LambdaFunction function, String revisionId) {
     log.info(
         "{}: dry-run: would update function {} in {} from s3://{}/{}",
         releaseId,

@@ -7,6 +7,9 @@ import io.countersign.lambda.LambdaTarget.PublishedVersion;
 import io.countersign.lambda.LambdaTarget.UpdateStatus;
 import io.countersign.lambda.TrafficPlan.Routing;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import io.countersign.process.Attempts;
+import io.countersign.process.Attempts.Call;
+import io.countersign.process.Attempts.Resolution;
 import io.countersign.process.StepOutcome;
 import io.countersign.process.StepSupport;
 import java.time.Duration;
@@ -41,12 +44,16 @@ class LambdaRollout {
   private static final Pattern SHIFTED_BY =
       Pattern.compile("countersign release (\\S+): version (\\S+) -> .*");
 
+  private static final String REVISION = "revision ";
+
   private final LambdaTarget target;
   private final LambdaProperties properties;
+  private final Attempts attempts;
 
-  LambdaRollout(LambdaTarget target, LambdaProperties properties) {
+  LambdaRollout(LambdaTarget target, LambdaProperties properties, Attempts attempts) {
     this.target = target;
     this.properties = properties;
+    this.attempts = attempts;
   }
 
   /**
@@ -141,7 +148,7 @@ class LambdaRollout {
               + " points at $LATEST; point it at a published version first, so there is a version to roll back to");
     }
     String previous = previousVersion(alias, releaseId);
-    CodeUpdate update = target.updateCode(releaseId, targetName, function);
+    CodeUpdate update = updateCode(releaseId, targetName, function);
     Progress progress = new Progress(UPDATING, previous, null, -1, now.toString(), null);
     return new Advance(
         progress,
@@ -206,9 +213,29 @@ class LambdaRollout {
           return new Advance(progress, properties.pollIntervalOrDefault(), events);
         }
         case SUCCESSFUL -> {
+          // Interrupted: publishing again first looks for a version with this CodeSha256.
           PublishedVersion version =
-              target.publishVersion(
-                  releaseId, targetName, function, status.codeSha256(), status.revisionId());
+              attempts.once(
+                  call(releaseId, DeployLambdaDelegate.STEP, targetName, function, "publish"),
+                  PublishedVersion.class,
+                  () ->
+                      target.publishVersion(
+                          releaseId,
+                          targetName,
+                          function,
+                          status.codeSha256(),
+                          status.revisionId()),
+                  Attempts.Interrupted.repeat(
+                      () ->
+                          target.publishVersion(
+                              releaseId,
+                              targetName,
+                              function,
+                              status.codeSha256(),
+                              status.revisionId()),
+                      "looked for a version with CodeSha256 "
+                          + status.codeSha256()
+                          + " before publishing"));
           progress =
               new Progress(
                   SHIFTING,
@@ -273,7 +300,7 @@ class LambdaRollout {
                   + ", "
                   + plan.step(i).percent()
                   + " %");
-      target.route(releaseId, targetName, function, routing, description);
+      route(releaseId, targetName, function, routing, description, "traffic-step-" + (i + 1));
       events.add(
           new Event(
               "lambda-traffic-shifted",
@@ -339,6 +366,18 @@ class LambdaRollout {
    */
   Event revert(
       String releaseId, String targetName, LambdaFunction function, String previousVersion) {
+    // It looks at the alias before it moves it: an interrupted attempt is simply made again.
+    return attempts.once(
+        call(releaseId, RevertLambdaDelegate.STEP, targetName, function, "revert"),
+        Event.class,
+        () -> revertNow(releaseId, targetName, function, previousVersion),
+        Attempts.Interrupted.repeat(
+            () -> revertNow(releaseId, targetName, function, previousVersion),
+            "looked at the alias again before moving it"));
+  }
+
+  private Event revertNow(
+      String releaseId, String targetName, LambdaFunction function, String previousVersion) {
     Alias alias = target.alias(targetName, function);
     boolean already =
         !target.dryRun() && previousVersion.equals(alias.version()) && alias.weights().isEmpty();
@@ -382,6 +421,85 @@ class LambdaRollout {
             target.dryRun(),
             "plan",
             plan));
+  }
+
+  /**
+   * Starts the code update at the revision read just before, noted in the attempt: a re-run that
+   * finds the attempt interrupted compares it with the function's revision now. Lambda refuses an
+   * update made against a revision that is not the current one, so a revision that moved means the
+   * update was made; one that did not means it never reached Lambda.
+   */
+  private CodeUpdate updateCode(String releaseId, String targetName, LambdaFunction function) {
+    Call call = call(releaseId, DeployLambdaDelegate.STEP, targetName, function, "update-code");
+    return attempts.once(
+        call,
+        CodeUpdate.class,
+        () -> {
+          String revision = target.updateStatus(targetName, function).revisionId();
+          attempts.note(call, REVISION + revision);
+          return target.updateCode(releaseId, targetName, function, revision);
+        },
+        previous -> {
+          String before =
+              previous.detail() == null || !previous.detail().startsWith(REVISION)
+                  ? null
+                  : previous.detail().substring(REVISION.length());
+          String now = target.updateStatus(targetName, function).revisionId();
+          if (before != null && !before.equals(now)) {
+            return new Resolution<>(
+                new CodeUpdate(before, now),
+                "verified",
+                "the function's revision moved from "
+                    + before
+                    + " to "
+                    + now
+                    + ": the update was made; not made again");
+          }
+          attempts.note(call, REVISION + now);
+          return new Resolution<>(
+              target.updateCode(releaseId, targetName, function, now),
+              "verified",
+              "the function was still at revision "
+                  + now
+                  + ": the update had not reached Lambda; made now");
+        });
+  }
+
+  /**
+   * One traffic step: an interrupted attempt looks at the alias and calls only if it does not route
+   * as asked yet.
+   */
+  private void route(
+      String releaseId,
+      String targetName,
+      LambdaFunction function,
+      Routing routing,
+      String description,
+      String stepName) {
+    attempts.once(
+        call(releaseId, DeployLambdaDelegate.STEP, targetName, function, stepName),
+        Routing.class,
+        () -> {
+          target.route(releaseId, targetName, function, routing, description);
+          return routing;
+        },
+        previous -> {
+          Alias alias = target.alias(targetName, function);
+          if (!target.dryRun()
+              && routing.primaryVersion().equals(alias.version())
+              && routing.weights().equals(alias.weights())) {
+            return new Resolution<>(
+                routing, "verified", "the alias routes as asked already; not called again");
+          }
+          target.route(releaseId, targetName, function, routing, description);
+          return new Resolution<>(
+              routing, "verified", "the alias did not route as asked yet; routed now");
+        });
+  }
+
+  private static Call call(
+      String releaseId, String step, String targetName, LambdaFunction function, String what) {
+    return new Call(releaseId, step, targetName, function.name() + "/" + what, what);
   }
 
   /**

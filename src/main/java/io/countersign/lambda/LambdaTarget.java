@@ -16,10 +16,11 @@ interface LambdaTarget {
   Alias alias(String target, LambdaFunction function);
 
   /**
-   * Starts the code update from the function's artifact, passing the function's current RevisionId;
-   * returns at once.
+   * Starts the code update from the function's artifact at {@code revisionId}, which Lambda checks
+   * (it refuses the update if the function changed since); returns at once.
    */
-  CodeUpdate updateCode(String releaseId, String target, LambdaFunction function);
+  CodeUpdate updateCode(
+      String releaseId, String target, LambdaFunction function, String revisionId);
 
   /** One look at the function's LastUpdateStatus. */
   UpdateStatus updateStatus(String target, LambdaFunction function);

@@ -1,6 +1,7 @@
 package io.countersign.lambda;
 
 import io.countersign.aws.AwsClients;
+import io.countersign.process.Attempts;
 import io.countersign.process.TargetMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,8 +43,9 @@ class LambdaTargets {
   }
 
   @Bean
-  LambdaRollout lambdaRollout(LambdaTarget lambdaTarget, LambdaProperties properties) {
-    return new LambdaRollout(lambdaTarget, properties);
+  LambdaRollout lambdaRollout(
+      LambdaTarget lambdaTarget, LambdaProperties properties, Attempts attempts) {
+    return new LambdaRollout(lambdaTarget, properties, attempts);
   }
 
   static List<String> problems(LambdaProperties properties) {

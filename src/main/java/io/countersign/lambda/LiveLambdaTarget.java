@@ -45,12 +45,9 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
   }
 
   @Override
-  public CodeUpdate updateCode(String releaseId, String target, LambdaFunction function) {
+  public CodeUpdate updateCode(
+      String releaseId, String target, LambdaFunction function, String revisionId) {
     // The RevisionId makes Lambda refuse the update if anyone changed the function since we looked.
-    GetFunctionConfigurationResponse before =
-        call(
-            "GetFunctionConfiguration " + function.name(),
-            () -> client(target).getFunctionConfiguration(r -> r.functionName(function.name())));
     UpdateFunctionCodeResponse updated =
         call(
             "UpdateFunctionCode " + function.name(),
@@ -61,9 +58,9 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
                             r.functionName(function.name())
                                 .s3Bucket(function.artifact().bucket())
                                 .s3Key(function.artifact().key())
-                                .revisionId(before.revisionId())
+                                .revisionId(revisionId)
                                 .publish(false)));
-    return new CodeUpdate(before.revisionId(), updated.revisionId());
+    return new CodeUpdate(revisionId, updated.revisionId());
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.countersign.webhook;
 
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.Attempts;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.StepSupport;
 import io.countersign.webhook.WebhookTarget.Delivery;
@@ -27,18 +28,21 @@ class PostDeploymentNoticeDelegate implements JavaDelegate {
   private final PostRollbackNoticeDelegate rollbackNotices;
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
+  private final Attempts attempts;
 
   PostDeploymentNoticeDelegate(
       WebhookTarget target,
       WebhookNotices notices,
       PostRollbackNoticeDelegate rollbackNotices,
       EvidenceLog evidence,
-      ManifestStore manifests) {
+      ManifestStore manifests,
+      Attempts attempts) {
     this.target = target;
     this.notices = notices;
     this.rollbackNotices = rollbackNotices;
     this.evidence = evidence;
     this.manifests = manifests;
+    this.attempts = attempts;
   }
 
   @Override
@@ -56,7 +60,7 @@ class PostDeploymentNoticeDelegate implements JavaDelegate {
     String refusal = null;
     for (String endpoint : change.endpoints()) {
       Notice notice = notices.deployed(releaseId, signed, endpoint);
-      Delivery delivery = target.post(notice);
+      Delivery delivery = WebhookNotices.post(attempts, target, releaseId, STEP, notice);
       records.add(WebhookNotices.payload(notice, delivery));
       if (!delivery.accepted()) {
         refusal = "webhook " + delivery.detail();

@@ -1,6 +1,7 @@
 package io.countersign.webhook;
 
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.process.Attempts;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.StepSupport;
 import io.countersign.webhook.WebhookTarget.Delivery;
@@ -27,13 +28,19 @@ class PostRollbackNoticeDelegate implements JavaDelegate {
   private final WebhookNotices notices;
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
+  private final Attempts attempts;
 
   PostRollbackNoticeDelegate(
-      WebhookTarget target, WebhookNotices notices, EvidenceLog evidence, ManifestStore manifests) {
+      WebhookTarget target,
+      WebhookNotices notices,
+      EvidenceLog evidence,
+      ManifestStore manifests,
+      Attempts attempts) {
     this.target = target;
     this.notices = notices;
     this.evidence = evidence;
     this.manifests = manifests;
+    this.attempts = attempts;
   }
 
   @Override
@@ -74,7 +81,8 @@ class PostRollbackNoticeDelegate implements JavaDelegate {
     for (String endpoint : endpoints) {
       Notice notice = notices.rollingBack(releaseId, signed, endpoint, reason);
       try {
-        Delivery delivery = target.post(notice);
+        // Keyed by this step whoever tells: a rollback notice is one attempt per endpoint.
+        Delivery delivery = WebhookNotices.post(attempts, target, releaseId, STEP, notice);
         records.add(WebhookNotices.payload(notice, delivery));
         if (delivery.accepted()) {
           told.add(endpoint);

@@ -6,6 +6,7 @@ import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.CanonicalJson;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Attempts;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.StepSupport;
 import io.countersign.webhook.WebhookTarget.Delivery;
@@ -81,6 +82,23 @@ class WebhookNotices {
         status,
         "detail",
         detail);
+  }
+
+  /**
+   * Posts a notice once per release, step and endpoint (cs_attempt): a delivery recorded by a run
+   * whose job did not commit is reused, not sent again; one begun and never finished is sent again
+   * under the same id (the {@code webhook-id} header and the body are the same bytes), which
+   * Standard Webhooks receivers use to drop a repeat: a notice lost is worse than one told twice.
+   */
+  static Delivery post(
+      Attempts attempts, WebhookTarget target, String releaseId, String step, Notice notice) {
+    return attempts.once(
+        new Attempts.Call(releaseId, step, notice.endpoint(), null, "post " + notice.type()),
+        Delivery.class,
+        () -> target.post(notice),
+        Attempts.Interrupted.repeat(
+            () -> target.post(notice),
+            "sent again with the same webhook-id " + notice.id() + ", for the endpoint to drop"));
   }
 
   static Map<String, Object> payload(Notice notice, Delivery delivery) {

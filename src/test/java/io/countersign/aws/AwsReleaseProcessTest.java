@@ -2,17 +2,21 @@ package io.countersign.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.countersign.CrashAfterStep;
 import io.countersign.ProcessTestSupport;
 import io.countersign.aws.FakeLambdaApi.AliasState;
 import io.countersign.lambda.TrafficGate;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Attempts;
 import io.countersign.process.Variables;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -146,6 +150,166 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
             "frontend-published",
             "release-released");
     assertThat(evidence.verify(id).valid()).isTrue();
+  }
+
+  @Test
+  void aLambdaCodeUpdateWhoseJobDiedBeforeItsCommitIsMadeOnce() {
+    String id = submit(twoFunctions());
+    CrashAfterStep.arm("deployLambda");
+    approveAll(id);
+    assertThat(CrashAfterStep.fired()).isTrue();
+    assertThat(codeUpdates("data_ingestion")).isEqualTo(1);
+
+    rerunUntilReleased(id);
+
+    assertThat(codeUpdates("data_ingestion")).isEqualTo(1);
+    assertThat(lambda.alias("data_ingestion", "live").version()).isEqualTo("4");
+    assertThat(evidenceTypes(id).stream().filter("lambda-code-updated"::equals)).hasSize(2);
+    // The killed job had also published and shifted (the update was done at the first look).
+    assertThat(repeated(id))
+        .containsExactly(
+            id + "/deployLambda/medication-aws/data_ingestion/update-code reused",
+            id + "/deployLambda/medication-aws/data_ingestion/publish reused",
+            id + "/deployLambda/medication-aws/data_ingestion/traffic-step-1 reused");
+    assertThat(lambda.callLines())
+        .filteredOn(c -> c.startsWith("POST") && c.contains("/data_ingestion/versions"))
+        .hasSize(1);
+    assertThat(CrashAfterStep.attempts(jdbc, id))
+        .filteredOn(a -> a.contains("/data_ingestion/"))
+        .containsExactly(
+            id + "/deployLambda/medication-aws/data_ingestion/update-code succeeded 1",
+            id + "/deployLambda/medication-aws/data_ingestion/publish succeeded 1",
+            id + "/deployLambda/medication-aws/data_ingestion/traffic-step-1 succeeded 1");
+    assertThat(evidence.verify(id).valid()).isTrue();
+  }
+
+  @Test
+  void aLambdaCodeUpdateWhoseOutcomeWasLostTooIsVerifiedByTheFunctionsRevision() {
+    String id = submit(twoFunctions());
+    CrashAfterStep.arm("deployLambda");
+    approveAll(id);
+    CrashAfterStep.forgetOutcomes(jdbc, id, "deployLambda");
+
+    rerunUntilReleased(id);
+
+    assertThat(codeUpdates("data_ingestion")).isEqualTo(1);
+    assertThat(lambda.alias("data_ingestion", "live").version()).isEqualTo("4");
+    JsonNode repeated =
+        evidence.entries(id).stream()
+            .filter(e -> e.type().equals(Attempts.REPEATED))
+            .findFirst()
+            .orElseThrow()
+            .payload();
+    assertThat(repeated.path("handled").asText()).isEqualTo("verified");
+    assertThat(repeated.path("detail").asText())
+        .startsWith("the function's revision moved from ")
+        .endsWith(": the update was made; not made again");
+  }
+
+  @Test
+  void aFrontEndPublishWhoseJobDiedBeforeItsCommitUploadsSwitchesAndInvalidatesOnce() {
+    ObjectNode manifest = twoFunctions();
+    String version = manifest.get("version").asText();
+    String id = submit(manifest);
+    CrashAfterStep.arm("publishFrontend");
+    approveAll(id);
+    assertThat(CrashAfterStep.fired()).isTrue();
+    List<String> calls = cloudFront.callLines();
+
+    rerunUntilReleased(id);
+
+    assertThat(cloudFront.callLines().stream().filter(c -> !c.startsWith("GET")))
+        .as("no second origin switch or invalidation")
+        .isEqualTo(calls.stream().filter(c -> !c.startsWith("GET")).toList());
+    assertThat(cloudFront.invalidations(DIST))
+        .containsExactly("countersign-" + id + "-publish [/*]");
+    assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/" + version);
+    assertThat(evidenceTypes(id).stream().filter("frontend-published"::equals)).hasSize(1);
+    assertThat(repeated(id)).containsExactly(id + "/publishFrontend/medication-web reused");
+  }
+
+  @Test
+  void aFrontEndPublishWhoseOutcomeWasLostTooIsVerifiedAndChangesNothingMore() {
+    ObjectNode manifest = twoFunctions();
+    String version = manifest.get("version").asText();
+    String id = submit(manifest);
+    CrashAfterStep.arm("publishFrontend");
+    approveAll(id);
+    CrashAfterStep.forgetOutcomes(jdbc, id, "publishFrontend");
+    List<String> calls = cloudFront.callLines();
+    List<String> site = siteKeys("releases/" + version + "/");
+
+    rerunUntilReleased(id);
+
+    assertThat(cloudFront.callLines().stream().filter(c -> c.startsWith("PUT")))
+        .as("the origin was switched already: not again")
+        .hasSameSizeAs(calls.stream().filter(c -> c.startsWith("PUT")).toList());
+    assertThat(cloudFront.invalidations(DIST))
+        .containsExactly("countersign-" + id + "-publish [/*]");
+    assertThat(siteKeys("releases/" + version + "/")).isEqualTo(site);
+    JsonNode published =
+        evidence.entries(id).stream()
+            .filter(e -> e.type().equals("frontend-published"))
+            .findFirst()
+            .orElseThrow()
+            .payload();
+    assertThat(published.path("previousRelease").asText()).isEqualTo("/releases/2.3.0");
+    assertThat(repeated(id)).containsExactly(id + "/publishFrontend/medication-web verified");
+  }
+
+  @Test
+  void aFrontEndRestoreWhoseJobDiedBeforeItsCommitSwitchesAndInvalidatesOnce() {
+    ObjectNode manifest = twoFunctions();
+    manifest.putObject("drill").put("failAt", "rolloutKubernetes");
+    String id = submit(manifest);
+    CrashAfterStep.arm("restoreFrontend");
+    approveAll(id);
+    assertThat(CrashAfterStep.fired()).isTrue();
+    assertThat(cloudFront.originPath(DIST, "site")).isEqualTo("/releases/2.3.0");
+    List<String> changes =
+        cloudFront.callLines().stream().filter(c -> !c.startsWith("GET")).toList();
+
+    rerunUntil(id, "rolled-back");
+
+    assertThat(cloudFront.callLines().stream().filter(c -> !c.startsWith("GET")))
+        .as("no second switch back or invalidation")
+        .isEqualTo(changes);
+    assertThat(cloudFront.invalidations(DIST))
+        .containsExactly(
+            "countersign-" + id + "-publish [/*]", "countersign-" + id + "-restore [/*]");
+    assertThat(evidenceTypes(id).stream().filter("frontend-restored"::equals)).hasSize(1);
+    assertThat(repeated(id)).containsExactly(id + "/restoreFrontend/medication-web reused");
+  }
+
+  /**
+   * The job runs again after its retry wait, then the loops' timers fire until the release ends.
+   */
+  private void rerunUntilReleased(String id) {
+    rerunUntil(id, "released");
+  }
+
+  private void rerunUntil(String id, String end) {
+    for (int round = 0;
+        round < 20 && List.of("deploying", "rolling-back").contains(status(id));
+        round++) {
+      advanceClock(Duration.ofSeconds(31));
+      runJobs();
+    }
+    assertThat(status(id)).isEqualTo(end);
+  }
+
+  private long codeUpdates(String function) {
+    return lambda.calls().stream()
+        .filter(c -> c.method().equals("PUT") && c.path().endsWith("/" + function + "/code"))
+        .count();
+  }
+
+  /** The attempt-repeated entries as "key handled". */
+  private List<String> repeated(String id) {
+    return evidence.entries(id).stream()
+        .filter(e -> e.type().equals(Attempts.REPEATED))
+        .map(e -> e.payload().path("key").asText() + " " + e.payload().path("handled").asText())
+        .toList();
   }
 
   @Test

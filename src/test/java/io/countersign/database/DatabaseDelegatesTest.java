@@ -78,17 +78,32 @@ class DatabaseDelegatesTest {
   void run(String step) throws Exception {
     switch (step) {
       case "backupDatabase" ->
-          new BackupDatabaseDelegate(targets, evidence, FakeExecution.variableStart(evidence))
+          new BackupDatabaseDelegate(
+                  targets,
+                  evidence,
+                  FakeExecution.variableStart(evidence),
+                  FakeExecution.actingAttempts())
               .execute(execution);
       case "migrateDatabase" ->
-          new MigrateDatabaseDelegate(targets, evidence, FakeExecution.variableManifests())
+          new MigrateDatabaseDelegate(
+                  targets,
+                  evidence,
+                  FakeExecution.variableManifests(),
+                  FakeExecution.actingAttempts())
               .execute(execution);
       case "restoreDatabase" ->
-          new RestoreDatabaseDelegate(targets, evidence, FakeExecution.variableManifests())
+          new RestoreDatabaseDelegate(
+                  targets,
+                  evidence,
+                  FakeExecution.variableManifests(),
+                  FakeExecution.actingAttempts())
               .execute(execution);
       case "restoreDatabaseBackup" ->
           new RestoreDatabaseBackupDelegate(
-                  targets, evidence, FakeExecution.variableStart(evidence))
+                  targets,
+                  evidence,
+                  FakeExecution.variableStart(evidence),
+                  FakeExecution.actingAttempts())
               .execute(execution);
       default -> throw new IllegalArgumentException(step);
     }

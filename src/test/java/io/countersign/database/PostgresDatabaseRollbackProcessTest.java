@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.countersign.CrashAfterStep;
 import io.countersign.ProcessTestSupport;
 import io.countersign.evidence.EvidenceEntry;
+import io.countersign.process.Attempts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -81,6 +83,71 @@ class PostgresDatabaseRollbackProcessTest extends ProcessTestSupport {
         .extracting(v -> String.valueOf(v.getValue()))
         .noneMatch(v -> v.contains(PgTargets.PASSWORD));
   }
+
+  @Test
+  void aMigrationWhoseJobDiedBeforeItsCommitIsNotRunAgain() {
+    String id = submit(example("staging"));
+    CrashAfterStep.arm("migrateDatabase");
+    approveAll(id);
+    assertThat(CrashAfterStep.fired()).isTrue();
+    List<String> history = target.strings("SELECT version FROM flyway_schema_history ORDER BY 1");
+    assertThat(history).isNotEmpty();
+    assertThat(evidenceTypes(id)).doesNotContain("database-migrated");
+
+    advanceClock(Duration.ofSeconds(31));
+    runJobs();
+
+    // One history row per version: nothing was migrated twice.
+    assertThat(target.strings("SELECT version FROM flyway_schema_history ORDER BY 1"))
+        .isEqualTo(history)
+        .doesNotHaveDuplicates();
+    assertThat(evidence.entries(id))
+        .filteredOn(e -> e.type().equals("database-migrated"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.payload().path("applied")).isNotEmpty());
+    JsonNode repeated = lastPayload(id, Attempts.REPEATED);
+    assertThat(repeated.path("key").asText()).isEqualTo(id + "/migrateDatabase/medication-db");
+    assertThat(repeated.path("handled").asText()).isEqualTo("reused");
+    assertThat(CrashAfterStep.attempts(jdbc, id))
+        .filteredOn(a -> a.contains("/migrateDatabase/"))
+        .containsExactly(id + "/migrateDatabase/medication-db succeeded 1");
+    assertThat(evidence.verify(id).valid()).isTrue();
+  }
+
+  @Test
+  void aMigrationWhoseOutcomeWasLostTooIsVerifiedInFlywaysHistory() {
+    String id = submit(example("staging"));
+    CrashAfterStep.arm("migrateDatabase");
+    approveAll(id);
+    List<String> history = target.strings("SELECT version FROM flyway_schema_history ORDER BY 1");
+    CrashAfterStep.forgetOutcomes(jdbc, id, "migrateDatabase");
+
+    advanceClock(Duration.ofSeconds(31));
+    runJobs();
+
+    assertThat(target.strings("SELECT version FROM flyway_schema_history ORDER BY 1"))
+        .isEqualTo(history);
+    JsonNode migrated = lastPayload(id, "database-migrated");
+    assertThat(migrated.path("applied")).isNotEmpty();
+    assertThat(migrated.path("applied").toString())
+        .as("this release's versions, read from the history's installed_by")
+        .isEqualTo(
+            JSON_LIST.apply(
+                target.strings(
+                    "SELECT version FROM flyway_schema_history WHERE version IS NOT NULL"
+                        + " AND installed_by LIKE '%"
+                        + id
+                        + "%' ORDER BY installed_rank")));
+    JsonNode repeated = lastPayload(id, Attempts.REPEATED);
+    assertThat(repeated.path("handled").asText()).isEqualTo("verified");
+    assertThat(repeated.path("detail").asText()).contains("Flyway skipped");
+  }
+
+  private static final java.util.function.Function<List<String>, String> JSON_LIST =
+      versions ->
+          versions.stream()
+              .map(v -> "\"" + v + "\"")
+              .collect(java.util.stream.Collectors.joining(",", "[", "]"));
 
   @Test
   void aFailingThirdMigrationIsUndoneByTheRollbackScripts() {

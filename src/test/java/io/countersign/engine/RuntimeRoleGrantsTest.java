@@ -44,6 +44,8 @@ class RuntimeRoleGrantsTest {
     assertThat(privileges(db, db.runtime(), "cs_sign_off")).isEqualTo("SELECT,INSERT");
     assertThat(privileges(db, db.runtime(), "cs_evidence_head")).isEqualTo("SELECT,INSERT,UPDATE");
     assertThat(privileges(db, db.runtime(), "cs_release")).isEqualTo("SELECT,INSERT,UPDATE,DELETE");
+    // Attempts are begun and finished, never removed: they prove what was called.
+    assertThat(privileges(db, db.runtime(), "cs_attempt")).isEqualTo("SELECT,INSERT,UPDATE");
     assertThat(privileges(db, db.runtime(), "cs_schema_history")).isEqualTo("SELECT");
     List<String> engineTables =
         strings(

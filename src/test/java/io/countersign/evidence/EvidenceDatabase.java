@@ -14,18 +14,19 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * A fresh database with Countersign's own tables, as the application migrates them: in-memory H2,
- * or a new database on the JVM's embedded PostgreSQL (with the append-only triggers).
+ * or a new database on the JVM's embedded PostgreSQL (with the append-only triggers). Also used by
+ * the attempts' tests (io.countersign.process).
  */
-final class EvidenceDatabase implements AutoCloseable {
+public final class EvidenceDatabase implements AutoCloseable {
   private static final AtomicInteger COUNTER = new AtomicInteger();
 
-  final DataSource dataSource;
-  final JdbcTemplate jdbc;
-  final TransactionTemplate transaction;
-  final boolean postgres;
+  public final DataSource dataSource;
+  public final JdbcTemplate jdbc;
+  public final TransactionTemplate transaction;
+  public final boolean postgres;
 
   /** In-memory H2. */
-  EvidenceDatabase() {
+  public EvidenceDatabase() {
     this(h2(), false);
   }
 
@@ -49,7 +50,7 @@ final class EvidenceDatabase implements AutoCloseable {
   }
 
   /** A new database on the embedded PostgreSQL server, as its superuser, through a small pool. */
-  static EvidenceDatabase postgres() {
+  public static EvidenceDatabase postgres() {
     HikariDataSource pool = new HikariDataSource();
     pool.setJdbcUrl(EmbeddedPostgresSupport.newDatabase("evidence"));
     pool.setUsername("postgres");
@@ -70,7 +71,7 @@ final class EvidenceDatabase implements AutoCloseable {
   }
 
   /** A log with a fresh key in {@code dir} and no checkpoint sinks. */
-  EvidenceLog log(Path dir) {
+  public EvidenceLog log(Path dir) {
     EvidenceSigner signer = signer(dir);
     return new EvidenceLog(jdbc, signer, new Checkpoints(signer, 10, List.of()));
   }

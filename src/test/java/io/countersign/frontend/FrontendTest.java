@@ -53,11 +53,19 @@ class FrontendTest {
   private final SitePublisher publisher = new SitePublisher(target, properties);
   private final EvidenceLog evidence = mock(EvidenceLog.class);
   private final PublishFrontendDelegate publish =
-      new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence));
+      new PublishFrontendDelegate(
+          publisher,
+          evidence,
+          FakeExecution.variableStart(evidence),
+          FakeExecution.actingAttempts());
   private final AwaitFrontendDelegate await =
       new AwaitFrontendDelegate(publisher, evidence, FakeExecution.variableManifests());
   private final RestoreFrontendDelegate restore =
-      new RestoreFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence));
+      new RestoreFrontendDelegate(
+          publisher,
+          evidence,
+          FakeExecution.variableStart(evidence),
+          FakeExecution.actingAttempts());
 
   @Test
   void bindsTheYamlShape() {

@@ -340,7 +340,11 @@ class LiveStaticSiteTargetTest {
                     + "\",\"key\":\"web/2.4.0/site.zip\"}}"));
     List<Object> states = new ArrayList<>();
 
-    new PublishFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence))
+    new PublishFrontendDelegate(
+            publisher,
+            evidence,
+            FakeExecution.variableStart(evidence),
+            FakeExecution.actingAttempts())
         .execute(fake.execution);
     states.add(fake.variables.get(Variables.STEP_OUTCOME));
     AwaitFrontendDelegate await =
@@ -353,7 +357,11 @@ class LiveStaticSiteTargetTest {
     int calls = cloudFront.callLines().size();
     await.execute(fake.execution);
     RestoreFrontendDelegate restore =
-        new RestoreFrontendDelegate(publisher, evidence, FakeExecution.variableStart(evidence));
+        new RestoreFrontendDelegate(
+            publisher,
+            evidence,
+            FakeExecution.variableStart(evidence),
+            FakeExecution.actingAttempts());
     restore.execute(fake.execution);
     restore.execute(fake.execution);
 
@@ -384,7 +392,10 @@ class LiveStaticSiteTargetTest {
     assertThatThrownBy(
             () ->
                 new PublishFrontendDelegate(
-                        publisher, evidence, FakeExecution.variableStart(evidence))
+                        publisher,
+                        evidence,
+                        FakeExecution.variableStart(evidence),
+                        FakeExecution.actingAttempts())
                     .execute(fake.execution))
         .isInstanceOf(BpmnError.class)
         .hasMessageContaining("S3 HeadObject");

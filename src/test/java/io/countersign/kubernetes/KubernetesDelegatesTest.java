@@ -45,11 +45,13 @@ class KubernetesDelegatesTest {
   private final KubernetesTarget target = mock(KubernetesTarget.class);
   private final EvidenceLog evidence = mock(EvidenceLog.class);
   private final RolloutKubernetesDelegate rollout =
-      new RolloutKubernetesDelegate(target, evidence, FakeExecution.variableStart(evidence));
+      new RolloutKubernetesDelegate(
+          target, evidence, FakeExecution.variableStart(evidence), FakeExecution.actingAttempts());
   private final AwaitRolloutDelegate await =
       new AwaitRolloutDelegate(target, evidence, FakeExecution.variableStart(evidence));
   private final UndoRolloutDelegate undo =
-      new UndoRolloutDelegate(target, evidence, FakeExecution.variableStart(evidence));
+      new UndoRolloutDelegate(
+          target, evidence, FakeExecution.variableStart(evidence), FakeExecution.actingAttempts());
 
   @AfterEach
   void resetClock() {

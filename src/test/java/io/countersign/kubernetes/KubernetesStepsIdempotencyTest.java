@@ -70,9 +70,17 @@ class KubernetesStepsIdempotencyTest {
   void rolloutAndUndoRunTwiceGiveTheSameClusterAndTheSameEvidence() throws Exception {
     FakeExecution fake = new FakeExecution(FakeExecution.manifest(KUBERNETES));
     RolloutKubernetesDelegate rollout =
-        new RolloutKubernetesDelegate(target, evidence, FakeExecution.variableStart(evidence));
+        new RolloutKubernetesDelegate(
+            target,
+            evidence,
+            FakeExecution.variableStart(evidence),
+            FakeExecution.actingAttempts());
     UndoRolloutDelegate undo =
-        new UndoRolloutDelegate(target, evidence, FakeExecution.variableStart(evidence));
+        new UndoRolloutDelegate(
+            target,
+            evidence,
+            FakeExecution.variableStart(evidence),
+            FakeExecution.actingAttempts());
 
     for (String workload : List.of("Deployment/backend", "Deployment/web")) {
       fake.variables.put(Variables.K8S_WORKLOAD, workload);

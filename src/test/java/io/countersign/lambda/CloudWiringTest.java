@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.countersign.FakeExecution;
 import io.countersign.database.DatabaseConnections;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.FieldErrors;
 import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.Attempts;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.StepStart;
 import io.countersign.process.TargetCapability;
@@ -169,6 +171,11 @@ class CloudWiringTest {
     @Bean
     StepStart stepStart(ManifestStore manifests, EvidenceLog evidence) {
       return new StepStart(manifests, evidence);
+    }
+
+    @Bean
+    Attempts attempts() {
+      return FakeExecution.actingAttempts();
     }
 
     @Bean

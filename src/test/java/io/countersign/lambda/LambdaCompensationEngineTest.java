@@ -93,7 +93,8 @@ class LambdaCompensationEngineTest {
               "dry-run",
               Map.of(
                   "medication-aws",
-                  new LambdaProperties.Target("eu-west-1", List.of("medication-artifacts")))));
+                  new LambdaProperties.Target("eu-west-1", List.of("medication-artifacts")))),
+          FakeExecution.actingAttempts());
   private final EvidenceLog evidence = mock(EvidenceLog.class);
   private ProcessEngine engine;
 
@@ -174,7 +175,8 @@ class LambdaCompensationEngineTest {
         .updateCode(
             anyString(),
             anyString(),
-            argThat(f -> f != null && f.name().equals("alert_generator")));
+            argThat(f -> f != null && f.name().equals("alert_generator")),
+            any());
 
     ProcessInstance instance = start();
 

@@ -80,7 +80,8 @@ class LambdaDelegatesTest {
                     1)));
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
     LambdaRollout rollout =
-        new LambdaRollout(new LiveLambdaTarget(properties, clients), properties);
+        new LambdaRollout(
+            new LiveLambdaTarget(properties, clients), properties, FakeExecution.actingAttempts());
     deploy = new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence));
     revert = new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence));
     gate = new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests());

@@ -3,6 +3,7 @@ package io.countersign.lambda;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.countersign.FakeExecution;
 import io.countersign.aws.FakeApiSupport;
 import io.countersign.lambda.LambdaRollout.Advance;
 import io.countersign.lambda.LambdaRollout.Event;
@@ -139,7 +140,10 @@ class LambdaTargetsTest {
   @Test
   void dryRunChangesNothingGoesThroughEveryTrafficStepAtOnceAndSaysWhatItWouldDo() {
     LambdaRollout rollout =
-        new LambdaRollout(new LambdaTargets().lambdaTarget(properties, credentials()), properties);
+        new LambdaRollout(
+            new LambdaTargets().lambdaTarget(properties, credentials()),
+            properties,
+            FakeExecution.actingAttempts());
 
     Advance done =
         rollout.advance(
@@ -172,7 +176,8 @@ class LambdaTargetsTest {
 
   @Test
   void dryRunRevertNamesTheVersionItWouldRestore() {
-    LambdaRollout rollout = new LambdaRollout(new DryRunLambdaTarget(), properties);
+    LambdaRollout rollout =
+        new LambdaRollout(new DryRunLambdaTarget(), properties, FakeExecution.actingAttempts());
 
     Event revert = rollout.revert("rel-1", "medication-aws", function, "41");
 

@@ -154,7 +154,8 @@ class LambdaTrafficLoopEngineTest {
                     1)));
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
     LambdaRollout rollout =
-        new LambdaRollout(new LiveLambdaTarget(properties, clients), properties);
+        new LambdaRollout(
+            new LiveLambdaTarget(properties, clients), properties, FakeExecution.actingAttempts());
     EvidenceLog evidence = mock(EvidenceLog.class);
 
     ProcessEngineConfigurationImpl config =

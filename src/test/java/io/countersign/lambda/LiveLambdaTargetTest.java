@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.countersign.FakeExecution;
 import io.countersign.aws.AwsClients;
 import io.countersign.aws.AwsUnavailableException;
 import io.countersign.aws.FakeApiSupport;
@@ -70,7 +71,9 @@ class LiveLambdaTargetTest {
                     Duration.ofSeconds(2),
                     2)));
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
-    rollout = new LambdaRollout(new LiveLambdaTarget(properties, clients), properties);
+    rollout =
+        new LambdaRollout(
+            new LiveLambdaTarget(properties, clients), properties, FakeExecution.actingAttempts());
   }
 
   @AfterEach
