@@ -142,9 +142,12 @@ class TrustProperties {
     String instance =
         jdbc.queryForObject(
             "SELECT process_instance_id FROM cs_release WHERE id = ?", String.class, release);
-    JsonNode tasks =
-        http.get("admin", "/engine-rest/task?maxResults=50&processInstanceBusinessKey=" + release)
-            .json();
+    Response listed =
+        http.get("admin", "/engine-rest/task?maxResults=50&processInstanceBusinessKey=" + release);
+    assertThat(listed.status())
+        .as("the admin lists the release's tasks: %s", listed)
+        .isEqualTo(200);
+    JsonNode tasks = listed.json();
     String task =
         tasks.size() == 0 ? "none" : tasks.get(a.task() % tasks.size()).path("id").asText();
     String field = FIELDS.get(a.choice() % FIELDS.size());
