@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
@@ -48,10 +49,17 @@ final class CrashRun {
   private static final List<String> DRILL_STEPS =
       List.of("migrateDatabase", "publishFrontend", "watchMetrics");
 
-  static final Set<String> TERMINAL = Set.of("released", "rolled-back", "failed", "rejected");
+  /**
+   * Where a release stays (released is final for this test, though its rollback window keeps the
+   * instance open).
+   */
+  static final Set<String> TERMINAL =
+      Set.of("released", "rolled-back", "failed", "rejected", "expired", "cancelled");
 
-  /** Statuses in which the engine, not a person, moves the release on. */
-  private static final Set<String> IN_FLIGHT = Set.of("requested", "deploying", "rolling-back");
+  /** In flight: the engine, not a person, moves the release on (requested, deploying, …). */
+  private static boolean inFlight(String status) {
+    return !TERMINAL.contains(status) && !status.equals("awaiting-sign-off");
+  }
 
   /** Evidence a release records once, however often its jobs ran. */
   private static final List<String> ONCE =
@@ -84,11 +92,33 @@ final class CrashRun {
     final Map<String, Long> sequencesAtKill;
     final Set<String> inFlight;
 
-    /** Releases with a job locked (by any node) at the kill: those wait for a lease to end. */
-    final Set<String> locked;
+    /** Jobs locked at the kill: job id → {release id, lock owner}. */
+    final Map<String, String[]> lockedAtKill;
+
+    /** Lock owners seen taking new jobs while the killed node was down. */
+    final Set<String> survivorOwners = new java.util.HashSet<>();
 
     final Map<String, Duration> resumed = new LinkedHashMap<>();
     Instant restartedReady;
+
+    /**
+     * Releases with a job the killed node held at its death: those wait for its lease to end (or
+     * for the node to release it on restart). A lock owner named after the node is its own;
+     * otherwise every owner at the kill that no survivor was seen using (all of them for a single
+     * node).
+     */
+    Set<String> heldByKilledNode() {
+      Set<String> held = new java.util.TreeSet<>();
+      lockedAtKill
+          .values()
+          .forEach(
+              job -> {
+                if (node.equals(job[1]) || !survivorOwners.contains(job[1])) {
+                  held.add(job[0]);
+                }
+              });
+      return held;
+    }
 
     /** Set at the next kill: resumes after it would measure that kill too. */
     boolean closed;
@@ -100,9 +130,9 @@ final class CrashRun {
         Instant at,
         Map<String, Long> sequences,
         Set<String> inFlight,
-        Set<String> locked) {
+        Map<String, String[]> lockedAtKill) {
       this.number = number;
-      this.locked = locked;
+      this.lockedAtKill = lockedAtKill;
       this.node = node;
       this.trigger = trigger;
       this.at = at;
@@ -169,7 +199,11 @@ final class CrashRun {
     return lockTimeProperty().isBlank() ? Duration.ofMinutes(12) : Duration.ofMinutes(3);
   }
 
-  static final String DEFAULT_LOCK_TIME_MILLIS = "20000";
+  /**
+   * Short enough that a job a killed node held is free again within the resume bound (with the
+   * acquisition's idle wait of up to 10 s), long enough for any job of these releases.
+   */
+  static final String DEFAULT_LOCK_TIME_MILLIS = "15000";
 
   boolean oneIn(int n) {
     return random.nextInt(n) == 0;
@@ -307,6 +341,7 @@ final class CrashRun {
             }
           }
         });
+    learnSurvivorOwners();
     recordResumes();
     LockSupport.parkNanos(TICK.toNanos());
   }
@@ -378,33 +413,60 @@ final class CrashRun {
     recordResumes();
     kills.forEach(k -> k.closed = true);
     node.kill();
-    List<String> lockedJobs =
-        cluster.strings(
-            "SELECT DISTINCT p.business_key_ FROM act_ru_job j"
-                + " JOIN act_ru_execution p ON p.id_ = j.process_instance_id_"
-                + " WHERE j.lock_exp_time_ > now()");
     Instant at = Instant.now();
+    Map<String, String[]> locked = lockedJobs();
     Map<String, Long> sequences = cluster.lastSequences();
     Set<String> inFlight =
         statuses.entrySet().stream()
-            .filter(e -> IN_FLIGHT.contains(e.getValue()))
+            .filter(e -> inFlight(e.getValue()))
             .map(Map.Entry::getKey)
             .collect(Collectors.toCollection(java.util.TreeSet::new));
-    Kill kill =
-        new Kill(
-            kills.size() + 1,
-            node.id(),
-            trigger,
-            at,
-            sequences,
-            inFlight,
-            new java.util.TreeSet<>(lockedJobs));
+    Kill kill = new Kill(kills.size() + 1, node.id(), trigger, at, sequences, inFlight, locked);
     kills.add(kill);
     log(
-        "KILL %d: SIGKILL %s (%s); statuses %s",
-        kill.number, node.id(), trigger, statusSummary(statuses));
+        "KILL %d: SIGKILL %s (%s); statuses %s; jobs locked then (release, owner): %s",
+        kill.number,
+        node.id(),
+        trigger,
+        statusSummary(statuses),
+        locked.values().stream().map(j -> j[0] + " " + j[1]).toList());
     node.start();
     restarting.put(node, true);
+  }
+
+  /** Jobs whose lock has not expired: job id → {release id, lock owner}. */
+  private Map<String, String[]> lockedJobs() {
+    Map<String, String[]> jobs = new HashMap<>();
+    cluster.query(
+        "SELECT j.id_, p.business_key_, j.lock_owner_ FROM act_ru_job j"
+            + " JOIN act_ru_execution p ON p.id_ = j.process_instance_id_"
+            + " WHERE j.lock_exp_time_ > now()",
+        rs -> jobs.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)}));
+    return jobs;
+  }
+
+  /**
+   * While a killed node is down, a lock that was not there at the kill is the survivors': learns
+   * their lock owners, so the killed node's held jobs can be told apart (the engine's lock owner is
+   * a random id per start unless the node id is used).
+   */
+  private void learnSurvivorOwners() {
+    Map<String, String[]> now = null;
+    for (Kill kill : kills) {
+      if (!measureFromKill || kill.closed || kill.restartedReady != null) {
+        continue;
+      }
+      if (now == null) {
+        now = lockedJobs();
+      }
+      now.forEach(
+          (job, held) -> {
+            String[] before = kill.lockedAtKill.get(job);
+            if (before == null || !Objects.equals(before[1], held[1])) {
+              kill.survivorOwners.add(held[1]);
+            }
+          });
+    }
   }
 
   /** Ticks until no node is restarting (fails with the node's log when one does not come up). */
@@ -560,16 +622,17 @@ final class CrashRun {
     for (Kill kill : kills) {
       Collection<Duration> resumed = kill.resumed.values();
       all.addAll(resumed);
+      Set<String> held = kill.heldByKilledNode();
       kill.resumed.forEach(
           (id, d) -> {
-            if (kill.locked.contains(id)) {
+            if (held.contains(id)) {
               locked.add(d);
             }
           });
       Set<String> never = new java.util.TreeSet<>(kill.inFlight);
       never.removeAll(kill.resumed.keySet());
       log(
-          "kill %d of %s (%s): ready again after %s ms; %d in flight, resumed %s%s",
+          "kill %d of %s (%s): ready again after %s ms; %d in flight, resumed %s%s; held by it: %s",
           kill.number,
           kill.node,
           kill.trigger,
@@ -578,10 +641,11 @@ final class CrashRun {
               : Duration.between(kill.at, kill.restartedReady).toMillis(),
           kill.inFlight.size(),
           resumed.stream().map(d -> d.toMillis() + " ms").toList(),
-          never.isEmpty() ? "" : ", not moved before the next kill or the end: " + never);
+          never.isEmpty() ? "" : ", not moved before the next kill or the end: " + never,
+          kill.heldByKilledNode());
     }
     figures("resume times", all);
-    figures("resume times of releases with a job locked at the kill", locked);
+    figures("resume times of releases whose job the killed node held", locked);
     Map<String, Long> outcomes =
         cluster.statuses().values().stream()
             .collect(Collectors.groupingBy(s -> s, java.util.TreeMap::new, Collectors.counting()));

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
  * (deployed, or rolled back by its drill), with one valid evidence chain, each target migration
  * applied once, and the releases in flight moving again within the resume bound.
  *
- * <p>Sizes: {@code -Dcrash.releases} (6), {@code -Dcrash.kills} (3), {@code -Dcrash.seed}
+ * <p>Sizes: {@code -Dcrash.releases} (6), {@code -Dcrash.kills} (2), {@code -Dcrash.seed}
  * (printed), {@code -Dcrash.lock-time-millis}, {@code -Dcrash.resume-bound}; README "Crash tests".
  */
 class SingleNodeCrashTest {
@@ -18,7 +18,7 @@ class SingleNodeCrashTest {
   @Test
   void releasesInFlightSurviveTheirNodeBeingKilledAndEndOnceEach() {
     int releases = CrashRun.intProperty("crash.releases", 6);
-    int kills = CrashRun.intProperty("crash.kills", 3);
+    int kills = CrashRun.intProperty("crash.kills", 2);
     long seed = CrashRun.seedProperty();
     CrashCluster cluster = new CrashCluster("single", releases, CrashRun.lockTimeProperty());
     try (CountersignNode node = cluster.node("crash-a")) {
