@@ -13,12 +13,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -96,7 +100,7 @@ final class CrashRun {
     final Map<String, String[]> lockedAtKill;
 
     /** Lock owners seen taking new jobs while the killed node was down. */
-    final Set<String> survivorOwners = new java.util.HashSet<>();
+    final Set<String> survivorOwners = new HashSet<>();
 
     final Map<String, Duration> resumed = new LinkedHashMap<>();
     Instant restartedReady;
@@ -108,7 +112,7 @@ final class CrashRun {
      * node).
      */
     Set<String> heldByKilledNode() {
-      Set<String> held = new java.util.TreeSet<>();
+      Set<String> held = new TreeSet<>();
       lockedAtKill
           .values()
           .forEach(
@@ -399,29 +403,58 @@ final class CrashRun {
    */
   void killAndRestart(CountersignNode node, boolean duringRollback) {
     String trigger;
+    Moment moment;
+    recordResumes();
+    kills.forEach(k -> k.closed = true);
     if (duringRollback) {
-      boolean rollingBack =
-          tickUntil(() -> cluster.statuses().containsValue("rolling-back"), Duration.ofSeconds(60));
-      trigger = rollingBack ? "during rollback" : "rollback awaited in vain, killed anyway";
+      // A rollback can be over within one round of sign-offs on a busy machine: a thread of its own
+      // watches the statuses closely and kills the node the moment one is rolling back.
+      AtomicReference<Moment> atKill = new AtomicReference<>();
+      Thread watcher =
+          new Thread(
+              () -> {
+                Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+                while (Instant.now().isBefore(deadline)) {
+                  Map<String, String> now = cluster.statuses();
+                  if (now.containsValue("rolling-back")) {
+                    atKill.set(kill(node, now));
+                    return;
+                  }
+                  LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+                }
+              },
+              "crash-rollback-watcher");
+      watcher.setDaemon(true);
+      watcher.start();
+      tickUntil(() -> !watcher.isAlive(), Duration.ofSeconds(70));
+      moment = atKill.get();
+      trigger = moment != null ? "during rollback" : "rollback awaited in vain, killed anyway";
+      if (moment == null) {
+        moment = kill(node, cluster.statuses());
+      }
     } else {
       Duration after = Duration.ofMillis(1000 + random.nextInt(9000));
       Instant at = Instant.now().plus(after);
       tickUntil(() -> !Instant.now().isBefore(at), after.plusSeconds(1));
       trigger = "after " + after.toMillis() + " ms";
+      moment = kill(node, cluster.statuses());
     }
-    Map<String, String> statuses = cluster.statuses();
-    recordResumes();
-    kills.forEach(k -> k.closed = true);
-    node.kill();
-    Instant at = Instant.now();
-    Map<String, String[]> locked = lockedJobs();
-    Map<String, Long> sequences = cluster.lastSequences();
+    Map<String, String> statuses = moment.statuses();
+    Map<String, String[]> locked = moment.locked();
     Set<String> inFlight =
         statuses.entrySet().stream()
             .filter(e -> inFlight(e.getValue()))
             .map(Map.Entry::getKey)
-            .collect(Collectors.toCollection(java.util.TreeSet::new));
-    Kill kill = new Kill(kills.size() + 1, node.id(), trigger, at, sequences, inFlight, locked);
+            .collect(Collectors.toCollection(TreeSet::new));
+    Kill kill =
+        new Kill(
+            kills.size() + 1,
+            node.id(),
+            trigger,
+            moment.at(),
+            moment.sequences(),
+            inFlight,
+            locked);
     kills.add(kill);
     log(
         "KILL %d: SIGKILL %s (%s); statuses %s; jobs locked then (release, owner): %s",
@@ -432,6 +465,19 @@ final class CrashRun {
         locked.values().stream().map(j -> j[0] + " " + j[1]).toList());
     node.start();
     restarting.put(node, true);
+  }
+
+  /** The state at a kill: statuses just before, the rest just after. */
+  private record Moment(
+      Instant at,
+      Map<String, String> statuses,
+      Map<String, Long> sequences,
+      Map<String, String[]> locked) {}
+
+  private Moment kill(CountersignNode node, Map<String, String> statuses) {
+    node.kill();
+    Instant at = Instant.now();
+    return new Moment(at, statuses, cluster.lastSequences(), lockedJobs());
   }
 
   /** Jobs whose lock has not expired: job id → {release id, lock owner}. */
@@ -525,7 +571,7 @@ final class CrashRun {
 
   private static String statusSummary(Map<String, String> statuses) {
     return statuses.values().stream()
-        .collect(Collectors.groupingBy(s -> s, java.util.TreeMap::new, Collectors.counting()))
+        .collect(Collectors.groupingBy(s -> s, TreeMap::new, Collectors.counting()))
         .toString();
   }
 
@@ -629,7 +675,7 @@ final class CrashRun {
               locked.add(d);
             }
           });
-      Set<String> never = new java.util.TreeSet<>(kill.inFlight);
+      Set<String> never = new TreeSet<>(kill.inFlight);
       never.removeAll(kill.resumed.keySet());
       log(
           "kill %d of %s (%s): ready again after %s ms; %d in flight, resumed %s%s; held by it: %s",
@@ -648,7 +694,7 @@ final class CrashRun {
     figures("resume times of releases whose job the killed node held", locked);
     Map<String, Long> outcomes =
         cluster.statuses().values().stream()
-            .collect(Collectors.groupingBy(s -> s, java.util.TreeMap::new, Collectors.counting()));
+            .collect(Collectors.groupingBy(s -> s, TreeMap::new, Collectors.counting()));
     log("outcomes %s; %d releases, %d kills", outcomes, planned.size(), kills.size());
     return all;
   }
