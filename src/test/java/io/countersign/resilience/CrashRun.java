@@ -441,9 +441,16 @@ final class CrashRun {
     }
     Map<String, String> statuses = moment.statuses();
     Map<String, String[]> locked = moment.locked();
+    // Also a release awaiting sign-off with a job held (the sign-off's own start is a job).
+    Set<String> withJobs = new HashSet<>();
+    locked.values().forEach(job -> withJobs.add(job[0]));
     Set<String> inFlight =
         statuses.entrySet().stream()
-            .filter(e -> inFlight(e.getValue()))
+            .filter(
+                e ->
+                    inFlight(e.getValue())
+                        || e.getValue().equals("awaiting-sign-off")
+                            && withJobs.contains(e.getKey()))
             .map(Map.Entry::getKey)
             .collect(Collectors.toCollection(TreeSet::new));
     Kill kill =
