@@ -53,6 +53,15 @@ final class CountersignNode implements AutoCloseable {
     this.log = log;
     this.arguments = List.copyOf(arguments);
     this.environment = Map.copyOf(environment);
+    // A test JVM that ends abruptly (a timeout, ^C) must not leave a node running on its own.
+    Runtime.getRuntime().addShutdownHook(new Thread(this::killQuietly, "crash-node-" + id));
+  }
+
+  private void killQuietly() {
+    Process running = process;
+    if (running != null) {
+      running.destroyForcibly();
+    }
   }
 
   String id() {
