@@ -83,7 +83,7 @@ final class CountersignNode implements AutoCloseable {
     command.add(testClassPath());
     command.add("io.countersign.CountersignApplication");
     command.add("--server.port=" + port);
-    command.add("--countersign.node.id=" + id);
+    command.add("--countersign.cluster.node-id=" + id);
     command.addAll(arguments);
     ProcessBuilder builder =
         new ProcessBuilder(command)

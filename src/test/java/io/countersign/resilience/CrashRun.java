@@ -180,9 +180,8 @@ final class CrashRun {
   }
 
   /**
-   * The job lock time the nodes run with. Today the application's own is 5 minutes, which a killed
-   * node's jobs would wait out; the tests shorten it until the lead's resume fix lands (then {@code
-   * -Dcrash.lock-time-millis=} with nothing runs the application's own).
+   * The job lease the nodes run with: the application's own (20 s, renewed by the holder) unless
+   * {@code -Dcrash.lock-time-millis} sets another, to compare.
    */
   static String lockTimeProperty() {
     return System.getProperty("crash.lock-time-millis", DEFAULT_LOCK_TIME_MILLIS);
@@ -199,15 +198,11 @@ final class CrashRun {
     if (!given.isBlank()) {
       return Duration.parse(given.trim());
     }
-    // With the application's 5-minute lock, a job a killed node held waits 5 minutes.
-    return lockTimeProperty().isBlank() ? Duration.ofMinutes(12) : Duration.ofMinutes(3);
+    return Duration.ofMinutes(3);
   }
 
-  /**
-   * Short enough that a job a killed node held is free again within the resume bound (with the
-   * acquisition's idle wait of up to 10 s), long enough for any job of these releases.
-   */
-  static final String DEFAULT_LOCK_TIME_MILLIS = "15000";
+  /** Blank: the application's own lease. */
+  static final String DEFAULT_LOCK_TIME_MILLIS = "";
 
   boolean oneIn(int n) {
     return random.nextInt(n) == 0;
@@ -399,7 +394,8 @@ final class CrashRun {
 
   /**
    * Kills {@code node} at a random point: for a rollback kill, once a release is rolling back (up
-   * to 60 s), else between 1 and 10 s from now; then starts it again under the same node id.
+   * to 60 s), else between 1 and 10 s from now; then starts it again under the same node id (with
+   * other nodes, once they have taken its jobs over).
    */
   void killAndRestart(CountersignNode node, boolean duringRollback) {
     String trigger;
@@ -470,6 +466,16 @@ final class CrashRun {
         trigger,
         statusSummary(statuses),
         locked.values().stream().map(j -> j[0] + " " + j[1]).toList());
+    if (measureFromKill) {
+      // Gone for a while, as a node that does not come back: the survivors must take its jobs over
+      // when their leases lapse. It comes back once they have (or the resume bound has passed,
+      // which
+      // the checks then report).
+      Set<String> waitFor = new TreeSet<>(kill.heldByKilledNode());
+      waitFor.retainAll(kill.inFlight);
+      tickUntil(() -> kill.resumed.keySet().containsAll(waitFor), resumeBound().plusSeconds(5));
+      log("%s stays down until its jobs were taken over: %s", node.id(), kill.resumed);
+    }
     node.start();
     restarting.put(node, true);
   }
@@ -500,8 +506,7 @@ final class CrashRun {
 
   /**
    * While a killed node is down, a lock that was not there at the kill is the survivors': learns
-   * their lock owners, so the killed node's held jobs can be told apart (the engine's lock owner is
-   * a random id per start unless the node id is used).
+   * their lock owners (their node ids), so the killed node's held jobs can be told apart.
    */
   private void learnSurvivorOwners() {
     Map<String, String[]> now = null;
