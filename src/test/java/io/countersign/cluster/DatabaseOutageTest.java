@@ -59,6 +59,7 @@ class DatabaseOutageTest {
   private static final int DB_PORT = database.getPort();
   private static final WireMockServer HOOKS = new WireMockServer(options().dynamicPort());
   private static final String CHANGE_BOARD = "/hooks/change-board";
+  private static final String ENGINE = "outage";
   private static final Map<String, Object> APPROVE =
       Map.of("variables", Map.of("decision", Map.of("value", "approve")));
   private static final Map<String, String> APPROVERS =
@@ -85,6 +86,9 @@ class DatabaseOutageTest {
     registry.add("SPRING_DATASOURCE_USERNAME", () -> "postgres");
     registry.add("SPRING_DATASOURCE_PASSWORD", () -> "postgres");
     registry.add("camunda.bpm.metrics.db-reporter-activate", () -> "false");
+    // Engines register JVM-wide by name, and the engine REST API's default is "default": a name of
+    // its own keeps this context's REST calls on its engine, and closing it leaves the others'.
+    registry.add("camunda.bpm.process-engine-name", () -> ENGINE);
     registry.add("camunda.bpm.job-execution.lock-time-in-millis", () -> "2000");
     registry.add("countersign.cluster.heartbeat", () -> "PT0.5S");
     registry.add("countersign.cluster.node-id", () -> "outage-test");
@@ -235,7 +239,9 @@ class DatabaseOutageTest {
       Response tasks =
           http.get(
               user,
-              "/engine-rest/task?processInstanceBusinessKey="
+              "/engine-rest/engine/"
+                  + ENGINE
+                  + "/task?processInstanceBusinessKey="
                   + id
                   + "&candidateGroup="
                   + role.asText()
@@ -244,7 +250,11 @@ class DatabaseOutageTest {
       Response done =
           http.postJson(
               user,
-              "/engine-rest/task/" + tasks.json().get(0).path("id").asText() + "/complete",
+              "/engine-rest/engine/"
+                  + ENGINE
+                  + "/task/"
+                  + tasks.json().get(0).path("id").asText()
+                  + "/complete",
               APPROVE);
       assertThat(done.status()).as(done.body()).isEqualTo(204);
     }
