@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -214,25 +215,17 @@ class LambdaRollout {
         }
         case SUCCESSFUL -> {
           // Interrupted: publishing again first looks for a version with this CodeSha256.
+          Supplier<PublishedVersion> publish =
+              () ->
+                  target.publishVersion(
+                      releaseId, targetName, function, status.codeSha256(), status.revisionId());
           PublishedVersion version =
               attempts.once(
                   call(releaseId, DeployLambdaDelegate.STEP, targetName, function, "publish"),
                   PublishedVersion.class,
-                  () ->
-                      target.publishVersion(
-                          releaseId,
-                          targetName,
-                          function,
-                          status.codeSha256(),
-                          status.revisionId()),
+                  publish,
                   Attempts.Interrupted.repeat(
-                      () ->
-                          target.publishVersion(
-                              releaseId,
-                              targetName,
-                              function,
-                              status.codeSha256(),
-                              status.revisionId()),
+                      publish,
                       "looked for a version with CodeSha256 "
                           + status.codeSha256()
                           + " before publishing"));
