@@ -180,7 +180,7 @@ final class CrashRun {
   }
 
   /**
-   * The job lease the nodes run with: the application's own (20 s, renewed by the holder) unless
+   * The job lease the nodes run with: the application's own (15 s, renewed by the holder) unless
    * {@code -Dcrash.lock-time-millis} sets another, to compare.
    */
   static String lockTimeProperty() {
