@@ -12,7 +12,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,20 +26,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  */
 @ApiAppSupport
 class EndToEndTest {
-  /** Sign-off role (candidate group) → the demo user who holds it. */
-  private static final Map<String, String> APPROVERS = new LinkedHashMap<>();
-
-  static {
-    APPROVERS.put("tech-leads", "tech-lead");
-    APPROVERS.put("security-officers", "security-officer");
-    APPROVERS.put("qa-leads", "qa-lead");
-    APPROVERS.put("product-owners", "product-owner");
-    APPROVERS.put("operations-leads", "ops-lead");
-    APPROVERS.put("compliance-officers", "compliance-officer");
-  }
-
-  private static final Map<String, Object> APPROVE =
-      Map.of("variables", Map.of("decision", Map.of("value", "approve")));
+  private static final Map<String, String> APPROVERS = DemoApprovers.BY_ROLE;
+  private static final Map<String, Object> APPROVE = DemoApprovers.APPROVE;
 
   @LocalServerPort int port;
 

@@ -90,9 +90,6 @@ class ErrorEndpoint implements ErrorController {
               && sql.getSQLState().startsWith("08"))) {
         return true;
       }
-      if (t.getCause() == t) {
-        return false;
-      }
     }
     return false;
   }

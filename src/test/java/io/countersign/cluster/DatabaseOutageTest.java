@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.countersign.DemoApprovers;
 import io.countersign.HttpSupport;
 import io.countersign.HttpSupport.Response;
 import io.countersign.ManifestFixture;
@@ -60,16 +61,8 @@ class DatabaseOutageTest {
   private static final WireMockServer HOOKS = new WireMockServer(options().dynamicPort());
   private static final String CHANGE_BOARD = "/hooks/change-board";
   private static final String ENGINE = "outage";
-  private static final Map<String, Object> APPROVE =
-      Map.of("variables", Map.of("decision", Map.of("value", "approve")));
-  private static final Map<String, String> APPROVERS =
-      Map.of(
-          "tech-leads", "tech-lead",
-          "security-officers", "security-officer",
-          "qa-leads", "qa-lead",
-          "product-owners", "product-owner",
-          "operations-leads", "ops-lead",
-          "compliance-officers", "compliance-officer");
+  private static final Map<String, Object> APPROVE = DemoApprovers.APPROVE;
+  private static final Map<String, String> APPROVERS = DemoApprovers.BY_ROLE;
 
   static {
     HOOKS.start();

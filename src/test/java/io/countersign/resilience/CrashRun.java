@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.countersign.DemoApprovers;
 import io.countersign.HttpSupport;
 import io.countersign.HttpSupport.Response;
 import io.countersign.ManifestFixture;
@@ -36,18 +37,8 @@ import org.assertj.core.api.SoftAssertions;
  * seed, printed.
  */
 final class CrashRun {
-  /** Sign-off role (candidate group) → the demo user who holds it. */
-  private static final Map<String, String> APPROVERS =
-      Map.of(
-          "tech-leads", "tech-lead",
-          "security-officers", "security-officer",
-          "qa-leads", "qa-lead",
-          "product-owners", "product-owner",
-          "operations-leads", "ops-lead",
-          "compliance-officers", "compliance-officer");
-
-  private static final Map<String, Object> APPROVE =
-      Map.of("variables", Map.of("decision", Map.of("value", "approve")));
+  private static final Map<String, String> APPROVERS = DemoApprovers.BY_ROLE;
+  private static final Map<String, Object> APPROVE = DemoApprovers.APPROVE;
 
   /** Main deploy steps a drill fails at: early (after the real migration), middle, last. */
   private static final List<String> DRILL_STEPS =
