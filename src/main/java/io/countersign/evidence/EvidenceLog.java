@@ -31,6 +31,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
 import java.util.regex.Pattern;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -80,6 +82,9 @@ public class EvidenceLog {
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .build();
 
+  private static final int VERIFIED_SIGNATURES_KEPT = 10_000;
+  private final Set<String> verifiedSignatures = ConcurrentHashMap.newKeySet();
+
   public EvidenceLog(JdbcTemplate jdbc, EvidenceSigner signer, Checkpoints checkpoints) {
     this.jdbc = jdbc;
     this.signer = signer;
@@ -128,7 +133,24 @@ public class EvidenceLog {
    * a whole is what verify checks).
    */
   public List<EvidenceEntry> authentic(String chain, String type) {
-    EvidenceSigner.Verifier signatures = new EvidenceSigner.Verifier(signer.publicKey());
+    EvidenceSigner.Verifier verifier = new EvidenceSigner.Verifier(signer.publicKey());
+    // Every deploy step asks for the same entry again; a signature that verified once over the same
+    // text with the same key verifies again, so only the check is remembered, never the entry.
+    BiPredicate<String, String> signatures =
+        (text, signature) -> {
+          String checked = text + "|" + signature;
+          if (verifiedSignatures.contains(checked)) {
+            return true;
+          }
+          boolean verifies = verifier.verifies(text, signature);
+          if (verifies) {
+            if (verifiedSignatures.size() >= VERIFIED_SIGNATURES_KEPT) {
+              verifiedSignatures.clear();
+            }
+            verifiedSignatures.add(checked);
+          }
+          return verifies;
+        };
     return jdbc
         .query(
             "SELECT "
@@ -151,7 +173,7 @@ public class EvidenceLog {
                     .equals(e.hash()))
         .filter(
             e ->
-                signatures.verifies(
+                signatures.test(
                     EvidenceSigner.entryText(e.releaseId(), e.seq(), e.hash()), e.signature()))
         .toList();
   }

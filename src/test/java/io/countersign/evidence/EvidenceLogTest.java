@@ -147,6 +147,26 @@ class EvidenceLogTest {
   }
 
   @Test
+  void anAuthenticEntryRemembersOnlyItsOwnSignatureCheck() {
+    log.record(RELEASE, "deployment-started", "countersign", Map.of("n", 1));
+    log.record(RELEASE, "deployment-started", "countersign", Map.of("n", 2));
+    // Both verified once, and asked for again as every deploy step does.
+    assertThat(log.authentic(RELEASE, "deployment-started")).hasSize(2);
+    assertThat(log.authentic(RELEASE, "deployment-started")).hasSize(2);
+
+    // The first entry's remembered signature, copied onto the second, does not make it authentic.
+    db.jdbc.update(
+        "UPDATE cs_evidence SET signature = (SELECT signature FROM cs_evidence WHERE seq = 1)"
+            + " WHERE seq = 2");
+    assertThat(log.authentic(RELEASE, "deployment-started"))
+        .extracting(EvidenceEntry::seq)
+        .containsExactly(1L);
+    // Nor does a changed payload under its old signature.
+    db.jdbc.update("UPDATE cs_evidence SET payload = '{\"n\":3}' WHERE seq = 1");
+    assertThat(log.authentic(RELEASE, "deployment-started")).isEmpty();
+  }
+
+  @Test
   void chainIdsAreNamesNotPaths() {
     for (String id : List.of("rel/1", "../rel", "rel 1", "-rel")) {
       assertThatThrownBy(() -> log.record(id, "t", "a", Map.of()))

@@ -1,5 +1,6 @@
 package io.countersign.resilience;
 
+import io.countersign.CountersignNode;
 import io.countersign.EmbeddedPostgresSupport;
 import io.countersign.EmbeddedPostgresSupport.TwoRoles;
 import java.io.IOException;

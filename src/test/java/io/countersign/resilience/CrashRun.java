@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.countersign.CountersignNode;
 import io.countersign.DemoApprovers;
 import io.countersign.HttpSupport;
 import io.countersign.HttpSupport.Response;

@@ -1,5 +1,6 @@
 package io.countersign.resilience;
 
+import io.countersign.CountersignNode;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

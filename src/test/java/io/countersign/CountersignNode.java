@@ -1,6 +1,5 @@
-package io.countersign.resilience;
+package io.countersign;
 
-import io.countersign.HttpSupport;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,9 +25,11 @@ import java.util.stream.Collectors;
 /**
  * Countersign in a child JVM, so a test can kill it with SIGKILL ({@link
  * Process#destroyForcibly()}) as an operating system or an orchestrator would, and start it again
- * under the same node id. The databases live in the test JVM and survive the kill.
+ * under the same node id. The databases live in the test JVM and survive the kill. The benchmark
+ * (io.countersign.bench) runs one with a production-like JVM, from the packaged jar when it has
+ * one.
  */
-final class CountersignNode implements AutoCloseable {
+public final class CountersignNode implements AutoCloseable {
   private static final Duration READY_WITHIN = Duration.ofSeconds(180);
   private static final HttpClient CLIENT =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -37,6 +38,10 @@ final class CountersignNode implements AutoCloseable {
   private final Path log;
   private final List<String> arguments;
   private final Map<String, String> environment;
+  private List<String> jvm =
+      // Small and quick to start: two or three of these share two cores with the test JVM.
+      List.of("-Xmx640m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+  private List<String> launch;
   private Process process;
   private int port;
   private int starts;
@@ -48,7 +53,8 @@ final class CountersignNode implements AutoCloseable {
    * @param environment extra environment (the database credentials, the way docker-compose passes
    *     them)
    */
-  CountersignNode(String id, Path log, List<String> arguments, Map<String, String> environment) {
+  public CountersignNode(
+      String id, Path log, List<String> arguments, Map<String, String> environment) {
     this.id = id;
     this.log = log;
     this.arguments = List.copyOf(arguments);
@@ -64,12 +70,29 @@ final class CountersignNode implements AutoCloseable {
     }
   }
 
-  String id() {
+  /** JVM options instead of the small, quick-starting default; for the next start. */
+  public CountersignNode jvmOptions(List<String> options) {
+    this.jvm = List.copyOf(options);
+    return this;
+  }
+
+  /** Runs this executable jar (the packaged application) instead of the test class path. */
+  public CountersignNode jar(Path jar) {
+    this.launch = List.of("-jar", jar.toAbsolutePath().toString());
+    return this;
+  }
+
+  /** The running JVM's process id (for jcmd). */
+  public long pid() {
+    return process.pid();
+  }
+
+  public String id() {
     return id;
   }
 
   /** Launches the JVM on a fresh free port; returns at once (see {@link #awaitReady()}). */
-  void start() {
+  public void start() {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException(id + " is running");
     }
@@ -77,11 +100,11 @@ final class CountersignNode implements AutoCloseable {
     starts++;
     List<String> command = new ArrayList<>();
     command.add(javaBinary());
-    // Small and quick to start: two or three of these share two cores with the test JVM.
-    command.addAll(List.of("-Xmx640m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-    command.add("-cp");
-    command.add(testClassPath());
-    command.add("io.countersign.CountersignApplication");
+    command.addAll(jvm);
+    command.addAll(
+        launch != null
+            ? launch
+            : List.of("-cp", testClassPath(), "io.countersign.CountersignApplication"));
     command.add("--server.port=" + port);
     command.add("--countersign.cluster.node-id=" + id);
     command.addAll(arguments);
@@ -106,7 +129,7 @@ final class CountersignNode implements AutoCloseable {
     }
   }
 
-  Instant startedAt() {
+  public Instant startedAt() {
     return startedAt;
   }
 
@@ -114,7 +137,7 @@ final class CountersignNode implements AutoCloseable {
    * Polls the public health probe until the node answers UP; fails with the log's tail when the JVM
    * exits or the deadline passes.
    */
-  Instant awaitReady() {
+  public Instant awaitReady() {
     Instant deadline = Instant.now().plus(READY_WITHIN);
     while (Instant.now().isBefore(deadline)) {
       if (pollReady()) {
@@ -129,7 +152,7 @@ final class CountersignNode implements AutoCloseable {
    * One look at the health probe: true once the node answers UP (and from then on); fails with the
    * log's tail when the JVM has exited.
    */
-  boolean pollReady() {
+  public boolean pollReady() {
     if (readyAt != null) {
       return true;
     }
@@ -156,24 +179,24 @@ final class CountersignNode implements AutoCloseable {
     return false;
   }
 
-  Instant readyAt() {
+  public Instant readyAt() {
     return readyAt;
   }
 
-  boolean alive() {
+  public boolean alive() {
     return process != null && process.isAlive();
   }
 
-  HttpSupport http() {
+  public HttpSupport http() {
     return new HttpSupport(port);
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
   /** SIGKILL on Linux: no shutdown hook, no graceful stop of the job executor. */
-  void kill() {
+  public void kill() {
     if (process == null) {
       return;
     }
@@ -189,7 +212,7 @@ final class CountersignNode implements AutoCloseable {
   }
 
   /** The last lines the node wrote (for failure messages). */
-  String tail(int lines) {
+  public String tail(int lines) {
     try {
       List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
@@ -198,7 +221,7 @@ final class CountersignNode implements AutoCloseable {
     }
   }
 
-  Path log() {
+  public Path log() {
     return log;
   }
 
