@@ -1,5 +1,6 @@
 package io.countersign.bench;
 
+import io.countersign.DemoApprovers;
 import io.countersign.EmbeddedPostgresSupport;
 import io.countersign.HttpSupport;
 import io.countersign.HttpSupport.Response;
@@ -25,6 +26,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -271,7 +273,7 @@ public final class Benchmark {
   // ---- releases waiting for sign-off ----
 
   private void waitingAndLoad(CountersignUnderTest countersign, String role) throws Exception {
-    String user = io.countersign.DemoApprovers.BY_ROLE.get(role);
+    String user = DemoApprovers.BY_ROLE.get(role);
     HttpSupport http = countersign.http();
     String filter = filterId(http, user, role);
     List<String> ids = Collections.synchronizedList(new ArrayList<>());
@@ -282,9 +284,7 @@ public final class Benchmark {
       Latencies list = new Latencies();
       Latencies byGroup = new Latencies();
       Latencies count = new Latencies();
-      // A slow query (seconds each at 10,000 waiting before the fix) gets a time budget, not all
-      // its
-      // samples.
+      // A slow query (seconds each at 10,000 waiting) gets a time budget, not all its samples.
       long budgetEnds = System.nanoTime() + QUERY_BUDGET.toNanos();
       for (int s = 0;
           s < scale.querySamples() && (s < MIN_QUERY_SAMPLES || System.nanoTime() < budgetEnds);
@@ -304,6 +304,7 @@ public final class Benchmark {
                     "/engine-rest/task?candidateGroup=" + role + "&firstResult=0&maxResults=15"));
         timed(count, () -> http.get(user, "/engine-rest/filter/" + filter + "/count"));
       }
+      at += ", %d samples".formatted(list.count());
       row("role's filter list (" + role + ") p95, " + at, list.p95(), Double.NaN, "ms", false);
       row("task?candidateGroup p95, " + at, byGroup.p95(), Double.NaN, "ms", false);
       row("filter count p95, " + at, count.p95(), Double.NaN, "ms", false);
@@ -368,7 +369,7 @@ public final class Benchmark {
     log("  %.0f submissions/s".formatted(missing / seconds));
   }
 
-  private static void timed(Latencies latencies, java.util.function.Supplier<Response> call) {
+  private static void timed(Latencies latencies, Supplier<Response> call) {
     long start = System.nanoTime();
     Response r = call.get();
     latencies.addNanos(System.nanoTime() - start);

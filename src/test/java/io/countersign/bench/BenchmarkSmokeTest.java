@@ -53,8 +53,11 @@ class BenchmarkSmokeTest {
         .filteredOn(r -> r.figure().endsWith(" errors"))
         .hasSize(3)
         .allSatisfy(r -> assertThat(r.countersign()).as(r.figure()).isZero());
+    // Bytes per release may be 0 when PostgreSQL fills pages it already had; every other figure is
+    // a
+    // positive number.
     assertThat(rows)
-        .filteredOn(r -> !r.figure().endsWith(" errors"))
+        .filteredOn(r -> !r.figure().endsWith(" errors") && !r.figure().startsWith("bytes"))
         .allSatisfy(r -> assertThat(r.countersign()).as(r.figure()).isFinite().isPositive());
     assertThat(report.markdown()).contains("| figure | Countersign | bare engine | ratio |");
   }

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
@@ -33,6 +32,8 @@ final class Load {
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(10))
           .build();
+  private static final long STRIDE =
+      7_919; // a prime: coprime to any total weight it does not divide
   private final List<Operation> operations;
   private final int totalWeight;
   private final Map<String, Latencies> results = new LinkedHashMap<>();
@@ -40,6 +41,9 @@ final class Load {
   Load(List<Operation> operations) {
     this.operations = List.copyOf(operations);
     this.totalWeight = operations.stream().mapToInt(Operation::weight).sum();
+    if (totalWeight % STRIDE == 0) {
+      throw new IllegalArgumentException("total weight must not be a multiple of " + STRIDE);
+    }
     operations.forEach(o -> results.put(o.name(), new Latencies()));
   }
 
@@ -91,8 +95,9 @@ final class Load {
       finished.countDown();
       return;
     }
-    Operation operation = pick();
-    HttpRequest request = operation.request().apply(sequence.incrementAndGet());
+    int n = sequence.incrementAndGet();
+    Operation operation = pick(n);
+    HttpRequest request = operation.request().apply(n);
     client
         .sendAsync(request, HttpResponse.BodyHandlers.discarding())
         .whenComplete(
@@ -112,8 +117,13 @@ final class Load {
             });
   }
 
-  private Operation pick() {
-    int r = ThreadLocalRandom.current().nextInt(totalWeight);
+  /**
+   * The n-th request's kind: n times a number coprime to the total weight walks every residue once
+   * per total weight requests, so each kind gets exactly its share of any run of that many, spread
+   * out, and a short run still sends every kind.
+   */
+  private Operation pick(int n) {
+    int r = Math.floorMod((long) n * STRIDE, totalWeight);
     for (Operation operation : operations) {
       r -= operation.weight();
       if (r < 0) {
