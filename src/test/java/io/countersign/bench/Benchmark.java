@@ -130,18 +130,17 @@ public final class Benchmark {
       }
       log("Countersign releases");
       Throughput cs = throughput(countersign);
-      row("full releases/s", cs.perSecond(), bare.perSecond(), "/s", true);
-      row("submit → released, p50", cs.total().p50(), bare.total().p50(), "ms", false);
-      row("last sign-off → released, p50", cs.tail().p50(), bare.tail().p50(), "ms", false);
-      row("last sign-off → released, p95", cs.tail().p95(), bare.tail().p95(), "ms", false);
+      row("full releases/s", cs.perSecond(), bare.perSecond(), "/s");
+      row("submit → released, p50", cs.total().p50(), bare.total().p50(), "ms");
+      row("last sign-off → released, p50", cs.tail().p50(), bare.tail().p50(), "ms");
+      row("last sign-off → released, p95", cs.tail().p95(), bare.tail().p95(), "ms");
       row(
           "last sign-off → first deploy step, p95",
           cs.toFirstStep().p95(),
           bare.toFirstStep().p95(),
-          "ms",
-          false);
-      row("rows per release", cs.rows(), bare.rows(), "", false);
-      row("bytes per release", cs.bytes(), bare.bytes(), "B", false);
+          "ms");
+      row("rows per release", cs.rows(), bare.rows(), "");
+      row("bytes per release", cs.bytes(), bare.bytes(), "B");
 
       waitingAndLoad(countersign, roles.get(0));
     }
@@ -305,22 +304,21 @@ public final class Benchmark {
         timed(count, () -> http.get(user, "/engine-rest/filter/" + filter + "/count"));
       }
       at += ", %d samples".formatted(list.count());
-      row("role's filter list (" + role + ") p95, " + at, list.p95(), Double.NaN, "ms", false);
-      row("task?candidateGroup p95, " + at, byGroup.p95(), Double.NaN, "ms", false);
-      row("filter count p95, " + at, count.p95(), Double.NaN, "ms", false);
+      row("role's filter list (" + role + ") p95, " + at, list.p95(), Double.NaN, "ms");
+      row("task?candidateGroup p95, " + at, byGroup.p95(), Double.NaN, "ms");
+      row("filter count p95, " + at, count.p95(), Double.NaN, "ms");
       if (i == 0) {
         load(countersign, user, filter, ids);
       }
     }
     String at = "at %,d waiting".formatted(waiting(countersign));
     Jvm jvm = Jvm.of(countersign.pid());
-    row("heap after GC, " + at, jvm.heapAfterGcMb(), Double.NaN, "MB", false);
+    row("heap after GC, " + at, jvm.heapAfterGcMb(), Double.NaN, "MB");
     row(
         "JVM threads / busy job threads, " + at,
         jvm.threads(),
         Double.NaN,
-        "(" + jvm.busyJobThreads() + " busy)",
-        false);
+        "(" + jvm.busyJobThreads() + " busy)");
   }
 
   private static String filterId(HttpSupport http, String user, String role) {
@@ -440,15 +438,14 @@ public final class Benchmark {
     for (var e : results.entrySet()) {
       Latencies l = e.getValue();
       requests += l.count();
-      row(e.getKey() + " p95, " + shape, l.p95(), Double.NaN, "ms", false);
-      row(e.getKey() + " errors", l.errors(), Double.NaN, "of " + l.count(), false);
+      row(e.getKey() + " p95, " + shape, l.p95(), Double.NaN, "ms");
+      row(e.getKey() + " errors", l.errors(), Double.NaN, "of " + l.count());
     }
     row(
         "requests/s under load",
         requests / (double) scale.loadWindow().toSeconds(),
         Double.NaN,
-        "/s",
-        true);
+        "/s");
   }
 
   // ---- the JVM under test ----
@@ -496,9 +493,8 @@ public final class Benchmark {
   }
 
   /** Adds a figure to the report and prints it at once: a long run shows its figures as it goes. */
-  private void row(
-      String figure, double countersign, double bare, String unit, boolean higherIsBetter) {
-    report.row(figure, countersign, bare, unit, higherIsBetter);
+  private void row(String figure, double countersign, double bare, String unit) {
+    report.row(figure, countersign, bare, unit);
     log(
         "%s: %.2f %s%s"
             .formatted(

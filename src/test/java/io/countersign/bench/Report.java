@@ -9,8 +9,8 @@ import java.util.Locale;
  * ratio.
  */
 final class Report {
-  /** One figure; {@code higherIsBetter} only decides how the ratio reads. */
-  record Row(String figure, double countersign, double bare, String unit, boolean higherIsBetter) {
+  /** One figure; the ratio is always Countersign over the bare engine. */
+  record Row(String figure, double countersign, double bare, String unit) {
     String ratio() {
       if (Double.isNaN(bare) || bare == 0 || Double.isNaN(countersign)) {
         return "";
@@ -26,8 +26,8 @@ final class Report {
     notes.add(note);
   }
 
-  void row(String figure, double countersign, double bare, String unit, boolean higherIsBetter) {
-    rows.add(new Row(figure, countersign, bare, unit, higherIsBetter));
+  void row(String figure, double countersign, double bare, String unit) {
+    rows.add(new Row(figure, countersign, bare, unit));
   }
 
   List<Row> rows() {
