@@ -11,10 +11,10 @@ import org.camunda.spin.spi.TypeDetector;
  * ("java.util.ArrayList", "java.util.LinkedHashMap") instead of Spin's generic names such as
  * "java.util.ArrayList&lt;java.lang.String&gt;". Spin reads a value back by first asking the class
  * loader for its type name: a generic name is never a class, so every read of such a variable cost
- * a failed class look-up through every jar of the packaged application (measured: about a fifth of
- * a release's CPU time; README "Performance"). A plain name is found at once, and the value reads
- * back as the same lists, maps, strings and numbers. Variables stored before keep their names and
- * still read.
+ * a failed class look-up through every jar of the packaged application (about half of the
+ * class-loader samples in a release's CPU profile; README "Performance"). A plain name is found at
+ * once, and the value reads back as the same lists, maps, strings and numbers. Variables stored
+ * before keep their names and still read.
  */
 public class PlainCollectionTypes implements DataFormatConfigurator<JacksonJsonDataFormat> {
   @Override
