@@ -12,10 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +72,40 @@ public final class CountersignNode implements AutoCloseable {
     if (running != null) {
       running.destroyForcibly();
     }
+  }
+
+  /**
+   * Spring arguments for a fresh Ed25519 evidence signing key pair, as production configures one
+   * (every node of an installation shares it), and a key file under {@code work} that is never
+   * used, so nothing lands in ./var.
+   */
+  public static List<String> signingKeyArguments(Path work) {
+    KeyPair key;
+    try {
+      key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+    Base64.Encoder base64 = Base64.getEncoder();
+    return List.of(
+        "--countersign.evidence.signing.private-key="
+            + base64.encodeToString(key.getPrivate().getEncoded()),
+        "--countersign.evidence.signing.public-key="
+            + base64.encodeToString(key.getPublic().getEncoded()),
+        "--countersign.evidence.signing.key-file=" + work.resolve("unused-signing.key"));
+  }
+
+  /**
+   * The environment that points a node at a database with owner and runtime roles, the way
+   * docker-compose.yml passes it.
+   */
+  public static Map<String, String> databaseEnvironment(EmbeddedPostgresSupport.TwoRoles db) {
+    return Map.of(
+        "SPRING_DATASOURCE_URL", db.url(),
+        "SPRING_DATASOURCE_USERNAME", db.runtime(),
+        "SPRING_DATASOURCE_PASSWORD", db.runtime(),
+        "SPRING_FLYWAY_USER", db.owner(),
+        "SPRING_FLYWAY_PASSWORD", db.owner());
   }
 
   /** JVM options instead of the small, quick-starting default; for the next start. */

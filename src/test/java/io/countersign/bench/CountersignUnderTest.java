@@ -14,16 +14,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,22 +45,15 @@ final class CountersignUnderTest implements Subject, AutoCloseable {
     this.db = EmbeddedPostgresSupport.newDatabaseWithTwoRoles("bench");
     this.database = new Database(db.url());
     this.manifest = benchManifest();
-    KeyPair key = signingKey();
-    Base64.Encoder base64 = Base64.getEncoder();
-    List<String> arguments =
-        new ArrayList<>(
-            List.of(
-                "--spring.profiles.active=demo,postgres",
-                "--countersign.evidence.signing.private-key="
-                    + base64.encodeToString(key.getPrivate().getEncoded()),
-                "--countersign.evidence.signing.public-key="
-                    + base64.encodeToString(key.getPublic().getEncoded()),
-                "--countersign.evidence.signing.key-file=" + work.resolve("unused-signing.key"),
-                "--countersign.evidence.checkpoints.file=" + work.resolve("checkpoints.jsonl"),
-                "--countersign.backups.directory=" + work.resolve("backups"),
-                // All targets dry-run: the benchmark measures Countersign, not the clouds.
-                "--countersign.targets.databases.medication-db.mode=dry-run",
-                "--spring.main.banner-mode=off"));
+    List<String> arguments = new ArrayList<>(CountersignNode.signingKeyArguments(work));
+    arguments.addAll(
+        List.of(
+            "--spring.profiles.active=demo,postgres",
+            "--countersign.evidence.checkpoints.file=" + work.resolve("checkpoints.jsonl"),
+            "--countersign.backups.directory=" + work.resolve("backups"),
+            // All targets dry-run: the benchmark measures Countersign, not the clouds.
+            "--countersign.targets.databases.medication-db.mode=dry-run",
+            "--spring.main.banner-mode=off"));
     // Settings to compare (e.g. the job executor's pool), as --name=value separated by spaces.
     String extra = System.getProperty("bench.countersign-args", "").trim();
     if (!extra.isEmpty()) {
@@ -75,12 +64,7 @@ final class CountersignUnderTest implements Subject, AutoCloseable {
             "bench",
             work.resolve("countersign.log"),
             arguments,
-            Map.of(
-                "SPRING_DATASOURCE_URL", db.url(),
-                "SPRING_DATASOURCE_USERNAME", db.runtime(),
-                "SPRING_DATASOURCE_PASSWORD", db.runtime(),
-                "SPRING_FLYWAY_USER", db.owner(),
-                "SPRING_FLYWAY_PASSWORD", db.owner()));
+            CountersignNode.databaseEnvironment(db));
     node.jvmOptions(jvmOptions);
     if (jar != null) {
       node.jar(jar);
@@ -225,14 +209,6 @@ final class CountersignUnderTest implements Subject, AutoCloseable {
   @Override
   public void close() {
     node.close();
-  }
-
-  private static KeyPair signingKey() {
-    try {
-      return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   static Path jarIfBuilt(String configured) {

@@ -7,9 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -18,7 +15,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,17 +48,10 @@ final class CrashCluster {
     this.work =
         Path.of(testWork, "crash", name + "-" + System.currentTimeMillis()).toAbsolutePath();
     this.db = EmbeddedPostgresSupport.newDatabaseWithTwoRoles("crash_" + name);
-    KeyPair key = signingKey();
-    Base64.Encoder base64 = Base64.getEncoder();
+    arguments.addAll(CountersignNode.signingKeyArguments(work));
     arguments.addAll(
         List.of(
             "--spring.profiles.active=demo,postgres",
-            "--countersign.evidence.signing.private-key="
-                + base64.encodeToString(key.getPrivate().getEncoded()),
-            "--countersign.evidence.signing.public-key="
-                + base64.encodeToString(key.getPublic().getEncoded()),
-            // Never ./var: a key file that is not used (the key is configured) and the backups.
-            "--countersign.evidence.signing.key-file=" + work.resolve("unused-signing.key"),
             "--countersign.backups.directory=" + work.resolve("backups"),
             // A release takes seconds: the bake window watches 4 s, one evaluation a second.
             "--countersign.targets.verification.bake-window=PT4S",
@@ -94,14 +83,11 @@ final class CrashCluster {
     nodeArguments.add(
         "--countersign.evidence.checkpoints.file="
             + work.resolve(nodeId).resolve("checkpoints.jsonl"));
-    Map<String, String> environment = new HashMap<>();
-    environment.put("SPRING_DATASOURCE_URL", db.url());
-    environment.put("SPRING_DATASOURCE_USERNAME", db.runtime());
-    environment.put("SPRING_DATASOURCE_PASSWORD", db.runtime());
-    environment.put("SPRING_FLYWAY_USER", db.owner());
-    environment.put("SPRING_FLYWAY_PASSWORD", db.owner());
     return new CountersignNode(
-        nodeId, work.resolve(nodeId + ".log"), nodeArguments, Map.copyOf(environment));
+        nodeId,
+        work.resolve(nodeId + ".log"),
+        nodeArguments,
+        CountersignNode.databaseEnvironment(db));
   }
 
   Path work() {
@@ -225,14 +211,6 @@ final class CrashCluster {
         Statement s = c.createStatement()) {
       s.execute(statement);
     } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static KeyPair signingKey() {
-    try {
-      return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }
