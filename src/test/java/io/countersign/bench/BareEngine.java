@@ -167,5 +167,6 @@ final class BareEngine implements Subject, AutoCloseable {
   public void close() {
     engine.close();
     pool.close();
+    database.close();
   }
 }

@@ -209,6 +209,7 @@ final class CountersignUnderTest implements Subject, AutoCloseable {
   @Override
   public void close() {
     node.close();
+    database.close();
   }
 
   static Path jarIfBuilt(String configured) {
