@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -190,6 +191,49 @@ class EvidenceSignerTest {
                     base64.encodeToString(two.getPublic().getEncoded()),
                     ""))
         .hasMessage("countersign.evidence.signing.public-key does not belong to the private key");
+  }
+
+  /**
+   * Signatures are standard Ed25519 (RFC 8032): the JDK's implementation, which an auditor's own
+   * tools may use, verifies ours and produces the very same bytes, and ours accepts only those.
+   */
+  @Test
+  void signaturesAreTheJdksEd25519ByteForByte() throws Exception {
+    KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    Base64.Encoder base64 = Base64.getEncoder();
+    EvidenceSigner configured =
+        new EvidenceSigner(
+            base64.encodeToString(pair.getPrivate().getEncoded()),
+            base64.encodeToString(pair.getPublic().getEncoded()),
+            "");
+    String text = EvidenceSigner.entryText("rel-ü", 7, "ab".repeat(32));
+    java.security.Signature jdk = java.security.Signature.getInstance("Ed25519");
+    jdk.initSign(pair.getPrivate());
+    jdk.update(text.getBytes(StandardCharsets.UTF_8));
+    String jdkSignature = base64.encodeToString(jdk.sign());
+
+    String ours = configured.sign(text);
+    assertThat(ours).isEqualTo(jdkSignature);
+    jdk.initVerify(pair.getPublic());
+    jdk.update(text.getBytes(StandardCharsets.UTF_8));
+    assertThat(jdk.verify(Base64.getDecoder().decode(ours))).isTrue();
+
+    assertThat(EvidenceSigner.verifies(pair.getPublic(), text, jdkSignature)).isTrue();
+    assertThat(EvidenceSigner.verifies(pair.getPublic(), text + " ", jdkSignature)).isFalse();
+    assertThat(EvidenceSigner.verifies(signer.publicKey(), text, jdkSignature)).isFalse();
+    byte[] flipped = Base64.getDecoder().decode(jdkSignature);
+    flipped[40] ^= 1;
+    assertThat(EvidenceSigner.verifies(pair.getPublic(), text, base64.encodeToString(flipped)))
+        .isFalse();
+    assertThat(
+            EvidenceSigner.verifies(
+                pair.getPublic(), text, base64.encodeToString(Arrays.copyOf(flipped, 63))))
+        .isFalse();
+    assertThat(EvidenceSigner.verifies(pair.getPublic(), text, "not base64!")).isFalse();
+    assertThat(EvidenceSigner.verifies(pair.getPublic(), text, null)).isFalse();
+    // A key of another algorithm verifies nothing.
+    KeyPair ec = KeyPairGenerator.getInstance("EC").generateKeyPair();
+    assertThat(EvidenceSigner.verifies(ec.getPublic(), text, jdkSignature)).isFalse();
   }
 
   @Test
