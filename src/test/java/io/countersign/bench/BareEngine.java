@@ -159,6 +159,11 @@ final class BareEngine implements Subject, AutoCloseable {
   }
 
   @Override
+  public ProcessHandle process() {
+    return ProcessHandle.current();
+  }
+
+  @Override
   public String deployStepCondition() {
     return "a.act_id_ = 'step1'";
   }

@@ -139,6 +139,8 @@ public final class Benchmark {
           cs.toFirstStep().p95(),
           bare.toFirstStep().p95(),
           "ms");
+      row("CPU per release, the subject's JVM", cs.jvmCpuMillis(), bare.jvmCpuMillis(), "ms");
+      row("CPU per release, PostgreSQL", cs.postgresCpuMillis(), bare.postgresCpuMillis(), "ms");
       row("rows per release", cs.rows(), bare.rows(), "");
       row("bytes per release", cs.bytes(), bare.bytes(), "B");
 
@@ -154,7 +156,9 @@ public final class Benchmark {
       Latencies tail,
       Latencies toFirstStep,
       double rows,
-      double bytes) {}
+      double bytes,
+      double jvmCpuMillis,
+      double postgresCpuMillis) {}
 
   private Throughput throughput(Subject subject) throws Exception {
     Latencies total = new Latencies();
@@ -164,6 +168,10 @@ public final class Benchmark {
     runWorkers(subject, scale.warmupReleases(), null, new Latencies(), new Latencies(), null);
     long rowsBefore = subject.database().rows();
     long bytesBefore = subject.database().bytes();
+    List<ProcessHandle> jvm = List.of(subject.process());
+    List<ProcessHandle> postgres = CpuTime.postgres(subject.database());
+    Duration jvmBefore = CpuTime.of(jvm);
+    Duration postgresBefore = CpuTime.of(postgres);
     long start = System.nanoTime();
     int done =
         runWorkers(
@@ -174,6 +182,8 @@ public final class Benchmark {
             tail,
             toFirstStep);
     double seconds = (System.nanoTime() - start) / 1e9;
+    Duration jvmCpu = CpuTime.of(jvm).minus(jvmBefore);
+    Duration postgresCpu = CpuTime.of(postgres).minus(postgresBefore);
     long rows = subject.database().rows() - rowsBefore;
     long bytes = subject.database().bytes() - bytesBefore;
     log(
@@ -183,7 +193,14 @@ public final class Benchmark {
       throw new IllegalStateException(subject.name() + ": " + total.errors() + " releases failed");
     }
     return new Throughput(
-        done / seconds, total, tail, toFirstStep, (double) rows / done, (double) bytes / done);
+        done / seconds,
+        total,
+        tail,
+        toFirstStep,
+        (double) rows / done,
+        (double) bytes / done,
+        jvmCpu.toNanos() / 1e6 / done,
+        postgresCpu.toNanos() / 1e6 / done);
   }
 
   /**

@@ -192,6 +192,11 @@ final class CountersignUnderTest implements Subject, AutoCloseable {
   }
 
   @Override
+  public ProcessHandle process() {
+    return ProcessHandle.of(node.pid()).orElseThrow();
+  }
+
+  @Override
   public Database database() {
     return database;
   }

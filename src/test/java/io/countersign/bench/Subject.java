@@ -23,6 +23,13 @@ interface Subject {
   /** When the release reached its successful end, if it has; fails if it ended otherwise. */
   Optional<Instant> finishedAt(String id);
 
+  /**
+   * The process whose processor time is the subject's: Countersign's JVM, or for the bare engine
+   * the harness's own (so its figure includes driving the engine, and flatters Countersign a
+   * little).
+   */
+  ProcessHandle process();
+
   /** Its database, for timings from history and growth per release. */
   Database database();
 
