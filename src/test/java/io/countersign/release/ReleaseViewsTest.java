@@ -1,0 +1,121 @@
+package io.countersign.release;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.countersign.ProcessTestSupport;
+import io.countersign.process.TargetRegistry;
+import io.countersign.process.Variables;
+import io.countersign.release.ReleaseViews.Detail;
+import io.countersign.release.ReleaseViews.Step;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.camunda.bpm.engine.history.HistoricActivityInstance;
+import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * The release detail reads the engine with native queries (one per kind, not one per process
+ * instance or task). Its pending roles and steps must be what the engine's own typed API says, at
+ * every stage: waiting, partly signed, released and rolled back.
+ */
+class ReleaseViewsTest extends ProcessTestSupport {
+  @Autowired ReleaseViews views;
+  @Autowired TargetRegistry targets;
+
+  @Test
+  void pendingRolesAndStepsMatchTheEnginesOwnQueriesAtEveryStage() {
+    String id = submit(example("production"));
+    Detail waiting = views.detail(id).orElseThrow();
+    assertThat(waiting.pendingSignOffs())
+        .hasSize(6)
+        .isSortedAccordingTo(String::compareTo)
+        .isEqualTo(pendingTheEnginesWay(id));
+    assertThat(waiting.steps()).isEqualTo(stepsTheEnginesWay(id));
+    assertThat(waiting.steps())
+        .extracting(Step::state)
+        .containsOnly("not-run")
+        .hasSize(targets.deploySteps().size());
+
+    approve(id, "tech-leads");
+    Detail partly = views.detail(id).orElseThrow();
+    assertThat(partly.pendingSignOffs())
+        .hasSize(5)
+        .doesNotContain("tech-leads")
+        .isEqualTo(pendingTheEnginesWay(id));
+
+    approveAll(id);
+    assertThat(status(id)).isEqualTo("released");
+    Detail released = views.detail(id).orElseThrow();
+    assertThat(released.pendingSignOffs()).isEmpty();
+    assertThat(released.steps()).isEqualTo(stepsTheEnginesWay(id));
+    assertThat(released.steps()).extracting(Step::state).contains("completed");
+
+    runtime
+        .createMessageCorrelation("rollbackRequested")
+        .processInstanceBusinessKey(id)
+        .setVariables(Map.of("rollbackReason", "drill", "rollbackRequestedBy", "ops-lead"))
+        .correlateWithResult();
+    runJobs();
+    assertThat(status(id)).isEqualTo("rolled-back");
+    Detail rolledBack = views.detail(id).orElseThrow();
+    assertThat(rolledBack.steps()).isEqualTo(stepsTheEnginesWay(id));
+    assertThat(rolledBack.steps().size()).isGreaterThan(released.steps().size());
+  }
+
+  /** The former implementation: a typed task query, then the role variable task by task. */
+  private List<String> pendingTheEnginesWay(String id) {
+    return tasks
+        .createTaskQuery()
+        .processInstanceBusinessKey(id)
+        .taskDefinitionKey("approveRelease")
+        .list()
+        .stream()
+        .map(t -> String.valueOf(tasks.getVariable(t.getId(), Variables.ROLE)))
+        .sorted()
+        .toList();
+  }
+
+  /** The former implementation: typed history queries, instance by instance. */
+  private List<Step> stepsTheEnginesWay(String id) {
+    Map<String, List<HistoricActivityInstance>> byStep = new LinkedHashMap<>();
+    for (HistoricProcessInstance instance :
+        history.createHistoricProcessInstanceQuery().processInstanceBusinessKey(id).list()) {
+      for (HistoricActivityInstance a :
+          history
+              .createHistoricActivityInstanceQuery()
+              .processInstanceId(instance.getId())
+              .orderByHistoricActivityInstanceStartTime()
+              .asc()
+              .list()) {
+        if (targets.steps().contains(a.getActivityId())) {
+          byStep.computeIfAbsent(a.getActivityId(), k -> new ArrayList<>()).add(a);
+        }
+      }
+    }
+    List<Step> result = new ArrayList<>();
+    for (String step : targets.steps()) {
+      List<HistoricActivityInstance> runs = byStep.get(step);
+      if (runs == null) {
+        if (targets.deploySteps().contains(step)) {
+          result.add(new Step(step, null, "not-run", null, null));
+        }
+        continue;
+      }
+      HistoricActivityInstance first = runs.get(0);
+      HistoricActivityInstance last = runs.get(runs.size() - 1);
+      boolean active = runs.stream().anyMatch(a -> a.getEndTime() == null);
+      String state = active ? "active" : last.isCanceled() ? "cancelled" : "completed";
+      result.add(
+          new Step(
+              step,
+              first.getActivityName(),
+              state,
+              first.getStartTime().toInstant(),
+              active || last.getEndTime() == null ? null : last.getEndTime().toInstant()));
+    }
+    return result;
+  }
+}
