@@ -9,8 +9,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Installs Countersign's guards in the engine: the check of every user-issued command ({@link
- * UserCommandGuard}) and the immediate incident for integrity violations ({@link
- * ImmediateIncidents}).
+ * UserCommandGuard}), the immediate incident for integrity violations ({@link ImmediateIncidents})
+ * and, on PostgreSQL, task queries planned for their values ({@link TaskQueryPlans}).
  */
 @Component
 class EngineGuards extends AbstractProcessEnginePlugin {
@@ -33,6 +33,12 @@ class EngineGuards extends AbstractProcessEnginePlugin {
     configuration
         .getCustomPreCommandInterceptorsTxRequiresNew()
         .add(new UserCommandGuard(configuration));
+    if (configuration.getCustomPostCommandInterceptorsTxRequired() == null) {
+      configuration.setCustomPostCommandInterceptorsTxRequired(new ArrayList<>());
+    }
+    configuration
+        .getCustomPostCommandInterceptorsTxRequired()
+        .add(new TaskQueryPlans(configuration));
     configuration.setFailedJobCommandFactory(
         new ImmediateIncidents(
             configuration.getFailedJobCommandFactory() != null
