@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * One real PostgreSQL server per test JVM (embedded binaries from Maven Central); a fresh database
@@ -74,5 +75,21 @@ public final class EmbeddedPostgresSupport {
       throw new IllegalStateException(e);
     }
     return roles;
+  }
+
+  /**
+   * Points a Spring test context at {@code db} as production runs it: the runtime role connects,
+   * the owner migrates (the credentials go the way docker-compose.yml passes them).
+   */
+  public static void register(DynamicPropertyRegistry registry, TwoRoles db) {
+    registry.add("spring.datasource.url", db::url);
+    registry.add("SPRING_DATASOURCE_USERNAME", db::runtime);
+    registry.add("SPRING_DATASOURCE_PASSWORD", db::runtime);
+    registry.add("SPRING_FLYWAY_USER", db::owner);
+    registry.add("SPRING_FLYWAY_PASSWORD", db::owner);
+    // At JVM exit the embedded server may stop before the context closes: closing the engine must
+    // not wait 30 s for a connection to report metrics.
+    registry.add("camunda.bpm.metrics.db-reporter-activate", () -> "false");
+    registry.add("spring.datasource.hikari.connection-timeout", () -> "2000");
   }
 }

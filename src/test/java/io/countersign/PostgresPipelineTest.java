@@ -33,17 +33,8 @@ class PostgresPipelineTest extends ProcessTestSupport {
 
   @DynamicPropertySource
   static void postgres(DynamicPropertyRegistry registry) {
-    // The URL overrides ProcessTestSupport's H2; the credentials go the way docker-compose.yml
-    // passes them.
-    registry.add("spring.datasource.url", DB::url);
-    registry.add("SPRING_DATASOURCE_USERNAME", DB::runtime);
-    registry.add("SPRING_DATASOURCE_PASSWORD", DB::runtime);
-    registry.add("SPRING_FLYWAY_USER", DB::owner);
-    registry.add("SPRING_FLYWAY_PASSWORD", DB::owner);
-    // At JVM exit the embedded server may stop before this context closes: closing the engine must
-    // not wait 30 s for a connection to report metrics.
-    registry.add("camunda.bpm.metrics.db-reporter-activate", () -> "false");
-    registry.add("spring.datasource.hikari.connection-timeout", () -> "2000");
+    // The URL overrides ProcessTestSupport's H2.
+    EmbeddedPostgresSupport.register(registry, DB);
   }
 
   @Test

@@ -44,13 +44,7 @@ class PostgresTaskVisibilityTest extends ProcessTestSupport {
 
   @DynamicPropertySource
   static void postgres(DynamicPropertyRegistry registry) {
-    registry.add("spring.datasource.url", DB::url);
-    registry.add("SPRING_DATASOURCE_USERNAME", DB::runtime);
-    registry.add("SPRING_DATASOURCE_PASSWORD", DB::runtime);
-    registry.add("SPRING_FLYWAY_USER", DB::owner);
-    registry.add("SPRING_FLYWAY_PASSWORD", DB::owner);
-    registry.add("camunda.bpm.metrics.db-reporter-activate", () -> "false");
-    registry.add("spring.datasource.hikari.connection-timeout", () -> "2000");
+    EmbeddedPostgresSupport.register(registry, DB);
   }
 
   /**

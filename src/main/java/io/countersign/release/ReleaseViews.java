@@ -230,8 +230,7 @@ class ReleaseViews {
    * order, then by start.
    */
   private List<Step> steps(String releaseId) {
-    Map<String, List<HistoricActivityInstance>> byStep = new LinkedHashMap<>();
-    for (HistoricActivityInstance a :
+    return steps(
         history
             .createNativeHistoricActivityInstanceQuery()
             .sql(
@@ -242,7 +241,13 @@ class ReleaseViews {
                     + " P ON P.ID_ = A.PROC_INST_ID_"
                     + " WHERE P.BUSINESS_KEY_ = #{key} ORDER BY P.ID_, A.START_TIME_, A.ID_")
             .parameter("key", releaseId)
-            .list()) {
+            .list());
+  }
+
+  /** Each step's runs folded into one entry, from activity runs in instance and start order. */
+  List<Step> steps(List<HistoricActivityInstance> runsInOrder) {
+    Map<String, List<HistoricActivityInstance>> byStep = new LinkedHashMap<>();
+    for (HistoricActivityInstance a : runsInOrder) {
       if (steps.contains(a.getActivityId())) {
         byStep.computeIfAbsent(a.getActivityId(), k -> new ArrayList<>()).add(a);
       }
