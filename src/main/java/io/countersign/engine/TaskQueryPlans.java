@@ -17,8 +17,9 @@ import org.camunda.bpm.engine.impl.interceptor.CommandInterceptor;
  * values. Its authorization join is fast only when the planner sees the statistics on the grants'
  * permissions (migration 5.1), which a cached generic plan cannot use: after five runs of the
  * prepared statement PostgreSQL switched to one that took 7 s instead of 0.14 s with 10,000
- * sign-offs waiting. Only for these commands, and only for their transaction ({@code SET LOCAL}):
- * for every statement it cost about 70 ms of PostgreSQL's time per release (README "Performance").
+ * sign-offs waiting. Only for these commands and the rest of the transaction they run in ({@code
+ * SET LOCAL}): for every statement it cost about 70 ms of PostgreSQL's time per release (README
+ * "Performance").
  */
 final class TaskQueryPlans extends CommandInterceptor {
   // Read when a command runs: the database type and data source are settled only once the engine
