@@ -10,7 +10,8 @@ import org.springframework.stereotype.Component;
 /**
  * Installs Countersign's guards in the engine: the check of every user-issued command ({@link
  * UserCommandGuard}), the immediate incident for integrity violations ({@link ImmediateIncidents})
- * and, on PostgreSQL, task queries planned for their values ({@link TaskQueryPlans}).
+ * and, on PostgreSQL, task queries planned for their values ({@link TaskQueryPlans}) with their
+ * grants joined on equality ({@link TaskAuthorizationJoin}).
  */
 @Component
 class EngineGuards extends AbstractProcessEnginePlugin {
@@ -45,5 +46,17 @@ class EngineGuards extends AbstractProcessEnginePlugin {
                 ? configuration.getFailedJobCommandFactory()
                 : new DefaultFailedJobCommandFactory(),
             evidence));
+  }
+
+  @Override
+  public void postInit(ProcessEngineConfigurationImpl configuration) {
+    // The database type is known once the engine has read its data source, and the SQL session
+    // factory exists by then.
+    if ("postgres".equals(configuration.getDatabaseType())) {
+      configuration
+          .getSqlSessionFactory()
+          .getConfiguration()
+          .addInterceptor(new TaskAuthorizationJoin());
+    }
   }
 }
