@@ -18,10 +18,12 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.ibatis.executor.parameter.ParameterHandler;
 import org.apache.ibatis.executor.statement.StatementHandler;
+import org.apache.ibatis.mapping.MappedStatement;
 import org.apache.ibatis.plugin.Interceptor;
 import org.apache.ibatis.plugin.Intercepts;
 import org.apache.ibatis.plugin.Invocation;
 import org.apache.ibatis.plugin.Signature;
+import org.apache.ibatis.reflection.SystemMetaObject;
 import org.camunda.bpm.engine.authorization.Authorization;
 import org.camunda.bpm.engine.authorization.Permission;
 import org.camunda.bpm.engine.authorization.Permissions;
@@ -51,7 +53,7 @@ class PostgresTaskVisibilityTest extends ProcessTestSupport {
   private static final TwoRoles DB = EmbeddedPostgresSupport.newDatabaseWithTwoRoles("tasks");
 
   /** Waiting sign-offs per role, beside the real ones. */
-  private static final int WAITING = 3_000;
+  private static final int WAITING = 10_000;
 
   private boolean seeded;
 
@@ -228,37 +230,29 @@ class PostgresTaskVisibilityTest extends ProcessTestSupport {
   private static final List<Sent> statements = new CopyOnWriteArrayList<>();
 
   /**
-   * Records the engine's task statements as written (when prepared, before {@code
-   * TaskAuthorizationJoin} rewrites them: this plugin is added after it, so it runs first) and as
-   * sent (when their parameters are set, after it).
+   * Records the engine's task statements as sent (when their parameters are set) and as the engine
+   * writes them (its mapping evaluated again for the same parameters).
    */
-  @Intercepts({
-    @Signature(
-        type = StatementHandler.class,
-        method = "prepare",
-        args = {Connection.class, Integer.class}),
-    @Signature(
-        type = StatementHandler.class,
-        method = "parameterize",
-        args = {Statement.class})
-  })
+  @Intercepts(
+      @Signature(
+          type = StatementHandler.class,
+          method = "parameterize",
+          args = {Statement.class}))
   static final class Recorder implements Interceptor {
-    private String written;
-
     @Override
     public Object intercept(Invocation invocation) throws Throwable {
       StatementHandler handler = (StatementHandler) invocation.getTarget();
-      String sql = handler.getBoundSql().getSql();
-      if (sql.contains("ACT_RU_TASK RES")) {
-        if (invocation.getMethod().getName().equals("prepare")) {
-          written = sql;
-          return invocation.proceed();
-        }
-        Object result = invocation.proceed();
-        statements.add(new Sent(written, sql, handler.getParameterHandler()));
-        return result;
+      Object result = invocation.proceed();
+      String sent = handler.getBoundSql().getSql();
+      if (sent.contains("ACT_RU_TASK RES")) {
+        MappedStatement mapping =
+            (MappedStatement)
+                SystemMetaObject.forObject(handler).getValue("delegate.mappedStatement");
+        ParameterHandler parameters = handler.getParameterHandler();
+        String written = mapping.getBoundSql(parameters.getParameterObject()).getSql();
+        statements.add(new Sent(written, sent, parameters));
       }
-      return invocation.proceed();
+      return result;
     }
   }
 

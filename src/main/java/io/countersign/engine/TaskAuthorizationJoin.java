@@ -1,34 +1,28 @@
 package io.countersign.engine;
 
 import java.lang.reflect.Proxy;
-import java.sql.Connection;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.ibatis.executor.statement.StatementHandler;
+import org.apache.ibatis.mapping.BoundSql;
 import org.apache.ibatis.mapping.MappedStatement;
 import org.apache.ibatis.plugin.Interceptor;
-import org.apache.ibatis.plugin.Intercepts;
 import org.apache.ibatis.plugin.Invocation;
-import org.apache.ibatis.plugin.Signature;
 import org.apache.ibatis.reflection.MetaObject;
 import org.apache.ibatis.reflection.SystemMetaObject;
 
 /**
- * On PostgreSQL, joins a task query's grants on equality so that PostgreSQL can hash them (ADR
- * 0013, option 2). The engine joins the signed-in user's grants on {@code AUTH.RESOURCE_ID_ IN
- * (RES.ID_, D.KEY_, '*')}; PostgreSQL can run that OR join only as index probes per task, about 25
- * µs each, so the query grew with the waiting sign-offs (265 ms at 10,000). Here each task is
- * paired with its three resource ids ({@code LATERAL VALUES}) and the grants are joined on {@code
- * AUTH.RESOURCE_ID_ = K.RESOURCE_ID_}: the same grants, the same rows before the engine's {@code
- * DISTINCT}, so nobody sees more or less. Only the engine's two task statements are touched, and
- * only when their text is exactly the one expected; anything else runs as the engine wrote it.
+ * On PostgreSQL, joins a task query's grants on equality (ADR 0013, option 2). The engine joins the
+ * signed-in user's grants on {@code AUTH.RESOURCE_ID_ IN (RES.ID_, D.KEY_, '*')}, which PostgreSQL
+ * runs as three index probes per task, the definition's and {@code '*'} grants read again for every
+ * task (265 ms at 10,000 waiting). Here each task is paired with its three resource ids ({@code
+ * LATERAL VALUES}) and the grants are joined on {@code AUTH.RESOURCE_ID_ =
+ * CS_AUTH_KEY.RESOURCE_ID_}, which PostgreSQL can hash, or probe once per task id with the other
+ * lookups remembered. The same grants and the engine's {@code DISTINCT} give the same rows, so
+ * nobody sees more or less. Only the engine's two task statements are touched, and only when their
+ * text is the one expected; anything else runs as the engine wrote it.
  */
-@Intercepts(
-    @Signature(
-        type = StatementHandler.class,
-        method = "prepare",
-        args = {Connection.class, Integer.class}))
 final class TaskAuthorizationJoin implements Interceptor {
   static final Set<String> STATEMENTS =
       Set.of(
@@ -54,18 +48,36 @@ final class TaskAuthorizationJoin implements Interceptor {
   private static final String KEYS =
       "CROSS JOIN LATERAL (VALUES (RES.ID_), (D.KEY_), ('*')) AS CS_AUTH_KEY (RESOURCE_ID_) ";
 
+  /**
+   * Rewrites a task statement's text as MyBatis builds its handler, before the statement is
+   * prepared, and returns the handler itself: every other statement of the engine passes with a
+   * type check and a text search, and none is wrapped in a proxy.
+   */
   @Override
-  public Object intercept(Invocation invocation) throws Throwable {
-    MetaObject handler = SystemMetaObject.forObject(unwrapped(invocation.getTarget()));
-    MappedStatement statement = (MappedStatement) handler.getValue("delegate.mappedStatement");
-    if (STATEMENTS.contains(statement.getId())) {
-      String sql = (String) handler.getValue("delegate.boundSql.sql");
-      String rewritten = rewrite(sql);
-      if (!rewritten.equals(sql)) {
-        handler.setValue("delegate.boundSql.sql", rewritten);
+  public Object plugin(Object target) {
+    if (target instanceof StatementHandler handler) {
+      BoundSql bound = handler.getBoundSql();
+      String sql = bound.getSql();
+      if (sql.contains("ACT_RU_AUTHORIZATION") && isTaskStatement(target)) {
+        String rewritten = rewrite(sql);
+        if (!rewritten.equals(sql)) {
+          SystemMetaObject.forObject(bound).setValue("sql", rewritten);
+        }
       }
     }
+    return target;
+  }
+
+  @Override
+  public Object intercept(Invocation invocation) throws Throwable {
     return invocation.proceed();
+  }
+
+  private static boolean isTaskStatement(Object handler) {
+    MetaObject meta = SystemMetaObject.forObject(unwrapped(handler));
+    return meta.hasGetter("delegate")
+        && STATEMENTS.contains(
+            ((MappedStatement) meta.getValue("delegate.mappedStatement")).getId());
   }
 
   /** The statement handler itself, inside the proxies of any other MyBatis plugins. */
