@@ -6,11 +6,13 @@ import io.countersign.process.Variables;
 import io.countersign.signoff.SignOffRepository;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.ManagementService;
 import org.camunda.bpm.engine.RuntimeService;
@@ -21,6 +23,7 @@ import org.camunda.bpm.engine.runtime.Execution;
 import org.camunda.bpm.engine.runtime.Incident;
 import org.camunda.bpm.engine.task.Task;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -45,6 +48,8 @@ class ReleaseViews {
   private final ManagementService management;
   private final WaitingJobs waiting;
   private final String baseUrl;
+  private final JdbcTemplate jdbc;
+  private final Map<Class<?>, String> tables = new ConcurrentHashMap<>();
 
   ReleaseViews(
       ReleaseRepository releases,
@@ -55,6 +60,7 @@ class ReleaseViews {
       ManagementService management,
       TargetRegistry targets,
       WaitingJobs waiting,
+      JdbcTemplate jdbc,
       @Value("${countersign.base-url:}") String baseUrl) {
     this.steps = targets.steps();
     this.deploySteps = targets.deploySteps();
@@ -66,6 +72,7 @@ class ReleaseViews {
     this.management = management;
     this.waiting = waiting;
     this.baseUrl = baseUrl;
+    this.jdbc = jdbc;
   }
 
   record Step(String id, String name, String state, Instant start, Instant end) {}
@@ -117,12 +124,7 @@ class ReleaseViews {
                       .stream()
                       .map(HistoricProcessInstance::getId)
                       .toList();
-              List<String> incidents = new ArrayList<>();
-              for (String instance : instances) {
-                runtime.createIncidentQuery().processInstanceId(instance).list().stream()
-                    .map(Incident::getIncidentMessage)
-                    .forEach(incidents::add);
-              }
+              List<String> incidents = incidents(instances);
               List<String> pending = pendingRoles(id);
               String status = incidents.isEmpty() ? r.status() : "failed";
               String reason =
@@ -277,10 +279,30 @@ class ReleaseViews {
   }
 
   /**
-   * The engine's table for an entity, with its configured prefix. Native queries: the typed ones
-   * evaluate the engine's whole dynamic SQL for each call, which was most of this view's CPU.
+   * The open incidents' messages of these instances, in instance order, then by incident id (as the
+   * typed query orders them), in one query instead of one per instance. The engine has no native
+   * incident query; this reads the engine's table as {@link WaitingJobs} does.
+   */
+  private List<String> incidents(List<String> instances) {
+    if (instances.isEmpty()) {
+      return List.of();
+    }
+    return jdbc.queryForList(
+        "SELECT INCIDENT_MSG_ FROM "
+            + table(Incident.class)
+            + " WHERE PROC_INST_ID_ IN ("
+            + String.join(",", Collections.nCopies(instances.size(), "?"))
+            + ") ORDER BY PROC_INST_ID_, ID_",
+        String.class,
+        instances.toArray());
+  }
+
+  /**
+   * The engine's table for an entity, with its configured prefix, asked once per entity (each
+   * question is an engine command). Native queries: the typed ones evaluate the engine's whole
+   * dynamic SQL for each call, which was most of this view's CPU.
    */
   private String table(Class<?> entity) {
-    return management.getTableName(entity);
+    return tables.computeIfAbsent(entity, management::getTableName);
   }
 }

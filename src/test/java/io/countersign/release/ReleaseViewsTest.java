@@ -12,14 +12,15 @@ import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.history.HistoricActivityInstance;
 import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.camunda.bpm.engine.runtime.Incident;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * The release detail reads the engine with native queries (one per kind, not one per process
  * instance or task). Its pending roles and steps must be what the engine's own typed API says, at
- * every stage: waiting, partly signed, released and rolled back. The steps' states are checked here
- * too, since both sides share the folding of runs into steps.
+ * every stage: waiting, with open incidents, partly signed, released and rolled back. The steps'
+ * states are checked here too, since both sides share the folding of runs into steps.
  */
 class ReleaseViewsTest extends ProcessTestSupport {
   @Autowired ReleaseViews views;
@@ -38,6 +39,8 @@ class ReleaseViewsTest extends ProcessTestSupport {
         .extracting(Step::state)
         .containsOnly("not-run")
         .hasSize(targets.deploySteps().size());
+    assertThat(waiting.incidents()).isEmpty();
+    assertThat(waiting.status()).isEqualTo("awaiting-sign-off");
 
     approve(id, "tech-leads");
     Detail partly = views.detail(id).orElseThrow();
@@ -63,6 +66,59 @@ class ReleaseViewsTest extends ProcessTestSupport {
     Detail rolledBack = views.detail(id).orElseThrow();
     assertThat(rolledBack.steps()).isEqualTo(stepsTheEnginesWay(id));
     assertThat(rolledBack.steps().size()).isGreaterThan(released.steps().size());
+  }
+
+  @Test
+  void openIncidentsMatchTheEnginesOwnQueriesAndFailTheRelease() {
+    String id = submit(example("staging"));
+    // Incidents on two of the release's instances (the release and a sign-off), in the order the
+    // typed queries give, instance by instance; the release shows as failed while they are open.
+    List<String> incidentIds = new ArrayList<>();
+    for (HistoricProcessInstance instance : instancesOf(id)) {
+      if (instance.getEndTime() == null) {
+        String activity = runtime.getActiveActivityIds(instance.getId()).get(0);
+        String execution =
+            runtime
+                .createExecutionQuery()
+                .processInstanceId(instance.getId())
+                .activityId(activity)
+                .list()
+                .get(0)
+                .getId();
+        incidentIds.add(
+            runtime
+                .createIncident("countersign-test", execution, null, "stuck " + instance.getId())
+                .getId());
+      }
+    }
+    assertThat(incidentIds).hasSizeGreaterThanOrEqualTo(2);
+    Detail failing = views.detail(id).orElseThrow();
+    // The engine also opens an incident, without a message, on the call activity above each.
+    assertThat(failing.incidents())
+        .hasSizeGreaterThan(incidentIds.size())
+        .isEqualTo(incidentsTheEnginesWay(id));
+    assertThat(failing.status()).isEqualTo("failed");
+    assertThat(failing.statusReason()).startsWith("Incident: stuck ");
+  }
+
+  private List<HistoricProcessInstance> instancesOf(String id) {
+    return history
+        .createHistoricProcessInstanceQuery()
+        .processInstanceBusinessKey(id)
+        .orderByProcessInstanceId()
+        .asc()
+        .list();
+  }
+
+  /** The former implementation: a typed incident query per instance. */
+  private List<String> incidentsTheEnginesWay(String id) {
+    List<String> messages = new ArrayList<>();
+    for (HistoricProcessInstance instance : instancesOf(id)) {
+      runtime.createIncidentQuery().processInstanceId(instance.getId()).list().stream()
+          .map(Incident::getIncidentMessage)
+          .forEach(messages::add);
+    }
+    return messages;
   }
 
   /** The former implementation: a typed task query, then the role variable task by task. */
