@@ -89,9 +89,10 @@ final class TaskAuthorizationJoin implements Interceptor {
   }
 
   /**
-   * The statement with the grants joined on equality, or the statement unchanged unless it has
-   * exactly one grants join and one join condition as the engine writes them (a left join, for case
-   * tasks, or a second join for composite checks, stay as they are).
+   * The statement with the grants joined on equality, or the statement unchanged unless it has the
+   * engine's DISTINCT, exactly one grants join (inner, or left where case tasks are queried too)
+   * and one join condition as the engine writes them; a second grants join (composite checks) or
+   * any other condition leaves it as it is.
    */
   static String rewrite(String sql) {
     Matcher grants = GRANTS.matcher(sql);
