@@ -24,7 +24,7 @@ import org.apache.ibatis.reflection.SystemMetaObject;
  * text is the one expected; anything else runs as the engine wrote it.
  */
 final class TaskAuthorizationJoin implements Interceptor {
-  static final Set<String> STATEMENTS =
+  private static final Set<String> STATEMENTS =
       Set.of(
           "org.camunda.bpm.engine.impl.persistence.entity.TaskEntity.selectTaskByQueryCriteria",
           "org.camunda.bpm.engine.impl.persistence.entity.TaskEntity.selectTaskCountByQueryCriteria");
