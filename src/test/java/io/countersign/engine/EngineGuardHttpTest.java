@@ -58,6 +58,8 @@ class EngineGuardHttpTest {
             "dev-lead", "/api/releases", "application/json", ManifestFixture.json(m), Map.of());
     assertThat(submitted.status()).as(submitted.body()).isEqualTo(201);
     releaseId = submitted.json().path("id").asText();
+    assertThat(http.afterEvidenceCheck("dev-lead", releaseId).path("status").asText())
+        .isEqualTo("awaiting-sign-off");
     instanceId =
         jdbc.queryForObject(
             "SELECT process_instance_id FROM cs_release WHERE id = ?", String.class, releaseId);
@@ -291,6 +293,10 @@ class EngineGuardHttpTest {
     }
     assertThat(management.createJobQuery().jobId(timer.getId()).singleResult().getDuedate())
         .isEqualTo(timer.getDuedate());
+    // A refused run is no failed run: it used up none of the step's retries and raised no incident.
+    assertThat(management.createJobQuery().jobId(timer.getId()).singleResult().getRetries())
+        .isEqualTo(timer.getRetries());
+    assertThat(runtime.createIncidentQuery().configuration(timer.getId()).count()).isZero();
     assertNothingChanged();
   }
 
