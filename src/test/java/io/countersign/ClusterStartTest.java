@@ -262,7 +262,10 @@ class ClusterStartTest {
                 "SELECT key_ || ' v' || version_ FROM act_re_decision_def", String.class))
         .as(round + ": decision definitions")
         .containsExactlyInAnyOrder(
-            "requiredSignOffRoles v1", "requiredEvidence v1", "signOffDeadlines v1");
+            "requiredSignOffRoles v1",
+            "requiredEvidence v1",
+            "signOffDeadlines v1",
+            "evidenceChecks v1");
 
     String deploymentId = owner.queryForObject("SELECT id_ FROM act_re_deployment", String.class);
     String keyId = keyId();

@@ -54,7 +54,9 @@ class EndToEndTest {
             Map.of());
     assertThat(submitted.status()).as(submitted.body()).isEqualTo(201);
     String id = submitted.json().path("id").asText();
-    assertThat(submitted.json().path("status").asText()).isEqualTo("awaiting-sign-off");
+    assertThat(submitted.json().path("status").asText()).isEqualTo("checking-evidence");
+    assertThat(http.afterEvidenceCheck("requester", id).path("status").asText())
+        .isEqualTo("awaiting-sign-off");
     assertThat(release(id).path("pendingSignOffs"))
         .extracting(JsonNode::asText)
         .containsExactlyInAnyOrderElementsOf(APPROVERS.keySet());

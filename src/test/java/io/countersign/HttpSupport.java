@@ -1,5 +1,7 @@
 package io.countersign;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -60,6 +62,23 @@ public final class HttpSupport {
     public String toString() {
       return status + " " + body;
     }
+  }
+
+  /**
+   * The release once its pre-deployment checkpoint (an asynchronous step, run by the job executor
+   * right after the submission) has decided: its detail, no longer {@code checking-evidence}.
+   */
+  public JsonNode afterEvidenceCheck(String user, String releaseId) {
+    JsonNode[] detail = new JsonNode[1];
+    await("release " + releaseId + " past its evidence check")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              detail[0] = get(user, "/api/releases/" + releaseId).json();
+              return !detail[0].path("status").asText().equals("checking-evidence");
+            });
+    return detail[0];
   }
 
   public Response get(String user, String path) {

@@ -29,7 +29,7 @@ public class ModelVersions {
   public static final String DEPLOY = "deploy";
   static final List<String> PROCESSES = List.of(RELEASE, SIGN_OFF, DEPLOY);
   static final List<String> DECISIONS =
-      List.of("requiredSignOffRoles", "requiredEvidence", "signOffDeadlines");
+      List.of("requiredSignOffRoles", "requiredEvidence", "signOffDeadlines", "evidenceChecks");
 
   private final RepositoryService repository;
   private final JdbcTemplate jdbc;

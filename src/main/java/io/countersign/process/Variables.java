@@ -30,6 +30,10 @@ public final class Variables {
   // Policy (release-policy.dmn) and the pre-deployment checkpoint.
   public static final String REQUIRED_ROLES = "requiredRoles";
   public static final String REQUIRED_EVIDENCE = "requiredEvidence";
+
+  /** Per attached evidence type, how the policy has it read and checked (evidenceChecks). */
+  public static final String EVIDENCE_CHECKS = "evidenceChecks";
+
   public static final String MISSING_EVIDENCE = "missingEvidence";
   public static final String EVIDENCE_COMPLETE = "evidenceComplete";
   public static final String ESCALATION_AFTER = "escalationAfter";

@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.security.Principal;
 import java.util.Map;
+import java.util.function.Supplier;
+import org.camunda.bpm.engine.OptimisticLockingException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -36,6 +38,9 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping("/api/releases")
 class ReleaseController {
+  /** Tries of a request that met a concurrent change of its release (see retried). */
+  private static final int CONCURRENT_ATTEMPTS = 3;
+
   private final ManifestReader reader;
   private final ReleaseService service;
   private final ReleaseActions actions;
@@ -191,20 +196,43 @@ class ReleaseController {
   @PostMapping("/{id}/cancel")
   ResponseEntity<?> cancel(
       @PathVariable String id, @Valid @RequestBody ReasonRequest body, Authentication user) {
-    return outcome(actions.cancel(id, body.reason(), user.getName(), Access.groups(user)));
+    return outcome(
+        retried(() -> actions.cancel(id, body.reason(), user.getName(), Access.groups(user))));
   }
 
   @PostMapping("/{id}/rollback")
   ResponseEntity<?> rollback(
       @PathVariable String id, @Valid @RequestBody ReasonRequest body, Authentication user) {
-    return outcome(actions.rollback(id, body.reason(), user.getName(), Access.groups(user)));
+    return outcome(
+        retried(() -> actions.rollback(id, body.reason(), user.getName(), Access.groups(user))));
   }
 
   @PostMapping("/{id}/override")
   ResponseEntity<?> override(
       @PathVariable String id, @Valid @RequestBody OverrideRequest body, Principal user) {
     return outcome(
-        actions.override(id, body.kind(), body.reason(), body.incidentReference(), user.getName()));
+        retried(
+            () ->
+                actions.override(
+                    id, body.kind(), body.reason(), body.incidentReference(), user.getName())));
+  }
+
+  /**
+   * Runs a request on a release again, in a new transaction, when one of the release's own steps
+   * changed it at the same moment (a cancel right after the submission meets the evidence check's
+   * job): the engine refuses the loser with an optimistic-locking failure and asks for exactly
+   * this. Each attempt decides afresh, so a request that no longer applies gets its 409.
+   */
+  private static ReleaseActions.Outcome retried(Supplier<ReleaseActions.Outcome> request) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return request.get();
+      } catch (OptimisticLockingException concurrent) {
+        if (attempt == CONCURRENT_ATTEMPTS) {
+          throw concurrent;
+        }
+      }
+    }
   }
 
   private ResponseEntity<?> outcome(ReleaseActions.Outcome outcome) {

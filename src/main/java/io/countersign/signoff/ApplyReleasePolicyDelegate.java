@@ -17,10 +17,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * Evaluates release-policy.dmn (process admins edit it in Camunda Modeler) in the version the
- * release was submitted with: which roles sign off, which evidence must be attached, and the
- * sign-off deadlines. The facts come from the stored manifest: its environment and what each target
- * capability declares; what the policy required is kept in Countersign's tables for the
- * start-deployment gate and recorded as evidence.
+ * release was submitted with: which roles sign off, which evidence must be attached, how each
+ * attached evidence type is read and checked, and the sign-off deadlines. The facts come from the
+ * stored manifest: its environment and what each target capability declares; what the policy
+ * required is kept in Countersign's tables for the start-deployment gate and recorded as evidence.
  */
 @Component("applyReleasePolicy")
 class ApplyReleasePolicyDelegate implements JavaDelegate {
@@ -57,11 +57,28 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     List<String> evidenceTypes =
         evaluate(releaseId, "requiredEvidence", facts).collectEntries("evidenceType");
     DmnDecisionResult deadlines = evaluate(releaseId, "signOffDeadlines", facts);
+    Map<String, Map<String, Object>> checks = new LinkedHashMap<>();
+    for (ReleaseManifest.EvidenceItem item : manifest.evidence()) {
+      Map<String, Object> itemFacts = new LinkedHashMap<>(facts);
+      itemFacts.put("evidenceType", item.type());
+      Map<String, Object> check = new LinkedHashMap<>();
+      evaluate(releaseId, "evidenceChecks", itemFacts)
+          .getSingleResult()
+          .getEntryMap()
+          .forEach(
+              (name, value) -> {
+                if (value != null) {
+                  check.put(name, value);
+                }
+              });
+      checks.put(item.type(), check);
+    }
     String escalationAfter = deadlines.getSingleResult().getEntry("escalationAfter");
     String expiryAfter = deadlines.getSingleResult().getEntry("expiryAfter");
 
     execution.setVariable(Variables.REQUIRED_ROLES, List.copyOf(roles));
     execution.setVariable(Variables.REQUIRED_EVIDENCE, List.copyOf(evidenceTypes));
+    execution.setVariable(Variables.EVIDENCE_CHECKS, checks);
     execution.setVariable(Variables.ESCALATION_AFTER, escalationAfter);
     execution.setVariable(Variables.EXPIRY_AFTER, expiryAfter);
     signOffs.recordPolicy(releaseId, roles, evidenceTypes);
@@ -70,10 +87,12 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     payload.put("facts", facts);
     payload.put("requiredRoles", roles);
     payload.put("requiredEvidence", evidenceTypes);
+    payload.put("evidenceChecks", checks);
     payload.put("escalationAfter", escalationAfter);
     payload.put("expiryAfter", expiryAfter);
     Map<String, Integer> versions = new LinkedHashMap<>();
-    for (String key : List.of("requiredSignOffRoles", "requiredEvidence", "signOffDeadlines")) {
+    for (String key :
+        List.of("requiredSignOffRoles", "requiredEvidence", "signOffDeadlines", "evidenceChecks")) {
       versions.put(key, models.version(releaseId, key));
     }
     payload.put("decisionVersions", versions);

@@ -18,12 +18,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Countersign as users run it: its own JVM (the packaged jar when there is one), profiles {@code
@@ -34,6 +36,8 @@ final class CountersignUnderTest implements Subject, AutoCloseable {
   static final String REQUESTER = "requester";
   private static final Set<String> FAILED =
       Set.of("rejected", "expired", "cancelled", "failed", "rolled-back", "rollback-failed");
+  private static final Duration EVIDENCE_DEADLINE = Duration.ofMinutes(2);
+  private static final Duration POLL = Duration.ofMillis(20);
 
   private final CountersignNode node;
   private final Database database;
@@ -133,8 +137,19 @@ final class CountersignUnderTest implements Subject, AutoCloseable {
     return r.json().path("id").asText();
   }
 
+  /**
+   * The roles still to sign once the pre-deployment checkpoint (an asynchronous step after the
+   * submission) has decided; polled in the database, as finishedAt is, not over the API.
+   */
   @Override
   public List<String> pendingRoles(String id) {
+    Instant deadline = Instant.now().plus(EVIDENCE_DEADLINE);
+    while ("checking-evidence".equals(status(id))) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException(id + " still checking its evidence:\n" + node.tail(40));
+      }
+      LockSupport.parkNanos(POLL.toNanos());
+    }
     Response r = http.get(REQUESTER, "/api/releases/" + id);
     if (r.status() != 200) {
       throw new IllegalStateException("status: " + r);
@@ -165,6 +180,21 @@ final class CountersignUnderTest implements Subject, AutoCloseable {
             DemoApprovers.APPROVE);
     if (done.status() != 204) {
       throw new IllegalStateException("approve " + role + " of " + id + ": " + done);
+    }
+  }
+
+  private String status(String id) {
+    try (Connection c = database.connect();
+        PreparedStatement s = c.prepareStatement("SELECT status FROM cs_release WHERE id = ?")) {
+      s.setString(1, id);
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          throw new IllegalStateException("no release " + id);
+        }
+        return rs.getString(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -227,7 +227,7 @@ class DatabaseOutageTest {
             Map.of());
     assertThat(submitted.status()).as(submitted.body()).isEqualTo(201);
     String id = submitted.json().path("id").asText();
-    for (JsonNode role : release(id).path("pendingSignOffs")) {
+    for (JsonNode role : http.afterEvidenceCheck("requester", id).path("pendingSignOffs")) {
       String user = APPROVERS.get(role.asText());
       Response tasks =
           http.get(

@@ -64,7 +64,10 @@ class RoleMatrixTest {
         http.post(
             "requester", "/api/releases", "application/json", ManifestFixture.json(m), Map.of());
     assertThat(r.status()).as(r.body()).isEqualTo(201);
-    return r.json().path("id").asText();
+    String id = r.json().path("id").asText();
+    assertThat(http.afterEvidenceCheck("requester", id).path("status").asText())
+        .isEqualTo("awaiting-sign-off");
+    return id;
   }
 
   private List<String> visibleTasks(String user, String releaseId) {

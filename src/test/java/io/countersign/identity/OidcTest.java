@@ -1,6 +1,7 @@
 package io.countersign.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -12,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -59,12 +61,19 @@ class OidcTest {
     assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
     String id = submitted.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
 
+    // The sign-off tasks exist once the pre-deployment checkpoint, an asynchronous step, passed.
     HttpResponse<String> tasks =
-        call(
-            "GET",
-            "/engine-rest/task?maxResults=10&processInstanceBusinessKey=" + id,
-            token(ISSUER, "dana", List.of("qa-leads"), in5min),
-            null);
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(50))
+            .until(
+                () ->
+                    call(
+                        "GET",
+                        "/engine-rest/task?maxResults=10&processInstanceBusinessKey=" + id,
+                        token(ISSUER, "dana", List.of("qa-leads"), in5min),
+                        null),
+                r -> r.statusCode() != 200 || r.body().contains("Approve release"));
     assertThat(tasks.statusCode()).as(tasks.body()).isEqualTo(200);
     assertThat(tasks.body()).contains("Approve release");
     assertThat(

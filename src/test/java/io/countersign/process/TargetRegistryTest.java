@@ -174,6 +174,8 @@ class TargetRegistryTest extends ProcessTestSupport {
       Map<String, Object> facts =
           new LinkedHashMap<>(Map.of(io.countersign.process.Variables.ENVIRONMENT, environment));
       facts.putAll(registry.policyFacts(manifest));
+      // evidenceChecks is asked once per evidence item, with the item's type beside these facts.
+      facts.put("evidenceType", manifest.evidence().get(0).type());
 
       assertThat(facts.keySet())
           .as("every input of release-policy.dmn is a fact")

@@ -136,7 +136,10 @@ class ReleaseApiTest {
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     String id = created.json().path("id").asText();
     assertThat(id).matches("rel-\\d{8}-[a-z2-9]{6}");
-    assertThat(created.json().path("status").asText()).isEqualTo("awaiting-sign-off");
+    // The submission answers before the evidence is fetched and read (an asynchronous step).
+    assertThat(created.json().path("status").asText()).isEqualTo("checking-evidence");
+    assertThat(http.afterEvidenceCheck("requester", id).path("status").asText())
+        .isEqualTo("awaiting-sign-off");
     assertThat(created.headers().firstValue("Location"))
         .hasValueSatisfying(l -> assertThat(l).endsWith("/api/releases/" + id));
     Counts after = counts();
@@ -654,8 +657,11 @@ class ReleaseApiTest {
     Response response =
         http.post("requester", "/api/releases", "application/json", json(manifest), Map.of());
     assertThat(response.status()).as(response.body()).isEqualTo(201);
-    assertThat(response.json().path("status").asText()).isEqualTo("awaiting-sign-off");
-    return response.json().path("id").asText();
+    assertThat(response.json().path("status").asText()).isEqualTo("checking-evidence");
+    String id = response.json().path("id").asText();
+    assertThat(http.afterEvidenceCheck("requester", id).path("status").asText())
+        .isEqualTo("awaiting-sign-off");
+    return id;
   }
 
   private String status(String id) {
