@@ -2,6 +2,7 @@ package io.countersign.evidence;
 
 import io.countersign.identity.Groups;
 import java.net.URI;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,25 +48,29 @@ class EvidenceController {
   @GetMapping("/api/releases/{id}/evidence")
   EvidenceBundle export(@PathVariable String id, Authentication user) {
     requireRelease(id, user);
+    logRead(user, "export", id);
     return signed(evidence.export(id));
   }
 
   @GetMapping("/api/releases/{id}/evidence/verify")
   ChainVerification verify(@PathVariable String id, Authentication user) {
     requireRelease(id, user);
+    logRead(user, "verify", id);
     return evidence.verify(id);
   }
 
-  /** Chains that belong to no release; only the model deployments' for now. */
+  /** Chains that belong to no release: the model deployments' and the evidence reads'. */
   @GetMapping("/api/evidence/chains/{chain}")
   EvidenceBundle exportChain(@PathVariable String chain, Authentication user) {
     requireChain(chain, user);
+    logRead(user, "export", chain);
     return signed(evidence.export(chain));
   }
 
   @GetMapping("/api/evidence/chains/{chain}/verify")
   ChainVerification verifyChain(@PathVariable String chain, Authentication user) {
     requireChain(chain, user);
+    logRead(user, "verify", chain);
     return evidence.verify(chain);
   }
 
@@ -79,6 +84,7 @@ class EvidenceController {
         user,
         Set.of(Groups.ADMINS, Groups.COMPLIANCE_OFFICERS),
         "verify the whole installation's evidence");
+    logRead(user, "verify-installation", "*");
     return evidence.verifyAll(
         Set.copyOf(jdbc.queryForList("SELECT id FROM cs_release", String.class)));
   }
@@ -170,17 +176,35 @@ class EvidenceController {
   }
 
   private void requireChain(String chain, Authentication user) {
-    requireOneOf(
-        user,
-        Set.of(Groups.ADMINS, Groups.PROCESS_ADMINS, Groups.COMPLIANCE_OFFICERS),
-        "read the model evidence");
-    if (!EvidenceLog.MODELS_CHAIN.equals(chain)) {
+    if (EvidenceLog.MODELS_CHAIN.equals(chain)) {
+      requireOneOf(
+          user,
+          Set.of(Groups.ADMINS, Groups.PROCESS_ADMINS, Groups.COMPLIANCE_OFFICERS),
+          "read the model evidence");
+    } else if (EvidenceLog.ACCESS_CHAIN.equals(chain)) {
+      requireOneOf(
+          user, Set.of(Groups.ADMINS, Groups.COMPLIANCE_OFFICERS), "read who read the evidence");
+    } else {
       throw new NotFound(
           "Evidence chain not found",
           "No evidence chain '"
               + chain
               + "' (a release's evidence is under /api/releases/{id}/evidence)");
     }
+  }
+
+  /**
+   * Records an allowed read before anything is returned (HIPAA asks who saw audit records): who,
+   * with which groups, what they did and to which chain, in a signed chain of its own, so the reads
+   * are as tamper-evident as what was read. A read of a release is not written into the release's
+   * own chain: its bundle stays what it was when the release ended.
+   */
+  private void logRead(Authentication user, String action, String chain) {
+    Map<String, Object> payload = new LinkedHashMap<>();
+    payload.put("action", action);
+    payload.put("chain", chain);
+    payload.put("groups", groups(user).stream().sorted().toList());
+    evidence.record(EvidenceLog.ACCESS_CHAIN, "evidence-read", user.getName(), payload);
   }
 
   private static void requireOneOf(Authentication user, Set<String> allowed, String what) {

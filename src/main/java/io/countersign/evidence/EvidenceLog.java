@@ -61,6 +61,9 @@ public class EvidenceLog {
   /** The chain of model deployments (not a release). */
   public static final String MODELS_CHAIN = "models";
 
+  /** The chain of evidence reads: who read or exported which chain, and when. */
+  public static final String ACCESS_CHAIN = "evidence-access";
+
   static final String GENESIS = "0".repeat(64);
   // Chain ids become file lines and S3 key segments: no separators, no spaces.
   private static final Pattern CHAIN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");

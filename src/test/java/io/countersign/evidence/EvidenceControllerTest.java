@@ -166,8 +166,9 @@ class EvidenceControllerTest {
       mvc.perform(get("/api/evidence/verify").principal(reader))
           .andExpect(status().isOk())
           .andExpect(jsonPath("$.valid").value(true))
-          .andExpect(jsonPath("$.chains").value(1))
-          .andExpect(jsonPath("$.entries").value(1));
+          // rel-1, and the chain of evidence reads that this very check was recorded in first.
+          .andExpect(jsonPath("$.chains").value(2))
+          .andExpect(jsonPath("$.problems.evidence-access").doesNotExist());
     }
     for (var other :
         List.of(
@@ -224,9 +225,9 @@ class EvidenceControllerTest {
     mvc.perform(get("/api/evidence/chains/rel-1").principal(user("admin", Groups.ADMINS)))
         .andExpect(status().isNotFound())
         .andExpect(jsonPath("$.title").value("Evidence chain not found"));
-    // The installation check includes the models chain.
+    // The installation check includes the models chain (and the evidence reads').
     mvc.perform(get("/api/evidence/verify").principal(user("admin", Groups.ADMINS)))
-        .andExpect(jsonPath("$.chains").value(2))
+        .andExpect(jsonPath("$.chains").value(3))
         .andExpect(jsonPath("$.problems.models").doesNotExist())
         .andExpect(jsonPath("$.problems.rel-1[0]").value(startsWith("no evidence entries")));
     // A broken models chain is refused like a release's.
