@@ -46,7 +46,10 @@ public class Checkpoints {
 
   /** Whether the entry just appended (seq, type, payload) is one to checkpoint at. */
   boolean due(long seq, String type, JsonNode payload) {
-    return seq == 1 || seq % interval == 0 || endsRelease(type, payload);
+    return seq == 1
+        || seq % interval == 0
+        || endsRelease(type, payload)
+        || EvidenceArchive.ARCHIVED.equals(type);
   }
 
   /** The status change a release ends with (ReleaseStatus's payload: from, to, reason, closed). */

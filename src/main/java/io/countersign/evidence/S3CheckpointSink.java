@@ -60,6 +60,11 @@ final class S3CheckpointSink implements CheckpointSink {
    * bucket.
    */
   void requireObjectLock() {
+    requireObjectLock(s3, bucket);
+  }
+
+  /** Refuses a bucket without Object Lock (checkpoints and archived bundles alike). */
+  static void requireObjectLock(S3Client s3, String bucket) {
     try {
       var configuration =
           s3.getObjectLockConfiguration(r -> r.bucket(bucket)).objectLockConfiguration();

@@ -1,5 +1,6 @@
 package io.countersign.release;
 
+import io.countersign.evidence.EvidenceArchive;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
@@ -13,7 +14,8 @@ import org.springframework.stereotype.Component;
  * Keeps the release read model in step with the process. Models attach it as an execution listener
  * ({@code delegateExpression="${releaseStatus}"}) to the element where the status changes, naming
  * the status in the element's extension property {@code releaseStatus} ("released" closes the
- * release). Every change is evidence.
+ * release). Every change is evidence, and the change that ends a release has its signed bundle
+ * archived once it commits ({@link EvidenceArchive}).
  */
 @Component("releaseStatus")
 public class ReleaseStatus implements ExecutionListener {
@@ -22,10 +24,12 @@ public class ReleaseStatus implements ExecutionListener {
 
   private final ReleaseRepository releases;
   private final EvidenceLog evidence;
+  private final EvidenceArchive archive;
 
-  ReleaseStatus(ReleaseRepository releases, EvidenceLog evidence) {
+  ReleaseStatus(ReleaseRepository releases, EvidenceLog evidence, EvidenceArchive archive) {
     this.releases = releases;
     this.evidence = evidence;
+    this.archive = archive;
   }
 
   @Override
@@ -66,8 +70,12 @@ public class ReleaseStatus implements ExecutionListener {
                 payload.put("from", previous);
                 payload.put("to", status);
                 payload.put("reason", reason);
-                payload.put("closed", closes || ReleaseRepository.FINAL.contains(status));
+                boolean ended = closes || ReleaseRepository.FINAL.contains(status);
+                payload.put("closed", ended);
                 evidence.record(releaseId, "status-changed", "countersign", payload);
+                if (ended) {
+                  archive.afterCommit(releaseId);
+                }
               }
             });
   }

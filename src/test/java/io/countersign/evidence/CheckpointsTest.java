@@ -311,7 +311,7 @@ class CheckpointsTest {
             "countersign.evidence.checkpoints.s3.region is required (e.g. eu-west-1)",
             "countersign.evidence.checkpoints.s3.bucket must be an S3 bucket name, not 'Bad_Bucket'",
             "countersign.evidence.checkpoints.s3.retention-mode must be COMPLIANCE or GOVERNANCE, not 'FOREVER'",
-            "countersign.evidence.checkpoints.s3.retention must be a positive period such as P6Y (how long each checkpoint is locked)");
+            "countersign.evidence.checkpoints.s3.retention must be a positive period such as P6Y (how long each object is locked)");
     var good =
         new CheckpointProperties.S3(
             "evidence-locked",

@@ -65,13 +65,12 @@ class EvidenceAppTest {
     String id = submitted.json().path("id").asText();
     assertThat(checkpointCounts(id)).as("the first entry is checkpointed").contains(1L);
 
-    assertThat(
-            http.postJson(
-                    "requester",
-                    "/api/releases/" + id + "/cancel",
-                    Map.of("reason", "keyed evidence test"))
-                .status())
-        .isEqualTo(202);
+    Response cancelled =
+        http.postJson(
+            "requester",
+            "/api/releases/" + id + "/cancel",
+            Map.of("reason", "keyed evidence test"));
+    assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(202);
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
@@ -88,6 +87,33 @@ class EvidenceAppTest {
             .findFirst()
             .orElseThrow();
     assertThat(checkpointCounts(id)).as("the release's end is checkpointed").contains(end);
+    // ...and its signed bundle archived outside the database, beside the checkpoints.
+    EvidenceEntry archived =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    evidence.entries(id).stream()
+                        .filter(e -> e.type().equals(EvidenceArchive.ARCHIVED))
+                        .findFirst(),
+                java.util.Optional::isPresent)
+            .orElseThrow();
+    assertThat(archived.payload().path("entries").asLong()).isEqualTo(end);
+    Path archivedFile = Path.of(archived.payload().path("locations").get(0).asText());
+    assertThat(archivedFile.toString())
+        .contains("test-work")
+        .endsWith(String.format("%019d.json", end));
+    assertThat(
+            EvidenceSigner.verify(
+                HttpSupport.JSON
+                    .copy()
+                    .disable(
+                        com.fasterxml.jackson.databind.DeserializationFeature
+                            .FAIL_ON_UNKNOWN_PROPERTIES)
+                    .findAndRegisterModules()
+                    .readValue(Files.readAllBytes(archivedFile), EvidenceBundle.class),
+                http.get("admin", "/api/evidence/public-key").json().path("publicKey").asText()))
+        .isEmpty();
 
     // Every stored entry is signed over the documented text with the key the server publishes.
     JsonNode key = http.get("compliance-officer", "/api/evidence/public-key").json();
@@ -173,6 +199,70 @@ class EvidenceAppTest {
     for (String other : List.of("requester", "tech-lead")) {
       assertThat(http.get(other, "/api/evidence/chains/models").status()).as(other).isEqualTo(403);
       assertThat(http.get(other, "/api/evidence/chains/models/verify").status())
+          .as(other)
+          .isEqualTo(403);
+    }
+  }
+
+  /**
+   * Every read of the evidence is itself evidence: who, with which groups, what they did to which
+   * chain, signed and chained like the rest, and readable only by admins and compliance officers.
+   * The release's own chain is not touched by reading it.
+   */
+  @Test
+  void everyEvidenceReadIsRecordedInAChainOfItsOwn() {
+    Response submitted =
+        http.post(
+            "requester",
+            "/api/releases",
+            "application/json",
+            ManifestFixture.json(
+                ManifestFixture.withVersion(
+                    ManifestFixture.staging(), ManifestFixture.freshVersion("reads"))),
+            Map.of());
+    String id = submitted.json().path("id").asText();
+    http.afterEvidenceCheck("requester", id);
+    long releaseEntries = evidence.entries(id).size();
+
+    assertThat(http.get("qa-lead", "/api/releases/" + id + "/evidence").status()).isEqualTo(200);
+    assertThat(http.get("requester", "/api/releases/" + id + "/evidence/verify").status())
+        .isEqualTo(200);
+    Response access = http.get("compliance-officer", "/api/evidence/chains/evidence-access");
+
+    assertThat(access.status()).as(access.body()).isEqualTo(200);
+    List<JsonNode> reads = new ArrayList<>();
+    access.json().path("entries").forEach(reads::add);
+    List<String> last =
+        reads.subList(reads.size() - 3, reads.size()).stream()
+            .map(
+                e ->
+                    e.path("actor").asText()
+                        + " "
+                        + e.path("type").asText()
+                        + " "
+                        + e.path("payload").path("action").asText()
+                        + " "
+                        + e.path("payload").path("chain").asText())
+            .toList();
+    assertThat(last)
+        .containsExactly(
+            "qa-lead evidence-read export " + id,
+            "requester evidence-read verify " + id,
+            "compliance-officer evidence-read export evidence-access");
+    assertThat(reads.get(reads.size() - 3).path("payload").path("groups"))
+        .extracting(JsonNode::asText)
+        .contains("qa-leads");
+    assertThat(reads.get(reads.size() - 1).path("recordedAt").asText()).isNotBlank();
+    assertThat(
+            http.get("admin", "/api/evidence/chains/evidence-access/verify")
+                .json()
+                .path("valid")
+                .asBoolean())
+        .isTrue();
+    // Reading a release leaves its own chain as it was.
+    assertThat(evidence.entries(id)).hasSize((int) releaseEntries);
+    for (String other : List.of("requester", "qa-lead", "tech-lead", "release-manager")) {
+      assertThat(http.get(other, "/api/evidence/chains/evidence-access").status())
           .as(other)
           .isEqualTo(403);
     }
