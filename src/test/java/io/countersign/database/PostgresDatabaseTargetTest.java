@@ -377,6 +377,47 @@ class PostgresDatabaseTargetTest {
     assertThat(db.historyVersions()).containsExactly("1", "2");
   }
 
+  /**
+   * A script and its history row commit together. With Flyway's default PostgreSQL lock the row is
+   * written on a second connection, so the two commit apart; a node killed between them left the
+   * schema changed with no row, and the re-run applied the script again (a crash test found it).
+   * The script here ends every other session of the database that waits inside a transaction
+   * (Flyway's second connection, holding its lock and to write the row), as such a crash would:
+   * with one connection there is none, and the migration and its row land together.
+   */
+  @Test
+  void aScriptAndItsHistoryRowCommitTogether() throws Exception {
+    Path work = scratch.resolve("work");
+    Path migrations = Files.createDirectories(work.resolve("releases/db/migration"));
+    Files.writeString(
+        migrations.resolve("V1__accounts.sql"),
+        "CREATE TABLE accounts (id BIGINT PRIMARY KEY);\n"
+            + "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            + " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            + " AND application_name <> '' AND state = 'idle in transaction';");
+    DatabaseTarget inWork =
+        new DatabaseTargets(
+                Map.of(
+                    TestTargets.TARGET,
+                    new DatabaseTargetProperties(
+                        TargetMode.LIVE,
+                        db.url,
+                        PgTargets.ROLE,
+                        null,
+                        db.passwordFile.toString(),
+                        List.of("releases"),
+                        BackupMethod.PG_DUMP)),
+                work,
+                db.backups)
+            .get(TestTargets.TARGET);
+
+    Migration migration = inWork.migrate("rel-1", TestTargets.change("releases/db/migration"));
+
+    assertThat(migration.failed()).as(migration.toString()).isFalse();
+    assertThat(db.historyVersions()).containsExactly("1");
+    assertThat(db.tables()).contains("accounts");
+  }
+
   @Test
   void twoReleasesNeverMigrateOneDatabaseAtOnce() throws Exception {
     String url = db.url;
