@@ -47,30 +47,26 @@ class EvidenceController {
   /** The signed bundle; 409 with the problems when the chain does not verify. */
   @GetMapping("/api/releases/{id}/evidence")
   EvidenceBundle export(@PathVariable String id, Authentication user) {
-    requireRelease(id, user);
-    logRead(user, "export", id);
+    admitted(user, "export", id, () -> requireRelease(id, user));
     return signed(evidence.export(id));
   }
 
   @GetMapping("/api/releases/{id}/evidence/verify")
   ChainVerification verify(@PathVariable String id, Authentication user) {
-    requireRelease(id, user);
-    logRead(user, "verify", id);
+    admitted(user, "verify", id, () -> requireRelease(id, user));
     return evidence.verify(id);
   }
 
   /** Chains that belong to no release: the model deployments' and the evidence reads'. */
   @GetMapping("/api/evidence/chains/{chain}")
   EvidenceBundle exportChain(@PathVariable String chain, Authentication user) {
-    requireChain(chain, user);
-    logRead(user, "export", chain);
+    admitted(user, "export", chain, () -> requireChain(chain, user));
     return signed(evidence.export(chain));
   }
 
   @GetMapping("/api/evidence/chains/{chain}/verify")
   ChainVerification verifyChain(@PathVariable String chain, Authentication user) {
-    requireChain(chain, user);
-    logRead(user, "verify", chain);
+    admitted(user, "verify", chain, () -> requireChain(chain, user));
     return evidence.verify(chain);
   }
 
@@ -80,11 +76,15 @@ class EvidenceController {
    */
   @GetMapping("/api/evidence/verify")
   InstallationVerification verifyInstallation(Authentication user) {
-    requireOneOf(
+    admitted(
         user,
-        Set.of(Groups.ADMINS, Groups.COMPLIANCE_OFFICERS),
-        "verify the whole installation's evidence");
-    logRead(user, "verify-installation", "*");
+        "verify-installation",
+        "*",
+        () ->
+            requireOneOf(
+                user,
+                Set.of(Groups.ADMINS, Groups.COMPLIANCE_OFFICERS),
+                "verify the whole installation's evidence"));
     return evidence.verifyAll(
         Set.copyOf(jdbc.queryForList("SELECT id FROM cs_release", String.class)));
   }
@@ -194,16 +194,24 @@ class EvidenceController {
   }
 
   /**
-   * Records an allowed read before anything is returned (HIPAA asks who saw audit records): who,
-   * with which groups, what they did and to which chain, in a signed chain of its own, so the reads
-   * are as tamper-evident as what was read. A read of a release is not written into the release's
-   * own chain: its bundle stays what it was when the release ended.
+   * Runs the access check and records its outcome before anything is returned (HIPAA asks who saw
+   * audit records, and who tried): who, with which groups, what they did or tried and to which
+   * chain, in a signed chain of its own, so the reads are as tamper-evident as what was read. A
+   * read of a release is not written into the release's own chain: its bundle stays what it was
+   * when the release ended. An unknown chain or release (404) is not recorded.
    */
-  private void logRead(Authentication user, String action, String chain) {
+  private void admitted(Authentication user, String action, String chain, Runnable check) {
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("action", action);
     payload.put("chain", chain);
     payload.put("groups", groups(user).stream().sorted().toList());
+    try {
+      check.run();
+    } catch (AccessDeniedException refused) {
+      payload.put("reason", refused.getMessage());
+      evidence.record(EvidenceLog.ACCESS_CHAIN, "evidence-read-refused", user.getName(), payload);
+      throw refused;
+    }
     evidence.record(EvidenceLog.ACCESS_CHAIN, "evidence-read", user.getName(), payload);
   }
 

@@ -266,6 +266,21 @@ class EvidenceAppTest {
           .as(other)
           .isEqualTo(403);
     }
+    // ...and who tried and was refused, with why.
+    List<JsonNode> after = new ArrayList<>();
+    http.get("admin", "/api/evidence/chains/evidence-access")
+        .json()
+        .path("entries")
+        .forEach(after::add);
+    List<JsonNode> refused =
+        after.subList(after.size() - 5, after.size() - 1).stream()
+            .filter(e -> e.path("type").asText().equals("evidence-read-refused"))
+            .toList();
+    assertThat(refused)
+        .extracting(e -> e.path("actor").asText())
+        .containsExactly("requester", "qa-lead", "tech-lead", "release-manager");
+    assertThat(refused.get(0).path("payload").path("reason").asText())
+        .startsWith("requester may not read who read the evidence");
   }
 
   private List<Long> checkpointCounts(String chain) throws Exception {
