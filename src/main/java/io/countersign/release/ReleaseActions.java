@@ -118,6 +118,15 @@ class ReleaseActions {
           Kind.FORBIDDEN, id, "Only the requester of release " + id + " can ask for an override");
     }
     String status = release.get().status();
+    if (status.equals("checking-evidence")) {
+      return new Outcome(
+          Kind.CONFLICT,
+          id,
+          "Release "
+              + id
+              + " is still checking its evidence; ask for an override once it is held or awaiting"
+              + " sign-off");
+    }
     if (!status.equals("requested") && !status.equals("awaiting-sign-off")) {
       return new Outcome(
           Kind.CONFLICT,

@@ -19,6 +19,8 @@ public class ReleaseRepository {
   static final Set<String> FINAL =
       Set.of("rejected", "expired", "cancelled", "rolled-back", "failed");
 
+  static final int REASON_LENGTH = 2000;
+
   private final JdbcTemplate jdbc;
 
   ReleaseRepository(JdbcTemplate jdbc) {
@@ -72,6 +74,11 @@ public class ReleaseRepository {
    * API).
    */
   public Optional<String> updateStatus(String id, String status, String reason, boolean closes) {
+    // The column holds 2,000 characters; a longer reason (every failure of every evidence item,
+    // a database's error) is cut here rather than failing the step. The evidence keeps it whole.
+    if (reason != null && reason.length() > REASON_LENGTH) {
+      reason = reason.substring(0, REASON_LENGTH - 1) + "…";
+    }
     List<String> previous =
         jdbc.queryForList(
             "SELECT status FROM cs_release WHERE id = ? FOR UPDATE", String.class, id);

@@ -32,6 +32,39 @@ class ReleaseProcessTest extends ProcessTestSupport {
     return m;
   }
 
+  /**
+   * An override asked for while the checkpoint is still deciding is refused with what to do, not
+   * with a misleading "only before deployment"; once the checkpoint has decided it applies.
+   */
+  @Test
+  void anOverrideWaitsForTheEvidenceCheck() throws Exception {
+    ObjectNode manifest = productionWithoutSecurityScan();
+    String id =
+        releases
+            .submit(
+                reader.read(
+                    new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(manifest),
+                    org.springframework.http.MediaType.APPLICATION_JSON),
+                "requester",
+                null)
+            .release()
+            .id();
+    assertThat(status(id)).isEqualTo("checking-evidence");
+
+    ReleaseActions.Outcome early =
+        actions.override(id, "quick", "Patient alerts are failing", "INC-7782", "requester");
+
+    assertThat(early.kind()).isEqualTo(ReleaseActions.Kind.CONFLICT);
+    assertThat(early.message()).contains("is still checking its evidence");
+    checkEvidence(id);
+    assertThat(status(id)).isEqualTo("requested");
+    assertThat(statusReason(id)).contains("missing evidence security-scan");
+    // Ends here: cancelled, so no held release is left for other tests of this database.
+    assertThat(actions.cancel(id, "test over", "requester", java.util.Set.of()).kind())
+        .isEqualTo(ReleaseActions.Kind.ACCEPTED);
+    assertThat(status(id)).isEqualTo("cancelled");
+  }
+
   private void requestOverride(String id, String kind) {
     assertThat(
             actions
