@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -21,22 +22,37 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Reads evidence files from S3 through the SDK and over HTTPS from the allowed hosts only. No
- * redirect is followed (it could lead to any host), no credentials are sent over HTTPS, and a file
- * is read at most to one byte past the limit, so a huge or endless answer costs no more than that.
+ * redirect is followed (it could lead to any host), a host's configured credentials go to that host
+ * only, and a file is read at most to one byte past the limit, so a huge or endless answer costs no
+ * more than that.
  */
 final class LiveEvidenceSource implements EvidenceSource {
   private final HttpClient http;
   private final Duration timeout;
   private final Set<String> hosts;
+  private final Map<String, Map<String, String>> headers;
   private final S3Client s3;
 
   /**
    * @param s3 null when no S3 access is configured: s3:// items are then refused with that reason
    */
   LiveEvidenceSource(HttpClient http, Duration timeout, Set<String> hosts, S3Client s3) {
+    this(http, timeout, hosts, Map.of(), s3);
+  }
+
+  /**
+   * @param headers per allowed host (lower case), headers sent to that host only (its credentials)
+   */
+  LiveEvidenceSource(
+      HttpClient http,
+      Duration timeout,
+      Set<String> hosts,
+      Map<String, Map<String, String>> headers,
+      S3Client s3) {
     this.http = http;
     this.timeout = timeout;
     this.hosts = Set.copyOf(hosts);
+    this.headers = Map.copyOf(headers);
     this.s3 = s3;
   }
 
@@ -50,6 +66,7 @@ final class LiveEvidenceSource implements EvidenceSource {
         http,
         properties.timeout(),
         properties.allowedHosts(),
+        properties.headersByHost(),
         properties.s3() == null ? null : aws.s3(properties.s3()));
   }
 
@@ -97,10 +114,11 @@ final class LiveEvidenceSource implements EvidenceSource {
       throw new Unavailable(
           "host " + host + " is not in " + EvidenceSourceProperties.PREFIX + ".https-hosts", false);
     }
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+    headers.getOrDefault(host, Map.of()).forEach(request::header);
     HttpResponse<InputStream> response;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpTimeoutException failure) {
       throw new Unavailable("no answer within " + timeout, true);
     } catch (IOException failure) {

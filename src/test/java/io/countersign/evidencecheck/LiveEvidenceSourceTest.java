@@ -3,12 +3,14 @@ package io.countersign.evidencecheck;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.countersign.aws.AwsClients;
@@ -23,6 +25,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -71,7 +74,7 @@ class LiveEvidenceSourceTest {
                 "-dname",
                 "CN=localhost",
                 "-ext",
-                "SAN=dns:localhost",
+                "SAN=dns:localhost,ip:127.0.0.1",
                 "-validity",
                 "2",
                 "-storetype",
@@ -208,6 +211,72 @@ class LiveEvidenceSourceTest {
     assertThat(source.fetch(https("/builds/812/junit.xml"), LIMIT))
         .hasValueSatisfying(
             b -> assertThat(new String(b, StandardCharsets.UTF_8)).isEqualTo("<x/>"));
+  }
+
+  /**
+   * A host's credentials (a CI artifact store's token) go to that host only: not to another allowed
+   * host, and never into a message.
+   */
+  @Test
+  void aHostsCredentialsGoToThatHostOnly() throws Exception {
+    String token = "Bearer ci-token-" + System.nanoTime();
+    LiveEvidenceSource withToken =
+        new LiveEvidenceSource(
+            client,
+            Duration.ofSeconds(5),
+            Set.of("localhost", "127.0.0.1"),
+            Map.of("localhost", Map.of("Authorization", token)),
+            s3);
+    server.stubFor(
+        get("/builds/812/junit.xml")
+            .withHeader("Authorization", equalTo(token))
+            .willReturn(aResponse().withStatus(200).withBody("<x/>")));
+    server.stubFor(get("/denied.xml").willReturn(aResponse().withStatus(403)));
+
+    assertThat(withToken.fetch(https("/builds/812/junit.xml"), LIMIT)).isPresent();
+    assertThatThrownBy(() -> withToken.fetch(https("/denied.xml"), LIMIT))
+        .hasMessage("answered 403")
+        .satisfies(refused -> assertThat(refused.getMessage()).doesNotContain(token));
+    server.verify(
+        getRequestedFor(urlEqualTo("/builds/812/junit.xml"))
+            .withHeader("Authorization", equalTo(token)));
+
+    // The same server under another allowed name gets no credentials (and, without them, no file).
+    server.resetRequests();
+    assertThat(
+            catchThrowable(
+                () ->
+                    withToken.fetch(
+                        "https://127.0.0.1:" + server.httpsPort() + "/builds/812/junit.xml",
+                        LIMIT)))
+        .hasMessage("answered 404");
+    assertThat(server.findAll(anyRequestedFor(anyUrl())))
+        .singleElement()
+        .satisfies(r -> assertThat(r.containsHeader("Authorization")).isFalse());
+  }
+
+  @Test
+  void credentialsAreRefusedForAHostNotAllowedAndTheirValueIsNeverEchoed() {
+    EvidenceSourceProperties properties =
+        new EvidenceSourceProperties(
+            "live",
+            null,
+            null,
+            List.of("ci.medication.example"),
+            List.of(
+                new EvidenceSourceProperties.Credential(
+                    "evil.example", "Authorization", "Bearer s3cr3t"),
+                new EvidenceSourceProperties.Credential("ci.medication.example", "Bad Header", "")),
+            null);
+
+    assertThat(properties.problems())
+        .containsExactly(
+            "countersign.targets.evidence.https-credentials[0].host must be one of https-hosts,"
+                + " not 'evil.example'",
+            "countersign.targets.evidence.https-credentials[1].header must be a header name such"
+                + " as Authorization",
+            "countersign.targets.evidence.https-credentials[1].value is empty");
+    assertThat(String.join(" ", properties.problems())).doesNotContain("s3cr3t");
   }
 
   @Test
