@@ -132,6 +132,11 @@ public class EvidenceArchive {
 
   private void failed(String releaseId, long entries, String reason) {
     LOG.error("Evidence bundle of {} not archived: {}", releaseId, reason);
+    List<EvidenceEntry> chain = evidence.entries(releaseId);
+    if (!chain.isEmpty() && chain.get(chain.size() - 1).type().equals(FAILED)) {
+      // Already recorded; the sweep keeps trying without adding an entry at every attempt.
+      return;
+    }
     own.executeWithoutResult(
         status ->
             evidence.record(

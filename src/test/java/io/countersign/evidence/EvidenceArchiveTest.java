@@ -138,12 +138,54 @@ class EvidenceArchiveTest {
     EvidenceArchive fixed = archiveIn(dir.resolve("archive"));
     assertThat(fixed.unarchived()).containsExactly("rel-3");
 
-    new ArchiveSweep(fixed).sweep();
+    new ArchiveSweep(fixed, java.time.Duration.ofMinutes(15)).sweep();
 
     assertThat(log.entries("rel-3").get(4).type()).isEqualTo(EvidenceArchive.ARCHIVED);
     assertThat(fixed.unarchived()).isEmpty();
     assertThat(dir.resolve("archive").resolve("rel-3").resolve("0000000000000000004.json"))
         .exists();
+  }
+
+  /**
+   * The sweep runs at start and then on its interval: an archive that failed is made good once the
+   * archive is back, and the failure is recorded once, not at every attempt.
+   */
+  @Test
+  void theSweepTriesAgainOnItsIntervalAndRecordsAFailureOnce() throws Exception {
+    endedRelease("rel-7");
+    Path archiveDir = dir.resolve("archive-7");
+    Files.writeString(archiveDir, "a file where the directory should be");
+    ArchiveSweep sweep = new ArchiveSweep(archiveIn(archiveDir), java.time.Duration.ofMillis(100));
+    try {
+      sweep.start();
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> log.entries("rel-7").size() == 4);
+      assertThat(log.entries("rel-7").get(3).type()).isEqualTo(EvidenceArchive.FAILED);
+
+      Files.delete(archiveDir);
+
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(
+              () ->
+                  log.entries("rel-7")
+                      .get(log.entries("rel-7").size() - 1)
+                      .type()
+                      .equals(EvidenceArchive.ARCHIVED));
+    } finally {
+      sweep.destroy();
+    }
+    assertThat(log.entries("rel-7"))
+        .extracting(EvidenceEntry::type)
+        .containsExactly(
+            "release-requested",
+            "policy-applied",
+            "status-changed",
+            EvidenceArchive.FAILED,
+            EvidenceArchive.ARCHIVED);
+    assertThatThrownBy(() -> new ArchiveSweep(archiveIn(archiveDir), java.time.Duration.ZERO))
+        .hasMessage("countersign.evidence.archive.sweep-interval must be positive, not PT0S");
   }
 
   @Test
