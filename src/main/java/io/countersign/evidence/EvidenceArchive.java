@@ -25,8 +25,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Archives a release's signed evidence bundle outside the database when the release ends, and
  * records where in the release's own chain ({@value #ARCHIVED}: location, entries, the bundle's
  * SHA-256). Runs once the closing change has committed; a bundle that cannot be written is logged
- * and recorded ({@value #FAILED}), and archived again by the sweep at the next start, so no ended
- * release stays without an archived bundle. A chain that does not verify is not archived as a
+ * and recorded once ({@value #FAILED}), and archived by a later sweep ({@link ArchiveSweep}), so no
+ * ended release stays without an archived bundle. A chain that does not verify is not archived as a
  * signed bundle: the failure is recorded instead.
  */
 public class EvidenceArchive {
