@@ -29,7 +29,7 @@ final class DirectoryBundleArchive implements BundleArchive {
 
   @Override
   public String write(String chain, long entries, byte[] bundle) throws IOException {
-    Path file = directory.resolve(chain).resolve(String.format("%019d", entries) + ".json");
+    Path file = directory.resolve(chain).resolve(S3CheckpointSink.objectName(entries));
     Files.createDirectories(file.getParent());
     Files.write(file, bundle, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     if (!file.toFile().setReadOnly()) {

@@ -44,13 +44,9 @@ class EvidenceConfiguration implements DisposableBean {
     }
     if (properties.s3Enabled()) {
       CheckpointProperties.S3 s3 = properties.s3();
-      AwsClients aws =
-          new AwsClients(
-              credentials.getIfAvailable(() -> DefaultCredentialsProvider.builder().build()));
-      clients.add(aws);
       S3CheckpointSink sink =
           new S3CheckpointSink(
-              aws.s3(s3.aws()),
+              s3Client(s3, credentials),
               s3.bucket(),
               s3.prefixOrDefault(),
               ObjectLockMode.fromValue(s3.retentionModeOrDefault()),
@@ -95,11 +91,7 @@ class EvidenceConfiguration implements DisposableBean {
     }
     if (properties.s3Enabled()) {
       CheckpointProperties.S3 s3 = properties.s3();
-      AwsClients aws =
-          new AwsClients(
-              credentials.getIfAvailable(() -> DefaultCredentialsProvider.builder().build()));
-      clients.add(aws);
-      S3Client client = aws.s3(s3.aws());
+      S3Client client = s3Client(s3, credentials);
       S3CheckpointSink.requireObjectLock(client, s3.bucket());
       archives.add(
           new S3BundleArchive(
@@ -111,6 +103,16 @@ class EvidenceConfiguration implements DisposableBean {
               Clock.systemUTC()));
     }
     return new EvidenceArchive(evidence, signer, archives, jdbc);
+  }
+
+  /** A client for a bucket with Object Lock, closed with the context. */
+  private S3Client s3Client(
+      CheckpointProperties.S3 s3, ObjectProvider<AwsCredentialsProvider> credentials) {
+    AwsClients aws =
+        new AwsClients(
+            credentials.getIfAvailable(() -> DefaultCredentialsProvider.builder().build()));
+    clients.add(aws);
+    return aws.s3(s3.aws());
   }
 
   static List<String> problems(CheckpointProperties properties) {

@@ -35,8 +35,7 @@ final class S3BundleArchive implements BundleArchive {
       Clock clock) {
     this.s3 = s3;
     this.bucket = bucket;
-    String trimmed = prefix == null ? "" : prefix.replaceAll("^/+|/+$", "");
-    this.base = trimmed.isEmpty() ? "" : trimmed + "/";
+    this.base = S3CheckpointSink.base(prefix);
     this.mode = mode;
     this.retention = retention;
     this.clock = clock;
@@ -49,7 +48,7 @@ final class S3BundleArchive implements BundleArchive {
 
   @Override
   public String write(String chain, long entries, byte[] bundle) throws IOException {
-    String key = base + chain + "/" + String.format("%019d", entries) + ".json";
+    String key = base + chain + "/" + S3CheckpointSink.objectName(entries);
     Instant retainUntil = clock.instant().atZone(ZoneOffset.UTC).plus(retention).toInstant();
     try {
       s3.putObject(

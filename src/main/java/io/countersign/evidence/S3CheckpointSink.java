@@ -44,15 +44,25 @@ final class S3CheckpointSink implements CheckpointSink {
       PublicKey key) {
     this.s3 = s3;
     this.bucket = bucket;
-    String trimmed = prefix == null ? "" : prefix.replaceAll("^/+|/+$", "");
-    this.base = trimmed.isEmpty() ? "" : trimmed + "/";
+    this.base = base(prefix);
     this.mode = mode;
     this.retention = retention;
     this.key = key;
   }
 
   String key(String chain, long count) {
-    return base + chain + "/" + String.format("%019d", count) + ".json";
+    return base + chain + "/" + objectName(count);
+  }
+
+  /** A key prefix without leading or trailing slashes, ending in one unless empty. */
+  static String base(String prefix) {
+    String trimmed = prefix == null ? "" : prefix.replaceAll("^/+|/+$", "");
+    return trimmed.isEmpty() ? "" : trimmed + "/";
+  }
+
+  /** {@code <count, 19 digits>.json}: names that sort by count (checkpoints, archived bundles). */
+  static String objectName(long count) {
+    return String.format("%019d", count) + ".json";
   }
 
   /**

@@ -148,7 +148,6 @@ public class ReleaseService {
     v.put(Variables.CHANGE_REFERENCE, m.changeReference());
     v.put(Variables.SUMMARY, m.summary() == null ? "" : m.summary());
     v.put(Variables.REQUESTER, requester);
-    v.put(Variables.EVIDENCE_LIST, evidenceList(m));
     v.put(Variables.PLANNED_STEPS, plannedSteps(m));
     // Each target's flags, multi-instance lists and failure flags.
     v.putAll(targets.startVariables(m));
@@ -156,24 +155,6 @@ public class ReleaseService {
     v.put(Variables.OVERRIDE_ACTIVE, false);
     v.put(Variables.DEPLOYMENT_STARTED, false);
     return v;
-  }
-
-  static String evidenceList(ReleaseManifest m) {
-    if (m.evidence().isEmpty()) {
-      return "(none attached)";
-    }
-    StringBuilder s = new StringBuilder();
-    m.evidence()
-        .forEach(
-            e ->
-                s.append("- ")
-                    .append(e.type())
-                    .append(": ")
-                    .append(e.location())
-                    .append(" (sha256 ")
-                    .append(e.sha256(), 0, 12)
-                    .append("…)\n"));
-    return s.toString().trim();
   }
 
   String plannedSteps(ReleaseManifest m) {

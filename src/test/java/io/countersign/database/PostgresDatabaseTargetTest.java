@@ -342,21 +342,7 @@ class PostgresDatabaseTargetTest {
         migrations.resolve("V2__email.sql"),
         "ALTER TABLE accounts ADD COLUMN email TEXT;\n"
             + "SELECT pg_terminate_backend(pg_backend_pid());");
-    DatabaseTarget inWork =
-        new DatabaseTargets(
-                Map.of(
-                    TestTargets.TARGET,
-                    new DatabaseTargetProperties(
-                        TargetMode.LIVE,
-                        db.url,
-                        PgTargets.ROLE,
-                        null,
-                        db.passwordFile.toString(),
-                        List.of("releases"),
-                        BackupMethod.PG_DUMP)),
-                work,
-                db.backups)
-            .get(TestTargets.TARGET);
+    DatabaseTarget inWork = targetIn(work);
     var change = TestTargets.change("releases/db/migration");
 
     assertThatThrownBy(() -> inWork.migrate("rel-1", change))
@@ -395,27 +381,31 @@ class PostgresDatabaseTargetTest {
             + "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             + " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             + " AND application_name <> '' AND state = 'idle in transaction';");
-    DatabaseTarget inWork =
-        new DatabaseTargets(
-                Map.of(
-                    TestTargets.TARGET,
-                    new DatabaseTargetProperties(
-                        TargetMode.LIVE,
-                        db.url,
-                        PgTargets.ROLE,
-                        null,
-                        db.passwordFile.toString(),
-                        List.of("releases"),
-                        BackupMethod.PG_DUMP)),
-                work,
-                db.backups)
-            .get(TestTargets.TARGET);
+    DatabaseTarget inWork = targetIn(work);
 
     Migration migration = inWork.migrate("rel-1", TestTargets.change("releases/db/migration"));
 
     assertThat(migration.failed()).as(migration.toString()).isFalse();
     assertThat(db.historyVersions()).containsExactly("1");
     assertThat(db.tables()).contains("accounts");
+  }
+
+  /** The live target on this database with its migrations under {@code work/releases}. */
+  private DatabaseTarget targetIn(Path work) {
+    return new DatabaseTargets(
+            Map.of(
+                TestTargets.TARGET,
+                new DatabaseTargetProperties(
+                    TargetMode.LIVE,
+                    db.url,
+                    PgTargets.ROLE,
+                    null,
+                    db.passwordFile.toString(),
+                    List.of("releases"),
+                    BackupMethod.PG_DUMP)),
+            work,
+            db.backups)
+        .get(TestTargets.TARGET);
   }
 
   @Test

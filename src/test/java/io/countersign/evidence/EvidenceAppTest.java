@@ -52,15 +52,7 @@ class EvidenceAppTest {
 
   @Test
   void theEmbeddedDefaultSignsEveryEntryAndCheckpointsTheRelease() throws Exception {
-    Response submitted =
-        http.post(
-            "requester",
-            "/api/releases",
-            "application/json",
-            ManifestFixture.json(
-                ManifestFixture.withVersion(
-                    ManifestFixture.staging(), ManifestFixture.freshVersion("keyed"))),
-            Map.of());
+    Response submitted = submitStaging("keyed");
     assertThat(submitted.status()).as(submitted.body()).isEqualTo(201);
     String id = submitted.json().path("id").asText();
     assertThat(checkpointCounts(id)).as("the first entry is checkpointed").contains(1L);
@@ -211,15 +203,7 @@ class EvidenceAppTest {
    */
   @Test
   void everyEvidenceReadIsRecordedInAChainOfItsOwn() {
-    Response submitted =
-        http.post(
-            "requester",
-            "/api/releases",
-            "application/json",
-            ManifestFixture.json(
-                ManifestFixture.withVersion(
-                    ManifestFixture.staging(), ManifestFixture.freshVersion("reads"))),
-            Map.of());
+    Response submitted = submitStaging("reads");
     String id = submitted.json().path("id").asText();
     http.afterEvidenceCheck("requester", id);
     long releaseEntries = evidence.entries(id).size();
@@ -281,6 +265,17 @@ class EvidenceAppTest {
         .containsExactly("requester", "qa-lead", "tech-lead", "release-manager");
     assertThat(refused.get(0).path("payload").path("reason").asText())
         .startsWith("requester may not read who read the evidence");
+  }
+
+  private Response submitStaging(String label) {
+    return http.post(
+        "requester",
+        "/api/releases",
+        "application/json",
+        ManifestFixture.json(
+            ManifestFixture.withVersion(
+                ManifestFixture.staging(), ManifestFixture.freshVersion(label))),
+        Map.of());
   }
 
   private List<Long> checkpointCounts(String chain) throws Exception {

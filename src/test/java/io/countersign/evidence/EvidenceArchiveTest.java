@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.countersign.aws.FakeApiSupport;
-import io.countersign.aws.S3MockServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,11 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.core.interceptor.Context;
-import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
-import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ObjectLockMode;
 
@@ -222,26 +217,7 @@ class EvidenceArchiveTest {
   void inS3EveryBundleIsPutUnderObjectLockAndOnlyIfNew() throws Exception {
     String bucket = "countersign-archive-locked";
     List<SdkHttpRequest> puts = new CopyOnWriteArrayList<>();
-    try (S3Client recording =
-        S3Client.builder()
-            .endpointOverride(S3MockServer.endpoint())
-            .forcePathStyle(true)
-            .region(Region.EU_WEST_1)
-            .credentialsProvider(FakeApiSupport.TEST_CREDENTIALS)
-            .overrideConfiguration(
-                c ->
-                    c.addExecutionInterceptor(
-                        new ExecutionInterceptor() {
-                          @Override
-                          public void beforeTransmission(
-                              Context.BeforeTransmission context, ExecutionAttributes attributes) {
-                            if (context.httpRequest().method().name().equals("PUT")
-                                && context.httpRequest().encodedPath().endsWith(".json")) {
-                              puts.add(context.httpRequest());
-                            }
-                          }
-                        }))
-            .build()) {
+    try (S3Client recording = S3CheckpointSinkTest.recordingObjectPuts(puts)) {
       if (recording.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
         recording.createBucket(r -> r.bucket(bucket).objectLockEnabledForBucket(true));
       }

@@ -161,28 +161,36 @@ class S3CheckpointSinkTest {
     }
   }
 
+  /**
+   * A client of S3Mock that adds each object it puts (a {@code .json} key: checkpoints and archived
+   * bundles) to {@code puts}, as sent, headers included.
+   */
+  static S3Client recordingObjectPuts(List<SdkHttpRequest> puts) {
+    return S3Client.builder()
+        .endpointOverride(S3MockServer.endpoint())
+        .forcePathStyle(true)
+        .region(Region.EU_WEST_1)
+        .credentialsProvider(FakeApiSupport.TEST_CREDENTIALS)
+        .overrideConfiguration(
+            c ->
+                c.addExecutionInterceptor(
+                    new ExecutionInterceptor() {
+                      @Override
+                      public void beforeTransmission(
+                          Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                        if (context.httpRequest().method().name().equals("PUT")
+                            && context.httpRequest().encodedPath().endsWith(".json")) {
+                          puts.add(context.httpRequest());
+                        }
+                      }
+                    }))
+        .build();
+  }
+
   @Test
   void everyPutCarriesTheRetentionAndAChecksum() throws Exception {
     List<SdkHttpRequest> puts = new CopyOnWriteArrayList<>();
-    try (S3Client recording =
-        S3Client.builder()
-            .endpointOverride(S3MockServer.endpoint())
-            .forcePathStyle(true)
-            .region(Region.EU_WEST_1)
-            .credentialsProvider(FakeApiSupport.TEST_CREDENTIALS)
-            .overrideConfiguration(
-                c ->
-                    c.addExecutionInterceptor(
-                        new ExecutionInterceptor() {
-                          @Override
-                          public void beforeTransmission(
-                              Context.BeforeTransmission context, ExecutionAttributes attributes) {
-                            if (context.httpRequest().method().name().equals("PUT")) {
-                              puts.add(context.httpRequest());
-                            }
-                          }
-                        }))
-            .build()) {
+    try (S3Client recording = recordingObjectPuts(puts)) {
       Checkpoint compliance =
           Checkpoint.sign(
               signer, "rel-1", 10, "ab".repeat(32), Instant.parse("2026-03-01T10:15:30.120Z"));

@@ -192,21 +192,14 @@ class EvidenceCheckerTest {
 
   private static Thresholds thresholds(
       DmnEngine dmn, DmnDecision checks, String environment, String type) {
-    Map<String, Object> outputs = new LinkedHashMap<>();
-    dmn.evaluateDecisionTable(
-            checks,
-            Variables.createVariables()
-                .putValue("environment", environment)
-                .putValue("evidenceType", type))
-        .getSingleResult()
-        .getEntryMap()
-        .forEach(
-            (name, value) -> {
-              if (value != null) {
-                outputs.put(name, value);
-              }
-            });
-    return EvidenceChecker.thresholds(outputs);
+    return EvidenceChecker.thresholds(
+        dmn.evaluateDecisionTable(
+                checks,
+                Variables.createVariables()
+                    .putValue("environment", environment)
+                    .putValue("evidenceType", type))
+            .getSingleResult()
+            .getEntryMap());
   }
 
   private static byte[] read(String name) {

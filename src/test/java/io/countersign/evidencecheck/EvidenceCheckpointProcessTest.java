@@ -111,12 +111,7 @@ class EvidenceCheckpointProcessTest extends ProcessTestSupport {
   @Test
   void aMissingFileHoldsTheReleaseAtOnce() {
     ObjectNode manifest = example("staging");
-    evidence(
-        manifest,
-        item(
-            "integration-tests",
-            "s3://" + BUCKET + "/evidence/none/integration-tests.xml",
-            "never-written".getBytes(StandardCharsets.UTF_8)));
+    evidence(manifest, neverServed("s3://" + BUCKET + "/evidence/none/integration-tests.xml"));
 
     String id = submit(manifest);
 
@@ -160,12 +155,7 @@ class EvidenceCheckpointProcessTest extends ProcessTestSupport {
   @Test
   void anUnreachableSourceIsAskedAgainAndHoldsOnlyAfterTheLastAttempt() {
     ObjectNode manifest = example("staging");
-    evidence(
-        manifest,
-        item(
-            "integration-tests",
-            "https://localhost:" + closedPort + "/builds/812/junit.xml",
-            "never-served".getBytes(StandardCharsets.UTF_8)));
+    evidence(manifest, neverServed("https://localhost:" + closedPort + "/builds/812/junit.xml"));
 
     String id = submit(manifest);
 
@@ -191,12 +181,7 @@ class EvidenceCheckpointProcessTest extends ProcessTestSupport {
   @Test
   void nobodySkipsAPendingCheckpoint() {
     ObjectNode manifest = example("staging");
-    evidence(
-        manifest,
-        item(
-            "integration-tests",
-            "https://localhost:" + closedPort + "/builds/813/junit.xml",
-            "never-served".getBytes(StandardCharsets.UTF_8)));
+    evidence(manifest, neverServed("https://localhost:" + closedPort + "/builds/813/junit.xml"));
     String id = submit(manifest);
     String release = instance("release", id).getId();
     Job pending =
@@ -301,6 +286,11 @@ class EvidenceCheckpointProcessTest extends ProcessTestSupport {
   private ObjectNode inS3(ObjectNode manifest, String type, String name) throws IOException {
     byte[] content = file(name);
     return item(type, "s3://" + BUCKET + "/" + put(manifest, name, content), content);
+  }
+
+  /** An integration-tests item at a location that serves nothing. */
+  private static ObjectNode neverServed(String location) {
+    return item("integration-tests", location, "never served".getBytes(StandardCharsets.UTF_8));
   }
 
   private static ObjectNode item(String type, String location, byte[] content) {
