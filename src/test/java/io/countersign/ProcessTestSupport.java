@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ManifestReader;
+import io.countersign.process.Variables;
 import io.countersign.release.ReleaseService;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -288,6 +289,36 @@ public abstract class ProcessTestSupport {
       String role = (String) tasks.getVariable(t.getId(), "role");
       completeAs(SIGNERS.get(role), t.getId(), Map.of("decision", "approve"));
     }
+    runJobs();
+  }
+
+  /**
+   * Posts every evidence type the policy requires after deploying, as the requester's pipeline
+   * would through the API (an entry in the release's chain, then the message that wakes a waiting
+   * checkpoint), and runs what that wakes. Dry-run evidence: the items are listed, not fetched.
+   */
+  @SuppressWarnings("unchecked")
+  protected void postDeploymentEvidence(String releaseId) {
+    ProcessInstance release = instance("release", releaseId);
+    List<String> required =
+        (List<String>) runtime.getVariable(release.getId(), Variables.POST_DEPLOYMENT_EVIDENCE);
+    List<Map<String, Object>> items = new ArrayList<>();
+    for (String type : required) {
+      items.add(
+          Map.of(
+              "type",
+              type,
+              "location",
+              "s3://evidence/" + releaseId + "/" + type + ".json",
+              "sha256",
+              "a".repeat(64)));
+    }
+    evidence.record(
+        releaseId, "post-deployment-evidence-posted", "requester", Map.of("items", items));
+    runtime
+        .createMessageCorrelation("postDeploymentEvidencePosted")
+        .processInstanceBusinessKey(releaseId)
+        .correlateAll();
     runJobs();
   }
 

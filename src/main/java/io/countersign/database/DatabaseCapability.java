@@ -1,5 +1,6 @@
 package io.countersign.database;
 
+import io.countersign.aws.TargetRefusedException;
 import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ManifestSection;
 import io.countersign.manifest.ReleaseManifest;
@@ -23,9 +24,11 @@ class DatabaseCapability implements TargetCapability {
       ManifestSection.typed("database", DatabaseChange.class, ReleaseManifest::database);
 
   private final DatabaseManifestCheck check;
+  private final DatabaseTargets targets;
 
-  DatabaseCapability(DatabaseManifestCheck check) {
+  DatabaseCapability(DatabaseManifestCheck check, DatabaseTargets targets) {
     this.check = check;
+    this.targets = targets;
   }
 
   @Override
@@ -77,6 +80,25 @@ class DatabaseCapability implements TargetCapability {
   @Override
   public List<String> recordedVariables() {
     return List.of(Variables.DB_VERSION_BEFORE, Variables.DB_APPLIED_VERSIONS);
+  }
+
+  /** Connects and reads the schema, as the backup step will. */
+  @Override
+  public List<Finding> verifyEnvironment(String releaseId, ReleaseManifest manifest) {
+    DatabaseChange change = manifest.database();
+    String subject = "database " + change.target();
+    DatabaseTarget target = targets.get(change.target());
+    try {
+      String fingerprint = target.schemaFingerprint(change);
+      return List.of(
+          Finding.passed(
+              subject,
+              fingerprint == null
+                  ? "dry run: not reachable from here, nothing will be changed"
+                  : "reachable, schema " + fingerprint.substring(0, 12)));
+    } catch (TargetRefusedException refused) {
+      return List.of(Finding.failed(subject, refused.getMessage()));
+    }
   }
 
   @Override

@@ -122,6 +122,15 @@ public class EvidenceLog {
     return transaction.execute(status -> append(releaseId, type, actor, recordedAt, payloadJson));
   }
 
+  /**
+   * Takes the chain's append lock in the caller's transaction without appending: a step that
+   * decides on entries others append (evidence posted through the API) reads them after this, so a
+   * post either committed before the read or waits until the step's transaction ends.
+   */
+  public void lockChain(String releaseId) {
+    transaction.executeWithoutResult(status -> lockHead(releaseId));
+  }
+
   public List<EvidenceEntry> entries(String releaseId) {
     return jdbc.query(
         "SELECT " + COLUMNS + " FROM cs_evidence WHERE release_id = ? ORDER BY seq",

@@ -1,5 +1,6 @@
 package io.countersign.frontend;
 
+import io.countersign.aws.TargetRefusedException;
 import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ManifestSection;
 import io.countersign.manifest.ReleaseManifest;
@@ -19,9 +20,11 @@ class FrontendCapability implements TargetCapability {
       ManifestSection.typed("frontend", FrontendChange.class, ReleaseManifest::frontend);
 
   private final FrontendManifestCheck check;
+  private final StaticSiteTarget target;
 
-  FrontendCapability(FrontendManifestCheck check) {
+  FrontendCapability(FrontendManifestCheck check, StaticSiteTarget target) {
     this.check = check;
+    this.target = target;
   }
 
   @Override
@@ -68,6 +71,23 @@ class FrontendCapability implements TargetCapability {
   @Override
   public List<String> recordedVariables() {
     return List.of(Variables.FRONTEND_PREVIOUS_RELEASE, Variables.FRONTEND_RESTORED);
+  }
+
+  /** Reads the distribution's origin: the site's bucket and distribution exist and answer. */
+  @Override
+  public List<Finding> verifyEnvironment(String releaseId, ReleaseManifest manifest) {
+    FrontendChange change = manifest.frontend();
+    String subject = "front end " + change.target();
+    try {
+      StaticSiteTarget.Served served = target.served(releaseId, change);
+      return List.of(
+          Finding.passed(
+              subject,
+              "serving "
+                  + (served.originPath().isEmpty() ? "the bucket root" : served.originPath())));
+    } catch (TargetRefusedException refused) {
+      return List.of(Finding.failed(subject, refused.getMessage()));
+    }
   }
 
   @Override

@@ -1,11 +1,15 @@
 package io.countersign.kubernetes;
 
+import io.countersign.aws.TargetRefusedException;
 import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ManifestSection;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.KubernetesChange;
+import io.countersign.manifest.ReleaseManifest.Workload;
 import io.countersign.process.TargetCapability;
 import io.countersign.process.Variables;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,10 +26,15 @@ class KubernetesCapability implements TargetCapability {
   static final ManifestSection<KubernetesChange> SECTION =
       ManifestSection.typed("kubernetes", KubernetesChange.class, ReleaseManifest::kubernetes);
 
-  private final KubernetesManifestCheck check;
+  /** Only a look: no rollout runs, the deadline the status call asks for is never reached. */
+  private static final Duration HOUR = Duration.ofHours(1);
 
-  KubernetesCapability(KubernetesManifestCheck check) {
+  private final KubernetesManifestCheck check;
+  private final KubernetesTarget target;
+
+  KubernetesCapability(KubernetesManifestCheck check, KubernetesTarget target) {
     this.check = check;
+    this.target = target;
   }
 
   @Override
@@ -94,6 +103,37 @@ class KubernetesCapability implements TargetCapability {
   @Override
   public List<String> recordedVariables() {
     return List.of(Variables.K8S_PREVIOUS_IMAGES, Variables.K8S_UNDONE);
+  }
+
+  /**
+   * Reads each workload's rollout status: it exists in the namespace and the cluster answers. A
+   * workload whose own rollout is failing is recorded, not refused: the release may be its fix.
+   */
+  @Override
+  public List<Finding> verifyEnvironment(String releaseId, ReleaseManifest manifest) {
+    KubernetesChange kubernetes = manifest.kubernetes();
+    List<Finding> findings = new ArrayList<>();
+    for (Workload workload : kubernetes.workloads()) {
+      String subject = "Kubernetes " + kubernetes.namespace() + "/" + Workloads.key(workload);
+      try {
+        KubernetesTarget.RolloutStatus status =
+            target.status(
+                kubernetes.target(), kubernetes.namespace(), workload, Instant.now().plus(HOUR));
+        findings.add(
+            Finding.passed(
+                subject,
+                status.state()
+                    + ", "
+                    + status.available()
+                    + "/"
+                    + status.desired()
+                    + " available"
+                    + (status.message() == null ? "" : " (" + status.message() + ")")));
+      } catch (TargetRefusedException refused) {
+        findings.add(Finding.failed(subject, refused.getMessage()));
+      }
+    }
+    return findings;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.countersign.lambda;
 
+import io.countersign.aws.TargetRefusedException;
 import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ManifestSection;
 import io.countersign.manifest.ReleaseManifest;
@@ -25,9 +26,11 @@ class LambdaCapability implements TargetCapability {
       ManifestSection.typed("lambda", LambdaChange.class, ReleaseManifest::lambda);
 
   private final LambdaManifestCheck check;
+  private final LambdaTarget target;
 
-  LambdaCapability(LambdaManifestCheck check) {
+  LambdaCapability(LambdaManifestCheck check, LambdaTarget target) {
     this.check = check;
+    this.target = target;
   }
 
   @Override
@@ -87,6 +90,28 @@ class LambdaCapability implements TargetCapability {
   @Override
   public List<String> recordedVariables() {
     return List.of(Variables.LAMBDA_PREVIOUS_VERSIONS, Variables.LAMBDA_REVERTED);
+  }
+
+  /** Reads each function's alias: the function and alias exist and Lambda answers. */
+  @Override
+  public List<Finding> verifyEnvironment(String releaseId, ReleaseManifest manifest) {
+    LambdaChange lambda = manifest.lambda();
+    List<Finding> findings = new ArrayList<>();
+    for (LambdaFunction function : lambda.functions()) {
+      String subject = "Lambda " + function.name() + ":" + function.aliasOrDefault();
+      try {
+        LambdaTarget.Alias alias = target.alias(lambda.target(), function);
+        findings.add(
+            Finding.passed(
+                subject,
+                "alias serves version "
+                    + alias.version()
+                    + (alias.weights().isEmpty() ? "" : ", weights " + alias.weights())));
+      } catch (TargetRefusedException refused) {
+        findings.add(Finding.failed(subject, refused.getMessage()));
+      }
+    }
+    return findings;
   }
 
   @Override

@@ -62,6 +62,32 @@ public interface TargetCapability {
    */
   Map<String, Object> policyFacts(ReleaseManifest manifest);
 
+  /**
+   * The deployment checkpoint's look at its targets before anything changes: each target the
+   * manifest names exists and answers (read-only calls of its port). A target that refuses (not
+   * found, access denied) is a failed finding; one that does not answer throws, so the step's job
+   * asks again. Only called when {@link #isUsedBy} says so.
+   */
+  List<Finding> verifyEnvironment(String releaseId, ReleaseManifest manifest);
+
+  /**
+   * What the deployment checkpoint found about one target.
+   *
+   * @param subject what was looked at, e.g. "Lambda api_handler:live" or "database clinical"
+   * @param passed whether deploying to it can go ahead
+   * @param detail what it answered, for the evidence and the reason
+   */
+  record Finding(String subject, boolean passed, String detail) {
+
+    public static Finding passed(String subject, String detail) {
+      return new Finding(subject, true, detail);
+    }
+
+    public static Finding failed(String subject, String detail) {
+      return new Finding(subject, false, detail);
+    }
+  }
+
   /** Where a step stands in deploy.bpmn. */
   enum Phase {
     /** Part of the deployment: runs in model order; the API shows it as not run until it does. */

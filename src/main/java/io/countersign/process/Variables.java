@@ -70,6 +70,24 @@ public final class Variables {
   public static final String K8S_WORKLOADS = "k8sWorkloads";
   public static final String K8S_WORKLOAD = "k8sWorkload";
   public static final String STATUS_REASON = "statusReason";
+
+  /** Whether the deployment checkpoint found every target ready (deploy.bpmn's first gateway). */
+  public static final String ENVIRONMENT_VERIFIED = "environmentVerified";
+
+  /**
+   * The evidence types release-policy.dmn requires after deploying (post-deployment checkpoint).
+   */
+  public static final String POST_DEPLOYMENT_EVIDENCE = "postDeploymentEvidence";
+
+  /**
+   * The evidence items posted after deploying, as {type, location, sha256, postedBy} maps; the
+   * latest item of a type counts.
+   */
+  public static final String POSTED_EVIDENCE = "postedEvidence";
+
+  /** How long the post-deployment checkpoint waits for its evidence (ISO-8601 duration). */
+  public static final String POST_DEPLOYMENT_EVIDENCE_WITHIN = "postDeploymentEvidenceWithin";
+
   public static final String APPROVAL_OUTCOME = "approvalOutcome";
   public static final String KUBERNETES_TIMEOUT = "kubernetesTimeout";
   public static final String RESTORATION_VERIFIED = "restorationVerified";

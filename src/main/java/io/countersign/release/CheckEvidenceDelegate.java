@@ -111,7 +111,7 @@ class CheckEvidenceDelegate implements JavaDelegate {
   }
 
   /** Whether this run of the step's job is its last (no retry left if it fails). */
-  private static boolean lastAttempt(DelegateExecution execution) {
+  static boolean lastAttempt(DelegateExecution execution) {
     Job job =
         execution
             .getProcessEngineServices()

@@ -2,10 +2,16 @@ package io.countersign.release;
 
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.identity.Groups;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.InvalidManifestException;
+import io.countersign.manifest.ReleaseManifest.EvidenceItem;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.Variables;
 import io.countersign.signoff.Overrides;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,6 +35,13 @@ class ReleaseActions {
   }
 
   record Outcome(Kind kind, String releaseId, String message) {}
+
+  /** The statuses in which post-deployment evidence is taken (with no checkpoint decided yet). */
+  private static final Set<String> POSTING_STATUSES =
+      Set.of("deploying", "verifying", "awaiting-evidence");
+
+  /** deploy.bpmn's message that wakes a waiting post-deployment checkpoint. */
+  static final String EVIDENCE_POSTED = "postDeploymentEvidencePosted";
 
   private final ReleaseRepository releases;
   private final RuntimeService runtime;
@@ -173,6 +186,85 @@ class ReleaseActions {
             Variables.OVERRIDE_REQUESTED_BY, user),
         "Release " + id + " cannot take an override now",
         "Override requested for release " + id + "; a release manager decides in Tasklist");
+  }
+
+  /**
+   * Evidence the policy requires after deploying, posted by the requester (the pipeline that ran,
+   * say, k6 against the deployed release) from the start of deployment until the post-deployment
+   * checkpoint decides. Recorded in the release's chain, which is what the checkpoint reads; a
+   * checkpoint already waiting is woken.
+   */
+  @Transactional
+  Outcome postDeploymentEvidence(String id, List<EvidenceItem> items, String user) {
+    Optional<ReleaseRepository.ReleaseRow> release = releases.find(id);
+    if (release.isEmpty()) {
+      return notFound(id);
+    }
+    if (!user.equals(release.get().requester())) {
+      return new Outcome(
+          Kind.FORBIDDEN,
+          id,
+          "Only the requester of release " + id + " can post its post-deployment evidence");
+    }
+    String status = release.get().status();
+    boolean decided =
+        evidence.entries(id).stream()
+            .anyMatch(e -> e.type().equals(CheckPostDeploymentDelegate.CHECKPOINT));
+    if (!POSTING_STATUSES.contains(status) || decided) {
+      return new Outcome(
+          Kind.CONFLICT,
+          id,
+          "Post-deployment evidence is taken once deployment has started and until the"
+              + " post-deployment checkpoint has decided (status "
+              + status
+              + (decided ? ", checkpoint decided" : "")
+              + ")");
+    }
+    Object value =
+        runtime.getVariable(release.get().processInstanceId(), Variables.POST_DEPLOYMENT_EVIDENCE);
+    @SuppressWarnings("unchecked")
+    List<String> required = value == null ? List.of() : (List<String>) value;
+    List<FieldErrors.FieldError> errors = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      String type = items.get(i).type();
+      String path = "$.evidence[" + i + "].type";
+      if (!required.contains(type)) {
+        errors.add(
+            new FieldErrors.FieldError(
+                path,
+                "the release policy requires no post-deployment evidence of type '"
+                    + type
+                    + "'"
+                    + (required.isEmpty()
+                        ? ""
+                        : " (it requires " + String.join(", ", required) + ")")));
+      } else if (!seen.add(type)) {
+        errors.add(new FieldErrors.FieldError(path, "posted twice in this request"));
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw InvalidManifestException.ofRequest(errors);
+    }
+    List<Map<String, Object>> recorded = new ArrayList<>();
+    for (EvidenceItem item : items) {
+      recorded.add(
+          Map.of("type", item.type(), "location", item.location(), "sha256", item.sha256()));
+    }
+    evidence.record(id, CheckPostDeploymentDelegate.POSTED, user, Map.of("items", recorded));
+    boolean woken =
+        !runtime
+            .createMessageCorrelation(EVIDENCE_POSTED)
+            .processInstanceBusinessKey(id)
+            .correlateAllWithResult()
+            .isEmpty();
+    return new Outcome(
+        Kind.ACCEPTED,
+        id,
+        woken
+            ? "Post-deployment evidence recorded; the checkpoint is checking it"
+            : "Post-deployment evidence recorded; the checkpoint checks it once deployment and"
+                + " verification reach it");
   }
 
   private Outcome correlate(

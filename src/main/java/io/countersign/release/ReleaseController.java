@@ -5,6 +5,7 @@ import io.countersign.manifest.InvalidManifestException;
 import io.countersign.manifest.ManifestReader;
 import io.countersign.manifest.PayloadTooLargeException;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.EvidenceItem;
 import io.countersign.process.ManifestStore;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
@@ -15,6 +16,7 @@ import jakarta.validation.constraints.Size;
 import java.io.IOException;
 import java.net.URI;
 import java.security.Principal;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.camunda.bpm.engine.OptimisticLockingException;
@@ -184,6 +186,10 @@ class ReleaseController {
 
   record ReasonRequest(@NotBlank @Size(max = 2000) String reason) {}
 
+  /** Evidence the policy requires once deployed, in the manifest's evidence item shape. */
+  record PostedEvidenceRequest(
+      @NotNull @Size(min = 1, max = 20) List<@NotNull @Valid EvidenceItem> evidence) {}
+
   record OverrideRequest(
       @NotNull
           @Pattern(
@@ -205,6 +211,13 @@ class ReleaseController {
       @PathVariable String id, @Valid @RequestBody ReasonRequest body, Authentication user) {
     return outcome(
         retried(() -> actions.rollback(id, body.reason(), user.getName(), Access.groups(user))));
+  }
+
+  @PostMapping("/{id}/post-deployment-evidence")
+  ResponseEntity<?> postDeploymentEvidence(
+      @PathVariable String id, @Valid @RequestBody PostedEvidenceRequest body, Principal user) {
+    return outcome(
+        retried(() -> actions.postDeploymentEvidence(id, body.evidence(), user.getName())));
   }
 
   @PostMapping("/{id}/override")

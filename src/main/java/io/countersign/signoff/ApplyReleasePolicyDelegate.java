@@ -6,9 +6,13 @@ import io.countersign.models.ModelVersions;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.TargetRegistry;
 import io.countersign.process.Variables;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import org.camunda.bpm.dmn.engine.DmnDecisionResult;
 import org.camunda.bpm.engine.DecisionService;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -17,13 +21,19 @@ import org.springframework.stereotype.Component;
 
 /**
  * Evaluates release-policy.dmn (process admins edit it in Camunda Modeler) in the version the
- * release was submitted with: which roles sign off, which evidence must be attached, how each
- * attached evidence type is read and checked, and the sign-off deadlines. The facts come from the
- * stored manifest: its environment and what each target capability declares; what the policy
- * required is kept in Countersign's tables for the start-deployment gate and recorded as evidence.
+ * release was submitted with: which roles sign off, which evidence must be attached (and which
+ * posted once deployed), how each attached evidence type is read and checked, and the sign-off
+ * deadlines. The facts come from the stored manifest: its environment and what each target
+ * capability declares; what the policy required is kept in Countersign's tables for the
+ * start-deployment gate and recorded as evidence.
  */
 @Component("applyReleasePolicy")
 class ApplyReleasePolicyDelegate implements JavaDelegate {
+  static final String POST_DEPLOYMENT = "post-deployment";
+
+  /** For a deadlines decision from before the post-deployment checkpoint existed. */
+  static final String DEFAULT_POST_DEPLOYMENT_WITHIN = "PT2H";
+
   private final DecisionService decisions;
   private final ModelVersions models;
   private final ManifestStore manifests;
@@ -54,13 +64,25 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     facts.put(Variables.ENVIRONMENT, manifest.environment().id());
     facts.putAll(targets.policyFacts(manifest));
     List<String> roles = evaluate(releaseId, "requiredSignOffRoles", facts).collectEntries("role");
-    List<String> evidenceTypes =
-        evaluate(releaseId, "requiredEvidence", facts).collectEntries("evidenceType");
+    List<String> evidenceTypes = new ArrayList<>();
+    List<String> postDeploymentTypes = new ArrayList<>();
+    for (Map<String, Object> rule :
+        evaluate(releaseId, "requiredEvidence", facts).getResultList()) {
+      // A decision version from before checkpoints existed names pre-deployment evidence only.
+      boolean after = POST_DEPLOYMENT.equals(rule.get("checkpoint"));
+      String type = (String) rule.get("evidenceType");
+      List<String> list = after ? postDeploymentTypes : evidenceTypes;
+      if (!list.contains(type)) {
+        list.add(type);
+      }
+    }
     DmnDecisionResult deadlines = evaluate(releaseId, "signOffDeadlines", facts);
     Map<String, Map<String, Object>> checks = new LinkedHashMap<>();
-    for (ReleaseManifest.EvidenceItem item : manifest.evidence()) {
+    Set<String> checkedTypes = new LinkedHashSet<>(postDeploymentTypes);
+    manifest.evidence().forEach(item -> checkedTypes.add(item.type()));
+    for (String type : checkedTypes) {
       Map<String, Object> itemFacts = new LinkedHashMap<>(facts);
-      itemFacts.put("evidenceType", item.type());
+      itemFacts.put("evidenceType", type);
       Map<String, Object> check = new LinkedHashMap<>();
       evaluate(releaseId, "evidenceChecks", itemFacts)
           .getSingleResult()
@@ -71,14 +93,20 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
                   check.put(name, value);
                 }
               });
-      checks.put(item.type(), check);
+      checks.put(type, check);
     }
     String escalationAfter = deadlines.getSingleResult().getEntry("escalationAfter");
     String expiryAfter = deadlines.getSingleResult().getEntry("expiryAfter");
+    String postDeploymentWithin =
+        Objects.requireNonNullElse(
+            deadlines.getSingleResult().getEntry("postDeploymentEvidenceWithin"),
+            DEFAULT_POST_DEPLOYMENT_WITHIN);
 
     execution.setVariable(Variables.REQUIRED_ROLES, List.copyOf(roles));
     execution.setVariable(Variables.REQUIRED_EVIDENCE, List.copyOf(evidenceTypes));
     execution.setVariable(Variables.EVIDENCE_CHECKS, checks);
+    execution.setVariable(Variables.POST_DEPLOYMENT_EVIDENCE, List.copyOf(postDeploymentTypes));
+    execution.setVariable(Variables.POST_DEPLOYMENT_EVIDENCE_WITHIN, postDeploymentWithin);
     execution.setVariable(Variables.ESCALATION_AFTER, escalationAfter);
     execution.setVariable(Variables.EXPIRY_AFTER, expiryAfter);
     signOffs.recordPolicy(releaseId, roles, evidenceTypes);
@@ -87,6 +115,8 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     payload.put("facts", facts);
     payload.put("requiredRoles", roles);
     payload.put("requiredEvidence", evidenceTypes);
+    payload.put("requiredPostDeploymentEvidence", postDeploymentTypes);
+    payload.put("postDeploymentEvidenceWithin", postDeploymentWithin);
     payload.put("evidenceChecks", checks);
     payload.put("escalationAfter", escalationAfter);
     payload.put("expiryAfter", expiryAfter);

@@ -16,6 +16,11 @@ import java.util.List;
  * the overall verdict of a gate and the one line of status people read in Cockpit.
  */
 final class MetricRules {
+  /** How a rule Prometheus measured but found nothing for begins its reason. */
+  static final String NO_DATA = "no data:";
+
+  static final String NAN = "value is NaN";
+
   /**
    * A query containing this is about one Lambda function; the placeholder becomes the function's
    * name.
@@ -72,7 +77,7 @@ final class MetricRules {
    */
   static MetricVerdict judge(MetricRule rule, List<Sample> samples) {
     if (samples.isEmpty()) {
-      return inconclusive(rule, "no data: the query returned an empty result");
+      return inconclusive(rule, NO_DATA + " the query returned an empty result");
     }
     String threshold = VerificationTarget.threshold(rule);
     String many = samples.size() == 1 ? "" : " (" + samples.size() + " series)";
@@ -93,7 +98,7 @@ final class MetricRules {
       if (Double.isNaN(sample.value())) {
         return inconclusive(
             rule,
-            "value is NaN"
+            NAN
                 + (samples.size() == 1 ? "" : " for " + sample.series())
                 + " (no samples in the range, e.g. no requests)");
       }
@@ -111,6 +116,17 @@ final class MetricRules {
         threshold,
         Verdict.PASS,
         comparison(rule, worst.value()) + many);
+  }
+
+  /**
+   * Whether Prometheus measured the rule: it answered, with no data yet or a NaN. Anything else
+   * inconclusive (not configured, unreachable, a refused query) is monitoring that cannot see.
+   */
+  static boolean measurable(MetricVerdict verdict) {
+    String detail = verdict.detail() == null ? "" : verdict.detail();
+    return verdict.verdict() != Verdict.INCONCLUSIVE
+        || detail.startsWith(NO_DATA)
+        || detail.startsWith(NAN);
   }
 
   static MetricVerdict inconclusive(MetricRule rule, String reason) {

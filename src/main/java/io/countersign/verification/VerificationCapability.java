@@ -3,9 +3,16 @@ package io.countersign.verification;
 import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ManifestSection;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.ReleaseManifest.HttpCheck;
+import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.manifest.ReleaseManifest.VerificationPlan;
 import io.countersign.process.TargetCapability;
 import io.countersign.process.Variables;
+import io.countersign.verification.VerificationTarget.CheckResult;
+import io.countersign.verification.VerificationTarget.MetricVerdict;
+import io.countersign.verification.VerificationTarget.Verdict;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.core.annotation.Order;
@@ -22,9 +29,14 @@ class VerificationCapability implements TargetCapability {
       ManifestSection.typed("verification", VerificationPlan.class, ReleaseManifest::verification);
 
   private final VerificationManifestCheck check;
+  private final HttpChecks checks;
+  private final VerificationTarget target;
 
-  VerificationCapability(VerificationManifestCheck check) {
+  VerificationCapability(
+      VerificationManifestCheck check, HttpChecks checks, VerificationTarget target) {
     this.check = check;
+    this.checks = checks;
+    this.target = target;
   }
 
   @Override
@@ -64,6 +76,50 @@ class VerificationCapability implements TargetCapability {
   @Override
   public List<String> recordedVariables() {
     return List.of();
+  }
+
+  /**
+   * Service health and monitoring before anything changes. A failing health check is recorded, not
+   * refused (the release may be the fix), so the checks afterwards can be read against it. A metric
+   * rule that cannot be measured at all (Prometheus unreachable or not configured, a query it
+   * refuses) is refused: the bake window and its rollback triggers would be blind. No data yet, or
+   * a value over its threshold, is recorded as it is.
+   */
+  @Override
+  public List<Finding> verifyEnvironment(String releaseId, ReleaseManifest manifest) {
+    VerificationPlan plan = manifest.verification();
+    if (plan == null) {
+      return List.of();
+    }
+    List<Finding> findings = new ArrayList<>();
+    for (HttpCheck health : plan.healthChecks()) {
+      CheckResult result = checks.run(health, manifest.environment());
+      findings.add(
+          Finding.passed(
+              "health check " + health.name(),
+              (result.passed() ? "healthy" : "failing before the release")
+                  + (result.status() == null ? "" : ", HTTP " + result.status())
+                  + (result.detail() == null ? "" : ": " + result.detail())));
+    }
+    List<String> functions =
+        manifest.hasLambda()
+            ? manifest.lambda().functions().stream().map(LambdaFunction::name).toList()
+            : List.of();
+    for (MetricRule rule : MetricRules.expand(plan.metrics(), functions)) {
+      MetricVerdict verdict = target.evaluate(rule);
+      String subject = "metric " + rule.name();
+      if (verdict.verdict() == Verdict.INCONCLUSIVE && !MetricRules.measurable(verdict)) {
+        findings.add(Finding.failed(subject, "monitoring cannot measure it: " + verdict.detail()));
+      } else {
+        findings.add(
+            Finding.passed(
+                subject,
+                verdict.verdict()
+                    + (verdict.value() == null ? "" : " at " + verdict.value())
+                    + (verdict.detail() == null ? "" : ": " + verdict.detail())));
+      }
+    }
+    return findings;
   }
 
   @Override

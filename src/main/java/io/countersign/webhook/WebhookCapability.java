@@ -81,6 +81,12 @@ class WebhookCapability implements TargetCapability {
     return List.of(NOTIFIED, RETRACTED);
   }
 
+  /** Notices only: an endpoint that is down is retried when the notice is sent, not a blocker. */
+  @Override
+  public List<Finding> verifyEnvironment(String releaseId, ReleaseManifest manifest) {
+    return List.of();
+  }
+
   @Override
   public Map<String, Object> policyFacts(ReleaseManifest manifest) {
     return Map.of(); // a notice changes nothing the policy would ask more sign-offs for

@@ -198,23 +198,25 @@ class PostgresDatabaseRollbackProcessTest extends ProcessTestSupport {
   }
 
   @Test
-  void aTargetThatRefusesConnectionsIsRetriedThenBecomesAnIncident() {
+  void aTargetThatRefusesConnectionsIsRetriedThenFailsAtTheDeploymentCheckpoint() {
     ObjectNode m = example("staging");
     ((ObjectNode) m.get("database")).put("target", "closed-db");
     String id = submit(m);
     approveAll(id);
 
-    for (int attempt = 0; attempt < 5 && incidents(id).isEmpty(); attempt++) {
+    for (int attempt = 0; attempt < 5 && !status(id).equals("failed"); attempt++) {
       advanceClock(Duration.ofSeconds(31));
       runJobs();
     }
 
-    List<Incident> incidents = incidents(id);
-    assertThat(incidents).hasSize(1);
-    assertThat(incidents.get(0).getActivityId()).isEqualTo("backupDatabase");
-    assertThat(incidents.get(0).getIncidentMessage())
+    assertThat(status(id)).isEqualTo("failed");
+    assertThat(statusReason(id))
+        .startsWith("Failed at the deployment checkpoint, nothing was changed")
         .contains("cannot reach database target closed-db", "refused");
-    assertThat(evidenceTypes(id)).doesNotContain("database-backup", "database-migrated");
+    assertThat(incidents(id)).isEmpty();
+    assertThat(lastPayload(id, "checkpoint-deployment").get("passed").asBoolean()).isFalse();
+    assertThat(evidenceTypes(id))
+        .doesNotContain("database-backup", "database-migrated", "rollback-started");
   }
 
   private List<Incident> incidents(String id) {

@@ -28,6 +28,7 @@ class RolloutWaitProcessTest extends ProcessTestSupport {
   @BeforeEach
   void reset() {
     cluster.progressingChecks = 0;
+    cluster.rolledOut = false;
     cluster.undone.clear();
   }
 
@@ -69,13 +70,18 @@ class RolloutWaitProcessTest extends ProcessTestSupport {
     }
   }
 
-  /** Plays the Deployment controller: progressing for N checks, then complete. */
+  /**
+   * Plays the Deployment controller: progressing for N checks once rolled out, then complete.
+   * Before the rollout (the deployment checkpoint's look) it is complete.
+   */
   static class ScriptedCluster implements KubernetesTarget {
     volatile int progressingChecks;
+    volatile boolean rolledOut;
     final List<String> undone = new ArrayList<>();
 
     @Override
     public Rollout rollout(String releaseId, String target, String namespace, Workload workload) {
+      rolledOut = true;
       return new Rollout(
           Map.of(workload.containers().get(0).name(), "registry.medication.example/old:1"),
           false,
@@ -85,7 +91,7 @@ class RolloutWaitProcessTest extends ProcessTestSupport {
     @Override
     public RolloutStatus status(
         String target, String namespace, Workload workload, Instant deadline) {
-      if (progressingChecks > 0) {
+      if (rolledOut && progressingChecks > 0) {
         if (workload.name().equals("web")) {
           progressingChecks--;
         }

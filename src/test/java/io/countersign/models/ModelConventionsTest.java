@@ -138,7 +138,7 @@ class ModelConventionsTest {
             .toList();
     assertThat(deadlines)
         .extracting(BaseElement::getId)
-        .containsExactlyInAnyOrder("rolloutDeadline", "frontendDeadline");
+        .containsExactlyInAnyOrder("rolloutDeadline", "frontendDeadline", "postDeploymentDeadline");
     for (BoundaryEvent deadline : deadlines) {
       ServiceTask step =
           ((SubProcess) deadline.getAttachedTo())

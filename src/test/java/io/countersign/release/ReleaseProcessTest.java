@@ -179,6 +179,9 @@ class ReleaseProcessTest extends ProcessTestSupport {
     requestOverride(id, "extended");
     decideOverride(id, "approve", "Emergency fix for INC-7781");
     runJobs();
+    // The override skips the sign-offs, not the post-deployment checkpoint.
+    assertThat(status(id)).isEqualTo("awaiting-evidence");
+    postDeploymentEvidence(id);
 
     assertThat(status(id)).isEqualTo("released");
     assertThat(evidenceTypes(id)).contains("override-granted", "deployment-started");

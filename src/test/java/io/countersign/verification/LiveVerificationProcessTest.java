@@ -111,13 +111,21 @@ class LiveVerificationProcessTest extends ProcessTestSupport {
                     + " "
                     + e.get("verdict").asText())
         .containsExactly("error-rate 0.002 PASS", "p95-latency 0.31 PASS");
-    SERVER.verify(1, getRequestedFor(urlEqualTo("/health")));
+    // Once at the deployment checkpoint (the service before the release), once after deploying.
+    SERVER.verify(2, getRequestedFor(urlEqualTo("/health")));
   }
 
   @Test
   void aHealthCheckDownAfterDeploymentRollsBackEveryStep() {
-    // Down for the check and its two retries; healthy again once the previous version runs.
-    for (String state : List.of(Scenario.STARTED, "down-1", "down-2")) {
+    // Healthy at the deployment checkpoint; down for the check after deploying and its two
+    // retries; healthy again once the previous version runs.
+    SERVER.stubFor(
+        get(urlEqualTo("/health"))
+            .inScenario("service")
+            .whenScenarioStateIs(Scenario.STARTED)
+            .willSetStateTo("deployed")
+            .willReturn(aResponse().withStatus(200).withBody("{\"status\":\"UP\"}")));
+    for (String state : List.of("deployed", "down-1", "down-2")) {
       SERVER.stubFor(
           get(urlEqualTo("/health"))
               .inScenario("service")
@@ -257,8 +265,24 @@ class LiveVerificationProcessTest extends ProcessTestSupport {
   }
 
   @Test
-  void anInconclusiveMetricRollsBackWhenAnOperationsLeadSaysSo() {
+  void aQueryPrometheusRefusesFailsTheReleaseAtTheDeploymentCheckpoint() {
     PrometheusStubs.answer(SERVER, errorRate, 400, PrometheusStubs.badData());
+    String id = submit(manifest());
+    approveAll(id);
+
+    assertThat(status(id)).isEqualTo("failed");
+    assertThat(statusReason(id))
+        .startsWith("Failed at the deployment checkpoint, nothing was changed")
+        .contains("metric error-rate: monitoring cannot measure it");
+    assertThat(evidenceTypes(id))
+        .contains("checkpoint-deployment")
+        .doesNotContain("rollback-started");
+    assertThat(activities(id, "deploy")).doesNotContain("backupDatabase");
+  }
+
+  @Test
+  void anInconclusiveMetricRollsBackWhenAnOperationsLeadSaysSo() {
+    PrometheusStubs.answer(SERVER, errorRate, PrometheusStubs.empty());
     String id = submit(manifest());
     approveAll(id);
 

@@ -28,12 +28,16 @@ class VerificationFailureProcessTest extends ProcessTestSupport {
   @BeforeEach
   void reset() {
     checks.failuresLeft = 0;
+    checks.healthyFirst = 0;
     checks.metric = Verdict.PASS;
   }
 
   @Test
   void aFailedHealthCheckAfterDeploymentRollsBackEveryStep() {
-    checks.failuresLeft = 1; // the service is healthy again once the previous version runs
+    // Healthy at the deployment checkpoint, down after deploying, healthy again once the previous
+    // version runs.
+    checks.healthyFirst = 1;
+    checks.failuresLeft = 1;
     String id = submit(example("staging"));
     approveAll(id);
     assertThat(status(id)).isEqualTo("rolled-back");
@@ -78,10 +82,18 @@ class VerificationFailureProcessTest extends ProcessTestSupport {
   /** Answers every health check and metric as scripted by the test. */
   static class ScriptedChecks implements VerificationTarget {
     volatile int failuresLeft;
+
+    /** Healthy answers before the failures start (the deployment checkpoint's look). */
+    volatile int healthyFirst;
+
     volatile Verdict metric = Verdict.PASS;
 
     @Override
     public CheckResult check(HttpCheck check) {
+      if (healthyFirst > 0) {
+        healthyFirst--;
+        return new CheckResult(check.name(), check.url(), true, 200, 12, "ok");
+      }
       boolean healthy = failuresLeft <= 0;
       if (!healthy) {
         failuresLeft--;
