@@ -111,6 +111,8 @@ class ComplianceReportTest extends ProcessTestSupport {
         openTask(overridden, "decideOverride").getId(),
         Map.of("overrideDecision", "approve", "comment", "Emergency fix"));
     runJobs();
+    // Production asks for its post-release evidence once deployed (an override does not skip it).
+    postDeploymentEvidence(overridden);
 
     ObjectNode drill = example("staging");
     drill.putObject("drill").put("failAt", "publishFrontend");
