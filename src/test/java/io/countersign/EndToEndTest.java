@@ -105,7 +105,63 @@ class EndToEndTest {
       }
     }
 
+    // Deployed and verified, production waits for its post-release load test. Only the requester
+    // (the pipeline) posts it, only the types the policy asks for, and nothing past the API wakes
+    // the checkpoint.
+    awaitStatus(id, "awaiting-evidence");
+    String posting = "/api/releases/" + id + "/post-deployment-evidence";
+    Map<String, Object> k6 =
+        Map.of(
+            "evidence",
+            List.of(
+                Map.of(
+                    "type", "performance-tests",
+                    "location", "s3://medication-artifacts/evidence/post-release/k6.json",
+                    "sha256", "c".repeat(64))));
+    for (String other : List.of("tech-lead", "admin", "release-manager")) {
+      assertThat(http.postJson(other, posting, k6).status()).as(other).isEqualTo(403);
+    }
+    Response wrongType =
+        http.postJson(
+            "requester",
+            posting,
+            Map.of(
+                "evidence",
+                List.of(
+                    Map.of(
+                        "type", "security-scan",
+                        "location", "s3://medication-artifacts/evidence/scan.sarif",
+                        "sha256", "not-a-digest"))));
+    assertThat(wrongType.status()).as(wrongType.body()).isEqualTo(400);
+    assertThat(wrongType.errorPaths()).containsExactly("$.evidence[0].sha256");
+    Response notRequired =
+        http.postJson(
+            "requester",
+            posting,
+            Map.of(
+                "evidence",
+                List.of(
+                    Map.of(
+                        "type", "security-scan",
+                        "location", "s3://medication-artifacts/evidence/scan.sarif",
+                        "sha256", "d".repeat(64)))));
+    assertThat(notRequired.status()).as(notRequired.body()).isEqualTo(400);
+    assertThat(notRequired.errorPaths()).containsExactly("$.evidence[0].type");
+    assertThat(
+            http.postJson(
+                    "admin",
+                    "/engine-rest/message",
+                    Map.of("messageName", "postDeploymentEvidencePosted", "businessKey", id))
+                .status())
+        .isIn(400, 403);
+    assertThat(release(id).path("status").asText()).isEqualTo("awaiting-evidence");
+    assertThat(evidenceTypes(id)).doesNotContain("post-deployment-evidence-posted");
+
+    Response posted = http.postJson("requester", posting, k6);
+    assertThat(posted.status()).as(posted.body()).isEqualTo(202);
     awaitStatus(id, "released");
+    Response late = http.postJson("requester", posting, k6);
+    assertThat(late.status()).as(late.body()).isEqualTo(409);
     JsonNode released = release(id);
     assertThat(released.path("signOffs")).hasSize(6);
     assertThat(released.path("incidents")).isEmpty();
@@ -122,6 +178,9 @@ class EndToEndTest {
             "lambda-deployed",
             "kubernetes-rollout",
             "verification-result",
+            "checkpoint-deployment",
+            "post-deployment-evidence-posted",
+            "checkpoint-post-deployment",
             "release-released");
     assertThat(types).filteredOn("sign-off"::equals).hasSize(6);
     assertThat(types).filteredOn("lambda-deployed"::equals).hasSize(3);
@@ -133,10 +192,12 @@ class EndToEndTest {
             "checkpoint-pre-deployment",
             "sign-off",
             "deployment-started",
+            "checkpoint-deployment",
             "database-migrated",
             "lambda-deployed",
             "kubernetes-rollout",
             "verification-result",
+            "checkpoint-post-deployment",
             "release-released");
     assertThat(signOffActors(id)).containsExactlyInAnyOrderElementsOf(APPROVERS.values());
     assertChainValid(id);

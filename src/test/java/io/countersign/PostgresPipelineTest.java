@@ -72,6 +72,8 @@ class PostgresPipelineTest extends ProcessTestSupport {
     String id = submit(m);
     assertThat(openTasks(id, "approveRelease")).hasSize(6);
     approveAll(id);
+    assertThat(status(id)).isEqualTo("awaiting-evidence");
+    postDeploymentEvidence(id);
     assertThat(status(id)).isEqualTo("released");
     assertThat(targetTables()).contains("dose_reminders");
     assertThat(

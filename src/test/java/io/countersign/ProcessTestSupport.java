@@ -1,5 +1,6 @@
 package io.countersign;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -294,8 +295,7 @@ public abstract class ProcessTestSupport {
 
   /**
    * Posts every evidence type the policy requires after deploying, as the requester's pipeline
-   * would through the API (an entry in the release's chain, then the message that wakes a waiting
-   * checkpoint), and runs what that wakes. Dry-run evidence: the items are listed, not fetched.
+   * would through the API, with items that are listed, not fetched (dry-run evidence).
    */
   @SuppressWarnings("unchecked")
   protected void postDeploymentEvidence(String releaseId) {
@@ -313,6 +313,14 @@ public abstract class ProcessTestSupport {
               "sha256",
               "a".repeat(64)));
     }
+    postDeploymentEvidence(releaseId, items);
+  }
+
+  /**
+   * Posts {@code items} ({type, location, sha256}) as the API does (an entry in the release's
+   * chain, then the message that wakes a waiting checkpoint), and runs what that wakes.
+   */
+  protected void postDeploymentEvidence(String releaseId, List<?> items) {
     evidence.record(
         releaseId, "post-deployment-evidence-posted", "requester", Map.of("items", items));
     runtime
@@ -320,6 +328,16 @@ public abstract class ProcessTestSupport {
         .processInstanceBusinessKey(releaseId)
         .correlateAll();
     runJobs();
+  }
+
+  /** The payload of the release's last evidence entry of {@code type}. */
+  protected JsonNode lastPayload(String releaseId, String type) {
+    List<EvidenceEntry> entries =
+        evidence.entries(releaseId).stream().filter(e -> e.type().equals(type)).toList();
+    if (entries.isEmpty()) {
+      throw new AssertionError("no " + type + " in " + releaseId + "'s evidence");
+    }
+    return entries.get(entries.size() - 1).payload();
   }
 
   /** Executes every job that is due now (not timers in the future), until none is left. */

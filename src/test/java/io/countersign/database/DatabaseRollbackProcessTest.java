@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.countersign.ProcessTestSupport;
-import io.countersign.evidence.EvidenceEntry;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -20,14 +19,6 @@ class DatabaseRollbackProcessTest extends ProcessTestSupport {
     db.put("migrations", "src/test/resources/db/" + set + "/migration");
     db.put("rollbacks", "src/test/resources/db/" + set + "/rollbacks");
     return m;
-  }
-
-  private JsonNode lastPayload(String id, String type) {
-    return evidence.entries(id).stream()
-        .filter(e -> e.type().equals(type))
-        .reduce((a, b) -> b)
-        .map(EvidenceEntry::payload)
-        .orElseThrow(() -> new AssertionError("no " + type + " evidence"));
   }
 
   @Test

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.countersign.CrashAfterStep;
 import io.countersign.ProcessTestSupport;
-import io.countersign.evidence.EvidenceEntry;
 import io.countersign.process.Attempts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,14 +57,6 @@ class PostgresDatabaseRollbackProcessTest extends ProcessTestSupport {
     db.put("migrations", "src/test/resources/db/" + set + "/migration");
     db.put("rollbacks", "src/test/resources/db/" + set + "/rollbacks");
     return m;
-  }
-
-  private JsonNode lastPayload(String id, String type) {
-    return evidence.entries(id).stream()
-        .filter(e -> e.type().equals(type))
-        .reduce((a, b) -> b)
-        .map(EvidenceEntry::payload)
-        .orElseThrow(() -> new AssertionError("no " + type + " evidence"));
   }
 
   /** Neither the evidence nor any variable the engine ever held may carry the target's password. */

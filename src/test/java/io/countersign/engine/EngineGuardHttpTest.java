@@ -255,7 +255,12 @@ class EngineGuardHttpTest {
                   "processInstanceIds",
                   List.of(instanceId))),
           user + " migration");
-      for (String message : List.of("cancelRelease", "rollbackRequested", "overrideRequested")) {
+      for (String message :
+          List.of(
+              "cancelRelease",
+              "rollbackRequested",
+              "overrideRequested",
+              "postDeploymentEvidencePosted")) {
         assertRefused(
             http.postJson(
                 user,

@@ -247,7 +247,125 @@ class EvidenceCheckpointProcessTest extends ProcessTestSupport {
     assertThat(status(id)).isEqualTo("released");
   }
 
+  // ---- post-deployment checkpoint (production requires a post-release k6 run) ----
+
+  @Test
+  void aSlowPostReleaseLoadTestRollsTheReleaseBack() throws IOException {
+    ObjectNode manifest = productionWithGoodEvidence();
+    String id = submit(manifest);
+    approveAll(id);
+    assertThat(status(id)).isEqualTo("awaiting-evidence");
+    assertThat(statusReason(id))
+        .contains("performance-tests", "/api/releases/" + id + "/post-deployment-evidence", "PT2H");
+
+    postDeploymentEvidence(
+        id, List.of(inS3(manifest, "performance-tests", "k6-handle-summary.json")));
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id))
+        .startsWith("Failed at the post-deployment checkpoint: performance-tests");
+    JsonNode checkpoint = lastPayload(id, "checkpoint-post-deployment");
+    assertThat(checkpoint.path("passed").asBoolean()).isFalse();
+    assertThat(checkpoint.path("checks").get(0).path("outcome").asText()).isEqualTo("failed");
+    assertThat(evidenceTypes(id)).contains("rollback-started").doesNotContain("released");
+  }
+
+  @Test
+  void postReleaseEvidenceThatIsNotTheFileListedRollsTheReleaseBack() throws IOException {
+    ObjectNode manifest = productionWithGoodEvidence();
+    String id = submit(manifest);
+    approveAll(id);
+    byte[] listed = file("k6-summary-export.json");
+    String key = put(manifest, "post-release-k6.json", file("k6-handle-summary.json"));
+
+    postDeploymentEvidence(
+        id, List.of(item("performance-tests", "s3://" + BUCKET + "/" + key, listed)));
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id)).contains("performance-tests sha256 mismatch");
+  }
+
+  @Test
+  void evidenceNotPostedByTheDeadlineRollsTheReleaseBack() throws IOException {
+    String id = submit(productionWithGoodEvidence());
+    approveAll(id);
+    assertThat(hasTimer(id, "postDeploymentDeadline")).isTrue();
+
+    fireTimer(id, "postDeploymentDeadline");
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id))
+        .isEqualTo(
+            "Failed at the post-deployment checkpoint: evidence performance-tests not posted"
+                + " within PT2H");
+    JsonNode checkpoint = lastPayload(id, "checkpoint-post-deployment");
+    assertThat(checkpoint.path("missing").toString()).isEqualTo("[\"performance-tests\"]");
+    assertThat(checkpoint.path("passed").asBoolean()).isFalse();
+  }
+
+  @Test
+  void aRollbackRequestedWhileAwaitingEvidenceRollsTheReleaseBack() throws IOException {
+    String id = submit(productionWithGoodEvidence());
+    approveAll(id);
+    assertThat(status(id)).isEqualTo("awaiting-evidence");
+
+    runtime
+        .createMessageCorrelation("rollbackRequested")
+        .processInstanceBusinessKey(id)
+        .setVariable(Variables.ROLLBACK_REASON, "errors on the ward dashboard")
+        .setVariable(Variables.ROLLBACK_REQUESTED_BY, "ops-lead")
+        .correlate();
+    runJobs();
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(hasTimer(id, "postDeploymentDeadline")).isFalse();
+  }
+
+  @Test
+  void goodPostReleaseEvidenceReleasesWithItsFigures() throws IOException {
+    ObjectNode manifest = productionWithGoodEvidence();
+    String id = submit(manifest);
+    approveAll(id);
+
+    postDeploymentEvidence(
+        id, List.of(inS3(manifest, "performance-tests", "k6-summary-export.json")));
+
+    assertThat(status(id)).isEqualTo("released");
+    JsonNode checkpoint = lastPayload(id, "checkpoint-post-deployment");
+    assertThat(checkpoint.path("passed").asBoolean()).isTrue();
+    assertThat(checkpoint.path("required").toString()).isEqualTo("[\"performance-tests\"]");
+    JsonNode check = checkpoint.path("checks").get(0);
+    assertThat(check.path("outcome").asText()).isEqualTo("passed");
+    assertThat(check.path("figures").path("p95Ms").isNumber()).isTrue();
+    assertThat(lastPayload(id, "checkpoint-deployment").path("passed").asBoolean()).isTrue();
+    fireTimer(id, "rollbackWindowOver");
+  }
+
+  @Test
+  void aStagingReleaseNeedsNoPostReleaseEvidenceAndSaysSo() throws IOException {
+    ObjectNode manifest = example("staging");
+    evidence(manifest, inS3(manifest, "integration-tests", "surefire-passing.xml"));
+    String id = submit(manifest);
+    approveAll(id);
+
+    assertThat(status(id)).isEqualTo("released");
+    JsonNode checkpoint = lastPayload(id, "checkpoint-post-deployment");
+    assertThat(checkpoint.path("required").isEmpty()).isTrue();
+    assertThat(checkpoint.path("passed").asBoolean()).isTrue();
+    fireTimer(id, "rollbackWindowOver");
+  }
+
   // ---- helpers ----
+
+  private ObjectNode productionWithGoodEvidence() throws IOException {
+    ObjectNode manifest = example("production");
+    evidence(
+        manifest,
+        inS3(manifest, "security-scan", "eslint-suppressed.sarif"),
+        inS3(manifest, "integration-tests", "surefire-passing.xml"),
+        inS3(manifest, "performance-tests", "k6-summary-export.json"));
+    return manifest;
+  }
 
   private void assertHeld(String id, String reason) {
     assertThat(status(id)).isEqualTo("requested");

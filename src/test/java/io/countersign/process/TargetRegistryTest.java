@@ -63,7 +63,8 @@ import org.springframework.http.MediaType;
  */
 class TargetRegistryTest extends ProcessTestSupport {
   /** Tasks of deploy.bpmn that belong to the release itself rather than to a target. */
-  private static final Set<String> RELEASE_TASKS = Set.of("markReleased", "startRollback");
+  private static final Set<String> RELEASE_TASKS =
+      Set.of("checkDeployment", "checkPostDeployment", "markReleased", "startRollback");
 
   private static final Set<String> BEFORE_THE_REGISTRY =
       Set.of("database", "lambda", "frontend", "kubernetes", "verification");

@@ -50,6 +50,8 @@ class ReleaseViewsTest extends ProcessTestSupport {
         .isEqualTo(pendingTheEnginesWay(id));
 
     approveAll(id);
+    assertThat(status(id)).isEqualTo("awaiting-evidence");
+    postDeploymentEvidence(id);
     assertThat(status(id)).isEqualTo("released");
     Detail released = views.detail(id).orElseThrow();
     assertThat(released.pendingSignOffs()).isEmpty();
