@@ -24,6 +24,13 @@ import org.springframework.test.context.ContextConfiguration;
     properties = {
       "spring.datasource.url=jdbc:h2:mem:api-engine;DB_CLOSE_DELAY=-1;NON_KEYWORDS=VALUE;LOCK_TIMEOUT=10000",
       "countersign.targets.databases.medication-db.url=" + ApiAppSupport.TARGET_DB_URL,
+      // Staging releases that production ones are promoted from migrate a database of their own.
+      "countersign.targets.databases.staging-db.mode=live",
+      "countersign.targets.databases.staging-db.url=jdbc:h2:mem:api-staging-target;DB_CLOSE_DELAY=-1",
+      "countersign.targets.databases.staging-db.username=sa",
+      "countersign.targets.databases.staging-db.password=",
+      "countersign.targets.databases.staging-db.migration-roots=examples",
+      "countersign.targets.databases.staging-db.backup=h2-script",
       "countersign.backups.directory=" + ApiAppSupport.TEST_WORK + "/backups/api",
       // A throttled test client stays throttled for the whole test, however slow the machine.
       "countersign.security.login-throttle.initial-delay=PT1M",

@@ -44,6 +44,8 @@ class EndToEndTest {
     manifest.put("version", ManifestFixture.freshVersion("e2e"));
     ObjectNode verification = (ObjectNode) manifest.path("verification");
     verification.put("bakeWindow", "PT0S"); // one metrics evaluation, then the window is over
+    // The shipped policy promotes production from staging: the same version released there first.
+    String staging = http.releaseInStaging(manifest);
 
     Response submitted =
         http.post(
@@ -164,6 +166,8 @@ class EndToEndTest {
     assertThat(late.status()).as(late.body()).isEqualTo(409);
     JsonNode released = release(id);
     assertThat(released.path("signOffs")).hasSize(6);
+    assertThat(lastOf(id, "checkpoint-pre-deployment").path("promotion").path("releaseId").asText())
+        .isEqualTo(staging);
     assertThat(released.path("incidents")).isEmpty();
     assertThat(tableExists("DOSE_REMINDERS")).as("V3 migrated on the target database").isTrue();
 
@@ -311,6 +315,21 @@ class EndToEndTest {
         .path("entries")
         .forEach(e -> types.add(e.path("type").asText()));
     return types;
+  }
+
+  /** The payload of the release's last evidence entry of {@code type}. */
+  private JsonNode lastOf(String id, String type) {
+    JsonNode last = null;
+    for (JsonNode entry :
+        http.get("compliance-officer", "/api/releases/" + id + "/evidence")
+            .json()
+            .path("entries")) {
+      if (entry.path("type").asText().equals(type)) {
+        last = entry.path("payload");
+      }
+    }
+    assertThat(last).as(type + " in " + id).isNotNull();
+    return last;
   }
 
   private List<String> signOffActors(String id) {

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -21,6 +22,10 @@ import java.util.Map;
 /** Real HTTP against the running app, as a demo user (HTTP Basic) or anonymously (user null). */
 public final class HttpSupport {
   public static final String DEMO_PASSWORD = "demo";
+
+  /** The API tests' staging database target, apart from the production one they migrate. */
+  public static final String STAGING_DB = "staging-db";
+
   public static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpClient client =
@@ -79,6 +84,68 @@ public final class HttpSupport {
               return !detail[0].path("status").asText().equals("checking-evidence");
             });
     return detail[0];
+  }
+
+  /**
+   * Releases the staging copy of a production manifest (same version and artifacts; staging's
+   * namespace, checks and database target {@code staging-db}) through the API and Tasklist's REST,
+   * to {@code released}: what the shipped policy requires before the production release can be
+   * promoted. Returns its id.
+   */
+  public String releaseInStaging(ObjectNode production) {
+    ObjectNode staging = production.deepCopy();
+    staging.put("environment", "staging");
+    if (staging.has("kubernetes")) {
+      ((ObjectNode) staging.get("kubernetes")).put("namespace", "medication-staging");
+    }
+    if (staging.has("database")) {
+      ((ObjectNode) staging.get("database")).put("target", STAGING_DB);
+    }
+    staging.set("verification", ManifestFixture.staging().get("verification"));
+    ((ObjectNode) staging.get("verification")).put("bakeWindow", "PT0S");
+    Response submitted = postJson("requester", "/api/releases", staging);
+    if (submitted.status() != 201) {
+      throw new AssertionError("staging copy refused: " + submitted);
+    }
+    String id = submitted.json().path("id").asText();
+    JsonNode detail = afterEvidenceCheck("requester", id);
+    for (JsonNode role : detail.path("pendingSignOffs")) {
+      String approver = DemoApprovers.BY_ROLE.get(role.asText());
+      String query =
+          "/engine-rest/task?maxResults=10&processInstanceBusinessKey="
+              + id
+              + "&candidateGroup="
+              + role.asText();
+      // The sign-off tasks are created a moment after the status says they are awaited.
+      JsonNode tasks =
+          await(approver + "'s task of " + id)
+              .atMost(Duration.ofSeconds(30))
+              .pollInterval(Duration.ofMillis(50))
+              .until(
+                  () -> {
+                    Response found = get(approver, query);
+                    if (found.status() != 200) {
+                      throw new AssertionError(approver + " cannot list tasks: " + found);
+                    }
+                    return found.json();
+                  },
+                  found -> found.isArray() && !found.isEmpty());
+      Response done =
+          postJson(
+              approver,
+              "/engine-rest/task/" + tasks.get(0).path("id").asText() + "/complete",
+              DemoApprovers.APPROVE);
+      if (done.status() != 204) {
+        throw new AssertionError(approver + " could not sign " + id + ": " + done);
+      }
+    }
+    await("staging release " + id + " released")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> get("requester", "/api/releases/" + id).json().path("status").asText(),
+            "released"::equals);
+    return id;
   }
 
   public Response get(String user, String path) {

@@ -69,6 +69,14 @@ import org.springframework.test.context.TestExecutionListeners;
       "countersign.targets.databases.medication-db.url=jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1",
       "countersign.targets.databases.medication-db.migration-roots[0]=examples",
       "countersign.targets.databases.medication-db.migration-roots[1]=src/test/resources/db",
+      // Staging releases that production ones are promoted from migrate a database of their own.
+      "countersign.targets.databases.staging-db.mode=live",
+      "countersign.targets.databases.staging-db.url=" + ProcessTestSupport.STAGING_TARGET,
+      "countersign.targets.databases.staging-db.username=sa",
+      "countersign.targets.databases.staging-db.password=",
+      "countersign.targets.databases.staging-db.backup=h2-script",
+      "countersign.targets.databases.staging-db.migration-roots[0]=examples",
+      "countersign.targets.databases.staging-db.migration-roots[1]=src/test/resources/db",
       "countersign.backups.directory=" + ApiAppSupport.TEST_WORK + "/backups/process",
       "countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,
       "countersign.evidence.checkpoints.file="
@@ -85,6 +93,8 @@ import org.springframework.test.context.TestExecutionListeners;
     value = ProcessEngineCoverageTestExecutionListener.class,
     mergeMode = TestExecutionListeners.MergeMode.MERGE_WITH_DEFAULTS)
 public abstract class ProcessTestSupport {
+  static final String STAGING_TARGET = "jdbc:h2:mem:process-staging-target;DB_CLOSE_DELAY=-1";
+
   /** Lets the coverage report count compensation boundary events too. */
   @TestConfiguration
   static class CompensationCoverage {
@@ -137,10 +147,11 @@ public abstract class ProcessTestSupport {
     BpmnAwareTests.init(engine);
     ClockUtil.reset();
     identity.clearAuthentication();
-    try (Connection c =
-            DriverManager.getConnection("jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1", "sa", "");
-        Statement s = c.createStatement()) {
-      s.execute("DROP ALL OBJECTS");
+    for (String target : List.of("jdbc:h2:mem:process-target;DB_CLOSE_DELAY=-1", STAGING_TARGET)) {
+      try (Connection c = DriverManager.getConnection(target, "sa", "");
+          Statement s = c.createStatement()) {
+        s.execute("DROP ALL OBJECTS");
+      }
     }
   }
 
@@ -174,7 +185,19 @@ public abstract class ProcessTestSupport {
     return submit(manifest, "requester");
   }
 
+  /**
+   * Submits as the API would. A production manifest is promoted first, as the shipped policy
+   * requires: its version is released in staging with the same artifacts ({@link
+   * #releaseInStaging}); {@link #submitAsIs} skips that, for the tests of promotion itself.
+   */
   protected String submit(ObjectNode manifest, String requester) {
+    if (manifest.path("environment").asText().equals("production")) {
+      releaseInStaging(manifest);
+    }
+    return submitAsIs(manifest, requester);
+  }
+
+  protected String submitAsIs(ObjectNode manifest, String requester) {
     try {
       byte[] body = JSON.writeValueAsBytes(manifest);
       String id =
@@ -187,6 +210,41 @@ public abstract class ProcessTestSupport {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The staging copy of a production manifest: same version and artifacts, staging's targets. */
+  protected ObjectNode stagingOf(ObjectNode production) {
+    ObjectNode staging = example("staging");
+    staging.put("version", production.get("version").asText());
+    for (String section : List.of("database", "lambda", "frontend", "kubernetes", "evidence")) {
+      if (production.has(section)) {
+        staging.set(section, production.get(section).deepCopy());
+      } else {
+        staging.remove(section);
+      }
+    }
+    if (staging.has("kubernetes")) {
+      ((ObjectNode) staging.get("kubernetes")).put("namespace", "medication-staging");
+    }
+    if (staging.has("database")) {
+      ((ObjectNode) staging.get("database")).put("target", "staging-db");
+    }
+    return staging;
+  }
+
+  /**
+   * Releases {@link #stagingOf} the manifest to the end of its rollback window, so the production
+   * release can be promoted from it.
+   */
+  protected String releaseInStaging(ObjectNode production) {
+    String id = submitAsIs(stagingOf(production), "requester");
+    approveAll(id);
+    if (!status(id).equals("released")) {
+      throw new AssertionError(
+          "the staging release " + id + " ended " + status(id) + ": " + statusReason(id));
+    }
+    fireTimer(id, "rollbackWindowOver");
+    return id;
   }
 
   /**

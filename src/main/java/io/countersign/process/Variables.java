@@ -85,6 +85,20 @@ public final class Variables {
    */
   public static final String POSTED_EVIDENCE = "postedEvidence";
 
+  /**
+   * The environment the policy says a release must have been released in before (promotion), or
+   * null; and the soak time it must have been released for.
+   */
+  public static final String PROMOTE_FROM = "promoteFrom";
+
+  public static final String MINIMUM_SOAK = "minimumSoak";
+
+  /** The release this one was promoted from, once the pre-deployment checkpoint found it. */
+  public static final String PROMOTED_FROM = "promotedFrom";
+
+  /** The promotion as the sign-off form shows it. */
+  public static final String PROMOTION = "promotion";
+
   /** How long the post-deployment checkpoint waits for its evidence (ISO-8601 duration). */
   public static final String POST_DEPLOYMENT_EVIDENCE_WITHIN = "postDeploymentEvidenceWithin";
 

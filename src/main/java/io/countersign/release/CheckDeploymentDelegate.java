@@ -20,21 +20,27 @@ import org.springframework.stereotype.Component;
 /**
  * Deployment checkpoint, first in deploy.bpmn and before anything changes: the signed manifest
  * still validates against the server's configuration as it is now (targets, allow-lists: it may
- * have changed since the sign-offs), and every target it names exists and answers, health and
- * monitoring included. A finding that fails ends the release failed with nothing to undo; a target
- * that does not answer throws, so the job asks again, and fails the release the same way on its
- * last attempt.
+ * have changed since the sign-offs), the release it was promoted from has not been rolled back
+ * since, and every target it names exists and answers, health and monitoring included. A finding
+ * that fails ends the release failed with nothing to undo; a target that does not answer throws, so
+ * the job asks again, and fails the release the same way on its last attempt.
  */
 @Component("checkDeployment")
 class CheckDeploymentDelegate implements JavaDelegate {
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
   private final TargetRegistry targets;
+  private final Promotions promotions;
 
-  CheckDeploymentDelegate(EvidenceLog evidence, ManifestStore manifests, TargetRegistry targets) {
+  CheckDeploymentDelegate(
+      EvidenceLog evidence,
+      ManifestStore manifests,
+      TargetRegistry targets,
+      Promotions promotions) {
     this.evidence = evidence;
     this.manifests = manifests;
     this.targets = targets;
+    this.promotions = promotions;
   }
 
   @Override
@@ -54,6 +60,18 @@ class CheckDeploymentDelegate implements JavaDelegate {
     if (errors.isEmpty()) {
       findings.add(
           Finding.passed("configuration", "the manifest validates against this server's targets"));
+    }
+    // Promoted at sign-off; the release it came from may have been rolled back since.
+    Object promotedFrom = execution.getVariable(Variables.PROMOTED_FROM);
+    if (promotedFrom != null) {
+      boolean rolledBack = promotions.rolledBack(promotedFrom.toString());
+      findings.add(
+          new Finding(
+              "promotion",
+              !rolledBack,
+              rolledBack
+                  ? promotedFrom + ", promoted from, has been rolled back since"
+                  : "from " + promotedFrom + ", still not rolled back"));
     }
     for (TargetCapability capability : targets.capabilities()) {
       if (!capability.isUsedBy(manifest)) {

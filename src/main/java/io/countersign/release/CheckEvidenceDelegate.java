@@ -6,6 +6,8 @@ import io.countersign.evidencecheck.EvidenceChecker.Verdict;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.Variables;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,12 +18,13 @@ import org.camunda.bpm.engine.runtime.Job;
 import org.springframework.stereotype.Component;
 
 /**
- * Pre-deployment checkpoint: every evidence type the policy requires is attached, and every
- * attached item is fetched, its SHA-256 recomputed and compared with the signed manifest's, and its
- * content read against the policy's thresholds ({@code evidenceChecks}). A missing, tampered,
- * unreadable or failing item holds the release with the reason; an item that did not answer is
- * asked again by the job's retries, and holds the release only on the last attempt. Verdicts and
- * figures go into the evidence and onto the sign-off form ({@code evidenceList}).
+ * Pre-deployment checkpoint: the release was promoted as the policy requires (see {@link
+ * Promotions}), every evidence type the policy requires is attached, and every attached item is
+ * fetched, its SHA-256 recomputed and compared with the signed manifest's, and its content read
+ * against the policy's thresholds ({@code evidenceChecks}). A missing, tampered, unreadable or
+ * failing item holds the release with the reason; an item that did not answer is asked again by the
+ * job's retries, and holds the release only on the last attempt. Verdicts and figures go into the
+ * evidence and onto the sign-off form ({@code evidenceList}).
  */
 @Component("checkEvidence")
 class CheckEvidenceDelegate implements JavaDelegate {
@@ -29,16 +32,19 @@ class CheckEvidenceDelegate implements JavaDelegate {
   private final ReleaseStatus status;
   private final ManifestStore manifests;
   private final EvidenceChecker checker;
+  private final Promotions promotions;
 
   CheckEvidenceDelegate(
       EvidenceLog evidence,
       ReleaseStatus status,
       ManifestStore manifests,
-      EvidenceChecker checker) {
+      EvidenceChecker checker,
+      Promotions promotions) {
     this.evidence = evidence;
     this.status = status;
     this.manifests = manifests;
     this.checker = checker;
+    this.promotions = promotions;
   }
 
   @Override
@@ -70,7 +76,23 @@ class CheckEvidenceDelegate implements JavaDelegate {
               + String.join("; ", unreachable.stream().map(EvidenceChecker::reason).toList()));
     }
     List<Verdict> failed = verdicts.stream().filter(v -> !v.passed()).toList();
-    boolean passed = missing.isEmpty() && failed.isEmpty();
+    String promoteFrom = (String) execution.getVariable(Variables.PROMOTE_FROM);
+    Promotions.Promotion promotion =
+        promoteFrom == null
+            ? null
+            : promotions.check(
+                execution.getProcessBusinessKey(),
+                manifest,
+                promoteFrom,
+                Duration.parse((String) execution.getVariable(Variables.MINIMUM_SOAK)),
+                Instant.now());
+    execution.setVariable(
+        Variables.PROMOTION,
+        promotion == null ? "Not required for this environment" : promotion.line());
+    execution.setVariable(
+        Variables.PROMOTED_FROM, promotion == null ? null : promotion.releaseId());
+    boolean promoted = promotion == null || promotion.passed();
+    boolean passed = missing.isEmpty() && failed.isEmpty() && promoted;
     execution.setVariable(Variables.MISSING_EVIDENCE, missing);
     execution.setVariable(Variables.EVIDENCE_COMPLETE, passed);
     execution.setVariable(Variables.EVIDENCE_LIST, EvidenceChecker.lines(verdicts, missing));
@@ -80,12 +102,16 @@ class CheckEvidenceDelegate implements JavaDelegate {
         reasons.add("missing evidence " + String.join(", ", missing));
       }
       failed.forEach(v -> reasons.add(EvidenceChecker.reason(v)));
+      if (!promoted) {
+        reasons.add(
+            "not promoted from " + promoteFrom + ": " + String.join("; ", promotion.problems()));
+      }
       status.set(
           execution,
           "requested",
           "Held at the pre-deployment checkpoint: "
               + String.join("; ", reasons)
-              + ". Request an emergency override, or cancel and resubmit with the evidence.");
+              + ". Request an emergency override, or cancel and resubmit once it is there.");
     }
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("required", required);
@@ -93,6 +119,7 @@ class CheckEvidenceDelegate implements JavaDelegate {
     payload.put("missing", missing);
     payload.put("source", checker.mode());
     payload.put("checks", verdicts.stream().map(Verdict::asMap).toList());
+    payload.put("promotion", promotion == null ? null : promotion.asMap());
     payload.put("passed", passed);
     evidence.record(
         execution.getProcessBusinessKey(), "checkpoint-pre-deployment", "countersign", payload);

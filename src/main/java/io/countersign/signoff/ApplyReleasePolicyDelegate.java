@@ -97,6 +97,14 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     }
     String escalationAfter = deadlines.getSingleResult().getEntry("escalationAfter");
     String expiryAfter = deadlines.getSingleResult().getEntry("expiryAfter");
+    DmnDecisionResult promotion = evaluate(releaseId, "promotion", facts);
+    String promoteFrom =
+        promotion.isEmpty() ? null : promotion.getSingleResult().getEntry("promoteFrom");
+    String minimumSoak =
+        promotion.isEmpty() || promoteFrom == null
+            ? null
+            : Objects.requireNonNullElse(
+                promotion.getSingleResult().getEntry("minimumSoak"), "PT0S");
     String postDeploymentWithin =
         Objects.requireNonNullElse(
             deadlines.getSingleResult().getEntry("postDeploymentEvidenceWithin"),
@@ -107,6 +115,8 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     execution.setVariable(Variables.EVIDENCE_CHECKS, checks);
     execution.setVariable(Variables.POST_DEPLOYMENT_EVIDENCE, List.copyOf(postDeploymentTypes));
     execution.setVariable(Variables.POST_DEPLOYMENT_EVIDENCE_WITHIN, postDeploymentWithin);
+    execution.setVariable(Variables.PROMOTE_FROM, promoteFrom);
+    execution.setVariable(Variables.MINIMUM_SOAK, minimumSoak);
     execution.setVariable(Variables.ESCALATION_AFTER, escalationAfter);
     execution.setVariable(Variables.EXPIRY_AFTER, expiryAfter);
     signOffs.recordPolicy(releaseId, roles, evidenceTypes);
@@ -118,11 +128,18 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     payload.put("requiredPostDeploymentEvidence", postDeploymentTypes);
     payload.put("postDeploymentEvidenceWithin", postDeploymentWithin);
     payload.put("evidenceChecks", checks);
+    payload.put("promoteFrom", promoteFrom);
+    payload.put("minimumSoak", minimumSoak);
     payload.put("escalationAfter", escalationAfter);
     payload.put("expiryAfter", expiryAfter);
     Map<String, Integer> versions = new LinkedHashMap<>();
     for (String key :
-        List.of("requiredSignOffRoles", "requiredEvidence", "signOffDeadlines", "evidenceChecks")) {
+        List.of(
+            "requiredSignOffRoles",
+            "requiredEvidence",
+            "signOffDeadlines",
+            "evidenceChecks",
+            "promotion")) {
       versions.put(key, models.version(releaseId, key));
     }
     payload.put("decisionVersions", versions);

@@ -99,7 +99,7 @@ class ComplianceReportTest extends ProcessTestSupport {
         Map.of("decision", "reject", "comment", "Flaky tests"));
     runJobs();
 
-    overridden = submit(productionWithoutSecurityScan());
+    overridden = submitAsIs(productionWithoutSecurityScan(), "requester");
     Response asked =
         http.postJson(
             "requester",
@@ -129,7 +129,7 @@ class ComplianceReportTest extends ProcessTestSupport {
     assertThat(rollback.status()).as(rollback.body()).isEqualTo(202);
     runJobs();
 
-    held = submit(productionWithoutSecurityScan());
+    held = submitAsIs(productionWithoutSecurityScan(), "requester");
 
     assertThat(
             List.of(

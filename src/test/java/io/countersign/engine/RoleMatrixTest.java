@@ -60,6 +60,7 @@ class RoleMatrixTest {
     ObjectNode m =
         ManifestFixture.withVersion(
             ManifestFixture.production(), ManifestFixture.freshVersion("roles"));
+    http.releaseInStaging(m);
     Response r =
         http.post(
             "requester", "/api/releases", "application/json", ManifestFixture.json(m), Map.of());
