@@ -1,6 +1,7 @@
 package io.countersign.signoff;
 
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.manifest.Environments;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.models.ModelVersions;
 import io.countersign.process.ManifestStore;
@@ -19,8 +20,9 @@ import org.springframework.stereotype.Component;
  * Evaluates release-policy.dmn (process admins edit it in Camunda Modeler) in the version the
  * release was submitted with: which roles sign off, which evidence must be attached, how each
  * attached evidence type is read and checked, and the sign-off deadlines. The facts come from the
- * stored manifest: its environment and what each target capability declares; what the policy
- * required is kept in Countersign's tables for the start-deployment gate and recorded as evidence.
+ * stored manifest: its environment and that environment's production flag (configured, {@link
+ * Environments}) and what each target capability declares; what the policy required is kept in
+ * Countersign's tables for the start-deployment gate and recorded as evidence.
  */
 @Component("applyReleasePolicy")
 class ApplyReleasePolicyDelegate implements JavaDelegate {
@@ -30,6 +32,7 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
   private final SignOffRepository signOffs;
   private final EvidenceLog evidence;
   private final TargetRegistry targets;
+  private final Environments environments;
 
   ApplyReleasePolicyDelegate(
       DecisionService decisions,
@@ -37,8 +40,10 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
       ManifestStore manifests,
       SignOffRepository signOffs,
       EvidenceLog evidence,
-      TargetRegistry targets) {
+      TargetRegistry targets,
+      Environments environments) {
     this.decisions = decisions;
+    this.environments = environments;
     this.targets = targets;
     this.models = models;
     this.signOffs = signOffs;
@@ -51,7 +56,8 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     String releaseId = execution.getProcessBusinessKey();
     ReleaseManifest manifest = manifests.submitted(releaseId).manifest();
     Map<String, Object> facts = new LinkedHashMap<>();
-    facts.put(Variables.ENVIRONMENT, manifest.environment().id());
+    facts.put(Variables.ENVIRONMENT, manifest.environment());
+    facts.put(Variables.PRODUCTION, environments.production(manifest.environment()));
     facts.putAll(targets.policyFacts(manifest));
     List<String> roles = evaluate(releaseId, "requiredSignOffRoles", facts).collectEntries("role");
     List<String> evidenceTypes =
