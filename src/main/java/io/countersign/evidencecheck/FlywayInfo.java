@@ -93,7 +93,9 @@ final class FlywayInfo {
     }
 
     Map<String, Object> figures = new LinkedHashMap<>();
-    figures.put("schemaVersion", schemaVersion);
+    if (schemaVersion != null) {
+      figures.put("schemaVersion", schemaVersion); // none on a database with nothing applied
+    }
     figures.put("applied", applied);
     figures.put("pending", pending);
     figures.put("failed", failed);
