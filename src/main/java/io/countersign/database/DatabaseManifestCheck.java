@@ -1,6 +1,6 @@
 package io.countersign.database;
 
-import io.countersign.manifest.Environment;
+import io.countersign.manifest.Environments;
 import io.countersign.manifest.FieldErrors;
 import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ReleaseManifest;
@@ -11,9 +11,11 @@ import org.springframework.stereotype.Component;
 @Component
 class DatabaseManifestCheck implements ManifestCheck {
   private final DatabaseTargets targets;
+  private final Environments environments;
 
-  DatabaseManifestCheck(DatabaseTargets targets) {
+  DatabaseManifestCheck(DatabaseTargets targets, Environments environments) {
     this.targets = targets;
+    this.environments = environments;
   }
 
   @Override
@@ -30,10 +32,13 @@ class DatabaseManifestCheck implements ManifestCheck {
       return;
     }
     if (target.backup() == DatabaseTargetProperties.BackupMethod.NONE
-        && manifest.environment() == Environment.PRODUCTION) {
+        && environments.production(manifest.environment())) {
       errors.add(
           "$.database.target",
-          "target '" + change.target() + "' has backup: none, which is not allowed for production");
+          "target '"
+              + change.target()
+              + "' has backup: none, which is not allowed for "
+              + Environments.asProduction(manifest.environment()));
     }
     if (change.migrations() == null) {
       return;

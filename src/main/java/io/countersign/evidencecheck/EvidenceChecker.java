@@ -112,7 +112,8 @@ public final class EvidenceChecker {
         number(outputs.get("checksMinRate")),
         whole(outputs.get("minVus")),
         whole(outputs.get("minTests")),
-        (String) outputs.get("failAtSeverity"));
+        (String) outputs.get("failAtSeverity"),
+        (String) outputs.get("minSchemaVersion"));
   }
 
   private static Double number(Object value) {

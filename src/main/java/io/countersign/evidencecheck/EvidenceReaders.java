@@ -15,8 +15,8 @@ import java.util.Objects;
 
 /**
  * Reads an evidence file as its thresholds' format says (a k6 summary, a JUnit XML report, a SARIF
- * log) and checks it against them. Bad content never throws: it is an unreadable {@link Reading};
- * only a policy mistake (an unknown format or severity name) does.
+ * log, a Flyway info result) and checks it against them. Bad content never throws: it is an
+ * unreadable {@link Reading}; only a policy mistake (an unknown format or severity name) does.
  */
 public final class EvidenceReaders {
 
@@ -37,10 +37,11 @@ public final class EvidenceReaders {
   /**
    * Reads {@code content} as {@code thresholds.format()} says and checks it. {@code "none"} passes
    * with no figures. Content that is not valid for the format gives {@link Reading#unreadable}
-   * ("not a k6 summary: …", "not a JUnit report: …", "not a SARIF log: …").
+   * ("not a k6 summary: …", "not a JUnit report: …", "not a SARIF log: …", "not a Flyway info
+   * result: …").
    *
    * @throws IllegalArgumentException for an unknown format (or, for SARIF, an unknown {@code
-   *     failAtSeverity})
+   *     failAtSeverity}, for Flyway info an invalid {@code minSchemaVersion})
    */
   public static Reading read(byte[] content, Thresholds thresholds) {
     Objects.requireNonNull(thresholds, "thresholds");
@@ -54,9 +55,12 @@ public final class EvidenceReaders {
       case "k6-summary" -> K6Summary.read(bytes, thresholds);
       case "junit" -> JUnitReport.read(bytes, thresholds);
       case "sarif" -> SarifReport.read(bytes, thresholds);
+      case "flyway-info" -> FlywayInfo.read(bytes, thresholds);
       default ->
           throw new IllegalArgumentException(
-              "unknown evidence format \"" + format + "\" (k6-summary, junit, sarif or none)");
+              "unknown evidence format \""
+                  + format
+                  + "\" (k6-summary, junit, sarif, flyway-info or none)");
     };
   }
 

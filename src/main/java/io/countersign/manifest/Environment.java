@@ -1,26 +1,19 @@
 package io.countersign.manifest;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Locale;
+/**
+ * A place releases go to, as configured in {@code countersign.environments} (see {@link
+ * Environments}).
+ *
+ * @param id what a manifest's {@code environment} names: a lower-case slug
+ * @param production whether releases here get production's rules: no rollback drills, database
+ *     targets with a backup, and the release policy's production rows (its {@code production}
+ *     input)
+ * @param promotesFrom the environment a release must have been released in before it comes here;
+ *     null when none. Kept for the promotion check; nothing enforces it yet.
+ */
+public record Environment(String id, boolean production, String promotesFrom) {
 
-public enum Environment {
-  DEVELOPMENT,
-  STAGING,
-  PRODUCTION;
-
-  @JsonValue
-  public String id() {
-    return name().toLowerCase(Locale.ROOT);
-  }
-
-  @JsonCreator
-  public static Environment of(String id) {
-    for (Environment e : values()) {
-      if (e.id().equals(id)) {
-        return e;
-      }
-    }
-    throw new IllegalArgumentException("unknown environment: " + id);
+  public Environment {
+    promotesFrom = promotesFrom == null || promotesFrom.isBlank() ? null : promotesFrom;
   }
 }

@@ -89,6 +89,7 @@ public class ManifestReader {
 
   private final Validator validator;
   private final ManifestParts parts;
+  private final Environments environments;
 
   /** The capabilities' sections beyond ReleaseManifest's own fields, by name. */
   private final Map<String, Class<?>> sections = new LinkedHashMap<>();
@@ -97,9 +98,10 @@ public class ManifestReader {
   private final YAMLFactory yaml;
   private final ObjectMapper mapper;
 
-  public ManifestReader(Validator validator, ManifestParts parts) {
+  public ManifestReader(Validator validator, ManifestParts parts, Environments environments) {
     this.validator = validator;
     this.parts = parts;
+    this.environments = environments;
     parts.sections().stream()
         .filter(section -> !section.isTyped())
         .forEach(section -> sections.put(section.name(), section.type()));
@@ -187,9 +189,10 @@ public class ManifestReader {
         (name, section) ->
             validate(section, JsonPaths.field(JsonPaths.ROOT, name), shapeErrors, errors));
     drill(manifest, errors);
+    environment(manifest.environment(), errors);
     boolean valid = errors.isEmpty();
     FieldErrors ruleErrors = new FieldErrors();
-    ManifestRules.check(manifest, ruleErrors);
+    ManifestRules.check(manifest, environments, ruleErrors);
     for (FieldErrors.FieldError error : ruleErrors.list()) {
       // A value the shape check left out can make a rule misfire on its parent ("needs a threshold"
       // when max was a string).
@@ -212,6 +215,18 @@ public class ManifestReader {
       throw invalid(errors);
     }
     return manifest;
+  }
+
+  /** Environments come from configuration, so the shape check cannot know them. */
+  private void environment(String id, FieldErrors errors) {
+    if (id != null && environments.find(id).isEmpty()) {
+      errors.add(
+          JsonPaths.field(JsonPaths.ROOT, "environment"),
+          "unknown environment '"
+              + id
+              + "'; expected one of "
+              + String.join(", ", environments.ids()));
+    }
   }
 
   private boolean isYaml(MediaType contentType) {

@@ -31,9 +31,14 @@ final class ManifestRules {
 
   private ManifestRules() {}
 
-  static void check(ReleaseManifest manifest, FieldErrors errors) {
-    if (manifest.drill() != null && manifest.environment() == Environment.PRODUCTION) {
-      errors.add("$.drill.failAt", "rollback drills are not allowed in production");
+  static void check(ReleaseManifest manifest, Environments environments, FieldErrors errors) {
+    // An unknown environment is reported on its own; it is not taken for production here.
+    if (manifest.drill() != null
+        && environments.find(manifest.environment()).filter(Environment::production).isPresent()) {
+      errors.add(
+          "$.drill.failAt",
+          "rollback drills are not allowed in "
+              + Environments.asProduction(manifest.environment()));
     }
     unique(
         manifest.evidence(),

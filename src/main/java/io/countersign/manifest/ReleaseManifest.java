@@ -25,7 +25,7 @@ public record ReleaseManifest(
     @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String application,
     @NotBlank @Pattern(regexp = Patterns.VERSION, message = Patterns.VERSION_MESSAGE)
         String version,
-    @NotNull Environment environment,
+    @NotNull String environment,
     @NotBlank
         @Size(max = 64)
         @Pattern(regexp = Patterns.REFERENCE, message = Patterns.REFERENCE_MESSAGE)

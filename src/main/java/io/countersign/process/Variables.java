@@ -17,6 +17,13 @@ public final class Variables {
   public static final String APPLICATION = "application";
   public static final String VERSION = "version";
   public static final String ENVIRONMENT = "environment";
+
+  /**
+   * The release policy's fact: whether the environment is configured as a production one, so a
+   * second production environment (disaster recovery) gets production's rules without editing it.
+   */
+  public static final String PRODUCTION = "production";
+
   public static final String CHANGE_REFERENCE = "changeReference";
   public static final String SUMMARY = "summary";
   public static final String REQUESTER = "requester";
@@ -90,6 +97,9 @@ public final class Variables {
    * null; and the soak time it must have been released for.
    */
   public static final String PROMOTE_FROM = "promoteFrom";
+
+  /** The policy's fact: the environment this one is configured to promote from, or null. */
+  public static final String PROMOTES_FROM = "promotesFrom";
 
   public static final String MINIMUM_SOAK = "minimumSoak";
 

@@ -76,7 +76,7 @@ public class ReleaseService {
       }
     }
     return releases
-        .findActive(manifest.application(), manifest.version(), manifest.environment().id())
+        .findActive(manifest.application(), manifest.version(), manifest.environment())
         .map(row -> new Submitted(row, false));
   }
 
@@ -106,7 +106,7 @@ public class ReleaseService {
             id,
             manifest.application(),
             manifest.version(),
-            manifest.environment().id(),
+            manifest.environment(),
             manifest.changeReference(),
             "requested",
             null,
@@ -144,7 +144,7 @@ public class ReleaseService {
     v.put(Variables.MANIFEST, Spin.JSON(json));
     v.put(Variables.APPLICATION, m.application());
     v.put(Variables.VERSION, m.version());
-    v.put(Variables.ENVIRONMENT, m.environment().id());
+    v.put(Variables.ENVIRONMENT, m.environment());
     v.put(Variables.CHANGE_REFERENCE, m.changeReference());
     v.put(Variables.SUMMARY, m.summary() == null ? "" : m.summary());
     v.put(Variables.REQUESTER, requester);

@@ -1,6 +1,8 @@
 package io.countersign.signoff;
 
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.manifest.Environment;
+import io.countersign.manifest.Environments;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.models.ModelVersions;
 import io.countersign.process.ManifestStore;
@@ -22,10 +24,11 @@ import org.springframework.stereotype.Component;
 /**
  * Evaluates release-policy.dmn (process admins edit it in Camunda Modeler) in the version the
  * release was submitted with: which roles sign off, which evidence must be attached (and which
- * posted once deployed), how each attached evidence type is read and checked, and the sign-off
- * deadlines. The facts come from the stored manifest: its environment and what each target
- * capability declares; what the policy required is kept in Countersign's tables for the
- * start-deployment gate and recorded as evidence.
+ * posted once deployed), where the release must have been released before (promotion), how each
+ * attached evidence type is read and checked, and the deadlines. The facts come from the stored
+ * manifest: its environment and that environment's production flag (configured, {@link
+ * Environments}) and what each target capability declares; what the policy required is kept in
+ * Countersign's tables for the start-deployment gate and recorded as evidence.
  */
 @Component("applyReleasePolicy")
 class ApplyReleasePolicyDelegate implements JavaDelegate {
@@ -40,6 +43,7 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
   private final SignOffRepository signOffs;
   private final EvidenceLog evidence;
   private final TargetRegistry targets;
+  private final Environments environments;
 
   ApplyReleasePolicyDelegate(
       DecisionService decisions,
@@ -47,8 +51,10 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
       ManifestStore manifests,
       SignOffRepository signOffs,
       EvidenceLog evidence,
-      TargetRegistry targets) {
+      TargetRegistry targets,
+      Environments environments) {
     this.decisions = decisions;
+    this.environments = environments;
     this.targets = targets;
     this.models = models;
     this.signOffs = signOffs;
@@ -61,7 +67,11 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     String releaseId = execution.getProcessBusinessKey();
     ReleaseManifest manifest = manifests.submitted(releaseId).manifest();
     Map<String, Object> facts = new LinkedHashMap<>();
-    facts.put(Variables.ENVIRONMENT, manifest.environment().id());
+    facts.put(Variables.ENVIRONMENT, manifest.environment());
+    facts.put(Variables.PRODUCTION, environments.production(manifest.environment()));
+    facts.put(
+        Variables.PROMOTES_FROM,
+        environments.find(manifest.environment()).map(Environment::promotesFrom).orElse(null));
     facts.putAll(targets.policyFacts(manifest));
     List<String> roles = evaluate(releaseId, "requiredSignOffRoles", facts).collectEntries("role");
     List<String> evidenceTypes = new ArrayList<>();

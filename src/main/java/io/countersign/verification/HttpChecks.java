@@ -1,6 +1,5 @@
 package io.countersign.verification;
 
-import io.countersign.manifest.Environment;
 import io.countersign.manifest.ReleaseManifest.HttpCheck;
 import io.countersign.process.StepSupport;
 import io.countersign.verification.VerificationTarget.CheckResult;
@@ -21,7 +20,7 @@ class HttpChecks {
     this.properties = properties;
   }
 
-  CheckResult run(HttpCheck check, Environment environment) {
+  CheckResult run(HttpCheck check, String environment) {
     String refusal = properties.refusal(check.url(), environment);
     if (refusal != null) {
       return new CheckResult(

@@ -1,6 +1,5 @@
 package io.countersign.verification;
 
-import io.countersign.manifest.Environment;
 import io.countersign.manifest.FieldErrors;
 import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ReleaseManifest;
@@ -60,8 +59,7 @@ class VerificationManifestCheck implements ManifestCheck {
     dataChecks(manifest, plan.dataChecks(), errors);
   }
 
-  private void urls(
-      List<HttpCheck> checks, String path, Environment environment, FieldErrors errors) {
+  private void urls(List<HttpCheck> checks, String path, String environment, FieldErrors errors) {
     for (int i = 0; i < checks.size(); i++) {
       HttpCheck check = checks.get(i);
       String refusal =

@@ -1,6 +1,5 @@
 package io.countersign.verification;
 
-import io.countersign.manifest.Environment;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -126,7 +125,7 @@ record VerificationProperties(
    * Why the server must not call {@code url} for a release to {@code environment}; null when it
    * may.
    */
-  String refusal(String url, Environment environment) {
+  String refusal(String url, String environment) {
     URI uri;
     try {
       uri = new URI(url);
@@ -136,7 +135,7 @@ record VerificationProperties(
     return refusal(uri, environment);
   }
 
-  String refusal(URI uri, Environment environment) {
+  String refusal(URI uri, String environment) {
     if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
       return "must be an http(s) URL";
     }
@@ -146,12 +145,12 @@ record VerificationProperties(
     if (uri.getHost() == null) {
       return "has no host name";
     }
-    List<String> allowed = allowedHosts.getOrDefault(environment.id(), List.of());
+    List<String> allowed = allowedHosts.getOrDefault(environment, List.of());
     if (!allowed.contains(uri.getHost().toLowerCase(Locale.ROOT))) {
       return "host '"
           + uri.getHost()
           + "' is not allowed for "
-          + environment.id()
+          + environment
           + " (allowed: "
           + (allowed.isEmpty() ? "none" : String.join(", ", allowed))
           + ")";

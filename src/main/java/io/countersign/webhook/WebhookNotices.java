@@ -113,7 +113,7 @@ class WebhookNotices {
     data.put("releaseId", releaseId);
     data.put("application", manifest.application());
     data.put("version", manifest.version());
-    data.put("environment", manifest.environment().id());
+    data.put("environment", manifest.environment());
     data.put("changeReference", manifest.changeReference());
     data.put("manifestSha256", signed.sha256());
     data.put("url", baseUrl + "/api/releases/" + releaseId);

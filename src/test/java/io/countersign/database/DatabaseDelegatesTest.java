@@ -15,7 +15,6 @@ import io.countersign.FakeExecution;
 import io.countersign.TestManifests;
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
 import io.countersign.evidence.EvidenceLog;
-import io.countersign.manifest.Environment;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.DatabaseChange;
 import io.countersign.process.StepSupport;
@@ -71,7 +70,7 @@ class DatabaseDelegatesTest {
   }
 
   void release(DatabaseChange change, String drillAt) {
-    ReleaseManifest manifest = TestTargets.manifest(Environment.STAGING, change, drillAt);
+    ReleaseManifest manifest = TestTargets.manifest("staging", change, drillAt);
     variables.put(Variables.MANIFEST, TestManifests.toJson(manifest));
   }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.manifest.Environment;
+import io.countersign.manifest.Environments;
 import io.countersign.manifest.FieldErrors;
 import io.countersign.manifest.FieldErrors.FieldError;
 import io.countersign.manifest.ReleaseManifest.DatabaseChange;
@@ -45,19 +45,18 @@ class DatabaseManifestCheckTest {
         new DatabaseTargetProperties(
             TargetMode.LIVE, "jdbc:h2:mem:unused", "sa", "", null, List.of("examples"), backup);
     return new DatabaseManifestCheck(
-        new DatabaseTargets(Map.of("medication-db", target), work, work.resolve("backups")));
+        new DatabaseTargets(Map.of("medication-db", target), work, work.resolve("backups")),
+        Environments.defaults());
   }
 
-  List<FieldError> errors(
-      DatabaseManifestCheck check, Environment environment, DatabaseChange change) {
+  List<FieldError> errors(DatabaseManifestCheck check, String environment, DatabaseChange change) {
     FieldErrors errors = new FieldErrors();
     check.check(TestTargets.manifest(environment, change, null), errors);
     return errors.list();
   }
 
   List<FieldError> errors(String migrations, String rollbacks) {
-    return errors(
-        check, Environment.STAGING, new DatabaseChange("medication-db", migrations, rollbacks));
+    return errors(check, "staging", new DatabaseChange("medication-db", migrations, rollbacks));
   }
 
   @Test
@@ -74,7 +73,7 @@ class DatabaseManifestCheckTest {
     assertThat(
             errors(
                 check,
-                Environment.STAGING,
+                "staging",
                 new DatabaseChange("billing-db", "examples/app/db/migration", null)))
         .extracting(FieldError::path, FieldError::message)
         .containsExactly(
@@ -132,14 +131,14 @@ class DatabaseManifestCheckTest {
     DatabaseManifestCheck noBackup = checkFor(BackupMethod.NONE);
     DatabaseChange change = new DatabaseChange("medication-db", "examples/app/db/migration", null);
 
-    assertThat(errors(noBackup, Environment.PRODUCTION, change))
+    assertThat(errors(noBackup, "production", change))
         .extracting(FieldError::path, FieldError::message)
         .containsExactly(
             tuple(
                 "$.database.target",
                 "target 'medication-db' has backup: none, which is not allowed for production"));
-    assertThat(errors(noBackup, Environment.STAGING, change)).isEmpty();
-    assertThat(errors(check, Environment.PRODUCTION, change)).isEmpty();
+    assertThat(errors(noBackup, "staging", change)).isEmpty();
+    assertThat(errors(check, "production", change)).isEmpty();
   }
 
   @Test
@@ -155,18 +154,19 @@ class DatabaseManifestCheckTest {
             BackupMethod.H2_SCRIPT);
     var repoCheck =
         new DatabaseManifestCheck(
-            new DatabaseTargets(Map.of("medication-db", target), Path.of(""), work));
+            new DatabaseTargets(Map.of("medication-db", target), Path.of(""), work),
+            Environments.defaults());
 
     assertThat(
             errors(
                 repoCheck,
-                Environment.PRODUCTION,
+                "production",
                 new DatabaseChange("medication-db", TestTargets.EXAMPLE, null)))
         .isEmpty();
     assertThat(
             errors(
                 repoCheck,
-                Environment.PRODUCTION,
+                "production",
                 new DatabaseChange(
                     "medication-db", "examples/../src/main/resources/db/countersign", null)))
         .extracting(FieldError::path)

@@ -1,7 +1,6 @@
 package io.countersign.database;
 
 import io.countersign.database.DatabaseTargetProperties.BackupMethod;
-import io.countersign.manifest.Environment;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.DatabaseChange;
 import io.countersign.process.TargetMode;
@@ -52,7 +51,7 @@ final class TestTargets {
     return new DatabaseChange(TARGET, migrations, null);
   }
 
-  static ReleaseManifest manifest(Environment environment, DatabaseChange change, String drillAt) {
+  static ReleaseManifest manifest(String environment, DatabaseChange change, String drillAt) {
     return new ReleaseManifest(
         "medication-tracker",
         "2.4.0",

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  */
 class EvidenceCheckerTest {
   private static final byte[] PASSING = read("surefire-passing.xml");
-  private static final Thresholds JUNIT = new Thresholds("junit", null, null, null, null, 1, null);
+  private static final Thresholds JUNIT =
+      new Thresholds("junit", null, null, null, null, 1, null, null);
 
   private final List<String> fetched = new ArrayList<>();
 
@@ -102,10 +103,35 @@ class EvidenceCheckerTest {
   }
 
   @Test
+  void aMigrationStatusWithAFailedMigrationHoldsTheItemWithItsFigures() {
+    byte[] failed = read("flyway-info-failed.json");
+    EvidenceItem status =
+        new EvidenceItem(
+            "migration-status", "s3://artifacts/flyway-info.json", EvidenceChecker.sha256(failed));
+
+    Verdict verdict =
+        serving(failed)
+            .check(status, new Thresholds("flyway-info", null, null, null, null, null, null, null));
+
+    assertThat(verdict.outcome()).isEqualTo(Verdict.FAILED);
+    assertThat(verdict.asMap())
+        .containsEntry("format", "flyway-info")
+        .extracting("figures")
+        .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .containsEntry("schemaVersion", "3")
+        .containsEntry("failed", 1);
+    assertThat(verdict.line())
+        .startsWith(
+            "- migration-status: FAILED: 1 migration failed or out of step with the scripts: 3"
+                + " index doses Failed");
+  }
+
+  @Test
   void aFormatThePolicyMisspeltHoldsTheItemSayingSo() {
     Verdict verdict =
         serving(PASSING)
-            .check(item(PASSING), new Thresholds("junitt", null, null, null, null, null, null));
+            .check(
+                item(PASSING), new Thresholds("junitt", null, null, null, null, null, null, null));
 
     assertThat(verdict.outcome()).isEqualTo(Verdict.FAILED);
     assertThat(verdict.failures())
@@ -164,9 +190,10 @@ class EvidenceCheckerTest {
     outputs.put("format", "k6-summary");
     outputs.put("p95MaxMs", 200.0);
     outputs.put("minVus", 1000);
+    outputs.put("minSchemaVersion", "2.4");
 
     assertThat(EvidenceChecker.thresholds(outputs))
-        .isEqualTo(new Thresholds("k6-summary", 200.0, null, null, 1000, null, null));
+        .isEqualTo(new Thresholds("k6-summary", 200.0, null, null, 1000, null, null, "2.4"));
     assertThat(EvidenceChecker.thresholds(null)).isEqualTo(Thresholds.NONE);
     assertThat(EvidenceChecker.thresholds(Map.of())).isEqualTo(Thresholds.NONE);
   }
@@ -181,11 +208,13 @@ class EvidenceCheckerTest {
     }
     for (String environment : List.of("staging", "production")) {
       assertThat(thresholds(dmn, checks, environment, "performance-tests"))
-          .isEqualTo(new Thresholds("k6-summary", 200.0, 0.001, null, 1000, null, null));
+          .isEqualTo(new Thresholds("k6-summary", 200.0, 0.001, null, 1000, null, null, null));
       assertThat(thresholds(dmn, checks, environment, "integration-tests"))
-          .isEqualTo(new Thresholds("junit", null, null, null, null, 1, null));
+          .isEqualTo(new Thresholds("junit", null, null, null, null, 1, null, null));
       assertThat(thresholds(dmn, checks, environment, "security-scan"))
-          .isEqualTo(new Thresholds("sarif", null, null, null, null, null, "high"));
+          .isEqualTo(new Thresholds("sarif", null, null, null, null, null, "high", null));
+      assertThat(thresholds(dmn, checks, environment, "migration-status"))
+          .isEqualTo(new Thresholds("flyway-info", null, null, null, null, null, null, null));
       assertThat(thresholds(dmn, checks, environment, "build-log")).isEqualTo(Thresholds.NONE);
     }
   }

@@ -26,12 +26,12 @@ class EvidenceReadersTest {
 
   @Test
   void anUnknownFormatIsAPolicyMistakeAndThrows() {
-    Thresholds csv = new Thresholds("csv", null, null, null, null, null, null);
+    Thresholds csv = new Thresholds("csv", null, null, null, null, null, null, null);
 
     assertThatThrownBy(() -> EvidenceReaders.read(GARBAGE, csv))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("\"csv\"");
-    Thresholds unnamed = new Thresholds(null, null, null, null, null, null, null);
+    Thresholds unnamed = new Thresholds(null, null, null, null, null, null, null, null);
     assertThatThrownBy(() -> EvidenceReaders.read(GARBAGE, unnamed))
         .isInstanceOf(IllegalArgumentException.class);
   }
@@ -43,11 +43,13 @@ class EvidenceReadersTest {
     assertThat(read(notAnything, "k6-summary").failures().get(0)).startsWith("not a k6 summary: ");
     assertThat(read(notAnything, "junit").failures().get(0)).startsWith("not a JUnit report: ");
     assertThat(read(notAnything, "sarif").failures().get(0)).startsWith("not a SARIF log: ");
+    assertThat(read(notAnything, "flyway-info").failures().get(0))
+        .startsWith("not a Flyway info result: ");
   }
 
   @Test
   void noContentIsAnEmptyFileForEveryFormatNotAnException() {
-    for (String format : List.of("k6-summary", "junit", "sarif")) {
+    for (String format : List.of("k6-summary", "junit", "sarif", "flyway-info")) {
       Reading missing = read(null, format);
       Reading empty = read(new byte[0], format);
       Reading blank = read(" \n\t\r\n".getBytes(StandardCharsets.UTF_8), format);
@@ -67,7 +69,7 @@ class EvidenceReadersTest {
 
   @Test
   void thresholdsAsMapHoldsOnlyTheSetOnesInDeclarationOrder() {
-    Thresholds k6 = new Thresholds("k6-summary", 200.0, null, 0.99, 1000, null, null);
+    Thresholds k6 = new Thresholds("k6-summary", 200.0, null, 0.99, 1000, null, null, null);
 
     assertThat(k6.asMap())
         .containsExactly(
@@ -75,9 +77,9 @@ class EvidenceReadersTest {
             Map.entry("p95MaxMs", 200.0),
             Map.entry("checksMinRate", 0.99),
             Map.entry("minVus", 1000));
-    assertThat(new Thresholds("sarif", null, null, null, null, null, "high").asMap())
+    assertThat(new Thresholds("sarif", null, null, null, null, null, "high", null).asMap())
         .containsExactly(Map.entry("format", "sarif"), Map.entry("failAtSeverity", "high"));
-    assertThat(new Thresholds("junit", null, null, null, null, 10, null).asMap())
+    assertThat(new Thresholds("junit", null, null, null, null, 10, null, null).asMap())
         .containsExactly(Map.entry("format", "junit"), Map.entry("minTests", 10));
     assertThat(Thresholds.NONE.asMap()).containsExactly(Map.entry("format", "none"));
     assertThatThrownBy(() -> k6.asMap().put("minTests", 1))
@@ -123,6 +125,6 @@ class EvidenceReadersTest {
 
   private static Reading read(byte[] content, String format) {
     return EvidenceReaders.read(
-        content, new Thresholds(format, null, null, null, null, null, null));
+        content, new Thresholds(format, null, null, null, null, null, null, null));
   }
 }

@@ -362,6 +362,6 @@ class JUnitReportTest {
   }
 
   private static Thresholds thresholds(Integer minTests) {
-    return new Thresholds("junit", null, null, null, null, minTests, null);
+    return new Thresholds("junit", null, null, null, null, minTests, null, null);
   }
 }

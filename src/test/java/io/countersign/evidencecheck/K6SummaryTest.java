@@ -20,7 +20,7 @@ class K6SummaryTest {
 
   /** The release policy's load-test demands: p95 200 ms, 0.1 % errors, 99 % checks, 1000 VUs. */
   private static final Thresholds POLICY =
-      new Thresholds("k6-summary", 200.0, 0.001, 0.99, 1000, null, null);
+      new Thresholds("k6-summary", 200.0, 0.001, 0.99, 1000, null, null, null);
 
   /** Both shapes, for the tests that build a summary inline. */
   enum Shape {
@@ -109,7 +109,7 @@ class K6SummaryTest {
   @Test
   void theFilesOwnThresholdsAreReportedButDoNotDecide() throws IOException {
     // The script's p(95)<200 failed in this file; a policy that allows 250 ms still passes it.
-    Thresholds lenient = new Thresholds("k6-summary", 250.0, 0.01, null, null, null, null);
+    Thresholds lenient = new Thresholds("k6-summary", 250.0, 0.01, null, null, null, null, null);
 
     Reading reading = K6Summary.read(resource("k6-handle-summary.json"), lenient);
 
@@ -287,7 +287,8 @@ class K6SummaryTest {
       String summary, Double p95MaxMs, Double errorRateMax, Double checksMinRate, Integer minVus) {
     return K6Summary.read(
         summary.getBytes(StandardCharsets.UTF_8),
-        new Thresholds("k6-summary", p95MaxMs, errorRateMax, checksMinRate, minVus, null, null));
+        new Thresholds(
+            "k6-summary", p95MaxMs, errorRateMax, checksMinRate, minVus, null, null, null));
   }
 
   static byte[] resource(String name) throws IOException {

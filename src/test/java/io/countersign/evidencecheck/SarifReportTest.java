@@ -344,6 +344,6 @@ class SarifReportTest {
   }
 
   private static Thresholds failAt(String severity) {
-    return new Thresholds("sarif", null, null, null, null, null, severity);
+    return new Thresholds("sarif", null, null, null, null, null, severity, null);
   }
 }

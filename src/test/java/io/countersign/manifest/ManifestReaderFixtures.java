@@ -47,7 +47,10 @@ public final class ManifestReaderFixtures {
   private ManifestReaderFixtures() {}
 
   public static ManifestReader reader(ManifestCheck... checks) {
-    return new ManifestReader(VALIDATOR, ManifestParts.of(List.of(), List.of(checks), DRILL_STEPS));
+    return new ManifestReader(
+        VALIDATOR,
+        ManifestParts.of(List.of(), List.of(checks), DRILL_STEPS),
+        Environments.defaults());
   }
 
   public static byte[] resource(String name) {

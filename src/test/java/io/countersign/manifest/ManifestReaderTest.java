@@ -37,7 +37,7 @@ class ManifestReaderTest {
     assertThat(fromJson).isEqualTo(fromYaml);
     assertThat(fromYaml.application()).isEqualTo("medication-tracker");
     assertThat(fromYaml.version()).isEqualTo("2.4.0");
-    assertThat(fromYaml.environment()).isEqualTo(Environment.PRODUCTION);
+    assertThat(fromYaml.environment()).isEqualTo("production");
     assertThat(fromYaml.evidence())
         .extracting(ReleaseManifest.EvidenceItem::type)
         .containsExactly("security-scan", "integration-tests", "performance-tests");
@@ -65,7 +65,7 @@ class ManifestReaderTest {
     ReleaseManifest manifest =
         reader.read(resource("release-staging.yaml"), MediaType.parseMediaType(type));
 
-    assertThat(manifest.environment()).isEqualTo(Environment.STAGING);
+    assertThat(manifest.environment()).isEqualTo("staging");
     assertThat(manifest.kubernetes().namespace()).isEqualTo("medication-staging");
     assertThat(manifest.evidence())
         .extracting(ReleaseManifest.EvidenceItem::type)

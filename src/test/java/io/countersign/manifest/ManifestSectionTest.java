@@ -38,7 +38,8 @@ class ManifestSectionTest {
       new ManifestReader(
           VALIDATOR,
           ManifestParts.of(
-              List.of(NOTICE), List.of((manifest, errors) -> checked.add(manifest)), DRILL_STEPS));
+              List.of(NOTICE), List.of((manifest, errors) -> checked.add(manifest)), DRILL_STEPS),
+          Environments.defaults());
 
   @Test
   void aSectionOfItsOwnIsReadValidatedAndHandedToTheChecks() {

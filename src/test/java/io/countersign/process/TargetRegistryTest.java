@@ -174,6 +174,10 @@ class TargetRegistryTest extends ProcessTestSupport {
       ReleaseManifest manifest = read(example(environment));
       Map<String, Object> facts =
           new LinkedHashMap<>(Map.of(io.countersign.process.Variables.ENVIRONMENT, environment));
+      facts.put(io.countersign.process.Variables.PRODUCTION, environment.equals("production"));
+      facts.put(
+          io.countersign.process.Variables.PROMOTES_FROM,
+          environment.equals("production") ? "staging" : null);
       facts.putAll(registry.policyFacts(manifest));
       // evidenceChecks is asked once per evidence item, with the item's type beside these facts.
       facts.put("evidenceType", manifest.evidence().get(0).type());
@@ -203,7 +207,9 @@ class TargetRegistryTest extends ProcessTestSupport {
             .filter(e -> e.type().equals("policy-applied"))
             .findFirst()
             .orElseThrow();
-    Map<String, Object> facts = new LinkedHashMap<>(Map.of("environment", "staging"));
+    Map<String, Object> facts =
+        new LinkedHashMap<>(Map.of("environment", "staging", "production", false));
+    facts.put("promotesFrom", null);
     facts.putAll(registry.policyFacts(read(manifest)));
     assertThat(JSON.convertValue(applied.payload().get("facts"), Map.class)).isEqualTo(facts);
     assertThat(facts).containsEntry("hasDatabase", false).containsEntry("hasLambda", true);

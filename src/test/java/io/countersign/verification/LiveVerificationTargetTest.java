@@ -13,7 +13,6 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import io.countersign.manifest.Environment;
 import io.countersign.manifest.ReleaseManifest.HttpCheck;
 import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.verification.VerificationProperties.Prometheus;
@@ -271,7 +270,7 @@ class LiveVerificationTargetTest {
                 null,
                 null,
                 null),
-            Environment.DEVELOPMENT);
+            "development");
 
     assertThat(result.passed()).isFalse();
     assertThat(result.detail())

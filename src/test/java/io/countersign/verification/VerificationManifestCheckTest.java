@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.countersign.manifest.Environments;
 import io.countersign.manifest.FieldErrors;
 import io.countersign.manifest.FieldErrors.FieldError;
 import io.countersign.manifest.InvalidManifestException;
@@ -281,7 +282,8 @@ class VerificationManifestCheckTest {
         new ManifestReader(
             Validation.buildDefaultValidatorFactory().getValidator(),
             ManifestParts.of(
-                List.of(), List.of(new VerificationManifestCheck(PROPERTIES)), List.of()));
+                List.of(), List.of(new VerificationManifestCheck(PROPERTIES)), List.of()),
+            Environments.defaults());
     String malformed =
         manifest(
             "{\"healthChecks\":[{\"name\":\"a\",\"url\":\"https://staging.medication.example/\","
