@@ -265,7 +265,8 @@ class ClusterStartTest {
             "requiredSignOffRoles v1",
             "requiredEvidence v1",
             "signOffDeadlines v1",
-            "evidenceChecks v1");
+            "evidenceChecks v1",
+            "changeWindows v1");
 
     String deploymentId = owner.queryForObject("SELECT id_ FROM act_re_deployment", String.class);
     String keyId = keyId();

@@ -29,7 +29,12 @@ public class ModelVersions {
   public static final String DEPLOY = "deploy";
   static final List<String> PROCESSES = List.of(RELEASE, SIGN_OFF, DEPLOY);
   static final List<String> DECISIONS =
-      List.of("requiredSignOffRoles", "requiredEvidence", "signOffDeadlines", "evidenceChecks");
+      List.of(
+          "requiredSignOffRoles",
+          "requiredEvidence",
+          "signOffDeadlines",
+          "evidenceChecks",
+          "changeWindows");
 
   private final RepositoryService repository;
   private final JdbcTemplate jdbc;
