@@ -87,16 +87,19 @@ class CheckChangeWindowDelegate implements JavaDelegate {
               + verdict.nextOpening()
               + ". An emergency override can deploy it earlier; a cancel ends it.");
     } else if (decision.equals(OVERRIDE)) {
+      String why =
+          policy.equals(WAIT)
+              ? ", and it does not open within "
+                  + ChangeCalendar.HORIZON.toDays()
+                  + " days: only an emergency override can deploy it"
+              : ". The release policy requires an emergency override to deploy "
+                  + (rule.equals("inFreeze") ? "during a freeze" : "outside a change window");
       execution.setVariable(
           Variables.STATUS_REASON,
           "Held: "
               + closed(verdict)
-              + (policy.equals(WAIT)
-                  ? ", and it does not open within " + ChangeCalendar.HORIZON.toDays() + " days"
-                  : "")
-              + ". The release policy requires an emergency override to deploy "
-              + (rule.equals("inFreeze") ? "during a freeze" : "outside a change window")
-              + ": request one, or cancel and resubmit"
+              + why
+              + ". Request one, or cancel and resubmit"
               + (verdict.nextOpening() == null
                   ? "."
                   : " once it opens (next at " + verdict.nextOpening() + ")."));
