@@ -34,6 +34,12 @@ import org.springframework.test.context.ContextConfiguration;
       "countersign.backups.directory=" + ApiAppSupport.TEST_WORK + "/backups/api",
       // A throttled test client stays throttled for the whole test, however slow the machine.
       "countersign.security.login-throttle.initial-delay=PT1M",
+      // Development (which no other HTTP test releases to) is open one minute a week, so that a
+      // release can be caught waiting for its window (ChangeWindowGuardHttpTest).
+      "countersign.change-windows.environments.development[0].days=MON",
+      "countersign.change-windows.environments.development[0].from=00:00",
+      "countersign.change-windows.environments.development[0].to=00:01",
+      "countersign.change-windows.environments.development[0].zone=UTC",
       // Never ./var: one test key for every context of the build, checkpoints in a file of this
       // context's own.
       "countersign.evidence.signing.key-file=" + ApiAppSupport.EVIDENCE_KEY_FILE,

@@ -266,7 +266,8 @@ class ClusterStartTest {
             "requiredEvidence v1",
             "signOffDeadlines v1",
             "evidenceChecks v1",
-            "promotion v1");
+            "promotion v1",
+            "changeWindows v1");
 
     String deploymentId = owner.queryForObject("SELECT id_ FROM act_re_deployment", String.class);
     String keyId = keyId();

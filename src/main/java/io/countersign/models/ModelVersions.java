@@ -34,7 +34,8 @@ public class ModelVersions {
           "requiredEvidence",
           "signOffDeadlines",
           "evidenceChecks",
-          "promotion");
+          "promotion",
+          "changeWindows");
 
   private final RepositoryService repository;
   private final JdbcTemplate jdbc;

@@ -46,6 +46,10 @@ public final class Variables {
   public static final String ESCALATION_AFTER = "escalationAfter";
   public static final String EXPIRY_AFTER = "expiryAfter";
 
+  // Change windows: what the check found (open, wait, override) and when the environment opens.
+  public static final String CHANGE_WINDOW = "changeWindow";
+  public static final String WINDOW_OPENS_AT = "windowOpensAt";
+
   // Sign-off.
   public static final String ROLE = "role";
   public static final String DECISION = "decision";

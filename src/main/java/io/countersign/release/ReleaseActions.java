@@ -140,7 +140,10 @@ class ReleaseActions {
               + " is still checking its evidence; ask for an override once it is held or awaiting"
               + " sign-off");
     }
-    if (!status.equals("requested") && !status.equals("awaiting-sign-off")) {
+    // awaiting-window: an emergency may not wait for the next change window.
+    if (!status.equals("requested")
+        && !status.equals("awaiting-sign-off")
+        && !status.equals("awaiting-window")) {
       return new Outcome(
           Kind.CONFLICT,
           id,

@@ -85,7 +85,8 @@ public class ReleaseStatus implements ExecutionListener {
         switch (status) {
           case "cancelled" -> Variables.CANCEL_REASON;
           case "rolled-back", "failed", "rolling-back" -> Variables.FAILURE_REASON;
-          case "requested", "expired", "rejected", "awaiting-evidence" -> Variables.STATUS_REASON;
+          case "requested", "expired", "rejected", "awaiting-evidence", "awaiting-window" ->
+              Variables.STATUS_REASON;
           default -> null;
         };
     if (name == null) {

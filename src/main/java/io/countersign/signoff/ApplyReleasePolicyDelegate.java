@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.camunda.bpm.dmn.engine.DmnDecisionResult;
+import org.camunda.bpm.dmn.engine.DmnDecisionResultEntries;
 import org.camunda.bpm.engine.DecisionService;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -25,10 +26,11 @@ import org.springframework.stereotype.Component;
  * Evaluates release-policy.dmn (process admins edit it in Camunda Modeler) in the version the
  * release was submitted with: which roles sign off, which evidence must be attached (and which
  * posted once deployed), where the release must have been released before (promotion), how each
- * attached evidence type is read and checked, and the deadlines. The facts come from the stored
- * manifest: its environment and that environment's production flag (configured, {@link
- * Environments}) and what each target capability declares; what the policy required is kept in
- * Countersign's tables for the start-deployment gate and recorded as evidence.
+ * attached evidence type is read and checked, the deadlines, and what a release does when its
+ * environment is closed (change windows). The facts come from the stored manifest: its environment
+ * and that environment's production flag (configured, {@link Environments}) and what each target
+ * capability declares; what the policy required is kept in Countersign's tables for the
+ * start-deployment gate and recorded as evidence.
  */
 @Component("applyReleasePolicy")
 class ApplyReleasePolicyDelegate implements JavaDelegate {
@@ -105,6 +107,20 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
               });
       checks.put(type, check);
     }
+    // Recorded here, read by the change-window check from this entry of the signed chain.
+    Map<String, Object> windows = new LinkedHashMap<>();
+    DmnDecisionResultEntries windowRow =
+        evaluate(releaseId, "changeWindows", facts).getFirstResult();
+    if (windowRow != null) {
+      windowRow
+          .getEntryMap()
+          .forEach(
+              (name, value) -> {
+                if (value != null) {
+                  windows.put(name, value);
+                }
+              });
+    }
     String escalationAfter = deadlines.getSingleResult().getEntry("escalationAfter");
     String expiryAfter = deadlines.getSingleResult().getEntry("expiryAfter");
     DmnDecisionResult promotion = evaluate(releaseId, "promotion", facts);
@@ -142,6 +158,7 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     payload.put("minimumSoak", minimumSoak);
     payload.put("escalationAfter", escalationAfter);
     payload.put("expiryAfter", expiryAfter);
+    payload.put("changeWindows", windows);
     Map<String, Integer> versions = new LinkedHashMap<>();
     for (String key :
         List.of(
@@ -149,7 +166,8 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
             "requiredEvidence",
             "signOffDeadlines",
             "evidenceChecks",
-            "promotion")) {
+            "promotion",
+            "changeWindows")) {
       versions.put(key, models.version(releaseId, key));
     }
     payload.put("decisionVersions", versions);

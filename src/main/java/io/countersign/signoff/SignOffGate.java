@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.springframework.stereotype.Component;
@@ -51,12 +52,7 @@ public class SignOffGate {
    */
   public Passed check(ManifestStore.Signed signed) {
     String releaseId = signed.releaseId();
-    ChainVerification chain = evidence.verify(releaseId);
-    if (!chain.valid()) {
-      throw new IntegrityViolation(
-          releaseId, "its evidence does not verify: " + String.join("; ", chain.problems()));
-    }
-    List<EvidenceEntry> entries = evidence.entries(releaseId);
+    List<EvidenceEntry> entries = verifiedEntries(releaseId);
     EvidenceEntry requested = first(entries, "release-requested", releaseId);
     if (!signed.sha256().equals(requested.payload().path("manifestSha256").asText())) {
       throw new IntegrityViolation(
@@ -86,6 +82,31 @@ public class SignOffGate {
         releaseId,
         "deployment was reached but its evidence does not support it: "
             + String.join("; ", problems));
+  }
+
+  /**
+   * The request id of an emergency override that is in force for this digest (approved by someone
+   * other than the requester, its window not passed), read from the verified evidence chain as the
+   * gate reads it; empty when there is none. For checks that an override lifts (change windows).
+   */
+  public Optional<String> activeOverride(ManifestStore.Signed signed) {
+    List<EvidenceEntry> entries = verifiedEntries(signed.releaseId());
+    String requester = first(entries, "release-requested", signed.releaseId()).actor();
+    try {
+      return Optional.ofNullable(
+          approvedOverride(entries, requester, signed.sha256(), new ArrayList<>()));
+    } catch (Refused lapsed) {
+      return Optional.empty();
+    }
+  }
+
+  private List<EvidenceEntry> verifiedEntries(String releaseId) {
+    ChainVerification chain = evidence.verify(releaseId);
+    if (!chain.valid()) {
+      throw new IntegrityViolation(
+          releaseId, "its evidence does not verify: " + String.join("; ", chain.problems()));
+    }
+    return evidence.entries(releaseId);
   }
 
   private static List<String> signedOffBy(

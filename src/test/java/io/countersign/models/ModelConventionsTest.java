@@ -249,6 +249,8 @@ class ModelConventionsTest {
     // Not a target step, but it starts the deploy model and must not run in the sign-off's
     // transaction.
     assertAsyncWithRetries(MODELS.get("release").getModelElementById("startDeployment"));
+    // Nor does the change-window check, which each of its timers runs again.
+    assertAsyncWithRetries(MODELS.get("release").getModelElementById("checkChangeWindow"));
   }
 
   /** Every delegate class of Countersign's by the bean name its convention gives it. */
