@@ -157,6 +157,20 @@ class LiveStaticSiteTarget implements StaticSiteTarget, AutoCloseable {
                               .overrideConfiguration(
                                   o -> o.apiCallTimeout(transfer).apiCallAttemptTimeout(transfer)),
                       ResponseTransformer.toFile(archive)));
+      String signed = change.artifact().sha256();
+      if (signed != null) {
+        String actual = sha256(archive);
+        if (!actual.equals(signed)) {
+          // Not what the approvers signed (the key was overwritten since): nothing is uploaded.
+          throw new TargetRefusedException(
+              "site archive "
+                  + source
+                  + " has SHA-256 "
+                  + actual
+                  + ", the manifest signs "
+                  + signed);
+        }
+      }
       try (ZipFile zip = new ZipFile(archive.toFile())) {
         List<? extends ZipEntry> files = files(zip, source, requiredFile);
         Map<String, String> existing = etags(site, prefix);
@@ -421,6 +435,19 @@ class LiveStaticSiteTarget implements StaticSiteTarget, AutoCloseable {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       // a temp directory left behind is not worth failing a release for
+    }
+  }
+
+  private static String sha256(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[64 * 1024];
+      for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+        digest.update(buffer, 0, read);
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException missing) {
+      throw new IllegalStateException(missing);
     }
   }
 }

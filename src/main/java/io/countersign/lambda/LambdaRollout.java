@@ -15,6 +15,8 @@ import io.countersign.process.StepSupport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -214,6 +216,7 @@ class LambdaRollout {
           return new Advance(progress, properties.pollIntervalOrDefault(), events);
         }
         case SUCCESSFUL -> {
+          refuseUnsignedCode(function, status.codeSha256());
           // Interrupted: publishing again first looks for a version with this CodeSha256.
           Supplier<PublishedVersion> publish =
               () ->
@@ -533,5 +536,30 @@ class LambdaRollout {
 
   private static String artifact(LambdaFunction function) {
     return function.artifact().bucket() + "/" + function.artifact().key();
+  }
+
+  /**
+   * Lambda's CodeSha256 is the base64 SHA-256 of the deployment package: when the manifest pins the
+   * artifact's digest, code that is not those bytes (the key overwritten since the sign-offs) is
+   * never published or given traffic. A dry run has no real digest to compare.
+   */
+  private void refuseUnsignedCode(LambdaFunction function, String codeSha256) {
+    String signed = function.artifact().sha256();
+    if (signed == null || target.dryRun()) {
+      return;
+    }
+    String expected = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(signed));
+    if (!expected.equals(codeSha256)) {
+      throw new TargetRefusedException(
+          "Lambda code of "
+              + function.name()
+              + " has CodeSha256 "
+              + codeSha256
+              + ", the manifest signs sha256 "
+              + signed
+              + " ("
+              + expected
+              + " in base64); it is not published");
+    }
   }
 }

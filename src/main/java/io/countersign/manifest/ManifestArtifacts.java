@@ -13,9 +13,10 @@ import java.util.TreeSet;
 
 /**
  * What a release deploys, named by what it is rather than where it goes: the S3 objects of its
- * Lambda functions and front end, its container images, its migration scripts' folder. Targets,
- * namespaces, aliases, traffic plans and checks differ between environments; these must not when a
- * release is promoted from one environment to the next.
+ * Lambda functions and front end (with the digest of their bytes where the manifest pins it), its
+ * container images, its migration scripts' folder. Targets, namespaces, aliases, traffic plans and
+ * checks differ between environments; these must not when a release is promoted from one
+ * environment to the next.
  */
 public final class ManifestArtifacts {
   private ManifestArtifacts() {}
@@ -69,7 +70,12 @@ public final class ManifestArtifacts {
     return lines;
   }
 
+  /** The object, and its bytes' digest where the manifest pins it. */
   private static String s3(Artifact artifact) {
-    return "s3://" + artifact.bucket() + "/" + artifact.key();
+    return "s3://"
+        + artifact.bucket()
+        + "/"
+        + artifact.key()
+        + (artifact.sha256() == null ? "" : " sha256:" + artifact.sha256());
   }
 }

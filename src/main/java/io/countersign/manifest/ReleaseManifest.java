@@ -132,13 +132,23 @@ public record ReleaseManifest(
     }
   }
 
-  /** An object in an artifacts bucket (S3). */
+  /**
+   * An object in an artifacts bucket (S3), and optionally the SHA-256 of its bytes: given, the
+   * deployment checks it (Lambda's CodeSha256, the front end's zip) and promotion compares it.
+   */
   public record Artifact(
       @NotBlank @Pattern(regexp = Patterns.BUCKET, message = Patterns.BUCKET_MESSAGE) String bucket,
       @NotBlank
           @Size(max = 1024)
           @Pattern(regexp = Patterns.OBJECT_KEY, message = Patterns.OBJECT_KEY_MESSAGE)
-          String key) {}
+          String key,
+      @Pattern(regexp = Patterns.SHA256, message = Patterns.SHA256_MESSAGE) String sha256) {
+
+    /** An artifact named by bucket and key only: its bytes are not pinned. */
+    public Artifact(String bucket, String key) {
+      this(bucket, key, null);
+    }
+  }
 
   /** A static site build published to a configured site target (S3 bucket + CloudFront). */
   public record FrontendChange(

@@ -1,5 +1,6 @@
 package io.countersign.aws;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -339,6 +340,42 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     assertThat(evidenceTypes(id))
         .containsSubsequence("lambda-deployed", "rollback-started", "lambda-reverted")
         .doesNotContain("frontend-published", "frontend-restored");
+  }
+
+  @Test
+  void codeThatIsNotTheSignedPackageIsNeverPublishedAndRollsBackAndTheSignedOneIsReleased()
+      throws Exception {
+    byte[] signed = "the data_ingestion package the approvers signed".getBytes(UTF_8);
+    byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(signed);
+    String hex = java.util.HexFormat.of().formatHex(digest);
+    String id = submit(twoFunctionsPinned(hex));
+    approveAll(id);
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id))
+        .contains(
+            "Lambda code of data_ingestion has CodeSha256 sha-di-4, the manifest signs sha256 "
+                + hex);
+    assertThat(lambda.alias("data_ingestion", "live"))
+        .extracting(AliasState::version, AliasState::weights)
+        .containsExactly("3", Map.of());
+    assertThat(evidenceTypes(id)).doesNotContain("lambda-version-published");
+
+    // The key holds the signed package again: Lambda reports its digest, and it is released.
+    lambda.artifact(
+        "medication-artifacts",
+        "lambda/data_ingestion/2.4.0/function.zip",
+        java.util.Base64.getEncoder().encodeToString(digest));
+    String again = submit(twoFunctionsPinned(hex));
+    approveAll(again);
+    assertThat(status(again)).isEqualTo("released");
+    fireTimer(again, "rollbackWindowOver");
+  }
+
+  private ObjectNode twoFunctionsPinned(String hex) {
+    ObjectNode manifest = twoFunctions();
+    ((ObjectNode) manifest.at("/lambda/functions/0/artifact")).put("sha256", hex);
+    return manifest;
   }
 
   @Test

@@ -256,6 +256,33 @@ class LiveStaticSiteTargetTest {
   }
 
   @Test
+  void aBuildThatIsNotTheOneSignedIsRefusedBeforeAnyUploadAndTheSignedOneIsPublished() {
+    byte[] signed = zip(build());
+    Map<String, String> other = build();
+    other.put("index.html", "<html>not what was signed</html>");
+    byte[] overwritten = zip(other);
+    put("web/2.4.0/site.zip", overwritten);
+    FrontendChange pinned =
+        new FrontendChange(
+            "medication-web", new Artifact(ARTIFACTS, "web/2.4.0/site.zip", sha256(signed)));
+
+    assertThatThrownBy(() -> publisher.publish("rel-1", "2.4.0", pinned))
+        .isInstanceOf(TargetRefusedException.class)
+        .hasMessage(
+            "site archive s3://"
+                + ARTIFACTS
+                + "/web/2.4.0/site.zip has SHA-256 "
+                + sha256(overwritten)
+                + ", the manifest signs "
+                + sha256(signed));
+    assertUnchanged();
+
+    put("web/2.4.0/site.zip", signed);
+    publisher.publish("rel-1", "2.4.0", pinned);
+    assertThat(keys()).contains("releases/2.4.0/index.html");
+  }
+
+  @Test
   void aBuildWithoutTheRootObjectOrWithUnsafeNamesOrNotAZipIsRefusedBeforeAnyUpload() {
     Map<String, String> nested = new LinkedHashMap<>();
     build().forEach((name, body) -> nested.put("dist/" + name, body));
@@ -436,6 +463,15 @@ class LiveStaticSiteTargetTest {
     files.put("favicon.ico", "icon");
     files.put("robots.txt", "User-agent: *");
     return files;
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException missing) {
+      throw new IllegalStateException(missing);
+    }
   }
 
   private static byte[] zip(Map<String, String> files) {

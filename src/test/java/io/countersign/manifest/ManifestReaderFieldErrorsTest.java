@@ -199,6 +199,12 @@ class ManifestReaderFieldErrorsTest {
             "$.frontend.artifact.key",
             Patterns.OBJECT_KEY_MESSAGE),
         mistake(
+            "artifact digest in upper case",
+            PRODUCTION,
+            m -> object(m, "/frontend/artifact").put("sha256", "AB".repeat(32)),
+            "$.frontend.artifact.sha256",
+            Patterns.SHA256_MESSAGE),
+        mistake(
             "migrations with '..'",
             PRODUCTION,
             m -> object(m, "/database").put("migrations", "examples/../../etc"),

@@ -70,11 +70,15 @@ class PromotionsTest {
 
     ((ObjectNode) production.at("/lambda/functions/0/artifact")).put("key", "lambda/di/2.4.1.zip");
     ((ObjectNode) production.at("/kubernetes/workloads/0")).put("name", "backend-v2");
+    ((ObjectNode) production.at("/frontend/artifact")).put("sha256", "ab".repeat(32));
     assertThat(
             ManifestArtifacts.differences(
                 ManifestArtifacts.of(manifest(staging)),
                 ManifestArtifacts.of(manifest(production))))
         .containsExactly(
+            "front end: s3://medication-artifacts/web/2.4.0/site.zip sha256:"
+                + "ab".repeat(32)
+                + ", expected s3://medication-artifacts/web/2.4.0/site.zip",
             "image Deployment/backend api: not deployed, expected"
                 + " registry.medication.example/medication/backend:2.4.0",
             "image Deployment/backend-v2 api: registry.medication.example/medication/backend:2.4.0,"
