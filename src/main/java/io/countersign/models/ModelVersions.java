@@ -28,7 +28,9 @@ public class ModelVersions {
   public static final String SIGN_OFF = "sign-off";
   public static final String DEPLOY = "deploy";
   static final List<String> PROCESSES = List.of(RELEASE, SIGN_OFF, DEPLOY);
-  static final List<String> DECISIONS =
+
+  /** The decisions of release-policy.dmn, each pinned per release. */
+  public static final List<String> DECISIONS =
       List.of(
           "requiredSignOffRoles",
           "requiredEvidence",

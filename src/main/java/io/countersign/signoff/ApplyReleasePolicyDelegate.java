@@ -160,14 +160,7 @@ class ApplyReleasePolicyDelegate implements JavaDelegate {
     payload.put("expiryAfter", expiryAfter);
     payload.put("changeWindows", windows);
     Map<String, Integer> versions = new LinkedHashMap<>();
-    for (String key :
-        List.of(
-            "requiredSignOffRoles",
-            "requiredEvidence",
-            "signOffDeadlines",
-            "evidenceChecks",
-            "promotion",
-            "changeWindows")) {
+    for (String key : ModelVersions.DECISIONS) {
       versions.put(key, models.version(releaseId, key));
     }
     payload.put("decisionVersions", versions);

@@ -24,6 +24,7 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
@@ -145,12 +146,15 @@ class CloudWiringTest {
             });
   }
 
-  @ComponentScan({
-    "io.countersign.lambda",
-    "io.countersign.frontend",
-    "io.countersign.kubernetes",
-    "io.countersign.verification"
-  })
+  // The production beans only: other tests' scripted stand-ins live in the same packages.
+  @ComponentScan(
+      value = {
+        "io.countersign.lambda",
+        "io.countersign.frontend",
+        "io.countersign.kubernetes",
+        "io.countersign.verification"
+      },
+      excludeFilters = @ComponentScan.Filter(TestConfiguration.class))
   @ConfigurationPropertiesScan({
     "io.countersign.lambda",
     "io.countersign.frontend",
