@@ -103,12 +103,18 @@ class CheckPostDeploymentDelegate implements JavaDelegate, ExecutionListener {
     List<String> required = required(execution);
     Map<String, EvidenceItem> posted = posted(releaseId);
     List<String> missing = required.stream().filter(type -> !posted.containsKey(type)).toList();
+    Object within = execution.getVariable(Variables.POST_DEPLOYMENT_EVIDENCE_WITHIN);
+    // Everything posted but still not checked: its source kept failing past the deadline.
     execution.setVariable(
         Variables.FAILURE_REASON,
-        "Failed at the post-deployment checkpoint: evidence "
-            + String.join(", ", missing)
-            + " not posted within "
-            + execution.getVariable(Variables.POST_DEPLOYMENT_EVIDENCE_WITHIN));
+        missing.isEmpty()
+            ? "Failed at the post-deployment checkpoint: the posted evidence could not be checked"
+                + " within "
+                + within
+            : "Failed at the post-deployment checkpoint: evidence "
+                + String.join(", ", missing)
+                + " not posted within "
+                + within);
     record(releaseId, required, missing, List.of(), false);
   }
 

@@ -305,6 +305,28 @@ class EvidenceCheckpointProcessTest extends ProcessTestSupport {
   }
 
   @Test
+  void postedEvidenceWhoseSourceNeverAnswersRollsBackAtTheDeadline() throws IOException {
+    String id = submit(productionWithGoodEvidence());
+    approveAll(id);
+    postDeploymentEvidence(
+        id,
+        List.of(
+            neverServed("https://localhost:" + closedPort + "/k6/post-release.json")
+                .put("type", "performance-tests")));
+    // Asked and not answered: the job waits for its retry, the release still deployed.
+    assertThat(status(id)).isEqualTo("awaiting-evidence");
+    assertThat(evidenceTypes(id)).doesNotContain("checkpoint-post-deployment");
+
+    fireTimer(id, "postDeploymentDeadline");
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id))
+        .isEqualTo(
+            "Failed at the post-deployment checkpoint: the posted evidence could not be checked"
+                + " within PT2H");
+  }
+
+  @Test
   void aRollbackRequestedWhileAwaitingEvidenceRollsTheReleaseBack() throws IOException {
     String id = submit(productionWithGoodEvidence());
     approveAll(id);
