@@ -1,9 +1,14 @@
 package io.countersign.release;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.evidencecheck.EvidenceChecker;
 import io.countersign.evidencecheck.EvidenceChecker.Verdict;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.process.IntegrityViolation;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.Variables;
 import java.time.Duration;
@@ -28,6 +33,11 @@ import org.springframework.stereotype.Component;
  */
 @Component("checkEvidence")
 class CheckEvidenceDelegate implements JavaDelegate {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+  private static final TypeReference<Map<String, Map<String, Object>>> CHECKS =
+      new TypeReference<>() {};
+
   private final EvidenceLog evidence;
   private final ReleaseStatus status;
   private final ManifestStore manifests;
@@ -48,12 +58,13 @@ class CheckEvidenceDelegate implements JavaDelegate {
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = manifests.submitted(execution.getProcessBusinessKey()).manifest();
-    List<String> required = (List<String>) execution.getVariable(Variables.REQUIRED_EVIDENCE);
+    // What the policy decided, from its signed entry: a variable can be written past the API.
+    JsonNode applied = policyApplied(execution.getProcessBusinessKey());
+    List<String> required = JSON.convertValue(applied.path("requiredEvidence"), STRINGS);
     Map<String, Map<String, Object>> policy =
-        (Map<String, Map<String, Object>>) execution.getVariable(Variables.EVIDENCE_CHECKS);
+        JSON.convertValue(applied.path("evidenceChecks"), CHECKS);
     Map<String, ReleaseManifest.EvidenceItem> attached = new LinkedHashMap<>();
     manifest.evidence().forEach(item -> attached.put(item.type(), item));
     List<String> missing = new ArrayList<>();
@@ -76,7 +87,7 @@ class CheckEvidenceDelegate implements JavaDelegate {
               + String.join("; ", unreachable.stream().map(EvidenceChecker::reason).toList()));
     }
     List<Verdict> failed = verdicts.stream().filter(v -> !v.passed()).toList();
-    String promoteFrom = (String) execution.getVariable(Variables.PROMOTE_FROM);
+    String promoteFrom = applied.path("promoteFrom").textValue();
     Promotions.Promotion promotion =
         promoteFrom == null
             ? null
@@ -84,7 +95,7 @@ class CheckEvidenceDelegate implements JavaDelegate {
                 execution.getProcessBusinessKey(),
                 manifest,
                 promoteFrom,
-                Duration.parse((String) execution.getVariable(Variables.MINIMUM_SOAK)),
+                Duration.parse(applied.path("minimumSoak").asText("PT0S")),
                 Instant.now());
     execution.setVariable(
         Variables.PROMOTION,
@@ -135,6 +146,14 @@ class CheckEvidenceDelegate implements JavaDelegate {
       }
     }
     return present;
+  }
+
+  private JsonNode policyApplied(String releaseId) {
+    List<EvidenceEntry> applied = evidence.authentic(releaseId, "policy-applied");
+    if (applied.isEmpty()) {
+      throw new IntegrityViolation(releaseId, "its evidence holds no policy-applied entry");
+    }
+    return applied.get(applied.size() - 1).payload();
   }
 
   /** Whether this run of the step's job is its last (no retry left if it fails). */

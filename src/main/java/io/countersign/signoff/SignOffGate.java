@@ -71,6 +71,18 @@ public class SignOffGate {
     if (!missing.isEmpty()) {
       problems.add("evidence required by the policy is missing: " + String.join(", ", missing));
     }
+    // Its verdicts and the promotion, as signed: a release held there deploys only by an override.
+    JsonNode checkpoint = null;
+    for (EvidenceEntry e : entries) {
+      if (e.type().equals("checkpoint-pre-deployment")) {
+        checkpoint = e.payload();
+      }
+    }
+    if (checkpoint != null
+        && checkpoint.path("passed").isBoolean()
+        && !checkpoint.path("passed").booleanValue()) {
+      problems.add("the pre-deployment checkpoint did not pass");
+    }
     if (problems.isEmpty()) {
       return new Passed("sign-off", null, approvers);
     }

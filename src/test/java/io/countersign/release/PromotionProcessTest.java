@@ -3,13 +3,16 @@ package io.countersign.release;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.countersign.ProcessTestSupport;
 import io.countersign.process.Variables;
 import java.util.Map;
+import org.camunda.bpm.engine.runtime.Incident;
 import org.camunda.bpm.engine.task.Task;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
 
 /**
  * Promotion through the real models and the shipped policy: a production release must have been
@@ -19,6 +22,8 @@ import org.springframework.beans.factory.annotation.Autowired;
  * deployment checkpoint. Failure paths first.
  */
 class PromotionProcessTest extends ProcessTestSupport {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @Autowired ReleaseActions actions;
 
   @Test
@@ -95,6 +100,44 @@ class PromotionProcessTest extends ProcessTestSupport {
         .startsWith("Failed at the deployment checkpoint, nothing was changed")
         .contains("promotion: " + staging + ", promoted from, has been rolled back since");
     assertThat(evidenceTypes(id)).doesNotContain("database-backup", "rollback-started");
+  }
+
+  /**
+   * Past the API (the engine's own services here, as the database user could): the policy's
+   * variables rewritten before the checkpoint runs change nothing, since it reads the signed
+   * policy-applied entry; and a token moved on to the sign-offs, signed by everyone, still stops at
+   * the start-deployment gate, which reads the checkpoint's signed verdict.
+   */
+  @Test
+  void nothingWrittenPastTheApiPromotesARelease() throws Exception {
+    ObjectNode production = example("production");
+    String id =
+        releases
+            .submit(
+                reader.read(JSON.writeValueAsBytes(production), MediaType.APPLICATION_JSON),
+                "requester",
+                null)
+            .release()
+            .id();
+    String release = instance("release", id).getId();
+    runtime.setVariable(release, Variables.PROMOTE_FROM, null);
+    runtime.setVariable(release, Variables.MINIMUM_SOAK, null);
+    checkEvidence(id);
+    assertHeld(id, "not promoted from staging: no release of medication-tracker");
+
+    runtime.createProcessInstanceModification(release).startBeforeActivity("signOff").execute();
+    approveAll(id);
+
+    assertThat(instance("deploy", id)).isNull();
+    assertThat(runtime.createIncidentQuery().processInstanceId(release).list())
+        .extracting(Incident::getIncidentMessage)
+        .anySatisfy(
+            message ->
+                assertThat(message)
+                    .contains("deployment was reached but its evidence does not support it")
+                    .contains("the pre-deployment checkpoint did not pass")
+                    .doesNotContain("no approval for"));
+    runtime.deleteProcessInstance(release, "test over");
   }
 
   @Test
