@@ -1,14 +1,9 @@
 package io.countersign.release;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.evidencecheck.EvidenceChecker;
 import io.countersign.evidencecheck.EvidenceChecker.Verdict;
 import io.countersign.manifest.ReleaseManifest;
-import io.countersign.process.IntegrityViolation;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.Variables;
 import java.time.Duration;
@@ -17,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.camunda.bpm.engine.runtime.Job;
@@ -33,10 +29,6 @@ import org.springframework.stereotype.Component;
  */
 @Component("checkEvidence")
 class CheckEvidenceDelegate implements JavaDelegate {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
-  private static final TypeReference<Map<String, Map<String, Object>>> CHECKS =
-      new TypeReference<>() {};
 
   private final EvidenceLog evidence;
   private final ReleaseStatus status;
@@ -61,10 +53,9 @@ class CheckEvidenceDelegate implements JavaDelegate {
   public void execute(DelegateExecution execution) {
     ReleaseManifest manifest = manifests.submitted(execution.getProcessBusinessKey()).manifest();
     // What the policy decided, from its signed entry: a variable can be written past the API.
-    JsonNode applied = policyApplied(execution.getProcessBusinessKey());
-    List<String> required = JSON.convertValue(applied.path("requiredEvidence"), STRINGS);
-    Map<String, Map<String, Object>> policy =
-        JSON.convertValue(applied.path("evidenceChecks"), CHECKS);
+    SignedPolicy applied = SignedPolicy.of(evidence, execution.getProcessBusinessKey());
+    List<String> required = applied.names("requiredEvidence");
+    Map<String, Map<String, Object>> policy = applied.evidenceChecks();
     Map<String, ReleaseManifest.EvidenceItem> attached = new LinkedHashMap<>();
     manifest.evidence().forEach(item -> attached.put(item.type(), item));
     List<String> missing = new ArrayList<>();
@@ -87,7 +78,7 @@ class CheckEvidenceDelegate implements JavaDelegate {
               + String.join("; ", unreachable.stream().map(EvidenceChecker::reason).toList()));
     }
     List<Verdict> failed = verdicts.stream().filter(v -> !v.passed()).toList();
-    String promoteFrom = applied.path("promoteFrom").textValue();
+    String promoteFrom = applied.text("promoteFrom");
     Promotions.Promotion promotion =
         promoteFrom == null
             ? null
@@ -95,7 +86,7 @@ class CheckEvidenceDelegate implements JavaDelegate {
                 execution.getProcessBusinessKey(),
                 manifest,
                 promoteFrom,
-                Duration.parse(applied.path("minimumSoak").asText("PT0S")),
+                Duration.parse(Objects.requireNonNullElse(applied.text("minimumSoak"), "PT0S")),
                 Instant.now());
     execution.setVariable(
         Variables.PROMOTION,
@@ -146,14 +137,6 @@ class CheckEvidenceDelegate implements JavaDelegate {
       }
     }
     return present;
-  }
-
-  private JsonNode policyApplied(String releaseId) {
-    List<EvidenceEntry> applied = evidence.authentic(releaseId, "policy-applied");
-    if (applied.isEmpty()) {
-      throw new IntegrityViolation(releaseId, "its evidence holds no policy-applied entry");
-    }
-    return applied.get(applied.size() - 1).payload();
   }
 
   /** Whether this run of the step's job is its last (no retry left if it fails). */

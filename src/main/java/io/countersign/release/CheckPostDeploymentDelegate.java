@@ -47,7 +47,6 @@ class CheckPostDeploymentDelegate implements JavaDelegate, ExecutionListener {
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public void execute(DelegateExecution execution) {
     String releaseId = execution.getProcessBusinessKey();
     // Serializes with a post in flight: it commits before we read, or waits until we are waiting.
@@ -69,8 +68,7 @@ class CheckPostDeploymentDelegate implements JavaDelegate, ExecutionListener {
       StepOutcome.running(Duration.ZERO).record(execution, STEP);
       return;
     }
-    Map<String, Map<String, Object>> policy =
-        (Map<String, Map<String, Object>>) execution.getVariable(Variables.EVIDENCE_CHECKS);
+    Map<String, Map<String, Object>> policy = SignedPolicy.of(evidence, releaseId).evidenceChecks();
     List<Verdict> verdicts = new ArrayList<>();
     for (String type : required) {
       verdicts.add(
@@ -133,10 +131,13 @@ class CheckPostDeploymentDelegate implements JavaDelegate, ExecutionListener {
     evidence.record(releaseId, CHECKPOINT, "countersign", payload);
   }
 
-  @SuppressWarnings("unchecked")
-  private static List<String> required(DelegateExecution execution) {
-    Object value = execution.getVariable(Variables.POST_DEPLOYMENT_EVIDENCE);
-    return value == null ? List.of() : List.copyOf((List<String>) value);
+  /**
+   * What the policy requires after deploying, from its signed entry: a variable can be written past
+   * the API.
+   */
+  private List<String> required(DelegateExecution execution) {
+    return SignedPolicy.of(evidence, execution.getProcessBusinessKey())
+        .names("requiredPostDeploymentEvidence");
   }
 
   /** The latest posted item of each type. */

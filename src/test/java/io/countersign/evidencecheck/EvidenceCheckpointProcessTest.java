@@ -326,6 +326,27 @@ class EvidenceCheckpointProcessTest extends ProcessTestSupport {
                 + " within PT2H");
   }
 
+  /** The engine's variables written past the API (as the database user could) skip nothing. */
+  @Test
+  void rewritingThePolicysVariablesDoesNotSkipThePostDeploymentCheckpoint() throws IOException {
+    String id = submit(productionWithGoodEvidence());
+    approveAll(id);
+    String deploy = instance("deploy", id).getId();
+    runtime.setVariable(deploy, Variables.POST_DEPLOYMENT_EVIDENCE, new java.util.ArrayList<>());
+    runtime.setVariable(
+        release(id), Variables.POST_DEPLOYMENT_EVIDENCE, new java.util.ArrayList<>());
+    runtime
+        .createMessageCorrelation("postDeploymentEvidencePosted")
+        .processInstanceBusinessKey(id)
+        .correlateAll();
+    runJobs();
+
+    assertThat(status(id)).isEqualTo("awaiting-evidence");
+    assertThat(statusReason(id)).contains("waiting for post-deployment evidence performance-tests");
+    fireTimer(id, "postDeploymentDeadline");
+    assertThat(status(id)).isEqualTo("rolled-back");
+  }
+
   @Test
   void aRollbackRequestedWhileAwaitingEvidenceRollsTheReleaseBack() throws IOException {
     String id = submit(productionWithGoodEvidence());
@@ -379,6 +400,10 @@ class EvidenceCheckpointProcessTest extends ProcessTestSupport {
   }
 
   // ---- helpers ----
+
+  private String release(String id) {
+    return instance("release", id).getId();
+  }
 
   private ObjectNode productionWithGoodEvidence() throws IOException {
     ObjectNode manifest = example("production");
