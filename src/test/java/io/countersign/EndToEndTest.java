@@ -113,40 +113,18 @@ class EndToEndTest {
     awaitStatus(id, "awaiting-evidence");
     String posting = "/api/releases/" + id + "/post-deployment-evidence";
     Map<String, Object> k6 =
-        Map.of(
-            "evidence",
-            List.of(
-                Map.of(
-                    "type", "performance-tests",
-                    "location", "s3://medication-artifacts/evidence/post-release/k6.json",
-                    "sha256", "c".repeat(64))));
+        posted("performance-tests", "evidence/post-release/k6.json", "c".repeat(64));
     for (String other : List.of("tech-lead", "admin", "release-manager")) {
       assertThat(http.postJson(other, posting, k6).status()).as(other).isEqualTo(403);
     }
     Response wrongType =
         http.postJson(
-            "requester",
-            posting,
-            Map.of(
-                "evidence",
-                List.of(
-                    Map.of(
-                        "type", "security-scan",
-                        "location", "s3://medication-artifacts/evidence/scan.sarif",
-                        "sha256", "not-a-digest"))));
+            "requester", posting, posted("security-scan", "evidence/scan.sarif", "not-a-digest"));
     assertThat(wrongType.status()).as(wrongType.body()).isEqualTo(400);
     assertThat(wrongType.errorPaths()).containsExactly("$.evidence[0].sha256");
     Response notRequired =
         http.postJson(
-            "requester",
-            posting,
-            Map.of(
-                "evidence",
-                List.of(
-                    Map.of(
-                        "type", "security-scan",
-                        "location", "s3://medication-artifacts/evidence/scan.sarif",
-                        "sha256", "d".repeat(64)))));
+            "requester", posting, posted("security-scan", "evidence/scan.sarif", "d".repeat(64)));
     assertThat(notRequired.status()).as(notRequired.body()).isEqualTo(400);
     assertThat(notRequired.errorPaths()).containsExactly("$.evidence[0].type");
     assertThat(
@@ -315,6 +293,17 @@ class EndToEndTest {
         .path("entries")
         .forEach(e -> types.add(e.path("type").asText()));
     return types;
+  }
+
+  /** A post-deployment evidence request body with one item in the artifacts bucket. */
+  private static Map<String, Object> posted(String type, String key, String sha256) {
+    return Map.of(
+        "evidence",
+        List.of(
+            Map.of(
+                "type", type,
+                "location", "s3://medication-artifacts/" + key,
+                "sha256", sha256)));
   }
 
   /** The payload of the release's last evidence entry of {@code type}. */

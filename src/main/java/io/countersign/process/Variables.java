@@ -107,7 +107,10 @@ public final class Variables {
 
   public static final String MINIMUM_SOAK = "minimumSoak";
 
-  /** The release this one was promoted from, once the pre-deployment checkpoint found it. */
+  /**
+   * The release this one was promoted from, once the pre-deployment checkpoint found it; for people
+   * reading the instance. Steps read it from the checkpoint's signed entry.
+   */
   public static final String PROMOTED_FROM = "promotedFrom";
 
   /** The promotion as the sign-off form shows it. */

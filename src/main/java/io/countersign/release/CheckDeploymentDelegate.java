@@ -1,5 +1,6 @@
 package io.countersign.release;
 
+import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.FieldErrors;
 import io.countersign.manifest.ManifestCheck;
@@ -62,9 +63,9 @@ class CheckDeploymentDelegate implements JavaDelegate {
           Finding.passed("configuration", "the manifest validates against this server's targets"));
     }
     // Promoted at sign-off; the release it came from may have been rolled back since.
-    Object promotedFrom = execution.getVariable(Variables.PROMOTED_FROM);
+    String promotedFrom = promotedFrom(releaseId);
     if (promotedFrom != null) {
-      boolean rolledBack = promotions.rolledBack(promotedFrom.toString());
+      boolean rolledBack = promotions.rolledBack(promotedFrom);
       findings.add(
           new Finding(
               "promotion",
@@ -115,5 +116,21 @@ class CheckDeploymentDelegate implements JavaDelegate {
             .toList());
     payload.put("passed", passed);
     evidence.record(releaseId, "checkpoint-deployment", "countersign", payload);
+  }
+
+  /**
+   * The release this one was promoted from, as its signed pre-deployment checkpoint recorded it
+   * (not the variable of that name, which could be written past the API); null when none was.
+   */
+  private String promotedFrom(String releaseId) {
+    List<EvidenceEntry> checkpoints = evidence.authentic(releaseId, "checkpoint-pre-deployment");
+    return checkpoints.isEmpty()
+        ? null
+        : checkpoints
+            .get(checkpoints.size() - 1)
+            .payload()
+            .path("promotion")
+            .path("releaseId")
+            .textValue();
   }
 }

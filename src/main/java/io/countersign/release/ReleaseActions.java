@@ -223,10 +223,8 @@ class ReleaseActions {
               + (decided ? ", checkpoint decided" : "")
               + ")");
     }
-    Object value =
-        runtime.getVariable(release.get().processInstanceId(), Variables.POST_DEPLOYMENT_EVIDENCE);
-    @SuppressWarnings("unchecked")
-    List<String> required = value == null ? List.of() : (List<String>) value;
+    // As the checkpoint reads it: the signed policy, not a variable.
+    List<String> required = SignedPolicy.of(evidence, id).names("requiredPostDeploymentEvidence");
     List<FieldErrors.FieldError> errors = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < items.size(); i++) {
