@@ -13,8 +13,9 @@ public final class Patterns {
   static final String VERSION_MESSAGE = "must be a version such as 2.4.0 or 2024.11.3-rc1";
   static final String REFERENCE = "[A-Za-z0-9][A-Za-z0-9._/#-]*";
   static final String REFERENCE_MESSAGE = "must be a change reference such as CHG-1234";
-  static final String SHA256 = "[0-9a-f]{64}";
-  static final String SHA256_MESSAGE = "must be a SHA-256 digest (64 lower-case hex characters)";
+  public static final String SHA256 = "[0-9a-f]{64}";
+  public static final String SHA256_MESSAGE =
+      "must be a SHA-256 digest (64 lower-case hex characters)";
   static final String RELATIVE_PATH = "(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+";
   static final String RELATIVE_PATH_MESSAGE = "must be a relative path without '..'";
   static final String LAMBDA_FUNCTION = "[A-Za-z0-9_-]{1,64}";
@@ -26,10 +27,10 @@ public final class Patterns {
       "all-at-once|canary[0-9]{1,2}-[0-9]{1,3}|linear[0-9]{1,2}-[0-9]{1,3}";
   static final String TRAFFIC_MESSAGE =
       "must be all-at-once, canary<percent>-<minutes> or linear<percent>-<minutes>";
-  static final String BUCKET = "[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]";
-  static final String BUCKET_MESSAGE = "must be an S3 bucket name";
-  static final String OBJECT_KEY = "(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9!_.*'()/-]+";
-  static final String OBJECT_KEY_MESSAGE = "must be an S3 object key without '..'";
+  public static final String BUCKET = "[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]";
+  public static final String BUCKET_MESSAGE = "must be an S3 bucket name";
+  public static final String OBJECT_KEY = "(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9!_.*'()/-]+";
+  public static final String OBJECT_KEY_MESSAGE = "must be an S3 object key without '..'";
 
   /**
    * Where a pipeline keeps an evidence artifact: {@code s3://bucket/key} (key characters as {@link
@@ -47,18 +48,19 @@ public final class Patterns {
 
   static final String EVIDENCE_LOCATION_MESSAGE =
       "must be an s3://bucket/key or https://host/path URL without user info, query or '..' segments";
-  static final String DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
-  static final String DNS_LABEL_MESSAGE = "must be a DNS label (lower-case letters, digits, '-')";
-  static final String IMAGE =
+  public static final String DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+  public static final String DNS_LABEL_MESSAGE =
+      "must be a DNS label (lower-case letters, digits, '-')";
+  public static final String IMAGE =
       // Possessive, non-capturing repetitions: Java's backtracking of repeated groups recurses per
       // repetition, so a few kilobytes of "a.a.a…" would overflow the stack (a 500) before the
       // length limit is reported.
       "[a-z0-9]++(?:[._-][a-z0-9]++)*+(?::[0-9]+)?(?:/[a-z0-9]++(?:[._-][a-z0-9]++)*+)*+"
           + "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?+(?:@sha256:[0-9a-f]{64})?+";
-  static final String IMAGE_MESSAGE =
+  public static final String IMAGE_MESSAGE =
       "must be an image reference such as registry.example/app:1.2.3";
-  static final String DURATION = "P(?!$)(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?";
-  static final String DURATION_MESSAGE = "must be an ISO-8601 duration such as PT10M";
+  public static final String DURATION = "P(?!$)(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?";
+  public static final String DURATION_MESSAGE = "must be an ISO-8601 duration such as PT10M";
 
   private Patterns() {}
 }
