@@ -35,6 +35,15 @@ record KubernetesSteps(
     afterRollback = afterRollback == null ? List.of() : List.copyOf(afterRollback);
   }
 
+  /** The step named {@code name} among the steps (not the after-rollback checks). */
+  StepSpec step(String name) {
+    return steps.stream()
+        .filter(s -> s.name().equals(name))
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalStateException("the manifest has no Kubernetes step '" + name + "'"));
+  }
+
   /** The step named {@code name}, among the steps and then the after-rollback checks. */
   StepSpec find(String name) {
     List<StepSpec> all = new ArrayList<>(steps);

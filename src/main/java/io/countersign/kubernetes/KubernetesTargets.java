@@ -18,4 +18,15 @@ class KubernetesTargets {
             () -> new LiveKubernetesTarget(new KubernetesClients(properties)),
             () -> new DryRunKubernetesTarget(properties));
   }
+
+  /** The port of the Kubernetes steps, in the same mode as the rollouts. */
+  @Bean
+  ClusterSteps clusterSteps(KubernetesProperties properties) {
+    return TargetMode.of("countersign.targets.kubernetes.mode", properties.mode())
+        .choose(
+            () -> {
+              throw new IllegalStateException("the live adapter lands with branch objects");
+            },
+            () -> new DryRunClusterSteps(properties));
+  }
 }

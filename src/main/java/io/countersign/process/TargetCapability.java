@@ -93,8 +93,9 @@ public interface TargetCapability {
     /** Part of the deployment: runs in model order; the API shows it as not run until it does. */
     DEPLOY,
     /**
-     * Compensation handler of a deploy step; handlers run in the reverse order of their
-     * capabilities.
+     * Compensation handler of a deploy step, or a task of the rollback that undoes its capability's
+     * steps from their signed evidence (so a step that failed half-way is undone too); either runs
+     * in the reverse order of the capabilities.
      */
     UNDO,
     /**

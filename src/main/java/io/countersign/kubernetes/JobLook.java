@@ -1,0 +1,40 @@
+package io.countersign.kubernetes;
+
+import io.countersign.kubernetes.ClusterSteps.JobState;
+import io.countersign.kubernetes.ClusterSteps.JobStatus;
+import io.countersign.process.StepOutcome;
+
+/** One look at a step's Job, its exit code and log put in the step's findings. */
+final class JobLook {
+  /** The tail of a Job's log kept in the evidence. */
+  static final int LOG_LIMIT = 16 * 1024;
+
+  private JobLook() {}
+
+  static StepOutcome look(StepRun run, String name) {
+    JobStatus status = run.cluster().job(run.target(), run.namespace(), name, LOG_LIMIT);
+    run.findings.put("job", name);
+    run.findings.put("state", status.state().name());
+    run.findings.put("exitCode", status.exitCode());
+    run.findings.put("message", status.message());
+    run.findings.put("log", status.logs());
+    run.findings.put("logTruncated", status.logsTruncated());
+    return switch (status.state()) {
+      case SUCCEEDED -> StepOutcome.done();
+      case RUNNING -> StepOutcome.running(CheckKubernetesStepDelegate.POLL);
+      case FAILED ->
+          StepOutcome.failed(
+              "Job "
+                  + name
+                  + " failed"
+                  + (status.exitCode() == null ? "" : " with exit code " + status.exitCode())
+                  + (status.message() == null ? "" : ": " + status.message()));
+      case MISSING ->
+          StepOutcome.failed("Job " + name + " is gone: someone deleted it before it finished");
+    };
+  }
+
+  static boolean finished(JobStatus status) {
+    return status.state() == JobState.SUCCEEDED || status.state() == JobState.FAILED;
+  }
+}

@@ -1,0 +1,150 @@
+package io.countersign.kubernetes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.countersign.aws.TargetRefusedException;
+import io.countersign.kubernetes.ClusterSteps.JobStatus;
+import io.countersign.kubernetes.KubernetesSteps.StepSpec;
+import io.countersign.process.Attempts;
+import io.countersign.process.StepOutcome;
+import io.countersign.process.StepStart;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.springframework.stereotype.Component;
+
+/**
+ * The first work of a rollback (after the rollback notice): undoes the Kubernetes steps that
+ * started, last first, whether they finished or failed half-way, so a traffic switch is undone
+ * before anything else. Each look undoes what it can without waiting and starts at most one undo
+ * Job (a downgrade, an undo hook), which later looks await. What is undone comes from the signed
+ * started entries; each undone step gets an undone entry, so a step is never undone twice. A
+ * refused undo is recorded as failed and the rollback goes on with the others: it ends "restoration
+ * failed" for people to act on, rather than leaving the rest as the release left it.
+ */
+@Component("undoKubernetesSteps")
+class UndoKubernetesStepsDelegate implements JavaDelegate {
+  static final String STEP = "undoKubernetesSteps";
+
+  private final StepStart start;
+  private final StepJournal journal;
+  private final ClusterSteps cluster;
+  private final Attempts attempts;
+  private final StepTypes types;
+
+  UndoKubernetesStepsDelegate(
+      StepStart start,
+      StepJournal journal,
+      ClusterSteps cluster,
+      Attempts attempts,
+      StepTypes types) {
+    this.start = start;
+    this.journal = journal;
+    this.cluster = cluster;
+    this.attempts = attempts;
+    this.types = types;
+  }
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    StepStart.Started started =
+        start.beginUndo(
+            execution,
+            STEP,
+            m -> KubernetesStepsCapability.SECTION.in(m) == null,
+            KubernetesStepsCapability.NONE);
+    if (started == null) {
+      StepOutcome.done().record(execution, STEP);
+      return;
+    }
+    String releaseId = started.releaseId();
+    KubernetesSteps section = KubernetesStepsCapability.SECTION.in(started.manifest());
+    List<String> steps = new ArrayList<>(journal.started(releaseId));
+    Collections.reverse(steps);
+    for (String name : steps) {
+      if (journal.latest(releaseId, StepJournal.UNDONE, name).isPresent()) {
+        continue;
+      }
+      StepSpec spec = section.find(name);
+      JsonNode entry = journal.latest(releaseId, StepJournal.STARTED, name).orElseThrow();
+      StepRun run =
+          new StepRun(
+              releaseId,
+              started.manifest(),
+              section,
+              spec,
+              ClockUtil.getCurrentTime()
+                  .toInstant()
+                  .plus(Duration.parse(StartKubernetesStepDelegate.timeout(spec))),
+              cluster,
+              attempts,
+              STEP);
+      if (!undo(run, types.of(spec), entry)) {
+        StepOutcome.running(CheckKubernetesStepDelegate.POLL).record(execution, STEP);
+        return;
+      }
+    }
+    StepOutcome.done().record(execution, STEP);
+  }
+
+  /** Undoes one step; false while its undo Job runs. */
+  private boolean undo(StepRun run, StepType type, JsonNode entry) {
+    String name = run.spec.name();
+    List<String> restored;
+    StepType.UndoJob undoJob;
+    try {
+      restored = type.undoObjects(run, entry);
+      undoJob = type.undoJob(run, entry);
+    } catch (TargetRefusedException refused) {
+      journal.record(
+          run.releaseId,
+          StepJournal.UNDONE,
+          name,
+          "outcome",
+          "failed",
+          "reason",
+          refused.getMessage());
+      return true;
+    }
+    if (undoJob == null) {
+      journal.record(
+          run.releaseId, StepJournal.UNDONE, name, "outcome", "done", "restored", restored);
+      return true;
+    }
+    String job = undoJob.run().name();
+    JobStatus status = cluster.job(run.target(), run.namespace(), job, JobLook.LOG_LIMIT);
+    if (status.state() == ClusterSteps.JobState.MISSING) {
+      // The step's own Job may still run (the release failed on its deadline): stop it first.
+      undoJob.stop().forEach(own -> cluster.deleteJob(run.target(), run.namespace(), own));
+      cluster.startJob(run.target(), run.namespace(), undoJob.run());
+      return false;
+    }
+    if (status.state() == ClusterSteps.JobState.RUNNING) {
+      return false;
+    }
+    journal.record(
+        run.releaseId,
+        StepJournal.UNDONE,
+        name,
+        "outcome",
+        status.state() == ClusterSteps.JobState.SUCCEEDED ? "done" : "failed",
+        "restored",
+        restored,
+        "job",
+        job,
+        "command",
+        undoJob.run().command(),
+        "exitCode",
+        status.exitCode(),
+        "message",
+        status.message(),
+        "log",
+        status.logs(),
+        "logTruncated",
+        status.logsTruncated());
+    return true;
+  }
+}
