@@ -388,6 +388,14 @@ public abstract class ProcessTestSupport {
     runJobs();
   }
 
+  /** The payloads of the release's evidence entries of {@code type}, oldest first. */
+  protected List<JsonNode> payloads(String releaseId, String type) {
+    return evidence.entries(releaseId).stream()
+        .filter(e -> e.type().equals(type))
+        .map(EvidenceEntry::payload)
+        .toList();
+  }
+
   /** The payload of the release's last evidence entry of {@code type}. */
   protected JsonNode lastPayload(String releaseId, String type) {
     List<EvidenceEntry> entries =

@@ -82,10 +82,11 @@ class CheckAfterRollbackDelegate implements JavaDelegate {
           run.job(SUFFIX, job.image(), job.command(), job.env(), job.envFrom());
       JobStatus status =
           cluster.job(section.target(), section.namespace(), check.name(), JobLook.LOG_LIMIT);
-      if (status.state() == JobState.MISSING) {
+      if (cluster.dryRun() || status.state() == JobState.MISSING) {
         cluster.startJob(section.target(), section.namespace(), check);
       }
-      if (status.state() == JobState.MISSING || status.state() == JobState.RUNNING) {
+      if (!cluster.dryRun()
+          && (status.state() == JobState.MISSING || status.state() == JobState.RUNNING)) {
         StepOutcome.running(CheckKubernetesStepDelegate.POLL).record(execution, STEP);
         return;
       }

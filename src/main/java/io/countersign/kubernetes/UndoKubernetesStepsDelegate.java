@@ -2,6 +2,8 @@ package io.countersign.kubernetes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.countersign.aws.TargetRefusedException;
+import io.countersign.evidence.ChainVerification;
+import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.ClusterSteps.JobStatus;
 import io.countersign.kubernetes.KubernetesSteps.StepSpec;
 import io.countersign.process.Attempts;
@@ -34,13 +36,16 @@ class UndoKubernetesStepsDelegate implements JavaDelegate {
   private final ClusterSteps cluster;
   private final Attempts attempts;
   private final StepTypes types;
+  private final EvidenceLog evidence;
 
   UndoKubernetesStepsDelegate(
       StepStart start,
       StepJournal journal,
       ClusterSteps cluster,
       Attempts attempts,
-      StepTypes types) {
+      StepTypes types,
+      EvidenceLog evidence) {
+    this.evidence = evidence;
     this.start = start;
     this.journal = journal;
     this.cluster = cluster;
@@ -61,6 +66,16 @@ class UndoKubernetesStepsDelegate implements JavaDelegate {
       return;
     }
     String releaseId = started.releaseId();
+    ChainVerification chain = evidence.verify(releaseId);
+    if (!chain.valid()) {
+      // What to put back is read from the chain; a step whose entry was changed would be left out
+      // silently. An incident instead: people look before anything is restored from it.
+      throw new IllegalStateException(
+          "the evidence of release "
+              + releaseId
+              + " was changed outside Countersign, so the Kubernetes steps are not undone from it: "
+              + String.join("; ", chain.problems()));
+    }
     KubernetesSteps section = KubernetesStepsCapability.SECTION.in(started.manifest());
     List<String> steps = new ArrayList<>(journal.started(releaseId));
     Collections.reverse(steps);
@@ -116,11 +131,13 @@ class UndoKubernetesStepsDelegate implements JavaDelegate {
     }
     String job = undoJob.run().name();
     JobStatus status = cluster.job(run.target(), run.namespace(), job, JobLook.LOG_LIMIT);
-    if (status.state() == ClusterSteps.JobState.MISSING) {
+    if (cluster.dryRun() || status.state() == ClusterSteps.JobState.MISSING) {
       // The step's own Job may still run (the release failed on its deadline): stop it first.
       undoJob.stop().forEach(own -> cluster.deleteJob(run.target(), run.namespace(), own));
       cluster.startJob(run.target(), run.namespace(), undoJob.run());
-      return false;
+      if (!cluster.dryRun()) {
+        return false; // a dry-run Job "succeeds" at once: its plan is the log line just written
+      }
     }
     if (status.state() == ClusterSteps.JobState.RUNNING) {
       return false;

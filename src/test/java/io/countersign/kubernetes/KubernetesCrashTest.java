@@ -112,10 +112,4 @@ class KubernetesCrashTest extends LiveClusterProcessTestSupport {
     return payloads(id, Attempts.REPEATED);
   }
 
-  private List<JsonNode> payloads(String id, String type) {
-    return evidence.entries(id).stream()
-        .filter(e -> e.type().equals(type))
-        .map(EvidenceEntry::payload)
-        .toList();
-  }
 }

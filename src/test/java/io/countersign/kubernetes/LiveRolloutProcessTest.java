@@ -193,12 +193,6 @@ class LiveRolloutProcessTest extends LiveClusterProcessTestSupport {
         runtime.getVariable(instance("deploy", releaseId).getId(), Variables.K8S_PROGRESS);
   }
 
-  private List<JsonNode> payloads(String releaseId, String type) {
-    return evidence.entries(releaseId).stream()
-        .filter(e -> e.type().equals(type))
-        .map(EvidenceEntry::payload)
-        .toList();
-  }
 
   private Map<String, String> resourceVersions() {
     return Map.of(
