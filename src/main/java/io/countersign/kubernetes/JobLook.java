@@ -22,13 +22,19 @@ final class JobLook {
     return switch (status.state()) {
       case SUCCEEDED -> StepOutcome.done();
       case RUNNING -> StepOutcome.running(CheckKubernetesStepDelegate.POLL);
-      case FAILED ->
-          StepOutcome.failed(
-              "Job "
-                  + name
-                  + " failed"
-                  + (status.exitCode() == null ? "" : " with exit code " + status.exitCode())
-                  + (status.message() == null ? "" : ": " + status.message()));
+      case FAILED -> {
+        if (status.exitCode() == null) {
+          // Never ran (an image that cannot be pulled, a missing Secret): Kubernetes would keep it
+          // pending until its deadline.
+          run.cluster().deleteJob(run.target(), run.namespace(), name);
+        }
+        yield StepOutcome.failed(
+            "Job "
+                + name
+                + " failed"
+                + (status.exitCode() == null ? "" : " with exit code " + status.exitCode())
+                + (status.message() == null ? "" : ": " + status.message()));
+      }
       case MISSING ->
           StepOutcome.failed("Job " + name + " is gone: someone deleted it before it finished");
     };

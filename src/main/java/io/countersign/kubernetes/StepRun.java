@@ -161,27 +161,6 @@ final class StepRun {
 
   /** The Job of this step with {@code suffix} ("" for the step's own, "undo", "current", …). */
   String jobName(String suffix) {
-    return jobName(releaseId, spec.name(), suffix);
-  }
-
-  /**
-   * "cs-" + the release id's first 8 characters + the step (+ suffix): the same in every run of the
-   * same job, so a re-run finds the Job it started; a DNS label, cut and made unique by a digest
-   * when long.
-   */
-  static String jobName(String releaseId, String step, String suffix) {
-    String release = releaseId.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "");
-    String name =
-        "cs-"
-            + release.substring(0, Math.min(8, release.length()))
-            + "-"
-            + step
-            + (suffix.isEmpty() ? "" : "-" + suffix);
-    if (name.length() <= 63) {
-      return name;
-    }
-    String digest = io.countersign.manifest.CanonicalJson.sha256(name).substring(0, 6);
-    String cut = name.substring(0, 63 - 7).replaceAll("-+$", "");
-    return cut + "-" + digest;
+    return LiveJobs.jobName(releaseId, spec.name(), suffix);
   }
 }

@@ -74,6 +74,9 @@ final class ManifestShape {
     if (List.class.isAssignableFrom(raw)) {
       return array(node, (AnnotatedParameterizedType) type, path);
     }
+    if (Map.class.isAssignableFrom(raw)) {
+      return map(node, (AnnotatedParameterizedType) type, path);
+    }
     if (raw == String.class) {
       return node.isTextual()
           ? node
@@ -198,6 +201,29 @@ final class ManifestShape {
       // Keep the indices of later items: an empty placeholder, whose own errors fall under this
       // reported path.
       clean.add(checked != null ? checked : placeholder(element));
+    }
+    return clean;
+  }
+
+  /**
+   * An object with string keys: values of a {@code Map<String, String>} must be strings; a {@code
+   * Map<String, Object>} is free-form (a Kubernetes object, checked by its own section's check).
+   */
+  private JsonNode map(JsonNode node, AnnotatedParameterizedType type, String path) {
+    if (!node.isObject()) {
+      return wrong(path, "must be an object");
+    }
+    if (raw(type.getAnnotatedActualTypeArguments()[1].getType()) != String.class) {
+      return node;
+    }
+    ObjectNode clean = NODES.objectNode();
+    for (Map.Entry<String, JsonNode> entry : node.properties()) {
+      if (entry.getValue().isTextual()) {
+        clean.set(entry.getKey(), entry.getValue());
+      } else {
+        errors.add(
+            JsonPaths.field(path, entry.getKey()), "must be a string (put the value in quotes)");
+      }
     }
     return clean;
   }

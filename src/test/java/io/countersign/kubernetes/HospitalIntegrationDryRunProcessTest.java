@@ -44,6 +44,7 @@ class HospitalIntegrationDryRunProcessTest extends ProcessTestSupport {
   void aRollbackUndoesTheStepsLastFirstAndRunsTheCheckAfterIt() {
     String id = submit(hospitalExample());
     approveAll(id);
+    waitOut(id, "kubernetesStepPoll");
     assertThat(status(id)).isEqualTo("released");
 
     runtime
@@ -53,6 +54,7 @@ class HospitalIntegrationDryRunProcessTest extends ProcessTestSupport {
         .setVariable(Variables.ROLLBACK_REQUESTED_BY, "ops-lead")
         .correlate();
     runJobs();
+    waitOut(id, "undoJobPoll");
 
     assertThat(status(id)).isEqualTo("rolled-back");
     List<JsonNode> undone = payloads(id, StepJournal.UNDONE);
@@ -61,13 +63,17 @@ class HospitalIntegrationDryRunProcessTest extends ProcessTestSupport {
         .containsExactlyElementsOf(reversed(STEPS));
     assertThat(undone).allSatisfy(p -> assertThat(p.path("outcome").asText()).isEqualTo("done"));
     assertThat(undone.get(0).path("restored").get(0).asText())
-        .isEqualTo("Ingress hospital-staging/hospital-api: switched to the backup Service backend-backup:80");
+        .isEqualTo(
+            "Ingress hospital-staging/hospital-api: switched to the backup Service backend-backup:80");
     JsonNode downgrade =
         undone.stream().filter(p -> p.path("step").asText().equals("migrate")).findFirst().get();
     assertThat(downgrade.path("command").toString())
         .isEqualTo("[\"alembic\",\"downgrade\",\"" + MigrationStep.UNKNOWN + "\"]");
     JsonNode drain =
-        undone.stream().filter(p -> p.path("step").asText().equals("drain-workers")).findFirst().get();
+        undone.stream()
+            .filter(p -> p.path("step").asText().equals("drain-workers"))
+            .findFirst()
+            .get();
     assertThat(drain.path("command").toString())
         .isEqualTo("[\"python\",\"-m\",\"scripts.queues\",\"resume\"]");
     assertThat(payloads(id, StepJournal.CHECKED))
@@ -87,6 +93,7 @@ class HospitalIntegrationDryRunProcessTest extends ProcessTestSupport {
   void everyStepStartsAndFinishesInTheSignedOrderWithItsPlanInTheEvidence() {
     String id = submit(hospitalExample());
     approveAll(id);
+    waitOut(id, "kubernetesStepPoll");
 
     assertThat(status(id)).isEqualTo("released");
     List<JsonNode> started = payloads(id, StepJournal.STARTED);
@@ -110,6 +117,14 @@ class HospitalIntegrationDryRunProcessTest extends ProcessTestSupport {
         .satisfies(
             p -> assertThat(p.path("previousRevision").asText()).isEqualTo(MigrationStep.UNKNOWN));
     fireTimer(id, "rollbackWindowOver");
+  }
+
+  /** Fires the loop's timer until the loop has moved on, as time passing would. */
+  private void waitOut(String id, String timer) {
+    for (int i = 0; i < 20 && hasTimer(id, timer); i++) {
+      fireTimer(id, timer);
+    }
+    assertThat(hasTimer(id, timer)).as(timer + " still waiting").isFalse();
   }
 
   private static List<String> reversed(List<String> steps) {

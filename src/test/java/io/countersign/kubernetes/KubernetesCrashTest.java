@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.countersign.CrashAfterStep;
-import io.countersign.evidence.EvidenceEntry;
 import io.countersign.process.Attempts;
 import java.time.Duration;
 import java.util.List;
@@ -111,5 +110,4 @@ class KubernetesCrashTest extends LiveClusterProcessTestSupport {
   private List<JsonNode> repeated(String id) {
     return payloads(id, Attempts.REPEATED);
   }
-
 }

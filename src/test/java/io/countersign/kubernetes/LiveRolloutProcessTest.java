@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.countersign.evidence.EvidenceEntry;
 import io.countersign.manifest.FieldErrors.FieldError;
 import io.countersign.manifest.InvalidManifestException;
 import io.countersign.process.Variables;
@@ -192,7 +191,6 @@ class LiveRolloutProcessTest extends LiveClusterProcessTestSupport {
     return (String)
         runtime.getVariable(instance("deploy", releaseId).getId(), Variables.K8S_PROGRESS);
   }
-
 
   private Map<String, String> resourceVersions() {
     return Map.of(
