@@ -35,7 +35,15 @@ final class ApiErrors {
           e);
     }
     return switch (code) {
-      case 404 -> new TargetRefusedException(what + " does not exist", e);
+      case 404 ->
+          new TargetRefusedException(
+              what
+                  + " does not exist"
+                  // The API server's own word names what is missing (e.g. the namespace).
+                  + (e.getStatus() != null && e.getStatus().getReason() != null
+                      ? " (" + reason + ")"
+                      : ""),
+              e);
       case 403 ->
           new TargetRefusedException(
               "the cluster forbids Countersign to "
