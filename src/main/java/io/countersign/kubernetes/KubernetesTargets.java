@@ -24,9 +24,7 @@ class KubernetesTargets {
   ClusterSteps clusterSteps(KubernetesProperties properties) {
     return TargetMode.of("countersign.targets.kubernetes.mode", properties.mode())
         .choose(
-            () -> {
-              throw new IllegalStateException("the live adapter lands with branch objects");
-            },
+            () -> new LiveClusterSteps(new KubernetesClients(properties)),
             () -> new DryRunClusterSteps(properties));
   }
 }

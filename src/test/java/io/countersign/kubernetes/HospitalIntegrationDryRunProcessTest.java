@@ -106,8 +106,8 @@ class HospitalIntegrationDryRunProcessTest extends ProcessTestSupport {
                 + " rollback: 'alembic downgrade {previous}'");
     assertThat(started.get(2).path("applied").toString())
         .isEqualTo(
-            "[\"ConfigMap hospital-staging/backend-config\",\"Deployment"
-                + " hospital-staging/backend\",\"Service hospital-staging/backend\"]");
+            "[\"ConfigMap hospital-staging/backend-config\",\"Service"
+                + " hospital-staging/backend\",\"Deployment hospital-staging/backend\"]");
     assertThat(started.get(2).path("objects").get(0).path("existed").isNull()).isTrue();
     assertThat(payloads(id, StepJournal.FINISHED))
         .extracting(p -> p.path("step").asText() + " " + p.path("outcome").asText())
