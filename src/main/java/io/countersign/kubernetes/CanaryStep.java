@@ -74,6 +74,11 @@ class CanaryStep implements StepType {
     if (Boolean.FALSE.equals(previous.existed())) {
       throw new TargetRefusedException(main.key() + " does not exist: nothing to run a canary of");
     }
+    List<String> unknown = unknownContainers(previous.object(), spec.containers());
+    if (!unknown.isEmpty()) {
+      throw new TargetRefusedException(
+          main.key() + " has no container " + String.join(", ", unknown));
+    }
     ObjectRef canaryRef = new ObjectRef("apps/v1", "Deployment", run.namespace(), canaryName(spec));
     StepRun.Previous before = run.touch(canaryRef);
     if (Boolean.TRUE.equals(before.existed())) {
@@ -253,6 +258,27 @@ class CanaryStep implements StepType {
       }
       found.put("image", container.image());
     }
+  }
+
+  /** The containers the manifest names that the Deployment does not have (none in dry-run). */
+  @SuppressWarnings("unchecked")
+  private static List<String> unknownContainers(
+      Map<String, Object> main, List<Container> containers) {
+    if (main == null) {
+      return List.of();
+    }
+    Object podSpec =
+        ((Map<String, Object>)
+                ((Map<String, Object>) main.getOrDefault("spec", Map.of()))
+                    .getOrDefault("template", Map.of()))
+            .getOrDefault("spec", Map.of());
+    List<Map<String, Object>> running =
+        (List<Map<String, Object>>)
+            ((Map<String, Object>) podSpec).getOrDefault("containers", List.of());
+    return containers.stream()
+        .map(Container::name)
+        .filter(name -> running.stream().noneMatch(c -> name.equals(c.get("name"))))
+        .toList();
   }
 
   private static String images(List<Container> containers) {
