@@ -6,6 +6,7 @@ import io.countersign.kubernetes.KubernetesSteps.StepSpec;
 import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ManifestSection;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.SectionArtifacts;
 import io.countersign.process.TargetCapability;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,7 +22,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @Order(550)
-class KubernetesStepsCapability implements TargetCapability {
+class KubernetesStepsCapability implements TargetCapability, SectionArtifacts {
   static final ManifestSection<KubernetesSteps> SECTION =
       ManifestSection.of("kubernetesSteps", KubernetesSteps.class);
   static final String NONE = "the manifest has no kubernetesSteps section";
@@ -173,5 +174,66 @@ class KubernetesStepsCapability implements TargetCapability {
     facts.put(MIGRATES_WITH_JOB, steps.stream().anyMatch(s -> s.migration() != null));
     facts.put(SWITCHES_TRAFFIC, steps.stream().anyMatch(s -> s.switchTraffic() != null));
     return facts;
+  }
+
+  /**
+   * The images the steps run: each Job's and migration's, a canary's containers, and the containers
+   * of the Deployments and StatefulSets in inline sets. A set's other content (replicas, config)
+   * differs between environments by design, and a set in S3 is not read here.
+   */
+  @Override
+  public Map<String, String> artifacts(ReleaseManifest manifest) {
+    KubernetesSteps section = SECTION.in(manifest);
+    Map<String, String> artifacts = new java.util.TreeMap<>();
+    if (section == null) {
+      return artifacts;
+    }
+    List<StepSpec> all = new ArrayList<>(section.steps());
+    all.addAll(section.afterRollback());
+    for (StepSpec spec : all) {
+      String step = "kubernetes step " + spec.name();
+      if (spec.job() != null) {
+        artifacts.put(step + " image", spec.job().image());
+      }
+      if (spec.migration() != null) {
+        artifacts.put(step + " image", spec.migration().image());
+      }
+      if (spec.canary() != null) {
+        spec.canary()
+            .containers()
+            .forEach(c -> artifacts.put(step + " container " + c.name(), c.image()));
+      }
+      if (spec.apply() != null && spec.apply().objects() != null) {
+        for (Map<String, Object> object : spec.apply().objects()) {
+          images(object, step + " " + object.get("kind") + "/" + name(object), artifacts);
+        }
+      }
+    }
+    return artifacts;
+  }
+
+  private static Object name(Map<String, Object> object) {
+    return object.get("metadata") instanceof Map<?, ?> metadata ? metadata.get("name") : null;
+  }
+
+  /** Every {@code containers[].image} and {@code initContainers[].image} under the object. */
+  private static void images(Object node, String prefix, Map<String, String> artifacts) {
+    if (node instanceof Map<?, ?> map) {
+      map.forEach(
+          (key, value) -> {
+            if (("containers".equals(key) || "initContainers".equals(key))
+                && value instanceof List<?> containers) {
+              for (Object container : containers) {
+                if (container instanceof Map<?, ?> c && c.get("image") != null) {
+                  artifacts.put(prefix + " " + c.get("name"), String.valueOf(c.get("image")));
+                }
+              }
+            } else {
+              images(value, prefix, artifacts);
+            }
+          });
+    } else if (node instanceof List<?> list) {
+      list.forEach(item -> images(item, prefix, artifacts));
+    }
   }
 }

@@ -4,6 +4,7 @@ import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.ManifestArtifacts;
 import io.countersign.manifest.ReleaseManifest;
+import io.countersign.manifest.SectionArtifacts;
 import io.countersign.process.ManifestStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,8 +27,14 @@ class Promotions {
   private final JdbcTemplate jdbc;
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
+  private final List<SectionArtifacts> sections;
 
-  Promotions(JdbcTemplate jdbc, EvidenceLog evidence, ManifestStore manifests) {
+  Promotions(
+      JdbcTemplate jdbc,
+      EvidenceLog evidence,
+      ManifestStore manifests,
+      List<SectionArtifacts> sections) {
+    this.sections = List.copyOf(sections);
     this.jdbc = jdbc;
     this.evidence = evidence;
     this.manifests = manifests;
@@ -90,7 +97,7 @@ class Promotions {
                   + " in "
                   + from));
     }
-    Map<String, String> artifacts = ManifestArtifacts.of(manifest);
+    Map<String, String> artifacts = artifacts(manifest);
     List<String> problems = new ArrayList<>();
     for (String candidate : candidates) {
       List<EvidenceEntry> released = evidence.authentic(candidate, "release-released");
@@ -106,7 +113,7 @@ class Promotions {
       }
       List<String> differences =
           ManifestArtifacts.differences(
-              ManifestArtifacts.of(manifests.submitted(candidate).manifest()), artifacts);
+              artifacts(manifests.submitted(candidate).manifest()), artifacts);
       if (!differences.isEmpty()) {
         found.add("other artifacts (" + String.join("; ", differences) + ")");
       }
@@ -121,5 +128,12 @@ class Promotions {
   /** Whether a release was ever rolled back (its chain holds a rollback start). */
   boolean rolledBack(String releaseId) {
     return !evidence.authentic(releaseId, "rollback-started").isEmpty();
+  }
+
+  /** What the manifest deploys: its components' artifacts and its sections'. */
+  private Map<String, String> artifacts(ReleaseManifest manifest) {
+    Map<String, String> artifacts = new java.util.TreeMap<>(ManifestArtifacts.of(manifest));
+    sections.forEach(section -> artifacts.putAll(section.artifacts(manifest)));
+    return artifacts;
   }
 }

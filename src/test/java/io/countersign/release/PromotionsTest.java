@@ -18,6 +18,7 @@ import io.countersign.process.ManifestStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -33,7 +34,7 @@ class PromotionsTest {
   private final JdbcTemplate jdbc = mock(JdbcTemplate.class);
   private final EvidenceLog evidence = mock(EvidenceLog.class);
   private final ManifestStore manifests = mock(ManifestStore.class);
-  private final Promotions promotions = new Promotions(jdbc, evidence, manifests);
+  private final Promotions promotions = new Promotions(jdbc, evidence, manifests, List.of());
 
   @Test
   void aStagingReleaseStillInItsSoakTimeDoesNotPromote() throws Exception {
@@ -85,6 +86,34 @@ class PromotionsTest {
                 + " expected nothing",
             "lambda data_ingestion: s3://medication-artifacts/lambda/di/2.4.1.zip, expected"
                 + " s3://medication-artifacts/lambda/data_ingestion/2.4.0/function.zip");
+  }
+
+  @Test
+  void aSectionsArtifactsCountToo() throws Exception {
+    ReleaseManifest production = manifest(ManifestFixture.production());
+    stagingReleased("rel-staging", manifest(stagingOf(ManifestFixture.production())), "PT2H");
+    // A section's artifacts as its capability names them: here, the migration image differs.
+    Promotions withSteps =
+        new Promotions(
+            jdbc,
+            evidence,
+            manifests,
+            List.of(
+                m ->
+                    Map.of(
+                        "kubernetes step migrate image",
+                        m.environment().equals("production")
+                            ? "registry.example/backend:2.4.1"
+                            : "registry.example/backend:2.4.0")));
+
+    Promotions.Promotion promotion =
+        withSteps.check("rel-prod", production, "staging", Duration.ZERO, NOW);
+
+    assertThat(promotion.passed()).isFalse();
+    assertThat(promotion.problems())
+        .containsExactly(
+            "rel-staging other artifacts (kubernetes step migrate image:"
+                + " registry.example/backend:2.4.1, expected registry.example/backend:2.4.0)");
   }
 
   private void stagingReleased(String id, ReleaseManifest manifest, String ago) {
