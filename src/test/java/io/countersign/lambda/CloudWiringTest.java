@@ -45,6 +45,10 @@ class CloudWiringTest {
     "rolloutKubernetes",
     "awaitRollout",
     "undoRollout",
+    "startKubernetesStep",
+    "checkKubernetesStep",
+    "undoKubernetesSteps",
+    "checkAfterRollback",
     "verifyRelease",
     "watchMetrics",
     "verifyRestoration"
@@ -68,7 +72,7 @@ class CloudWiringTest {
           for (String name : DELEGATES) {
             assertThat(context.getBean(name)).isInstanceOf(JavaDelegate.class);
           }
-          assertThat(context.getBeansOfType(ManifestCheck.class)).hasSize(4);
+          assertThat(context.getBeansOfType(ManifestCheck.class)).hasSize(5);
           assertThat(context.getBean(LambdaTarget.class)).isInstanceOf(DryRunLambdaTarget.class);
         });
   }
