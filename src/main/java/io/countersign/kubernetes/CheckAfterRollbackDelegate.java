@@ -5,9 +5,7 @@ import io.countersign.kubernetes.ClusterSteps.JobState;
 import io.countersign.kubernetes.ClusterSteps.JobStatus;
 import io.countersign.kubernetes.KubernetesSteps.JobSpec;
 import io.countersign.kubernetes.KubernetesSteps.StepSpec;
-import io.countersign.process.Attempts;
 import io.countersign.process.StepOutcome;
-import io.countersign.process.StepStart;
 import java.time.Duration;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -29,68 +27,48 @@ class CheckAfterRollbackDelegate implements JavaDelegate {
 
   static final String SUFFIX = "after-rollback";
 
-  private final StepStart start;
-  private final StepJournal journal;
-  private final ClusterSteps cluster;
-  private final Attempts attempts;
+  private final StepRuns runs;
   private final EvidenceLog evidence;
 
-  CheckAfterRollbackDelegate(
-      StepStart start,
-      StepJournal journal,
-      ClusterSteps cluster,
-      Attempts attempts,
-      EvidenceLog evidence) {
-    this.start = start;
-    this.journal = journal;
-    this.cluster = cluster;
-    this.attempts = attempts;
+  CheckAfterRollbackDelegate(StepRuns runs, EvidenceLog evidence) {
+    this.runs = runs;
     this.evidence = evidence;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started =
-        start.beginUndo(
-            execution,
-            STEP,
-            m -> KubernetesStepsCapability.SECTION.in(m) == null,
-            KubernetesStepsCapability.NONE);
-    if (started == null) {
+    StepRuns.Begun begun = runs.begin(execution, STEP, false);
+    if (begun == null) {
       execution.setVariable(RESTORED, true);
       StepOutcome.done().record(execution, STEP);
       return;
     }
-    String releaseId = started.releaseId();
-    KubernetesSteps section = KubernetesStepsCapability.SECTION.in(started.manifest());
+    String releaseId = begun.releaseId();
+    KubernetesSteps section = begun.section();
     for (StepSpec spec : section.afterRollback()) {
-      if (journal.latest(releaseId, StepJournal.CHECKED, spec.name()).isPresent()) {
+      if (runs.journal.latest(releaseId, StepJournal.CHECKED, spec.name()).isPresent()) {
         continue;
       }
       StepRun run =
-          new StepRun(
-              releaseId,
-              started.manifest(),
-              section,
+          runs.run(
+              begun,
               spec,
               ClockUtil.getCurrentTime().toInstant().plus(Duration.parse(spec.timeoutOrDefault())),
-              cluster,
-              attempts,
               STEP);
       JobSpec job = spec.job();
       ClusterSteps.JobRun check =
           run.job(SUFFIX, job.image(), job.command(), job.env(), job.envFrom());
       JobStatus status =
-          cluster.job(section.target(), section.namespace(), check.name(), JobLook.LOG_LIMIT);
-      if (cluster.dryRun() || status.state() == JobState.MISSING) {
-        cluster.startJob(section.target(), section.namespace(), check);
+          runs.cluster.job(section.target(), section.namespace(), check.name(), JobLook.LOG_LIMIT);
+      if (runs.cluster.dryRun() || status.state() == JobState.MISSING) {
+        runs.cluster.startJob(section.target(), section.namespace(), check);
       }
-      if (!cluster.dryRun()
+      if (!runs.cluster.dryRun()
           && (status.state() == JobState.MISSING || status.state() == JobState.RUNNING)) {
         StepOutcome.running(CheckKubernetesStepDelegate.POLL).record(execution, STEP);
         return;
       }
-      journal.record(
+      runs.journal.record(
           releaseId,
           StepJournal.CHECKED,
           spec.name(),

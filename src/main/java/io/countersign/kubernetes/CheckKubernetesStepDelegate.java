@@ -3,9 +3,7 @@ package io.countersign.kubernetes;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.countersign.aws.TargetRefusedException;
 import io.countersign.kubernetes.KubernetesSteps.StepSpec;
-import io.countersign.process.Attempts;
 import io.countersign.process.StepOutcome;
-import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,55 +27,35 @@ class CheckKubernetesStepDelegate implements JavaDelegate {
   /** How long the model waits between two looks at a rollout or a Job. */
   static final Duration POLL = Duration.ofSeconds(10);
 
-  private final StepStart start;
-  private final StepJournal journal;
-  private final ClusterSteps cluster;
-  private final Attempts attempts;
-  private final StepTypes types;
+  private final StepRuns runs;
 
-  CheckKubernetesStepDelegate(
-      StepStart start,
-      StepJournal journal,
-      ClusterSteps cluster,
-      Attempts attempts,
-      StepTypes types) {
-    this.start = start;
-    this.journal = journal;
-    this.cluster = cluster;
-    this.attempts = attempts;
-    this.types = types;
+  CheckKubernetesStepDelegate(StepRuns runs) {
+    this.runs = runs;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started =
-        start.beginUndo(
-            execution,
-            STEP,
-            m -> KubernetesStepsCapability.SECTION.in(m) == null,
-            KubernetesStepsCapability.NONE);
-    if (started == null) {
+    StepRuns.Begun begun = runs.begin(execution, STEP, false);
+    if (begun == null) {
       StepOutcome.done().record(execution, STEP);
       return;
     }
-    String releaseId = started.releaseId();
-    KubernetesSteps section = KubernetesStepsCapability.SECTION.in(started.manifest());
+    String releaseId = begun.releaseId();
+    KubernetesSteps section = begun.section();
     String name = (String) execution.getVariable(StartKubernetesStepDelegate.ELEMENT);
     StepSpec spec = section.step(name);
     JsonNode entry =
-        journal
+        runs.journal
             .latest(releaseId, StepJournal.STARTED, name)
             .orElseThrow(
                 () ->
                     new IllegalStateException(
                         "Kubernetes step " + name + " has no signed started entry"));
     Instant deadline = Instant.parse(entry.path("deadline").asText());
-    StepRun run =
-        new StepRun(
-            releaseId, started.manifest(), section, spec, deadline, cluster, attempts, STEP);
+    StepRun run = runs.run(begun, spec, deadline, STEP);
     StepOutcome outcome;
     try {
-      outcome = types.of(spec).check(run, entry);
+      outcome = runs.types.of(spec).check(run, entry);
     } catch (TargetRefusedException refused) {
       outcome = StepOutcome.failed(refused.getMessage());
     }
@@ -95,10 +73,10 @@ class CheckKubernetesStepDelegate implements JavaDelegate {
       List<Object> payload =
           new ArrayList<>(List.of("outcome", outcome.status().word(), "reason", reason(outcome)));
       run.findings.forEach((key, value) -> payload.addAll(List.of(key, value)));
-      journal.record(releaseId, StepJournal.FINISHED, name, payload.toArray());
+      runs.journal.record(releaseId, StepJournal.FINISHED, name, payload.toArray());
     }
     if (outcome.status() == StepOutcome.Status.DONE && lastInstance(execution)) {
-      List<String> left = StepOrder.notDone(section, journal, releaseId);
+      List<String> left = StepOrder.notDone(section, runs.journal, releaseId);
       if (!left.isEmpty()) {
         outcome =
             StepOutcome.failed(

@@ -44,17 +44,6 @@ record KubernetesSteps(
             () -> new IllegalStateException("the manifest has no Kubernetes step '" + name + "'"));
   }
 
-  /** The step named {@code name}, among the steps and then the after-rollback checks. */
-  StepSpec find(String name) {
-    List<StepSpec> all = new ArrayList<>(steps);
-    all.addAll(afterRollback);
-    return all.stream()
-        .filter(s -> s.name().equals(name))
-        .findFirst()
-        .orElseThrow(
-            () -> new IllegalStateException("the manifest has no Kubernetes step '" + name + "'"));
-  }
-
   /**
    * One step: its name, exactly one of the step types, and how long its wait may take.
    *

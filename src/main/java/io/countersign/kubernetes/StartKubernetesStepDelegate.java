@@ -2,8 +2,6 @@ package io.countersign.kubernetes;
 
 import io.countersign.aws.TargetRefusedException;
 import io.countersign.kubernetes.KubernetesSteps.StepSpec;
-import io.countersign.process.Attempts;
-import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,43 +25,25 @@ class StartKubernetesStepDelegate implements JavaDelegate {
   /** The multi-instance element variable: the step's name. */
   static final String ELEMENT = "kubernetesStep";
 
-  private final StepStart start;
-  private final StepJournal journal;
-  private final ClusterSteps cluster;
-  private final Attempts attempts;
-  private final StepTypes types;
+  private final StepRuns runs;
 
-  StartKubernetesStepDelegate(
-      StepStart start,
-      StepJournal journal,
-      ClusterSteps cluster,
-      Attempts attempts,
-      StepTypes types) {
-    this.start = start;
-    this.journal = journal;
-    this.cluster = cluster;
-    this.attempts = attempts;
-    this.types = types;
+  StartKubernetesStepDelegate(StepRuns runs) {
+    this.runs = runs;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started =
-        start.begin(
-            execution,
-            STEP,
-            m -> KubernetesStepsCapability.SECTION.in(m) == null,
-            KubernetesStepsCapability.NONE);
-    if (started == null) {
+    StepRuns.Begun begun = runs.begin(execution, STEP, true);
+    if (begun == null) {
       return;
     }
-    KubernetesSteps section = KubernetesStepsCapability.SECTION.in(started.manifest());
+    String releaseId = begun.releaseId();
     String name = (String) execution.getVariable(ELEMENT);
-    StepSpec spec = section.step(name);
-    if (journal.latest(started.releaseId(), StepJournal.STARTED, name).isPresent()) {
+    StepSpec spec = begun.section().step(name);
+    if (runs.journal.latest(releaseId, StepJournal.STARTED, name).isPresent()) {
       return; // started by an earlier run whose transaction committed; the check loop goes on
     }
-    List<String> skipped = StepOrder.notDoneBefore(section, name, journal, started.releaseId());
+    List<String> skipped = StepOrder.notDoneBefore(begun.section(), name, runs.journal, releaseId);
     if (!skipped.isEmpty()) {
       throw StepSupport.fail(
           execution,
@@ -75,17 +55,8 @@ class StartKubernetesStepDelegate implements JavaDelegate {
               + "); the model's list of steps was changed outside Countersign");
     }
     Instant deadline = ClockUtil.getCurrentTime().toInstant().plus(Duration.parse(timeout(spec)));
-    StepRun run =
-        new StepRun(
-            started.releaseId(),
-            started.manifest(),
-            section,
-            spec,
-            deadline,
-            cluster,
-            attempts,
-            STEP);
-    StepType type = types.of(spec);
+    StepRun run = runs.run(begun, spec, deadline, STEP);
+    StepType type = runs.types.of(spec);
     List<Object> said = new ArrayList<>();
     String refusal = null;
     try {
@@ -101,21 +72,21 @@ class StartKubernetesStepDelegate implements JavaDelegate {
                 "plan",
                 type.plan(run),
                 "target",
-                section.target(),
+                begun.section().target(),
                 "namespace",
-                section.namespace(),
+                begun.section().namespace(),
                 "deadline",
                 deadline.toString(),
                 "dryRun",
-                cluster.dryRun(),
+                runs.cluster.dryRun(),
                 "objects",
                 run.touched()));
     payload.addAll(said);
-    journal.record(started.releaseId(), StepJournal.STARTED, name, payload.toArray());
+    runs.journal.record(releaseId, StepJournal.STARTED, name, payload.toArray());
     if (refusal != null) {
       String reason = "Kubernetes step " + name + " refused: " + refusal;
-      journal.record(
-          started.releaseId(), StepJournal.FINISHED, name, "outcome", "failed", "reason", reason);
+      runs.journal.record(
+          releaseId, StepJournal.FINISHED, name, "outcome", "failed", "reason", reason);
       throw StepSupport.fail(execution, STEP, reason);
     }
   }

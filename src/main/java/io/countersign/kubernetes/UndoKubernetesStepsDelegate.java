@@ -6,9 +6,7 @@ import io.countersign.evidence.ChainVerification;
 import io.countersign.evidence.EvidenceLog;
 import io.countersign.kubernetes.ClusterSteps.JobStatus;
 import io.countersign.kubernetes.KubernetesSteps.StepSpec;
-import io.countersign.process.Attempts;
 import io.countersign.process.StepOutcome;
-import io.countersign.process.StepStart;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -31,41 +29,22 @@ import org.springframework.stereotype.Component;
 class UndoKubernetesStepsDelegate implements JavaDelegate {
   static final String STEP = "undoKubernetesSteps";
 
-  private final StepStart start;
-  private final StepJournal journal;
-  private final ClusterSteps cluster;
-  private final Attempts attempts;
-  private final StepTypes types;
+  private final StepRuns runs;
   private final EvidenceLog evidence;
 
-  UndoKubernetesStepsDelegate(
-      StepStart start,
-      StepJournal journal,
-      ClusterSteps cluster,
-      Attempts attempts,
-      StepTypes types,
-      EvidenceLog evidence) {
+  UndoKubernetesStepsDelegate(StepRuns runs, EvidenceLog evidence) {
+    this.runs = runs;
     this.evidence = evidence;
-    this.start = start;
-    this.journal = journal;
-    this.cluster = cluster;
-    this.attempts = attempts;
-    this.types = types;
   }
 
   @Override
   public void execute(DelegateExecution execution) {
-    StepStart.Started started =
-        start.beginUndo(
-            execution,
-            STEP,
-            m -> KubernetesStepsCapability.SECTION.in(m) == null,
-            KubernetesStepsCapability.NONE);
-    if (started == null) {
+    StepRuns.Begun begun = runs.begin(execution, STEP, false);
+    if (begun == null) {
       StepOutcome.done().record(execution, STEP);
       return;
     }
-    String releaseId = started.releaseId();
+    String releaseId = begun.releaseId();
     ChainVerification chain = evidence.verify(releaseId);
     if (!chain.valid()) {
       // What to put back is read from the chain; a step whose entry was changed would be left out
@@ -76,28 +55,23 @@ class UndoKubernetesStepsDelegate implements JavaDelegate {
               + " was changed outside Countersign, so the Kubernetes steps are not undone from it: "
               + String.join("; ", chain.problems()));
     }
-    KubernetesSteps section = KubernetesStepsCapability.SECTION.in(started.manifest());
-    List<String> steps = new ArrayList<>(journal.started(releaseId));
+    List<String> steps = new ArrayList<>(runs.journal.started(releaseId));
     Collections.reverse(steps);
     for (String name : steps) {
-      if (journal.latest(releaseId, StepJournal.UNDONE, name).isPresent()) {
+      if (runs.journal.latest(releaseId, StepJournal.UNDONE, name).isPresent()) {
         continue;
       }
-      StepSpec spec = section.find(name);
-      JsonNode entry = journal.latest(releaseId, StepJournal.STARTED, name).orElseThrow();
+      StepSpec spec = begun.section().step(name);
+      JsonNode entry = runs.journal.latest(releaseId, StepJournal.STARTED, name).orElseThrow();
       StepRun run =
-          new StepRun(
-              releaseId,
-              started.manifest(),
-              section,
+          runs.run(
+              begun,
               spec,
               ClockUtil.getCurrentTime()
                   .toInstant()
                   .plus(Duration.parse(StartKubernetesStepDelegate.timeout(spec))),
-              cluster,
-              attempts,
               STEP);
-      if (!undo(run, types.of(spec), entry)) {
+      if (!undo(run, runs.types.of(spec), entry)) {
         StepOutcome.running(CheckKubernetesStepDelegate.POLL).record(execution, STEP);
         return;
       }
@@ -114,7 +88,7 @@ class UndoKubernetesStepsDelegate implements JavaDelegate {
       restored = type.undoObjects(run, entry);
       undoJob = type.undoJob(run, entry);
     } catch (TargetRefusedException refused) {
-      journal.record(
+      runs.journal.record(
           run.releaseId,
           StepJournal.UNDONE,
           name,
@@ -125,24 +99,24 @@ class UndoKubernetesStepsDelegate implements JavaDelegate {
       return true;
     }
     if (undoJob == null) {
-      journal.record(
+      runs.journal.record(
           run.releaseId, StepJournal.UNDONE, name, "outcome", "done", "restored", restored);
       return true;
     }
     String job = undoJob.run().name();
-    JobStatus status = cluster.job(run.target(), run.namespace(), job, JobLook.LOG_LIMIT);
-    if (cluster.dryRun() || status.state() == ClusterSteps.JobState.MISSING) {
+    JobStatus status = runs.cluster.job(run.target(), run.namespace(), job, JobLook.LOG_LIMIT);
+    if (runs.cluster.dryRun() || status.state() == ClusterSteps.JobState.MISSING) {
       // The step's own Job may still run (the release failed on its deadline): stop it first.
-      undoJob.stop().forEach(own -> cluster.deleteJob(run.target(), run.namespace(), own));
-      cluster.startJob(run.target(), run.namespace(), undoJob.run());
-      if (!cluster.dryRun()) {
+      undoJob.stop().forEach(own -> runs.cluster.deleteJob(run.target(), run.namespace(), own));
+      runs.cluster.startJob(run.target(), run.namespace(), undoJob.run());
+      if (!runs.cluster.dryRun()) {
         return false; // a dry-run Job "succeeds" at once: its plan is the log line just written
       }
     }
     if (status.state() == ClusterSteps.JobState.RUNNING) {
       return false;
     }
-    journal.record(
+    runs.journal.record(
         run.releaseId,
         StepJournal.UNDONE,
         name,
