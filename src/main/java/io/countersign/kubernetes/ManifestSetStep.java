@@ -16,8 +16,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Applies a manifest set in order, each object's previous state recorded first; waits for its
- * Deployments and StatefulSets to roll out. With prune, deletes what an earlier release applied
- * under the same application and step that the set no longer has (recorded, so undo recreates it).
+ * Deployments and StatefulSets to roll out. With prune, deletes what an earlier release of the same
+ * application in the same environment applied under the same step, in any namespace the target
+ * allows, that the set no longer has (recorded, so undo recreates it).
  */
 @Component
 class ManifestSetStep implements StepType {
@@ -88,25 +89,27 @@ class ManifestSetStep implements StepType {
 
   private List<String> prune(StepRun run, List<GenericKubernetesResource> objects) {
     Set<String> kept = new LinkedHashSet<>();
-    Set<String> namespaces = new LinkedHashSet<>();
-    namespaces.add(run.namespace());
     for (GenericKubernetesResource object : objects) {
       kept.add(ObjectRef.of(object).key());
-      namespaces.add(object.getMetadata().getNamespace());
     }
+    KubernetesProperties.Target target = properties.targets().get(run.target());
     List<String> pruned = new ArrayList<>();
     Map<String, String> labels =
         Map.of(
             StepRun.APPLICATION_LABEL,
             run.manifest.application(),
+            StepRun.ENVIRONMENT_LABEL,
+            run.manifest.environment(),
             ClusterSteps.STEP_LABEL,
             run.spec.name());
-    for (String kind : properties.targets().get(run.target()).kinds()) {
+    for (String kind : target.kinds()) {
       String apiVersion = API_VERSIONS.get(kind);
       if (apiVersion == null) {
         continue; // a kind Countersign does not know the version of cannot have been applied by it
       }
-      for (String namespace : namespaces) {
+      // Every namespace the target allows: an earlier release may have used one this set no longer
+      // names. The environment label keeps another environment's objects out.
+      for (String namespace : target.namespaces()) {
         for (ObjectRef ref :
             run.cluster().find(run.target(), namespace, apiVersion, kind, labels)) {
           if (!kept.contains(ref.key())) {

@@ -23,8 +23,13 @@ final class StepRun {
   static final ObjectMapper JSON =
       JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
-  /** Labels on every object a step applies; pruning finds an application's step by them. */
+  /**
+   * Labels on every object a step applies: pruning finds the objects of an application's step in an
+   * environment by them, and never another environment's sharing the cluster.
+   */
   static final String APPLICATION_LABEL = "countersign.io/application";
+
+  static final String ENVIRONMENT_LABEL = "countersign.io/environment";
 
   final String releaseId;
   final ReleaseManifest manifest;
@@ -122,6 +127,7 @@ final class StepRun {
     labels.put(ClusterSteps.RELEASE_LABEL, releaseId);
     labels.put(ClusterSteps.STEP_LABEL, spec.name());
     labels.put(APPLICATION_LABEL, manifest.application());
+    labels.put(ENVIRONMENT_LABEL, manifest.environment());
     object.getMetadata().setLabels(labels);
     cluster.apply(target(), object);
   }

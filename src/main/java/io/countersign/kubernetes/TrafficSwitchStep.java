@@ -78,10 +78,15 @@ class TrafficSwitchStep implements StepType {
   @Override
   public List<String> undoObjects(StepRun run, JsonNode started) {
     TrafficSwitch change = run.spec.switchTraffic();
+    ObjectRef ref = ref(run, change);
+    JsonNode existed = started.path("objects").path(0).path("existed");
+    if (existed.isBoolean() && !existed.booleanValue()) {
+      // Refused before switching: nothing to put back, and nothing of ours to delete.
+      return List.of(ref.key() + ": never switched (it did not exist)");
+    }
     if (change.rollbackTo() == null) {
       return StepType.super.undoObjects(run, started);
     }
-    ObjectRef ref = ref(run, change);
     GenericKubernetesResource ingress =
         run.cluster().read(run.target(), ref).orElseGet(() -> stub(ref));
     route(ingress, change.rollbackTo());
