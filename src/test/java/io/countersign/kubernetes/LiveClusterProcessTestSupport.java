@@ -10,6 +10,7 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +24,12 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 abstract class LiveClusterProcessTestSupport extends ProcessTestSupport {
   static final String NAMESPACE = "medication-staging";
+
+  /** The hospital-integration example's cluster, served by the same mock API server. */
+  static final String HOSPITAL_TARGET = "hospital-cluster";
+
+  static final List<String> HOSPITAL_NAMESPACES = List.of("hospital-staging", "hospital");
+
   private static final KubernetesMockServer SERVER = start();
   static final KubernetesClient CLIENT = SERVER.createClient();
 
@@ -46,12 +53,24 @@ abstract class LiveClusterProcessTestSupport extends ProcessTestSupport {
     registry.add(
         "countersign.targets.kubernetes.targets.medication-cluster.namespaces[1]",
         () -> "medication");
+    String hospital = "countersign.targets.kubernetes.targets." + HOSPITAL_TARGET;
+    registry.add(hospital + ".master-url", () -> SERVER.url("/"));
+    for (int i = 0; i < HOSPITAL_NAMESPACES.size(); i++) {
+      String namespace = HOSPITAL_NAMESPACES.get(i);
+      registry.add(hospital + ".namespaces[" + i + "]", () -> namespace);
+    }
   }
 
   @BeforeEach
   void emptyCluster() {
     CLIENT.apps().deployments().inNamespace(NAMESPACE).delete();
     CLIENT.apps().deployments().inNamespace("medication").delete();
+    for (String namespace : HOSPITAL_NAMESPACES) {
+      CLIENT.apps().deployments().inNamespace(namespace).delete();
+      CLIENT.configMaps().inNamespace(namespace).delete();
+      CLIENT.services().inNamespace(namespace).delete();
+      CLIENT.network().v1().ingresses().inNamespace(namespace).delete();
+    }
   }
 
   private static KubernetesMockServer start() {
