@@ -73,9 +73,9 @@ class KubernetesObjectStepsProcessTest extends LiveClusterProcessTestSupport {
     cluster.deploy(NS, "backend", 2, "api", OLD_BACKEND);
     ingress("backend-blue");
     Map<String, JsonNode> before = objects();
+    // With rollbackTo: a switch refused before switching has nothing to undo, so no Ingress to the
+    // backup is created where none existed.
     ObjectNode manifest = hospital("backend", "ingress");
-    // Without rollbackTo: the switch's undo is the plain restore of what it touched.
-    ((ObjectNode) step(manifest, "ingress").get("switchTraffic")).remove("rollbackTo");
     String id = submit(manifest);
     approveAll(id);
 
@@ -108,7 +108,9 @@ class KubernetesObjectStepsProcessTest extends LiveClusterProcessTestSupport {
         .extracting(p -> p.path("step").asText())
         .containsExactly("ingress", "backend");
     assertThat(texts(undone.get(0).path("restored")))
-        .containsExactly("Ingress hospital-staging/hospital-api: already gone");
+        .containsExactly(
+            "Ingress hospital-staging/hospital-api: never switched (it did not exist)");
+    assertThat(object("Ingress", "hospital-api")).isNull();
     assertThat(texts(undone.get(1).path("restored")))
         .containsExactly(
             "Deployment hospital-staging/backend: previous version restored",
@@ -290,6 +292,13 @@ class KubernetesObjectStepsProcessTest extends LiveClusterProcessTestSupport {
     label("pharmacy-config", "pharmacy-feed", "backend");
     configMap("frontend-config", Map.of("B", "2"));
     label("frontend-config", "hospital-integration", "frontend");
+    // In the target's other namespace: production's object of the same step, and one an earlier
+    // staging release applied there under this step (a namespace the new set no longer names).
+    String other = HOSPITAL_NAMESPACES.get(1);
+    configMap(other, "production-config", Map.of("C", "3"));
+    label(other, "production-config", "hospital-integration", "production", "backend");
+    configMap(other, "old-config", Map.of("D", "4"));
+    label(other, "old-config", "hospital-integration", "staging", "backend");
     ObjectNode first = hospital("backend");
     removeObject(first, "backend", "Deployment");
     String a = submit(first);
@@ -314,9 +323,16 @@ class KubernetesObjectStepsProcessTest extends LiveClusterProcessTestSupport {
     assertThat(object("Service", "backend")).isNull();
     assertThat(object("ConfigMap", "pharmacy-config")).as("another application's").isNotNull();
     assertThat(object("ConfigMap", "frontend-config")).as("another step's").isNotNull();
+    assertThat(CLIENT.configMaps().inNamespace(other).withName("production-config").get())
+        .as("another environment's")
+        .isNotNull();
+    assertThat(CLIENT.configMaps().inNamespace(other).withName("old-config").get()).isNull();
     JsonNode started = lastPayload(b, StepJournal.STARTED);
-    assertThat(texts(started.path("pruned"))).containsExactly("Service hospital-staging/backend");
-    JsonNode pruned = started.path("objects").get(1);
+    assertThat(texts(started.path("pruned")))
+        .containsExactlyInAnyOrder(
+            "Service hospital-staging/backend", "ConfigMap " + other + "/old-config");
+    JsonNode pruned = started.path("objects").get(2);
+    assertThat(pruned.path("name").asText()).isEqualTo("backend");
     assertThat(pruned.path("existed").asBoolean()).isTrue();
     assertThat(pruned.path("previous")).isEqualTo(service);
 
@@ -328,7 +344,10 @@ class KubernetesObjectStepsProcessTest extends LiveClusterProcessTestSupport {
     assertThat(texts(lastPayload(b, StepJournal.UNDONE).path("restored")))
         .containsExactly(
             "Service hospital-staging/backend: previous version restored",
+            "ConfigMap " + other + "/old-config: previous version restored",
             "ConfigMap hospital-staging/backend-config: previous version restored");
+    assertThat(CLIENT.configMaps().inNamespace(other).withName("old-config").get().getData())
+        .isEqualTo(Map.of("D", "4"));
   }
 
   // ---- traffic switches ----------------------------------------------------------------------
@@ -548,14 +567,18 @@ class KubernetesObjectStepsProcessTest extends LiveClusterProcessTestSupport {
   }
 
   private static void configMap(String name, Map<String, String> data) {
+    configMap(NS, name, data);
+  }
+
+  private static void configMap(String namespace, String name, Map<String, String> data) {
     CLIENT
         .configMaps()
-        .inNamespace(NS)
+        .inNamespace(namespace)
         .resource(
             new ConfigMapBuilder()
                 .withNewMetadata()
                 .withName(name)
-                .withNamespace(NS)
+                .withNamespace(namespace)
                 .addToLabels("team", "integration")
                 .endMetadata()
                 .withData(data)
@@ -563,17 +586,26 @@ class KubernetesObjectStepsProcessTest extends LiveClusterProcessTestSupport {
         .create();
   }
 
-  /** Labels an object as another release of {@code application} applied it under {@code step}. */
+  /**
+   * Labels an object as another staging release of {@code application} applied it under {@code
+   * step}.
+   */
   private static void label(String configMap, String application, String step) {
+    label(NS, configMap, application, "staging", step);
+  }
+
+  private static void label(
+      String namespace, String configMap, String application, String environment, String step) {
     CLIENT
         .configMaps()
-        .inNamespace(NS)
+        .inNamespace(namespace)
         .withName(configMap)
         .edit(
             c ->
                 new ConfigMapBuilder(c)
                     .editMetadata()
                     .addToLabels(StepRun.APPLICATION_LABEL, application)
+                    .addToLabels(StepRun.ENVIRONMENT_LABEL, environment)
                     .addToLabels(ClusterSteps.STEP_LABEL, step)
                     .addToLabels(ClusterSteps.RELEASE_LABEL, "rel-20240101-other")
                     .endMetadata()
