@@ -19,14 +19,22 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The real models on the real engine with the live fabric8 adapter, talking to fabric8's mock API
  * server in CRUD mode (one per test JVM, like the Spring context it configures). Tests play the
- * Deployment controller through {@link #cluster}.
+ * Deployment controller through {@link #cluster}, and the Job controller and kubelet through {@link
+ * #jobs}.
  */
 abstract class LiveClusterProcessTestSupport extends ProcessTestSupport {
   static final String NAMESPACE = "medication-staging";
-  private static final KubernetesMockServer SERVER = start();
+
+  /** The hospital-integration example's namespace (examples/hospital-integration). */
+  static final String HOSPITAL_NAMESPACE = "hospital-staging";
+
+  /** Expectations set on it take precedence over its CRUD store (e.g. a pod's log). */
+  static final KubernetesMockServer SERVER = start();
+
   static final KubernetesClient CLIENT = SERVER.createClient();
 
   protected final ControllerStandIn cluster = new ControllerStandIn(CLIENT);
+  protected final JobControllerStandIn jobs = new JobControllerStandIn(CLIENT, SERVER);
 
   @DynamicPropertySource
   static void liveCluster(DynamicPropertyRegistry registry) {
@@ -46,6 +54,14 @@ abstract class LiveClusterProcessTestSupport extends ProcessTestSupport {
     registry.add(
         "countersign.targets.kubernetes.targets.medication-cluster.namespaces[1]",
         () -> "medication");
+    registry.add(
+        "countersign.targets.kubernetes.targets.hospital-cluster.master-url",
+        () -> SERVER.url("/"));
+    registry.add(
+        "countersign.targets.kubernetes.targets.hospital-cluster.namespaces[0]",
+        () -> HOSPITAL_NAMESPACE);
+    registry.add(
+        "countersign.targets.kubernetes.targets.hospital-cluster.namespaces[1]", () -> "hospital");
   }
 
   @BeforeEach
