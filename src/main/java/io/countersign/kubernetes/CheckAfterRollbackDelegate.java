@@ -68,6 +68,8 @@ class CheckAfterRollbackDelegate implements JavaDelegate {
         StepOutcome.running(CheckKubernetesStepDelegate.POLL).record(execution, STEP);
         return;
       }
+      JobLook.deleteIfNeverRan(
+          runs.cluster, section.target(), section.namespace(), check.name(), status);
       runs.journal.record(
           releaseId,
           StepJournal.CHECKED,

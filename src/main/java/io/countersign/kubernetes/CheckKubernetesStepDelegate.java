@@ -8,6 +8,7 @@ import io.countersign.process.StepSupport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -72,7 +73,9 @@ class CheckKubernetesStepDelegate implements JavaDelegate {
     if (outcome.status() != StepOutcome.Status.RUNNING) {
       List<Object> payload =
           new ArrayList<>(List.of("outcome", outcome.status().word(), "reason", reason(outcome)));
-      run.findings.forEach((key, value) -> payload.addAll(List.of(key, value)));
+      // Arrays.asList: a finding may be null (no exit code yet, no message, no log), which List.of
+      // refuses; the journal leaves null values out.
+      run.findings.forEach((key, value) -> payload.addAll(Arrays.asList(key, value)));
       runs.journal.record(releaseId, StepJournal.FINISHED, name, payload.toArray());
     }
     if (outcome.status() == StepOutcome.Status.DONE && lastInstance(execution)) {

@@ -23,11 +23,7 @@ final class JobLook {
       case SUCCEEDED -> StepOutcome.done();
       case RUNNING -> StepOutcome.running(CheckKubernetesStepDelegate.POLL);
       case FAILED -> {
-        if (status.exitCode() == null) {
-          // Never ran (an image that cannot be pulled, a missing Secret): Kubernetes would keep it
-          // pending until its deadline.
-          run.cluster().deleteJob(run.target(), run.namespace(), name);
-        }
+        deleteIfNeverRan(run.cluster(), run.target(), run.namespace(), name, status);
         yield StepOutcome.failed(
             "Job "
                 + name
@@ -40,7 +36,14 @@ final class JobLook {
     };
   }
 
-  static boolean finished(JobStatus status) {
-    return status.state() == JobState.SUCCEEDED || status.state() == JobState.FAILED;
+  /**
+   * Deletes a failed Job that never ran (an image that cannot be pulled, a missing Secret):
+   * Kubernetes would keep it pending until its deadline. One that ran is kept for people to read.
+   */
+  static void deleteIfNeverRan(
+      ClusterSteps cluster, String target, String namespace, String name, JobStatus status) {
+    if (status.state() == JobState.FAILED && status.exitCode() == null) {
+      cluster.deleteJob(target, namespace, name);
+    }
   }
 }

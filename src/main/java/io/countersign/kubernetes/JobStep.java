@@ -47,8 +47,8 @@ class JobStep implements StepType {
   @Override
   public UndoJob undoJob(StepRun run, JsonNode started) {
     JobSpec job = run.spec.job();
-    if (job.undo().isEmpty()) {
-      return null;
+    if (job.undo().isEmpty() || !started.hasNonNull("job")) {
+      return null; // no undo command, or the Job was refused: nothing ran to undo
     }
     return new UndoJob(
         run.job("undo", job.image(), job.undo(), job.env(), job.envFrom()),

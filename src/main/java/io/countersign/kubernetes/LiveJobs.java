@@ -70,15 +70,23 @@ final class LiveJobs {
 
   /**
    * A Job name from the release, the step and a suffix ("undo"), the same every time so a re-run
-   * finds the Job: {@code cs-<release>-<step>[-<suffix>]}, a DNS-1123 label of at most 63
-   * characters (the Job controller copies it into the pods' {@code job-name} label, which allows no
-   * more). A longer one is cut and ends with a hash of the whole, so two long names stay apart.
+   * finds the Job and different for every release: {@code cs-<release>-<step>[-<suffix>]} (the
+   * release id without its "rel-" prefix), a DNS-1123 label of at most 63 characters (the Job
+   * controller copies it into the pods' {@code job-name} label, which allows no more). A longer one
+   * is cut and ends with a hash of the whole, so two long names stay apart.
    */
   static String jobName(String releaseId, String step, String suffix) {
-    String release = releaseId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
+    // The whole id: its date and random part tell releases apart (a prefix of it would not: every
+    // release of a month would share "rel-2026…" and find each other's Jobs).
+    String release =
+        releaseId
+            .toLowerCase(Locale.ROOT)
+            .replaceFirst("^rel-", "")
+            .replaceAll("[^a-z0-9-]", "")
+            .replaceAll("-+", "-");
     String name =
         "cs-"
-            + release.substring(0, Math.min(8, release.length()))
+            + release
             + "-"
             + labelSafe(step)
             + (suffix == null || suffix.isEmpty() ? "" : "-" + labelSafe(suffix));

@@ -21,7 +21,11 @@ class MigrationStep implements StepType {
   static final String UNKNOWN = "unknown (dry-run)";
 
   /** What a revision may look like: Alembic's hex ids, numbered versions, names. */
-  private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9_.:+-]{1,128}");
+  private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9_.+-]{1,128}");
+
+  /** A log line's level is not a revision: a pod's log mixes the tool's stderr into stdout. */
+  private static final Pattern LOG_LEVEL =
+      Pattern.compile("(?i)trace|debug|info|warn|warning|error|critical|fatal");
 
   private final StepJournal journal;
 
@@ -138,6 +142,6 @@ class MigrationStep implements StepType {
       return null;
     }
     String word = last.split("\\s+")[0];
-    return REVISION.matcher(word).matches() ? word : null;
+    return REVISION.matcher(word).matches() && !LOG_LEVEL.matcher(word).matches() ? word : null;
   }
 }

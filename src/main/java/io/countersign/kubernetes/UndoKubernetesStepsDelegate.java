@@ -106,8 +106,14 @@ class UndoKubernetesStepsDelegate implements JavaDelegate {
     String job = undoJob.run().name();
     JobStatus status = runs.cluster.job(run.target(), run.namespace(), job, JobLook.LOG_LIMIT);
     if (runs.cluster.dryRun() || status.state() == ClusterSteps.JobState.MISSING) {
-      // The step's own Job may still run (the release failed on its deadline): stop it first.
-      undoJob.stop().forEach(own -> runs.cluster.deleteJob(run.target(), run.namespace(), own));
+      // The step's own Job may still run (the release failed on its deadline): stop it first. A
+      // finished one is left for people to read for the week Kubernetes keeps it.
+      for (String own : undoJob.stop()) {
+        if (runs.cluster.job(run.target(), run.namespace(), own, 0).state()
+            == ClusterSteps.JobState.RUNNING) {
+          runs.cluster.deleteJob(run.target(), run.namespace(), own);
+        }
+      }
       runs.cluster.startJob(run.target(), run.namespace(), undoJob.run());
       if (!runs.cluster.dryRun()) {
         return false; // a dry-run Job "succeeds" at once: its plan is the log line just written
@@ -116,6 +122,7 @@ class UndoKubernetesStepsDelegate implements JavaDelegate {
     if (status.state() == ClusterSteps.JobState.RUNNING) {
       return false;
     }
+    JobLook.deleteIfNeverRan(runs.cluster, run.target(), run.namespace(), job, status);
     runs.journal.record(
         run.releaseId,
         StepJournal.UNDONE,

@@ -20,7 +20,8 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The real models on the real engine with the live fabric8 adapter, talking to fabric8's mock API
  * server in CRUD mode (one per test JVM, like the Spring context it configures). Tests play the
- * Deployment controller through {@link #cluster}.
+ * Deployment controller through {@link #cluster}, and the Job controller and kubelet through {@link
+ * #jobs}.
  */
 abstract class LiveClusterProcessTestSupport extends ProcessTestSupport {
   static final String NAMESPACE = "medication-staging";
@@ -30,10 +31,16 @@ abstract class LiveClusterProcessTestSupport extends ProcessTestSupport {
 
   static final List<String> HOSPITAL_NAMESPACES = List.of("hospital-staging", "hospital");
 
-  private static final KubernetesMockServer SERVER = start();
+  /** The example's own namespace (examples/hospital-integration). */
+  static final String HOSPITAL_NAMESPACE = HOSPITAL_NAMESPACES.get(0);
+
+  /** Expectations set on it take precedence over its CRUD store (e.g. a pod's log). */
+  static final KubernetesMockServer SERVER = start();
+
   static final KubernetesClient CLIENT = SERVER.createClient();
 
   protected final ControllerStandIn cluster = new ControllerStandIn(CLIENT);
+  protected final JobControllerStandIn jobs = new JobControllerStandIn(CLIENT, SERVER);
 
   @DynamicPropertySource
   static void liveCluster(DynamicPropertyRegistry registry) {

@@ -369,10 +369,13 @@ class LiveJobsTest {
   @Test
   void jobNamesAreShortDeterministicDnsLabels() {
     assertThat(LiveJobs.jobName("REL-2024_0042-abc", "migrate", ""))
-        .isEqualTo("cs-rel20240-migrate");
-    assertThat(LiveJobs.jobName("3f2a9c1e-7b4d-4e0a-9d3c-5a1b2c3d4e5f", "migrate", "undo"))
-        .isEqualTo("cs-3f2a9c1e-migrate-undo");
-    assertThat(LiveJobs.jobName("rel-1", "check", null)).isEqualTo("cs-rel1-check");
+        .isEqualTo("cs-20240042-abc-migrate");
+    assertThat(LiveJobs.jobName("rel-20261201-k3m9qx", "migrate", "undo"))
+        .isEqualTo("cs-20261201-k3m9qx-migrate-undo");
+    // Releases of the same day and step: their random parts keep their Jobs apart.
+    assertThat(LiveJobs.jobName("rel-20261201-p7w2zd", "migrate", "undo"))
+        .isNotEqualTo(LiveJobs.jobName("rel-20261201-k3m9qx", "migrate", "undo"));
+    assertThat(LiveJobs.jobName("rel-1", "check", null)).isEqualTo("cs-1-check");
 
     String step = "reconcile-medication-schedules-after-the-import"; // 47 characters
     String undo = LiveJobs.jobName("3f2a9c1e", step, "undo");
