@@ -8,12 +8,14 @@ import io.countersign.kubernetes.KubernetesSteps.StepSpec;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.process.Attempts;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
 
 /**
  * One step of one release as it acts: where, what the manifest says, and the objects it has touched
@@ -30,6 +32,9 @@ final class StepRun {
   static final String APPLICATION_LABEL = "countersign.io/application";
 
   static final String ENVIRONMENT_LABEL = "countersign.io/environment";
+
+  /** A Job started late in its step still gets this long before Kubernetes stops it. */
+  static final Duration MINIMUM_JOB_TIME = Duration.ofMinutes(1);
 
   final String releaseId;
   final ReleaseManifest manifest;
@@ -139,8 +144,8 @@ final class StepRun {
   record Previous(Boolean existed, Map<String, Object> object) {}
 
   /**
-   * The Job {@code suffix} of this step with the image and environment of {@code job}; Kubernetes
-   * ends it at the step's deadline too.
+   * The step's Job named with {@code suffix} ("" for the step's own, "undo", "current", …), running
+   * {@code command} in {@code image}; Kubernetes stops it at the step's deadline too.
    */
   ClusterSteps.JobRun job(
       String suffix,
@@ -148,11 +153,9 @@ final class StepRun {
       List<String> command,
       List<KubernetesSteps.EnvRef> env,
       List<KubernetesSteps.EnvSource> envFrom) {
-    java.time.Duration left =
-        java.time.Duration.between(
-            org.camunda.bpm.engine.impl.util.ClockUtil.getCurrentTime().toInstant(), deadline);
+    Duration left = Duration.between(ClockUtil.getCurrentTime().toInstant(), deadline);
     return new ClusterSteps.JobRun(
-        jobName(suffix),
+        LiveJobs.jobName(releaseId, spec.name(), suffix),
         releaseId,
         spec.name(),
         image,
@@ -160,13 +163,5 @@ final class StepRun {
         env,
         envFrom,
         left.compareTo(MINIMUM_JOB_TIME) < 0 ? MINIMUM_JOB_TIME : left);
-  }
-
-  /** A Job started late in its step still gets this long before Kubernetes stops it. */
-  static final java.time.Duration MINIMUM_JOB_TIME = java.time.Duration.ofMinutes(1);
-
-  /** The Job of this step with {@code suffix} ("" for the step's own, "undo", "current", …). */
-  String jobName(String suffix) {
-    return LiveJobs.jobName(releaseId, spec.name(), suffix);
   }
 }
