@@ -49,6 +49,17 @@ class ArchitectureTest {
   }
 
   @Test
+  void theCommandLineClientStandsAlone() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.countersign.cli..")
+        .should()
+        .dependOnClassesThat()
+        .resideOutsideOfPackages("io.countersign.cli..", "java..", "com.fasterxml..", "picocli..")
+        .check(CLASSES);
+  }
+
+  @Test
   void theManifestIsALeaf() {
     noClasses()
         .that()
