@@ -115,7 +115,11 @@ final class ApiClient {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new CliException(
-          "cannot reach " + base + ": " + e.getClass().getSimpleName() + " " + e.getMessage(),
+          "cannot reach "
+              + base
+              + ": "
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : " " + e.getMessage()),
           true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -265,14 +265,15 @@ public final class Cli implements Runnable {
       ApiClient api = cli.api(connection);
       long start = System.nanoTime();
       String shown = null;
-      String lastStatus = "unknown";
+      String lastStatus = null;
       while (true) {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         JsonNode release = null;
         try {
           release = api.get(path(id));
         } catch (CliException e) {
-          if (!e.isTransient()) {
+          // A wrong URL or token fails at once; an outage after the first answer is waited out.
+          if (!e.isTransient() || lastStatus == null) {
             throw e;
           }
           cli.err.println("countersign: " + e.getMessage() + " - asking again");

@@ -13,6 +13,7 @@ import io.countersign.DemoApprovers;
 import io.countersign.HttpSupport;
 import io.countersign.ManifestFixture;
 import io.countersign.TestIdentityProvider;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
@@ -219,6 +220,23 @@ class CliTest {
     assertThat(missing.exitCode()).isEqualTo(Cli.ERROR);
     assertThat(missing.err())
         .contains("HTTP 404 Release not found: No release with id 'rel-20990101-abcdef'");
+  }
+
+  @Test
+  void anUnreachableServerIsExit2AtOnce() throws Exception {
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    Map<String, String> nowhere = new HashMap<>(env);
+    nowhere.put("COUNTERSIGN_URL", "http://localhost:" + closed);
+
+    CliRun waited = run(nowhere, "wait", "rel-20990101-abcdef", "--timeout", "PT1H");
+
+    assertThat(waited.exitCode()).isEqualTo(Cli.ERROR);
+    assertThat(waited.err().strip())
+        .startsWith("countersign: cannot reach http://localhost:" + closed + ": ")
+        .doesNotContain("\n");
   }
 
   @Test
