@@ -164,6 +164,21 @@ class CliTest {
   }
 
   @Test
+  void aCancelledReleaseExits3() {
+    String id = run(env, "submit", stagingManifest(dir, "cli-cancel").toString()).out().strip();
+    http.afterEvidenceCheck("requester", id);
+    HttpSupport.Response cancelled =
+        http.postJson("requester", "/api/releases/" + id + "/cancel", Map.of("reason", "not now"));
+    assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(202);
+
+    CliRun waited = run(env, "wait", id, "--interval", "PT0.1S", "--timeout", "PT1M");
+
+    assertThat(waited.exitCode()).as(waited.err()).isEqualTo(Cli.NOT_RELEASED);
+    assertThat(waited.out().strip()).isEqualTo("cancelled");
+    assertThat(run(env, "status", id).exitCode()).isEqualTo(Cli.NOT_RELEASED);
+  }
+
+  @Test
   void waitGivesUpWithExit6AndShowsWhoMaySign() {
     String id = run(env, "submit", stagingManifest(dir, "cli-timeout").toString()).out().strip();
     http.afterEvidenceCheck("requester", id);
