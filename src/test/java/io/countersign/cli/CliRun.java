@@ -22,12 +22,17 @@ import java.util.Map;
 record CliRun(int exitCode, String out, String err) {
 
   static CliRun run(Map<String, String> env, String... args) {
+    return run(false, env, args);
+  }
+
+  /** As on a terminal ({@code interactive}) or in a CI log. */
+  static CliRun run(boolean interactive, Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code;
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = new Cli(env, o, e, false).execute(args);
+      code = new Cli(env, o, e, interactive).execute(args);
     }
     return new CliRun(
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

@@ -194,6 +194,24 @@ class CliTest {
   }
 
   @Test
+  void onATerminalTheProgressLineIsRewrittenInPlace() {
+    String id = run(env, "submit", stagingManifest(dir, "cli-tty").toString()).out().strip();
+    http.afterEvidenceCheck("requester", id);
+
+    CliRun waited =
+        CliRun.run(true, env, "wait", id, "--interval", "PT0.05S", "--timeout", "PT0.3S");
+
+    assertThat(waited.exitCode()).isEqualTo(Cli.TIMED_OUT);
+    // Each poll redraws the same line (carriage return, erase line); no new line per poll.
+    assertThat(waited.err())
+        .startsWith("\r\033[K" + id + " awaiting-sign-off | waiting for sign-off by: ");
+    assertThat(waited.err().split("\r\033\\[K", -1).length).isGreaterThan(2);
+    // Two line ends: the one closing the progress line, the one of the time-out message.
+    assertThat(waited.err().chars().filter(c -> c == '\n').count()).isEqualTo(2);
+    assertThat(waited.err()).endsWith("is still awaiting-sign-off\n");
+  }
+
+  @Test
   void aWrongPasswordIsExit2WithTheStatusAndAHint() {
     Map<String, String> wrong = new HashMap<>(env);
     wrong.put("COUNTERSIGN_PASSWORD", "not-the-password");
