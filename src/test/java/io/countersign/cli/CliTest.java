@@ -23,7 +23,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The command-line client in-process against the whole app on a random port: what it prints and the
@@ -34,6 +36,7 @@ class CliTest {
   private static final String RELEASE_ID = "rel-\\d{8}-[a-z2-9]{6}";
 
   @LocalServerPort int port;
+  @Autowired JdbcTemplate jdbc;
   @TempDir Path dir;
   private HttpSupport http;
   private Map<String, String> env;
@@ -176,6 +179,25 @@ class CliTest {
     assertThat(waited.exitCode()).as(waited.err()).isEqualTo(Cli.NOT_RELEASED);
     assertThat(waited.out().strip()).isEqualTo("cancelled");
     assertThat(run(env, "status", id).exitCode()).isEqualTo(Cli.NOT_RELEASED);
+  }
+
+  @Test
+  void evidenceThatDoesNotVerifyIsExit7WithItsProblems() {
+    String id = run(env, "submit", stagingManifest(dir, "cli-tamper").toString()).out().strip();
+    http.afterEvidenceCheck("requester", id);
+    assertThat(run(env, "evidence", id, "--verify").exitCode()).isZero();
+    // As ReleaseApiTest's tampering: an entry's payload changed in the database behind the log.
+    assertThat(
+            jdbc.update(
+                "UPDATE cs_evidence SET payload = ? WHERE release_id = ? AND seq = 2",
+                "{\"requiredRoles\":[]}",
+                id))
+        .isEqualTo(1);
+
+    CliRun verified = run(env, "evidence", id, "--verify");
+
+    assertThat(verified.exitCode()).isEqualTo(Cli.EVIDENCE_INVALID);
+    assertThat(verified.out()).startsWith(id + ": evidence does NOT verify\n").contains("  seq 2:");
   }
 
   @Test
