@@ -4,6 +4,7 @@ import io.countersign.evidence.EvidenceLog;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,9 @@ public class OutboxDeliverer {
   private record Due(String id, String releaseId, String channel, String payload, int attempts) {}
 
   /** Sends every row due at {@code now} that this node can claim; returns how many it sent. */
-  public int deliverDue(Instant now) {
+  public int deliverDue(Instant at) {
+    // As stored: a column that rounds finer digits could otherwise put a row just after "now".
+    Instant now = at.truncatedTo(ChronoUnit.MILLIS);
     List<Due> due =
         jdbc.query(
             """
@@ -144,6 +147,11 @@ public class OutboxDeliverer {
   /** Failures in a row per channel that failed at least once since its last success here. */
   Map<String, Integer> failuresInARow() {
     return Map.copyOf(failuresInARow);
+  }
+
+  /** Forgets the failures seen so far (tests that share this node's view start afresh). */
+  void forgetFailures() {
+    failuresInARow.clear();
   }
 
   /** Undelivered rows that will not be sent again, per channel. */
