@@ -309,6 +309,21 @@ class OutboxDeliveryTest extends ProcessTestSupport {
   }
 
   @Test
+  void aReceiverSlowerThanTheTimeoutIsAFailedAttempt() {
+    SERVER.stubFor(
+        post(urlEqualTo("/audit")).willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
+    String releaseId = releaseId();
+    notifications.publish(releaseId, PROBE + ".other", data(releaseId));
+    long started = System.nanoTime();
+    assertThat(deliverer.deliverDue(Instant.now().plusSeconds(1))).isOne();
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(3900));
+    JsonNode failed = lastPayload(releaseId, "notification-failed");
+    assertThat(failed.get("statusCode").asInt()).isZero();
+    assertThat(failed.get("error").asText()).isEqualTo("webhook audit did not answer within PT2S");
+    assertThat(payloads(releaseId, "notification-delivered")).isEmpty();
+  }
+
+  @Test
   void aRolledBackTransactionPublishesNothing() {
     String rolledBack = releaseId();
     String committed = releaseId();
