@@ -5,9 +5,12 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +35,9 @@ public class OutboxDeliverer {
   /** How long a claim holds a row: far longer than one send (bounded by the timeout). */
   static final Duration LEASE = Duration.ofMinutes(2);
 
+  /** Rows read per call; the rest wait for the next one. */
   private static final int BATCH = 50;
+
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDeliverer.class);
 
   private final JdbcTemplate jdbc;
@@ -56,12 +61,24 @@ public class OutboxDeliverer {
   public int deliverDue(Instant at) {
     // As stored: a column that rounds finer digits could otherwise put a row just after "now".
     Instant now = at.truncatedTo(ChronoUnit.MILLIS);
+    // Only the channels this node knows: during a configuration change another node may know more,
+    // and an event for a channel that is gone everywhere waits (undelivered) rather than failing.
+    List<String> channels = List.copyOf(new TreeSet<>(properties.webhooks().keySet()));
+    if (channels.isEmpty()) {
+      return 0;
+    }
+    List<Object> arguments = new ArrayList<>(channels);
+    arguments.add(properties.delivery().maxAttempts());
+    arguments.add(Timestamp.from(now));
     List<Due> due =
         jdbc.query(
-            """
-            SELECT id, release_id, channel, payload, attempts FROM cs_notification_outbox
-            WHERE delivered_at IS NULL AND attempts < ? AND next_attempt_at <= ?
-            ORDER BY next_attempt_at, created_at""",
+            "SELECT id, release_id, channel, payload, attempts FROM cs_notification_outbox"
+                + " WHERE channel IN ("
+                + String.join(", ", Collections.nCopies(channels.size(), "?"))
+                + ") AND delivered_at IS NULL AND attempts < ? AND next_attempt_at <= ?"
+                + " ORDER BY next_attempt_at, created_at FETCH FIRST "
+                + BATCH
+                + " ROWS ONLY",
             (rs, row) ->
                 new Due(
                     rs.getString("id"),
@@ -69,10 +86,9 @@ public class OutboxDeliverer {
                     rs.getString("channel"),
                     rs.getString("payload"),
                     rs.getInt("attempts")),
-            properties.delivery().maxAttempts(),
-            Timestamp.from(now));
+            arguments.toArray());
     int sent = 0;
-    for (Due row : due.subList(0, Math.min(BATCH, due.size()))) {
+    for (Due row : due) {
       if (claim(row, now)) {
         deliver(row, row.attempts() + 1, now);
         sent++;

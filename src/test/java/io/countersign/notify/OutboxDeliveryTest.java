@@ -79,7 +79,10 @@ class OutboxDeliveryTest extends ProcessTestSupport {
   static {
     SERVER.start();
     try {
-      SECRET_FILE = Files.createTempFile("countersign-webhook", ".secret");
+      // Under this build's folder, like every file the tests write (TestIsolationTest).
+      String work = System.getProperty("countersign.test-work", "target/test-work");
+      Path dir = Files.createDirectories(Path.of(work, "notify"));
+      SECRET_FILE = Files.createTempFile(dir, "webhook", ".secret");
       Files.writeString(SECRET_FILE, FILE_SECRET + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -321,6 +324,26 @@ class OutboxDeliveryTest extends ProcessTestSupport {
     assertThat(failed.get("statusCode").asInt()).isZero();
     assertThat(failed.get("error").asText()).isEqualTo("webhook audit did not answer within PT2S");
     assertThat(payloads(releaseId, "notification-delivered")).isEmpty();
+  }
+
+  @Test
+  void anEventForAChannelThisNodeDoesNotKnowWaits() {
+    answer("/audit", 200);
+    String releaseId = releaseId();
+    notifications.publish(releaseId, PROBE + ".other", data(releaseId));
+    // As if another node's configuration had a channel this one lacks.
+    jdbc.update(
+        "UPDATE cs_notification_outbox SET channel = 'gone' WHERE release_id = ?", releaseId);
+
+    assertThat(deliverer.deliverDue(Instant.now().plusSeconds(1))).isZero();
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT attempts FROM cs_notification_outbox WHERE release_id = ?",
+                Integer.class,
+                releaseId))
+        .isZero();
+    assertThat(served("/audit")).isEmpty();
+    assertThat(evidence.entries(releaseId)).isEmpty();
   }
 
   @Test
