@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.countersign.CrashAfterStep;
 import io.countersign.ProcessTestSupport;
 import io.countersign.evidence.EvidenceEntry;
 import java.io.IOException;
@@ -344,6 +345,41 @@ class OutboxDeliveryTest extends ProcessTestSupport {
         .isZero();
     assertThat(served("/audit")).isEmpty();
     assertThat(evidence.entries(releaseId)).isEmpty();
+  }
+
+  @Test
+  void anEngineJobThatDiesBeforeItsCommitPublishesNothingAndItsRerunPublishesOnce() {
+    String id = submit(example("staging"));
+    CrashAfterStep.arm("markReleased"); // the job that sets "released" fails as it commits
+
+    approveAll(id);
+    assertThat(CrashAfterStep.fired()).isTrue();
+    assertThat(status(id)).isNotEqualTo("released");
+    assertThat(publishedStatuses(id)).isNotEmpty().doesNotContain("released");
+
+    advanceClock(Duration.ofSeconds(31)); // the job runs again, as after its lock lapsed
+    runJobs();
+    assertThat(status(id)).isEqualTo("released");
+    assertThat(publishedStatuses(id)).containsOnlyOnce("released");
+  }
+
+  private List<String> publishedStatuses(String releaseId) {
+    return jdbc
+        .queryForList(
+            "SELECT payload FROM cs_notification_outbox WHERE release_id = ? AND channel = 'audit'"
+                + " ORDER BY created_at",
+            String.class,
+            releaseId)
+        .stream()
+        .map(
+            payload -> {
+              try {
+                return JSON.readTree(payload).at("/data/status").asText();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            })
+        .toList();
   }
 
   @Test
