@@ -28,6 +28,8 @@ BEGIN
       WHEN t.tablename = 'cs_evidence_head' THEN 'SELECT, INSERT, UPDATE'
       -- Attempts are begun, then finished or begun again; never removed (they prove what was called).
       WHEN t.tablename = 'cs_attempt' THEN 'SELECT, INSERT, UPDATE'
+      -- Notifications are published, claimed, marked delivered or failed; kept (dead ones too), never removed.
+      WHEN t.tablename = 'cs_notification_outbox' THEN 'SELECT, INSERT, UPDATE'
       WHEN t.tablename LIKE 'act\_%' OR t.tablename LIKE 'cs\_%' THEN 'SELECT, INSERT, UPDATE, DELETE'
     END;
     -- From scratch each time: a table that became append-only loses what it had before.

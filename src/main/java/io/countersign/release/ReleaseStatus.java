@@ -2,6 +2,7 @@ package io.countersign.release;
 
 import io.countersign.evidence.EvidenceArchive;
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.notify.Notifications;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
 import java.util.LinkedHashMap;
@@ -25,11 +26,17 @@ public class ReleaseStatus implements ExecutionListener {
   private final ReleaseRepository releases;
   private final EvidenceLog evidence;
   private final EvidenceArchive archive;
+  private final Notifications notifications;
 
-  ReleaseStatus(ReleaseRepository releases, EvidenceLog evidence, EvidenceArchive archive) {
+  ReleaseStatus(
+      ReleaseRepository releases,
+      EvidenceLog evidence,
+      EvidenceArchive archive,
+      Notifications notifications) {
     this.releases = releases;
     this.evidence = evidence;
     this.archive = archive;
+    this.notifications = notifications;
   }
 
   @Override
@@ -73,11 +80,24 @@ public class ReleaseStatus implements ExecutionListener {
                 boolean ended = closes || ReleaseRepository.FINAL.contains(status);
                 payload.put("closed", ended);
                 evidence.record(releaseId, "status-changed", "countersign", payload);
+                releases.find(releaseId).ifPresent(r -> publish(r, status, reason));
                 if (ended) {
                   archive.afterCommit(releaseId);
                 }
               }
             });
+  }
+
+  /** In the job's transaction: sent after it commits (notify.OutboxDeliverer), never if not. */
+  private void publish(ReleaseRepository.ReleaseRow release, String status, String reason) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("releaseId", release.id());
+    data.put("application", release.application());
+    data.put("version", release.version());
+    data.put("environment", release.environment());
+    data.put("status", status);
+    data.put("reason", reason);
+    notifications.publish(release.id(), Notifications.STATUS_CHANGED, data);
   }
 
   private static String reason(DelegateExecution execution, String status) {

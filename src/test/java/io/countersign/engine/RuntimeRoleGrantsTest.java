@@ -46,6 +46,9 @@ class RuntimeRoleGrantsTest {
     assertThat(privileges(db, db.runtime(), "cs_release")).isEqualTo("SELECT,INSERT,UPDATE,DELETE");
     // Attempts are begun and finished, never removed: they prove what was called.
     assertThat(privileges(db, db.runtime(), "cs_attempt")).isEqualTo("SELECT,INSERT,UPDATE");
+    // Notifications are published, claimed and marked delivered or failed; dead ones are kept.
+    assertThat(privileges(db, db.runtime(), "cs_notification_outbox"))
+        .isEqualTo("SELECT,INSERT,UPDATE");
     assertThat(privileges(db, db.runtime(), "cs_schema_history")).isEqualTo("SELECT");
     List<String> engineTables =
         strings(

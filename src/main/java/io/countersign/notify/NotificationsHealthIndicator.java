@@ -1,0 +1,47 @@
+package io.countersign.notify;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code /actuator/health} component "notifications": DOWN, naming them, while channels failed
+ * their last {@code down-after} attempts (as this node saw them); UP again after a success. A
+ * health report only: releases go on, their events wait in the outbox. Also counts the dead events
+ * (undelivered after the last attempt) per channel.
+ */
+@Component("notificationsHealthIndicator")
+class NotificationsHealthIndicator implements HealthIndicator {
+  private final OutboxDeliverer deliverer;
+  private final NotificationProperties properties;
+
+  NotificationsHealthIndicator(OutboxDeliverer deliverer, NotificationProperties properties) {
+    this.deliverer = deliverer;
+    this.properties = properties;
+  }
+
+  @Override
+  public Health health() {
+    int downAfter = properties.delivery().downAfter();
+    List<String> down =
+        new TreeMap<>(deliverer.failuresInARow())
+            .entrySet().stream()
+                .filter(e -> e.getValue() >= downAfter)
+                .map(Map.Entry::getKey)
+                .toList();
+    Health.Builder health = down.isEmpty() ? Health.up() : Health.down();
+    health.withDetail("channels", new TreeMap<>(properties.webhooks()).keySet());
+    if (!down.isEmpty()) {
+      health.withDetail("failing", down);
+    }
+    try {
+      health.withDetail("deadEvents", deliverer.dead());
+    } catch (RuntimeException e) {
+      health.withDetail("deadEvents", "unknown: " + e.getClass().getSimpleName());
+    }
+    return health.build();
+  }
+}

@@ -1,0 +1,186 @@
+package io.countersign.notify;
+
+import io.countersign.evidence.EvidenceLog;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Sends what {@link Notifications} published, after its transaction committed and outside any
+ * other: every node calls {@link #deliverDue} now and then (scheduled by {@link
+ * NotificationScheduling}). A node claims a due row with a conditional UPDATE that moves its next
+ * attempt a lease ahead, so two nodes never send the same row at once; the claim and every outcome
+ * commit on their own. A failed send is retried with exponential back-off (10 s doubling, capped at
+ * 10 min) until the maximum of attempts, after which the row is dead (kept, never sent again).
+ * Delivery is at least once: a node that dies between the send and marking it delivered leaves the
+ * row to be sent again after the lease, under the same event id.
+ */
+@Component
+public class OutboxDeliverer {
+  static final Duration FIRST_BACKOFF = Duration.ofSeconds(10);
+  static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
+
+  /** How long a claim holds a row: far longer than one send (bounded by the timeout). */
+  static final Duration LEASE = Duration.ofMinutes(2);
+
+  /** Rows read per call; the rest wait for the next one. */
+  private static final int BATCH = 50;
+
+  private static final Logger LOG = LoggerFactory.getLogger(OutboxDeliverer.class);
+
+  private final JdbcTemplate jdbc;
+  private final EvidenceLog evidence;
+  private final NotificationProperties properties;
+  private final WebhookSender sender;
+
+  /** Failures in a row per channel, as this node saw them (a success resets it). */
+  private final Map<String, Integer> failuresInARow = new ConcurrentHashMap<>();
+
+  OutboxDeliverer(JdbcTemplate jdbc, EvidenceLog evidence, NotificationProperties properties) {
+    this.jdbc = jdbc;
+    this.evidence = evidence;
+    this.properties = properties;
+    this.sender = new WebhookSender(properties.delivery().timeout());
+  }
+
+  private record Due(String id, String releaseId, String channel, String payload, int attempts) {}
+
+  /** Sends every row due at {@code now} that this node can claim; returns how many it sent. */
+  public int deliverDue(Instant at) {
+    // As stored: a column that rounds finer digits could otherwise put a row just after "now".
+    Instant now = at.truncatedTo(ChronoUnit.MILLIS);
+    // Only the channels this node knows: during a configuration change another node may know more,
+    // and an event for a channel that is gone everywhere waits (undelivered) rather than failing.
+    List<String> channels = List.copyOf(new TreeSet<>(properties.webhooks().keySet()));
+    if (channels.isEmpty()) {
+      return 0;
+    }
+    List<Object> arguments = new ArrayList<>(channels);
+    arguments.add(properties.delivery().maxAttempts());
+    arguments.add(Timestamp.from(now));
+    List<Due> due =
+        jdbc.query(
+            "SELECT id, release_id, channel, payload, attempts FROM cs_notification_outbox"
+                + " WHERE channel IN ("
+                + String.join(", ", Collections.nCopies(channels.size(), "?"))
+                + ") AND delivered_at IS NULL AND attempts < ? AND next_attempt_at <= ?"
+                + " ORDER BY next_attempt_at, created_at FETCH FIRST "
+                + BATCH
+                + " ROWS ONLY",
+            (rs, row) ->
+                new Due(
+                    rs.getString("id"),
+                    rs.getString("release_id"),
+                    rs.getString("channel"),
+                    rs.getString("payload"),
+                    rs.getInt("attempts")),
+            arguments.toArray());
+    int sent = 0;
+    for (Due row : due) {
+      if (claim(row, now)) {
+        deliver(row, row.attempts() + 1, now);
+        sent++;
+      }
+    }
+    return sent;
+  }
+
+  /**
+   * Takes the row for one attempt: only if nobody took or finished it since it was read (the
+   * attempts and the due time are as read). Commits on its own.
+   */
+  private boolean claim(Due row, Instant now) {
+    return jdbc.update(
+            """
+            UPDATE cs_notification_outbox SET attempts = attempts + 1, next_attempt_at = ?
+            WHERE id = ? AND delivered_at IS NULL AND attempts = ? AND next_attempt_at <= ?""",
+            Timestamp.from(now.plus(LEASE)),
+            row.id(),
+            row.attempts(),
+            Timestamp.from(now))
+        == 1;
+  }
+
+  private void deliver(Due row, int attempt, Instant now) {
+    NotificationProperties.Webhook webhook = properties.webhooks().get(row.channel());
+    WebhookSender.Outcome outcome =
+        webhook == null
+            ? new WebhookSender.Outcome(
+                false, 0, "channel " + row.channel() + " is not configured (any more)")
+            : sender.send(row.channel(), webhook, row.payload(), now);
+    Map<String, Object> payload = new LinkedHashMap<>();
+    payload.put("channel", row.channel());
+    payload.put("eventId", row.id());
+    payload.put("statusCode", outcome.statusCode());
+    payload.put("attempt", attempt);
+    if (outcome.delivered()) {
+      jdbc.update(
+          "UPDATE cs_notification_outbox SET delivered_at = ?, last_error = NULL WHERE id = ?",
+          Timestamp.from(now),
+          row.id());
+      failuresInARow.put(row.channel(), 0);
+      evidence.record(row.releaseId(), "notification-delivered", "countersign", payload);
+      return;
+    }
+    boolean dead = attempt >= properties.delivery().maxAttempts();
+    jdbc.update(
+        "UPDATE cs_notification_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?",
+        Timestamp.from(now.plus(backoff(attempt))),
+        outcome.error(),
+        row.id());
+    failuresInARow.merge(row.channel(), 1, Integer::sum);
+    payload.put("error", outcome.error());
+    payload.put("dead", dead);
+    evidence.record(row.releaseId(), "notification-failed", "countersign", payload);
+    LOG.warn(
+        "notification {} to {} failed (attempt {}{}): {}",
+        row.id(),
+        row.channel(),
+        attempt,
+        dead ? ", the last" : "",
+        outcome.error());
+  }
+
+  /** The wait after the given attempt failed: 10 s, 20 s, 40 s... up to 10 minutes. */
+  static Duration backoff(int attempt) {
+    int doublings = Math.min(attempt - 1, 16);
+    Duration wait = FIRST_BACKOFF.multipliedBy(1L << Math.max(0, doublings));
+    return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
+  }
+
+  /** Failures in a row per channel that failed at least once since its last success here. */
+  Map<String, Integer> failuresInARow() {
+    return Map.copyOf(failuresInARow);
+  }
+
+  /** Forgets the failures seen so far (tests that share this node's view start afresh). */
+  void forgetFailures() {
+    failuresInARow.clear();
+  }
+
+  /** Undelivered rows that will not be sent again, per channel. */
+  Map<String, Integer> dead() {
+    Map<String, Integer> dead = new LinkedHashMap<>();
+    jdbc.query(
+        """
+        SELECT channel, COUNT(*) AS n FROM cs_notification_outbox
+        WHERE delivered_at IS NULL AND attempts >= ? GROUP BY channel ORDER BY channel""",
+        rs -> {
+          dead.put(rs.getString("channel"), rs.getInt("n"));
+        },
+        properties.delivery().maxAttempts());
+    return dead;
+  }
+}

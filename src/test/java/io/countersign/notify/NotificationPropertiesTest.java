@@ -1,0 +1,118 @@
+package io.countersign.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.countersign.notify.NotificationProperties.Webhook;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NotificationPropertiesTest {
+  private static final String SECRET = "a-secret-of-enough-bytes-42";
+  private static final URI URL = URI.create("https://hooks.example.org/countersign");
+
+  @TempDir Path dir;
+
+  private static List<String> problems(String name, Webhook webhook) {
+    return new NotificationProperties(Map.of(name, webhook), null).problems();
+  }
+
+  @Test
+  void aWebhookWithAnHttpsUrlAndASecretIsFineAndWantsEverythingByDefault() {
+    Webhook webhook = new Webhook(URL, SECRET, null, null, null);
+    assertThat(problems("audit", webhook)).isEmpty();
+    assertThat(webhook.wants("any.type", "staging")).isTrue();
+    assertThat(webhook.wants("any.type", null)).isTrue();
+  }
+
+  @Test
+  void routingByTypeAndEnvironment() {
+    Webhook webhook = new Webhook(URL, SECRET, null, List.of("a.b.changed"), List.of("production"));
+    assertThat(webhook.wants("a.b.changed", "production")).isTrue();
+    assertThat(webhook.wants("a.b.changed", "staging")).isFalse();
+    assertThat(webhook.wants("a.b.other", "production")).isFalse();
+  }
+
+  @Test
+  void theSecretComesFromExactlyOneOfSecretAndSecretFile() throws IOException {
+    Path file = Files.writeString(dir.resolve("secret"), "  " + SECRET + "\n");
+    Webhook fromFile = new Webhook(URL, null, file, null, null);
+    assertThat(problems("audit", fromFile)).isEmpty();
+    assertThat(new String(fromFile.key(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo(SECRET);
+
+    assertThat(problems("audit", new Webhook(URL, " ", null, null, null)))
+        .containsExactly(
+            "countersign.notifications.webhooks.audit: set exactly one of secret and secret-file");
+    assertThat(problems("audit", new Webhook(URL, SECRET, file, null, null)))
+        .containsExactly(
+            "countersign.notifications.webhooks.audit: set exactly one of secret and secret-file");
+    assertThat(problems("audit", new Webhook(URL, null, dir.resolve("missing"), null, null)))
+        .singleElement()
+        .asString()
+        .startsWith("countersign.notifications.webhooks.audit.secret-file cannot be read");
+    assertThat(problems("audit", new Webhook(URL, "short-secret", null, null, null)))
+        .containsExactly(
+            "countersign.notifications.webhooks.audit: the secret must hold at least 16 bytes");
+  }
+
+  @Test
+  void urlsAndNamesAreChecked() {
+    assertThat(
+            problems(
+                "audit",
+                new Webhook(URI.create("ftp://hooks.example.org/"), SECRET, null, null, null)))
+        .containsExactly(
+            "countersign.notifications.webhooks.audit.url must be an http(s) URL with a host");
+    assertThat(
+            problems(
+                "audit",
+                new Webhook(
+                    URI.create("https://user:pw@hooks.example.org/"), SECRET, null, null, null)))
+        .containsExactly("countersign.notifications.webhooks.audit.url must not carry credentials");
+    assertThat(problems("Audit_Trail", new Webhook(URL, SECRET, null, null, null)))
+        .singleElement()
+        .asString()
+        .contains("names are lower-case letters");
+  }
+
+  @Test
+  void problemsAndDescriptionsNeverQuoteTheSecret() {
+    Webhook webhook = new Webhook(URI.create("ftp://x/"), SECRET, null, null, null);
+    assertThat(String.join(";", problems("audit", webhook)) + webhook)
+        .isNotEmpty()
+        .doesNotContain(SECRET);
+  }
+
+  @Test
+  void deliveryDefaultsAndLimits() {
+    NotificationProperties.Delivery delivery = new NotificationProperties(null, null).delivery();
+    assertThat(delivery.enabled()).isTrue();
+    assertThat(delivery.timeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(delivery.maxAttempts()).isEqualTo(20);
+    assertThat(
+            new NotificationProperties(
+                    null,
+                    new NotificationProperties.Delivery(null, null, 0, Duration.ofMinutes(1), 0))
+                .problems())
+        .containsExactly(
+            "countersign.notifications.delivery.timeout must be between PT0.1S and PT30S",
+            "countersign.notifications.delivery.max-attempts must be at least 1",
+            "countersign.notifications.delivery.down-after must be at least 1");
+  }
+
+  @Test
+  void backOffDoublesFromTenSecondsAndStopsAtTenMinutes() {
+    assertThat(OutboxDeliverer.backoff(1)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(OutboxDeliverer.backoff(2)).isEqualTo(Duration.ofSeconds(20));
+    assertThat(OutboxDeliverer.backoff(6)).isEqualTo(Duration.ofSeconds(320));
+    assertThat(OutboxDeliverer.backoff(7)).isEqualTo(Duration.ofMinutes(10));
+    assertThat(OutboxDeliverer.backoff(100)).isEqualTo(Duration.ofMinutes(10));
+  }
+}
