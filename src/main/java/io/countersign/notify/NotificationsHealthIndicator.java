@@ -5,16 +5,20 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.actuate.health.Status;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code /actuator/health} component "notifications": DOWN, naming them, while channels failed
- * their last {@code down-after} attempts (as this node saw them); UP again after a success. A
- * health report only: releases go on, their events wait in the outbox. Also counts the dead events
- * (undelivered after the last attempt) per channel.
+ * {@code /actuator/health} component "notifications": DEGRADED, naming them, while channels failed
+ * their last {@code down-after} attempts (as this node saw them); UP again after a success. Not
+ * DOWN: a receiver that is down is no reason for an orchestrator to restart Countersign; releases
+ * go on, their events wait in the outbox. Also counts the dead events (undelivered after the last
+ * attempt) per channel.
  */
 @Component("notificationsHealthIndicator")
 class NotificationsHealthIndicator implements HealthIndicator {
+  static final Status DEGRADED = new Status("DEGRADED");
+
   private final OutboxDeliverer deliverer;
   private final NotificationProperties properties;
 
@@ -32,7 +36,7 @@ class NotificationsHealthIndicator implements HealthIndicator {
                 .filter(e -> e.getValue() >= downAfter)
                 .map(Map.Entry::getKey)
                 .toList();
-    Health.Builder health = down.isEmpty() ? Health.up() : Health.down();
+    Health.Builder health = down.isEmpty() ? Health.up() : Health.status(DEGRADED);
     health.withDetail("channels", new TreeMap<>(properties.webhooks()).keySet());
     if (!down.isEmpty()) {
       health.withDetail("failing", down);
