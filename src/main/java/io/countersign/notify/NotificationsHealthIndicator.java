@@ -22,10 +22,13 @@ class NotificationsHealthIndicator implements HealthIndicator {
 
   private final OutboxDeliverer deliverer;
   private final NotificationProperties properties;
+  private final Channels channels;
 
-  NotificationsHealthIndicator(OutboxDeliverer deliverer, NotificationProperties properties) {
+  NotificationsHealthIndicator(
+      OutboxDeliverer deliverer, NotificationProperties properties, Channels channels) {
     this.deliverer = deliverer;
     this.properties = properties;
+    this.channels = channels;
   }
 
   @Override
@@ -38,7 +41,7 @@ class NotificationsHealthIndicator implements HealthIndicator {
                 .map(Map.Entry::getKey)
                 .toList();
     Health.Builder health = down.isEmpty() ? Health.up() : Health.status(DEGRADED);
-    health.withDetail("channels", new TreeMap<>(properties.webhooks()).keySet());
+    health.withDetail("channels", channels.names());
     if (!down.isEmpty()) {
       health.withDetail("failing", down);
     }

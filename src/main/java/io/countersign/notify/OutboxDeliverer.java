@@ -1,6 +1,8 @@
 package io.countersign.notify;
 
 import io.countersign.evidence.EvidenceLog;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,7 +12,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,16 +44,33 @@ public class OutboxDeliverer {
   private final JdbcTemplate jdbc;
   private final EvidenceLog evidence;
   private final NotificationProperties properties;
-  private final WebhookSender sender;
+  private final Channels channels;
+  private final MeterRegistry meters;
 
   /** Failures in a row per channel, as this node saw them (a success resets it). */
   private final Map<String, Integer> failuresInARow = new ConcurrentHashMap<>();
 
-  OutboxDeliverer(JdbcTemplate jdbc, EvidenceLog evidence, NotificationProperties properties) {
+  OutboxDeliverer(
+      JdbcTemplate jdbc,
+      EvidenceLog evidence,
+      NotificationProperties properties,
+      Channels channels,
+      MeterRegistry meters) {
     this.jdbc = jdbc;
     this.evidence = evidence;
     this.properties = properties;
-    this.sender = new WebhookSender(properties.delivery().timeout());
+    this.channels = channels;
+    this.meters = meters;
+    for (String channel : channels.names()) {
+      failuresInARow.put(channel, 0);
+      Gauge.builder(
+              "countersign.notifications.failures.in.a.row",
+              failuresInARow,
+              f -> f.getOrDefault(channel, 0))
+          .description("Failed attempts in a row, as this node saw them")
+          .tag("channel", channel)
+          .register(meters);
+    }
   }
 
   private record Due(String id, String releaseId, String channel, String payload, int attempts) {}
@@ -63,18 +81,18 @@ public class OutboxDeliverer {
     Instant now = at.truncatedTo(ChronoUnit.MILLIS);
     // Only the channels this node knows: during a configuration change another node may know more,
     // and an event for a channel that is gone everywhere waits (undelivered) rather than failing.
-    List<String> channels = List.copyOf(new TreeSet<>(properties.webhooks().keySet()));
-    if (channels.isEmpty()) {
+    List<String> names = channels.names();
+    if (names.isEmpty()) {
       return 0;
     }
-    List<Object> arguments = new ArrayList<>(channels);
+    List<Object> arguments = new ArrayList<>(names);
     arguments.add(properties.delivery().maxAttempts());
     arguments.add(Timestamp.from(now));
     List<Due> due =
         jdbc.query(
             "SELECT id, release_id, channel, payload, attempts FROM cs_notification_outbox"
                 + " WHERE channel IN ("
-                + String.join(", ", Collections.nCopies(channels.size(), "?"))
+                + String.join(", ", Collections.nCopies(names.size(), "?"))
                 + ") AND delivered_at IS NULL AND attempts < ? AND next_attempt_at <= ?"
                 + " ORDER BY next_attempt_at, created_at FETCH FIRST "
                 + BATCH
@@ -114,12 +132,8 @@ public class OutboxDeliverer {
   }
 
   private void deliver(Due row, int attempt, Instant now) {
-    NotificationProperties.Webhook webhook = properties.webhooks().get(row.channel());
-    WebhookSender.Outcome outcome =
-        webhook == null
-            ? new WebhookSender.Outcome(
-                false, 0, "channel " + row.channel() + " is not configured (any more)")
-            : sender.send(row.channel(), webhook, row.payload(), now);
+    Channel channel = channels.get(row.channel());
+    Channel.Outcome outcome = send(channel, row, now);
     Map<String, Object> payload = new LinkedHashMap<>();
     payload.put("channel", row.channel());
     payload.put("eventId", row.id());
@@ -131,10 +145,15 @@ public class OutboxDeliverer {
           Timestamp.from(now),
           row.id());
       failuresInARow.put(row.channel(), 0);
+      if (outcome.note() != null) {
+        payload.put("note", outcome.note());
+      }
+      count(row.channel(), outcome.note() == null ? "delivered" : "skipped");
       evidence.record(row.releaseId(), "notification-delivered", "countersign", payload);
       return;
     }
     boolean dead = attempt >= properties.delivery().maxAttempts();
+    count(row.channel(), dead ? "dead" : "failed");
     jdbc.update(
         "UPDATE cs_notification_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?",
         Timestamp.from(now.plus(backoff(attempt))),
@@ -153,6 +172,27 @@ public class OutboxDeliverer {
         outcome.error());
   }
 
+  private static Channel.Outcome send(Channel channel, Due row, Instant now) {
+    if (channel == null) {
+      return Channel.Outcome.failed(
+          0, "channel " + row.channel() + " is not configured (any more)");
+    }
+    try {
+      return channel.send(Event.parse(row.payload()), now);
+    } catch (RuntimeException e) {
+      // A channel's own bug must not stop the others: the attempt failed, and says how.
+      return Channel.Outcome.failed(
+          0, "channel " + row.channel() + " failed: " + e.getClass().getSimpleName());
+    }
+  }
+
+  /** {@code countersign.notifications.deliveries}: attempts by channel and outcome. */
+  private void count(String channel, String outcome) {
+    meters
+        .counter("countersign.notifications.deliveries", "channel", channel, "outcome", outcome)
+        .increment();
+  }
+
   /** The wait after the given attempt failed: 10 s, 20 s, 40 s... up to 10 minutes. */
   static Duration backoff(int attempt) {
     int doublings = Math.min(attempt - 1, 16);
@@ -160,14 +200,14 @@ public class OutboxDeliverer {
     return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
   }
 
-  /** Failures in a row per channel that failed at least once since its last success here. */
+  /** Failures in a row per channel (0 after a success), as this node saw them. */
   Map<String, Integer> failuresInARow() {
     return Map.copyOf(failuresInARow);
   }
 
   /** Forgets the failures seen so far (tests that share this node's view start afresh). */
   void forgetFailures() {
-    failuresInARow.clear();
+    failuresInARow.replaceAll((channel, failures) -> 0);
   }
 
   /** Undelivered rows that will not be sent again, per channel. */

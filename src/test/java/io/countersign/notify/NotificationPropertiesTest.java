@@ -20,7 +20,7 @@ class NotificationPropertiesTest {
   @TempDir Path dir;
 
   private static List<String> problems(String name, Webhook webhook) {
-    return new NotificationProperties(Map.of(name, webhook), null).problems();
+    return NotificationProperties.webhooksOnly(Map.of(name, webhook), null).problems();
   }
 
   @Test
@@ -92,12 +92,13 @@ class NotificationPropertiesTest {
 
   @Test
   void deliveryDefaultsAndLimits() {
-    NotificationProperties.Delivery delivery = new NotificationProperties(null, null).delivery();
+    NotificationProperties.Delivery delivery =
+        NotificationProperties.webhooksOnly(null, null).delivery();
     assertThat(delivery.enabled()).isTrue();
     assertThat(delivery.timeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(delivery.maxAttempts()).isEqualTo(20);
     assertThat(
-            new NotificationProperties(
+            NotificationProperties.webhooksOnly(
                     null,
                     new NotificationProperties.Delivery(null, null, 0, Duration.ofMinutes(1), 0))
                 .problems())

@@ -14,6 +14,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.countersign.CrashAfterStep;
 import io.countersign.ProcessTestSupport;
 import io.countersign.evidence.EvidenceEntry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +71,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 class OutboxDeliveryTest extends ProcessTestSupport {
   static final String SECRET = "audit-s3cret-0123456789abcdef";
   static final String FILE_SECRET = "pager-f1le-secret-fedcba9876543210";
-  static final String PROBE = "io.countersign.test.probe";
+
+  /** Types no release in these tests publishes: the tests publish them themselves. */
+  static final String PROBE = Notifications.INCIDENT_RESOLVED;
+
+  static final String OTHER = Notifications.INCIDENT_OPENED;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern SIGNATURE = Pattern.compile("t=(\\d+),v1=([0-9a-f]{64})");
 
@@ -108,6 +113,7 @@ class OutboxDeliveryTest extends ProcessTestSupport {
 
   @Autowired Notifications notifications;
   @Autowired OutboxDeliverer deliverer;
+  @Autowired Channels channels;
   @Autowired NotificationProperties properties;
   @Autowired NotificationsHealthIndicator health;
   @Autowired PlatformTransactionManager transactions;
@@ -177,7 +183,7 @@ class OutboxDeliveryTest extends ProcessTestSupport {
     List<String> releaseIds = List.of(releaseId(), releaseId(), releaseId());
     List<String> eventIds = new ArrayList<>();
     for (String releaseId : releaseIds) {
-      eventIds.addAll(notifications.publish(releaseId, PROBE + ".other", data(releaseId)));
+      eventIds.addAll(notifications.publish(releaseId, OTHER, data(releaseId)));
     }
     assertThat(eventIds).hasSize(3);
     Instant t0 = Instant.now().plusSeconds(1);
@@ -226,7 +232,7 @@ class OutboxDeliveryTest extends ProcessTestSupport {
   void anEventIsDeadAfterTheLastAttempt() {
     answer("/audit", 500);
     String releaseId = releaseId();
-    notifications.publish(releaseId, PROBE + ".other", data(releaseId));
+    notifications.publish(releaseId, OTHER, data(releaseId));
     Instant now = Instant.now().plusSeconds(1);
     int max = properties.delivery().maxAttempts();
     for (int attempt = 1; attempt <= max; attempt++) {
@@ -250,10 +256,11 @@ class OutboxDeliveryTest extends ProcessTestSupport {
     String releaseId = releaseId();
     List<String> eventIds = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      eventIds.addAll(notifications.publish(releaseId, PROBE + ".other", data(releaseId)));
+      eventIds.addAll(notifications.publish(releaseId, OTHER, data(releaseId)));
     }
     OutboxDeliverer other =
-        new OutboxDeliverer(jdbc, evidence, properties); // a second node on the same database
+        new OutboxDeliverer( // a second node on the same database
+            jdbc, evidence, properties, channels, new SimpleMeterRegistry());
     Instant now = Instant.now().plusSeconds(1);
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService nodes = Executors.newFixedThreadPool(2);
@@ -317,7 +324,7 @@ class OutboxDeliveryTest extends ProcessTestSupport {
     SERVER.stubFor(
         post(urlEqualTo("/audit")).willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
     String releaseId = releaseId();
-    notifications.publish(releaseId, PROBE + ".other", data(releaseId));
+    notifications.publish(releaseId, OTHER, data(releaseId));
     long started = System.nanoTime();
     assertThat(deliverer.deliverDue(Instant.now().plusSeconds(1))).isOne();
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(3900));
@@ -331,7 +338,7 @@ class OutboxDeliveryTest extends ProcessTestSupport {
   void anEventForAChannelThisNodeDoesNotKnowWaits() {
     answer("/audit", 200);
     String releaseId = releaseId();
-    notifications.publish(releaseId, PROBE + ".other", data(releaseId));
+    notifications.publish(releaseId, OTHER, data(releaseId));
     // As if another node's configuration had a channel this one lacks.
     jdbc.update(
         "UPDATE cs_notification_outbox SET channel = 'gone' WHERE release_id = ?", releaseId);
@@ -482,7 +489,7 @@ class OutboxDeliveryTest extends ProcessTestSupport {
 
   /** Recomputes the signature from the body and the secret, and checks its time is now-ish. */
   private static void verifySignature(LoggedRequest request, String secret) {
-    String header = request.getHeader(WebhookSender.SIGNATURE_HEADER);
+    String header = request.getHeader(WebhookChannel.SIGNATURE_HEADER);
     assertThat(header).isNotNull();
     Matcher m = SIGNATURE.matcher(header);
     assertThat(m.matches()).as(header).isTrue();

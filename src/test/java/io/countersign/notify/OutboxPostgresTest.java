@@ -11,6 +11,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.countersign.evidence.EvidenceDatabase;
 import io.countersign.evidence.EvidenceLog;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.mail.javamail.JavaMailSender;
 
 /**
  * The outbox on PostgreSQL, as several nodes run it: migrated by the real migrations, two
@@ -58,7 +60,7 @@ class OutboxPostgresTest {
     server.stubFor(
         post(urlEqualTo("/audit")).willReturn(aResponse().withStatus(200).withFixedDelay(20)));
     NotificationProperties properties =
-        new NotificationProperties(
+        NotificationProperties.webhooksOnly(
             Map.of(
                 "audit",
                 new NotificationProperties.Webhook(
@@ -69,7 +71,8 @@ class OutboxPostgresTest {
                     null)),
             null);
     EvidenceLog evidence = db.log(dir);
-    Notifications notifications = new Notifications(db.jdbc, properties);
+    Notifications notifications =
+        new Notifications(db.jdbc, properties, "https://countersign.example.org");
     List<String> eventIds = new ArrayList<>();
     db.transaction.executeWithoutResult(
         status -> {
@@ -90,7 +93,13 @@ class OutboxPostgresTest {
     try {
       List<Future<Integer>> sent = new ArrayList<>();
       for (int node = 0; node < 2; node++) {
-        OutboxDeliverer deliverer = new OutboxDeliverer(db.jdbc, evidence, properties);
+        OutboxDeliverer deliverer =
+            new OutboxDeliverer(
+                db.jdbc,
+                evidence,
+                properties,
+                new Channels(properties, (JavaMailSender) null, null),
+                new SimpleMeterRegistry());
         Callable<Integer> run =
             () -> {
               go.await();
