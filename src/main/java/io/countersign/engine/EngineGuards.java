@@ -1,6 +1,7 @@
 package io.countersign.engine;
 
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.notify.Notifications;
 import java.util.ArrayList;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
@@ -9,16 +10,19 @@ import org.springframework.stereotype.Component;
 
 /**
  * Installs Countersign's guards in the engine: the check of every user-issued command ({@link
- * UserCommandGuard}), the immediate incident for integrity violations ({@link ImmediateIncidents})
- * and, on PostgreSQL, task queries planned for their values ({@link TaskQueryPlans}) with their
- * grants joined on equality ({@link TaskAuthorizationJoin}).
+ * UserCommandGuard}), the immediate incident for integrity violations ({@link ImmediateIncidents}),
+ * an event for every incident opened and resolved ({@link NotifyingIncidents}) and, on PostgreSQL,
+ * task queries planned for their values ({@link TaskQueryPlans}) with their grants joined on
+ * equality ({@link TaskAuthorizationJoin}).
  */
 @Component
 class EngineGuards extends AbstractProcessEnginePlugin {
   private final EvidenceLog evidence;
+  private final Notifications notifications;
 
-  EngineGuards(EvidenceLog evidence) {
+  EngineGuards(EvidenceLog evidence, Notifications notifications) {
     this.evidence = evidence;
+    this.notifications = notifications;
   }
 
   @Override
@@ -46,6 +50,11 @@ class EngineGuards extends AbstractProcessEnginePlugin {
                 ? configuration.getFailedJobCommandFactory()
                 : new DefaultFailedJobCommandFactory(),
             evidence));
+    if (configuration.getCustomIncidentHandlers() == null) {
+      configuration.setCustomIncidentHandlers(new ArrayList<>());
+    }
+    // Replaces the engine's default handler for failed jobs, whose behaviour it keeps.
+    configuration.getCustomIncidentHandlers().add(new NotifyingIncidents(notifications));
   }
 
   @Override

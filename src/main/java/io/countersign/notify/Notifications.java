@@ -99,11 +99,27 @@ public class Notifications {
 
   /**
    * Writes the event for every channel that wants its type and the environment in {@code data}
-   * ({@code environment}); returns the event ids written (one per channel). Adds {@code links}: the
-   * release in the API and, when {@code data} names a {@code taskId}, the task in Tasklist.
+   * ({@code environment}); returns the event ids written (one per channel). Without an {@code
+   * environment} in {@code given}, the release's application, version, environment and requester
+   * come first from its read model. Adds {@code links}: the release in the API and, when {@code
+   * data} names a {@code taskId}, the task in Tasklist.
    */
   public List<String> publish(String releaseId, String type, Map<String, ?> given) {
-    Map<String, Object> data = new LinkedHashMap<>(given);
+    Map<String, Object> data = new LinkedHashMap<>();
+    if (!given.containsKey("environment")) {
+      // What every reader of an event needs first, from the release's read model.
+      jdbc.query(
+          "SELECT id, application, version, environment, requester FROM cs_release WHERE id = ?",
+          rs -> {
+            data.put("releaseId", rs.getString("id"));
+            data.put("application", rs.getString("application"));
+            data.put("version", rs.getString("version"));
+            data.put("environment", rs.getString("environment"));
+            data.put("requestedBy", rs.getString("requester"));
+          },
+          releaseId);
+    }
+    data.putAll(given);
     Map<String, String> links = new LinkedHashMap<>();
     Object taskId = data.get("taskId");
     if (taskId != null) {

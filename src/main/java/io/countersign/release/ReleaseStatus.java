@@ -80,7 +80,7 @@ public class ReleaseStatus implements ExecutionListener {
                 boolean ended = closes || ReleaseRepository.FINAL.contains(status);
                 payload.put("closed", ended);
                 evidence.record(releaseId, "status-changed", "countersign", payload);
-                releases.find(releaseId).ifPresent(r -> publish(r, status, reason));
+                releases.find(releaseId).ifPresent(r -> publish(r, previous, status, reason));
                 if (ended) {
                   archive.afterCommit(releaseId);
                 }
@@ -89,7 +89,8 @@ public class ReleaseStatus implements ExecutionListener {
   }
 
   /** In the job's transaction: sent after it commits (notify.OutboxDeliverer), never if not. */
-  private void publish(ReleaseRepository.ReleaseRow release, String status, String reason) {
+  private void publish(
+      ReleaseRepository.ReleaseRow release, String previous, String status, String reason) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("releaseId", release.id());
     data.put("application", release.application());
@@ -98,6 +99,11 @@ public class ReleaseStatus implements ExecutionListener {
     data.put("status", status);
     data.put("reason", reason);
     notifications.publish(release.id(), Notifications.STATUS_CHANGED, data);
+    if (previous.equals("rolling-back") && ReleaseRepository.FINAL.contains(status)) {
+      // Restored means rolled back; anything else that ends a rollback did not restore.
+      data.put("restored", status.equals("rolled-back"));
+      notifications.publish(release.id(), Notifications.ROLLBACK_FINISHED, data);
+    }
   }
 
   private static String reason(DelegateExecution execution, String status) {

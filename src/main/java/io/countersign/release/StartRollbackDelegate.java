@@ -1,6 +1,7 @@
 package io.countersign.release;
 
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.notify.Notifications;
 import io.countersign.process.Variables;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,10 +14,12 @@ import org.springframework.stereotype.Component;
 class StartRollbackDelegate implements JavaDelegate {
   private final ReleaseStatus status;
   private final EvidenceLog evidence;
+  private final Notifications notifications;
 
-  StartRollbackDelegate(ReleaseStatus status, EvidenceLog evidence) {
+  StartRollbackDelegate(ReleaseStatus status, EvidenceLog evidence, Notifications notifications) {
     this.status = status;
     this.evidence = evidence;
+    this.notifications = notifications;
   }
 
   @Override
@@ -42,6 +45,11 @@ class StartRollbackDelegate implements JavaDelegate {
         requestedBy == null ? "countersign" : requestedBy.toString(),
         payload);
     status.set(execution, "rolling-back");
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("reason", reason);
+    data.put("failedStep", payload.get("failedStep"));
+    data.put("rollbackRequestedBy", requestedBy);
+    notifications.publish(execution.getProcessBusinessKey(), Notifications.ROLLBACK_STARTED, data);
   }
 
   private static String firstNonNull(Object a, Object b) {

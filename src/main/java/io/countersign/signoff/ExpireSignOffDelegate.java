@@ -1,6 +1,7 @@
 package io.countersign.signoff;
 
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.notify.Notifications;
 import io.countersign.process.Variables;
 import java.util.List;
 import java.util.Map;
@@ -13,10 +14,13 @@ import org.springframework.stereotype.Component;
 class ExpireSignOffDelegate implements JavaDelegate {
   private final SignOffRepository signOffs;
   private final EvidenceLog evidence;
+  private final Notifications notifications;
 
-  ExpireSignOffDelegate(SignOffRepository signOffs, EvidenceLog evidence) {
+  ExpireSignOffDelegate(
+      SignOffRepository signOffs, EvidenceLog evidence, Notifications notifications) {
     this.signOffs = signOffs;
     this.evidence = evidence;
+    this.notifications = notifications;
   }
 
   @Override
@@ -35,5 +39,7 @@ class ExpireSignOffDelegate implements JavaDelegate {
     execution.setVariable(Variables.STATUS_REASON, reason);
     evidence.record(
         releaseId, "sign-off-expired", "countersign", Map.of("openRoles", open, "reason", reason));
+    notifications.publish(
+        releaseId, Notifications.SIGN_OFF_EXPIRED, Map.of("openRoles", open, "reason", reason));
   }
 }

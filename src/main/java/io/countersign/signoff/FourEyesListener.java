@@ -28,11 +28,14 @@ class FourEyesListener implements TaskListener {
   private final TaskFacts facts;
   private final SignOffRepository signOffs;
   private final Overrides overrides;
+  private final TaskNotices notices;
 
-  FourEyesListener(TaskFacts facts, SignOffRepository signOffs, Overrides overrides) {
+  FourEyesListener(
+      TaskFacts facts, SignOffRepository signOffs, Overrides overrides, TaskNotices notices) {
     this.facts = facts;
     this.signOffs = signOffs;
     this.overrides = overrides;
+    this.notices = notices;
   }
 
   @Override
@@ -114,6 +117,7 @@ class FourEyesListener implements TaskListener {
           default -> null;
         };
     facts.register(task.getId(), releaseId, task.getTaskDefinitionKey(), role, subject);
+    notices.announce(task, releaseId, role, subject);
   }
 
   private void check(TaskFacts.Fact fact, String taskName, String actor, List<String> actorGroups) {

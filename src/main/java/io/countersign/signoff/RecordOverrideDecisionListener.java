@@ -1,6 +1,7 @@
 package io.countersign.signoff;
 
 import io.countersign.evidence.EvidenceLog;
+import io.countersign.notify.Notifications;
 import io.countersign.process.ManifestStore;
 import io.countersign.process.Variables;
 import java.util.LinkedHashMap;
@@ -20,13 +21,19 @@ class RecordOverrideDecisionListener implements TaskListener {
   private final Overrides overrides;
   private final ManifestStore manifests;
   private final EvidenceLog evidence;
+  private final Notifications notifications;
 
   RecordOverrideDecisionListener(
-      TaskFacts facts, Overrides overrides, ManifestStore manifests, EvidenceLog evidence) {
+      TaskFacts facts,
+      Overrides overrides,
+      ManifestStore manifests,
+      EvidenceLog evidence,
+      Notifications notifications) {
     this.facts = facts;
     this.overrides = overrides;
     this.evidence = evidence;
     this.manifests = manifests;
+    this.notifications = notifications;
   }
 
   @Override
@@ -70,5 +77,12 @@ class RecordOverrideDecisionListener implements TaskListener {
     payload.put("incidentReference", request.incidentReference());
     payload.put("manifestSha256", digest);
     evidence.record(fact.releaseId(), "override-decision", user, payload);
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("decision", "approve".equals(decision) ? "approved" : "denied");
+    data.put("decidedBy", user);
+    data.put("comment", comment);
+    data.put("reason", request.reason());
+    data.put("incidentReference", request.incidentReference());
+    notifications.publish(fact.releaseId(), Notifications.OVERRIDE_DECIDED, data);
   }
 }
