@@ -99,6 +99,34 @@ class ReleaseEventsTest extends ProcessTestSupport {
   }
 
   @Test
+  void aDecisionWaitsForOperationsLeadsAndARollbackThatLeavesTheDatabaseDidNotRestore() {
+    ObjectNode manifest = example("staging");
+    ObjectNode database = (ObjectNode) manifest.get("database");
+    database.put("migrations", "src/test/resources/db/missing-rollback/migration");
+    database.put("rollbacks", "src/test/resources/db/missing-rollback/rollbacks");
+    manifest.putObject("drill").put("failAt", "verifyRelease");
+    String id = submit(manifest);
+    approveAll(id);
+    String confirm = openTask(id, "confirmDatabaseRestore").getId();
+
+    JsonNode waiting = events(id, Notifications.DECISION_WAITING).get(0).path("data");
+    assertThat(waiting.path("taskId").asText()).isEqualTo(confirm);
+    assertThat(waiting.path("taskName").asText()).isEqualTo("Confirm database restore");
+    assertThat(waiting.path("group").asText()).isEqualTo("operations-leads");
+    assertThat(texts(waiting.path("mayNotAct"))).containsExactly("requester");
+
+    completeAs(
+        "ops-lead",
+        confirm,
+        Map.of("restoreConfirmed", "leave", "comment", "A DBA repairs it by hand"));
+    runJobs();
+    assertThat(status(id)).isEqualTo("failed");
+    JsonNode finished = events(id, Notifications.ROLLBACK_FINISHED).get(0).path("data");
+    assertThat(finished.path("restored").asBoolean()).isFalse();
+    assertThat(finished.path("status").asText()).isEqualTo("failed");
+  }
+
+  @Test
   void anIncidentIsOpenedAndResolvedWhenTheJobGetsRetriesAgain() {
     String id = submit(example("staging"));
     Job timer =
