@@ -1,6 +1,7 @@
 package io.countersign.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.countersign.notify.NotificationProperties.Webhook;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.mail.javamail.JavaMailSender;
 
 class NotificationPropertiesTest {
   private static final String SECRET = "a-secret-of-enough-bytes-42";
@@ -115,5 +117,108 @@ class NotificationPropertiesTest {
     assertThat(OutboxDeliverer.backoff(6)).isEqualTo(Duration.ofSeconds(320));
     assertThat(OutboxDeliverer.backoff(7)).isEqualTo(Duration.ofMinutes(10));
     assertThat(OutboxDeliverer.backoff(100)).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  private static final String KEY = "R0utingKey0123456789abcdefABCDEF";
+
+  @Test
+  void eventsMustNameAKnownTypeOrAPrefixOfOne() {
+    Webhook typo = new Webhook(URL, SECRET, null, List.of("io.countersign.rollback.strated"), null);
+    assertThat(problems("audit", typo))
+        .containsExactly(
+            "countersign.notifications.webhooks.audit.events[0]: no event type is"
+                + " io.countersign.rollback.strated (see README, Events)");
+    Webhook prefix = new Webhook(URL, SECRET, null, List.of("io.countersign.rollback.*"), null);
+    assertThat(problems("audit", prefix)).isEmpty();
+    assertThat(prefix.wants(Notifications.ROLLBACK_STARTED, "production")).isTrue();
+    assertThat(prefix.wants(Notifications.ROLLBACK_FINISHED, "staging")).isTrue();
+    assertThat(prefix.wants(Notifications.STATUS_CHANGED, "staging")).isFalse();
+    assertThat(problems("audit", new Webhook(URL, SECRET, null, List.of("io.*"), null))).isEmpty();
+  }
+
+  @Test
+  void everyKindIsCheckedAndNamesAreUniqueAcrossKinds() {
+    NotificationProperties properties =
+        new NotificationProperties(
+            Map.of("ops", new Webhook(URL, SECRET, null, null, null)),
+            Map.of(
+                "ops",
+                new NotificationProperties.Slack("ftp://hooks.slack.com/x", null, null, null)),
+            Map.of(
+                "room", new NotificationProperties.Teams(null, dir.resolve("missing"), null, null)),
+            Map.of(
+                "mail",
+                new NotificationProperties.Email(
+                    "not-an-address", List.of("a@b"), false, null, null),
+                "nobody",
+                new NotificationProperties.Email("cs@example.org", null, null, null, null)),
+            Map.of(
+                "pager",
+                new NotificationProperties.PagerDuty(
+                    "short", null, null, List.of(Notifications.SIGN_OFF_WAITING), null)),
+            null);
+    assertThat(properties.problems())
+        .containsExactlyInAnyOrder(
+            "countersign.notifications.slack.ops: the name is taken by"
+                + " countersign.notifications.webhooks.ops",
+            "countersign.notifications.slack.ops.url must be an http(s) URL with a host",
+            "countersign.notifications.teams.room.url-file cannot be read: "
+                + dir.resolve("missing"),
+            "countersign.notifications.email.mail.from must be an e-mail address",
+            "countersign.notifications.email.mail.to[0] must be an e-mail address",
+            "countersign.notifications.email.nobody: set to, or to-group-members: true, or both",
+            "countersign.notifications.pagerduty.pager: a routing key is 32 letters and digits",
+            "countersign.notifications.pagerduty.pager.events[0]: PagerDuty takes only "
+                + String.join(", ", PagerDutyChannel.TYPES));
+  }
+
+  @Test
+  void secretUrlsAndKeysComeFromFilesAndAreNeverQuoted() throws IOException {
+    Path url =
+        Files.writeString(dir.resolve("slack-url"), "https://hooks.slack.com/services/T/B/tok3n\n");
+    Path key = Files.writeString(dir.resolve("pd-key"), KEY + "\n");
+    NotificationProperties.Slack slack = new NotificationProperties.Slack(null, url, null, null);
+    NotificationProperties.PagerDuty pager =
+        new NotificationProperties.PagerDuty(null, key, null, null, List.of("production"));
+    NotificationProperties properties =
+        new NotificationProperties(
+            null, Map.of("ops", slack), null, null, Map.of("pager", pager), null);
+    assertThat(properties.problems()).isEmpty();
+    assertThat(slack.target().getPath()).isEqualTo("/services/T/B/tok3n");
+    assertThat(pager.key()).isEqualTo(KEY);
+    assertThat(pager.url()).isEqualTo(NotificationProperties.PAGERDUTY_EVENTS);
+    assertThat(pager.events()).isEqualTo(PagerDutyChannel.TYPES);
+    assertThat(slack + " " + pager).doesNotContain("tok3n").doesNotContain(KEY);
+    assertThat(
+            new NotificationProperties(
+                    null,
+                    Map.of(
+                        "ops",
+                        new NotificationProperties.Slack("https://h/x tok3n", null, null, null)),
+                    null,
+                    null,
+                    null,
+                    null)
+                .problems())
+        .singleElement()
+        .asString()
+        .doesNotContain("tok3n");
+  }
+
+  @Test
+  void anEmailRouteWithoutAnSmtpServerStopsTheStart() {
+    NotificationProperties properties =
+        new NotificationProperties(
+            null,
+            null,
+            null,
+            Map.of(
+                "approvers",
+                new NotificationProperties.Email("cs@example.org", null, true, null, null)),
+            null,
+            null);
+    assertThatThrownBy(() -> new Channels(properties, (JavaMailSender) null, null))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("spring.mail.host");
   }
 }
