@@ -9,12 +9,7 @@ import java.time.Instant;
  * whose error names the channel, never its URL, key or recipients.
  */
 interface Channel {
-  String name();
-
-  /** Whether events of this type about a release in this environment go here. */
-  boolean wants(String type, String environment);
-
-  /** One attempt. */
+  /** One attempt. Which events come here is the configuration's business (Routed). */
   Outcome send(Event event, Instant now);
 
   /**

@@ -45,16 +45,6 @@ class EmailChannel implements Channel {
   }
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public boolean wants(String type, String environment) {
-    return config.wants(type, environment);
-  }
-
-  @Override
   public Outcome send(Event event, Instant now) {
     // Keyed in lower case: one mail per mailbox when a fixed address is also a member's.
     Map<String, String> to = new LinkedHashMap<>();

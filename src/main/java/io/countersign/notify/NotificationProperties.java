@@ -24,8 +24,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties(NotificationProperties.PREFIX)
 record NotificationProperties(
     Map<String, Webhook> webhooks,
-    Map<String, Slack> slack,
-    Map<String, Teams> teams,
+    Map<String, IncomingWebhook> slack,
+    Map<String, IncomingWebhook> teams,
     Map<String, Email> email,
     Map<String, PagerDuty> pagerduty,
     Delivery delivery) {
@@ -90,12 +90,13 @@ record NotificationProperties(
   }
 
   /**
-   * A Slack incoming webhook: its URL is the secret ({@code url}, from the environment, or {@code
-   * url-file}). Messages are Block Kit.
+   * A Slack or Microsoft Teams incoming webhook (for Teams, a Workflows "post to a channel when a
+   * webhook request is received" URL, or a legacy connector's): its URL is the secret ({@code url},
+   * from the environment, or {@code url-file}).
    */
-  record Slack(String url, Path urlFile, List<String> events, List<String> environments)
+  record IncomingWebhook(String url, Path urlFile, List<String> events, List<String> environments)
       implements Routed {
-    Slack {
+    IncomingWebhook {
       events = events == null ? List.of() : List.copyOf(events);
       environments = environments == null ? List.of() : List.copyOf(environments);
     }
@@ -106,29 +107,7 @@ record NotificationProperties(
 
     @Override
     public String toString() {
-      return "Slack[events=" + events + ", environments=" + environments + "]";
-    }
-  }
-
-  /**
-   * A Microsoft Teams incoming webhook (a Workflows "post to a channel when a webhook request is
-   * received" URL, or a legacy connector's): its URL is the secret, as Slack's. Messages carry an
-   * Adaptive Card.
-   */
-  record Teams(String url, Path urlFile, List<String> events, List<String> environments)
-      implements Routed {
-    Teams {
-      events = events == null ? List.of() : List.copyOf(events);
-      environments = environments == null ? List.of() : List.copyOf(environments);
-    }
-
-    URI target() {
-      return URI.create(secret(url, urlFile));
-    }
-
-    @Override
-    public String toString() {
-      return "Teams[events=" + events + ", environments=" + environments + "]";
+      return "IncomingWebhook[events=" + events + ", environments=" + environments + "]";
     }
   }
 
@@ -239,18 +218,14 @@ record NotificationProperties(
         problems.add(where + ": the secret must hold at least 16 bytes");
       }
     }
-    for (Map.Entry<String, Slack> e : new TreeMap<>(slack).entrySet()) {
-      String where = channel(problems, kinds, "slack", e.getKey(), e.getValue());
-      Slack channel = e.getValue();
-      if (!secretProblem(problems, where, "url", channel.url(), channel.urlFile())) {
-        url(problems, where + ".url", uri(secret(channel.url(), channel.urlFile())));
-      }
-    }
-    for (Map.Entry<String, Teams> e : new TreeMap<>(teams).entrySet()) {
-      String where = channel(problems, kinds, "teams", e.getKey(), e.getValue());
-      Teams channel = e.getValue();
-      if (!secretProblem(problems, where, "url", channel.url(), channel.urlFile())) {
-        url(problems, where + ".url", uri(secret(channel.url(), channel.urlFile())));
+    for (String kind : List.of("slack", "teams")) {
+      Map<String, IncomingWebhook> hooks = kind.equals("slack") ? slack : teams;
+      for (Map.Entry<String, IncomingWebhook> e : new TreeMap<>(hooks).entrySet()) {
+        String where = channel(problems, kinds, kind, e.getKey(), e.getValue());
+        IncomingWebhook hook = e.getValue();
+        if (!secretProblem(problems, where, "url", hook.url(), hook.urlFile())) {
+          url(problems, where + ".url", uri(secret(hook.url(), hook.urlFile())));
+        }
       }
     }
     for (Map.Entry<String, Email> e : new TreeMap<>(email).entrySet()) {

@@ -105,6 +105,9 @@ public class Notifications {
    * data} names a {@code taskId}, the task in Tasklist.
    */
   public List<String> publish(String releaseId, String type, Map<String, ?> given) {
+    if (properties.routes().isEmpty()) {
+      return List.of(); // nothing configured: not even the read below
+    }
     Map<String, Object> data = new LinkedHashMap<>();
     if (!given.containsKey("environment")) {
       // What every reader of an event needs first, from the release's read model.

@@ -40,16 +40,6 @@ class PagerDutyChannel implements Channel {
     this.http = http;
   }
 
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public boolean wants(String type, String environment) {
-    return config.wants(type, environment);
-  }
-
   /**
    * What an event does to an alert: trigger or resolve the one with this key; {@code critical}
    * overrides the message's severity.

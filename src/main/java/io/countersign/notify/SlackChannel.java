@@ -28,23 +28,13 @@ class SlackChannel implements Channel {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String name;
-  private final NotificationProperties.Slack config;
+  private final NotificationProperties.IncomingWebhook config;
   private final HttpPost http;
 
-  SlackChannel(String name, NotificationProperties.Slack config, HttpPost http) {
+  SlackChannel(String name, NotificationProperties.IncomingWebhook config, HttpPost http) {
     this.name = name;
     this.config = config;
     this.http = http;
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public boolean wants(String type, String environment) {
-    return config.wants(type, environment);
   }
 
   @Override

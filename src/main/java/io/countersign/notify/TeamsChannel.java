@@ -26,23 +26,13 @@ class TeamsChannel implements Channel {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String name;
-  private final NotificationProperties.Teams config;
+  private final NotificationProperties.IncomingWebhook config;
   private final HttpPost http;
 
-  TeamsChannel(String name, NotificationProperties.Teams config, HttpPost http) {
+  TeamsChannel(String name, NotificationProperties.IncomingWebhook config, HttpPost http) {
     this.name = name;
     this.config = config;
     this.http = http;
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public boolean wants(String type, String environment) {
-    return config.wants(type, environment);
   }
 
   @Override

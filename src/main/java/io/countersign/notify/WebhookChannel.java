@@ -27,16 +27,6 @@ class WebhookChannel implements Channel {
   }
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public boolean wants(String type, String environment) {
-    return webhook.wants(type, environment);
-  }
-
-  @Override
   public Outcome send(Event event, Instant now) {
     long t = now.getEpochSecond();
     return http.post(

@@ -143,9 +143,12 @@ class NotificationPropertiesTest {
             Map.of("ops", new Webhook(URL, SECRET, null, null, null)),
             Map.of(
                 "ops",
-                new NotificationProperties.Slack("ftp://hooks.slack.com/x", null, null, null)),
+                new NotificationProperties.IncomingWebhook(
+                    "ftp://hooks.slack.com/x", null, null, null)),
             Map.of(
-                "room", new NotificationProperties.Teams(null, dir.resolve("missing"), null, null)),
+                "room",
+                new NotificationProperties.IncomingWebhook(
+                    null, dir.resolve("missing"), null, null)),
             Map.of(
                 "mail",
                 new NotificationProperties.Email(
@@ -177,7 +180,8 @@ class NotificationPropertiesTest {
     Path url =
         Files.writeString(dir.resolve("slack-url"), "https://hooks.slack.com/services/T/B/tok3n\n");
     Path key = Files.writeString(dir.resolve("pd-key"), KEY + "\n");
-    NotificationProperties.Slack slack = new NotificationProperties.Slack(null, url, null, null);
+    NotificationProperties.IncomingWebhook slack =
+        new NotificationProperties.IncomingWebhook(null, url, null, null);
     NotificationProperties.PagerDuty pager =
         new NotificationProperties.PagerDuty(null, key, null, null, List.of("production"));
     NotificationProperties properties =
@@ -194,7 +198,8 @@ class NotificationPropertiesTest {
                     null,
                     Map.of(
                         "ops",
-                        new NotificationProperties.Slack("https://h/x tok3n", null, null, null)),
+                        new NotificationProperties.IncomingWebhook(
+                            "https://h/x tok3n", null, null, null)),
                     null,
                     null,
                     null,

@@ -56,7 +56,7 @@ class SlackChannelTest {
   private static SlackChannel channel(String url) {
     return new SlackChannel(
         "ops",
-        new NotificationProperties.Slack(url, null, null, null),
+        new NotificationProperties.IncomingWebhook(url, null, null, null),
         new HttpPost(Duration.ofSeconds(2)));
   }
 
@@ -250,8 +250,8 @@ class SlackChannelTest {
 
   @Test
   void theConfigurationsDescriptionHidesTheUrl() {
-    NotificationProperties.Slack config =
-        new NotificationProperties.Slack(
+    NotificationProperties.IncomingWebhook config =
+        new NotificationProperties.IncomingWebhook(
             url(), null, List.of(Notifications.ROLLBACK_STARTED), null);
     assertThat(config.toString())
         .contains(Notifications.ROLLBACK_STARTED)

@@ -53,7 +53,7 @@ class TeamsChannelTest {
     String url = SERVER.baseUrl() + PATH + "?api-version=2016-06-01&sig=" + SIG;
     return new TeamsChannel(
         "release-room",
-        new NotificationProperties.Teams(url, null, null, null),
+        new NotificationProperties.IncomingWebhook(url, null, null, null),
         new HttpPost(Duration.ofSeconds(2)));
   }
 
@@ -192,8 +192,8 @@ class TeamsChannelTest {
 
   @Test
   void theConfigurationsDescriptionHidesTheUrl() {
-    NotificationProperties.Teams config =
-        new NotificationProperties.Teams(
+    NotificationProperties.IncomingWebhook config =
+        new NotificationProperties.IncomingWebhook(
             SERVER.baseUrl() + PATH + "?sig=" + SIG, null, null, List.of("production"));
     assertThat(config.toString())
         .contains("production")
