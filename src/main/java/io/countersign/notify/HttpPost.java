@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -50,6 +51,10 @@ class HttpPost {
       return Channel.Outcome.failed(0, what + " did not answer within " + timeout);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
+      if (cause instanceof HttpTimeoutException) {
+        // The client's own timeout (connect, or the request's) may fire before ours: the same.
+        return Channel.Outcome.failed(0, what + " did not answer within " + timeout);
+      }
       String reason = cause == null ? "unknown" : cause.getClass().getSimpleName();
       // The cause's message may quote the URL: only its kind is kept.
       return Channel.Outcome.failed(0, what + " could not be reached: " + reason);

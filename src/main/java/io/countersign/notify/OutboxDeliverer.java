@@ -36,8 +36,11 @@ public class OutboxDeliverer {
   /** How long a claim holds a row: far longer than one send (bounded by the timeout). */
   static final Duration LEASE = Duration.ofMinutes(2);
 
-  /** Rows read per call; the rest wait for the next one. */
+  /** Rows read per round. */
   private static final int BATCH = 50;
+
+  /** Sends per call at most (about): the rest wait for the next call. */
+  private static final int MAX_PER_CALL = 500;
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDeliverer.class);
 
@@ -75,7 +78,13 @@ public class OutboxDeliverer {
 
   private record Due(String id, String releaseId, String channel, String payload, int attempts) {}
 
-  /** Sends every row due at {@code now} that this node can claim; returns how many it sent. */
+  /**
+   * Sends every row due at {@code now} that this node can claim, oldest first; returns how many it
+   * sent. Per release and channel, events go in the order they were published: a row waits while an
+   * older one of its release and channel is undelivered (and not dead), so each round sends the
+   * head of every such queue, and rounds go on while they send something (a failed head stops its
+   * queue until its retry).
+   */
   public int deliverDue(Instant at) {
     // As stored: a column that rounds finer digits could otherwise put a row just after "now".
     Instant now = at.truncatedTo(ChronoUnit.MILLIS);
@@ -85,34 +94,48 @@ public class OutboxDeliverer {
     if (names.isEmpty()) {
       return 0;
     }
+    int total = 0;
+    int sent;
+    do {
+      sent = 0;
+      for (Due row : due(names, now)) {
+        if (claim(row, now)) {
+          deliver(row, row.attempts() + 1, now);
+          sent++;
+        }
+      }
+      total += sent;
+    } while (sent > 0 && total < MAX_PER_CALL);
+    return total;
+  }
+
+  /**
+   * The heads of the queues due now: no older undelivered, live row of their release and channel.
+   */
+  private List<Due> due(List<String> names, Instant now) {
     List<Object> arguments = new ArrayList<>(names);
     arguments.add(properties.delivery().maxAttempts());
     arguments.add(Timestamp.from(now));
-    List<Due> due =
-        jdbc.query(
-            "SELECT id, release_id, channel, payload, attempts FROM cs_notification_outbox"
-                + " WHERE channel IN ("
-                + String.join(", ", Collections.nCopies(names.size(), "?"))
-                + ") AND delivered_at IS NULL AND attempts < ? AND next_attempt_at <= ?"
-                + " ORDER BY next_attempt_at, created_at FETCH FIRST "
-                + BATCH
-                + " ROWS ONLY",
-            (rs, row) ->
-                new Due(
-                    rs.getString("id"),
-                    rs.getString("release_id"),
-                    rs.getString("channel"),
-                    rs.getString("payload"),
-                    rs.getInt("attempts")),
-            arguments.toArray());
-    int sent = 0;
-    for (Due row : due) {
-      if (claim(row, now)) {
-        deliver(row, row.attempts() + 1, now);
-        sent++;
-      }
-    }
-    return sent;
+    arguments.add(properties.delivery().maxAttempts());
+    return jdbc.query(
+        "SELECT id, release_id, channel, payload, attempts FROM cs_notification_outbox r"
+            + " WHERE channel IN ("
+            + String.join(", ", Collections.nCopies(names.size(), "?"))
+            + ") AND delivered_at IS NULL AND attempts < ? AND next_attempt_at <= ?"
+            + " AND NOT EXISTS (SELECT 1 FROM cs_notification_outbox o"
+            + " WHERE o.release_id = r.release_id AND o.channel = r.channel AND o.seq < r.seq"
+            + " AND o.delivered_at IS NULL AND o.attempts < ?)"
+            + " ORDER BY seq FETCH FIRST "
+            + BATCH
+            + " ROWS ONLY",
+        (rs, row) ->
+            new Due(
+                rs.getString("id"),
+                rs.getString("release_id"),
+                rs.getString("channel"),
+                rs.getString("payload"),
+                rs.getInt("attempts")),
+        arguments.toArray());
   }
 
   /**

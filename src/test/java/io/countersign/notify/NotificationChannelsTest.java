@@ -232,6 +232,8 @@ class NotificationChannelsTest extends ProcessTestSupport {
                     "delivered")
                 .count())
         .isGreaterThanOrEqualTo(1);
+    approveAll(id); // ends it: no open sign-off left for other tests' task lists
+    assertThat(status(id)).isEqualTo("released");
   }
 
   @Test
@@ -317,5 +319,7 @@ class NotificationChannelsTest extends ProcessTestSupport {
                 .gauge()
                 .value())
         .isGreaterThanOrEqualTo(3);
+    approveAll(id);
+    assertThat(status(id)).isEqualTo("released");
   }
 }

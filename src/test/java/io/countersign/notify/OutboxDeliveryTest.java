@@ -233,6 +233,44 @@ class OutboxDeliveryTest extends ProcessTestSupport {
   }
 
   @Test
+  void eventsOfAReleaseReachAChannelInTheOrderTheyWerePublishedEvenWhenTheFirstIsRetried() {
+    // The first event is refused once (its retry comes 10 s later); the second must not overtake
+    // it: a resolve sent before its trigger would leave a page open for ever.
+    String releaseId = releaseId();
+    String first = notifications.publish(releaseId, OTHER, data(releaseId)).get(0);
+    String second =
+        notifications.publish(releaseId, PROBE, data(releaseId)).stream()
+            .filter(
+                id ->
+                    jdbc.queryForObject(
+                            "SELECT channel FROM cs_notification_outbox WHERE id = ?",
+                            String.class,
+                            id)
+                        .equals("audit"))
+            .findFirst()
+            .orElseThrow();
+    SERVER.stubFor(
+        post(urlEqualTo("/audit"))
+            .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(first))
+            .willReturn(aResponse().withStatus(503)));
+    Instant t0 = Instant.now().plusSeconds(1);
+
+    deliverer.deliverDue(t0);
+    assertThat(served("/audit")).extracting(e -> eventId(e.getRequest())).containsExactly(first);
+
+    answer("/audit", 200);
+    SERVER.resetRequests();
+    deliverer.deliverDue(t0.plusSeconds(10));
+    assertThat(
+            served("/audit").stream()
+                .sorted(
+                    (a, b) ->
+                        a.getRequest().getLoggedDate().compareTo(b.getRequest().getLoggedDate()))
+                .map(e -> eventId(e.getRequest())))
+        .containsExactly(first, second);
+  }
+
+  @Test
   void anEventIsDeadAfterTheLastAttempt() {
     answer("/audit", 500);
     String releaseId = releaseId();

@@ -47,7 +47,7 @@ class ReleaseEventsTest extends ProcessTestSupport {
     return jdbc
         .queryForList(
             "SELECT payload FROM cs_notification_outbox WHERE release_id = ? AND channel = ?"
-                + " ORDER BY created_at, id",
+                + " ORDER BY seq",
             String.class,
             releaseId,
             "everything")
