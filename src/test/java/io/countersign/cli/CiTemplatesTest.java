@@ -7,7 +7,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.countersign.ApiAppSupport;
 import io.countersign.HttpSupport;
 import io.countersign.TestIdentityProvider;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -120,8 +124,14 @@ class CiTemplatesTest {
         new ArrayList<>(Arrays.asList(substitute(commands.get(1), manifest, id, run)));
     assertThat(wait).contains(id, "--timeout");
     wait.addAll(List.of("--interval", "PT0.2S"));
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
     CompletableFuture<CliRun> waiting =
-        CompletableFuture.supplyAsync(() -> CliRun.run(env, wait.toArray(String[]::new)));
+        CompletableFuture.supplyAsync(() -> CliRun.run(progress, env, wait.toArray(String[]::new)));
+    // Sign only once the wait has shown who may sign: signing first raced that line away.
+    Awaitility.await()
+        .atMost(Duration.ofMinutes(1))
+        .until(
+            () -> progress.toString(StandardCharsets.UTF_8).contains("waiting for sign-off by:"));
     CliRun.approveAll(new HttpSupport(port), id);
     CliRun waited = waiting.get(2, TimeUnit.MINUTES);
     assertThat(waited.exitCode()).as(waited.err()).isEqualTo(Cli.RELEASED);

@@ -27,8 +27,17 @@ record CliRun(int exitCode, String out, String err) {
 
   /** As on a terminal ({@code interactive}) or in a CI log. */
   static CliRun run(boolean interactive, Map<String, String> env, String... args) {
+    return run(interactive, new ByteArrayOutputStream(), env, args);
+  }
+
+  /** With stderr written to {@code err} as it goes, for a test that watches the progress. */
+  static CliRun run(ByteArrayOutputStream err, Map<String, String> env, String... args) {
+    return run(false, err, env, args);
+  }
+
+  private static CliRun run(
+      boolean interactive, ByteArrayOutputStream err, Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code;
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
