@@ -69,6 +69,14 @@ class AccessSetup {
           Map.entry("process-admin", List.of()),
           Map.entry("admin", List.of(Groups.ADMINS)));
 
+  /** The process variables Tasklist shows in each filter's list, with their labels. */
+  static final List<Map<String, String>> LIST_VARIABLES =
+      List.of(
+          Map.of("name", "application", "label", "Application"),
+          Map.of("name", "version", "label", "Version"),
+          Map.of("name", "environment", "label", "Environment"),
+          Map.of("name", "requester", "label", "Requested by"));
+
   private final IdentityService identity;
   private final AuthorizationService authorizations;
   private final FilterService filters;
@@ -298,7 +306,17 @@ class AccessSetup {
     }
     filter.setOwner("admin");
     filter.setQuery(query);
-    filter.setProperties(Map.of("priority", priority, "description", name, "refresh", true));
+    filter.setProperties(
+        Map.of(
+            "priority",
+            priority,
+            "description",
+            name,
+            "refresh",
+            true,
+            // Shown in each row of Tasklist's list: which release a task is about, at a glance.
+            "variables",
+            LIST_VARIABLES));
     filters.saveFilter(filter);
     grant(group, Resources.FILTER, filter.getId(), Permissions.READ);
     return filter;

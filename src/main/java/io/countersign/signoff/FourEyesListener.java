@@ -117,6 +117,7 @@ class FourEyesListener implements TaskListener {
           default -> null;
         };
     facts.register(task.getId(), releaseId, task.getTaskDefinitionKey(), role, subject);
+    SignOffDeadlines.apply(task);
     notices.announce(task, releaseId, role, subject);
   }
 

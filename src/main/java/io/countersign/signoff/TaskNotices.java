@@ -1,12 +1,8 @@
 package io.countersign.signoff;
 
 import io.countersign.notify.Notifications;
-import io.countersign.process.Variables;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +48,7 @@ class TaskNotices {
         type = Notifications.SIGN_OFF_WAITING;
         data.put("role", role);
         signOffs.forRelease(releaseId).forEach(s -> mayNotAct.add(s.user()));
-        // The boundary timers start with the task: escalation and expiry are this far away.
-        data.put("followUp", after(task.getVariable(Variables.ESCALATION_AFTER)));
-        data.put("due", after(task.getVariable(Variables.EXPIRY_AFTER)));
+        data.put("followUp", iso(task.getFollowUpDate()));
       }
       case "decideOverride" -> {
         type = Notifications.OVERRIDE_REQUESTED;
@@ -74,25 +68,12 @@ class TaskNotices {
       }
       default -> type = Notifications.DECISION_WAITING;
     }
-    if (data.get("due") == null && task.getDueDate() != null) {
-      data.put("due", task.getDueDate().toInstant().toString());
-    }
+    data.put("due", iso(task.getDueDate()));
     data.put("mayNotAct", mayNotAct.stream().filter(u -> u != null).distinct().toList());
     notifications.publish(releaseId, type, data);
   }
 
-  /** Now plus the ISO-8601 duration, or null when there is none. */
-  private static String after(Object duration) {
-    if (duration == null) {
-      return null;
-    }
-    try {
-      return Instant.now()
-          .plus(Duration.parse(duration.toString()))
-          .truncatedTo(ChronoUnit.SECONDS)
-          .toString();
-    } catch (DateTimeParseException e) {
-      return null;
-    }
+  private static String iso(Date date) {
+    return date == null ? null : date.toInstant().toString();
   }
 }

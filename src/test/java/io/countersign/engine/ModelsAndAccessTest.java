@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -141,6 +142,14 @@ class ModelsAndAccessTest extends ProcessTestSupport {
           List<Filter> visible = filters.createFilterQuery().listPage(0, 50);
           assertThat(visible).extracting(Filter::getName).containsExactly("Tech lead sign-offs");
           assertThat(filters.listPage(visible.get(0).getId(), 0, 50)).hasSize(1);
+          // Each row names its release: Tasklist shows these variables in the list.
+          assertThat((List<?>) visible.get(0).getProperties().get("variables"))
+              .extracting(v -> ((Map<?, ?>) v).get("name") + ":" + ((Map<?, ?>) v).get("label"))
+              .containsExactly(
+                  "application:Application",
+                  "version:Version",
+                  "environment:Environment",
+                  "requester:Requested by");
         });
     asUser(
         "release-manager",

@@ -183,8 +183,22 @@ class ReleaseEventsTest extends ProcessTestSupport {
               "https://countersign.example.org/camunda/app/tasklist/default/#/?task=" + taskId);
       assertThat(data.path("links").path("release").asText())
           .isEqualTo("https://countersign.example.org/api/releases/" + id);
-      assertThat(data.path("followUp").asText()).isNotEmpty();
-      assertThat(data.path("due").asText()).isGreaterThan(data.path("followUp").asText());
+      // The task carries the policy's escalation and expiry times, as Tasklist shows them.
+      Task task = tasks.createTaskQuery().taskId(taskId).singleResult();
+      assertThat(data.path("followUp").asText())
+          .isEqualTo(task.getFollowUpDate().toInstant().toString());
+      assertThat(data.path("due").asText()).isEqualTo(task.getDueDate().toInstant().toString());
+      assertThat(
+              java.time.Duration.between(
+                  task.getCreateTime().toInstant(), task.getFollowUpDate().toInstant()))
+          .isEqualTo(
+              java.time.Duration.parse(
+                  String.valueOf(tasks.getVariable(taskId, "escalationAfter"))));
+      assertThat(
+              java.time.Duration.between(
+                  task.getCreateTime().toInstant(), task.getDueDate().toInstant()))
+          .isEqualTo(
+              java.time.Duration.parse(String.valueOf(tasks.getVariable(taskId, "expiryAfter"))));
       assertThat(event.path("subject").asText()).isEqualTo(id);
     }
 
