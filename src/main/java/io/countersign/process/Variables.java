@@ -27,6 +27,10 @@ public final class Variables {
   public static final String CHANGE_REFERENCE = "changeReference";
   public static final String SUMMARY = "summary";
   public static final String REQUESTER = "requester";
+
+  /** What runs in the release's environment now, for the sign-off form (display only). */
+  public static final String RUNNING_VERSION = "runningVersion";
+
   public static final String EVIDENCE_LIST = "evidenceList";
   public static final String PLANNED_STEPS = "plannedSteps";
   public static final String HAS_DATABASE = "hasDatabase";

@@ -105,6 +105,19 @@ public class ReleaseRepository {
     return jdbc.query("SELECT * FROM cs_release WHERE id = ?", this::map, id).stream().findFirst();
   }
 
+  /** The latest release of the application that ended released in the environment, if any. */
+  Optional<ReleaseRow> lastReleased(String application, String environment) {
+    return jdbc
+        .query(
+            "SELECT * FROM cs_release WHERE application = ? AND environment = ? AND status ="
+                + " 'released' ORDER BY updated_at DESC FETCH FIRST 1 ROWS ONLY",
+            this::map,
+            application,
+            environment)
+        .stream()
+        .findFirst();
+  }
+
   Optional<ReleaseRow> findActive(String application, String version, String environment) {
     return jdbc
         .query(

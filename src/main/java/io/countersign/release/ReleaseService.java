@@ -148,6 +148,12 @@ public class ReleaseService {
     v.put(Variables.CHANGE_REFERENCE, m.changeReference());
     v.put(Variables.SUMMARY, m.summary() == null ? "" : m.summary());
     v.put(Variables.REQUESTER, requester);
+    v.put(
+        Variables.RUNNING_VERSION,
+        releases
+            .lastReleased(m.application(), m.environment())
+            .map(r -> r.version() + " (" + r.id() + ")")
+            .orElse("none released by Countersign yet"));
     v.put(Variables.PLANNED_STEPS, plannedSteps(m));
     // Each target's flags, multi-instance lists and failure flags.
     v.putAll(targets.startVariables(m));

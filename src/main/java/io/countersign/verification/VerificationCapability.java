@@ -15,6 +15,7 @@ import io.countersign.verification.VerificationTarget.Verdict;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
@@ -65,7 +66,51 @@ class VerificationCapability implements TargetCapability {
 
   @Override
   public List<String> plannedSteps(ReleaseManifest manifest) {
-    return List.of("Verify health and smoke tests, then watch metrics for the bake window");
+    // What an approver judges the release against: the checks, the thresholds, what a breach does.
+    VerificationPlan plan = manifest.verification();
+    if (plan == null) {
+      return List.of("No verification plan: nothing is checked after deploying");
+    }
+    List<String> lines = new ArrayList<>();
+    lines.add(
+        "Verify health checks ("
+            + names(plan.healthChecks())
+            + ") and smoke tests ("
+            + names(plan.smokeTests())
+            + "); a failure rolls the release back");
+    if (!plan.metrics().isEmpty()) {
+      lines.add(
+          "Watch metrics for "
+              + (plan.bakeWindow() == null ? "the bake window" : plan.bakeWindow())
+              + (plan.interval() == null ? "" : " every " + plan.interval())
+              + ": "
+              + plan.metrics().stream()
+                  .map(VerificationCapability::threshold)
+                  .collect(Collectors.joining(", "))
+              + "; a breach rolls the release back");
+    }
+    return lines;
+  }
+
+  private static String names(List<HttpCheck> checks) {
+    return checks.isEmpty()
+        ? "none"
+        : checks.stream().map(HttpCheck::name).collect(Collectors.joining(", "));
+  }
+
+  private static String threshold(MetricRule rule) {
+    StringBuilder text = new StringBuilder(rule.name());
+    if (rule.min() != null) {
+      text.append(" ≥ ").append(number(rule.min()));
+    }
+    if (rule.max() != null) {
+      text.append(rule.min() != null ? " and" : "").append(" ≤ ").append(number(rule.max()));
+    }
+    return text.toString();
+  }
+
+  private static String number(double value) {
+    return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
   }
 
   @Override

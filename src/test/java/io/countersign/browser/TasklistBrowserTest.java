@@ -199,6 +199,12 @@ class TasklistBrowserTest {
     assertThat(form.path("Signing for role").asText()).isEqualTo("qa-leads");
     assertThat(form.path("Environment").asText()).isEqualTo("staging");
     assertThat(form.path("Version").asText()).isEqualTo(release(release).path("version").asText());
+    assertThat(form.path("Release").asText()).isEqualTo(release);
+    assertThat(form.path("Running in this environment now").asText())
+        .matches("\\S+ \\(rel-\\d{8}-[a-z2-9]{6}\\)|none released by Countersign yet");
+    assertThat(form.path("Planned steps").asText())
+        .contains("a breach rolls the release back")
+        .contains("error-rate ≤ 0.01");
   }
 
   private static void assertCompleted(JsonNode signOff) {

@@ -321,7 +321,10 @@ class TargetRegistryTest extends ProcessTestSupport {
             "Publish front end to medication-web from s3://medication-artifacts/web/2.4.0/site.zip",
             "Roll out Deployment medication-staging/backend: api=registry.medication.example/medication/backend:2.4.0",
             "Roll out Deployment medication-staging/web: web=registry.medication.example/medication/web:2.4.0",
-            "Verify health and smoke tests, then watch metrics for the bake window");
+            "Verify health checks (api-health) and smoke tests (list-medications, web-home); a"
+                + " failure rolls the release back",
+            "Watch metrics for PT0S every PT30S: error-rate ≤ 0.01, p95-latency ≤ 0.5; a breach"
+                + " rolls the release back");
   }
 
   @Test

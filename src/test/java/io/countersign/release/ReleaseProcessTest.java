@@ -119,6 +119,21 @@ class ReleaseProcessTest extends ProcessTestSupport {
   }
 
   @Test
+  void theSignOffFormShowsWhatRunsInTheEnvironmentNow() {
+    String first = submit(example("staging"));
+    approveAll(first);
+    assertThat(status(first)).isEqualTo("released");
+    String version =
+        jdbc.queryForObject("SELECT version FROM cs_release WHERE id = ?", String.class, first);
+
+    String second = submit(example("staging"));
+    String task = openTasks(second, "approveRelease").get(0).getId();
+    assertThat(tasks.getVariable(task, "runningVersion")).isEqualTo(version + " (" + first + ")");
+    approveAll(second);
+    assertThat(status(second)).isEqualTo("released");
+  }
+
+  @Test
   void missingEvidenceHoldsTheReleaseThenExpires() {
     String id = submit(productionWithoutSecurityScan());
     assertThat(status(id)).isEqualTo("requested");
