@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +32,21 @@ final class KubernetesClients implements AutoCloseable {
                     name,
                     new KubernetesClientBuilder()
                         .withConfig(config(name, target, properties))
+                        .withHttpClientFactory(new FreshConnections())
                         .build()));
+  }
+
+  /**
+   * A new connection per request. The Vert.x client takes pooled connections the server (or a load
+   * balancer) already closed and fails the request with "Connection was closed", which fabric8 does
+   * not retry (fabric8io/kubernetes-client#7450); a step's job would fail and wait for the engine's
+   * retry. Countersign's calls are a few per poll, so a handshake each costs little.
+   */
+  private static final class FreshConnections extends VertxHttpClientFactory {
+    @Override
+    protected void additionalConfig(WebClientOptions options) {
+      options.setKeepAlive(false);
+    }
   }
 
   KubernetesClient get(String target) {
