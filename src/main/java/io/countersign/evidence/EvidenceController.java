@@ -45,13 +45,13 @@ class EvidenceController {
   }
 
   /** The signed bundle; 409 with the problems when the chain does not verify. */
-  @GetMapping("/api/releases/{id}/evidence")
+  @GetMapping({"/api/releases/{id}/evidence", "/console/api/releases/{id}/evidence"})
   EvidenceBundle export(@PathVariable String id, Authentication user) {
     admitted(user, "export", id, () -> requireRelease(id, user));
     return signed(evidence.export(id));
   }
 
-  @GetMapping("/api/releases/{id}/evidence/verify")
+  @GetMapping({"/api/releases/{id}/evidence/verify", "/console/api/releases/{id}/evidence/verify"})
   ChainVerification verify(@PathVariable String id, Authentication user) {
     admitted(user, "verify", id, () -> requireRelease(id, user));
     return evidence.verify(id);

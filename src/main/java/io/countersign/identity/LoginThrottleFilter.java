@@ -69,6 +69,29 @@ class LoginThrottleFilter extends OncePerRequestFilter {
   }
 
   /**
+   * For the console's login form ({@code POST /console/login}): the chain comes back with the user
+   * authenticated when the password was right, and redirects to {@code ?error} when it was not.
+   */
+  static LoginThrottleFilter consoleLogin(LoginThrottle throttle) {
+    return new LoginThrottleFilter(
+        throttle,
+        request ->
+            "POST".equals(request.getMethod())
+                && "/console/login"
+                    .equals(
+                        request.getServletPath()
+                            + (request.getPathInfo() == null ? "" : request.getPathInfo())),
+        (request, response) -> {
+          Authentication user = SecurityContextHolder.getContext().getAuthentication();
+          if (user instanceof UsernamePasswordAuthenticationToken && user.isAuthenticated()) {
+            return Boolean.TRUE;
+          }
+          String location = response.getHeader(HttpHeaders.LOCATION);
+          return location != null && location.endsWith("?error") ? Boolean.FALSE : null;
+        });
+  }
+
+  /**
    * For the webapps' login ({@code POST /camunda/api/admin/auth/user/{engine}/login/{app}}): it
    * answers 401 for a wrong user or password and 200 when logged in. A 403 (no access to the app,
    * or the webapps' CSRF check, which comes before any password) counts neither way, so it cannot

@@ -65,15 +65,56 @@ class ReleaseActions {
     this.manifests = manifests;
   }
 
+  /** The statuses in which the model waits for a cancel. */
+  private static final Set<String> CANCELLABLE =
+      Set.of("requested", "checking-evidence", "awaiting-sign-off", "awaiting-window");
+
+  /** The bake window and the rollback window after release (whose end the model decides). */
+  private static final Set<String> ROLLBACKABLE =
+      Set.of("verifying", "awaiting-evidence", "released");
+
+  /** The statuses in which an override can be asked for (checking-evidence: wait for the check). */
+  private static final Set<String> OVERRIDABLE =
+      Set.of("requested", "awaiting-sign-off", "awaiting-window");
+
+  /**
+   * The requests this user may make on a release in its current status, for the console to offer:
+   * the same rules the requests themselves apply (which still decide, with the model).
+   */
+  static List<String> allowed(String requester, String status, String user, Set<String> groups) {
+    List<String> allowed = new ArrayList<>();
+    if (CANCELLABLE.contains(status) && mayCancel(requester, user, groups)) {
+      allowed.add("cancel");
+    }
+    if (ROLLBACKABLE.contains(status) && mayRollBack(requester, user, groups)) {
+      allowed.add("rollback");
+    }
+    if (OVERRIDABLE.contains(status) && user.equals(requester)) {
+      allowed.add("override");
+    }
+    return allowed;
+  }
+
+  private static boolean mayCancel(String requester, String user, Set<String> groups) {
+    return user.equals(requester)
+        || groups.contains(Groups.RELEASE_MANAGERS)
+        || groups.contains(Groups.ADMINS);
+  }
+
+  private static boolean mayRollBack(String requester, String user, Set<String> groups) {
+    return user.equals(requester)
+        || groups.contains(Groups.RELEASE_MANAGERS)
+        || groups.contains(Groups.OPERATIONS_LEADS)
+        || groups.contains(Groups.ADMINS);
+  }
+
   @Transactional
   Outcome cancel(String id, String reason, String user, Set<String> groups) {
     Optional<ReleaseRepository.ReleaseRow> release = releases.find(id);
     if (release.isEmpty()) {
       return notFound(id);
     }
-    if (!user.equals(release.get().requester())
-        && !groups.contains(Groups.RELEASE_MANAGERS)
-        && !groups.contains(Groups.ADMINS)) {
+    if (!mayCancel(release.get().requester(), user, groups)) {
       return new Outcome(
           Kind.FORBIDDEN, id, "Only the requester or a release manager can cancel release " + id);
     }
@@ -95,12 +136,7 @@ class ReleaseActions {
     if (release.isEmpty()) {
       return notFound(id);
     }
-    boolean allowed =
-        user.equals(release.get().requester())
-            || groups.contains(Groups.RELEASE_MANAGERS)
-            || groups.contains(Groups.OPERATIONS_LEADS)
-            || groups.contains(Groups.ADMINS);
-    if (!allowed) {
+    if (!mayRollBack(release.get().requester(), user, groups)) {
       return new Outcome(
           Kind.FORBIDDEN,
           id,
@@ -141,9 +177,7 @@ class ReleaseActions {
               + " sign-off");
     }
     // awaiting-window: an emergency may not wait for the next change window.
-    if (!status.equals("requested")
-        && !status.equals("awaiting-sign-off")
-        && !status.equals("awaiting-window")) {
+    if (!OVERRIDABLE.contains(status)) {
       return new Outcome(
           Kind.CONFLICT,
           id,

@@ -36,9 +36,13 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Countersign's REST API for requesters and pipelines. Approvers work in Tasklist, not here. */
+/**
+ * Countersign's REST API for requesters and pipelines, and the same endpoints for the release
+ * console under {@code /console/api} (its own security chain: a session from the login page, CSRF
+ * tokens). Approvers sign in Tasklist, not here.
+ */
 @RestController
-@RequestMapping("/api/releases")
+@RequestMapping({"/api/releases", "/console/api/releases"})
 class ReleaseController {
   /** Tries of a request that met a concurrent change of its release (see retried). */
   private static final int CONCURRENT_ATTEMPTS = 3;
@@ -48,18 +52,27 @@ class ReleaseController {
   private final ReleaseActions actions;
   private final ReleaseViews views;
   private final ManifestStore manifests;
+  private final ReleaseRepository releases;
+  private final ReleaseDiff diff;
+  private final ReleaseDiagrams diagrams;
 
   ReleaseController(
       ManifestReader reader,
       ReleaseService service,
       ReleaseActions actions,
       ReleaseViews views,
-      ManifestStore manifests) {
+      ManifestStore manifests,
+      ReleaseRepository releases,
+      ReleaseDiff diff,
+      ReleaseDiagrams diagrams) {
     this.reader = reader;
     this.service = service;
     this.actions = actions;
     this.views = views;
     this.manifests = manifests;
+    this.releases = releases;
+    this.diff = diff;
+    this.diagrams = diagrams;
   }
 
   @PostMapping
@@ -115,7 +128,13 @@ class ReleaseController {
         .<ResponseEntity<?>>map(
             detail ->
                 Access.readsAll(user) || detail.requester().equals(user.getName())
-                    ? ResponseEntity.ok(detail)
+                    ? ResponseEntity.ok(
+                        detail.withActions(
+                            ReleaseActions.allowed(
+                                detail.requester(),
+                                detail.status(),
+                                user.getName(),
+                                Access.groups(user))))
                     : problem(
                         HttpStatus.FORBIDDEN,
                         "Not allowed",
@@ -156,6 +175,42 @@ class ReleaseController {
                   .header("X-Manifest-SHA256", digest)
                   .body(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             })
+        .orElseGet(
+            () ->
+                problem(
+                    HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
+  }
+
+  /**
+   * What this release changes against the release that was running in its environment when it was
+   * submitted (its signed manifest against that one's).
+   */
+  @GetMapping("/{id}/diff")
+  ResponseEntity<?> diff(@PathVariable String id, Authentication user) {
+    return readable(id, user, release -> ResponseEntity.ok(diff.of(release)));
+  }
+
+  /** The release's process instances with their models and the state of each element that ran. */
+  @GetMapping("/{id}/diagram")
+  ResponseEntity<?> diagram(@PathVariable String id, Authentication user) {
+    return readable(
+        id, user, release -> ResponseEntity.ok(Map.of("processes", diagrams.of(release.id()))));
+  }
+
+  private ResponseEntity<?> readable(
+      String id,
+      Authentication user,
+      java.util.function.Function<ReleaseRepository.ReleaseRow, ResponseEntity<?>> view) {
+    return releases
+        .find(id)
+        .<ResponseEntity<?>>map(
+            release ->
+                Access.readsAll(user) || release.requester().equals(user.getName())
+                    ? view.apply(release)
+                    : problem(
+                        HttpStatus.FORBIDDEN,
+                        "Not allowed",
+                        user.getName() + " may read only their own releases"))
         .orElseGet(
             () ->
                 problem(

@@ -118,6 +118,25 @@ public class ReleaseRepository {
         .findFirst();
   }
 
+  /**
+   * The release that was running in this one's environment when it was submitted: the latest one
+   * released there before it, other than itself.
+   */
+  Optional<ReleaseRow> releasedBefore(ReleaseRow release) {
+    return jdbc
+        .query(
+            "SELECT * FROM cs_release WHERE application = ? AND environment = ? AND status ="
+                + " 'released' AND id <> ? AND created_at < ? ORDER BY updated_at DESC"
+                + " FETCH FIRST 1 ROWS ONLY",
+            this::map,
+            release.application(),
+            release.environment(),
+            release.id(),
+            Timestamp.from(release.createdAt()))
+        .stream()
+        .findFirst();
+  }
+
   Optional<ReleaseRow> findActive(String application, String version, String environment) {
     return jdbc
         .query(

@@ -77,6 +77,10 @@ class ReleaseViews {
 
   record Step(String id, String name, String state, Instant start, Instant end) {}
 
+  /** An open sign-off task: the role it waits for, its deadlines and where to sign it. */
+  record PendingTask(
+      String role, String taskId, Instant created, Instant followUp, Instant due, String link) {}
+
   record Detail(
       String id,
       String application,
@@ -88,12 +92,40 @@ class ReleaseViews {
       String requester,
       Instant createdAt,
       Instant updatedAt,
+      String manifestSha256,
       List<SignOffRepository.SignOff> signOffs,
       List<String> pendingSignOffs,
+      List<PendingTask> pendingTasks,
       List<Step> steps,
       List<String> incidents,
       List<WaitingJobs.Waiting> waiting,
-      Map<String, String> links) {}
+      Map<String, String> links,
+      List<String> actions) {
+
+    /** The same view with the requests the viewer may make (cancel, rollback, override). */
+    Detail withActions(List<String> allowed) {
+      return new Detail(
+          id,
+          application,
+          version,
+          environment,
+          changeReference,
+          status,
+          statusReason,
+          requester,
+          createdAt,
+          updatedAt,
+          manifestSha256,
+          signOffs,
+          pendingSignOffs,
+          pendingTasks,
+          steps,
+          incidents,
+          waiting,
+          links,
+          List.copyOf(allowed));
+    }
+  }
 
   record Summary(
       String id,
@@ -125,7 +157,7 @@ class ReleaseViews {
                       .map(HistoricProcessInstance::getId)
                       .toList();
               List<String> incidents = incidents(instances);
-              List<String> pending = pendingRoles(id);
+              List<PendingTask> pending = pendingTasks(id);
               String status = incidents.isEmpty() ? r.status() : "failed";
               String reason =
                   incidents.isEmpty()
@@ -159,12 +191,15 @@ class ReleaseViews {
                   r.requester(),
                   r.createdAt(),
                   r.updatedAt(),
+                  r.manifestSha256(),
                   signOffs.forRelease(id),
+                  pending.stream().map(PendingTask::role).toList(),
                   pending,
                   steps(id),
                   incidents,
                   waiting.of(instances),
-                  links);
+                  links,
+                  List.of());
             });
   }
 
@@ -190,11 +225,11 @@ class ReleaseViews {
   }
 
   /**
-   * The open sign-off tasks' roles. The role is the multi-instance element variable on each task's
-   * own execution, so one variable query answers for all of them; a task whose execution does not
-   * hold it (a model shaped otherwise) is asked the engine's way.
+   * The open sign-off tasks, by role. The role is the multi-instance element variable on each
+   * task's own execution, so one variable query answers for all of them; a task whose execution
+   * does not hold it (a model shaped otherwise) is asked the engine's way.
    */
-  private List<String> pendingRoles(String releaseId) {
+  private List<PendingTask> pendingTasks(String releaseId) {
     List<Task> open =
         tasks
             .createNativeTaskQuery()
@@ -220,11 +255,21 @@ class ReleaseViews {
     return open.stream()
         .map(
             t ->
-                roleByExecution.computeIfAbsent(
-                    t.getExecutionId(),
-                    e -> String.valueOf(tasks.getVariable(t.getId(), Variables.ROLE))))
-        .sorted()
+                new PendingTask(
+                    roleByExecution.computeIfAbsent(
+                        t.getExecutionId(),
+                        e -> String.valueOf(tasks.getVariable(t.getId(), Variables.ROLE))),
+                    t.getId(),
+                    instant(t.getCreateTime()),
+                    instant(t.getFollowUpDate()),
+                    instant(t.getDueDate()),
+                    baseUrl + "/camunda/app/tasklist/default/#/?task=" + t.getId()))
+        .sorted(java.util.Comparator.comparing(PendingTask::role))
         .toList();
+  }
+
+  private static Instant instant(java.util.Date date) {
+    return date == null ? null : date.toInstant();
   }
 
   /**

@@ -1,0 +1,56 @@
+package io.countersign.console;
+
+import io.countersign.manifest.Environments;
+import java.util.Map;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.web.csrf.CsrfToken;
+import org.springframework.stereotype.Controller;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.ResponseBody;
+
+/**
+ * The console's page addresses, each forwarded to its static page. Each page asks for the CSRF
+ * token, so the {@code XSRF-TOKEN} cookie is set before the page posts anything (the login form
+ * included: a forged login is refused too).
+ */
+@Controller
+class ConsolePages {
+  private final Environments environments;
+
+  ConsolePages(Environments environments) {
+    this.environments = environments;
+  }
+
+  /** Who is looking, and the environments the list filters by. */
+  @GetMapping("/console/api/me")
+  @ResponseBody
+  Map<String, Object> me(Authentication user) {
+    return Map.of(
+        "user",
+        user.getName(),
+        "groups",
+        user.getAuthorities().stream().map(GrantedAuthority::getAuthority).sorted().toList(),
+        "environments",
+        environments.ids());
+  }
+
+  @GetMapping({"/console", "/console/"})
+  String list(CsrfToken csrf) {
+    csrf.getToken();
+    return "forward:/console/index.html";
+  }
+
+  @GetMapping("/console/releases/{id}")
+  String release(@PathVariable String id, CsrfToken csrf) {
+    csrf.getToken();
+    return "forward:/console/release.html";
+  }
+
+  @GetMapping("/console/login")
+  String login(CsrfToken csrf) {
+    csrf.getToken();
+    return "forward:/console/login.html";
+  }
+}
