@@ -14,6 +14,18 @@
 //      log in, choose the filter, search the release by business key, open its one task and read the form.
 //   {"action": "signOff", ... as "open", "choice": "Approve", "comment": "..."}
 //      the same, then Claim; when the claim is accepted choose the option, write the comment and Complete.
+//   {"action": "consoleWatch", "name", "user", "password", "release", "until": "<status>", "timeoutMs"}
+//      log in to the release console, open the release from the list and watch the page (without reloading
+//      it) until it shows that status; reply {"statuses": [each status shown, in order], "navigations",
+//      "steps": {id: state}, "marked": {element: state} of the drawn model, "evidence", "diff", "digest"}.
+//   {"action": "consoleSignOff", ... as "signOff", "role": "<group>"}
+//      log in to the console, open the release from the list, follow its pending role's "Sign in Tasklist"
+//      link, log in to Tasklist there and Claim / choose / Complete the task the link opened; the reply adds
+//      "clicks" (every click and key press the person made, login included) to signOff's.
+//   {"action": "consoleAction", "name", "user", "password", "release", "request": "cancel|rollback|override",
+//    "fields": {"reason": ..., "kind": ..., "incidentReference": ...}}
+//      log in to the console, open the release page, press the request's button, fill the dialog and confirm;
+//      reply {"offered": [the buttons shown], "refusal": sentence or null, "note": sentence or null}.
 // Replies: {"name", "ok": true, "taskId", "form": {label: value}, "formDisabledBeforeClaim",
 //   "claim": {status, body} or null, "submit": {status, request, body} or null, "formDisabled" and "completeEnabled"
 //   at the end (null once the task is completed), "notifications": [...], "requests": [every non-GET call to
@@ -26,6 +38,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 const ACTION_TIMEOUT_MS = 45_000;
+const ACTIONS = { open: signOff, signOff, consoleWatch, consoleSignOff, consoleAction };
 
 let options;
 try {
@@ -90,11 +103,13 @@ async function run(command) {
     context.setDefaultTimeout(ACTION_TIMEOUT_MS);
     page = await context.newPage();
     requests = recordEngineCalls(page);
-    if (command.action !== 'open' && command.action !== 'signOff') {
+    const action = ACTIONS[command.action];
+    if (!action) {
       throw new Error(`unknown action ${JSON.stringify(command.action)}`);
     }
-    const result = await signOff(page, command);
-    await page.screenshot({ path: screenshot });
+    const result = await action(page, command);
+    await (result.page ?? page).screenshot({ path: screenshot });
+    delete result.page;
     return { name, ok: true, ...result, requests: await settled(requests), screenshot, millis: Date.now() - started };
   } catch (e) {
     console.error(`${name}: ${e.stack ?? e}`);
@@ -146,20 +161,19 @@ async function signOff(page, command) {
   await tasks.first().click();
   const form = await readForm(page);
   const taskId = new URL(page.url().replace('#/', '')).searchParams.get('task');
-  // Tasklist shows the form read-only, with Complete disabled, until the task is the user's.
-  const formDisabled = page.locator('.disabled-form');
-  const complete = page.getByRole('button', { name: 'Complete', exact: true });
-  const state = async () => ({
-    formDisabled: await formDisabled.count() > 0,
-    completeEnabled: await complete.isEnabled(),
-  });
+  const { formDisabled, state } = taskControls(page);
   const opened = { taskId, form, formDisabledBeforeClaim: await formDisabled.count() > 0 };
   if (command.action === 'open') {
     return { ...opened, claim: null, submit: null, ...await state(), notifications: [] };
   }
+  return claimAndDecide(page, command, opened, (locator) => locator.click());
+}
 
+/** Claims the open task and, when the claim is accepted, chooses, comments and completes; click counts. */
+async function claimAndDecide(page, command, opened, click) {
+  const { formDisabled, complete, state } = taskControls(page);
   const claimed = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/claim'));
-  await page.getByRole('button', { name: 'Claim', exact: true }).click();
+  await click(page.getByRole('button', { name: 'Claim', exact: true }));
   const claimResponse = await claimed;
   const claim = { status: claimResponse.status(), body: await claimResponse.text() };
   if (claim.status >= 300) {
@@ -168,12 +182,13 @@ async function signOff(page, command) {
   }
 
   await formDisabled.waitFor({ state: 'detached' });
-  await page.getByLabel(command.choice, { exact: true }).check();
+  await click(page.getByLabel(command.choice, { exact: true }));
   if (command.comment) {
+    await click(page.getByLabel('Comment', { exact: true }));
     await page.getByLabel('Comment', { exact: true }).fill(command.comment);
   }
   const submitted = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/submit-form'));
-  await complete.click();
+  await click(complete);
   const submitResponse = await submitted;
   const submit = {
     status: submitResponse.status(),
@@ -190,8 +205,26 @@ async function signOff(page, command) {
     notifications: await notifications(page, false) };
 }
 
+/** Tasklist shows the form read-only, with Complete disabled, until the task is the user's. */
+function taskControls(page) {
+  const formDisabled = page.locator('.disabled-form');
+  const complete = page.getByRole('button', { name: 'Complete', exact: true });
+  const state = async () => ({
+    formDisabled: await formDisabled.count() > 0,
+    completeEnabled: await complete.isEnabled(),
+  });
+  return { formDisabled, complete, state };
+}
+
 async function logIn(page, user, password) {
   await page.goto(`${baseUrl}/camunda/app/tasklist/`);
+  await fillTasklistLogin(page, user, password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('.task-filter').first().waitFor();
+}
+
+/** Tasklist's login form, filled (not submitted). */
+async function fillTasklistLogin(page, user, password) {
   const name = page.getByPlaceholder('Username');
   const secret = page.getByPlaceholder('Password');
   // Tasklist moves the focus to the user name once its scripts have started, which on a busy machine can be
@@ -206,8 +239,6 @@ async function logIn(page, user, password) {
       throw new Error(`the login form did not keep the credentials of ${user}`);
     }
   }
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.locator('.task-filter').first().waitFor();
 }
 
 /** Tasklist's own search: the "Process Instance Business Key" criterion, as an approver looks a release up. */
@@ -248,4 +279,112 @@ async function notifications(page, wait = true) {
     await alerts.first().waitFor();
   }
   return (await alerts.allInnerTexts()).map((text) => text.replace(/^×\s*/, '').replace(/\s+/g, ' ').trim());
+}
+
+/** The release console's login page, then the release picked from the list (newest first) as a person does. */
+async function openInConsole(page, command, click) {
+  await page.goto(`${baseUrl}/console/`);
+  await page.getByLabel('User').fill(command.user);
+  await page.getByLabel('Password').fill(command.password);
+  await click(page.getByRole('button', { name: 'Log in' }));
+  await page.locator('body[data-loaded=true]').waitFor();
+  await click(page.getByRole('link', { name: command.release, exact: true }));
+  await page.waitForURL(`**/console/releases/${command.release}`);
+  await page.locator('body[data-loaded=true]').waitFor();
+}
+
+async function consoleWatch(page, command) {
+  const navigations = [];
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) {
+      navigations.push(new URL(frame.url()).pathname);
+    }
+  });
+  await openInConsole(page, command, (locator) => locator.click());
+  const deadline = Date.now() + (command.timeoutMs ?? ACTION_TIMEOUT_MS);
+  const statuses = [];
+  const navigationsOnPage = navigations.length;
+  for (;;) {
+    const status = await page.evaluate(() => document.body.dataset.status);
+    if (statuses[statuses.length - 1] !== status) {
+      statuses.push(status);
+    }
+    if (status === command.until) {
+      break;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new Error(`the console showed ${statuses.join(' → ')}, never ${command.until}`);
+    }
+    await page.waitForFunction((shown) => document.body.dataset.status !== shown, status, { timeout: left })
+      .catch(() => {});
+  }
+  // The last refresh draws the model and reads the evidence after the status: wait for the model to be marked
+  // for the status shown.
+  await page.waitForFunction(() => document.querySelector('#canvas')?.dataset.marked);
+  return {
+    statuses,
+    navigations: navigations.length - navigationsOnPage,
+    steps: Object.fromEntries(await page.locator('#steps tr[data-step]').evaluateAll(
+      (rows) => rows.map((r) => [r.dataset.step, r.dataset.state]))),
+    marked: JSON.parse(await page.locator('#canvas').getAttribute('data-marked')),
+    model: await page.locator('#canvas').getAttribute('data-model'),
+    evidence: await page.locator('#evidence-status').innerText(),
+    diff: await page.locator('#diff').innerText(),
+    digest: await page.locator('#digest').innerText(),
+    signOffs: await page.locator('#sign-offs tbody tr').allInnerTexts(),
+  };
+}
+
+async function consoleSignOff(page, command) {
+  let clicks = 0;
+  const click = async (locator) => {
+    clicks += 1;
+    await locator.click();
+  };
+  await openInConsole(page, command, click);
+  const opened = page.context().waitForEvent('page');
+  await click(page.locator(`#sign-offs tr[data-role="${command.role}"] a.sign`));
+  const tasklist = await opened;
+  await tasklist.waitForLoadState();
+  await fillTasklistLogin(tasklist, command.user, command.password);
+  await click(tasklist.getByRole('button', { name: 'Log in' }));
+  const form = await readForm(tasklist);
+  const taskId = new URL(tasklist.url().replace('#/', '')).searchParams.get('task');
+  const opening = { taskId, form, formDisabledBeforeClaim: await tasklist.locator('.disabled-form').count() > 0 };
+  const result = await claimAndDecide(tasklist, command, opening, click);
+  // Two fields per login (user, password) are typed, not clicked; the comment's typing is its own.
+  return { ...result, clicks, typed: 4 + (command.comment ? 1 : 0), page: tasklist };
+}
+
+async function consoleAction(page, command) {
+  await page.goto(`${baseUrl}/console/releases/${command.release}`);
+  await page.getByLabel('User').fill(command.user);
+  await page.getByLabel('Password').fill(command.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('body[data-loaded=true]').waitFor();
+  const offered = await page.locator('#actions button[data-action]').evaluateAll(
+    (buttons) => buttons.map((b) => b.dataset.action));
+  if (!offered.includes(command.request)) {
+    return { offered, refusal: null, note: null };
+  }
+  await page.locator(`#actions button[data-action="${command.request}"]`).click();
+  const dialog = page.locator('#confirm');
+  for (const [name, value] of Object.entries(command.fields ?? {})) {
+    const field = dialog.locator(`[name="${name}"]`);
+    if (await field.evaluate((f) => f.tagName === 'SELECT')) {
+      await field.selectOption(value);
+    } else {
+      await field.fill(value);
+    }
+  }
+  await page.locator('#confirm-ok').click();
+  const refusal = page.locator('#confirm-problem:not([hidden])');
+  const note = page.locator('#notice:not([hidden])');
+  await refusal.or(note).first().waitFor();
+  return {
+    offered,
+    refusal: await refusal.count() ? await refusal.innerText() : null,
+    note: await note.count() ? await note.innerText() : null,
+  };
 }

@@ -23,7 +23,7 @@ let seenStatus = null;
 let seenSteps = null;
 let viewer = null;
 let diagrams = [];
-let chosenModel = null;
+let chosenModel = null; // the model tab the viewer picked; until then the latest process is shown
 let lastDetail = null;
 const stepNames = new Map(); // element id → its name in the models, for steps that have not run yet
 
@@ -179,9 +179,9 @@ function ask(action) {
 }
 
 function note(text) {
-  const section = document.getElementById('actions');
-  section.querySelector('.note')?.remove();
-  section.append(el('p', { class: 'note', role: 'status' }, text));
+  const notice = document.getElementById('notice');
+  notice.textContent = text;
+  notice.hidden = false;
 }
 
 function drawSignOffs(d) {
@@ -199,7 +199,9 @@ function drawSignOffs(d) {
     rows.push(el('tr', { 'data-role': t.role, class: 'pending' },
       el('td', {}, roleLabel(t.role)),
       el('td', {}, el('span', { class: 'decision decision-pending' }, 'waiting')),
-      el('td', {}, el('a', { href: t.link, target: '_blank', rel: 'noopener', class: 'sign' }, 'Sign in Tasklist →')),
+      // Same origin as the console, whatever address the server believes it has.
+      el('td', {}, el('a', { href: `/camunda/app/tasklist/default/#/?task=${encodeURIComponent(t.taskId)}`,
+        target: '_blank', rel: 'noopener', class: 'sign' }, 'Sign in Tasklist →')),
       el('td', {}, t.due ? `due ${when(t.due)}` : ''),
       el('td', {}, t.followUp ? `escalates to release managers at ${when(t.followUp)}` : '')));
   }
@@ -318,14 +320,13 @@ async function loadDiagrams() {
   }
   const tabs = document.getElementById('model-tabs');
   const keys = diagrams.map((d) => d.definitionKey);
-  if (!keys.includes(chosenModel)) {
-    chosenModel = keys.includes('deploy') ? 'deploy' : keys[keys.length - 1];
-  }
+  const shownKey = keys.includes(chosenModel) ? chosenModel
+    : keys.includes('deploy') ? 'deploy' : keys[keys.length - 1];
   tabs.replaceChildren(...diagrams.map((d) =>
-    el('button', { type: 'button', role: 'tab', 'aria-selected': String(d.definitionKey === chosenModel),
+    el('button', { type: 'button', role: 'tab', 'aria-selected': String(d.definitionKey === shownKey),
       onclick: () => { chosenModel = d.definitionKey; loadDiagrams(); } },
     MODELS[d.definitionKey] || d.definitionKey)));
-  const diagram = diagrams.find((d) => d.definitionKey === chosenModel);
+  const diagram = diagrams.find((d) => d.definitionKey === shownKey);
   if (diagram) {
     await draw(diagram);
   }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -104,6 +105,39 @@ final class TasklistBrowser {
     return send(command("open", name, user, filter, release));
   }
 
+  /**
+   * In the release console: logs in, opens the release from the list and watches its page, without
+   * reloading it, until it shows {@code until}; answers at once, the reply comes when it is seen.
+   */
+  CompletableFuture<JsonNode> consoleWatch(String name, String user, String release, String until) {
+    Map<String, Object> command = command("consoleWatch", name, user, null, release);
+    command.put("until", until);
+    command.put("timeoutMs", REPLY_TIMEOUT.minusSeconds(30).toMillis());
+    return CompletableFuture.supplyAsync(() -> send(command));
+  }
+
+  /**
+   * From the release console to a completed sign-off: log in, open the release from the list,
+   * follow the role's "Sign in Tasklist" link, log in there, claim, choose, complete.
+   */
+  JsonNode consoleSignOff(
+      String name, String user, String role, String release, String choice, String comment) {
+    Map<String, Object> command = command("consoleSignOff", name, user, null, release);
+    command.put("role", role);
+    command.put("choice", choice);
+    command.put("comment", comment);
+    return send(command);
+  }
+
+  /** Presses a request's button on the release's console page, fills its dialog and confirms. */
+  JsonNode consoleAction(
+      String name, String user, String release, String request, Map<String, String> fields) {
+    Map<String, Object> command = command("consoleAction", name, user, null, release);
+    command.put("request", request);
+    command.put("fields", fields);
+    return send(command);
+  }
+
   private static Map<String, Object> command(
       String action, String name, String user, String filter, String release) {
     Map<String, Object> command = new LinkedHashMap<>();
@@ -155,7 +189,7 @@ final class TasklistBrowser {
       JsonNode reply = HttpSupport.JSON.readTree(line);
       if (!reply.path("ok").asBoolean()) {
         return fail(
-            "in Tasklist, "
+            "in the browser, "
                 + command.get("name")
                 + " failed: "
                 + reply.path("error").asText()

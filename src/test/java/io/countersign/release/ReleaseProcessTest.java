@@ -283,6 +283,31 @@ class ReleaseProcessTest extends ProcessTestSupport {
   }
 
   @Test
+  void cancelEndsAPendingOverrideDecisionWithTheRelease() {
+    String id = submit(example("staging"));
+    assertThat(actions.override(id, "quick", "Outage", "INC-3", "requester").kind())
+        .isEqualTo(ReleaseActions.Kind.ACCEPTED);
+    assertThat(
+            tasks
+                .createTaskQuery()
+                .processInstanceBusinessKey(id)
+                .taskDefinitionKey("decideOverride")
+                .count())
+        .isEqualTo(1);
+
+    assertThat(
+            actions
+                .cancel(id, "Superseded", "requester", java.util.Set.of("release-requesters"))
+                .kind())
+        .isEqualTo(ReleaseActions.Kind.ACCEPTED);
+
+    // Nothing is left to override: no release manager can decide it any more.
+    assertThat(status(id)).isEqualTo("cancelled");
+    assertThat(tasks.createTaskQuery().processInstanceBusinessKey(id).list()).isEmpty();
+    assertThat(instance("release", id)).isNull();
+  }
+
+  @Test
   void aReleasedReleaseClosesWhenItsRollbackWindowEnds() {
     String id = submit(example("staging"));
     approveAll(id);
