@@ -87,8 +87,13 @@ record Message(
     }
     Map<String, String> links = new LinkedHashMap<>();
     for (String name : List.of("task", "release", "evidence")) {
-      if (event.link(name) != null) {
-        links.put(LINKS.get(name), event.link(name));
+      // People open a release in the console; the API's address is for machines.
+      String link =
+          name.equals("release") && event.link("console") != null
+              ? event.link("console")
+              : event.link(name);
+      if (link != null) {
+        links.put(LINKS.get(name), link);
       }
     }
     return new Message(title, summary, severity(event.type(), status, restored), facts, links);

@@ -101,8 +101,8 @@ public class Notifications {
    * Writes the event for every channel that wants its type and the environment in {@code data}
    * ({@code environment}); returns the event ids written (one per channel). Without an {@code
    * environment} in {@code given}, the release's application, version, environment and requester
-   * come first from its read model. Adds {@code links}: the release in the API and, when {@code
-   * data} names a {@code taskId}, the task in Tasklist.
+   * come first from its read model. Adds {@code links}: the release in the API and in the console
+   * and, when {@code data} names a {@code taskId}, the task in Tasklist.
    */
   public List<String> publish(String releaseId, String type, Map<String, ?> given) {
     if (properties.routes().isEmpty()) {
@@ -129,6 +129,7 @@ public class Notifications {
       links.put("task", baseUrl + "/camunda/app/tasklist/default/#/?task=" + taskId);
     }
     links.put("release", baseUrl + "/api/releases/" + releaseId);
+    links.put("console", baseUrl + "/console/releases/" + releaseId);
     links.put("evidence", baseUrl + "/api/releases/" + releaseId + "/evidence");
     data.put("links", links);
     Object environment = data.get("environment");

@@ -134,7 +134,10 @@ class PagerDutyChannel implements Channel {
           .links()
           .forEach((text, href) -> links.addObject().put("href", href).put("text", text));
       root.put("client", "Countersign");
-      putIfSet(root, "client_url", event.link("release"));
+      putIfSet(
+          root,
+          "client_url",
+          event.link("console") != null ? event.link("console") : event.link("release"));
     }
     try {
       return JSON.writeValueAsString(root);

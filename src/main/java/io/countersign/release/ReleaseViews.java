@@ -166,6 +166,7 @@ class ReleaseViews {
               Map<String, String> links = new LinkedHashMap<>();
               links.put("self", baseUrl + "/api/releases/" + id);
               links.put("evidence", baseUrl + "/api/releases/" + id + "/evidence");
+              links.put("console", baseUrl + "/console/releases/" + id);
               links.put(
                   "tasklist",
                   baseUrl

@@ -26,6 +26,7 @@ final class ChannelTestEvents {
       links.put("task", BASE + "/camunda/app/tasklist/default/#/?task=" + data.get("taskId"));
     }
     links.put("release", BASE + "/api/releases/" + RELEASE);
+    links.put("console", BASE + "/console/releases/" + RELEASE);
     links.put("evidence", BASE + "/api/releases/" + RELEASE + "/evidence");
     data.put("links", links);
     return Event.parse(Notifications.cloudEvent(EVENT_ID, RELEASE, type, TIME, data));

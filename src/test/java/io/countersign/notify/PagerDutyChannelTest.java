@@ -115,12 +115,12 @@ class PagerDutyChannelTest {
 
     JsonNode links = body.get("links");
     assertThat(links).hasSize(2);
-    assertThat(links.get(0).get("href").asText()).isEqualTo(BASE + "/api/releases/" + RELEASE);
+    assertThat(links.get(0).get("href").asText()).isEqualTo(BASE + "/console/releases/" + RELEASE);
     assertThat(links.get(0).get("text").asText()).isEqualTo("Release");
     assertThat(links.get(1).get("href").asText())
         .isEqualTo(BASE + "/api/releases/" + RELEASE + "/evidence");
     assertThat(body.get("client").asText()).isEqualTo("Countersign");
-    assertThat(body.get("client_url").asText()).isEqualTo(BASE + "/api/releases/" + RELEASE);
+    assertThat(body.get("client_url").asText()).isEqualTo(BASE + "/console/releases/" + RELEASE);
   }
 
   @Test

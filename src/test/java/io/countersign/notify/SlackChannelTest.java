@@ -128,7 +128,7 @@ class SlackChannelTest {
     assertThat(buttons.get(0).get("type").asText()).isEqualTo("button");
     assertThat(buttons.get(0).get("text").get("type").asText()).isEqualTo("plain_text");
     assertThat(buttons.get(0).get("text").get("text").asText()).isEqualTo("Release");
-    assertThat(buttons.get(0).get("url").asText()).isEqualTo(BASE + "/api/releases/" + RELEASE);
+    assertThat(buttons.get(0).get("url").asText()).isEqualTo(BASE + "/console/releases/" + RELEASE);
     assertThat(buttons.get(1).get("text").get("text").asText()).isEqualTo("Evidence");
     assertThat(buttons.get(1).get("url").asText())
         .isEqualTo(BASE + "/api/releases/" + RELEASE + "/evidence");

@@ -126,7 +126,7 @@ class TeamsChannelTest {
     assertThat(actions).hasSize(2);
     assertThat(actions.get(0).get("type").asText()).isEqualTo("Action.OpenUrl");
     assertThat(actions.get(0).get("title").asText()).isEqualTo("Release");
-    assertThat(actions.get(0).get("url").asText()).isEqualTo(BASE + "/api/releases/" + RELEASE);
+    assertThat(actions.get(0).get("url").asText()).isEqualTo(BASE + "/console/releases/" + RELEASE);
     assertThat(actions.get(1).get("title").asText()).isEqualTo("Evidence");
     assertThat(actions.get(1).get("url").asText())
         .isEqualTo(BASE + "/api/releases/" + RELEASE + "/evidence");

@@ -183,6 +183,8 @@ class ReleaseEventsTest extends ProcessTestSupport {
               "https://countersign.example.org/camunda/app/tasklist/default/#/?task=" + taskId);
       assertThat(data.path("links").path("release").asText())
           .isEqualTo("https://countersign.example.org/api/releases/" + id);
+      assertThat(data.path("links").path("console").asText())
+          .isEqualTo("https://countersign.example.org/console/releases/" + id);
       // The task carries the policy's escalation and expiry times, as Tasklist shows them.
       Task task = tasks.createTaskQuery().taskId(taskId).singleResult();
       assertThat(data.path("followUp").asText())
