@@ -11,6 +11,7 @@
 // (recorded by a MutationObserver installed before the page's own scripts run). Warm-up loads are not
 // reported. The browser's cache is on, as for a person who comes back to the console.
 // Reply on stdout: {"chromium", "pages": [{"name", "path", "millis": [...], "domContentLoaded": [...],
+// "lastApiAnswer": [...] (when the last /console/api/ answer of the load had arrived, ms since navigation start),
 // "requests": {"<path without query>": count per load}}]} or {"error"}; diagnostics go to stderr.
 // Exit 0 on success, 1 on a failed load or login, 2 on bad arguments.
 import { chromium } from 'playwright-core';
@@ -87,6 +88,7 @@ try {
   for (const target of plan.pages) {
     const millis = [];
     const domContentLoaded = [];
+    const lastApiAnswer = [];
     let perLoad = null;
     for (let i = 0; i < warmup + loads; i++) {
       requests = new Map();
@@ -95,9 +97,11 @@ try {
       const seen = await page.evaluate((expect) => {
         const problem = document.getElementById('problem');
         const navigation = performance.getEntriesByType('navigation')[0];
+        const api = performance.getEntriesByType('resource').filter((r) => r.name.includes('/console/api/'));
         return {
           loadedAt: window.__loadedAt,
           domContentLoaded: navigation ? navigation.domContentLoadedEventEnd : null,
+          lastApiAnswer: api.length ? Math.max(...api.map((r) => r.responseEnd)) : null,
           path: location.pathname,
           problem: problem && !problem.hidden ? problem.textContent : null,
           expected: expect ? document.querySelector(expect) !== null : true,
@@ -109,12 +113,13 @@ try {
       if (i >= warmup) {
         millis.push(seen.loadedAt);
         domContentLoaded.push(seen.domContentLoaded);
+        lastApiAnswer.push(seen.lastApiAnswer);
         perLoad = perLoad || Object.fromEntries(requests);
       }
     }
     requests = null;
     console.error(`${target.name}: ${loads} loads`);
-    results.push({ name: target.name, path: target.path, millis, domContentLoaded, requests: perLoad });
+    results.push({ name: target.name, path: target.path, millis, domContentLoaded, lastApiAnswer, requests: perLoad });
   }
   process.stdout.write(`${JSON.stringify({ chromium: browser.version(), pages: results })}\n`);
 } catch (e) {

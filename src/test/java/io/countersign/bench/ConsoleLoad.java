@@ -346,12 +346,16 @@ final class ConsoleLoad {
       p.path("millis").forEach(m -> l.add(m.asDouble()));
       Latencies dcl = new Latencies();
       p.path("domContentLoaded").forEach(m -> dcl.add(m.asDouble()));
+      Latencies api = new Latencies();
+      p.path("lastApiAnswer").forEach(m -> api.add(m.asDouble()));
       report.append(
-          "| %s, %d loads (DOMContentLoaded p50 %.0f ms) | %.0f ms | %.0f ms | %.0f ms |\n"
+          ("| %s, %d loads (p50: DOMContentLoaded %.0f ms, last JSON answer in %.0f ms)"
+                  + " | %.0f ms | %.0f ms | %.0f ms |\n")
               .formatted(
                   p.path("name").asText(),
                   l.count(),
                   dcl.p50(),
+                  api.p50(),
                   l.p50(),
                   l.p95(),
                   l.percentile(100)));
