@@ -46,6 +46,7 @@ public final class CountersignNode implements AutoCloseable {
       // Small and quick to start: two or three of these share two cores with the test JVM.
       List.of("-Xmx640m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
   private List<String> launch;
+  private Path directory;
   private Process process;
   private int port;
   private int starts;
@@ -120,6 +121,15 @@ public final class CountersignNode implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Starts the JVM in this working directory instead of the test's: the embedded default keeps its
+   * H2 database, signing key and backups under {@code ./var} of it.
+   */
+  public CountersignNode directory(Path directory) {
+    this.directory = directory.toAbsolutePath();
+    return this;
+  }
+
   /** The running JVM's process id (for jcmd). */
   public long pid() {
     return process.pid();
@@ -151,7 +161,13 @@ public final class CountersignNode implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putAll(environment);
+    if (directory != null) {
+      builder.directory(directory.toFile());
+    }
     try {
+      if (directory != null) {
+        Files.createDirectories(directory);
+      }
       Files.createDirectories(log.getParent());
       Files.writeString(
           log,

@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
  * count). Phases: releases end to end with a few client workers (throughput, tail latency, approval
  * to first deploy step, rows and bytes per release); then releases left waiting for sign-off at
  * each level, with a role's task queries and the heap; then many closed-loop clients on the API and
- * the Tasklist filter.
+ * the Tasklist filter. With {@code bench.phase=console} it runs {@link ConsoleLoad} alone instead:
+ * the release console's page loads on the embedded default.
  */
 public final class Benchmark {
   private static final Duration RELEASE_DEADLINE = Duration.ofMinutes(3);
@@ -71,6 +72,10 @@ public final class Benchmark {
         throw new IllegalArgumentException("not name=value: " + arg);
       }
     }
+    if ("console".equals(System.getProperty("bench.phase"))) {
+      console();
+      return;
+    }
     Scale scale = Scale.named(System.getProperty("bench.scale", "smoke"));
     Path work =
         Path.of(System.getProperty("bench.work", "target/bench"))
@@ -86,6 +91,23 @@ public final class Benchmark {
     System.out.println(report.markdown());
     System.out.println("Written to " + table);
     // The embedded server and any child JVM stop in shutdown hooks.
+    System.exit(0);
+  }
+
+  /** {@code bench.phase=console}: the console's page loads on the embedded default, alone. */
+  private static void console() throws Exception {
+    Path work =
+        Path.of(System.getProperty("bench.work", "target/bench"))
+            .resolve(
+                "console-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
+            .toAbsolutePath();
+    String report = new ConsoleLoad(work, System.out).run();
+    Path table = work.resolve("report.md");
+    Files.writeString(table, report, StandardCharsets.UTF_8);
+    System.out.println();
+    System.out.println(report);
+    System.out.println("Written to " + table);
     System.exit(0);
   }
 
