@@ -12,9 +12,12 @@
 //   {"action": "open", "name": "...", "user": "...", "password": "...", "filter": "<filter name>",
 //    "release": "<business key>"}
 //      log in, choose the filter, search the release by business key, open its one task and read the form.
-//   {"action": "signOff", ... as "open", "choice": "Approve", "comment": "..."}
-//      the same, then Claim; when the claim is accepted choose the option, write the comment and Complete.
-// Replies: {"name", "ok": true, "taskId", "form": {label: value}, "formDisabledBeforeClaim",
+//   {"action": "signOff", ... as "open", "choice": "Approve", "comment": "...", "expectBlocked": false}
+//      the same, then Claim; when the claim is accepted choose the option, write the comment (in "Comment", or in
+//      "Reason for rejecting" when the choice is Reject) and Complete. With "expectBlocked" the form is expected to
+//      refuse the completion itself: the reply comes once it shows its field errors, with "blocked" and "errors".
+// Replies: {"name", "ok": true, "taskId", "form": {label: value}, "texts": [each text view's text], "links":
+//   [{text, href, target, rel} of every link in the form], "formDisabledBeforeClaim",
 //   "claim": {status, body} or null, "submit": {status, request, body} or null, "formDisabled" and "completeEnabled"
 //   at the end (null once the task is completed), "notifications": [...], "requests": [every non-GET call to
 //   /camunda/api/ with its body and answer], "screenshot", "millis"} or {"name", "ok": false, "error", "screenshot",
@@ -144,7 +147,7 @@ async function signOff(page, command) {
       + 'expected 1');
   }
   await tasks.first().click();
-  const form = await readForm(page);
+  const { form, texts, links } = await readForm(page);
   const taskId = new URL(page.url().replace('#/', '')).searchParams.get('task');
   // Tasklist shows the form read-only, with Complete disabled, until the task is the user's.
   const formDisabled = page.locator('.disabled-form');
@@ -153,7 +156,7 @@ async function signOff(page, command) {
     formDisabled: await formDisabled.count() > 0,
     completeEnabled: await complete.isEnabled(),
   });
-  const opened = { taskId, form, formDisabledBeforeClaim: await formDisabled.count() > 0 };
+  const opened = { taskId, form, texts, links, formDisabledBeforeClaim: await formDisabled.count() > 0 };
   if (command.action === 'open') {
     return { ...opened, claim: null, submit: null, ...await state(), notifications: [] };
   }
@@ -170,7 +173,18 @@ async function signOff(page, command) {
   await formDisabled.waitFor({ state: 'detached' });
   await page.getByLabel(command.choice, { exact: true }).check();
   if (command.comment) {
-    await page.getByLabel('Comment', { exact: true }).fill(command.comment);
+    const label = command.choice === 'Reject' ? 'Reason for rejecting' : 'Comment';
+    await page.getByLabel(label, { exact: false }).fill(command.comment);
+  }
+  if (command.expectBlocked) {
+    // form-js validates before Tasklist sends anything: Complete shows the errors and sends nothing.
+    if (await complete.isEnabled()) {
+      await complete.click();
+    }
+    const errors = page.locator('.fjs-container .fjs-form-field-error');
+    await errors.first().waitFor();
+    return { ...opened, claim, submit: null, ...await state(), blocked: true,
+      errors: await errors.allInnerTexts(), notifications: await notifications(page, false) };
   }
   const submitted = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/submit-form'));
   await complete.click();
@@ -237,7 +251,11 @@ async function readForm(page) {
         values[label.textContent.replace(/\*$/, '').trim()] = control.value;
       }
     }
-    return values;
+    const texts = [...root.querySelectorAll('.fjs-form-field-text')].map((t) => t.innerText.trim());
+    const links = [...root.querySelectorAll('a')].map((a) => ({
+      text: a.textContent, href: a.getAttribute('href'), target: a.getAttribute('target'), rel: a.getAttribute('rel'),
+    }));
+    return { form: values, texts, links };
   });
 }
 
