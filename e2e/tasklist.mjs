@@ -12,8 +12,10 @@
 //   {"action": "open", "name": "...", "user": "...", "password": "...", "filter": "<filter name>",
 //    "release": "<business key>"}
 //      log in, choose the filter, search the release by business key, open its one task and read the form.
-//   {"action": "signOff", ... as "open", "choice": "Approve", "comment": "..."}
-//      the same, then Claim; when the claim is accepted choose the option, write the comment and Complete.
+//   {"action": "signOff", ... as "open", "choice": "Approve", "comment": "...", "expectBlocked": false}
+//      the same, then Claim; when the claim is accepted choose the option, write the comment (in "Comment", or in
+//      "Reason for rejecting" when the choice is Reject) and Complete. With "expectBlocked" the form is expected to
+//      refuse the completion itself: the reply comes once it shows its field errors, with "blocked" and "errors".
 //   {"action": "consoleWatch", "name", "user", "password", "release", "until": "<status>", "timeoutMs"}
 //      log in to the release console, open the release from the list and watch the page (without reloading
 //      it) until it shows that status; reply {"statuses": [each status shown, in order], "navigations",
@@ -21,12 +23,13 @@
 //   {"action": "consoleSignOff", ... as "signOff", "role": "<group>"}
 //      log in to the console, open the release from the list, follow its pending role's "Sign in Tasklist"
 //      link, log in to Tasklist there and Claim / choose / Complete the task the link opened; the reply adds
-//      "clicks" (every click and key press the person made, login included) to signOff's.
+//      "clicks" (every click the person made, logins included) and "typed" (fields typed) to signOff's.
 //   {"action": "consoleAction", "name", "user", "password", "release", "request": "cancel|rollback|override",
 //    "fields": {"reason": ..., "kind": ..., "incidentReference": ...}}
 //      log in to the console, open the release page, press the request's button, fill the dialog and confirm;
 //      reply {"offered": [the buttons shown], "refusal": sentence or null, "note": sentence or null}.
-// Replies: {"name", "ok": true, "taskId", "form": {label: value}, "formDisabledBeforeClaim",
+// Replies: {"name", "ok": true, "taskId", "form": {label: value}, "texts": [each text view's text], "links":
+//   [{text, href, target, rel} of every link in the form], "formDisabledBeforeClaim",
 //   "claim": {status, body} or null, "submit": {status, request, body} or null, "formDisabled" and "completeEnabled"
 //   at the end (null once the task is completed), "notifications": [...], "requests": [every non-GET call to
 //   /camunda/api/ with its body and answer], "screenshot", "millis"} or {"name", "ok": false, "error", "screenshot",
@@ -159,10 +162,10 @@ async function signOff(page, command) {
       + 'expected 1');
   }
   await tasks.first().click();
-  const form = await readForm(page);
+  const { form, texts, links } = await readForm(page);
   const taskId = new URL(page.url().replace('#/', '')).searchParams.get('task');
   const { formDisabled, state } = taskControls(page);
-  const opened = { taskId, form, formDisabledBeforeClaim: await formDisabled.count() > 0 };
+  const opened = { taskId, form, texts, links, formDisabledBeforeClaim: await formDisabled.count() > 0 };
   if (command.action === 'open') {
     return { ...opened, claim: null, submit: null, ...await state(), notifications: [] };
   }
@@ -184,8 +187,19 @@ async function claimAndDecide(page, command, opened, click) {
   await formDisabled.waitFor({ state: 'detached' });
   await click(page.getByLabel(command.choice, { exact: true }));
   if (command.comment) {
-    await click(page.getByLabel('Comment', { exact: true }));
-    await page.getByLabel('Comment', { exact: true }).fill(command.comment);
+    const label = command.choice === 'Reject' ? 'Reason for rejecting' : 'Comment';
+    await click(page.getByLabel(label, { exact: false }));
+    await page.getByLabel(label, { exact: false }).fill(command.comment);
+  }
+  if (command.expectBlocked) {
+    // form-js validates before Tasklist sends anything: Complete shows the errors and sends nothing.
+    if (await complete.isEnabled()) {
+      await click(complete);
+    }
+    const errors = page.locator('.fjs-container .fjs-form-field-error');
+    await errors.first().waitFor();
+    return { ...opened, claim, submit: null, ...await state(), blocked: true,
+      errors: await errors.allInnerTexts(), notifications: await notifications(page, false) };
   }
   const submitted = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/submit-form'));
   await click(complete);
@@ -268,7 +282,11 @@ async function readForm(page) {
         values[label.textContent.replace(/\*$/, '').trim()] = control.value;
       }
     }
-    return values;
+    const texts = [...root.querySelectorAll('.fjs-form-field-text')].map((t) => t.innerText.trim());
+    const links = [...root.querySelectorAll('a')].map((a) => ({
+      text: a.textContent, href: a.getAttribute('href'), target: a.getAttribute('target'), rel: a.getAttribute('rel'),
+    }));
+    return { form: values, texts, links };
   });
 }
 
@@ -349,9 +367,9 @@ async function consoleSignOff(page, command) {
   await tasklist.waitForLoadState();
   await fillTasklistLogin(tasklist, command.user, command.password);
   await click(tasklist.getByRole('button', { name: 'Log in' }));
-  const form = await readForm(tasklist);
+  const { form, texts, links } = await readForm(tasklist);
   const taskId = new URL(tasklist.url().replace('#/', '')).searchParams.get('task');
-  const opening = { taskId, form, formDisabledBeforeClaim: await tasklist.locator('.disabled-form').count() > 0 };
+  const opening = { taskId, form, texts, links, formDisabledBeforeClaim: await tasklist.locator('.disabled-form').count() > 0 };
   const result = await claimAndDecide(tasklist, command, opening, click);
   // Two fields per login (user, password) are typed, not clicked; the comment's typing is its own.
   return { ...result, clicks, typed: 4 + (command.comment ? 1 : 0), page: tasklist };

@@ -59,12 +59,12 @@ class ClusterStartTest {
           "Escalated sign-offs",
           "Inconclusive metrics to decide",
           "Operations lead sign-offs",
-          "Overdue",
           "Overrides to decide",
           "Post-override reviews",
           "Product owner sign-offs",
           "QA lead sign-offs",
           "Security officer sign-offs",
+          "Sign-offs past follow-up (escalated)",
           "Tech lead sign-offs");
 
   private static final Object LOGGING = new Object();

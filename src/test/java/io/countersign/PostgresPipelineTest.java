@@ -175,7 +175,7 @@ class PostgresPipelineTest extends ProcessTestSupport {
     completeAs(
         "qa-lead",
         signOffTask(id, "qa-leads").getId(),
-        Map.of("decision", "reject", "comment", "Not on PG"));
+        Map.of("decision", "reject", "rejectComment", "Not on PG"));
     runJobs();
     assertThat(status(id)).isEqualTo("rejected");
   }

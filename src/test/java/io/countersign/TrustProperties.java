@@ -61,7 +61,9 @@ class TrustProperties {
           "manifestSha256",
           "overrideActive",
           "signOffOutcome",
-          "approvalOutcome");
+          "approvalOutcome",
+          "signOffStatus",
+          "roleLabel");
 
   @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;

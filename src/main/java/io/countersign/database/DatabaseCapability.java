@@ -70,6 +70,37 @@ class DatabaseCapability implements TargetCapability {
   }
 
   @Override
+  public List<String> undoSteps(ReleaseManifest manifest) {
+    if (!manifest.hasDatabase()) {
+      return List.of();
+    }
+    String target = manifest.database().target();
+    String rollbacks = manifest.database().rollbacks();
+    return List.of(
+        rollbacks == null
+            ? "Roll back database "
+                + target
+                + ": no rollback scripts in the release, so what this release migrated can only be"
+                + " undone by restoring the backup (below)"
+            : "Roll back database "
+                + target
+                + ": run the rollback scripts from "
+                + rollbacks
+                + " for each migration this release applied, newest first");
+  }
+
+  @Override
+  public List<String> afterUndoSteps(ReleaseManifest manifest) {
+    return manifest.hasDatabase()
+        ? List.of(
+            "If database "
+                + manifest.database().target()
+                + " cannot be rolled back by scripts: an operations lead confirms, then Countersign"
+                + " restores the backup it took before migrating")
+        : List.of();
+  }
+
+  @Override
   public Map<String, Object> startVariables(ReleaseManifest manifest) {
     Map<String, Object> variables = new LinkedHashMap<>();
     variables.put(Variables.HAS_DATABASE, manifest.hasDatabase());

@@ -68,8 +68,8 @@ public final class EvidenceChecker {
       switch (outcome) {
         case PASSED ->
             s.append("passed (sha256 ")
-                .append(expectedSha256, 0, 12)
-                .append("… matches, ")
+                .append(expectedSha256)
+                .append(" matches, ")
                 .append(bytes)
                 .append(" bytes")
                 .append(figures.isEmpty() ? "" : "; " + describe(figures))
@@ -78,8 +78,7 @@ public final class EvidenceChecker {
             s.append("NOT CHECKED (evidence source in dry-run): would fetch ")
                 .append(location)
                 .append(", compare sha256 ")
-                .append(expectedSha256, 0, 12)
-                .append("…")
+                .append(expectedSha256)
                 .append(
                     "none".equals(thresholds.format())
                         ? ""
@@ -135,6 +134,71 @@ public final class EvidenceChecker {
     verdicts.forEach(v -> lines.add(v.line()));
     missing.forEach(type -> lines.add("- " + type + ": MISSING (the policy requires it)"));
     return lines.isEmpty() ? "(none attached)" : String.join("\n", lines);
+  }
+
+  /**
+   * The evidence as the sign-off form's text view shows it (Markdown, which form-js renders and
+   * sanitizes): per item its verdict, its full location and its full SHA-256. An {@code https://}
+   * location is a link that opens in a new tab, so the approver leaves no form half-filled; an
+   * {@code s3://} location is no browser link and is shown as code. Everything that came from the
+   * manifest or the evidence file is escaped: it shows as written and forms no markup.
+   */
+  public static String details(List<Verdict> verdicts, List<String> missing) {
+    List<String> blocks = new ArrayList<>();
+    for (Verdict v : verdicts) {
+      String outcome = v.line().substring(("- " + v.type() + ": ").length());
+      outcome = outcome.substring(0, outcome.lastIndexOf("\n  "));
+      blocks.add(
+          "**"
+              + text(v.type())
+              + "**: "
+              + text(outcome)
+              + "\n\n- Location: "
+              + location(v.location())
+              + "\n- SHA-256: `"
+              + v.expectedSha256()
+              + "`");
+    }
+    missing.forEach(type -> blocks.add("**" + text(type) + "**: MISSING (the policy requires it)"));
+    return blocks.isEmpty() ? "(none attached)" : String.join("\n\n", blocks);
+  }
+
+  private static String location(String location) {
+    if (location.startsWith("https://")) {
+      return "<a href=\""
+          + attribute(location)
+          + "\" target=\"_blank\" rel=\"noopener\">"
+          + text(location)
+          + "</a>";
+    }
+    // s3:// keys have no backtick (Patterns.EVIDENCE_LOCATION), so a code span holds them as is.
+    return location.contains("`") ? text(location) : "`" + location + "`";
+  }
+
+  /** Markdown text that renders as written: punctuation escaped, HTML's specials as entities. */
+  static String text(String raw) {
+    StringBuilder s = new StringBuilder();
+    for (char c : raw.toCharArray()) {
+      if ("\\`*_{}[]()#+-.!|~".indexOf(c) >= 0) {
+        s.append('\\').append(c);
+      } else {
+        s.append(
+            switch (c) {
+              case '&' -> "&amp;";
+              case '<' -> "&lt;";
+              case '>' -> "&gt;";
+              case '"' -> "&quot;";
+              case '\'' -> "&#39;";
+              case '\n' -> " ";
+              default -> String.valueOf(c);
+            });
+      }
+    }
+    return s.toString();
+  }
+
+  private static String attribute(String raw) {
+    return raw.replace("&", "&amp;").replace("\"", "&quot;").replace("'", "&#39;");
   }
 
   public Verdict check(EvidenceItem item, Thresholds thresholds) {

@@ -64,6 +64,22 @@ class FrontendCapability implements TargetCapability {
   }
 
   @Override
+  public List<String> undoSteps(ReleaseManifest manifest) {
+    if (!manifest.hasFrontend()) {
+      return List.of();
+    }
+    return List.of(
+        "Restore front end "
+            + manifest.frontend().target()
+            + ": switch back to the release it served before and invalidate the CDN cache");
+  }
+
+  @Override
+  public List<String> afterUndoSteps(ReleaseManifest manifest) {
+    return List.of();
+  }
+
+  @Override
   public Map<String, Object> startVariables(ReleaseManifest manifest) {
     return Map.of(Variables.HAS_FRONTEND, manifest.hasFrontend());
   }

@@ -39,6 +39,17 @@ class AccessSetup {
   private static final Logger LOG = LoggerFactory.getLogger(AccessSetup.class);
   private static final Map<String, String> GROUP_NAMES = new LinkedHashMap<>();
 
+  /** The Tasklist filter of escalated sign-offs, and its name before issue 17. */
+  static final String OVERDUE = "Sign-offs past follow-up (escalated)";
+
+  static final String OVERDUE_BEFORE = "Overdue";
+  static final String OVERDUE_DESCRIPTION =
+      "Sign-offs still open after their follow-up time: escalation raised their priority to "
+          + EscalationPriority.VALUE
+          + " and let release managers sign for the role. The follow-up and due dates show on each"
+          + " task. Tasklist filters here cannot compare with the current time, so a sign-off"
+          + " appears once its escalation has run.";
+
   static {
     GROUP_NAMES.put(Groups.REQUESTERS, "Release requesters");
     GROUP_NAMES.put(Groups.TECH_LEADS, "Tech leads");
@@ -218,15 +229,26 @@ class AccessSetup {
             .taskDefinitionKey("confirmDatabaseRestore"),
         Groups.OPERATIONS_LEADS,
         40);
-    // Escalation raises a sign-off's priority; a literal bound keeps the filter free of
-    // expressions.
+    // Stored queries may not hold expressions (enableExpressionsInStoredQueries: false: a filter's
+    // expression would run with the engine's rights), so no filter can say "due before now".
+    // Escalation, due at a sign-off's follow-up time, raises its priority to a literal bound the
+    // filter selects: the filter lists sign-offs past their follow-up time, and says so.
+    renameFilter(OVERDUE_BEFORE, OVERDUE);
     Filter overdue =
         ensureFilter(
-            "Overdue",
-            tasks.createTaskQuery().taskMinPriority(EscalationPriority.VALUE),
+            OVERDUE,
+            OVERDUE_DESCRIPTION,
+            tasks
+                .createTaskQuery()
+                .taskDefinitionKey("approveRelease")
+                .taskMinPriority(EscalationPriority.VALUE),
             Groups.RELEASE_MANAGERS,
             50);
-    grant(Groups.OPERATIONS_LEADS, Resources.FILTER, overdue.getId(), Permissions.READ);
+    // Each role sees its own sign-offs there (task grants decide which tasks a filter shows),
+    // release managers every escalated one.
+    for (String role : Groups.SIGN_OFF_ROLES) {
+      grant(role, Resources.FILTER, overdue.getId(), Permissions.READ);
+    }
     if (demo) {
       createDemoUsers();
     }
@@ -300,6 +322,20 @@ class AccessSetup {
   }
 
   private Filter ensureFilter(String name, TaskQuery query, String group, int priority) {
+    return ensureFilter(name, name, query, group, priority);
+  }
+
+  /** An earlier version's name of a filter: renamed in place, so its id and grants stay. */
+  private void renameFilter(String before, String now) {
+    Filter earlier = filters.createFilterQuery().filterName(before).singleResult();
+    if (earlier != null && filters.createFilterQuery().filterName(now).count() == 0) {
+      earlier.setName(now);
+      filters.saveFilter(earlier);
+    }
+  }
+
+  private Filter ensureFilter(
+      String name, String description, TaskQuery query, String group, int priority) {
     Filter filter = filters.createFilterQuery().filterName(name).singleResult();
     if (filter == null) {
       filter = filters.newTaskFilter(name);
@@ -311,7 +347,7 @@ class AccessSetup {
             "priority",
             priority,
             "description",
-            name,
+            description,
             "refresh",
             true,
             // Shown in each row of Tasklist's list: which release a task is about, at a glance.

@@ -1,6 +1,7 @@
 package io.countersign.identity;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The groups Countersign's models and policy name. Group ids are the candidate groups of the tasks.
@@ -41,6 +42,22 @@ public final class Groups {
           OPERATIONS_LEADS,
           COMPLIANCE_OFFICERS,
           RELEASE_MANAGERS);
+
+  /** What a person reads for each role: "Tech lead", not the group id {@code tech-leads}. */
+  private static final Map<String, String> ROLE_LABELS =
+      Map.of(
+          TECH_LEADS, "Tech lead",
+          SECURITY_OFFICERS, "Security officer",
+          QA_LEADS, "QA lead",
+          PRODUCT_OWNERS, "Product owner",
+          OPERATIONS_LEADS, "Operations lead",
+          COMPLIANCE_OFFICERS, "Compliance officer",
+          RELEASE_MANAGERS, "Release manager");
+
+  /** The role's label for forms and messages; a group Countersign does not know keeps its id. */
+  public static String label(String groupId) {
+    return groupId == null ? null : ROLE_LABELS.getOrDefault(groupId, groupId);
+  }
 
   private Groups() {}
 }

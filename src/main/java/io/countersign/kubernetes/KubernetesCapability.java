@@ -81,6 +81,29 @@ class KubernetesCapability implements TargetCapability {
   }
 
   @Override
+  public List<String> undoSteps(ReleaseManifest manifest) {
+    if (!manifest.hasKubernetes()) {
+      return List.of();
+    }
+    KubernetesChange kubernetes = manifest.kubernetes();
+    // One handler per workload rolled out (a multi-instance); the plan does not promise their
+    // order.
+    return List.of(
+        "Undo the rollout of "
+            + String.join(
+                ", ",
+                kubernetes.workloads().stream()
+                    .map(w -> w.kind() + " " + kubernetes.namespace() + "/" + w.name())
+                    .toList())
+            + ": put back the images each ran before");
+  }
+
+  @Override
+  public List<String> afterUndoSteps(ReleaseManifest manifest) {
+    return List.of();
+  }
+
+  @Override
   public Map<String, Object> startVariables(ReleaseManifest manifest) {
     Map<String, Object> variables = new LinkedHashMap<>();
     variables.put(Variables.HAS_KUBERNETES, manifest.hasKubernetes());

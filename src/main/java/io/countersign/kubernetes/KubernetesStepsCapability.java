@@ -91,6 +91,37 @@ class KubernetesStepsCapability implements TargetCapability, SectionArtifacts {
    * the last instance fails when signed steps remain ({@link StepOrder}).
    */
   @Override
+  public List<String> undoSteps(ReleaseManifest manifest) {
+    KubernetesSteps section = SECTION.in(manifest);
+    if (section == null) {
+      return List.of();
+    }
+    List<String> lines = new ArrayList<>();
+    for (int i = section.steps().size() - 1; i >= 0; i--) {
+      StepSpec spec = section.steps().get(i);
+      lines.add(
+          "Undo Kubernetes step "
+              + spec.name()
+              + ": put back the objects it changed, last changed first, then run its undo Job if"
+              + " it has one");
+    }
+    return lines;
+  }
+
+  @Override
+  public List<String> afterUndoSteps(ReleaseManifest manifest) {
+    KubernetesSteps section = SECTION.in(manifest);
+    if (section == null) {
+      return List.of();
+    }
+    return section.afterRollback().stream()
+        .map(
+            spec ->
+                "Check after the rollback: " + types.of(spec).plan(plan(manifest, section, spec)))
+        .toList();
+  }
+
+  @Override
   public Map<String, Object> startVariables(ReleaseManifest manifest) {
     KubernetesSteps section = SECTION.in(manifest);
     Map<String, Object> variables = new LinkedHashMap<>();

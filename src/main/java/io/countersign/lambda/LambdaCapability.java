@@ -74,6 +74,27 @@ class LambdaCapability implements TargetCapability {
   }
 
   @Override
+  public List<String> undoSteps(ReleaseManifest manifest) {
+    if (!manifest.hasLambda()) {
+      return List.of();
+    }
+    // One handler per function deployed (a multi-instance); the plan does not promise their order.
+    return List.of(
+        "Revert Lambda "
+            + String.join(
+                ", ",
+                manifest.lambda().functions().stream()
+                    .map(f -> f.name() + " (alias " + f.aliasOrDefault() + ")")
+                    .toList())
+            + ": point each alias back at the version it served before, with all its traffic");
+  }
+
+  @Override
+  public List<String> afterUndoSteps(ReleaseManifest manifest) {
+    return List.of();
+  }
+
+  @Override
   public Map<String, Object> startVariables(ReleaseManifest manifest) {
     Map<String, Object> variables = new LinkedHashMap<>();
     variables.put(Variables.HAS_LAMBDA, manifest.hasLambda());

@@ -45,6 +45,21 @@ public interface TargetCapability {
   List<String> plannedSteps(ReleaseManifest manifest);
 
   /**
+   * What its undo steps ({@link Phase#UNDO}) put back if the release fails or is rolled back, one
+   * line per undo the approvers read on the sign-off form; none when it has nothing to undo. The
+   * rollback runs these in the reverse order of the capabilities ({@link
+   * TargetRegistry#rollbackPlan}).
+   */
+  List<String> undoSteps(ReleaseManifest manifest);
+
+  /**
+   * What its steps after the undo ({@link Phase#AFTER_UNDO}) do once every capability has undone
+   * its part (confirmations, restores from backup, checks of what was restored); none when it has
+   * none for this manifest. They run in the order of the capabilities.
+   */
+  List<String> afterUndoSteps(ReleaseManifest manifest);
+
+  /**
    * Process variables the release starts with (flags its models and forms read, multi-instance
    * lists).
    */

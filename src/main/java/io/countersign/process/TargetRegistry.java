@@ -81,6 +81,19 @@ public class TargetRegistry implements ManifestParts {
     return lines;
   }
 
+  /**
+   * The rollback as deploy.bpmn's <i>Roll back</i> subprocess runs it: each capability's undo
+   * lines, last capability first, then each capability's lines after the undo, in capability order.
+   */
+  public List<String> rollbackPlan(ReleaseManifest manifest) {
+    List<String> lines = new ArrayList<>();
+    for (int i = capabilities.size() - 1; i >= 0; i--) {
+      lines.addAll(capabilities.get(i).undoSteps(manifest));
+    }
+    capabilities.forEach(c -> lines.addAll(c.afterUndoSteps(manifest)));
+    return lines;
+  }
+
   public Map<String, Object> startVariables(ReleaseManifest manifest) {
     return merged("start variable", c -> c.startVariables(manifest));
   }

@@ -33,6 +33,35 @@ public final class Variables {
 
   public static final String EVIDENCE_LIST = "evidenceList";
   public static final String PLANNED_STEPS = "plannedSteps";
+
+  /** What the rollback would undo, in order (the sign-off form shows it). */
+  public static final String ROLLBACK_PLAN = "rollbackPlan";
+
+  /**
+   * On the sign-off process: each required role's sign-off as it stands (role label, status), kept
+   * current as its tasks are created and completed; the sign-off form lists the other roles'.
+   */
+  public static final String SIGN_OFF_STATUS = "signOffStatus";
+
+  /** On a sign-off task: the label of the role it is for ("Tech lead"), for the form's heading. */
+  public static final String ROLE_LABEL = "roleLabel";
+
+  /** On a sign-off task: why a decision is a rejection (required to reject; form field). */
+  public static final String REJECT_COMMENT = "rejectComment";
+
+  /**
+   * The evidence as the sign-off form shows it, as Markdown: full locations (links) and digests.
+   */
+  public static final String EVIDENCE_DETAILS = "evidenceDetails";
+
+  /**
+   * Why the pre-deployment checkpoint held the release (missing, failed, not promoted); or null.
+   */
+  public static final String EVIDENCE_HELD_FOR = "evidenceHeldFor";
+
+  /** On an override decision: what approving it skips, one line each, as the request found it. */
+  public static final String OVERRIDE_SKIPS = "overrideSkips";
+
   public static final String HAS_DATABASE = "hasDatabase";
   public static final String HAS_LAMBDA = "hasLambda";
   public static final String HAS_FRONTEND = "hasFrontend";

@@ -98,6 +98,7 @@ class CheckEvidenceDelegate implements JavaDelegate {
     execution.setVariable(Variables.MISSING_EVIDENCE, missing);
     execution.setVariable(Variables.EVIDENCE_COMPLETE, passed);
     execution.setVariable(Variables.EVIDENCE_LIST, EvidenceChecker.lines(verdicts, missing));
+    execution.setVariable(Variables.EVIDENCE_DETAILS, EvidenceChecker.details(verdicts, missing));
     if (!passed) {
       List<String> reasons = new ArrayList<>();
       if (!missing.isEmpty()) {
@@ -108,6 +109,7 @@ class CheckEvidenceDelegate implements JavaDelegate {
         reasons.add(
             "not promoted from " + promoteFrom + ": " + String.join("; ", promotion.problems()));
       }
+      execution.setVariable(Variables.EVIDENCE_HELD_FOR, String.join("; ", reasons));
       status.set(
           execution,
           "requested",

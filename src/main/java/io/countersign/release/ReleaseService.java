@@ -155,6 +155,7 @@ public class ReleaseService {
             .map(r -> r.version() + " (" + r.id() + ")")
             .orElse("none released by Countersign yet"));
     v.put(Variables.PLANNED_STEPS, plannedSteps(m));
+    v.put(Variables.ROLLBACK_PLAN, rollbackPlan(m));
     // Each target's flags, multi-instance lists and failure flags.
     v.putAll(targets.startVariables(m));
     v.put(Variables.ROLLBACK_WINDOW, rollbackWindow);
@@ -168,6 +169,16 @@ public class ReleaseService {
     if (m.drill() != null) {
       lines.add("ROLLBACK DRILL: step " + m.drill().failAt() + " will fail on purpose");
     }
+    return numbered(lines);
+  }
+
+  /** What Countersign undoes, in order, if the release fails or is rolled back. */
+  String rollbackPlan(ReleaseManifest m) {
+    List<String> lines = targets.rollbackPlan(m);
+    return lines.isEmpty() ? "Nothing to undo: the release changes no target" : numbered(lines);
+  }
+
+  private static String numbered(List<String> lines) {
     StringBuilder s = new StringBuilder();
     for (int i = 0; i < lines.size(); i++) {
       s.append(i + 1).append(". ").append(lines.get(i)).append('\n');

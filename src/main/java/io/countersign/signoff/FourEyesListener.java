@@ -1,5 +1,7 @@
 package io.countersign.signoff;
 
+import io.countersign.identity.Groups;
+import io.countersign.process.Variables;
 import java.util.List;
 import org.camunda.bpm.engine.AuthorizationException;
 import org.camunda.bpm.engine.IdentityService;
@@ -29,13 +31,22 @@ class FourEyesListener implements TaskListener {
   private final SignOffRepository signOffs;
   private final Overrides overrides;
   private final TaskNotices notices;
+  private final SignOffStatus status;
+  private final OverrideSkips skips;
 
   FourEyesListener(
-      TaskFacts facts, SignOffRepository signOffs, Overrides overrides, TaskNotices notices) {
+      TaskFacts facts,
+      SignOffRepository signOffs,
+      Overrides overrides,
+      TaskNotices notices,
+      SignOffStatus status,
+      OverrideSkips skips) {
     this.facts = facts;
     this.signOffs = signOffs;
     this.overrides = overrides;
     this.notices = notices;
+    this.status = status;
+    this.skips = skips;
   }
 
   @Override
@@ -117,6 +128,17 @@ class FourEyesListener implements TaskListener {
           default -> null;
         };
     facts.register(task.getId(), releaseId, task.getTaskDefinitionKey(), role, subject);
+    // What the task's form shows besides the process's variables: the role's label, where the
+    // other sign-offs stand, what an override skips.
+    switch (task.getTaskDefinitionKey()) {
+      case "approveRelease" -> {
+        task.setVariableLocal(Variables.ROLE_LABEL, Groups.label(role));
+        status.refresh(task.getExecution(), releaseId);
+      }
+      case "decideOverride" ->
+          task.setVariableLocal(Variables.OVERRIDE_SKIPS, skips.of(task.getExecution(), releaseId));
+      default -> {}
+    }
     SignOffDeadlines.apply(task);
     notices.announce(task, releaseId, role, subject);
   }

@@ -23,25 +23,48 @@ class RecordSignOffListener implements TaskListener {
   private final TaskFacts facts;
   private final ManifestStore manifests;
   private final EvidenceLog evidence;
+  private final SignOffStatus status;
 
   RecordSignOffListener(
-      SignOffRepository signOffs, TaskFacts facts, ManifestStore manifests, EvidenceLog evidence) {
+      SignOffRepository signOffs,
+      TaskFacts facts,
+      ManifestStore manifests,
+      EvidenceLog evidence,
+      SignOffStatus status) {
     this.signOffs = signOffs;
     this.facts = facts;
     this.evidence = evidence;
     this.manifests = manifests;
+    this.status = status;
   }
 
   @Override
   public void notify(DelegateTask task) {
     String decision = Decisions.text(task.getVariable(Variables.DECISION));
+    // The form has one comment field per decision, each shown only with its decision: an approval
+    // may carry a comment, a rejection must carry its reason. A comment of the other decision is
+    // refused rather than recorded, so what is recorded is what the approver saw themselves write.
     String comment = Decisions.text(task.getVariable(Variables.COMMENT));
+    String rejectComment = Decisions.text(task.getVariable(Variables.REJECT_COMMENT));
     if (!"approve".equals(decision) && !"reject".equals(decision)) {
       throw new FormFieldValidationException(Variables.DECISION, "Choose approve or reject");
     }
-    if ("reject".equals(decision) && comment == null) {
+    if ("reject".equals(decision)) {
+      if (comment != null) {
+        throw new FormFieldValidationException(
+            Variables.COMMENT,
+            "A rejection's reason goes in "
+                + Variables.REJECT_COMMENT
+                + ", not in the approval's comment");
+      }
+      if (rejectComment == null) {
+        throw new FormFieldValidationException(
+            Variables.REJECT_COMMENT, "A comment is required to reject a release");
+      }
+      comment = rejectComment;
+    } else if (rejectComment != null) {
       throw new FormFieldValidationException(
-          Variables.COMMENT, "A comment is required to reject a release");
+          Variables.REJECT_COMMENT, "A reason for rejecting cannot come with an approval");
     }
     TaskFacts.Fact fact =
         facts
@@ -72,6 +95,7 @@ class RecordSignOffListener implements TaskListener {
     payload.put("taskId", task.getId());
     payload.put("escalated", fact.escalatedTo() != null);
     evidence.record(releaseId, "sign-off", user, payload);
+    status.refresh(task.getExecution(), releaseId);
     if ("reject".equals(decision)) {
       task.getExecution().getProcessInstance().setVariable(Variables.SIGN_OFF_REJECTED, true);
       task.getExecution()

@@ -114,6 +114,27 @@ class VerificationCapability implements TargetCapability {
   }
 
   @Override
+  public List<String> undoSteps(ReleaseManifest manifest) {
+    return List.of();
+  }
+
+  @Override
+  public List<String> afterUndoSteps(ReleaseManifest manifest) {
+    VerificationPlan plan = manifest.verification();
+    if (plan == null) {
+      return List.of("Verify the restoration: no verification plan, so nothing is checked");
+    }
+    return List.of(
+        "Verify the restoration: run the health checks ("
+            + names(plan.healthChecks())
+            + ")"
+            + (plan.dataChecks().stream().anyMatch(c -> "after-rollback".equals(c.after()))
+                ? " and the data checks meant for after a rollback"
+                : "")
+            + " again; a failure is left for people to act on, not rolled back again");
+  }
+
+  @Override
   public Map<String, Object> startVariables(ReleaseManifest manifest) {
     return Map.of(Variables.RESTORATION_VERIFIED, false);
   }

@@ -70,6 +70,19 @@ class WebhookCapability implements TargetCapability {
   }
 
   @Override
+  public List<String> undoSteps(ReleaseManifest manifest) {
+    WebhookChange change = SECTION.in(manifest);
+    return change == null
+        ? List.of()
+        : List.of("Post a rollback notice to webhook " + String.join(", ", change.endpoints()));
+  }
+
+  @Override
+  public List<String> afterUndoSteps(ReleaseManifest manifest) {
+    return List.of();
+  }
+
+  @Override
   public Map<String, Object> startVariables(ReleaseManifest manifest) {
     return Map
         .of(); // the model does not branch on it: its steps run and skip when there is nothing to

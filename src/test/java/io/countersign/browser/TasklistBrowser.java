@@ -100,6 +100,19 @@ final class TasklistBrowser {
     return send(command);
   }
 
+  /**
+   * As {@link #signOff}, but expects the form itself to refuse the completion: answers once the
+   * form shows its field errors, without waiting for a request.
+   */
+  JsonNode signOffBlockedByTheForm(
+      String name, String user, String filter, String release, String choice, String comment) {
+    Map<String, Object> command = command("signOff", name, user, filter, release);
+    command.put("choice", choice);
+    command.put("comment", comment);
+    command.put("expectBlocked", true);
+    return send(command);
+  }
+
   /** Logs in, picks the filter, finds the release's task and reads its form, changing nothing. */
   JsonNode open(String name, String user, String filter, String release) {
     return send(command("open", name, user, filter, release));

@@ -152,39 +152,51 @@ class TasklistBrowserTest {
   }
 
   @Test
-  void aRefusalAtCompleteIsShownAndTheTaskStaysOpen() {
+  void theFormRefusesARejectionWithoutAReasonBeforeAnythingIsSent() {
     String release = submit("requester");
 
-    JsonNode reject =
-        browser.signOff("reject-without-comment", "tech-lead", TECH_LEADS, release, "Reject", "");
+    JsonNode blocked =
+        browser.signOffBlockedByTheForm(
+            "reject-without-comment", "tech-lead", TECH_LEADS, release, "Reject", "");
 
-    assertThat(reject.path("claim").path("status").asInt()).as(reject.toString()).isEqualTo(204);
-    assertThat(fieldNames(reject.path("submit").path("request").path("variables")))
-        .containsExactly("decision", "comment");
-    assertThat(reject.path("submit").path("status").asInt()).as(reject.toString()).isEqualTo(400);
-    assertThat(reject.path("notifications"))
-        .as(reject.path("screenshot").asText())
-        .anySatisfy(
-            n ->
-                assertThat(n.asText())
-                    .contains(
-                        "An error happened while submitting the task form",
-                        "A comment is required to reject a release"));
-    assertThat(reject.path("completeEnabled").asBoolean())
-        .as("Complete enabled to try again")
-        .isTrue();
+    assertThat(blocked.path("ok").asBoolean()).as(blocked.toString()).isTrue();
+    assertThat(blocked.path("claim").path("status").asInt()).as(blocked.toString()).isEqualTo(204);
+    assertThat(blocked.path("errors"))
+        .as(blocked.path("screenshot").asText())
+        .anySatisfy(e -> assertThat(e.asText()).containsIgnoringCase("required"));
+    // Claimed, and nothing else: no completion reached the engine.
+    assertThat(callsTo(blocked, "/submit-form")).isEmpty();
+    assertThat(callsTo(blocked, "/complete")).isEmpty();
     assertThat(
             jdbc.queryForObject(
                 "SELECT COUNT(*) FROM cs_sign_off WHERE release_id = ?", Integer.class, release))
         .isZero();
     assertThat(release(release).path("status").asText()).isEqualTo("awaiting-sign-off");
+
+    // With its reason the rejection goes through, in the field of its own (a fresh session: the
+    // task is handed back first, as Tasklist's Unclaim would).
+    tasks.setAssignee(blocked.path("taskId").asText(), null);
+    JsonNode rejected =
+        browser.signOff(
+            "reject-with-reason", "tech-lead", TECH_LEADS, release, "Reject", "Flaky tests");
+    assertCompleted(rejected);
+    JsonNode variables = rejected.path("submit").path("request").path("variables");
+    assertThat(fieldNames(variables)).containsExactly("decision", "rejectComment");
+    assertThat(variables.path("rejectComment")).hasToString("{\"value\":\"Flaky tests\"}");
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT comment FROM cs_sign_off WHERE release_id = ? AND role = 'tech-leads'",
+                String.class,
+                release))
+        .isEqualTo("Flaky tests");
     assertThat(
             tasks
                 .createTaskQuery()
                 .processInstanceBusinessKey(release)
-                .taskAssignee("tech-lead")
+                .taskDefinitionKey("approveRelease")
                 .count())
-        .isEqualTo(1);
+        .as("a rejection ends the sign-off")
+        .isZero();
   }
 
   @Test
@@ -196,7 +208,7 @@ class TasklistBrowserTest {
 
     assertThat(form.path(DIGEST_LABEL).asText()).as(form.toString()).isEqualTo(digest);
     assertThat(form.path("Requested by").asText()).isEqualTo("requester");
-    assertThat(form.path("Signing for role").asText()).isEqualTo("qa-leads");
+    assertThat(form.path("Signing for role").asText()).isEqualTo("QA lead");
     assertThat(form.path("Environment").asText()).isEqualTo("staging");
     assertThat(form.path("Version").asText()).isEqualTo(release(release).path("version").asText());
     assertThat(form.path("Release").asText()).isEqualTo(release);
@@ -205,6 +217,69 @@ class TasklistBrowserTest {
     assertThat(form.path("Planned steps").asText())
         .contains("a breach rolls the release back")
         .contains("error-rate ≤ 0.01");
+    assertThat(form.path("Rollback plan").asText())
+        .startsWith("1. Undo the rollout of Deployment")
+        .contains("Roll back database")
+        .contains("Verify the restoration");
+  }
+
+  @Test
+  void theSignOffFormReadsTheRoleLabelTheOtherSignOffsAndTheEvidenceInFull() {
+    ObjectNode manifest = staging();
+    manifest
+        .withArray("evidence")
+        .addObject()
+        .put("type", "load-tests")
+        .put("location", "https://ci.medication.example/runs/42/k6_summary(final).json")
+        .put("sha256", "0f".repeat(32));
+    String release = submit("requester", manifest);
+    JsonNode tech =
+        browser.signOff("tech-lead-first", "tech-lead", TECH_LEADS, release, "Approve", "");
+    assertCompleted(tech);
+
+    JsonNode opened = browser.open("qa-lead-reads", "qa-lead", QA_LEADS, release);
+
+    List<String> texts = new ArrayList<>();
+    opened.path("texts").forEach(t -> texts.add(t.asText()));
+    assertThat(texts)
+        .as(opened.path("screenshot").asText())
+        .anySatisfy(t -> assertThat(t).startsWith("Release sign-off: QA lead"))
+        .noneSatisfy(t -> assertThat(t).contains("qa-leads"));
+    // The other role, as it stands now (approved since this task was created); not this one.
+    assertThat(texts)
+        .anySatisfy(
+            t ->
+                assertThat(t)
+                    .contains("The other sign-offs")
+                    .containsPattern("Tech lead: approved by tech-lead at \\d{4}-\\d{2}-\\d{2}")
+                    .doesNotContain("QA lead: waiting"));
+    // Evidence: full digests; https locations are links that open beside Tasklist.
+    String evidence =
+        texts.stream()
+            .filter(t -> t.startsWith("Evidence and its checks"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(evidence).doesNotContain("…").containsPattern("SHA-256: [0-9a-f]{64}");
+    JsonNode stored = http.get("admin", "/api/releases/" + release + "/manifest").json();
+    stored
+        .path("evidence")
+        .forEach(
+            item -> {
+              String location = item.path("location").asText();
+              assertThat(evidence).contains(location).contains(item.path("sha256").asText());
+              if (location.startsWith("https://")) {
+                assertThat(opened.path("links"))
+                    .anySatisfy(
+                        link -> {
+                          assertThat(link.path("href").asText()).isEqualTo(location);
+                          assertThat(link.path("text").asText()).isEqualTo(location);
+                          assertThat(link.path("target").asText()).isEqualTo("_blank");
+                        });
+              }
+            });
+    // Ends the release: the QA lead rejects it, with the reason.
+    assertCompleted(
+        browser.signOff("qa-lead-rejects", "qa-lead", QA_LEADS, release, "Reject", "Done here"));
   }
 
   private static void assertCompleted(JsonNode signOff) {

@@ -157,7 +157,7 @@ class CliTest {
                 "variables",
                 Map.of(
                     "decision", Map.of("value", "reject"),
-                    "comment", Map.of("value", "Flaky tests"))));
+                    "rejectComment", Map.of("value", "Flaky tests"))));
     assertThat(done.status()).as(done.body()).isEqualTo(204);
 
     CliRun rejected = run(env, "wait", id, "--interval", "PT0.1S", "--timeout", "PT1M");

@@ -96,7 +96,7 @@ class ComplianceReportTest extends ProcessTestSupport {
     completeAs(
         "qa-lead",
         signOffTask(rejected, "qa-leads").getId(),
-        Map.of("decision", "reject", "comment", "Flaky tests"));
+        Map.of("decision", "reject", "rejectComment", "Flaky tests"));
     runJobs();
 
     overridden = submitAsIs(productionWithoutSecurityScan(), "requester");

@@ -15,6 +15,7 @@ import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.IdentityService;
 import org.camunda.bpm.engine.ManagementService;
 import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.runtime.Job;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,7 @@ class EngineGuardHttpTest {
   @Autowired HistoryService history;
   @Autowired ManagementService management;
   @Autowired IdentityService identity;
+  @Autowired TaskService tasks;
   HttpSupport http;
   String releaseId;
   String instanceId;
@@ -190,7 +192,25 @@ class EngineGuardHttpTest {
                   "variables",
                   Map.of("requester", Map.of("value", "x")))),
           user + " batch variables");
+      // What the sign-off form reads about the other roles and the role's label is the engine's
+      // to write: on the sign-off process, and on the task.
+      assertRefused(
+          http.json(
+              "PUT",
+              user,
+              "/engine-rest/task/" + techTask + "/variables/signOffStatus",
+              Map.of("value", "[]", "type", "Json")),
+          user + " PUT signOffStatus");
+      assertRefused(
+          http.json(
+              "PUT",
+              user,
+              "/engine-rest/task/" + techTask + "/localVariables/roleLabel",
+              Map.of("value", "Release manager")),
+          user + " PUT roleLabel");
     }
+    assertThat(tasks.getVariableLocal(techTask, "roleLabel")).isEqualTo("Tech lead");
+    assertThat(tasks.getVariable(techTask, "signOffStatus").toString()).doesNotContain("approved");
     assertNothingChanged();
   }
 
@@ -322,7 +342,17 @@ class EngineGuardHttpTest {
                     Map.of("userId", "dev-lead"))
                 .status())
         .isEqualTo(403);
-    for (String field : List.of("requester", "role", "manifestSha256", "overrideActive")) {
+    for (String field :
+        List.of(
+            "requester",
+            "role",
+            "roleLabel",
+            "manifestSha256",
+            "overrideActive",
+            "signOffStatus",
+            "rollbackPlan",
+            "evidenceDetails",
+            "overrideSkips")) {
       Response r =
           http.postJson(
               "tech-lead",
@@ -340,6 +370,26 @@ class EngineGuardHttpTest {
                   "variables",
                   Map.of("decision", Map.of("value", "approve"), field, Map.of("value", "x"))));
       assertThat(submit.status()).as(field + " via submit-form: " + submit.body()).isEqualTo(400);
+    }
+    // The form's rule (a rejection needs its reason) holds without the form: over complete and
+    // submit-form, a rejection without rejectComment, with a blank one, or with its reason in the
+    // approval's comment field is refused, and so is an approval carrying a rejection's reason.
+    List<Map<String, Object>> refused =
+        List.of(
+            Map.of("decision", Map.of("value", "reject")),
+            Map.of("decision", Map.of("value", "reject"), "rejectComment", Map.of("value", " ")),
+            Map.of("decision", Map.of("value", "reject"), "comment", Map.of("value", "Flaky")),
+            Map.of(
+                "decision", Map.of("value", "approve"), "rejectComment", Map.of("value", "Flaky")));
+    for (Map<String, Object> variables : refused) {
+      for (String path : List.of("/complete", "/submit-form")) {
+        Response r =
+            http.postJson(
+                "tech-lead",
+                "/engine-rest/task/" + techTask + path,
+                Map.of("variables", variables));
+        assertThat(r.status()).as(path + " " + variables + ": " + r.body()).isEqualTo(400);
+      }
     }
     assertNothingChanged();
     Response ok =

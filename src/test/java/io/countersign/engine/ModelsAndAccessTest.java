@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.countersign.ApiAppSupport;
 import io.countersign.CountersignApplication;
 import io.countersign.ProcessTestSupport;
+import io.countersign.identity.Groups;
+import io.countersign.process.EscalationPriority;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,10 +17,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.camunda.bpm.engine.FilterService;
 import org.camunda.bpm.engine.RepositoryService;
+import org.camunda.bpm.engine.authorization.Resources;
 import org.camunda.bpm.engine.delegate.ExecutionListener;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.camunda.bpm.engine.delegate.TaskListener;
 import org.camunda.bpm.engine.filter.Filter;
+import org.camunda.bpm.engine.impl.TaskQueryImpl;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -30,6 +35,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * filters.
  */
 class ModelsAndAccessTest extends ProcessTestSupport {
+  private static final String OVERDUE = "Sign-offs past follow-up (escalated)";
   @Autowired ApplicationContext context;
   @Autowired RepositoryService repository;
   @Autowired FilterService filters;
@@ -140,7 +146,11 @@ class ModelsAndAccessTest extends ProcessTestSupport {
         "tech-lead",
         () -> {
           List<Filter> visible = filters.createFilterQuery().listPage(0, 50);
-          assertThat(visible).extracting(Filter::getName).containsExactly("Tech lead sign-offs");
+          assertThat(visible)
+              .extracting(Filter::getName)
+              .containsExactlyInAnyOrder("Tech lead sign-offs", OVERDUE);
+          visible =
+              visible.stream().filter(f -> f.getName().equals("Tech lead sign-offs")).toList();
           assertThat(filters.listPage(visible.get(0).getId(), 0, 50)).hasSize(1);
           // Each row names its release: Tasklist shows these variables in the list.
           assertThat((List<?>) visible.get(0).getProperties().get("variables"))
@@ -156,8 +166,7 @@ class ModelsAndAccessTest extends ProcessTestSupport {
         () ->
             assertThat(filters.createFilterQuery().listPage(0, 50))
                 .extracting(Filter::getName)
-                .containsExactlyInAnyOrder(
-                    "Overrides to decide", "Escalated sign-offs", "Overdue"));
+                .containsExactlyInAnyOrder("Overrides to decide", "Escalated sign-offs", OVERDUE));
     asUser(
         "ops-lead",
         () ->
@@ -167,8 +176,41 @@ class ModelsAndAccessTest extends ProcessTestSupport {
                     "Operations lead sign-offs",
                     "Database restores to confirm",
                     "Inconclusive metrics to decide",
-                    "Overdue"));
+                    OVERDUE));
     asUser("requester", () -> assertThat(filters.createFilterQuery().listPage(0, 50)).isEmpty());
     assertThat(status(id)).isEqualTo("awaiting-sign-off");
+  }
+
+  /**
+   * Stored queries hold no expressions (a filter cannot say "due before now"), so the filter of
+   * overdue sign-offs selects what escalation marks, and its name and description say so. Every
+   * role that signs, and release managers, see it; each sees the tasks its grants show.
+   */
+  @Test
+  void theOverdueFilterSaysItListsSignOffsPastTheirFollowUpAndHoldsNoExpression() {
+    Filter overdue = filters.createFilterQuery().filterName(OVERDUE).singleResult();
+    assertThat(filters.createFilterQuery().filterName("Overdue").count()).isZero();
+    assertThat(overdue.getProperties().get("description").toString())
+        .contains("follow-up time", "escalation", "priority to " + EscalationPriority.VALUE);
+    TaskQueryImpl query = (TaskQueryImpl) overdue.getQuery();
+    assertThat(query.getKey()).isEqualTo("approveRelease");
+    assertThat(query.getMinPriority()).isEqualTo(EscalationPriority.VALUE);
+    assertThat(query.getExpressions()).isEmpty();
+    for (String role : Groups.SIGN_OFF_ROLES) {
+      assertThat(
+              engine
+                  .getAuthorizationService()
+                  .createAuthorizationQuery()
+                  .groupIdIn(role)
+                  .resourceType(Resources.FILTER)
+                  .resourceId(overdue.getId())
+                  .count())
+          .as(role)
+          .isOne();
+    }
+    assertThat(
+            ((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration())
+                .isEnableExpressionsInStoredQueries())
+        .isFalse();
   }
 }

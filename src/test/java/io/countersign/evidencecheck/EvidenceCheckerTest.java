@@ -81,8 +81,8 @@ class EvidenceCheckerTest {
     assertThat(verdict.line())
         .startsWith(
             "- integration-tests: passed (sha256 "
-                + EvidenceChecker.sha256(PASSING).substring(0, 12)
-                + "… matches, "
+                + EvidenceChecker.sha256(PASSING)
+                + " matches, "
                 + PASSING.length
                 + " bytes; tests ")
         .endsWith("\n  s3://artifacts/it.xml");
@@ -177,11 +177,47 @@ class EvidenceCheckerTest {
         .startsWith(
             "- integration-tests: NOT CHECKED (evidence source in dry-run): would fetch"
                 + " s3://artifacts/it.xml, compare sha256 "
-                + EvidenceChecker.sha256(PASSING).substring(0, 12)
-                + "… and read it as junit");
+                + EvidenceChecker.sha256(PASSING)
+                + " and read it as junit");
     assertThat(EvidenceChecker.lines(List.of(verdict), List.of("security-scan")))
         .endsWith("- security-scan: MISSING (the policy requires it)");
     assertThat(EvidenceChecker.lines(List.of(), List.of())).isEqualTo("(none attached)");
+  }
+
+  @Test
+  void theFormShowsFullLocationsAsLinksWhereABrowserCanOpenThemAndFullDigests() {
+    Verdict passed = serving(PASSING).check(item(PASSING), JUNIT);
+    String sha = EvidenceChecker.sha256(PASSING);
+    Verdict https =
+        new Verdict(
+            "load_tests",
+            "https://ci.example/runs/7/k6(summary)_*final*.json",
+            sha,
+            sha,
+            12L,
+            passed.thresholds(),
+            Verdict.PASSED,
+            java.util.Map.of(),
+            List.of(),
+            false);
+
+    String details = EvidenceChecker.details(List.of(passed, https), List.of("security-scan"));
+
+    assertThat(details)
+        .contains("- Location: `s3://artifacts/it.xml`")
+        .contains("- SHA-256: `" + sha + "`")
+        .doesNotContain("…")
+        // A link that opens beside Tasklist; its text escaped so Markdown shows it as written.
+        .contains(
+            "- Location: <a href=\"https://ci.example/runs/7/k6(summary)_*final*.json\""
+                + " target=\"_blank\" rel=\"noopener\">https://ci\\.example/runs/7/k6\\(summary\\)"
+                + "\\_\\*final\\*\\.json</a>")
+        .contains("**load\\_tests**: passed")
+        .endsWith("**security\\-scan**: MISSING (the policy requires it)");
+    // What came from a file or a manifest cannot become markup.
+    assertThat(EvidenceChecker.text("<img src=x onerror=alert(1)> [a](javascript:x) & 'q'"))
+        .isEqualTo(
+            "&lt;img src=x onerror=alert\\(1\\)&gt; \\[a\\]\\(javascript:x\\) &amp; &#39;q&#39;");
   }
 
   @Test

@@ -184,7 +184,9 @@ class PromotionProcessTest extends ProcessTestSupport {
         .startsWith("Promoted from " + staging + " (staging, released ")
         .endsWith(", same artifacts, not rolled back)");
     completeAs(
-        "security-officer", task.getId(), Map.of("decision", "reject", "comment", "Not this week"));
+        "security-officer",
+        task.getId(),
+        Map.of("decision", "reject", "rejectComment", "Not this week"));
     runJobs();
     assertThat(status(id)).isEqualTo("rejected");
   }

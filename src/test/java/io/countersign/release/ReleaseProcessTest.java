@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.countersign.ProcessTestSupport;
+import io.countersign.identity.Groups;
 import io.countersign.manifest.CanonicalJson;
 import java.time.Duration;
 import java.util.Date;
+import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.AuthorizationException;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
@@ -162,6 +164,77 @@ class ReleaseProcessTest extends ProcessTestSupport {
   }
 
   @Test
+  void theOverrideFormSaysWhatApprovingSkipsAsTheRequestFoundIt() {
+    String id = submit(productionWithoutSecurityScan());
+    @SuppressWarnings("unchecked")
+    List<String> required =
+        (List<String>) runtime.getVariable(instance("release", id).getId(), "requiredRoles");
+    assertThat(required).isNotEmpty();
+    requestOverride(id, "quick");
+
+    List<String> skips = overrideSkips(id);
+    // Held at the checkpoint, before any sign-off: approving skips them all, and the evidence.
+    assertThat(skips.get(0))
+        .isEqualTo(
+            "Approving skips these sign-offs still outstanding: "
+                + String.join(", ", required.stream().map(Groups::label).toList()));
+    assertThat(skips.get(0)).doesNotContain("-leads", "-officers");
+    assertThat(skips)
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .startsWith("The pre-deployment evidence check it is held for:")
+                    .contains("missing evidence security-scan"));
+    decideOverride(id, "deny", "Fix the scan first");
+    assertThat(actions.cancel(id, "test over", "requester", java.util.Set.of()).kind())
+        .isEqualTo(ReleaseActions.Kind.ACCEPTED);
+  }
+
+  @Test
+  void anOverrideDuringSignOffSkipsOnlyTheRolesStillOutstanding() {
+    String id = submit(example("staging"));
+    approve(id, "tech-leads");
+    requestOverride(id, "quick");
+
+    assertThat(overrideSkips(id))
+        .containsExactly("Approving skips these sign-offs still outstanding: QA lead");
+    decideOverride(id, "deny", "Wait for QA");
+    approve(id, "qa-leads");
+    runJobs();
+    assertThat(status(id)).isEqualTo("released");
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<String> overrideSkips(String id) {
+    return (List<String>)
+        tasks.getVariableLocal(openTask(id, "decideOverride").getId(), "overrideSkips");
+  }
+
+  @Test
+  void theSignOffFormShowsTheRollbackPlanInTheOrderTheRollbackRuns() {
+    String id = submit(example("staging"));
+    String task = openTasks(id, "approveRelease").get(0).getId();
+    List<String> plan = ((String) tasks.getVariable(task, "rollbackPlan")).lines().toList();
+
+    // deploy.bpmn's Roll back: the undo steps, last capability first, then what follows them.
+    assertThat(plan)
+        .extracting(line -> line.replaceFirst(":.*", ""))
+        .containsExactly(
+            "1. Undo the rollout of Deployment medication-staging/backend, Deployment"
+                + " medication-staging/web",
+            "2. Restore front end medication-web",
+            "3. Revert Lambda data_ingestion (alias live), alert_generator (alias live),"
+                + " api_handler (alias live)",
+            "4. Roll back database medication-db",
+            "5. If database medication-db cannot be rolled back by scripts",
+            "6. Verify the restoration");
+    assertThat(plan.get(3)).contains("examples/medication-tracker/db/rollbacks", "newest first");
+    assertThat(plan.get(5)).contains("api-health");
+    approveAll(id);
+    assertThat(status(id)).isEqualTo("released");
+  }
+
+  @Test
   void theRequesterOfAnOverrideCannotDecideIt() {
     String id = submit(productionWithoutSecurityScan(), "release-manager");
     assertThat(actions.override(id, "quick", "Outage", "INC-1", "release-manager").kind())
@@ -241,7 +314,7 @@ class ReleaseProcessTest extends ProcessTestSupport {
     completeAs(
         "qa-lead",
         signOffTask(id, "qa-leads").getId(),
-        Map.of("decision", "reject", "comment", "Flaky tests"));
+        Map.of("decision", "reject", "rejectComment", "Flaky tests"));
     runJobs();
 
     assertThat(status(id)).isEqualTo("rejected");

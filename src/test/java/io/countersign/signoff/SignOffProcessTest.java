@@ -8,7 +8,9 @@ import io.countersign.ProcessTestSupport;
 import io.countersign.process.EscalationPriority;
 import java.util.List;
 import java.util.Map;
+import org.camunda.bpm.engine.FilterService;
 import org.camunda.bpm.engine.FormService;
+import org.camunda.bpm.engine.filter.Filter;
 import org.camunda.bpm.engine.identity.User;
 import org.camunda.bpm.engine.task.IdentityLink;
 import org.camunda.bpm.engine.task.Task;
@@ -27,6 +29,7 @@ class SignOffProcessTest extends ProcessTestSupport {
   private static final String DUAL = "dual-lead";
 
   @Autowired FormService forms;
+  @Autowired FilterService filters;
 
   @BeforeEach
   void users() {
@@ -121,15 +124,76 @@ class SignOffProcessTest extends ProcessTestSupport {
   }
 
   @Test
-  void aRejectionNeedsAComment() {
+  void aRejectionNeedsItsReasonInTheRejectCommentField() {
     String id = submit(example("staging"));
     String task = signOffTask(id, "tech-leads").getId();
     assertThatThrownBy(
-            () -> completeAs("tech-lead", task, Map.of("decision", "reject", "comment", "  ")))
+            () ->
+                completeAs("tech-lead", task, Map.of("decision", "reject", "rejectComment", "  ")))
         .hasMessageContaining("comment is required");
+    assertThatThrownBy(() -> completeAs("tech-lead", task, Map.of("decision", "reject")))
+        .hasMessageContaining("comment is required");
+    // The approval's comment field is hidden on the form when rejecting: a reason sent there is
+    // not taken as the rejection's reason.
+    assertThatThrownBy(
+            () -> completeAs("tech-lead", task, Map.of("decision", "reject", "comment", "Flaky")))
+        .hasMessageContaining("rejectComment");
+    assertThatThrownBy(
+            () ->
+                completeAs(
+                    "tech-lead",
+                    task,
+                    Map.of("decision", "approve", "rejectComment", "Looks fine")))
+        .hasMessageContaining("cannot come with an approval");
     assertThatThrownBy(() -> completeAs("tech-lead", task, Map.of()))
         .hasMessageContaining("approve or reject");
     assertThat(tasks.createTaskQuery().taskId(task).count()).isOne();
+    assertThat(evidenceTypes(id)).doesNotContain("sign-off");
+
+    completeAs("tech-lead", task, Map.of("decision", "reject", "rejectComment", "Flaky tests"));
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT comment FROM cs_sign_off WHERE release_id = ? AND role = 'tech-leads'",
+                String.class,
+                id))
+        .isEqualTo("Flaky tests");
+    runJobs();
+    assertThat(status(id)).isEqualTo("rejected");
+    assertThat(statusReason(id)).contains("tech-lead", "Flaky tests");
+    assertThat(openTasks(id, "approveRelease")).isEmpty();
+  }
+
+  @Test
+  void eachSignOffFormReadsTheRoleLabelAndWhereTheOtherSignOffsStandNow() {
+    String id = submit(example("staging"));
+    Task tech = signOffTask(id, "tech-leads");
+    Task qa = signOffTask(id, "qa-leads");
+    assertThat(tasks.getVariableLocal(tech.getId(), "roleLabel")).isEqualTo("Tech lead");
+    assertThat(tasks.getVariableLocal(qa.getId(), "roleLabel")).isEqualTo("QA lead");
+    assertThat(signOffStatus(qa))
+        .containsExactly("tech-leads|Tech lead|waiting", "qa-leads|QA lead|waiting");
+
+    approve(id, "tech-leads");
+
+    // The QA lead's task was created before; its form reads the state of now.
+    assertThat(signOffStatus(qa))
+        .hasSize(2)
+        .contains("qa-leads|QA lead|waiting")
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .matches(
+                        "tech-leads\\|Tech lead\\|approved by tech-lead at"
+                            + " \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC"));
+    approve(id, "qa-leads");
+    runJobs();
+    assertThat(status(id)).isEqualTo("released");
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<String> signOffStatus(Task task) {
+    return ((List<Map<String, String>>) tasks.getVariable(task.getId(), "signOffStatus"))
+        .stream().map(e -> e.get("group") + "|" + e.get("label") + "|" + e.get("status")).toList();
   }
 
   @Test
@@ -163,8 +227,23 @@ class SignOffProcessTest extends ProcessTestSupport {
                 .taskId(qa.getId())
                 .taskMinPriority(EscalationPriority.VALUE)
                 .count())
-        .as("the Overdue filter's query finds it")
+        .as("the escalation priority marks it")
         .isOne();
+    // The stored filter lists it, for the role and for release managers alike.
+    Filter overdue =
+        filters
+            .createFilterQuery()
+            .filterName("Sign-offs past follow-up (escalated)")
+            .singleResult();
+    for (String user : List.of("qa-lead", "release-manager")) {
+      asUser(
+          user,
+          () ->
+              assertThat(filters.<Task>listPage(overdue.getId(), 0, 50))
+                  .as(user)
+                  .extracting(Task::getId)
+                  .contains(qa.getId()));
+    }
 
     completeAs("release-manager", qa.getId(), Map.of("decision", "approve"));
     runJobs();
