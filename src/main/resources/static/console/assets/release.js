@@ -374,5 +374,6 @@ async function draw(diagram) {
   document.getElementById('canvas').dataset.model = diagram.definitionKey;
 }
 
-await header();
+// The header and the release load side by side: the page waits for neither before the other.
+header().catch(fail);
 poll(refresh, () => (seenStatus === null || !ENDED.has(seenStatus) ? 2000 : 10000));
