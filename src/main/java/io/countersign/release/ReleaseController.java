@@ -123,26 +123,22 @@ class ReleaseController {
 
   @GetMapping("/{id}")
   ResponseEntity<?> get(@PathVariable String id, Authentication user) {
-    return views
-        .detail(id)
-        .<ResponseEntity<?>>map(
-            detail ->
-                Access.readsAll(user) || detail.requester().equals(user.getName())
-                    ? ResponseEntity.ok(
-                        detail.withActions(
-                            ReleaseActions.allowed(
-                                detail.requester(),
-                                detail.status(),
-                                user.getName(),
-                                Access.groups(user))))
-                    : problem(
-                        HttpStatus.FORBIDDEN,
-                        "Not allowed",
-                        user.getName() + " may read only their own releases"))
-        .orElseGet(
-            () ->
-                problem(
-                    HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
+    return readable(
+        id,
+        user,
+        release ->
+            views
+                .detail(id)
+                .<ResponseEntity<?>>map(
+                    detail ->
+                        ResponseEntity.ok(
+                            detail.withActions(
+                                ReleaseActions.allowed(
+                                    detail.requester(),
+                                    detail.status(),
+                                    user.getName(),
+                                    Access.groups(user)))))
+                .orElseGet(() -> notFound(id)));
   }
 
   /**
@@ -152,33 +148,23 @@ class ReleaseController {
    */
   @GetMapping("/{id}/manifest")
   ResponseEntity<?> manifest(@PathVariable String id, Authentication user) {
-    return views
-        .detail(id)
-        .<ResponseEntity<?>>map(
-            detail -> {
-              if (!Access.readsAll(user) && !detail.requester().equals(user.getName())) {
-                return problem(
-                    HttpStatus.FORBIDDEN,
-                    "Not allowed",
-                    user.getName() + " may read only their own releases");
-              }
-              String canonical = manifests.canonicalText(id);
-              String digest = CanonicalJson.sha256(canonical);
-              return ResponseEntity.ok()
-                  .contentType(MediaType.APPLICATION_JSON)
-                  .header(
-                      "Repr-Digest",
-                      "sha-256=:"
-                          + java.util.Base64.getEncoder()
-                              .encodeToString(java.util.HexFormat.of().parseHex(digest))
-                          + ":")
-                  .header("X-Manifest-SHA256", digest)
-                  .body(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            })
-        .orElseGet(
-            () ->
-                problem(
-                    HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
+    return readable(
+        id,
+        user,
+        release -> {
+          String canonical = manifests.canonicalText(id);
+          String digest = CanonicalJson.sha256(canonical);
+          return ResponseEntity.ok()
+              .contentType(MediaType.APPLICATION_JSON)
+              .header(
+                  "Repr-Digest",
+                  "sha-256=:"
+                      + java.util.Base64.getEncoder()
+                          .encodeToString(java.util.HexFormat.of().parseHex(digest))
+                      + ":")
+              .header("X-Manifest-SHA256", digest)
+              .body(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        });
   }
 
   /**
@@ -211,10 +197,11 @@ class ReleaseController {
                         HttpStatus.FORBIDDEN,
                         "Not allowed",
                         user.getName() + " may read only their own releases"))
-        .orElseGet(
-            () ->
-                problem(
-                    HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'"));
+        .orElseGet(() -> notFound(id));
+  }
+
+  private static ResponseEntity<ProblemDetail> notFound(String id) {
+    return problem(HttpStatus.NOT_FOUND, "Release not found", "No release with id '" + id + "'");
   }
 
   @GetMapping
