@@ -1,7 +1,9 @@
 package io.countersign.console;
 
+import io.countersign.identity.Groups;
 import io.countersign.manifest.Environments;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.web.csrf.CsrfToken;
@@ -23,7 +25,7 @@ class ConsolePages {
     this.environments = environments;
   }
 
-  /** Who is looking, and the environments the list filters by. */
+  /** Who is looking, the environments the list filters by, and each role's label. */
   @GetMapping("/console/api/me")
   @ResponseBody
   Map<String, Object> me(Authentication user) {
@@ -33,7 +35,9 @@ class ConsolePages {
         "groups",
         user.getAuthorities().stream().map(GrantedAuthority::getAuthority).sorted().toList(),
         "environments",
-        environments.ids());
+        environments.ids(),
+        "roles",
+        Groups.APPROVERS.stream().collect(Collectors.toMap(g -> g, Groups::label)));
   }
 
   @GetMapping({"/console", "/console/"})

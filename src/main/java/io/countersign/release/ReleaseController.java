@@ -126,19 +126,13 @@ class ReleaseController {
     return readable(
         id,
         user,
-        release ->
-            views
-                .detail(id)
-                .<ResponseEntity<?>>map(
-                    detail ->
-                        ResponseEntity.ok(
-                            detail.withActions(
-                                ReleaseActions.allowed(
-                                    detail.requester(),
-                                    detail.status(),
-                                    user.getName(),
-                                    Access.groups(user)))))
-                .orElseGet(() -> notFound(id)));
+        release -> {
+          ReleaseViews.Detail detail = views.detail(release);
+          return ResponseEntity.ok(
+              detail.withActions(
+                  ReleaseActions.allowed(
+                      detail.requester(), detail.status(), user.getName(), Access.groups(user))));
+        });
   }
 
   /**

@@ -140,68 +140,65 @@ class ReleaseViews {
   record PageView(List<Summary> items, int page, int size, long total) {}
 
   Optional<Detail> detail(String id) {
-    return releases
-        .find(id)
-        .map(
-            r -> {
-              List<String> instances =
-                  history
-                      .createNativeHistoricProcessInstanceQuery()
-                      .sql(
-                          "SELECT * FROM "
-                              + table(HistoricProcessInstance.class)
-                              + " WHERE BUSINESS_KEY_ = #{key} ORDER BY ID_")
-                      .parameter("key", id)
-                      .list()
-                      .stream()
-                      .map(HistoricProcessInstance::getId)
-                      .toList();
-              List<String> incidents = incidents(instances);
-              List<PendingTask> pending = pendingTasks(id);
-              String status = incidents.isEmpty() ? r.status() : "failed";
-              String reason =
-                  incidents.isEmpty()
-                      ? r.statusReason()
-                      : "Incident: " + String.join("; ", incidents);
-              Map<String, String> links = new LinkedHashMap<>();
-              links.put("self", baseUrl + "/api/releases/" + id);
-              links.put("evidence", baseUrl + "/api/releases/" + id + "/evidence");
-              links.put("console", baseUrl + "/console/releases/" + id);
-              links.put(
-                  "tasklist",
-                  baseUrl
-                      + "/camunda/app/tasklist/default/#/?searchQuery="
-                      + "%5B%7B%22type%22:%22processInstanceBusinessKey%22,%22operator%22:%22eq%22,%22value%22:%22"
-                      + id
-                      + "%22%7D%5D");
-              if (r.processInstanceId() != null) {
-                links.put(
-                    "cockpit",
-                    baseUrl
-                        + "/camunda/app/cockpit/default/#/process-instance/"
-                        + r.processInstanceId());
-              }
-              return new Detail(
-                  r.id(),
-                  r.application(),
-                  r.version(),
-                  r.environment(),
-                  r.changeReference(),
-                  status,
-                  reason,
-                  r.requester(),
-                  r.createdAt(),
-                  r.updatedAt(),
-                  r.manifestSha256(),
-                  signOffs.forRelease(id),
-                  pending.stream().map(PendingTask::role).toList(),
-                  pending,
-                  steps(id),
-                  incidents,
-                  waiting.of(instances),
-                  links,
-                  List.of());
-            });
+    return releases.find(id).map(this::detail);
+  }
+
+  /** The detail of a release whose row the caller has read already. */
+  Detail detail(ReleaseRepository.ReleaseRow r) {
+    String id = r.id();
+    List<String> instances =
+        history
+            .createNativeHistoricProcessInstanceQuery()
+            .sql(
+                "SELECT * FROM "
+                    + table(HistoricProcessInstance.class)
+                    + " WHERE BUSINESS_KEY_ = #{key} ORDER BY ID_")
+            .parameter("key", id)
+            .list()
+            .stream()
+            .map(HistoricProcessInstance::getId)
+            .toList();
+    List<String> incidents = incidents(instances);
+    List<PendingTask> pending = pendingTasks(id);
+    String status = incidents.isEmpty() ? r.status() : "failed";
+    String reason =
+        incidents.isEmpty() ? r.statusReason() : "Incident: " + String.join("; ", incidents);
+    Map<String, String> links = new LinkedHashMap<>();
+    links.put("self", baseUrl + "/api/releases/" + id);
+    links.put("evidence", baseUrl + "/api/releases/" + id + "/evidence");
+    links.put("console", baseUrl + "/console/releases/" + id);
+    links.put(
+        "tasklist",
+        baseUrl
+            + "/camunda/app/tasklist/default/#/?searchQuery="
+            + "%5B%7B%22type%22:%22processInstanceBusinessKey%22,%22operator%22:%22eq%22,%22value%22:%22"
+            + id
+            + "%22%7D%5D");
+    if (r.processInstanceId() != null) {
+      links.put(
+          "cockpit",
+          baseUrl + "/camunda/app/cockpit/default/#/process-instance/" + r.processInstanceId());
+    }
+    return new Detail(
+        r.id(),
+        r.application(),
+        r.version(),
+        r.environment(),
+        r.changeReference(),
+        status,
+        reason,
+        r.requester(),
+        r.createdAt(),
+        r.updatedAt(),
+        r.manifestSha256(),
+        signOffs.forRelease(id),
+        pending.stream().map(PendingTask::role).toList(),
+        pending,
+        steps(id),
+        incidents,
+        waiting.of(instances),
+        links,
+        List.of());
   }
 
   PageView page(

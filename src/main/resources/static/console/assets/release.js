@@ -5,15 +5,7 @@
 import { api, duration, el, ENDED, header, poll, Problem, statusBadge, when } from './console.js';
 
 const id = decodeURIComponent(location.pathname.split('/').pop());
-const ROLES = {
-  'tech-leads': 'Tech lead',
-  'security-officers': 'Security officer',
-  'qa-leads': 'QA lead',
-  'product-owners': 'Product owner',
-  'operations-leads': 'Operations lead',
-  'compliance-officers': 'Compliance officer',
-  'release-managers': 'Release manager',
-};
+let roles = {}; // group id → the label people read, from the server (identity's Groups)
 const DECISIONS = { approve: 'approved', reject: 'rejected' };
 const MODELS = { deploy: 'Deploy', 'sign-off': 'Sign-off', release: 'Release' };
 const problem = document.getElementById('problem');
@@ -28,7 +20,7 @@ let lastDetail = null;
 const stepNames = new Map(); // element id → its name in the models, for steps that have not run yet
 
 function roleLabel(role) {
-  return ROLES[role] || role;
+  return roles[role] || role;
 }
 
 function fail(e) {
@@ -374,6 +366,11 @@ async function draw(diagram) {
   document.getElementById('canvas').dataset.model = diagram.definitionKey;
 }
 
-// The header and the release load side by side: the page waits for neither before the other.
-header().catch(fail);
+// The header and the release load side by side; the role labels arrive with the header.
+header().then((me) => {
+  roles = me.roles;
+  if (lastDetail) {
+    drawSignOffs(lastDetail);
+  }
+}).catch(fail);
 poll(refresh, () => (seenStatus === null || !ENDED.has(seenStatus) ? 2000 : 10000));
