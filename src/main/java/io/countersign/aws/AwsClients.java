@@ -13,9 +13,13 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudfront.CloudFrontClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
@@ -83,6 +87,46 @@ public final class AwsClients implements AutoCloseable {
             k ->
                 configure(CloudFrontClient.builder(), settings, "cloudfront")
                     .region(Region.AWS_GLOBAL)
+                    .build());
+  }
+
+  public CloudWatchClient cloudWatch(AwsSettings settings) {
+    return (CloudWatchClient)
+        clients.computeIfAbsent(
+            key("cloudwatch", settings),
+            k ->
+                configure(CloudWatchClient.builder(), settings, "cloudwatch")
+                    .region(Region.of(settings.region()))
+                    .build());
+  }
+
+  public CloudFormationClient cloudFormation(AwsSettings settings) {
+    return (CloudFormationClient)
+        clients.computeIfAbsent(
+            key("cloudformation", settings),
+            k ->
+                configure(CloudFormationClient.builder(), settings, "cloudformation")
+                    .region(Region.of(settings.region()))
+                    .build());
+  }
+
+  public SecretsManagerClient secretsManager(AwsSettings settings) {
+    return (SecretsManagerClient)
+        clients.computeIfAbsent(
+            key("secretsmanager", settings),
+            k ->
+                configure(SecretsManagerClient.builder(), settings, "secretsmanager")
+                    .region(Region.of(settings.region()))
+                    .build());
+  }
+
+  public SsmClient ssm(AwsSettings settings) {
+    return (SsmClient)
+        clients.computeIfAbsent(
+            key("ssm", settings),
+            k ->
+                configure(SsmClient.builder(), settings, "ssm")
+                    .region(Region.of(settings.region()))
                     .build());
   }
 

@@ -25,7 +25,16 @@ public record AwsSettings(
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
   /** The services whose endpoint may be overridden. */
-  public static final Set<String> SERVICES = Set.of("lambda", "s3", "cloudfront", "sts");
+  public static final Set<String> SERVICES =
+      Set.of(
+          "lambda",
+          "s3",
+          "cloudfront",
+          "sts",
+          "cloudwatch",
+          "cloudformation",
+          "secretsmanager",
+          "ssm");
 
   private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d{1,2}");
   private static final Pattern ROLE_ARN =

@@ -27,6 +27,10 @@ public final class Patterns {
       "all-at-once|canary[0-9]{1,2}-[0-9]{1,3}|linear[0-9]{1,2}-[0-9]{1,3}";
   static final String TRAFFIC_MESSAGE =
       "must be all-at-once, canary<percent>-<minutes> or linear<percent>-<minutes>";
+  static final String LAYER_VERSION_ARN =
+      "arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:layer:[A-Za-z0-9_-]{1,140}:[0-9]{1,8}";
+  static final String LAYER_VERSION_ARN_MESSAGE =
+      "must be a Lambda layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)";
   public static final String BUCKET = "[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]";
   public static final String BUCKET_MESSAGE = "must be an S3 bucket name";
   public static final String OBJECT_KEY = "(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9!_.*'()/-]+";

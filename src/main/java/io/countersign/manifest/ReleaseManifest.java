@@ -121,7 +121,15 @@ public record ReleaseManifest(
       @Pattern(regexp = Patterns.LAMBDA_ALIAS, message = Patterns.LAMBDA_ALIAS_MESSAGE)
           String alias,
       @NotNull @Valid Artifact artifact,
-      @Pattern(regexp = Patterns.TRAFFIC, message = Patterns.TRAFFIC_MESSAGE) String traffic) {
+      @Pattern(regexp = Patterns.TRAFFIC, message = Patterns.TRAFFIC_MESSAGE) String traffic,
+      @Valid LambdaConfiguration configuration,
+      @Valid TrafficCheck beforeTraffic,
+      @Valid TrafficCheck afterTraffic) {
+
+    /** A function whose code only is deployed, with no configuration and no traffic checks. */
+    public LambdaFunction(String name, String alias, Artifact artifact, String traffic) {
+      this(name, alias, artifact, traffic, null, null, null);
+    }
 
     public String aliasOrDefault() {
       return alias == null ? "live" : alias;
@@ -131,6 +139,62 @@ public record ReleaseManifest(
       return traffic == null ? "all-at-once" : traffic;
     }
   }
+
+  /**
+   * The function's configuration as this release sets it; what is left out stays as it is. {@code
+   * layers} are layer version ARNs, all of them (Lambda replaces the list). Environment values are
+   * literals or references to Secrets Manager or Parameter Store, resolved when deployed: a secret
+   * is never a literal of a manifest.
+   */
+  public record LambdaConfiguration(
+      @jakarta.validation.constraints.Min(128) @jakarta.validation.constraints.Max(10240)
+          Integer memory,
+      @jakarta.validation.constraints.Min(1) @jakarta.validation.constraints.Max(900)
+          Integer timeout,
+      @Size(max = 5)
+          List<
+                  @NotNull
+                  @Pattern(
+                      regexp = Patterns.LAYER_VERSION_ARN,
+                      message = Patterns.LAYER_VERSION_ARN_MESSAGE)
+                  String>
+              layers,
+      @Size(max = 64) Map<String, @NotNull @Valid EnvironmentValue> environment) {}
+
+  /**
+   * One environment variable's value: exactly one of a literal {@code value}, a Secrets Manager
+   * secret ({@code secretsManager}: name or ARN, optionally one {@code jsonKey} of a JSON secret
+   * and a pinned {@code versionId}) or a Parameter Store parameter ({@code parameterStore}: name,
+   * optionally {@code name:version}).
+   */
+  public record EnvironmentValue(
+      @Size(max = 4096) String value,
+      @Size(max = 2048) String secretsManager,
+      @Size(max = 256) String jsonKey,
+      @Size(max = 64) String versionId,
+      @Size(max = 2048) String parameterStore) {}
+
+  /**
+   * A check of a published Lambda version, as CodeDeploy's BeforeAllowTraffic and AfterAllowTraffic
+   * hooks: either the new version is invoked with the team's test {@code event}, or the named
+   * validation {@code function} is invoked (it is told the function, alias and version). It passes
+   * when the invocation returns without a function error and, if {@code jsonField} is given, the
+   * response's field equals {@code jsonValue}.
+   */
+  public record TrafficCheck(
+      Map<String, Object> event,
+      @Pattern(regexp = Patterns.LAMBDA_FUNCTION, message = Patterns.LAMBDA_FUNCTION_MESSAGE)
+          String function,
+      @Size(max = 256)
+          @Pattern(
+              regexp = "\\$(?:\\.[A-Za-z0-9_-]{1,64}+|\\[[0-9]{1,4}+\\])++",
+              message = "must be a JSON path such as $.status or $.checks[0].state")
+          String jsonField,
+      @Size(max = 256) String jsonValue,
+      @Pattern(
+              regexp = "PT[0-9]{1,2}(\\.[0-9]{1,3})?S",
+              message = "must be a duration in seconds such as PT5S or PT0.5S")
+          String timeout) {}
 
   /**
    * An object in an artifacts bucket (S3), and optionally the SHA-256 of its bytes: given, the

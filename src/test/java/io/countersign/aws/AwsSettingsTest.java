@@ -47,7 +47,7 @@ class AwsSettingsTest {
             "countersign.targets.lambda.targets.medication-aws.region 'Ireland' is not an AWS region (e.g. eu-west-1)",
             "countersign.targets.lambda.targets.medication-aws.role-arn 'arn:aws:iam::12345:user/bob' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
             "countersign.targets.lambda.targets.medication-aws.endpoints.lambda must be an absolute http(s) URL, not 'localhost:9000'",
-            "countersign.targets.lambda.targets.medication-aws.endpoints.dynamodb: unknown service; expected one of cloudfront, lambda, s3, sts",
+            "countersign.targets.lambda.targets.medication-aws.endpoints.dynamodb: unknown service; expected one of cloudformation, cloudfront, cloudwatch, lambda, s3, secretsmanager, ssm, sts",
             "countersign.targets.lambda.targets.medication-aws.call-timeout must be between 1 ms and PT1M (a step never waits long on AWS)",
             "countersign.targets.lambda.targets.medication-aws.max-attempts must be between 1 and 10");
   }
