@@ -89,6 +89,15 @@ class DeployLambdaDelegate implements JavaDelegate {
     if (previousVersions.putIfAbsent(function.name(), progress.previousVersion()) == null) {
       execution.setVariable(Variables.LAMBDA_PREVIOUS_VERSIONS, StepSupport.json(previousVersions));
     }
+    // Recorded with the update's start, before its outcome is known: a configuration that ends
+    // Failed is restored as well.
+    boolean configured =
+        advance.events().stream().anyMatch(e -> e.type().equals(LambdaRollout.CONFIGURED));
+    List<String> configuredFunctions = StepSupport.readList(execution, Variables.LAMBDA_CONFIGURED);
+    if (configured && !configuredFunctions.contains(function.name())) {
+      configuredFunctions.add(function.name());
+      execution.setVariable(Variables.LAMBDA_CONFIGURED, StepSupport.json(configuredFunctions));
+    }
     Map<String, Object> deployments = StepSupport.readMap(execution, Variables.LAMBDA_DEPLOYMENTS);
     deployments.put(function.name(), JSON.convertValue(progress, Map.class));
     execution.setVariable(Variables.LAMBDA_DEPLOYMENTS, StepSupport.json(deployments));

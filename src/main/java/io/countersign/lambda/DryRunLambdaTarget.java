@@ -1,7 +1,11 @@
 package io.countersign.lambda;
 
 import io.countersign.lambda.TrafficPlan.Routing;
+import io.countersign.manifest.ReleaseManifest.EnvironmentValue;
+import io.countersign.manifest.ReleaseManifest.LambdaConfiguration;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,5 +72,67 @@ class DryRunLambdaTarget implements LambdaTarget {
   @Override
   public boolean dryRun() {
     return true;
+  }
+
+  @Override
+  public FunctionSettings settings(String target, LambdaFunction function, String qualifier) {
+    return new FunctionSettings(null, null, null, null, UNKNOWN);
+  }
+
+  /** Resolves nothing: the references are recorded with no version. */
+  @Override
+  public ConfigurationUpdate updateConfiguration(
+      String releaseId, String target, LambdaFunction function, String revisionId) {
+    LambdaConfiguration configuration = function.configuration();
+    List<Reference> references = new ArrayList<>();
+    if (configuration.environment() != null) {
+      configuration
+          .environment()
+          .forEach(
+              (name, value) -> {
+                if (value.secretsManager() != null || value.parameterStore() != null) {
+                  references.add(unresolved(name, value));
+                }
+              });
+    }
+    log.info(
+        "{}: dry-run: would update the configuration of function {} in {} (memory {}, timeout {}, layers {}, environment {})",
+        releaseId,
+        function.name(),
+        target,
+        configuration.memory(),
+        configuration.timeout(),
+        configuration.layers(),
+        configuration.environment() == null ? null : configuration.environment().keySet());
+    return new ConfigurationUpdate(UNKNOWN, UNKNOWN, references);
+  }
+
+  @Override
+  public ConfigurationRestore restoreConfiguration(
+      String releaseId,
+      String target,
+      LambdaFunction function,
+      LambdaConfiguration configuration,
+      String version) {
+    log.info(
+        "{}: dry-run: would restore the configuration of function {} in {} from version {}",
+        releaseId,
+        function.name(),
+        target,
+        version);
+    FunctionSettings unknown = settings(target, function, version);
+    return new ConfigurationRestore(false, unknown, unknown);
+  }
+
+  private static Reference unresolved(String name, EnvironmentValue value) {
+    return value.secretsManager() != null
+        ? new Reference(
+            name,
+            LambdaConfigurationRules.SECRETS_MANAGER,
+            value.secretsManager(),
+            value.jsonKey(),
+            value.versionId() == null ? UNKNOWN : value.versionId())
+        : new Reference(
+            name, LambdaConfigurationRules.PARAMETER_STORE, value.parameterStore(), null, UNKNOWN);
   }
 }

@@ -5,6 +5,7 @@ import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ManifestSection;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.LambdaChange;
+import io.countersign.manifest.ReleaseManifest.LambdaConfiguration;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import io.countersign.process.TargetCapability;
 import io.countersign.process.Variables;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
@@ -69,8 +71,52 @@ class LambdaCapability implements TargetCapability {
                     + ") from s3://"
                     + f.artifact().bucket()
                     + "/"
-                    + f.artifact().key())
+                    + f.artifact().key()
+                    + configurationPlan(f.configuration()))
         .toList();
+  }
+
+  /**
+   * What the approvers sign about the configuration: each field set, the variables by name and
+   * where each value comes from (a secret by its reference, never a value; a literal is in the
+   * manifest they read anyway).
+   */
+  static String configurationPlan(LambdaConfiguration c) {
+    if (c == null) {
+      return "";
+    }
+    List<String> parts = new ArrayList<>();
+    if (c.memory() != null) {
+      parts.add("memory -> " + c.memory() + " MB");
+    }
+    if (c.timeout() != null) {
+      parts.add("timeout -> " + c.timeout() + " s");
+    }
+    if (c.layers() != null) {
+      parts.add("layers -> " + (c.layers().isEmpty() ? "none" : String.join(", ", c.layers())));
+    }
+    if (c.environment() != null) {
+      List<String> variables = new ArrayList<>();
+      new TreeMap<>(c.environment())
+          .forEach(
+              (name, value) ->
+                  variables.add(
+                      name
+                          + (value.secretsManager() != null
+                              ? " from Secrets Manager "
+                                  + value.secretsManager()
+                                  + (value.jsonKey() == null ? "" : " key " + value.jsonKey())
+                                  + (value.versionId() == null
+                                      ? ""
+                                      : " version " + value.versionId())
+                              : value.parameterStore() != null
+                                  ? " from Parameter Store " + value.parameterStore()
+                                  : " (literal)")));
+      parts.add(
+          "environment replaced by "
+              + (variables.isEmpty() ? "none" : String.join(", ", variables)));
+    }
+    return parts.isEmpty() ? "" : "; configuration: " + String.join("; ", parts);
   }
 
   @Override
@@ -86,7 +132,21 @@ class LambdaCapability implements TargetCapability {
                 manifest.lambda().functions().stream()
                     .map(f -> f.name() + " (alias " + f.aliasOrDefault() + ")")
                     .toList())
-            + ": point each alias back at the version it served before, with all its traffic");
+            + ": point each alias back at the version it served before, with all its traffic"
+            + restorePlan(manifest));
+  }
+
+  private static String restorePlan(ReleaseManifest manifest) {
+    List<String> configured =
+        manifest.lambda().functions().stream()
+            .filter(f -> f.configuration() != null)
+            .map(LambdaFunction::name)
+            .toList();
+    return configured.isEmpty()
+        ? ""
+        : "; restore the configuration of "
+            + String.join(", ", configured)
+            + " from that version (the fields this release sets)";
   }
 
   @Override
@@ -110,7 +170,8 @@ class LambdaCapability implements TargetCapability {
 
   @Override
   public List<String> recordedVariables() {
-    return List.of(Variables.LAMBDA_PREVIOUS_VERSIONS, Variables.LAMBDA_REVERTED);
+    return List.of(
+        Variables.LAMBDA_PREVIOUS_VERSIONS, Variables.LAMBDA_REVERTED, Variables.LAMBDA_CONFIGURED);
   }
 
   /** Reads each function's alias: the function and alias exist and Lambda answers. */

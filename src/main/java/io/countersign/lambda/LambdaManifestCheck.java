@@ -11,8 +11,9 @@ import java.util.TreeSet;
 import org.springframework.stereotype.Component;
 
 /**
- * The manifest's Lambda section against the configured targets, and traffic specs that match but
- * make no plan.
+ * The manifest's Lambda section against the configured targets, traffic specs that match but make
+ * no plan, and each function's configuration ({@link LambdaConfigurationRules}: secret references
+ * on the target's allow-lists, no literal secrets).
  */
 @Component
 class LambdaManifestCheck implements ManifestCheck {
@@ -61,6 +62,10 @@ class LambdaManifestCheck implements ManifestCheck {
         } catch (IllegalArgumentException e) {
           errors.add(path + ".traffic", e.getMessage());
         }
+      }
+      for (LambdaConfigurationRules.Problem problem :
+          LambdaConfigurationRules.problems(function.configuration(), target)) {
+        errors.add(path + ".configuration" + problem.path(), problem.message());
       }
       String bucket = function.artifact() == null ? null : function.artifact().bucket();
       if (target != null && bucket != null && !target.artifactBuckets().contains(bucket)) {

@@ -37,9 +37,14 @@ record LambdaProperties(
   }
 
   /**
-   * One AWS account/region; functions there may only be built from these artifact buckets.
-   * Credentials come from the default chain, or the role {@code role-arn} assumed with it; {@code
-   * endpoints.lambda}/{@code endpoints.sts} override AWS's endpoints (tests, emulators).
+   * One AWS account/region; functions there may only be built from these artifact buckets, and
+   * their environment may only take values from the Secrets Manager secrets and Parameter Store
+   * parameters under {@code secret-prefixes} (secret ARN or name prefixes) and {@code
+   * parameter-prefixes} (parameter path prefixes): without them a requester could copy any secret
+   * Countersign's role can read into a function they control. Credentials come from the default
+   * chain, or the role {@code role-arn} assumed with it; {@code endpoints.lambda}/{@code
+   * endpoints.sts}/{@code endpoints.secretsmanager}/{@code endpoints.ssm} override AWS's endpoints
+   * (tests, emulators).
    */
   record Target(
       String region,
@@ -48,15 +53,39 @@ record LambdaProperties(
       String externalId,
       Map<String, URI> endpoints,
       Duration callTimeout,
-      Integer maxAttempts) {
+      Integer maxAttempts,
+      List<String> secretPrefixes,
+      List<String> parameterPrefixes) {
 
     @ConstructorBinding
     Target {
       artifactBuckets = artifactBuckets == null ? List.of() : List.copyOf(artifactBuckets);
+      secretPrefixes = secretPrefixes == null ? List.of() : List.copyOf(secretPrefixes);
+      parameterPrefixes = parameterPrefixes == null ? List.of() : List.copyOf(parameterPrefixes);
+    }
+
+    Target(
+        String region,
+        List<String> artifactBuckets,
+        String roleArn,
+        String externalId,
+        Map<String, URI> endpoints,
+        Duration callTimeout,
+        Integer maxAttempts) {
+      this(
+          region,
+          artifactBuckets,
+          roleArn,
+          externalId,
+          endpoints,
+          callTimeout,
+          maxAttempts,
+          null,
+          null);
     }
 
     Target(String region, List<String> artifactBuckets) {
-      this(region, artifactBuckets, null, null, null, null, null);
+      this(region, artifactBuckets, null, null, null, null, null, null, null);
     }
 
     AwsSettings aws() {

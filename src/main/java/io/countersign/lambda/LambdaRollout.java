@@ -3,9 +3,14 @@ package io.countersign.lambda;
 import io.countersign.aws.TargetRefusedException;
 import io.countersign.lambda.LambdaTarget.Alias;
 import io.countersign.lambda.LambdaTarget.CodeUpdate;
+import io.countersign.lambda.LambdaTarget.ConfigurationRestore;
+import io.countersign.lambda.LambdaTarget.ConfigurationUpdate;
+import io.countersign.lambda.LambdaTarget.FunctionSettings;
 import io.countersign.lambda.LambdaTarget.PublishedVersion;
+import io.countersign.lambda.LambdaTarget.Reference;
 import io.countersign.lambda.LambdaTarget.UpdateStatus;
 import io.countersign.lambda.TrafficPlan.Routing;
+import io.countersign.manifest.ReleaseManifest.LambdaConfiguration;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import io.countersign.process.Attempts;
 import io.countersign.process.Attempts.Call;
@@ -17,8 +22,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,9 +38,12 @@ import java.util.regex.Pattern;
  */
 class LambdaRollout {
   static final String UPDATING = "updating";
+  static final String CONFIGURING = "configuring";
   static final String SHIFTING = "shifting";
   static final String DEPLOYED = "deployed";
   static final String LATEST = "$LATEST";
+  static final String CONFIGURED = "lambda-configuration-updated";
+  static final String RESTORED = "lambda-configuration-restored";
 
   private static final Pattern FUNCTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern ALIAS_NAME = Pattern.compile("(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}");
@@ -131,6 +141,19 @@ class LambdaRollout {
               + function.name()
               + " is not a plain S3 object key");
     }
+    List<LambdaConfigurationRules.Problem> problems =
+        LambdaConfigurationRules.problems(function.configuration(), config);
+    if (!problems.isEmpty()) {
+      throw new TargetRefusedException(
+          "configuration of function "
+              + function.name()
+              + " refused: "
+              + String.join(
+                  "; ",
+                  problems.stream()
+                      .map(p -> "configuration" + p.path() + ": " + p.message())
+                      .toList()));
+    }
     try {
       return TrafficPlan.parse(function.trafficOrDefault());
     } catch (IllegalArgumentException e) {
@@ -217,52 +240,288 @@ class LambdaRollout {
         }
         case SUCCESSFUL -> {
           refuseUnsignedCode(function, status.codeSha256());
-          // Interrupted: publishing again first looks for a version with this CodeSha256.
-          Supplier<PublishedVersion> publish =
-              () ->
-                  target.publishVersion(
-                      releaseId, targetName, function, status.codeSha256(), status.revisionId());
-          PublishedVersion version =
-              attempts.once(
-                  call(releaseId, DeployLambdaDelegate.STEP, targetName, function, "publish"),
-                  PublishedVersion.class,
-                  publish,
-                  Attempts.Interrupted.repeat(
-                      publish,
-                      "looked for a version with CodeSha256 "
-                          + status.codeSha256()
-                          + " before publishing"));
-          progress =
-              new Progress(
-                  SHIFTING,
-                  progress.previousVersion(),
-                  version.version(),
-                  -1,
-                  progress.updateStartedAt(),
-                  version.codeSha256());
-          events.add(
-              new Event(
-                  "lambda-version-published",
-                  StepSupport.payload(
-                      "target",
-                      targetName,
-                      "function",
-                      function.name(),
-                      "version",
-                      version.version(),
-                      "codeSha256",
-                      version.codeSha256(),
-                      "reused",
-                      version.reused(),
-                      "dryRun",
-                      target.dryRun())));
+          if (function.configuration() != null) {
+            progress = configure(releaseId, targetName, function, progress, status, now, events);
+          } else {
+            progress =
+                publish(
+                    releaseId,
+                    targetName,
+                    function,
+                    progress,
+                    status.codeSha256(),
+                    status.revisionId(),
+                    events);
+          }
         }
+      }
+    }
+    if (progress.phase().equals(CONFIGURING)) {
+      UpdateStatus status = target.updateStatus(targetName, function);
+      switch (status.status()) {
+        case FAILED ->
+            throw new TargetRefusedException(
+                "Lambda configuration update of "
+                    + function.name()
+                    + " failed: "
+                    + (status.reason() == null ? "no reason given" : status.reason()));
+        case IN_PROGRESS -> {
+          Instant started = Instant.parse(progress.updateStartedAt());
+          Duration timeout = properties.updateTimeoutOrDefault();
+          if (now.isAfter(started.plus(timeout))) {
+            throw new TargetRefusedException(
+                "Lambda configuration update of "
+                    + function.name()
+                    + " still InProgress after "
+                    + timeout
+                    + " ("
+                    + (status.reason() == null ? "no reason given" : status.reason())
+                    + ")");
+          }
+          return new Advance(progress, properties.pollIntervalOrDefault(), events);
+        }
+        case SUCCESSFUL ->
+            // The code checked when its update ended: PublishVersion refuses any other.
+            progress =
+                publish(
+                    releaseId,
+                    targetName,
+                    function,
+                    progress,
+                    progress.codeSha256() == null ? status.codeSha256() : progress.codeSha256(),
+                    status.revisionId(),
+                    events);
       }
     }
     if (progress.phase().equals(SHIFTING)) {
       return shift(releaseId, targetName, function, plan, progress, events);
     }
     return new Advance(progress, Duration.ZERO, events);
+  }
+
+  private Progress publish(
+      String releaseId,
+      String targetName,
+      LambdaFunction function,
+      Progress progress,
+      String codeSha256,
+      String revisionId,
+      List<Event> events) {
+    // Interrupted: publishing again is Lambda's to settle (no new version when nothing changed).
+    Supplier<PublishedVersion> publish =
+        () -> target.publishVersion(releaseId, targetName, function, codeSha256, revisionId);
+    PublishedVersion version =
+        attempts.once(
+            call(releaseId, DeployLambdaDelegate.STEP, targetName, function, "publish"),
+            PublishedVersion.class,
+            publish,
+            Attempts.Interrupted.repeat(
+                publish,
+                "published again: Lambda returns the latest version when neither code nor"
+                    + " configuration changed since"));
+    events.add(
+        new Event(
+            "lambda-version-published",
+            StepSupport.payload(
+                "target",
+                targetName,
+                "function",
+                function.name(),
+                "version",
+                version.version(),
+                "codeSha256",
+                version.codeSha256(),
+                "reused",
+                version.reused(),
+                "dryRun",
+                target.dryRun())));
+    return new Progress(
+        SHIFTING,
+        progress.previousVersion(),
+        version.version(),
+        -1,
+        progress.updateStartedAt(),
+        version.codeSha256());
+  }
+
+  /**
+   * What {@code updateConfiguration} made: the configuration before (null when a re-run found the
+   * update made by a job that was lost, which had read it) and the update.
+   */
+  record Configured(FunctionSettings before, ConfigurationUpdate update) {}
+
+  /**
+   * Starts the configuration update at the revision read just before (noted in the attempt, as for
+   * the code), records before and after (names only) and goes on to wait for it.
+   */
+  private Progress configure(
+      String releaseId,
+      String targetName,
+      LambdaFunction function,
+      Progress progress,
+      UpdateStatus code,
+      Instant now,
+      List<Event> events) {
+    Call call =
+        call(releaseId, DeployLambdaDelegate.STEP, targetName, function, "update-configuration");
+    Configured configured =
+        attempts.once(
+            call,
+            Configured.class,
+            () -> {
+              FunctionSettings before = target.settings(targetName, function, null);
+              attempts.note(call, REVISION + before.revisionId());
+              return new Configured(
+                  before,
+                  target.updateConfiguration(releaseId, targetName, function, before.revisionId()));
+            },
+            previous -> {
+              String noted =
+                  previous.detail() == null || !previous.detail().startsWith(REVISION)
+                      ? null
+                      : previous.detail().substring(REVISION.length());
+              FunctionSettings now1 = target.settings(targetName, function, null);
+              if (noted != null && !noted.equals(now1.revisionId())) {
+                return new Resolution<>(
+                    new Configured(null, new ConfigurationUpdate(noted, now1.revisionId(), null)),
+                    "verified",
+                    "the function's revision moved from "
+                        + noted
+                        + " to "
+                        + now1.revisionId()
+                        + ": the configuration update was made; not made again");
+              }
+              attempts.note(call, REVISION + now1.revisionId());
+              return new Resolution<>(
+                  new Configured(
+                      now1,
+                      target.updateConfiguration(
+                          releaseId, targetName, function, now1.revisionId())),
+                  "verified",
+                  "the function was still at revision "
+                      + now1.revisionId()
+                      + ": the configuration update had not reached Lambda; made now");
+            });
+    events.add(new Event(CONFIGURED, configurationPayload(targetName, function, configured)));
+    // The code's digest as its update ended, so the publish after this one checks the same code;
+    // the update timeout starts again for this update.
+    return new Progress(
+        CONFIGURING, progress.previousVersion(), null, -1, now.toString(), code.codeSha256());
+  }
+
+  private Map<String, Object> configurationPayload(
+      String targetName, LambdaFunction function, Configured configured) {
+    LambdaConfiguration c = function.configuration();
+    FunctionSettings before = configured.before();
+    Map<String, Object> after = new LinkedHashMap<>();
+    after.put("memory", c.memory() != null ? c.memory() : before == null ? null : before.memory());
+    after.put(
+        "timeout", c.timeout() != null ? c.timeout() : before == null ? null : before.timeout());
+    after.put("layers", c.layers() != null ? c.layers() : before == null ? null : before.layers());
+    after.put(
+        "environment",
+        c.environment() != null
+            ? List.copyOf(new TreeSet<>(c.environment().keySet()))
+            : before == null ? null : before.environment());
+    List<Reference> references = configured.update().references();
+    return StepSupport.payload(
+        "target",
+        targetName,
+        "function",
+        function.name(),
+        "before",
+        before == null ? "unknown: read by an attempt whose job was lost" : settingsMap(before),
+        "after",
+        after,
+        "changed",
+        changedFields(c),
+        "literals",
+        c.environment() == null
+            ? List.of()
+            : c.environment().entrySet().stream()
+                .filter(e -> e.getValue().value() != null)
+                .map(Map.Entry::getKey)
+                .sorted()
+                .toList(),
+        "references",
+        references == null ? "unknown: resolved by an attempt whose job was lost" : references,
+        "revisionBefore",
+        configured.update().revisionBefore(),
+        "revisionAfter",
+        configured.update().revisionAfter(),
+        "dryRun",
+        target.dryRun());
+  }
+
+  private static Map<String, Object> settingsMap(FunctionSettings settings) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("memory", settings.memory());
+    map.put("timeout", settings.timeout());
+    map.put("layers", settings.layers());
+    map.put("environment", settings.environment());
+    return map;
+  }
+
+  /** The fields a configuration sets, as named in the manifest. */
+  static List<String> changedFields(LambdaConfiguration c) {
+    List<String> fields = new ArrayList<>();
+    if (c.memory() != null) {
+      fields.add("memory");
+    }
+    if (c.timeout() != null) {
+      fields.add("timeout");
+    }
+    if (c.layers() != null) {
+      fields.add("layers");
+    }
+    if (c.environment() != null) {
+      fields.add("environment");
+    }
+    return fields;
+  }
+
+  /**
+   * Gives {@code $LATEST} back the fields this release's configuration set, from the version the
+   * alias returned to. The adapter reads both first and calls only if they differ, so an
+   * interrupted attempt is simply made again.
+   */
+  Event restoreConfiguration(
+      String releaseId, String targetName, LambdaFunction function, String previousVersion) {
+    Supplier<ConfigurationRestore> restore =
+        () ->
+            target.restoreConfiguration(
+                releaseId, targetName, function, function.configuration(), previousVersion);
+    ConfigurationRestore restored =
+        attempts.once(
+            call(
+                releaseId,
+                RevertLambdaDelegate.STEP,
+                targetName,
+                function,
+                "restore-configuration"),
+            ConfigurationRestore.class,
+            restore,
+            Attempts.Interrupted.repeat(
+                restore, "read the function again before restoring its configuration"));
+    return new Event(
+        RESTORED,
+        StepSupport.payload(
+            "target",
+            targetName,
+            "function",
+            function.name(),
+            "fromVersion",
+            previousVersion,
+            "fields",
+            changedFields(function.configuration()),
+            "replaced",
+            settingsMap(restored.replaced()),
+            "restored",
+            settingsMap(restored.restored()),
+            "changed",
+            restored.changed(),
+            "dryRun",
+            target.dryRun()));
   }
 
   private Advance shift(

@@ -1,7 +1,9 @@
 package io.countersign.lambda;
 
 import io.countersign.lambda.TrafficPlan.Routing;
+import io.countersign.manifest.ReleaseManifest.LambdaConfiguration;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,6 +49,57 @@ interface LambdaTarget {
 
   /** Whether this adapter changes nothing. */
   boolean dryRun();
+
+  /**
+   * The configuration of {@code $LATEST} ({@code qualifier} null) or of a published version, as far
+   * as the evidence may show it: the environment's variable names, never their values (they may be
+   * resolved secrets).
+   */
+  FunctionSettings settings(String target, LambdaFunction function, String qualifier);
+
+  /**
+   * Starts the update of the function's configuration to the manifest's (only the fields it gives)
+   * at {@code revisionId}, which Lambda checks; references are resolved here and now, and their
+   * values go to Lambda only. Returns at once, with the references and versions used.
+   */
+  ConfigurationUpdate updateConfiguration(
+      String releaseId, String target, LambdaFunction function, String revisionId);
+
+  /**
+   * Sets the fields {@code configuration} gives back on {@code $LATEST} from the published {@code
+   * version} (immutable, so the values go from Lambda to Lambda); no call when they are equal
+   * already. Does not wait for the update.
+   */
+  ConfigurationRestore restoreConfiguration(
+      String releaseId,
+      String target,
+      LambdaFunction function,
+      LambdaConfiguration configuration,
+      String version);
+
+  /** Memory (MB), timeout (s), layer ARNs, environment variable names (sorted), RevisionId. */
+  record FunctionSettings(
+      Integer memory,
+      Integer timeout,
+      List<String> layers,
+      List<String> environment,
+      String revisionId) {}
+
+  /**
+   * One environment variable taken from a secret store: the variable, the store ({@code
+   * secretsManager}, {@code parameterStore}), the reference as the manifest gives it, the JSON key
+   * taken, and the version that was read (Secrets Manager's VersionId, Parameter Store's Version).
+   */
+  record Reference(
+      String variable, String store, String reference, String jsonKey, String version) {}
+
+  /** The update as made: the revision before and after, and the references it used. */
+  record ConfigurationUpdate(
+      String revisionBefore, String revisionAfter, List<Reference> references) {}
+
+  /** A restore: whether it called Lambda, and the configuration it replaced and set (names). */
+  record ConfigurationRestore(
+      boolean changed, FunctionSettings replaced, FunctionSettings restored) {}
 
   /**
    * An alias: the version it serves, the additional versions with their weights, and its

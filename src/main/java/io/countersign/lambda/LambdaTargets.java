@@ -60,6 +60,13 @@ class LambdaTargets {
       if (e.getValue().artifactBuckets().isEmpty()) {
         problems.add(where + ".artifact-buckets: name the buckets functions may be built from");
       }
+      // A blank prefix would allow every secret the role can read.
+      if (e.getValue().secretPrefixes().stream().anyMatch(p -> p == null || p.isBlank())) {
+        problems.add(where + ".secret-prefixes: a prefix must not be blank");
+      }
+      if (e.getValue().parameterPrefixes().stream().anyMatch(p -> p == null || p.isBlank())) {
+        problems.add(where + ".parameter-prefixes: a prefix must not be blank");
+      }
     }
     if (properties.pollInterval() != null && properties.pollInterval().toSeconds() < 1) {
       problems.add(PREFIX + ".poll-interval must be at least PT1S");

@@ -1,12 +1,22 @@
 package io.countersign.lambda;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.countersign.aws.AwsClients;
 import io.countersign.aws.AwsFailures;
+import io.countersign.aws.AwsUnavailableException;
+import io.countersign.aws.TargetRefusedException;
 import io.countersign.lambda.TrafficPlan.Routing;
+import io.countersign.manifest.ReleaseManifest.EnvironmentValue;
+import io.countersign.manifest.ReleaseManifest.LambdaConfiguration;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
-import java.util.Comparator;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Objects;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -14,14 +24,21 @@ import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import software.amazon.awssdk.services.lambda.model.GetAliasResponse;
 import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
 import software.amazon.awssdk.services.lambda.model.LastUpdateStatus;
+import software.amazon.awssdk.services.lambda.model.Layer;
 import software.amazon.awssdk.services.lambda.model.PublishVersionResponse;
 import software.amazon.awssdk.services.lambda.model.UpdateFunctionCodeResponse;
+import software.amazon.awssdk.services.lambda.model.UpdateFunctionConfigurationRequest;
+import software.amazon.awssdk.services.lambda.model.UpdateFunctionConfigurationResponse;
+import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
+import software.amazon.awssdk.services.ssm.model.GetParameterResponse;
 
 /**
  * The port on the AWS SDK: one API call (two for the update and the publish) per operation, never a
  * waiter.
  */
 class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String REDACTED = "[redacted]";
   private final LambdaProperties properties;
   private final AwsClients clients;
 
@@ -94,7 +111,13 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
       LambdaFunction function,
       String codeSha256,
       String revisionId) {
-    Optional<String> existing =
+    // A version is reused only as Lambda's own PublishVersion rule reuses one: when neither code
+    // nor
+    // configuration changed since the latest version. Looking for any older version with the same
+    // CodeSha256 (as this did before configuration could change) could bring back a version with
+    // the old memory, layers or environment. The latest version before the call tells whether the
+    // answer is a new one.
+    long latestBefore =
         call(
             "ListVersionsByFunction " + function.name(),
             () ->
@@ -103,15 +126,11 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
                         r -> r.functionName(function.name()).maxItems(50))
                     .versions()
                     .stream()
-                    .filter(
-                        v ->
-                            !LambdaRollout.LATEST.equals(v.version())
-                                && codeSha256.equals(v.codeSha256()))
                     .map(FunctionConfiguration::version)
-                    .max(Comparator.comparingLong(Long::parseLong)));
-    if (existing.isPresent()) {
-      return new PublishedVersion(existing.get(), codeSha256, true);
-    }
+                    .filter(v -> !LambdaRollout.LATEST.equals(v))
+                    .mapToLong(Long::parseLong)
+                    .max()
+                    .orElse(0L));
     // CodeSha256 and RevisionId make Lambda refuse to publish anything but the code we checked.
     PublishVersionResponse published =
         call(
@@ -124,7 +143,10 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
                                 .codeSha256(codeSha256)
                                 .revisionId(revisionId)
                                 .description("countersign release " + releaseId)));
-    return new PublishedVersion(published.version(), published.codeSha256(), false);
+    return new PublishedVersion(
+        published.version(),
+        published.codeSha256(),
+        Long.parseLong(published.version()) <= latestBefore);
   }
 
   @Override
@@ -155,6 +177,256 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
   }
 
   @Override
+  public FunctionSettings settings(String target, LambdaFunction function, String qualifier) {
+    return settings(configuration(target, function, qualifier));
+  }
+
+  @Override
+  public ConfigurationUpdate updateConfiguration(
+      String releaseId, String target, LambdaFunction function, String revisionId) {
+    LambdaConfiguration configuration = function.configuration();
+    LambdaProperties.Target config = properties.targets().get(target);
+    // Checked again here, at the last moment before a secret is read: the manifest check is not the
+    // only way in.
+    List<LambdaConfigurationRules.Problem> problems =
+        LambdaConfigurationRules.problems(configuration, config);
+    if (!problems.isEmpty()) {
+      throw new TargetRefusedException(
+          "configuration of function "
+              + function.name()
+              + " refused: "
+              + String.join(
+                  "; ",
+                  problems.stream()
+                      .map(p -> "configuration" + p.path() + ": " + p.message())
+                      .toList()));
+    }
+    List<Reference> references = new ArrayList<>();
+    Map<String, String> environment = null;
+    if (configuration.environment() != null) {
+      environment = new TreeMap<>();
+      for (Map.Entry<String, EnvironmentValue> e : configuration.environment().entrySet()) {
+        environment.put(e.getKey(), resolve(config, e.getKey(), e.getValue(), references));
+      }
+    }
+    UpdateFunctionConfigurationRequest.Builder request =
+        UpdateFunctionConfigurationRequest.builder()
+            .functionName(function.name())
+            .revisionId(revisionId)
+            .memorySize(configuration.memory())
+            .timeout(configuration.timeout());
+    if (configuration.layers() != null) {
+      request.layers(configuration.layers());
+    }
+    if (environment != null) {
+      Map<String, String> variables = environment;
+      request.environment(e -> e.variables(variables));
+    }
+    UpdateFunctionConfigurationResponse updated =
+        update(
+            target,
+            function,
+            request.build(),
+            references.isEmpty() ? List.of() : secretValues(configuration, environment));
+    return new ConfigurationUpdate(revisionId, updated.revisionId(), references);
+  }
+
+  @Override
+  public ConfigurationRestore restoreConfiguration(
+      String releaseId,
+      String target,
+      LambdaFunction function,
+      LambdaConfiguration configuration,
+      String version) {
+    GetFunctionConfigurationResponse latest = configuration(target, function, null);
+    GetFunctionConfigurationResponse from = configuration(target, function, version);
+    Map<String, String> fromEnvironment = variables(from);
+    boolean same =
+        (configuration.memory() == null || Objects.equals(latest.memorySize(), from.memorySize()))
+            && (configuration.timeout() == null || Objects.equals(latest.timeout(), from.timeout()))
+            && (configuration.layers() == null || layers(latest).equals(layers(from)))
+            && (configuration.environment() == null || variables(latest).equals(fromEnvironment));
+    if (same) {
+      return new ConfigurationRestore(false, settings(latest), settings(latest));
+    }
+    UpdateFunctionConfigurationRequest.Builder request =
+        UpdateFunctionConfigurationRequest.builder()
+            .functionName(function.name())
+            .revisionId(latest.revisionId());
+    if (configuration.memory() != null) {
+      request.memorySize(from.memorySize());
+    }
+    if (configuration.timeout() != null) {
+      request.timeout(from.timeout());
+    }
+    if (configuration.layers() != null) {
+      request.layers(layers(from));
+    }
+    if (configuration.environment() != null) {
+      // An empty map clears the variables this release added to a function that had none.
+      request.environment(e -> e.variables(fromEnvironment));
+    }
+    update(target, function, request.build(), fromEnvironment.values());
+    return new ConfigurationRestore(true, settings(latest), settings(from));
+  }
+
+  /**
+   * UpdateFunctionConfiguration. Lambda's error messages can quote the environment it was given
+   * (the 4 KB limit's message does), so every value that may be a secret is cut out of the message,
+   * and the SDK's exception, which carries the original, is not kept as the cause.
+   */
+  private UpdateFunctionConfigurationResponse update(
+      String target,
+      LambdaFunction function,
+      UpdateFunctionConfigurationRequest request,
+      Collection<String> secrets) {
+    try {
+      return client(target).updateFunctionConfiguration(request);
+    } catch (SdkException e) {
+      RuntimeException translated =
+          AwsFailures.translate("Lambda UpdateFunctionConfiguration " + function.name(), e);
+      String message = redact(translated.getMessage(), secrets);
+      if (translated instanceof TargetRefusedException) {
+        throw new TargetRefusedException(message);
+      }
+      throw new AwsUnavailableException(message, null);
+    }
+  }
+
+  private GetFunctionConfigurationResponse configuration(
+      String target, LambdaFunction function, String qualifier) {
+    return call(
+        "GetFunctionConfiguration " + function.name() + (qualifier == null ? "" : ":" + qualifier),
+        () ->
+            client(target)
+                .getFunctionConfiguration(
+                    r -> r.functionName(function.name()).qualifier(qualifier)));
+  }
+
+  private static FunctionSettings settings(GetFunctionConfigurationResponse c) {
+    return new FunctionSettings(
+        c.memorySize(),
+        c.timeout(),
+        layers(c),
+        List.copyOf(new TreeMap<>(variables(c)).keySet()),
+        c.revisionId());
+  }
+
+  private static List<String> layers(GetFunctionConfigurationResponse c) {
+    return c.hasLayers() ? c.layers().stream().map(Layer::arn).toList() : List.of();
+  }
+
+  private static Map<String, String> variables(GetFunctionConfigurationResponse c) {
+    return c.environment() == null || !c.environment().hasVariables()
+        ? Map.of()
+        : c.environment().variables();
+  }
+
+  /**
+   * The value of one variable: the literal, or the secret read now (only from the target's
+   * allow-lists, checked again). The reference and the version read go into {@code references}; the
+   * value goes nowhere but into the update.
+   */
+  private String resolve(
+      LambdaProperties.Target config,
+      String name,
+      EnvironmentValue value,
+      List<Reference> references) {
+    if (value.value() != null) {
+      return value.value();
+    }
+    if (value.secretsManager() != null) {
+      String problem = LambdaConfigurationRules.secretProblem(value.secretsManager(), config);
+      if (problem != null) {
+        throw new TargetRefusedException("environment variable " + name + ": " + problem);
+      }
+      GetSecretValueResponse secret =
+          aws(
+              "Secrets Manager GetSecretValue " + value.secretsManager(),
+              () ->
+                  clients
+                      .secretsManager(config.aws())
+                      .getSecretValue(
+                          r -> r.secretId(value.secretsManager()).versionId(value.versionId())));
+      references.add(
+          new Reference(
+              name,
+              LambdaConfigurationRules.SECRETS_MANAGER,
+              value.secretsManager(),
+              value.jsonKey(),
+              secret.versionId()));
+      String where = "secret " + value.secretsManager() + " (version " + secret.versionId() + ")";
+      if (secret.secretString() == null) {
+        throw new TargetRefusedException(
+            where + " for " + name + " is binary; an environment variable takes a string secret");
+      }
+      return value.jsonKey() == null ? secret.secretString() : jsonKey(secret, value, where, name);
+    }
+    String problem = LambdaConfigurationRules.parameterProblem(value.parameterStore(), config);
+    if (problem != null) {
+      throw new TargetRefusedException("environment variable " + name + ": " + problem);
+    }
+    GetParameterResponse parameter =
+        aws(
+            "Parameter Store GetParameter " + value.parameterStore(),
+            () ->
+                clients
+                    .ssm(config.aws())
+                    .getParameter(r -> r.name(value.parameterStore()).withDecryption(true)));
+    references.add(
+        new Reference(
+            name,
+            LambdaConfigurationRules.PARAMETER_STORE,
+            value.parameterStore(),
+            null,
+            String.valueOf(parameter.parameter().version())));
+    return parameter.parameter().value();
+  }
+
+  /**
+   * One key of a JSON secret. A parse error's message would quote the secret, so none is kept: the
+   * message names the secret and the key only.
+   */
+  private static String jsonKey(
+      GetSecretValueResponse secret, EnvironmentValue value, String where, String name) {
+    JsonNode tree;
+    try {
+      tree = JSON.readTree(secret.secretString());
+    } catch (JsonProcessingException e) {
+      tree = null;
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new TargetRefusedException(
+          where + " for " + name + " is not a JSON object, so it has no key " + value.jsonKey());
+    }
+    JsonNode field = tree.get(value.jsonKey());
+    if (field == null || field.isNull() || field.isContainerNode()) {
+      throw new TargetRefusedException(
+          where + " for " + name + " has no string or number at key " + value.jsonKey());
+    }
+    return field.asText();
+  }
+
+  /** The values of the variables that came from a secret store. */
+  private static List<String> secretValues(
+      LambdaConfiguration configuration, Map<String, String> environment) {
+    return configuration.environment().entrySet().stream()
+        .filter(e -> e.getValue().value() == null)
+        .map(e -> environment.get(e.getKey()))
+        .toList();
+  }
+
+  private static String redact(String message, Collection<String> secrets) {
+    String redacted = message == null ? "" : message;
+    for (String secret : secrets) {
+      if (secret != null && !secret.isEmpty()) {
+        redacted = redacted.replace(secret, REDACTED);
+      }
+    }
+    return redacted;
+  }
+
+  @Override
   public void close() {
     clients.close();
   }
@@ -172,10 +444,14 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
   }
 
   private static <T> T call(String action, Supplier<T> call) {
+    return aws("Lambda " + action, call);
+  }
+
+  private static <T> T aws(String action, Supplier<T> call) {
     try {
       return call.get();
     } catch (SdkException e) {
-      throw AwsFailures.translate("Lambda " + action, e);
+      throw AwsFailures.translate(action, e);
     }
   }
 }

@@ -207,6 +207,9 @@ public final class Variables {
   // Lambda and front end, step by step: per-function progress (JSON, by function name) and the
   // CloudFront invalidation to wait for.
   public static final String LAMBDA_DEPLOYMENTS = "lambda.deployments";
+  // The functions whose configuration this release updated (names only, never values), for the
+  // rollback to restore.
+  public static final String LAMBDA_CONFIGURED = "lambda.configured";
   public static final String FRONTEND_INVALIDATION = "frontend.invalidation";
 
   private Variables() {}

@@ -26,10 +26,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A WireMock server that answers like the Lambda API (REST-JSON, version 2015-03-31) for the calls
- * Countersign makes: GetFunctionConfiguration, UpdateFunctionCode, ListVersionsByFunction,
- * PublishVersion, GetAlias, UpdateAlias, with Lambda's rules that matter here (RevisionId and
- * CodeSha256 preconditions, one update at a time, a missing artifact, unknown versions, weights on
- * the primary version) and its error shapes. It records every request in order.
+ * Countersign makes: GetFunctionConfiguration (of $LATEST or a version: Qualifier),
+ * UpdateFunctionCode, UpdateFunctionConfiguration, ListVersionsByFunction, PublishVersion,
+ * GetAlias, UpdateAlias, with Lambda's rules that matter here (RevisionId and CodeSha256
+ * preconditions, one update at a time, a missing artifact, unknown versions, weights on the primary
+ * version, no new version when neither code nor configuration changed) and its error shapes. It
+ * records every request in order.
  */
 public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefinitionTransformerV2 {
   static final String NAME = "fake-lambda";
@@ -51,6 +53,17 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
       return method + " " + path;
     }
   }
+
+  /** Memory, timeout, layer ARNs and environment of $LATEST or of a version. */
+  public record Settings(
+      int memory, int timeout, List<String> layers, Map<String, String> environment) {
+    public Settings {
+      layers = List.copyOf(layers);
+      environment = Map.copyOf(environment);
+    }
+  }
+
+  static final Settings DEFAULT_SETTINGS = new Settings(256, 30, List.of(), Map.of());
 
   /** What an alias serves, for assertions. */
   public record AliasState(String version, Map<String, Double> weights, String description) {}
@@ -95,8 +108,34 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     fn.codeSha = codeSha;
     fn.lastVersion = version;
     fn.versions.put(String.valueOf(version), codeSha);
+    fn.versionSettings.put(String.valueOf(version), fn.settings);
     fn.aliases.put(alias, new Alias(String.valueOf(version)));
     functions.put(name, fn);
+  }
+
+  /**
+   * The configuration of $LATEST and of the latest version, as if the version had been published
+   * with it.
+   */
+  public synchronized void settings(String function, Settings settings) {
+    Fn fn = functions.get(function);
+    fn.settings = settings;
+    fn.versionSettings.put(String.valueOf(fn.lastVersion), settings);
+  }
+
+  /** The configuration of $LATEST. */
+  public synchronized Settings settings(String function) {
+    return functions.get(function).settings;
+  }
+
+  /** The configuration of a published version. */
+  public synchronized Settings settings(String function, String version) {
+    return functions.get(function).versionSettings.get(version);
+  }
+
+  /** The next configuration update of the function ends Failed with this reason. */
+  public synchronized void configurationFails(String function, String reason) {
+    functions.get(function).configurationFailReason = reason;
   }
 
   /**
@@ -176,8 +215,12 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     }
     String resource = parts.length > 4 ? parts[4] : "";
     return switch (method + " " + resource) {
-      case "GET configuration" -> ok(200, fn.look());
+      case "GET configuration" ->
+          request.queryParameter("Qualifier").isPresent()
+              ? qualified(fn, request.queryParameter("Qualifier").firstValue())
+              : ok(200, fn.look());
       case "PUT code" -> updateCode(fn, body);
+      case "PUT configuration" -> updateConfiguration(fn, body);
       case "GET versions" ->
           ok(
               200,
@@ -224,6 +267,77 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
               + "S3 Error Message: The specified key does not exist.");
     }
     fn.codeSha = sha;
+    fn.pendingFailure = fn.failReason;
+    fn.failReason = null;
+    fn.status = "InProgress";
+    fn.looks = fn.looksPerUpdate;
+    fn.revision = UUID.randomUUID().toString();
+    return ok(200, fn.configuration("$LATEST", fn.codeSha));
+  }
+
+  private ResponseDefinition qualified(Fn fn, String qualifier) {
+    if (qualifier.equals("$LATEST")) {
+      return ok(200, fn.look());
+    }
+    if (!fn.versions.containsKey(qualifier)) {
+      return error(
+          404,
+          "ResourceNotFoundException",
+          "Function not found: " + ARN + fn.name + ":" + qualifier);
+    }
+    return ok(200, fn.configuration(qualifier, fn.versions.get(qualifier)));
+  }
+
+  /** UpdateFunctionConfiguration: only the fields given change; Environment replaces the map. */
+  private ResponseDefinition updateConfiguration(Fn fn, JsonNode body) {
+    if (!body.path("RevisionId").isMissingNode()
+        && !body.path("RevisionId").asText().equals(fn.revision)) {
+      return error(
+          412,
+          "PreconditionFailedException",
+          "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+    }
+    if (fn.status.equals("InProgress")) {
+      return error(
+          409,
+          "ResourceConflictException",
+          "The operation cannot be performed at this time. An update is in progress for resource: "
+              + ARN
+              + fn.name);
+    }
+    Settings now = fn.settings;
+    List<String> layers = now.layers();
+    if (body.has("Layers")) {
+      layers = new ArrayList<>();
+      for (JsonNode layer : body.get("Layers")) {
+        layers.add(layer.asText());
+      }
+    }
+    Map<String, String> environment = now.environment();
+    if (body.has("Environment")) {
+      environment = new LinkedHashMap<>();
+      for (var it = body.path("Environment").path("Variables").fields(); it.hasNext(); ) {
+        var e = it.next();
+        environment.put(e.getKey(), e.getValue().asText());
+      }
+      if (environment.toString().length() > 4096) {
+        // Lambda's message quotes what it measured.
+        return error(
+            400,
+            "InvalidParameterValueException",
+            "Lambda was unable to configure your environment variables because the environment"
+                + " variables you have provided exceeded the 4KB limit. String measured: "
+                + JSON.valueToTree(environment));
+      }
+    }
+    fn.settings =
+        new Settings(
+            body.path("MemorySize").asInt(now.memory()),
+            body.path("Timeout").asInt(now.timeout()),
+            layers,
+            environment);
+    fn.pendingFailure = fn.configurationFailReason;
+    fn.configurationFailReason = null;
     fn.status = "InProgress";
     fn.looks = fn.looksPerUpdate;
     fn.revision = UUID.randomUUID().toString();
@@ -255,12 +369,14 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
               + fn.codeSha
               + "). Please try again with the CodeSHA256 in $LATEST.");
     }
-    // Like Lambda: nothing changed since the last version, no new version.
+    // Like Lambda: neither code nor configuration changed since the last version, no new version.
     String last = String.valueOf(fn.lastVersion);
-    if (!fn.codeSha.equals(fn.versions.get(last))) {
+    if (!fn.codeSha.equals(fn.versions.get(last))
+        || !fn.settings.equals(fn.versionSettings.get(last))) {
       fn.lastVersion++;
       last = String.valueOf(fn.lastVersion);
       fn.versions.put(last, fn.codeSha);
+      fn.versionSettings.put(last, fn.settings);
     }
     return ok(201, fn.configuration(last, fn.versions.get(last)));
   }
@@ -341,6 +457,10 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     final String name;
     final Map<String, String> versions = new LinkedHashMap<>();
     final Map<String, Alias> aliases = new LinkedHashMap<>();
+    final Map<String, Settings> versionSettings = new LinkedHashMap<>();
+    Settings settings = DEFAULT_SETTINGS;
+    String configurationFailReason;
+    String pendingFailure;
     String codeSha;
     String revision = UUID.randomUUID().toString();
     String status = "Successful";
@@ -361,10 +481,10 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
       if (status.equals("InProgress")) {
         if (looks > 0) {
           looks--;
-        } else if (failReason != null) {
+        } else if (pendingFailure != null) {
           status = "Failed";
-          reason = failReason;
-          failReason = null;
+          reason = pendingFailure;
+          pendingFailure = null;
         } else {
           status = "Successful";
           reason = null;
@@ -375,6 +495,8 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     }
 
     ObjectNode configuration(String version, String sha) {
+      Settings shown =
+          version.equals("$LATEST") ? settings : versionSettings.getOrDefault(version, settings);
       ObjectNode c =
           JSON.createObjectNode()
               .put("FunctionName", name)
@@ -384,8 +506,8 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
               .put("Handler", "app.handler")
               .put("CodeSize", 5120)
               .put("Description", "")
-              .put("Timeout", 30)
-              .put("MemorySize", 256)
+              .put("Timeout", shown.timeout())
+              .put("MemorySize", shown.memory())
               .put("LastModified", "2026-11-22T08:00:00.000+0000")
               .put("CodeSha256", sha)
               .put("Version", version)
@@ -393,6 +515,14 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
               .put("State", "Active")
               .put("PackageType", "Zip");
       c.putArray("Architectures").add("x86_64");
+      if (!shown.environment().isEmpty()) {
+        ObjectNode variables = c.putObject("Environment").putObject("Variables");
+        shown.environment().forEach(variables::put);
+      }
+      if (!shown.layers().isEmpty()) {
+        ArrayNode layers = c.putArray("Layers");
+        shown.layers().forEach(arn -> layers.addObject().put("Arn", arn).put("CodeSize", 1024));
+      }
       if (version.equals("$LATEST")) {
         c.put("LastUpdateStatus", status);
         if (reason != null) {

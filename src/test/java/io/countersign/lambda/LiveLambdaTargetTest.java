@@ -232,7 +232,8 @@ class LiveLambdaTargetTest {
     assertThat(again.progress().previousVersion()).isEqualTo("7");
     assertThat(again.progress().newVersion()).isEqualTo("8");
     assertThat(lambda.versions("api_handler")).containsExactly("7", "8");
-    assertThat(lambda.callLines()).filteredOn(c -> c.equals("POST " + FN + "/versions")).hasSize(1);
+    // Published again (these attempts always act): nothing changed, so Lambda answers with 8.
+    assertThat(lambda.callLines()).filteredOn(c -> c.equals("POST " + FN + "/versions")).hasSize(2);
     assertThat(lambda.alias("api_handler", "live").version()).isEqualTo("8");
     // ... while another release reads the alias as it finds it.
     assertThat(rollout.start("rel-2", TARGET, function, NOW).progress().previousVersion())
@@ -254,7 +255,8 @@ class LiveLambdaTargetTest {
 
     assertThat(done.progress().phase()).isEqualTo("deployed");
     assertThat(done.progress().newVersion()).isEqualTo("7");
-    assertThat(lambda.callLines()).doesNotContain("POST " + FN + "/versions");
+    // PublishVersion is Lambda's to settle: nothing changed since version 7, so it answers with 7.
+    assertThat(lambda.versions("api_handler")).containsExactly("7");
     assertThat(aliasUpdates()).containsExactly("7 {}");
     assertThat(done.events().get(0).payload()).containsEntry("reused", true);
   }
