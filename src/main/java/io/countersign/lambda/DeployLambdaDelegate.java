@@ -24,7 +24,8 @@ import org.springframework.stereotype.Component;
 /**
  * Moves the function of {@link Variables#LAMBDA_FUNCTION} on by one short call, never waiting: the
  * first call records the alias's version and starts the code update; every call looks at the update
- * once and, when it has succeeded, publishes a version and applies the next traffic step. Its
+ * once and, when it has succeeded, starts the configuration update if the function has one (and
+ * waits for it the same way), then publishes a version and applies the next traffic step. Its
  * {@link StepOutcome} is running while the update runs (wait: the poll interval), paused while a
  * traffic step holds (wait: the hold, then the traffic gate) and done once deployed, so a model
  * loop can call it until done. Progress per function lives in {@link Variables#LAMBDA_DEPLOYMENTS};
@@ -70,11 +71,17 @@ class DeployLambdaDelegate implements JavaDelegate {
       if (progress.phase().equals(LambdaRollout.DEPLOYED)) {
         record(execution, releaseId, function, new Advance(progress, Duration.ZERO, List.of()));
       } else {
-        record(
-            execution,
-            releaseId,
-            function,
-            rollout.advance(releaseId, target, function, progress, now));
+        Advance advance = rollout.advance(releaseId, target, function, progress, now);
+        progress = record(execution, releaseId, function, advance);
+        if (advance.events().stream().anyMatch(e -> e.type().equals(LambdaRollout.CONFIGURED))) {
+          // The configuration update was started and recorded (so a failure from here on is
+          // rolled back with it): one look at it now, as start is followed by one look at the code.
+          record(
+              execution,
+              releaseId,
+              function,
+              rollout.advance(releaseId, target, function, progress, now));
+        }
       }
     } catch (TargetRefusedException e) {
       throw StepSupport.fail(execution, STEP, e.getMessage());

@@ -33,8 +33,10 @@ import java.util.regex.Pattern;
 /**
  * The deployment of one function as short steps, each resumed from the progress the last one
  * recorded: start (record the alias's version, start the code update), then advance (one look at
- * the update; once it succeeded, publish a version and apply the first traffic step; later, one
- * traffic step per call), and revert. Nothing here waits: the model loops with timers in between.
+ * the update; once it succeeded, start the configuration update when the manifest gives one and
+ * look at it the same way; then publish a version and apply the first traffic step; later, one
+ * traffic step per call), and revert (with the configuration restored). Nothing here waits: the
+ * model loops with timers in between.
  */
 class LambdaRollout {
   static final String UPDATING = "updating";
@@ -241,18 +243,20 @@ class LambdaRollout {
         case SUCCESSFUL -> {
           refuseUnsignedCode(function, status.codeSha256());
           if (function.configuration() != null) {
+            // Returned at once, so the caller records the change before anything can fail; the
+            // caller looks at the update right after, in the same job (see DeployLambdaDelegate).
             progress = configure(releaseId, targetName, function, progress, status, now, events);
-          } else {
-            progress =
-                publish(
-                    releaseId,
-                    targetName,
-                    function,
-                    progress,
-                    status.codeSha256(),
-                    status.revisionId(),
-                    events);
+            return new Advance(progress, properties.pollIntervalOrDefault(), events);
           }
+          progress =
+              publish(
+                  releaseId,
+                  targetName,
+                  function,
+                  progress,
+                  status.codeSha256(),
+                  status.revisionId(),
+                  events);
         }
       }
     }

@@ -39,6 +39,7 @@ import software.amazon.awssdk.services.ssm.model.GetParameterResponse;
 class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String REDACTED = "[redacted]";
+  private static final int MESSAGE_LENGTH = 1000;
   private final LambdaProperties properties;
   private final AwsClients clients;
 
@@ -285,7 +286,8 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
     } catch (SdkException e) {
       RuntimeException translated =
           AwsFailures.translate("Lambda UpdateFunctionConfiguration " + function.name(), e);
-      String message = redact(translated.getMessage(), secrets);
+      // Cut as well: a message this long (the 4 KB limit's) would not fit a failure reason.
+      String message = cut(redact(translated.getMessage(), secrets));
       if (translated instanceof TargetRefusedException) {
         throw new TargetRefusedException(message);
       }
@@ -414,6 +416,12 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
         .filter(e -> e.getValue().value() == null)
         .map(e -> environment.get(e.getKey()))
         .toList();
+  }
+
+  private static String cut(String message) {
+    return message.length() <= MESSAGE_LENGTH
+        ? message
+        : message.substring(0, MESSAGE_LENGTH) + "... (cut at " + MESSAGE_LENGTH + " characters)";
   }
 
   private static String redact(String message, Collection<String> secrets) {

@@ -145,7 +145,7 @@ class LambdaConfigurationTest {
 
     assertThat(steps)
         .extracting(a -> a.progress().phase())
-        .containsExactly("updating", "updating", "configuring", "deployed");
+        .containsExactly("updating", "updating", "configuring", "configuring", "deployed");
     assertThat(lambda.callLines())
         .containsExactly(
             "GET " + FN + "/aliases/live",
@@ -241,6 +241,7 @@ class LambdaConfigurationTest {
         rollout.start("rel-1", TARGET, memoryOnly, NOW).progress(),
         NOW);
 
+    live.updateStatus(TARGET, memoryOnly); // the update ends at this look
     JsonNode body = configurationUpdates().get(0);
     assertThat(body.fieldNames())
         .toIterable()
@@ -287,9 +288,17 @@ class LambdaConfigurationTest {
   void aConfigurationUpdateThatEndsFailedIsRefusedWithLambdasReasonAndNothingIsPublished() {
     lambda.configurationFails("api_handler", "The KMS key is disabled");
     LambdaFunction function = function(configuration(512, null, null, null));
-    Progress updating = rollout.start("rel-1", TARGET, function, NOW).progress();
+    Advance configuring =
+        rollout.advance(
+            "rel-1",
+            TARGET,
+            function,
+            rollout.start("rel-1", TARGET, function, NOW).progress(),
+            NOW);
+    assertThat(types(List.of(configuring))).containsExactly("lambda-configuration-updated");
 
-    assertThatThrownBy(() -> rollout.advance("rel-1", TARGET, function, updating, NOW))
+    assertThatThrownBy(
+            () -> rollout.advance("rel-1", TARGET, function, configuring.progress(), NOW))
         .isInstanceOf(TargetRefusedException.class)
         .hasMessageStartingWith(
             "Lambda configuration update of api_handler failed: The KMS key is disabled");
@@ -424,8 +433,7 @@ class LambdaConfigurationTest {
   void theRestoreCopiesThePreviousVersionsFieldsFromLambdaToLambdaOnce() {
     LambdaConfiguration configuration = configuration(512, null, List.of(LAYER), environment());
     LambdaFunction function = function(configuration);
-    rollout.advance(
-        "rel-1", TARGET, function, rollout.start("rel-1", TARGET, function, NOW).progress(), NOW);
+    deploy(rollout, "rel-1", function);
     assertThat(lambda.settings("api_handler").memory()).isEqualTo(512);
     int before = lambda.calls().size();
 
@@ -464,39 +472,46 @@ class LambdaConfigurationTest {
   }
 
   @Test
+  void aRestoreToAVersionWithNoEnvironmentOrLayersClearsThem() {
+    lambda.settings("api_handler", new Settings(256, 30, List.of(), Map.of()));
+    LambdaConfiguration configuration = configuration(null, null, List.of(LAYER), environment());
+    LambdaFunction function = function(configuration);
+    deploy(rollout, "rel-1", function);
+    assertThat(lambda.settings("api_handler").environment()).hasSize(3);
+
+    rollout.restoreConfiguration("rel-1", TARGET, function, "7");
+
+    JsonNode body = configurationUpdates().get(configurationUpdates().size() - 1);
+    assertThat(body.get("Environment").toString()).isEqualTo("{\"Variables\":{}}");
+    assertThat(body.get("Layers").toString()).isEqualTo("[]");
+    assertThat(lambda.settings("api_handler"))
+        .isEqualTo(new Settings(256, 30, List.of(), Map.of()));
+  }
+
+  @Test
   void aVersionWithTheSameCodeButTheOldConfigurationIsNeverReused() {
     // The artifact holds the code version 7 already has: only the configuration changes.
     lambda.artifact("medication-artifacts", "lambda/api_handler/2.4.0/function.zip", "sha-7");
     LambdaFunction function = function(configuration(512, null, null, null));
 
-    Advance done =
-        rollout.advance(
-            "rel-1",
-            TARGET,
-            function,
-            rollout.start("rel-1", TARGET, function, NOW).progress(),
-            NOW);
+    List<Advance> done = deploy(rollout, "rel-1", function);
 
-    assertThat(done.progress().newVersion()).isEqualTo("8");
+    assertThat(done.get(done.size() - 1).progress().newVersion()).isEqualTo("8");
     assertThat(lambda.settings("api_handler", "8").memory()).isEqualTo(512);
     assertThat(lambda.alias("api_handler", "live").version()).isEqualTo("8");
-    assertThat(JSON.valueToTree(done.events().get(1).payload()).get("reused").asBoolean())
+    assertThat(
+            JSON.valueToTree(event(done, "lambda-version-published").payload())
+                .get("reused")
+                .asBoolean())
         .isFalse();
 
     // Neither code nor configuration changed since version 8: Lambda answers with 8.
     LambdaFunction same = function(configuration(512, null, null, null));
-    Advance again =
-        rollout.advance(
-            "rel-2", TARGET, same, rollout.start("rel-2", TARGET, same, NOW).progress(), NOW);
-    assertThat(again.progress().newVersion()).isEqualTo("8");
+    List<Advance> again = deploy(rollout, "rel-2", same);
+    assertThat(again.get(again.size() - 1).progress().newVersion()).isEqualTo("8");
     assertThat(lambda.versions("api_handler")).containsExactly("7", "8");
     assertThat(
-            JSON.valueToTree(
-                    again.events().stream()
-                        .filter(e -> e.type().equals("lambda-version-published"))
-                        .findFirst()
-                        .orElseThrow()
-                        .payload())
+            JSON.valueToTree(event(again, "lambda-version-published").payload())
                 .get("reused")
                 .asBoolean())
         .isTrue();
@@ -514,7 +529,7 @@ class LambdaConfigurationTest {
         new LambdaRollout(live, properties, interruptedAttempts("revision " + revision));
     Advance made = interrupted.advance("rel-1", TARGET, function, updating, NOW);
     assertThat(configurationUpdates()).hasSize(1);
-    assertThat(made.progress().phase()).isEqualTo("deployed");
+    assertThat(made.progress().phase()).isEqualTo("configuring");
 
     // The revision moved since the note: the update was made; it is not made again.
     Advance notAgain = interrupted.advance("rel-1", TARGET, function, updating, NOW);
@@ -536,18 +551,10 @@ class LambdaConfigurationTest {
         new LambdaRollout(new DryRunLambdaTarget(), properties, FakeExecution.actingAttempts());
     LambdaFunction function = function(configuration(512, 60, List.of(LAYER), environment()));
 
-    Advance done =
-        dry.advance(
-            "rel-1", TARGET, function, dry.start("rel-1", TARGET, function, NOW).progress(), NOW);
+    List<Advance> done = deploy(dry, "rel-1", function);
 
-    assertThat(done.progress().phase()).isEqualTo("deployed");
-    JsonNode payload =
-        JSON.valueToTree(
-            done.events().stream()
-                .filter(e -> e.type().equals("lambda-configuration-updated"))
-                .findFirst()
-                .orElseThrow()
-                .payload());
+    assertThat(done.get(done.size() - 1).progress().phase()).isEqualTo("deployed");
+    JsonNode payload = JSON.valueToTree(event(done, "lambda-configuration-updated").payload());
     assertThat(payload.get("dryRun").asBoolean()).isTrue();
     assertThat(payload.get("after").get("environment").toString())
         .isEqualTo("[\"API_TOKEN\",\"DB_PASSWORD\",\"STAGE\"]");
@@ -557,6 +564,18 @@ class LambdaConfigurationTest {
     assertThat(lambda.calls()).isEmpty();
     Event restored = dry.restoreConfiguration("rel-1", TARGET, function, "7");
     assertThat(restored.payload()).containsEntry("dryRun", true).containsEntry("changed", false);
+  }
+
+  /** Start, then advance until deployed, as the model's loop does. */
+  private static List<Advance> deploy(
+      LambdaRollout rollout, String releaseId, LambdaFunction function) {
+    Advance step = rollout.start(releaseId, TARGET, function, NOW);
+    List<Advance> steps = new java.util.ArrayList<>(List.of(step));
+    while (!step.progress().phase().equals("deployed")) {
+      step = rollout.advance(releaseId, TARGET, function, step.progress(), NOW);
+      steps.add(step);
+    }
+    return steps;
   }
 
   /** Attempts whose every call finds an interrupted attempt with {@code detail}. */

@@ -289,6 +289,8 @@ class TargetRegistryTest extends ProcessTestSupport {
             "db.appliedVersions",
             "lambda.previousVersions",
             "lambda.reverted",
+            // Added since (issue 18): the functions whose configuration a release changed.
+            "lambda.configured",
             "frontend.previousRelease",
             "frontend.restored",
             "k8s.previousImages",
