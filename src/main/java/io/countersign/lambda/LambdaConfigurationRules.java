@@ -57,6 +57,8 @@ final class LambdaConfigurationRules {
   private static final Pattern PARAMETER_REFERENCE =
       Pattern.compile("([A-Za-z0-9_./-]{1,2011})(?::([0-9]{1,10}))?");
 
+  private static final String SECRETS_THROUGH_PARAMETERS = "/aws/reference/secretsmanager/";
+
   private LambdaConfigurationRules() {}
 
   /** One problem, at a path relative to the configuration ({@code .environment.DB_PASSWORD}). */
@@ -181,10 +183,17 @@ final class LambdaConfigurationRules {
     if (!m.matches() || reference.contains("..") || reference.contains("//")) {
       return "not a Parameter Store name, optionally with a version (/app/db-password:3)";
     }
+    String name = m.group(1);
+    // Parameter Store hands out Secrets Manager secrets under this path: it would get round the
+    // secret-prefixes whatever the parameter prefixes say.
+    if (name.startsWith(SECRETS_THROUGH_PARAMETERS)) {
+      return "a Secrets Manager secret through Parameter Store; use "
+          + SECRETS_MANAGER
+          + " (the target's secret-prefixes apply)";
+    }
     if (target == null) {
       return null;
     }
-    String name = m.group(1);
     if (target.parameterPrefixes().stream().noneMatch(name::startsWith)) {
       return "parameter '"
           + name

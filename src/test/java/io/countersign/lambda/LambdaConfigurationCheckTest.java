@@ -171,6 +171,47 @@ class LambdaConfigurationCheckTest {
   }
 
   @Test
+  void aSecretThroughParameterStoreIsRefusedWhateverTheParameterPrefixes() {
+    LambdaManifestCheck wide =
+        new LambdaManifestCheck(
+            new LambdaProperties(
+                "dry-run",
+                Map.of(
+                    "medication-aws",
+                    new LambdaProperties.Target(
+                        "eu-west-1",
+                        List.of("medication-artifacts"),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        List.of("medication/staging/"),
+                        List.of("/")))));
+    FieldErrors errors = new FieldErrors();
+    try {
+      wide.check(
+          new ObjectMapper()
+              .readValue(
+                  FakeExecution.manifest(
+                      "\"lambda\":{\"target\":\"medication-aws\",\"functions\":[{\"name\":\"api_handler\","
+                          + "\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"a.zip\"},"
+                          + "\"configuration\":{\"environment\":{"
+                          + "\"DB_PASSWORD\":{\"parameterStore\":\"/aws/reference/secretsmanager/medication/production/db\"}}}}]}"),
+                  ReleaseManifest.class),
+          errors);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    assertThat(errors.list())
+        .containsExactly(
+            new FieldError(
+                PATH + "DB_PASSWORD.parameterStore",
+                "a Secrets Manager secret through Parameter Store; use secretsManager (the target's"
+                    + " secret-prefixes apply)"));
+  }
+
+  @Test
   void variableNamesFollowLambdasRules() {
     assertThat(
             errors(

@@ -80,6 +80,32 @@ class LambdaTargetsTest {
   }
 
   @Test
+  void theAllowListsOfSecretsAndParametersBindAndABlankPrefixIsRefused() {
+    Map<String, String> yaml =
+        Map.of(
+            "countersign.targets.lambda.targets.medication-aws.region", "eu-west-1",
+            "countersign.targets.lambda.targets.medication-aws.artifact-buckets[0]",
+                "medication-artifacts",
+            "countersign.targets.lambda.targets.medication-aws.secret-prefixes[0]",
+                "medication/staging/",
+            "countersign.targets.lambda.targets.medication-aws.secret-prefixes[1]", " ",
+            "countersign.targets.lambda.targets.medication-aws.parameter-prefixes[0]",
+                "/medication/staging/");
+
+    LambdaProperties bound =
+        new Binder(new MapConfigurationPropertySource(yaml))
+            .bind("countersign.targets.lambda", LambdaProperties.class)
+            .get();
+
+    LambdaProperties.Target target = bound.targets().get("medication-aws");
+    assertThat(target.secretPrefixes()).containsExactly("medication/staging/", " ");
+    assertThat(target.parameterPrefixes()).containsExactly("/medication/staging/");
+    assertThat(LambdaTargets.problems(bound))
+        .containsExactly(
+            "countersign.targets.lambda.targets.medication-aws.secret-prefixes: a prefix must not be blank");
+  }
+
+  @Test
   void liveModeStartsWithAWellFormedTarget() throws Exception {
     LambdaTarget live =
         new LambdaTargets()
