@@ -1,5 +1,6 @@
 package io.countersign.lambda;
 
+import io.countersign.aws.TargetRefusedException;
 import io.countersign.manifest.ReleaseManifest.EnvironmentValue;
 import io.countersign.manifest.ReleaseManifest.LambdaConfiguration;
 import java.util.ArrayList;
@@ -204,6 +205,23 @@ final class LambdaConfigurationRules {
           + ")";
     }
     return null;
+  }
+
+  /** Throws what {@link #problems} finds, as one refusal naming each field. */
+  static void refuse(
+      String functionName, LambdaConfiguration configuration, LambdaProperties.Target target) {
+    List<Problem> problems = problems(configuration, target);
+    if (!problems.isEmpty()) {
+      throw new TargetRefusedException(
+          "configuration of function "
+              + functionName
+              + " refused: "
+              + String.join(
+                  "; ",
+                  problems.stream()
+                      .map(p -> "configuration" + p.path() + ": " + p.message())
+                      .toList()));
+    }
   }
 
   /** The parameter name of a reference ({@code /app/x:3} → {@code /app/x}). */

@@ -143,19 +143,7 @@ class LambdaRollout {
               + function.name()
               + " is not a plain S3 object key");
     }
-    List<LambdaConfigurationRules.Problem> problems =
-        LambdaConfigurationRules.problems(function.configuration(), config);
-    if (!problems.isEmpty()) {
-      throw new TargetRefusedException(
-          "configuration of function "
-              + function.name()
-              + " refused: "
-              + String.join(
-                  "; ",
-                  problems.stream()
-                      .map(p -> "configuration" + p.path() + ": " + p.message())
-                      .toList()));
-    }
+    LambdaConfigurationRules.refuse(function.name(), function.configuration(), config);
     try {
       return TrafficPlan.parse(function.trafficOrDefault());
     } catch (IllegalArgumentException e) {

@@ -40,6 +40,7 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String REDACTED = "[redacted]";
   private static final int MESSAGE_LENGTH = 1000;
+  private static final String MEASURED = "String measured:";
   private final LambdaProperties properties;
   private final AwsClients clients;
 
@@ -189,19 +190,7 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
     LambdaProperties.Target config = properties.targets().get(target);
     // Checked again here, at the last moment before a secret is read: the manifest check is not the
     // only way in.
-    List<LambdaConfigurationRules.Problem> problems =
-        LambdaConfigurationRules.problems(configuration, config);
-    if (!problems.isEmpty()) {
-      throw new TargetRefusedException(
-          "configuration of function "
-              + function.name()
-              + " refused: "
-              + String.join(
-                  "; ",
-                  problems.stream()
-                      .map(p -> "configuration" + p.path() + ": " + p.message())
-                      .toList()));
-    }
+    LambdaConfigurationRules.refuse(function.name(), configuration, config);
     List<Reference> references = new ArrayList<>();
     Map<String, String> environment = null;
     if (configuration.environment() != null) {
@@ -424,14 +413,34 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
         : message.substring(0, MESSAGE_LENGTH) + "... (cut at " + MESSAGE_LENGTH + " characters)";
   }
 
+  /**
+   * Leaves out what Lambda quotes of the environment after {@value #MEASURED}, then cuts out every
+   * value that may be a secret, as given and as it reads inside a JSON string (a PEM key's line
+   * breaks become \\n there).
+   */
   private static String redact(String message, Collection<String> secrets) {
     String redacted = message == null ? "" : message;
+    int quote = redacted.indexOf(MEASURED);
+    if (quote >= 0) {
+      redacted =
+          redacted.substring(0, quote + MEASURED.length())
+              + " (Lambda's quote of the environment left out)";
+    }
     for (String secret : secrets) {
       if (secret != null && !secret.isEmpty()) {
-        redacted = redacted.replace(secret, REDACTED);
+        redacted = redacted.replace(secret, REDACTED).replace(jsonEscaped(secret), REDACTED);
       }
     }
     return redacted;
+  }
+
+  private static String jsonEscaped(String value) {
+    try {
+      String quoted = JSON.writeValueAsString(value);
+      return quoted.substring(1, quoted.length() - 1);
+    } catch (JsonProcessingException e) {
+      return value;
+    }
   }
 
   @Override

@@ -385,11 +385,43 @@ class LambdaConfigurationTest {
 
     assertThat(thrown)
         .isInstanceOf(TargetRefusedException.class)
-        .hasMessageContaining("exceeded the 4KB limit")
-        .hasMessageContaining("[redacted]")
+        .hasMessageContaining(
+            "exceeded the 4KB limit. String measured: (Lambda's quote of the environment left out)")
         .hasNoCause();
     assertThat(thrown.getMessage()).doesNotContain(DB_PASSWORD, API_TOKEN);
     assertThat(lambda.calls().get(0).body().toString()).contains(DB_PASSWORD);
+  }
+
+  @Test
+  void aSecretQuotedInAnyOtherLambdaMessageIsCutOutAsGivenAndAsInJson() {
+    secrets.secret(
+        "medication/staging/pem", "p1", "-----BEGIN KEY-----\nMIIE-body\n-----END KEY-----");
+    lambda.fail(
+        "PUT",
+        "/configuration",
+        1,
+        400,
+        "InvalidParameterValueException",
+        "Invalid value {\"SIGNING\":\"-----BEGIN KEY-----\\nMIIE-body\\n-----END KEY-----\"}, and "
+            + DB_PASSWORD);
+    Map<String, EnvironmentValue> environment = new LinkedHashMap<>(environment());
+    environment.put(
+        "SIGNING", new EnvironmentValue(null, "medication/staging/pem", null, null, null));
+
+    Throwable thrown =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () ->
+                live.updateConfiguration(
+                    "rel-1",
+                    TARGET,
+                    function(configuration(null, null, null, environment)),
+                    lambda.revision("api_handler")));
+
+    assertThat(thrown)
+        .isInstanceOf(TargetRefusedException.class)
+        .hasMessageContaining("Invalid value {\"SIGNING\":\"[redacted]\"}, and [redacted]")
+        .hasNoCause();
+    assertThat(thrown.getMessage()).doesNotContain("MIIE-body", DB_PASSWORD);
   }
 
   @Test
