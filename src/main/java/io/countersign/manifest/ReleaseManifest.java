@@ -2,6 +2,7 @@ package io.countersign.manifest;
 
 import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -262,7 +263,8 @@ public record ReleaseManifest(
       @Pattern(regexp = Patterns.DURATION, message = Patterns.DURATION_MESSAGE) String interval,
       @Size(max = 20) List<@NotNull @Valid MetricRule> metrics,
       @Size(max = 10) List<@NotNull @Valid DataCheck> dataChecks,
-      @Size(max = 20)
+      // Left out of the canonical form when empty, so manifests without alarms keep their digest.
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @Size(max = 20)
           List<
                   @NotBlank @Size(max = 255)
                   @Pattern(regexp = Patterns.ALARM_NAME, message = Patterns.ALARM_NAME_MESSAGE)
@@ -374,7 +376,7 @@ public record ReleaseManifest(
       @Size(min = 1, max = 255)
           @Pattern(regexp = Patterns.CLOUDWATCH_NAME, message = Patterns.CLOUDWATCH_NAME_MESSAGE)
           String metric,
-      @Size(max = 30)
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @Size(max = 30)
           Map<
                   @Size(min = 1, max = 255)
                   @Pattern(
@@ -393,7 +395,8 @@ public record ReleaseManifest(
       @jakarta.validation.constraints.Min(1) @jakarta.validation.constraints.Max(100)
           Integer lookbackPeriods,
       @Size(min = 1, max = 500) String expression,
-      @Size(max = 10) List<@NotNull @Valid CloudWatchMetric> metrics) {
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @Size(max = 10)
+          List<@NotNull @Valid CloudWatchMetric> metrics) {
 
     public CloudWatchQuery {
       dimensions =
@@ -411,7 +414,7 @@ public record ReleaseManifest(
       return lookbackPeriods == null ? 5 : lookbackPeriods;
     }
 
-    public boolean isMath() {
+    public boolean hasExpression() {
       return expression != null;
     }
   }
@@ -432,7 +435,7 @@ public record ReleaseManifest(
           @Size(max = 255)
           @Pattern(regexp = Patterns.CLOUDWATCH_NAME, message = Patterns.CLOUDWATCH_NAME_MESSAGE)
           String metric,
-      @Size(max = 30)
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @Size(max = 30)
           Map<
                   @Size(min = 1, max = 255)
                   @Pattern(

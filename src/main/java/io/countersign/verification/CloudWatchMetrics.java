@@ -130,7 +130,7 @@ final class CloudWatchMetrics {
     int period = query.periodOrDefault();
     long end = now.getEpochSecond() / period * period;
     List<MetricDataQuery> queries = new ArrayList<>();
-    if (query.isMath()) {
+    if (query.hasExpression()) {
       for (CloudWatchMetric m : query.metrics()) {
         queries.add(
             MetricDataQuery.builder()

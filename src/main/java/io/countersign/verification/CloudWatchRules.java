@@ -22,7 +22,7 @@ final class CloudWatchRules {
   private CloudWatchRules() {}
 
   static void check(CloudWatchQuery query, String path, FieldErrors errors) {
-    if (query.isMath()) {
+    if (query.hasExpression()) {
       math(query, path, errors);
     } else {
       single(query, path, errors);

@@ -120,7 +120,7 @@ final class MetricRules {
     }
     CloudWatchQuery cw = rule.cloudwatch();
     String period = " per " + cw.periodOrDefault() + " s";
-    if (!cw.isMath()) {
+    if (!cw.hasExpression()) {
       return metric(cw.namespace(), cw.metric(), cw.dimensions(), cw.stat()) + period;
     }
     List<String> metrics = new ArrayList<>();

@@ -11,6 +11,7 @@ import io.countersign.manifest.ManifestReader;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.CloudWatchQuery;
 import io.countersign.manifest.ReleaseManifest.MetricRule;
+import io.countersign.process.ManifestStore;
 import jakarta.validation.Validation;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -84,7 +85,7 @@ class CloudWatchManifestTest {
     assertThat(manifest.verification().alarms())
         .containsExactly("{function}-errors", "medication-api-5xx");
     CloudWatchQuery math = rules.get(2).cloudwatch();
-    assertThat(math.isMath()).isTrue();
+    assertThat(math.hasExpression()).isTrue();
     assertThat(math.periodOrDefault()).isEqualTo(60);
     assertThat(math.lookbackPeriodsOrDefault()).isEqualTo(5);
     assertThat(rules.get(1).cloudwatch().lookbackPeriodsOrDefault()).isEqualTo(10);
@@ -114,6 +115,33 @@ class CloudWatchManifestTest {
         .containsExactly("api_handler-errors", "data_ingestion-errors", "medication-api-5xx");
     assertThat(Alarms.forFunction(manifest.verification().alarms(), "data_ingestion"))
         .containsExactly("data_ingestion-errors", "medication-api-5xx");
+  }
+
+  @Test
+  void theCanonicalFormOfAManifestWithoutTheNewFieldsIsWhatItWas() {
+    String prometheusOnly =
+        HEAD
+            + """
+              metrics:
+                - {name: errors, query: "sum(rate(errors[1m]))", max: 1}
+            """;
+    String cloudWatchWithoutDimensions =
+        HEAD
+            + """
+              metrics:
+                - {name: throttles, cloudwatch: {namespace: AWS/Lambda, metric: Throttles, stat: Sum}, max: 1}
+            """;
+
+    assertThat(
+            ManifestStore.canonical(
+                read(VerificationProperties.of("dry-run", Map.of()), prometheusOnly)))
+        .contains(
+            "\"metrics\":[{\"max\":1,\"name\":\"errors\",\"query\":\"sum(rate(errors[1m]))\"}]")
+        .doesNotContain("alarms")
+        .doesNotContain("cloudwatch");
+    assertThat(ManifestStore.canonical(read(CLOUDWATCH, cloudWatchWithoutDimensions)))
+        .contains(
+            "\"cloudwatch\":{\"metric\":\"Throttles\",\"namespace\":\"AWS/Lambda\",\"stat\":\"Sum\"}");
   }
 
   @Test
