@@ -114,6 +114,40 @@ class CloudWatchGatesProcessTest extends CloudWatchProcessSupport {
     assertThat(verdict.get("percent").asInt()).isEqualTo(10);
     // The checkpoint looked (the alarm existed, OK), then the gate: one call each.
     assertThat(cloudWatch.calls("DescribeAlarms")).hasSize(2);
+    JsonNode gate = lastPayload(id, "lambda-traffic-gate");
+    assertThat(gate.get("passed").asBoolean()).isFalse();
+    assertThat(gate.get("gates").findValuesAsText("gate"))
+        .contains("metric-rules", "cloudwatch-alarms");
+  }
+
+  @Test
+  void anAlarmDeletedOrUnreadableDuringACanaryStopsTheShift() {
+    String id = submit(alarms(release("canary10-5"), "{function}-errors"));
+    approveAll(id);
+
+    cloudWatch.deleteAlarm("api_handler-errors");
+    fireTimer(id, "lambdaTrafficHold");
+
+    assertThat(status(id)).isEqualTo("rolled-back");
+    assertThat(statusReason(id))
+        .contains("cloudwatch-alarms: inconclusive, so the shift stops")
+        .contains("the alarm does not exist in CloudWatch");
+    assertThat(lastPayload(id, "alarm-verdict").get("verdict").asText()).isEqualTo("INCONCLUSIVE");
+    assertThat(lambda.alias("api_handler", "live"))
+        .extracting(AliasState::version, AliasState::weights)
+        .containsExactly("7", Map.of());
+
+    cloudWatch.alarm("api_handler-errors", "OK", "Threshold not crossed", START);
+    String throttled = submit(alarms(release("canary10-5"), "{function}-errors"));
+    approveAll(throttled);
+    cloudWatch.failNext("DescribeAlarms", 1, 400, "Throttling", "Rate exceeded");
+    fireTimer(throttled, "lambdaTrafficHold");
+
+    assertThat(status(throttled)).isEqualTo("rolled-back");
+    assertThat(statusReason(throttled))
+        .contains(
+            "CloudWatch alarms could not be read: CloudWatch DescribeAlarms failed: Throttling:"
+                + " Rate exceeded (HTTP 400)");
   }
 
   @Test
