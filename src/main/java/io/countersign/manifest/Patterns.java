@@ -66,5 +66,33 @@ public final class Patterns {
   public static final String DURATION = "P(?!$)(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?";
   public static final String DURATION_MESSAGE = "must be an ISO-8601 duration such as PT10M";
 
+  /** CloudWatch's own rule for names: 1-255 characters (255 by {@code @Size}), no control ones. */
+  public static final String CLOUDWATCH_NAME = "[^\\p{Cntrl}]+";
+
+  public static final String CLOUDWATCH_NAME_MESSAGE = "must not contain control characters";
+
+  /** As CloudWatch documents namespaces: no leading ':' and no control characters. */
+  public static final String CLOUDWATCH_NAMESPACE = "(?!:)[A-Za-z0-9._/#: -]+";
+
+  public static final String CLOUDWATCH_NAMESPACE_MESSAGE =
+      "must be a CloudWatch namespace such as AWS/Lambda (letters, digits, . - _ / # : and spaces)";
+
+  /** CloudWatch's rule for the ids of metric-data queries (metric math names them). */
+  public static final String CLOUDWATCH_ID = "[a-z][a-zA-Z0-9_]*";
+
+  public static final String CLOUDWATCH_ID_MESSAGE =
+      "must start with a lower-case letter, then letters, digits and '_' (CloudWatch's rule)";
+
+  public static final String CLOUDWATCH_STAT =
+      "Average|Sum|Minimum|Maximum|SampleCount|p(?:100|[0-9]{1,2}(?:\\.[0-9]{1,2})?)";
+  public static final String CLOUDWATCH_STAT_MESSAGE =
+      "must be Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p95 or p99.9";
+
+  /** A CloudWatch alarm name (1-255 characters); {@code {function}} is expanded per function. */
+  public static final String ALARM_NAME = "[^\\p{Cntrl}]+";
+
+  public static final String ALARM_NAME_MESSAGE =
+      "must be a CloudWatch alarm name (no control characters)";
+
   private Patterns() {}
 }

@@ -2,6 +2,7 @@ package io.countersign.manifest;
 
 import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -261,13 +262,32 @@ public record ReleaseManifest(
       @Pattern(regexp = Patterns.DURATION, message = Patterns.DURATION_MESSAGE) String bakeWindow,
       @Pattern(regexp = Patterns.DURATION, message = Patterns.DURATION_MESSAGE) String interval,
       @Size(max = 20) List<@NotNull @Valid MetricRule> metrics,
-      @Size(max = 10) List<@NotNull @Valid DataCheck> dataChecks) {
+      @Size(max = 10) List<@NotNull @Valid DataCheck> dataChecks,
+      // Left out of the canonical form when empty, so manifests without alarms keep their digest.
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @Size(max = 20)
+          List<
+                  @NotBlank @Size(max = 255)
+                  @Pattern(regexp = Patterns.ALARM_NAME, message = Patterns.ALARM_NAME_MESSAGE)
+                  String>
+              alarms) {
 
     public VerificationPlan {
       healthChecks = healthChecks == null ? List.of() : List.copyOf(healthChecks);
       smokeTests = smokeTests == null ? List.of() : List.copyOf(smokeTests);
       metrics = metrics == null ? List.of() : List.copyOf(metrics);
       dataChecks = dataChecks == null ? List.of() : List.copyOf(dataChecks);
+      alarms = alarms == null ? List.of() : List.copyOf(alarms);
+    }
+
+    /** A plan without CloudWatch alarm gates. */
+    public VerificationPlan(
+        List<HttpCheck> healthChecks,
+        List<HttpCheck> smokeTests,
+        String bakeWindow,
+        String interval,
+        List<MetricRule> metrics,
+        List<DataCheck> dataChecks) {
+      this(healthChecks, smokeTests, bakeWindow, interval, metrics, dataChecks, null);
     }
   }
 
@@ -323,11 +343,122 @@ public record ReleaseManifest(
     }
   }
 
+  /**
+   * A threshold on one metric, measured either by Prometheus ({@code query}, PromQL) or by
+   * CloudWatch ({@code cloudwatch}): exactly one of the two (checked by the verification
+   * capability).
+   */
   public record MetricRule(
       @NotBlank @Pattern(regexp = Patterns.NAME, message = Patterns.NAME_MESSAGE) String name,
-      @NotBlank @Size(max = 2048) String query,
+      @Size(min = 1, max = 2048) String query,
+      @Valid CloudWatchQuery cloudwatch,
       Double max,
-      Double min) {}
+      Double min) {
+
+    /** A Prometheus rule. */
+    public MetricRule(String name, String query, Double max, Double min) {
+      this(name, query, null, max, min);
+    }
+  }
+
+  /**
+   * A CloudWatch {@code GetMetricData} query: one metric ({@code namespace}, {@code metric}, {@code
+   * dimensions}, {@code stat}) or metric math ({@code expression} over {@code metrics}), each with
+   * the {@code period} in seconds and how many periods back to look ({@code lookbackPeriods}).
+   * Which fields go together is checked by the verification capability.
+   */
+  public record CloudWatchQuery(
+      @Size(min = 1, max = 255)
+          @Pattern(
+              regexp = Patterns.CLOUDWATCH_NAMESPACE,
+              message = Patterns.CLOUDWATCH_NAMESPACE_MESSAGE)
+          String namespace,
+      @Size(min = 1, max = 255)
+          @Pattern(regexp = Patterns.CLOUDWATCH_NAME, message = Patterns.CLOUDWATCH_NAME_MESSAGE)
+          String metric,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @Size(max = 30)
+          Map<
+                  @Size(min = 1, max = 255)
+                  @Pattern(
+                      regexp = Patterns.CLOUDWATCH_NAME,
+                      message = Patterns.CLOUDWATCH_NAME_MESSAGE)
+                  String,
+                  @NotNull @Size(min = 1, max = 1024)
+                  @Pattern(
+                      regexp = Patterns.CLOUDWATCH_NAME,
+                      message = Patterns.CLOUDWATCH_NAME_MESSAGE)
+                  String>
+              dimensions,
+      @Pattern(regexp = Patterns.CLOUDWATCH_STAT, message = Patterns.CLOUDWATCH_STAT_MESSAGE)
+          String stat,
+      Integer period,
+      @jakarta.validation.constraints.Min(1) @jakarta.validation.constraints.Max(100)
+          Integer lookbackPeriods,
+      @Size(min = 1, max = 500) String expression,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @Size(max = 10)
+          List<@NotNull @Valid CloudWatchMetric> metrics) {
+
+    public CloudWatchQuery {
+      dimensions =
+          dimensions == null
+              ? Map.of()
+              : Collections.unmodifiableMap(new LinkedHashMap<>(dimensions));
+      metrics = metrics == null ? List.of() : List.copyOf(metrics);
+    }
+
+    public int periodOrDefault() {
+      return period == null ? 60 : period;
+    }
+
+    public int lookbackPeriodsOrDefault() {
+      return lookbackPeriods == null ? 5 : lookbackPeriods;
+    }
+
+    public boolean hasExpression() {
+      return expression != null;
+    }
+  }
+
+  /** One metric of a metric-math expression, named by its {@code id} in the expression. */
+  public record CloudWatchMetric(
+      @NotBlank
+          @Size(max = 255)
+          @Pattern(regexp = Patterns.CLOUDWATCH_ID, message = Patterns.CLOUDWATCH_ID_MESSAGE)
+          String id,
+      @NotBlank
+          @Size(max = 255)
+          @Pattern(
+              regexp = Patterns.CLOUDWATCH_NAMESPACE,
+              message = Patterns.CLOUDWATCH_NAMESPACE_MESSAGE)
+          String namespace,
+      @NotBlank
+          @Size(max = 255)
+          @Pattern(regexp = Patterns.CLOUDWATCH_NAME, message = Patterns.CLOUDWATCH_NAME_MESSAGE)
+          String metric,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @Size(max = 30)
+          Map<
+                  @Size(min = 1, max = 255)
+                  @Pattern(
+                      regexp = Patterns.CLOUDWATCH_NAME,
+                      message = Patterns.CLOUDWATCH_NAME_MESSAGE)
+                  String,
+                  @NotNull @Size(min = 1, max = 1024)
+                  @Pattern(
+                      regexp = Patterns.CLOUDWATCH_NAME,
+                      message = Patterns.CLOUDWATCH_NAME_MESSAGE)
+                  String>
+              dimensions,
+      @NotBlank
+          @Pattern(regexp = Patterns.CLOUDWATCH_STAT, message = Patterns.CLOUDWATCH_STAT_MESSAGE)
+          String stat) {
+
+    public CloudWatchMetric {
+      dimensions =
+          dimensions == null
+              ? Map.of()
+              : Collections.unmodifiableMap(new LinkedHashMap<>(dimensions));
+    }
+  }
 
   /**
    * Rehearsal of the rollback path: makes the named dry-run step fail. Refused for production. The

@@ -1,19 +1,30 @@
 package io.countersign.verification;
 
+import io.countersign.aws.AwsClients;
 import io.countersign.manifest.ReleaseManifest.HttpCheck;
 import io.countersign.manifest.ReleaseManifest.MetricRule;
 import java.net.http.HttpClient;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 /**
- * Calls the release's services over HTTP and asks Prometheus; see {@link HttpProbe} and {@link
- * PrometheusMetrics}.
+ * Calls the release's services over HTTP and asks Prometheus and CloudWatch; see {@link HttpProbe},
+ * {@link PrometheusMetrics} and {@link CloudWatchMetrics}.
  */
 class LiveVerificationTarget implements VerificationTarget {
   private final HttpProbe probe;
   private final PrometheusMetrics metrics;
+  private final CloudWatchMetrics cloudWatch;
 
   LiveVerificationTarget(VerificationProperties properties) {
+    this(properties, DefaultCredentialsProvider.builder().build(), Clock.systemUTC());
+  }
+
+  LiveVerificationTarget(
+      VerificationProperties properties, AwsCredentialsProvider credentials, Clock clock) {
     // Redirects are followed by HttpProbe itself, and only to the same host.
     HttpClient client =
         HttpClient.newBuilder()
@@ -23,6 +34,12 @@ class LiveVerificationTarget implements VerificationTarget {
             .build();
     this.probe = new HttpProbe(client);
     this.metrics = new PrometheusMetrics(client, properties.prometheus());
+    AwsClients clients = new AwsClients(credentials);
+    this.cloudWatch =
+        new CloudWatchMetrics(
+            properties.cloudwatch(),
+            () -> clients.cloudWatch(properties.cloudwatch().aws()),
+            clock);
   }
 
   @Override
@@ -32,6 +49,11 @@ class LiveVerificationTarget implements VerificationTarget {
 
   @Override
   public MetricVerdict evaluate(MetricRule rule) {
-    return metrics.evaluate(rule);
+    return rule.cloudwatch() != null ? cloudWatch.evaluate(rule) : metrics.evaluate(rule);
+  }
+
+  @Override
+  public AlarmReading alarms(List<String> names) {
+    return cloudWatch.alarms(names);
   }
 }

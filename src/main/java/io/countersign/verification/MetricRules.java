@@ -1,5 +1,7 @@
 package io.countersign.verification;
 
+import io.countersign.manifest.ReleaseManifest.CloudWatchMetric;
+import io.countersign.manifest.ReleaseManifest.CloudWatchQuery;
 import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.verification.PrometheusResponse.Sample;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
@@ -9,14 +11,19 @@ import java.math.MathContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The judging of metric rules, free of any I/O: thresholds, scoping a rule to one Lambda function,
  * the overall verdict of a gate and the one line of status people read in Cockpit.
  */
 final class MetricRules {
-  /** How a rule Prometheus measured but found nothing for begins its reason. */
+  /**
+   * How a rule that was measured but found nothing (Prometheus' empty result, CloudWatch's
+   * datapoints) begins its reason.
+   */
   static final String NO_DATA = "no data:";
 
   static final String NAN = "value is NaN";
@@ -29,10 +36,29 @@ final class MetricRules {
 
   static final int MAX_STATUS = 4000;
 
+  static final String PROMETHEUS = "prometheus";
+  static final String CLOUDWATCH = "cloudwatch";
+
   private MetricRules() {}
 
+  /**
+   * Whether the rule is about one Lambda function: its PromQL query, or a dimension value of its
+   * CloudWatch metrics, names {@code {function}}.
+   */
   static boolean scoped(MetricRule rule) {
-    return rule.query() != null && rule.query().contains(FUNCTION);
+    if (rule.query() != null) {
+      return rule.query().contains(FUNCTION);
+    }
+    CloudWatchQuery cw = rule.cloudwatch();
+    return cw != null
+        && (cw.dimensions().values().stream().anyMatch(MetricRules::hasFunction)
+            || cw.metrics().stream()
+                .anyMatch(
+                    m -> m.dimensions().values().stream().anyMatch(MetricRules::hasFunction)));
+  }
+
+  private static boolean hasFunction(String value) {
+    return value != null && value.contains(FUNCTION);
   }
 
   /**
@@ -43,11 +69,72 @@ final class MetricRules {
     if (!scoped(rule)) {
       return rule;
     }
+    String name = rule.name() + "[" + function + "]";
+    if (rule.query() != null) {
+      return new MetricRule(name, rule.query().replace(FUNCTION, function), rule.max(), rule.min());
+    }
+    CloudWatchQuery cw = rule.cloudwatch();
     return new MetricRule(
-        rule.name() + "[" + function + "]",
-        rule.query().replace(FUNCTION, function),
+        name,
+        null,
+        new CloudWatchQuery(
+            cw.namespace(),
+            cw.metric(),
+            scope(cw.dimensions(), function),
+            cw.stat(),
+            cw.period(),
+            cw.lookbackPeriods(),
+            cw.expression(),
+            cw.metrics().stream()
+                .map(
+                    m ->
+                        new CloudWatchMetric(
+                            m.id(),
+                            m.namespace(),
+                            m.metric(),
+                            scope(m.dimensions(), function),
+                            m.stat()))
+                .toList()),
         rule.max(),
         rule.min());
+  }
+
+  private static Map<String, String> scope(Map<String, String> dimensions, String function) {
+    Map<String, String> scoped = new LinkedHashMap<>();
+    dimensions.forEach((k, v) -> scoped.put(k, v == null ? null : v.replace(FUNCTION, function)));
+    return scoped;
+  }
+
+  /** Who measures the rule, for the evidence. */
+  static String provider(MetricRule rule) {
+    return rule.cloudwatch() != null ? CLOUDWATCH : PROMETHEUS;
+  }
+
+  /**
+   * What the rule asks, as people read it: the PromQL query, or the CloudWatch query ("AWS/Lambda
+   * Errors {FunctionName=api_handler} Sum per 60 s", metric math with its metrics).
+   */
+  static String describe(MetricRule rule) {
+    if (rule.cloudwatch() == null) {
+      return rule.query();
+    }
+    CloudWatchQuery cw = rule.cloudwatch();
+    String period = " per " + cw.periodOrDefault() + " s";
+    if (!cw.hasExpression()) {
+      return metric(cw.namespace(), cw.metric(), cw.dimensions(), cw.stat()) + period;
+    }
+    List<String> metrics = new ArrayList<>();
+    for (CloudWatchMetric m : cw.metrics()) {
+      metrics.add(m.id() + " = " + metric(m.namespace(), m.metric(), m.dimensions(), m.stat()));
+    }
+    return cw.expression() + " where " + String.join(", ", metrics) + period;
+  }
+
+  private static String metric(
+      String namespace, String metric, Map<String, String> dimensions, String stat) {
+    List<String> dims = new ArrayList<>();
+    dimensions.forEach((k, v) -> dims.add(k + "=" + v));
+    return namespace + " " + metric + " {" + String.join(", ", dims) + "} " + stat;
   }
 
   /**
@@ -85,7 +172,7 @@ final class MetricRules {
       if (!Double.isNaN(sample.value()) && crosses(rule, sample.value())) {
         return new MetricVerdict(
             rule.name(),
-            rule.query(),
+            describe(rule),
             sample.value(),
             threshold,
             Verdict.FAIL,
@@ -111,7 +198,7 @@ final class MetricRules {
     }
     return new MetricVerdict(
         rule.name(),
-        rule.query(),
+        describe(rule),
         worst.value(),
         threshold,
         Verdict.PASS,
@@ -119,8 +206,8 @@ final class MetricRules {
   }
 
   /**
-   * Whether Prometheus measured the rule: it answered, with no data yet or a NaN. Anything else
-   * inconclusive (not configured, unreachable, a refused query) is monitoring that cannot see.
+   * Whether the metrics store measured the rule: it answered, with no data yet or a NaN. Anything
+   * else inconclusive (not configured, unreachable, a refused query) is monitoring that cannot see.
    */
   static boolean measurable(MetricVerdict verdict) {
     String detail = verdict.detail() == null ? "" : verdict.detail();
@@ -132,7 +219,7 @@ final class MetricRules {
   static MetricVerdict inconclusive(MetricRule rule, String reason) {
     return new MetricVerdict(
         rule.name(),
-        rule.query(),
+        describe(rule),
         null,
         VerificationTarget.threshold(rule),
         Verdict.INCONCLUSIVE,
@@ -180,10 +267,17 @@ final class MetricRules {
    * holds.
    */
   static String status(List<MetricRule> rules, List<MetricVerdict> verdicts, Duration left) {
+    return status(rules, verdicts, List.of(), left);
+  }
+
+  /** As {@link #status(List, List, Duration)}, with the alarms' lines after the rules'. */
+  static String status(
+      List<MetricRule> rules, List<MetricVerdict> verdicts, List<String> alarms, Duration left) {
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < verdicts.size(); i++) {
       parts.add(line(rules.get(i), verdicts.get(i)));
     }
+    parts.addAll(alarms);
     parts.add(verdicts.isEmpty() ? "no metric rules; " + left(left) : left(left));
     String status = String.join("; ", parts);
     return status.length() <= MAX_STATUS ? status : status.substring(0, MAX_STATUS - 3) + "...";

@@ -29,7 +29,8 @@ class MetricTrafficGate implements TrafficGate {
   }
 
   /** The overall verdict of the rules for one function, and what each rule said. */
-  record Outcome(Verdict verdict, List<MetricVerdict> verdicts, String summary) {}
+  record Outcome(
+      Verdict verdict, List<MetricRule> rules, List<MetricVerdict> verdicts, String summary) {}
 
   @Override
   public String name() {
@@ -39,7 +40,8 @@ class MetricTrafficGate implements TrafficGate {
   @Override
   public Result check(String releaseId, ReleaseManifest manifest, String function, int percent) {
     Outcome outcome = evaluate(manifest, function);
-    for (MetricVerdict verdict : outcome.verdicts()) {
+    for (int i = 0; i < outcome.verdicts().size(); i++) {
+      MetricVerdict verdict = outcome.verdicts().get(i);
       evidence.record(
           releaseId,
           "metrics-verdict",
@@ -47,6 +49,8 @@ class MetricTrafficGate implements TrafficGate {
           StepSupport.payload(
               "name",
               verdict.name(),
+              "provider",
+              MetricRules.provider(outcome.rules().get(i)),
               "query",
               verdict.query(),
               "value",
@@ -75,18 +79,21 @@ class MetricTrafficGate implements TrafficGate {
     List<MetricRule> rules =
         manifest.verification() == null ? List.of() : manifest.verification().metrics();
     if (rules.isEmpty()) {
-      return new Outcome(Verdict.PASS, List.of(), "no metric rules");
+      return new Outcome(Verdict.PASS, List.of(), List.of(), "no metric rules");
     }
+    List<MetricRule> asked = new ArrayList<>();
     List<MetricVerdict> verdicts = new ArrayList<>();
     List<String> lines = new ArrayList<>();
     for (MetricRule rule : rules) {
       MetricRule scoped = MetricRules.forFunction(rule, function);
+      asked.add(scoped);
       MetricVerdict verdict = target.evaluate(scoped);
       verdicts.add(verdict);
       lines.add(MetricRules.line(scoped, verdict));
     }
     return new Outcome(
         MetricRules.overall(verdicts.stream().map(MetricVerdict::verdict).toList()),
+        asked,
         verdicts,
         String.join("; ", lines));
   }

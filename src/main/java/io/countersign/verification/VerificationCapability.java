@@ -9,10 +9,13 @@ import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.manifest.ReleaseManifest.VerificationPlan;
 import io.countersign.process.TargetCapability;
 import io.countersign.process.Variables;
+import io.countersign.verification.VerificationTarget.AlarmReading;
+import io.countersign.verification.VerificationTarget.AlarmState;
 import io.countersign.verification.VerificationTarget.CheckResult;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
 import io.countersign.verification.VerificationTarget.Verdict;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -88,6 +91,13 @@ class VerificationCapability implements TargetCapability {
                   .map(VerificationCapability::threshold)
                   .collect(Collectors.joining(", "))
               + "; a breach rolls the release back");
+    }
+    if (!plan.alarms().isEmpty()) {
+      lines.add(
+          "Watch CloudWatch alarms ("
+              + String.join(", ", plan.alarms())
+              + ") at every traffic step and through the bake window; an alarm in ALARM rolls the"
+              + " release back");
     }
     return lines;
   }
@@ -183,6 +193,45 @@ class VerificationCapability implements TargetCapability {
                 verdict.verdict()
                     + (verdict.value() == null ? "" : " at " + verdict.value())
                     + (verdict.detail() == null ? "" : ": " + verdict.detail())));
+      }
+    }
+    findings.addAll(alarmFindings(plan, functions));
+    return findings;
+  }
+
+  /**
+   * Every alarm the gates will ask about must exist now: a name that matches nothing would make
+   * every gate inconclusive (or, misspelt, watch nothing). One already in ALARM is refused as well:
+   * the first gate would roll the release back, so nothing is deployed to be undone.
+   */
+  private List<Finding> alarmFindings(VerificationPlan plan, List<String> functions) {
+    List<String> names = Alarms.expand(plan.alarms(), functions);
+    if (names.isEmpty()) {
+      return List.of();
+    }
+    AlarmReading reading = target.alarms(names);
+    List<Finding> findings = new ArrayList<>();
+    Map<String, AlarmState> found = new HashMap<>();
+    reading.found().forEach(a -> found.put(a.name(), a));
+    for (String name : names) {
+      String subject = "alarm " + name;
+      AlarmState state = found.get(name);
+      if (reading.problem() != null) {
+        findings.add(
+            Finding.failed(subject, "CloudWatch alarms cannot be read: " + reading.problem()));
+      } else if (state == null) {
+        findings.add(Finding.failed(subject, "does not exist in CloudWatch"));
+      } else if (Alarms.ALARM.equals(state.state())) {
+        findings.add(
+            Finding.failed(
+                subject,
+                "is in ALARM before the release"
+                    + (state.reason() == null ? "" : ": " + state.reason())
+                    + "; the first gate would roll the release back"));
+      } else {
+        findings.add(
+            Finding.passed(
+                subject, state.state() + (state.reason() == null ? "" : ": " + state.reason())));
       }
     }
     return findings;

@@ -5,12 +5,14 @@ import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ReleaseManifest;
 import io.countersign.manifest.ReleaseManifest.DataCheck;
 import io.countersign.manifest.ReleaseManifest.HttpCheck;
+import io.countersign.manifest.ReleaseManifest.LambdaFunction;
 import io.countersign.manifest.ReleaseManifest.MetricRule;
 import io.countersign.manifest.ReleaseManifest.VerificationPlan;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import org.springframework.stereotype.Component;
 
@@ -56,6 +58,7 @@ class VerificationManifestCheck implements ManifestCheck {
       errors.add("$.verification.interval", "must be at least " + MIN_INTERVAL);
     }
     metrics(manifest, plan.metrics(), errors);
+    alarms(manifest, plan.alarms(), errors);
     dataChecks(manifest, plan.dataChecks(), errors);
   }
 
@@ -118,21 +121,100 @@ class VerificationManifestCheck implements ManifestCheck {
   }
 
   private void metrics(ReleaseManifest manifest, List<MetricRule> rules, FieldErrors errors) {
-    if (!rules.isEmpty() && properties.live() && !properties.prometheus().configured()) {
+    if (rules.stream().anyMatch(r -> r != null && r.query() != null)
+        && properties.live()
+        && !properties.prometheus().configured()) {
       errors.add(
           "$.verification.metrics",
           "this server has no Prometheus configured to ask "
               + "(countersign.targets.verification.prometheus.url)");
     }
+    if (rules.stream().anyMatch(r -> r != null && r.cloudwatch() != null)
+        && properties.live()
+        && !properties.cloudwatch().configured()) {
+      errors.add(
+          "$.verification.metrics",
+          "this server has no CloudWatch configured to ask "
+              + "(countersign.targets.verification.cloudwatch.region)");
+    }
     for (int i = 0; i < rules.size(); i++) {
       MetricRule rule = rules.get(i);
-      if (rule != null && MetricRules.scoped(rule) && !manifest.hasLambda()) {
+      String at = "$.verification.metrics[" + i + "]";
+      if (rule == null) {
+        continue;
+      }
+      if (rule.query() == null && rule.cloudwatch() == null) {
+        errors.add(at, "needs a query (Prometheus) or cloudwatch (a CloudWatch metric)");
+      } else if (rule.query() != null && rule.cloudwatch() != null) {
+        errors.add(at + ".cloudwatch", "give either query (Prometheus) or cloudwatch, not both");
+      } else if (rule.cloudwatch() != null) {
+        CloudWatchRules.check(rule.cloudwatch(), at + ".cloudwatch", errors);
+      }
+      if (MetricRules.scoped(rule) && !manifest.hasLambda()) {
         errors.add(
-            "$.verification.metrics[" + i + "].query",
+            at + (rule.query() != null ? ".query" : ".cloudwatch"),
             "uses "
                 + MetricRules.FUNCTION
                 + " but the manifest has no Lambda functions to put there");
       }
+    }
+  }
+
+  /**
+   * Alarms need CloudWatch and, named per function, the release's functions; all of them, expanded,
+   * must fit in one DescribeAlarms call.
+   */
+  private void alarms(ReleaseManifest manifest, List<String> alarms, FieldErrors errors) {
+    if (alarms.isEmpty()) {
+      return;
+    }
+    if (properties.live() && !properties.cloudwatch().configured()) {
+      errors.add(
+          "$.verification.alarms",
+          "this server has no CloudWatch configured to ask "
+              + "(countersign.targets.verification.cloudwatch.region)");
+    }
+    Set<String> seen = new HashSet<>();
+    List<String> functions =
+        manifest.hasLambda()
+            ? manifest.lambda().functions().stream()
+                .filter(f -> f != null && f.name() != null)
+                .map(LambdaFunction::name)
+                .toList()
+            : List.of();
+    for (int i = 0; i < alarms.size(); i++) {
+      String name = alarms.get(i);
+      String at = "$.verification.alarms[" + i + "]";
+      if (name == null) {
+        continue;
+      }
+      if (!seen.add(name)) {
+        errors.add(at, "duplicate alarm '" + name + "'");
+      }
+      if (Alarms.scoped(name) && functions.isEmpty()) {
+        errors.add(
+            at,
+            "uses "
+                + MetricRules.FUNCTION
+                + " but the manifest has no Lambda functions to put there");
+      }
+      // The name itself is at most 255 characters (@Size); a function's name can make it longer.
+      for (String function : Alarms.scoped(name) ? functions : List.<String>of()) {
+        if (name.replace(MetricRules.FUNCTION, function).length() > 255) {
+          errors.add(at, "is longer than 255 characters for function " + function);
+        }
+      }
+    }
+    int expanded =
+        Alarms.expand(alarms.stream().filter(Objects::nonNull).toList(), functions).size();
+    if (expanded > Alarms.MAX_NAMES) {
+      errors.add(
+          "$.verification.alarms",
+          "name "
+              + expanded
+              + " alarms once {function} is expanded; at most "
+              + Alarms.MAX_NAMES
+              + " (one DescribeAlarms call)");
     }
   }
 

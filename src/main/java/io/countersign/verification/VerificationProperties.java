@@ -1,5 +1,6 @@
 package io.countersign.verification;
 
+import io.countersign.aws.AwsSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -8,12 +9,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 
 /**
  * {@code countersign.targets.verification}: the mode, the hosts health checks and smoke tests may
  * call per environment (the server never fetches a URL outside this list), the default bake window
- * and interval, what an inconclusive metric does (pause for a person, or fail), and the Prometheus
- * server metric rules are asked.
+ * and interval, what an inconclusive metric does (pause for a person, or fail), the Prometheus
+ * server and the CloudWatch API metric rules are asked, and what an alarm without enough data
+ * counts as.
  */
 @ConfigurationProperties("countersign.targets.verification")
 record VerificationProperties(
@@ -23,8 +26,11 @@ record VerificationProperties(
     Duration interval,
     Inconclusive inconclusive,
     Prometheus prometheus,
-    BakeGaps gaps) {
+    BakeGaps gaps,
+    CloudWatch cloudwatch,
+    AlarmPolicy alarms) {
 
+  @ConstructorBinding
   VerificationProperties {
     Map<String, List<String>> hosts = new HashMap<>();
     if (allowedHosts != null) {
@@ -42,14 +48,26 @@ record VerificationProperties(
     inconclusive = inconclusive == null ? Inconclusive.PAUSE : inconclusive;
     prometheus = prometheus == null ? new Prometheus(null, null) : prometheus;
     gaps = gaps == null ? new BakeGaps(null, null) : gaps;
+    cloudwatch =
+        cloudwatch == null ? new CloudWatch(null, null, null, null, null, null) : cloudwatch;
+    alarms = alarms == null ? new AlarmPolicy(null) : alarms;
   }
 
-  /**
-   * The given mode and allow-list, everything else by default (a second constructor would confuse
-   * binding).
-   */
+  /** Without CloudWatch: its metrics and alarms are not configured, the alarm policy default. */
+  VerificationProperties(
+      String mode,
+      Map<String, List<String>> allowedHosts,
+      Duration bakeWindow,
+      Duration interval,
+      Inconclusive inconclusive,
+      Prometheus prometheus,
+      BakeGaps gaps) {
+    this(mode, allowedHosts, bakeWindow, interval, inconclusive, prometheus, gaps, null, null);
+  }
+
+  /** The given mode and allow-list, everything else by default. */
   static VerificationProperties of(String mode, Map<String, List<String>> allowedHosts) {
-    return new VerificationProperties(mode, allowedHosts, null, null, null, null, null);
+    return new VerificationProperties(mode, allowedHosts, null, null, null, null, null, null, null);
   }
 
   /**
@@ -115,6 +133,56 @@ record VerificationProperties(
     boolean configured() {
       return url != null;
     }
+  }
+
+  /**
+   * The CloudWatch API that CloudWatch metric rules and alarm gates ask ({@code GetMetricData},
+   * {@code DescribeAlarms}): one account and region, reached like every AWS target ({@link
+   * AwsSettings}: the default credential chain or an assumed role, endpoint overrides, call timeout
+   * and attempts). Not configured while {@code region} is unset.
+   */
+  record CloudWatch(
+      String region,
+      String roleArn,
+      String externalId,
+      Map<String, URI> endpoints,
+      Duration callTimeout,
+      Integer maxAttempts) {
+    static final String PREFIX = "countersign.targets.verification.cloudwatch";
+
+    boolean configured() {
+      return region != null;
+    }
+
+    AwsSettings aws() {
+      return new AwsSettings(region, roleArn, externalId, endpoints, callTimeout, maxAttempts);
+    }
+
+    /** What keeps a configured CloudWatch from being used; nothing when it is not configured. */
+    List<String> problems() {
+      return configured() || endpoints != null || roleArn != null
+          ? aws().problems(PREFIX)
+          : List.of();
+    }
+  }
+
+  /**
+   * How the alarm gates read an alarm in INSUFFICIENT_DATA (not enough data to tell): as
+   * inconclusive (the default: the bake window pauses for a person or fails as {@code inconclusive}
+   * says, a traffic gate stops the shift), as OK, or as ALARM (roll back).
+   */
+  record AlarmPolicy(InsufficientData insufficientData) {
+    AlarmPolicy {
+      insufficientData =
+          insufficientData == null ? InsufficientData.INCONCLUSIVE : insufficientData;
+    }
+  }
+
+  /** What an alarm in INSUFFICIENT_DATA counts as. */
+  enum InsufficientData {
+    INCONCLUSIVE,
+    OK,
+    ALARM
   }
 
   boolean live() {

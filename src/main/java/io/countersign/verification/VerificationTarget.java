@@ -2,10 +2,11 @@ package io.countersign.verification;
 
 import io.countersign.manifest.ReleaseManifest.HttpCheck;
 import io.countersign.manifest.ReleaseManifest.MetricRule;
+import java.util.List;
 
 /**
- * Port to health endpoints and the metrics store. The adapter comes from {@code
- * countersign.targets.verification.mode}.
+ * Port to health endpoints, the metrics stores (Prometheus, CloudWatch) and CloudWatch alarms. The
+ * adapter comes from {@code countersign.targets.verification.mode}.
  */
 interface VerificationTarget {
 
@@ -16,6 +17,28 @@ interface VerificationTarget {
 
   /** Queries the metric once and compares it with the rule's bounds. */
   MetricVerdict evaluate(MetricRule rule);
+
+  /**
+   * The current state of the named CloudWatch alarms (metric and composite), in one call. Never
+   * throws for what CloudWatch answers: a call that fails is a reading with a {@code problem}.
+   */
+  AlarmReading alarms(List<String> names);
+
+  /**
+   * One alarm as CloudWatch describes it: {@code state} is OK, ALARM or INSUFFICIENT_DATA; {@code
+   * kind} metric or composite (null in a dry run).
+   */
+  record AlarmState(String name, String kind, String state, String reason, String updated) {}
+
+  /**
+   * The alarms found (names asked for that are missing do not exist), or why they could not be
+   * read.
+   */
+  record AlarmReading(List<AlarmState> found, String problem) {
+    static AlarmReading failed(String problem) {
+      return new AlarmReading(List.of(), problem);
+    }
+  }
 
   /**
    * What one check found. {@code bodyExcerpt} is at most {@link #EXCERPT} characters of the

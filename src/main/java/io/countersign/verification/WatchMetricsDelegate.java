@@ -13,6 +13,7 @@ import io.countersign.process.StepOutcome;
 import io.countersign.process.StepStart;
 import io.countersign.process.StepSupport;
 import io.countersign.process.Variables;
+import io.countersign.verification.Alarms.AlarmVerdict;
 import io.countersign.verification.VerificationProperties.GapPolicy;
 import io.countersign.verification.VerificationProperties.Inconclusive;
 import io.countersign.verification.VerificationTarget.MetricVerdict;
@@ -38,7 +39,9 @@ import org.springframework.stereotype.Component;
  * cannot be measured (query error, no data, NaN) either pauses the window for an operations lead
  * (outcome paused, the default) or, configured to fail, fails if it is still inconclusive when the
  * window ends: a release whose health nobody could measure is not proven healthy. A rule the lead
- * chose to continue with is not asked about again in this window.
+ * chose to continue with is not asked about again in this window. The plan's CloudWatch alarms are
+ * read at every evaluation too: one in ALARM fails like a crossed threshold, one that cannot be
+ * judged (INSUFFICIENT_DATA under the default policy, gone, unreadable) like an inconclusive rule.
  */
 @Component("watchMetrics")
 class WatchMetricsDelegate implements JavaDelegate {
@@ -99,6 +102,8 @@ class WatchMetricsDelegate implements JavaDelegate {
           StepSupport.payload(
               "name",
               verdict.name(),
+              "provider",
+              MetricRules.provider(rule),
               "query",
               verdict.query(),
               "value",
@@ -141,15 +146,29 @@ class WatchMetricsDelegate implements JavaDelegate {
         inconclusive.add(line);
       }
     }
+    List<AlarmVerdict> alarms =
+        watchAlarms(
+            manifest, plan, releaseId, now, windowEnds, accepted, last, failed, inconclusive);
     execution.setVariable(Variables.METRICS_LAST_VERDICTS, StepSupport.json(last));
     execution.setVariable(
         Variables.METRICS_STATUS,
-        MetricRules.status(rules, verdicts, Duration.between(now, windowEnds)));
+        MetricRules.status(
+            rules,
+            verdicts,
+            alarms.stream().map(AlarmVerdict::line).toList(),
+            Duration.between(now, windowEnds)));
     boolean windowOver = !now.isBefore(windowEnds);
     Duration interval = interval(execution);
     if (!failed.isEmpty()) {
       throw StepSupport.fail(
-          execution, STEP, "metric threshold crossed: " + String.join("; ", failed));
+          execution,
+          STEP,
+          (alarms.stream().anyMatch(a -> a.verdict() == Verdict.FAIL)
+                  ? verdicts.stream().anyMatch(v -> v.verdict() == Verdict.FAIL)
+                      ? "metric threshold crossed and alarm firing: "
+                      : "alarm firing: "
+                  : "metric threshold crossed: ")
+              + String.join("; ", failed));
     }
     if (!inconclusive.isEmpty() && properties.inconclusive() == Inconclusive.PAUSE) {
       execution.setVariable(
@@ -240,6 +259,66 @@ class WatchMetricsDelegate implements JavaDelegate {
     execution.setVariable(Variables.METRICS_OBSERVED_SINCE, observedSince.toString());
     execution.setVariable(Variables.METRICS_EVALUATIONS, evaluations + 1);
     return windowEnds;
+  }
+
+  /**
+   * The plan's alarms at this evaluation: evidence for each, beside the rules' verdicts (so that a
+   * lead's 'continue' accepts an alarm without data as it does a rule), and their failures and
+   * inconclusive ones with the rules'.
+   */
+  private List<AlarmVerdict> watchAlarms(
+      ReleaseManifest manifest,
+      VerificationPlan plan,
+      String releaseId,
+      Instant now,
+      Instant windowEnds,
+      Set<String> accepted,
+      List<Map<String, Object>> last,
+      List<String> failed,
+      List<String> inconclusive) {
+    List<AlarmVerdict> alarms = alarms(manifest, plan);
+    for (AlarmVerdict alarm : alarms) {
+      String name = Alarms.PREFIX + alarm.alarm();
+      boolean wasAccepted = alarm.verdict() == Verdict.INCONCLUSIVE && accepted.contains(name);
+      Alarms.record(
+          evidence,
+          releaseId,
+          alarm,
+          "where",
+          "bake window",
+          "windowEnds",
+          windowEnds.toString(),
+          "acceptedBy",
+          wasAccepted ? "operations lead (continue)" : null);
+      last.add(
+          StepSupport.payload(
+              "rule",
+              name,
+              "threshold",
+              "not in ALARM",
+              "verdict",
+              alarm.verdict().name(),
+              "detail",
+              alarm.detail(),
+              "time",
+              now.toString()));
+      String line = alarm.line() + ": " + alarm.detail();
+      if (alarm.verdict() == Verdict.FAIL) {
+        failed.add(line);
+      } else if (alarm.verdict() == Verdict.INCONCLUSIVE && !wasAccepted) {
+        inconclusive.add(line);
+      }
+    }
+    return alarms;
+  }
+
+  /** The plan's alarms, each function's for names with {@code {function}}, in one call. */
+  private List<AlarmVerdict> alarms(ReleaseManifest manifest, VerificationPlan plan) {
+    List<String> names = Alarms.expand(plan.alarms(), functions(manifest));
+    if (names.isEmpty()) {
+      return List.of();
+    }
+    return Alarms.judge(names, target.alarms(names), properties.alarms().insufficientData());
   }
 
   /** Set by the window's first evaluation, for the model's timer and every later evaluation. */

@@ -148,6 +148,11 @@ class MetricTrafficGateTest {
             : new MetricVerdict(
                 rule.name(), rule.query(), 0.2, VerificationTarget.threshold(rule), verdict, null);
       }
+
+      @Override
+      public AlarmReading alarms(List<String> names) {
+        throw new AssertionError("the manifest names no alarms");
+      }
     };
   }
 

@@ -118,5 +118,10 @@ class VerificationFailureProcessTest extends ProcessTestSupport {
           fail ? Verdict.FAIL : Verdict.PASS,
           fail ? "0.07 > 0.01" : "within threshold");
     }
+
+    @Override
+    public AlarmReading alarms(List<String> names) {
+      throw new AssertionError("the manifest names no alarms");
+    }
   }
 }

@@ -72,6 +72,11 @@ class WatchMetricsGateTest {
                     MetricRules.inconclusive(rule, "no data: the query returned an empty result");
               };
             }
+
+            @Override
+            public AlarmReading alarms(List<String> names) {
+              throw new AssertionError("the manifest names no alarms");
+            }
           },
           VerificationProperties.of("live", Map.of()),
           evidence,
