@@ -1,6 +1,7 @@
 package io.countersign.stack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,6 +12,8 @@ import io.countersign.aws.FakeApiSupport;
 import io.countersign.aws.FakeCloudFormationApi;
 import io.countersign.aws.FakeCloudFormationApi.Change;
 import io.countersign.aws.S3MockServer;
+import io.countersign.manifest.FieldErrors;
+import io.countersign.manifest.InvalidManifestException;
 import io.countersign.process.Attempts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -95,6 +98,41 @@ class StackProcessTest extends StackProcessSupport {
       s3.createBucket(r -> r.bucket(BUCKET));
     }
     s3.putObject(r -> r.bucket(BUCKET).key(KEY), RequestBody.fromString(NEW_TEMPLATE));
+  }
+
+  // --- at submission -------------------------------------------------------------------------
+
+  @Test
+  void aManifestAroundTheAllowListsIsRefusedAtSubmissionWithItsPathsAndNothingIsCalled() {
+    ObjectNode manifest = withStack("billing", sha());
+    ObjectNode stack = (ObjectNode) manifest.get("stack");
+    ((ObjectNode) stack.get("template")).put("bucket", "attacker-bucket").remove("sha256");
+    stack.putObject("parameters").put("DbPassword", "hunter2");
+    stack.putArray("capabilities").add("CAPABILITY_NAMED_IAM");
+
+    assertThatThrownBy(() -> submit(manifest))
+        .isInstanceOfSatisfying(
+            InvalidManifestException.class,
+            e ->
+                assertThat(e.errors())
+                    .extracting(FieldErrors.FieldError::path)
+                    .containsExactly("$.stack.template.sha256"));
+    ((ObjectNode) stack.get("template")).put("sha256", sha());
+    assertThatThrownBy(() -> submit(manifest))
+        .isInstanceOfSatisfying(
+            InvalidManifestException.class,
+            e -> {
+              assertThat(e.errors())
+                  .extracting(FieldErrors.FieldError::path)
+                  .containsExactlyInAnyOrder(
+                      "$.stack.name",
+                      "$.stack.template.bucket",
+                      "$.stack.parameters.DbPassword",
+                      "$.stack.capabilities[0]");
+              // The refused value of a secret-looking parameter is not repeated back.
+              assertThat(e.detail()).doesNotContain("hunter2");
+            });
+    assertThat(cloudFormation.requests()).isEmpty();
   }
 
   // --- before the sign-off -------------------------------------------------------------------
