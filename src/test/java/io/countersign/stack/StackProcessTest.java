@@ -153,6 +153,20 @@ class StackProcessTest extends StackProcessSupport {
   }
 
   @Test
+  void aTemplateTooLargeForTheBodyInABucketWithoutVersionsIsRefusedBecauseItCouldNotBePinned() {
+    String large = NEW_TEMPLATE + "#" + "x".repeat(StackPlans.MAX_BODY_BYTES) + "\n";
+    s3.putObject(r -> r.bucket(BUCKET).key(KEY), RequestBody.fromString(large));
+    String id = submit(withStack(STACK, StackPlans.sha256(large)));
+    settle(id);
+
+    assertThat(status(id)).as(jobFailures(id)).isEqualTo("failed");
+    assertThat(lastPayload(id, "stack-plan-refused").get("reason").asText())
+        .contains("more than 51,200 bytes")
+        .contains("enable versioning on " + BUCKET);
+    assertThat(cloudFormation.actions()).doesNotContain("CreateChangeSet");
+  }
+
+  @Test
   void aChangeSetCloudFormationCannotCreateEndsTheReleaseBeforeTheSignOff() {
     cloudFormation.failNextChangeSet(
         "Template format error: Unresolved resource dependencies [Nope]");
