@@ -49,6 +49,7 @@ public final class FakeCloudFormationApi extends FakeApiSupport
   private List<Change> nextChanges = List.of();
   private String failNextExecution;
   private String failNextChangeSet;
+  private String failNextDeletion;
   private List<String> drifted = List.of();
 
   public static FakeCloudFormationApi startServer() {
@@ -77,6 +78,7 @@ public final class FakeCloudFormationApi extends FakeApiSupport
     nextChanges = List.of();
     failNextExecution = null;
     failNextChangeSet = null;
+    failNextDeletion = null;
     drifted = List.of();
   }
 
@@ -107,6 +109,11 @@ public final class FakeCloudFormationApi extends FakeApiSupport
   /** The next execution fails at this resource and CloudFormation rolls the stack back. */
   public synchronized void failNextExecution(String reason) {
     failNextExecution = reason;
+  }
+
+  /** The next deletion fails at this resource ("Bucket: reason"). */
+  public synchronized void failNextDeletion(String reason) {
+    failNextDeletion = reason;
   }
 
   /** The next change set fails to be created with this reason. */
@@ -445,6 +452,8 @@ public final class FakeCloudFormationApi extends FakeApiSupport
       stack.status = "DELETE_IN_PROGRESS";
       stack.looks = looks;
       stack.running = null;
+      stack.failure = failNextDeletion;
+      failNextDeletion = null;
     }
     return ok("DeleteStack", null);
   }
@@ -489,7 +498,13 @@ public final class FakeCloudFormationApi extends FakeApiSupport
       return;
     }
     if (stack.status.equals("DELETE_IN_PROGRESS")) {
-      stack.status = "DELETE_COMPLETE";
+      if (stack.failure != null) {
+        stack.events.add(
+            new String[] {stack.failure.split(":", 2)[0], "DELETE_FAILED", stack.failure});
+        stack.status = "DELETE_FAILED";
+      } else {
+        stack.status = "DELETE_COMPLETE";
+      }
       return;
     }
     ChangeSet cs = stack.running;

@@ -352,6 +352,23 @@ class StackProcessTest extends StackProcessSupport {
     assertThat(cloudFormation.actions()).doesNotContain("DeleteStack");
   }
 
+  @Test
+  void aCreatedStackThatCannotBeDeletedEndsTheReleaseFailedWithCloudFormationsReason() {
+    ObjectNode manifest = withStack("hospital-new-api", sha());
+    manifest.putObject("drill").put("failAt", "publishFrontend");
+    String id = planned(manifest);
+    cloudFormation.failNextDeletion("Uploads: The bucket you tried to delete is not empty");
+
+    approveAll(id);
+    settle(id);
+
+    assertThat(status(id)).as(jobFailures(id)).isEqualTo("failed");
+    assertThat(lastPayload(id, "stack-undo-failed").get("detail").asText())
+        .contains("could not delete the stack")
+        .contains("Uploads DELETE_FAILED");
+    assertThat(cloudFormation.status("hospital-new-api")).isEqualTo("DELETE_FAILED");
+  }
+
   // --- through -------------------------------------------------------------------------------
 
   @Test
