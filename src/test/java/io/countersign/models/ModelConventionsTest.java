@@ -138,7 +138,8 @@ class ModelConventionsTest {
             .toList();
     assertThat(deadlines)
         .extracting(BaseElement::getId)
-        .containsExactlyInAnyOrder("rolloutDeadline", "frontendDeadline", "postDeploymentDeadline");
+        .containsExactlyInAnyOrder(
+            "rolloutDeadline", "frontendDeadline", "postDeploymentDeadline", "stackDeadline");
     for (BoundaryEvent deadline : deadlines) {
       ServiceTask step =
           ((SubProcess) deadline.getAttachedTo())
