@@ -1,5 +1,8 @@
 package io.countersign.stack;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.countersign.aws.TargetRefusedException;
+import io.countersign.evidence.EvidenceLog;
 import io.countersign.manifest.FieldErrors;
 import io.countersign.manifest.ManifestCheck;
 import io.countersign.manifest.ManifestSection;
@@ -54,9 +57,13 @@ class StackCapability implements TargetCapability {
           "PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "API_KEY", "PRIVATEKEY", "CREDENTIAL");
 
   private final StackProperties properties;
+  private final StackTarget target;
+  private final EvidenceLog evidence;
 
-  StackCapability(StackProperties properties) {
+  StackCapability(StackProperties properties, StackTarget target, EvidenceLog evidence) {
     this.properties = properties;
+    this.target = target;
+    this.evidence = evidence;
   }
 
   @Override
@@ -146,7 +153,34 @@ class StackCapability implements TargetCapability {
    */
   @Override
   public List<Finding> verifyEnvironment(String releaseId, ReleaseManifest manifest) {
-    return List.of();
+    // Asked before anything changes: a change set that is not the signed one any more (the stack
+    // changed since, or no plan exists because an override skipped it) stops the release here,
+    // not after the database steps ran.
+    StackChange change = SECTION.in(manifest);
+    String subject = "Stack " + change.name();
+    JsonNode planned = StackPlans.latest(evidence, releaseId, StackPlans.PLANNED);
+    if (planned == null) {
+      return List.of(
+          Finding.failed(
+              subject,
+              "no change set was planned and signed over (a release that reached deployment"
+                  + " by an override before its planning); nothing will be executed"));
+    }
+    if (planned.path("noChanges").asBoolean(false)) {
+      return List.of(Finding.passed(subject, "the change set had no changes; nothing to execute"));
+    }
+    String changeSetId = StackPlans.text(planned, "changeSetId");
+    try {
+      String problem =
+          ExecuteStackChangeDelegate.problem(
+              target.describeChangeSet(change.target(), change.name(), changeSetId), planned);
+      return List.of(
+          problem == null
+              ? Finding.passed(subject, "change set " + changeSetId + " is the signed one")
+              : Finding.failed(subject, problem));
+    } catch (TargetRefusedException refused) {
+      return List.of(Finding.failed(subject, refused.getMessage()));
+    }
   }
 
   /** The section against the configured target's allow-lists, each problem at its path. */

@@ -51,6 +51,8 @@ public final class FakeCloudFormationApi extends FakeApiSupport
   private String failNextChangeSet;
   private String failNextDeletion;
   private List<String> drifted = List.of();
+  private Object[] outOfBand;
+  private Integer executionLooks;
 
   public static FakeCloudFormationApi startServer() {
     FakeCloudFormationApi fake = new FakeCloudFormationApi();
@@ -69,6 +71,8 @@ public final class FakeCloudFormationApi extends FakeApiSupport
   }
 
   public synchronized void reset() {
+    outOfBand = null;
+    executionLooks = null;
     stacks.clear();
     changeSets.clear();
     drifts.clear();
@@ -139,6 +143,19 @@ public final class FakeCloudFormationApi extends FakeApiSupport
     obsolete(name, null);
   }
 
+  /** How many looks an executed change set stays in progress, apart from change sets' looks. */
+  public synchronized void executionLooks(int looks) {
+    this.executionLooks = looks;
+  }
+
+  /**
+   * Someone updates the stack right after the next {@code describes} DescribeChangeSet answers: a
+   * change made between two looks of Countersign's.
+   */
+  public synchronized void updatedOutOfBandAfter(int describes, String name, String template) {
+    outOfBand = new Object[] {describes, name, template};
+  }
+
   public synchronized String status(String name) {
     Stack stack = stacks.get(name);
     return stack == null || stack.status.equals("DELETE_COMPLETE") ? null : stack.status;
@@ -192,7 +209,16 @@ public final class FakeCloudFormationApi extends FakeApiSupport
       case "DescribeStackDriftDetectionStatus" -> driftStatus(p);
       case "DescribeStackResourceDrifts" -> resourceDrifts(p);
       case "CreateChangeSet" -> createChangeSet(p);
-      case "DescribeChangeSet" -> describeChangeSet(p);
+      case "DescribeChangeSet" -> {
+        ResponseDefinition answer = describeChangeSet(p);
+        if (outOfBand != null && (int) outOfBand[0] <= 1) {
+          updatedOutOfBand((String) outOfBand[1], (String) outOfBand[2]);
+          outOfBand = null;
+        } else if (outOfBand != null) {
+          outOfBand[0] = (int) outOfBand[0] - 1;
+        }
+        yield answer;
+      }
       case "ExecuteChangeSet" -> executeChangeSet(p);
       case "DeleteStack" -> deleteStack(p);
       case "DescribeStackEvents" -> describeEvents(p);
@@ -428,7 +454,7 @@ public final class FakeCloudFormationApi extends FakeApiSupport
     Stack stack = cs.stack;
     cs.execution = "EXECUTE_IN_PROGRESS";
     stack.running = cs;
-    stack.looks = looks;
+    stack.looks = executionLooks == null ? looks : executionLooks;
     stack.token = p.get("ClientRequestToken");
     stack.status = cs.type.equals("CREATE") ? "CREATE_IN_PROGRESS" : "UPDATE_IN_PROGRESS";
     stack.failure = failNextExecution;

@@ -262,6 +262,38 @@ class ReleaseProcessTest extends ProcessTestSupport {
   }
 
   @Test
+  void aStackReleaseThatAnOverrideTookPastItsPlanningIsStoppedAtTheDeploymentCheckpoint() {
+    // The stack's change set is planned after the evidence checkpoint, for the approvers to see: a
+    // release held there and let on by an emergency override has no change set anyone saw. Nothing
+    // of it may change then, not even the database steps that run before the stack.
+    ObjectNode manifest = productionWithoutSecurityScan();
+    manifest
+        .putObject("stack")
+        .put("target", "hospital-aws")
+        .put("name", "hospital-integration")
+        .putObject("template")
+        .put("bucket", "hospital-artifacts")
+        .put("key", "sam/hospital-integration/3.2.0/packaged.yaml")
+        .put("sha256", "c".repeat(64));
+    String id = submit(manifest);
+    requestOverride(id, "extended");
+    decideOverride(id, "approve", "Emergency fix for INC-7781");
+    runJobs();
+
+    assertThat(status(id)).isEqualTo("failed");
+    assertThat(evidenceTypes(id)).doesNotContain("stack-planned", "stack-change-executed");
+    assertThat(activities(id, "deploy"))
+        .contains("checkpointFailedEnd")
+        .doesNotContain("migrateDatabase", "executeStackChange");
+    completeAs(
+        "compliance-officer",
+        openTask(id, "reviewOverride").getId(),
+        Map.of("validationPlan", "Plan the stack change in a release of its own"));
+    fireTimer(id, "overrideWindowOver");
+    assertThat(instance("release", id)).isNull();
+  }
+
+  @Test
   void anApprovedOverrideLetsTheReleaseGoOnAndAsksForAPostOverrideReview() {
     String id = submit(productionWithoutSecurityScan());
     requestOverride(id, "extended");

@@ -28,7 +28,9 @@ class StackManifestCheckTest {
                       List.of("hospital-integration", "hospital-feature-*"),
                       List.of("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"))),
               null,
-              null));
+              null),
+          new DryRunStackTarget(),
+          null);
 
   static StackProperties.Target target(List<String> stacks, List<String> capabilities) {
     return new StackProperties.Target(

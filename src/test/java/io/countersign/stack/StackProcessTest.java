@@ -218,9 +218,27 @@ class StackProcessTest extends StackProcessSupport {
   // --- after the sign-off --------------------------------------------------------------------
 
   @Test
-  void aChangeSetMadeObsoleteAfterTheSignOffIsRefusedAndNothingIsExecuted() {
+  void aChangeSetMadeObsoleteAfterTheSignOffStopsTheReleaseAtTheDeploymentCheckpoint() {
     String id = planned(withStack(STACK, sha()));
     cloudFormation.updatedOutOfBand(STACK, OLD_TEMPLATE + "# hotfix\n");
+
+    approveAll(id);
+    settle(id);
+
+    // Found before any step ran: nothing of the release changed, so nothing is rolled back.
+    assertThat(status(id)).as(jobFailures(id)).isEqualTo("failed");
+    assertThat(lastPayload(id, "checkpoint-deployment").toString())
+        .contains("CREATE_COMPLETE/OBSOLETE");
+    assertThat(cloudFormation.actions()).doesNotContain("ExecuteChangeSet");
+    assertThat(cloudFormation.template(STACK)).endsWith("# hotfix\n");
+    assertThat(activities(id, "deploy")).doesNotContain("executeStackChange");
+  }
+
+  @Test
+  void aChangeSetMadeObsoleteBetweenTheCheckpointAndItsExecutionIsRefusedAndNothingIsExecuted() {
+    String id = planned(withStack(STACK, sha()));
+    // The checkpoint's look finds the signed change set; the stack changes right after it.
+    cloudFormation.updatedOutOfBandAfter(1, STACK, OLD_TEMPLATE + "# hotfix\n");
 
     approveAll(id);
     settle(id);
