@@ -2,6 +2,7 @@ package io.countersign.lambda;
 
 import io.countersign.lambda.TrafficPlan.Routing;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +64,19 @@ class DryRunLambdaTarget implements LambdaTarget {
         function.name(),
         routing.primaryVersion(),
         routing.weights());
+  }
+
+  @Override
+  public Invocation invoke(
+      String target, String functionName, String qualifier, String payload, Duration timeout) {
+    // The payload is the team's test event or the release's facts: logged by size only.
+    log.info(
+        "dry-run: would invoke {}{} in {} with {} characters of payload",
+        functionName,
+        qualifier == null ? "" : ":" + qualifier,
+        target,
+        payload.length());
+    return new Invocation(200, null, qualifier, null, false);
   }
 
   @Override

@@ -15,10 +15,11 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Between two traffic steps of {@link Variables#LAMBDA_FUNCTION}: asks every {@link TrafficGate}
- * whether the new version may get more traffic. A failed gate is the step's failure (BpmnError), so
- * the rollback moves the alias back and clears the weights. Does nothing unless the function is
- * shifting.
+ * Between two traffic steps of {@link Variables#LAMBDA_FUNCTION}, and once more after the last
+ * step's final hold (at 100 %, for every plan, all-at-once included): asks every {@link
+ * TrafficGate} whether the new version may get more traffic, or keep all of it. A failed gate is
+ * the step's failure (BpmnError), so the rollback moves the alias back and clears the weights. Does
+ * nothing unless the function is shifting.
  */
 @Component("gateLambdaTraffic")
 class GateLambdaTrafficDelegate implements JavaDelegate {
@@ -45,7 +46,8 @@ class GateLambdaTrafficDelegate implements JavaDelegate {
         DeployLambdaDelegate.find(
             manifest, (String) execution.getVariable(Variables.LAMBDA_FUNCTION));
     Progress progress = DeployLambdaDelegate.progress(execution, function.name());
-    if (progress == null || !progress.phase().equals(LambdaRollout.SHIFTING)) {
+    boolean last = progress != null && progress.phase().equals(LambdaRollout.SHIFTED);
+    if (progress == null || !(last || progress.phase().equals(LambdaRollout.SHIFTING))) {
       return; // nothing is shifting: no traffic to judge
     }
     String releaseId = StepSupport.releaseId(execution);
@@ -79,6 +81,8 @@ class GateLambdaTrafficDelegate implements JavaDelegate {
             progress.step() + 1,
             "of",
             plan.size(),
+            "final",
+            last,
             "passed",
             failures.isEmpty(),
             "gates",

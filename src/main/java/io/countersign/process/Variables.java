@@ -207,6 +207,10 @@ public final class Variables {
   // Lambda and front end, step by step: per-function progress (JSON, by function name) and the
   // CloudFront invalidation to wait for.
   public static final String LAMBDA_DEPLOYMENTS = "lambda.deployments";
+  // The phase of the function the Lambda loop is at (updating, published, checked, shifting,
+  // shifted, deployed): the loop's gateways send a published version to its before-traffic check
+  // and a shifted one, after the final gate, to its after-traffic check.
+  public static final String LAMBDA_PHASE = "lambdaPhase";
   public static final String FRONTEND_INVALIDATION = "frontend.invalidation";
 
   private Variables() {}

@@ -117,6 +117,27 @@ class LambdaDelegatesTest {
   }
 
   @Test
+  void aDeployModelWithoutTheTrafficChecksRefusesAManifestThatAsksForThem() {
+    // A release pinned to a model from before the checks (the fake execution has no model).
+    FakeExecution fake =
+        new FakeExecution(
+            FakeExecution.manifest(
+                "\"lambda\":{\"target\":\""
+                    + TARGET
+                    + "\",\"functions\":[{\"name\":\"api_handler\","
+                    + "\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"api.zip\"},"
+                    + "\"beforeTraffic\":{\"event\":{\"path\":\"/health\"}}}]}"));
+    fake.variables.put(Variables.LAMBDA_FUNCTION, "api_handler");
+
+    assertThatThrownBy(() -> deploy.execute(fake.execution)).isInstanceOf(BpmnError.class);
+    assertThat(fake.variables)
+        .containsEntry(
+            Variables.FAILURE_REASON,
+            "function api_handler asks for traffic checks, but this release runs a deploy model without them");
+    assertThat(lambda.calls()).isEmpty();
+  }
+
+  @Test
   void drillFailsBeforeDeployingAnything() {
     FakeExecution fake = execution("", ",\"drill\":{\"failAt\":\"deployLambda\"}");
     fake.variables.put(Variables.LAMBDA_FUNCTION, "api_handler");
