@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.countersign.CrashAfterStep;
 import io.countersign.ProcessTestSupport;
 import io.countersign.aws.FakeApiSupport;
 import io.countersign.aws.FakeLambdaApi;
@@ -181,7 +182,7 @@ class LambdaTrafficCheckProcessTest extends ProcessTestSupport {
     assertThat(lambda.alias("api_handler", "live"))
         .extracting(AliasState::version, AliasState::weights)
         .containsExactly("8", Map.of());
-    assertThat(holdLeft(id)).isEqualTo(Duration.ofMinutes(1));
+    assertThat(holdLeft(id)).isBetween(Duration.ofSeconds(30), Duration.ofMinutes(1));
     lambda.answers("api_handler", Answer.ok("{\"statusCode\":503}"));
 
     fireTimer(id, "lambdaTrafficHold");
@@ -242,7 +243,7 @@ class LambdaTrafficCheckProcessTest extends ProcessTestSupport {
     assertThat(lambda.alias("api_handler", "live"))
         .extracting(AliasState::version, AliasState::weights)
         .containsExactly("8", Map.of());
-    assertThat(holdLeft(id)).isEqualTo(Duration.ofMinutes(1));
+    assertThat(holdLeft(id)).isBetween(Duration.ofSeconds(30), Duration.ofMinutes(1));
     assertThat(status(id)).isEqualTo("deploying");
 
     fireTimer(id, "lambdaTrafficHold"); // the final minute
@@ -278,6 +279,34 @@ class LambdaTrafficCheckProcessTest extends ProcessTestSupport {
     fireTimer(id, "rollbackWindowOver");
   }
 
+  @Test
+  void aCheckWhoseJobDiedBeforeItsCommitInvokesAgainAndTheReleaseGoesOn() {
+    ObjectNode manifest = apiHandler(null);
+    check(manifest, "beforeTraffic").putObject("event").put("path", "/health");
+    String id = submit(manifest);
+    CrashAfterStep.arm(CheckBeforeTrafficDelegate.STEP);
+    approveAll(id);
+    assertThat(CrashAfterStep.fired()).isTrue();
+    assertThat(lambda.invocations()).hasSize(1);
+    assertThat(aliasUpdates()).as("nothing moved before the check's commit").isEmpty();
+
+    advanceClock(Duration.ofSeconds(31)); // the job's retry
+    runJobs();
+
+    // A check records no attempt: its re-run invokes again (as a smoke test would be called
+    // again), then the traffic moves once.
+    assertThat(lambda.invocations()).extracting(Invocation::qualifier).containsExactly("8", "8");
+    assertThat(aliasUpdates()).hasSize(1);
+    assertThat(lambda.alias("api_handler", "live").version()).isEqualTo("8");
+    fireTimer(id, "lambdaTrafficHold");
+    assertThat(status(id)).isEqualTo("released");
+    // The killed job's evidence went with its transaction: one entry per committed check.
+    assertThat(payloads(id, TrafficChecks.EVIDENCE))
+        .extracting(p -> p.path("phase").asText())
+        .containsExactly("before", "after");
+    fireTimer(id, "rollbackWindowOver");
+  }
+
   /** The staging example with only api_handler, its traffic as given (null: all at once). */
   private ObjectNode apiHandler(String traffic) {
     ObjectNode m = example("staging");
@@ -303,7 +332,10 @@ class LambdaTrafficCheckProcessTest extends ProcessTestSupport {
         .toList();
   }
 
-  /** How long the hold timer of the release's deploy has left, to the second. */
+  /**
+   * How long the hold timer of the release's deploy has left, to the second (less than the hold by
+   * the time the jobs after it took).
+   */
   private Duration holdLeft(String releaseId) {
     Job hold =
         management
