@@ -79,12 +79,11 @@ class LambdaDelegatesTest {
                     Duration.ofSeconds(2),
                     1)));
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
-    LambdaRollout rollout =
-        new LambdaRollout(
-            new LiveLambdaTarget(properties, clients), properties, FakeExecution.actingAttempts());
+    LiveLambdaTarget live = new LiveLambdaTarget(properties, clients);
+    LambdaRollout rollout = new LambdaRollout(live, properties, FakeExecution.actingAttempts());
     deploy = new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence));
     revert = new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence));
-    gate = new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests());
+    gate = new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests(), live);
   }
 
   @AfterEach

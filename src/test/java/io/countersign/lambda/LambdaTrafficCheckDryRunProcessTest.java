@@ -46,6 +46,9 @@ class LambdaTrafficCheckDryRunProcessTest extends ProcessTestSupport {
     assertThat(payloads(id, "lambda-traffic-gate"))
         .extracting(p -> p.path("function").asText() + "@" + p.path("percent").asInt())
         .containsExactly("data_ingestion@100", "alert_generator@100", "api_handler@100");
+    assertThat(payloads(id, "lambda-traffic-gate"))
+        .as("no traffic moved: the gates are not asked about a version that was not deployed")
+        .allSatisfy(p -> assertThat(p.path("gates").asText()).startsWith("dry-run: would ask "));
     assertThat(evidenceTypes(id))
         .containsSubsequence(
             "lambda-version-published",
