@@ -61,7 +61,14 @@ class DeployLambdaDelegate implements JavaDelegate {
     String target = manifest.lambda().target();
     Instant now = ClockUtil.getCurrentTime().toInstant();
     Progress progress = progress(execution, function.name());
+    boolean withTrafficChecks = hasTrafficChecks(execution);
     try {
+      if (progress == null && !withTrafficChecks && TrafficChecks.asked(function)) {
+        throw new TargetRefusedException(
+            "function "
+                + function.name()
+                + " asks for traffic checks, but this release runs a deploy model without them");
+      }
       if (progress == null) {
         // Recorded before anything can fail further on, so the rollback knows the version to return
         // to.
@@ -71,7 +78,8 @@ class DeployLambdaDelegate implements JavaDelegate {
       if (progress.phase().equals(LambdaRollout.DEPLOYED)) {
         record(execution, releaseId, function, new Advance(progress, Duration.ZERO, List.of()));
       } else {
-        Advance advance = rollout.advance(releaseId, target, function, progress, now);
+        Advance advance =
+            rollout.advance(releaseId, target, function, progress, now, withTrafficChecks);
         progress = record(execution, releaseId, function, advance);
         if (advance.events().stream().anyMatch(e -> e.type().equals(LambdaRollout.CONFIGURED))) {
           // The configuration update was started and recorded (so a failure from here on is
@@ -80,7 +88,7 @@ class DeployLambdaDelegate implements JavaDelegate {
               execution,
               releaseId,
               function,
-              rollout.advance(releaseId, target, function, progress, now));
+              rollout.advance(releaseId, target, function, progress, now, withTrafficChecks));
         }
       }
     } catch (TargetRefusedException e) {
@@ -105,14 +113,33 @@ class DeployLambdaDelegate implements JavaDelegate {
       configuredFunctions.add(function.name());
       execution.setVariable(Variables.LAMBDA_CONFIGURED, StepSupport.json(configuredFunctions));
     }
-    Map<String, Object> deployments = StepSupport.readMap(execution, Variables.LAMBDA_DEPLOYMENTS);
-    deployments.put(function.name(), JSON.convertValue(progress, Map.class));
-    execution.setVariable(Variables.LAMBDA_DEPLOYMENTS, StepSupport.json(deployments));
+    save(execution, function.name(), progress);
     advance.outcome().record(execution, STEP);
     for (Event event : advance.events()) {
       evidence.record(releaseId, event.type(), StepSupport.ACTOR, event.payload());
     }
     return progress;
+  }
+
+  /**
+   * Records a function's progress, and its phase for the model's gateways ({@link
+   * Variables#LAMBDA_PHASE}).
+   */
+  static void save(DelegateExecution execution, String function, Progress progress) {
+    Map<String, Object> deployments = StepSupport.readMap(execution, Variables.LAMBDA_DEPLOYMENTS);
+    deployments.put(function, JSON.convertValue(progress, Map.class));
+    execution.setVariable(Variables.LAMBDA_DEPLOYMENTS, StepSupport.json(deployments));
+    execution.setVariable(Variables.LAMBDA_PHASE, progress.phase());
+  }
+
+  /**
+   * Whether the release's deploy model has the traffic checks; one pinned before them shifts right
+   * after the publish.
+   */
+  static boolean hasTrafficChecks(DelegateExecution execution) {
+    return execution.getBpmnModelInstance() != null
+        && execution.getBpmnModelInstance().getModelElementById(CheckBeforeTrafficDelegate.STEP)
+            != null;
   }
 
   /** The recorded progress of a function, or null before its first call. */

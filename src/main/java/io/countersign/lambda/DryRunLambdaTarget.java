@@ -4,6 +4,7 @@ import io.countersign.lambda.TrafficPlan.Routing;
 import io.countersign.manifest.ReleaseManifest.EnvironmentValue;
 import io.countersign.manifest.ReleaseManifest.LambdaConfiguration;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,19 @@ class DryRunLambdaTarget implements LambdaTarget {
         function.name(),
         routing.primaryVersion(),
         routing.weights());
+  }
+
+  @Override
+  public Invocation invoke(
+      String target, String functionName, String qualifier, String payload, Duration timeout) {
+    // The payload is the team's test event or the release's facts: logged by size only.
+    log.info(
+        "dry-run: would invoke {}{} in {} with {} characters of payload",
+        functionName,
+        qualifier == null ? "" : ":" + qualifier,
+        target,
+        payload.length());
+    return new Invocation(200, null, qualifier, null, false);
   }
 
   @Override

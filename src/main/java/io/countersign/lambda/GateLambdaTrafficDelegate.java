@@ -15,10 +15,11 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /**
- * Between two traffic steps of {@link Variables#LAMBDA_FUNCTION}: asks every {@link TrafficGate}
- * whether the new version may get more traffic. A failed gate is the step's failure (BpmnError), so
- * the rollback moves the alias back and clears the weights. Does nothing unless the function is
- * shifting.
+ * Between two traffic steps of {@link Variables#LAMBDA_FUNCTION}, and once more after the last
+ * step's final hold (at 100 %, for every plan, all-at-once included): asks every {@link
+ * TrafficGate} whether the new version may get more traffic, or keep all of it. A failed gate is
+ * the step's failure (BpmnError), so the rollback moves the alias back and clears the weights. Does
+ * nothing unless the function is shifting.
  */
 @Component("gateLambdaTraffic")
 class GateLambdaTrafficDelegate implements JavaDelegate {
@@ -27,12 +28,14 @@ class GateLambdaTrafficDelegate implements JavaDelegate {
   private final List<TrafficGate> gates;
   private final EvidenceLog evidence;
   private final ManifestStore manifests;
+  private final LambdaTarget target;
 
   GateLambdaTrafficDelegate(
-      List<TrafficGate> gates, EvidenceLog evidence, ManifestStore manifests) {
+      List<TrafficGate> gates, EvidenceLog evidence, ManifestStore manifests, LambdaTarget target) {
     this.gates = gates;
     this.evidence = evidence;
     this.manifests = manifests;
+    this.target = target;
   }
 
   @Override
@@ -45,7 +48,8 @@ class GateLambdaTrafficDelegate implements JavaDelegate {
         DeployLambdaDelegate.find(
             manifest, (String) execution.getVariable(Variables.LAMBDA_FUNCTION));
     Progress progress = DeployLambdaDelegate.progress(execution, function.name());
-    if (progress == null || !progress.phase().equals(LambdaRollout.SHIFTING)) {
+    boolean last = progress != null && progress.phase().equals(LambdaRollout.SHIFTED);
+    if (progress == null || !(last || progress.phase().equals(LambdaRollout.SHIFTING))) {
       return; // nothing is shifting: no traffic to judge
     }
     String releaseId = StepSupport.releaseId(execution);
@@ -53,7 +57,9 @@ class GateLambdaTrafficDelegate implements JavaDelegate {
     int percent = plan.step(progress.step()).percent();
     List<Map<String, Object>> results = new ArrayList<>();
     List<String> failures = new ArrayList<>();
-    for (TrafficGate gate : gates) {
+    // A dry run moved no traffic: the gates would judge the version before it, so they are not
+    // asked (as between a dry run's steps, which it walks at once).
+    for (TrafficGate gate : target.dryRun() ? List.<TrafficGate>of() : gates) {
       TrafficGate.Result result = gate.check(releaseId, manifest, function.name(), percent);
       results.add(
           StepSupport.payload(
@@ -79,10 +85,14 @@ class GateLambdaTrafficDelegate implements JavaDelegate {
             progress.step() + 1,
             "of",
             plan.size(),
+            "final",
+            last,
             "passed",
             failures.isEmpty(),
             "gates",
-            results.isEmpty() ? "none configured" : results));
+            target.dryRun()
+                ? "dry-run: would ask " + gates.size() + " gate(s)"
+                : results.isEmpty() ? "none configured" : results));
     if (!failures.isEmpty()) {
       throw StepSupport.fail(
           execution,

@@ -53,7 +53,11 @@ class LambdaCapability implements TargetCapability {
   @Override
   public List<Step> steps() {
     return List.of(
-        Step.main("deployLambda"), Step.check("gateLambdaTraffic"), Step.undo("revertLambda"));
+        Step.main("deployLambda"),
+        Step.check(CheckBeforeTrafficDelegate.STEP),
+        Step.check("gateLambdaTraffic"),
+        Step.check(CheckAfterTrafficDelegate.STEP),
+        Step.undo("revertLambda"));
   }
 
   @Override
@@ -68,6 +72,8 @@ class LambdaCapability implements TargetCapability {
                     + f.name()
                     + " ("
                     + f.trafficOrDefault()
+                    + (f.beforeTraffic() == null ? "" : ", checked before traffic")
+                    + (f.afterTraffic() == null ? "" : ", checked after traffic")
                     + ") from s3://"
                     + f.artifact().bucket()
                     + "/"

@@ -43,6 +43,19 @@ class LambdaRollout {
   static final String CONFIGURING = "configuring";
   static final String SHIFTING = "shifting";
   static final String DEPLOYED = "deployed";
+
+  /** Published, waiting for the before-traffic check; no weight moved yet. */
+  static final String PUBLISHED = "published";
+
+  /** The before-traffic check passed: the first traffic step may follow. */
+  static final String CHECKED = "checked";
+
+  /**
+   * All traffic on the new version: the final hold, the gates at 100 % and the after-traffic check
+   * follow, then deployed.
+   */
+  static final String SHIFTED = "shifted";
+
   static final String LATEST = "$LATEST";
   static final String CONFIGURED = "lambda-configuration-updated";
   static final String RESTORED = "lambda-configuration-restored";
@@ -88,14 +101,16 @@ class LambdaRollout {
    */
   record Advance(Progress progress, Duration waitFor, List<Event> events) {
     /**
-     * For the model: running while the code update runs (poll again), paused while a traffic step
-     * holds (the traffic gates decide after the hold whether the next step may follow), done once
-     * deployed.
+     * For the model: running while the code update runs (poll again), paused once published (the
+     * before-traffic check decides whether traffic may start) and while a traffic step holds (the
+     * traffic gates decide after the hold whether the next step may follow), done once deployed.
      */
     StepOutcome outcome() {
       return switch (progress.phase()) {
         case DEPLOYED -> StepOutcome.done();
-        case SHIFTING -> StepOutcome.paused(waitFor);
+        // Published: the before-traffic check lets it go on; shifted: the final gate and the
+        // after-traffic check.
+        case SHIFTING, SHIFTED, PUBLISHED -> StepOutcome.paused(waitFor);
         default -> StepOutcome.running(waitFor);
       };
     }
@@ -103,6 +118,10 @@ class LambdaRollout {
 
   /** One evidence entry to record. */
   record Event(String type, Map<String, Object> payload) {}
+
+  static boolean isFunctionName(String name) {
+    return name != null && FUNCTION_NAME.matcher(name).matches();
+  }
 
   /** Everything about the function that can be refused before anything changes. */
   TrafficPlan check(String targetName, LambdaFunction function) {
@@ -202,6 +221,22 @@ class LambdaRollout {
       LambdaFunction function,
       Progress progress,
       Instant now) {
+    return advance(releaseId, targetName, function, progress, now, false);
+  }
+
+  /**
+   * As above; {@code withTrafficChecks} when the model has the before- and after-traffic checks: a
+   * published version then waits for its check (phase published) before any weight moves, and the
+   * last step ends shifted (held for the final hold, gated at 100 %, checked after) instead of
+   * deployed. A release pinned to a model without them shifts right after the publish, as before.
+   */
+  Advance advance(
+      String releaseId,
+      String targetName,
+      LambdaFunction function,
+      Progress progress,
+      Instant now,
+      boolean withTrafficChecks) {
     TrafficPlan plan = check(targetName, function);
     List<Event> events = new ArrayList<>();
     if (progress.phase().equals(UPDATING)) {
@@ -244,7 +279,8 @@ class LambdaRollout {
                   progress,
                   status.codeSha256(),
                   status.revisionId(),
-                  events);
+                  events,
+                  withTrafficChecks);
         }
       }
     }
@@ -282,12 +318,14 @@ class LambdaRollout {
                     progress,
                     progress.codeSha256() == null ? status.codeSha256() : progress.codeSha256(),
                     status.revisionId(),
-                    events);
+                    events,
+                    withTrafficChecks);
       }
     }
-    if (progress.phase().equals(SHIFTING)) {
-      return shift(releaseId, targetName, function, plan, progress, events);
+    if (progress.phase().equals(SHIFTING) || progress.phase().equals(CHECKED)) {
+      return shift(releaseId, targetName, function, plan, progress, events, withTrafficChecks);
     }
+    // Published (the check is next), shifted (the final gate is next) or deployed: nothing to do.
     return new Advance(progress, Duration.ZERO, events);
   }
 
@@ -298,7 +336,8 @@ class LambdaRollout {
       Progress progress,
       String codeSha256,
       String revisionId,
-      List<Event> events) {
+      List<Event> events,
+      boolean withTrafficChecks) {
     // Interrupted: publishing again is Lambda's to settle (no new version when nothing changed).
     Supplier<PublishedVersion> publish =
         () -> target.publishVersion(releaseId, targetName, function, codeSha256, revisionId);
@@ -328,7 +367,7 @@ class LambdaRollout {
                 "dryRun",
                 target.dryRun())));
     return new Progress(
-        SHIFTING,
+        withTrafficChecks ? PUBLISHED : SHIFTING,
         progress.previousVersion(),
         version.version(),
         -1,
@@ -522,7 +561,8 @@ class LambdaRollout {
       LambdaFunction function,
       TrafficPlan plan,
       Progress progress,
-      List<Event> events) {
+      List<Event> events,
+      boolean withTrafficChecks) {
     String previous = progress.previousVersion();
     String next = progress.newVersion();
     // The same code as before: nothing to shift gradually, the last step only makes sure the
@@ -574,37 +614,52 @@ class LambdaRollout {
     boolean last = plan.isLast(until);
     Progress shifted =
         new Progress(
-            last ? DEPLOYED : SHIFTING,
+            !last ? SHIFTING : withTrafficChecks ? SHIFTED : DEPLOYED,
             previous,
             next,
             until,
             progress.updateStartedAt(),
             progress.codeSha256());
+    if (last && withTrafficChecks) {
+      // All traffic on the new version, held before the gates judge it at 100 % (a dry run has no
+      // traffic to hold).
+      return new Advance(
+          shifted, target.dryRun() ? Duration.ZERO : properties.finalHoldOrDefault(), events);
+    }
     if (last) {
-      events.add(
-          new Event(
-              "lambda-deployed",
-              StepSupport.payload(
-                  "target",
-                  targetName,
-                  "function",
-                  function.name(),
-                  "alias",
-                  function.aliasOrDefault(),
-                  "previousVersion",
-                  previous,
-                  "newVersion",
-                  next,
-                  "traffic",
-                  plan.spec(),
-                  "artifact",
-                  artifact(function),
-                  "dryRun",
-                  target.dryRun(),
-                  "plan",
-                  plan(targetName, function, previous, next, plan))));
+      events.add(deployed(targetName, function, shifted));
     }
     return new Advance(shifted, plan.step(until).hold(), events);
+  }
+
+  /**
+   * The evidence that a function is deployed: all traffic on the new version, every check passed.
+   */
+  Event deployed(String targetName, LambdaFunction function, Progress progress) {
+    TrafficPlan plan = TrafficPlan.parse(function.trafficOrDefault());
+    String previous = progress.previousVersion();
+    String next = progress.newVersion();
+    return new Event(
+        "lambda-deployed",
+        StepSupport.payload(
+            "target",
+            targetName,
+            "function",
+            function.name(),
+            "alias",
+            function.aliasOrDefault(),
+            "previousVersion",
+            previous,
+            "newVersion",
+            next,
+            "traffic",
+            plan.spec(),
+            "artifact",
+            artifact(function),
+            "dryRun",
+            target.dryRun(),
+            "plan",
+            plan(targetName, function, previous, next, plan)));
   }
 
   /**

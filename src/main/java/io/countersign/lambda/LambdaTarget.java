@@ -3,6 +3,7 @@ package io.countersign.lambda;
 import io.countersign.lambda.TrafficPlan.Routing;
 import io.countersign.manifest.ReleaseManifest.LambdaConfiguration;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -46,6 +47,15 @@ interface LambdaTarget {
       LambdaFunction function,
       Routing routing,
       String description);
+
+  /**
+   * Invokes {@code functionName} (at {@code qualifier}, a published version, or unqualified for a
+   * validation function) synchronously (RequestResponse) with {@code payload}, waiting at most
+   * {@code timeout} for its answer: a short call like an HTTP smoke test, not a wait. A function
+   * that ran and failed is a result ({@link Invocation#functionError}), not an exception.
+   */
+  Invocation invoke(
+      String target, String functionName, String qualifier, String payload, Duration timeout);
 
   /** Whether this adapter changes nothing. */
   boolean dryRun();
@@ -125,6 +135,14 @@ interface LambdaTarget {
     SUCCESSFUL,
     FAILED
   }
+
+  /**
+   * What an invocation answered: the HTTP status, {@code X-Amz-Function-Error} (null when the
+   * function did not fail), {@code X-Amz-Executed-Version}, the response payload as text, and
+   * whether it timed out before an answer came.
+   */
+  record Invocation(
+      int status, String functionError, String executedVersion, String payload, boolean timedOut) {}
 
   /** The version the alias will move to; {@code reused} when no new version was published. */
   record PublishedVersion(String version, String codeSha256, boolean reused) {}

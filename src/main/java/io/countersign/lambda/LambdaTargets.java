@@ -48,6 +48,11 @@ class LambdaTargets {
     return new LambdaRollout(lambdaTarget, properties, attempts);
   }
 
+  @Bean
+  TrafficChecks trafficChecks(LambdaTarget lambdaTarget) {
+    return new TrafficChecks(lambdaTarget);
+  }
+
   static List<String> problems(LambdaProperties properties) {
     List<String> problems = new ArrayList<>();
     if (properties.targets().isEmpty()) {
@@ -67,9 +72,21 @@ class LambdaTargets {
       if (e.getValue().parameterPrefixes().stream().anyMatch(p -> p == null || p.isBlank())) {
         problems.add(where + ".parameter-prefixes: a prefix must not be blank");
       }
+      for (String validator : e.getValue().validationFunctions()) {
+        if (!LambdaRollout.isFunctionName(validator)) {
+          problems.add(
+              where
+                  + ".validation-functions: '"
+                  + validator
+                  + "' is not a function name (letters, digits, '-', '_'; no ARNs or qualifiers)");
+        }
+      }
     }
     if (properties.pollInterval() != null && properties.pollInterval().toSeconds() < 1) {
       problems.add(PREFIX + ".poll-interval must be at least PT1S");
+    }
+    if (properties.finalHold() != null && properties.finalHold().isNegative()) {
+      problems.add(PREFIX + ".final-hold must be PT0S (no hold, the gates still run) or more");
     }
     if (properties.updateTimeout() != null && properties.updateTimeout().toSeconds() < 1) {
       problems.add(PREFIX + ".update-timeout must be at least PT1S");

@@ -11,6 +11,7 @@ import io.countersign.lambda.TrafficPlan.Routing;
 import io.countersign.manifest.ReleaseManifest.EnvironmentValue;
 import io.countersign.manifest.ReleaseManifest.LambdaConfiguration;
 import io.countersign.manifest.ReleaseManifest.LambdaFunction;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -18,11 +19,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import software.amazon.awssdk.services.lambda.model.GetAliasResponse;
 import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
+import software.amazon.awssdk.services.lambda.model.InvocationType;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LastUpdateStatus;
 import software.amazon.awssdk.services.lambda.model.Layer;
 import software.amazon.awssdk.services.lambda.model.PublishVersionResponse;
@@ -171,6 +177,68 @@ class LiveLambdaTarget implements LambdaTarget, AutoCloseable {
                             // would keep them.
                             .routingConfig(c -> c.additionalVersionWeights(routing.weights()))
                             .description(description)));
+  }
+
+  @Override
+  public Invocation invoke(
+      String target, String functionName, String qualifier, String payload, Duration timeout) {
+    refuseInvocation(target, functionName, qualifier);
+    String what = "Invoke " + functionName + (qualifier == null ? "" : ":" + qualifier);
+    try {
+      InvokeResponse response =
+          client(target)
+              .invoke(
+                  r ->
+                      r.functionName(functionName)
+                          .qualifier(qualifier)
+                          .invocationType(InvocationType.REQUEST_RESPONSE)
+                          .payload(SdkBytes.fromUtf8String(payload))
+                          // The check's own bound, for the whole call and each attempt: the
+                          // client's defaults are for control-plane calls.
+                          .overrideConfiguration(
+                              o -> o.apiCallTimeout(timeout).apiCallAttemptTimeout(timeout)));
+      return new Invocation(
+          response.statusCode(),
+          response.functionError(),
+          response.executedVersion(),
+          response.payload() == null ? null : response.payload().asUtf8String(),
+          false);
+    } catch (ApiCallTimeoutException | ApiCallAttemptTimeoutException e) {
+      // A function that does not answer within the check's timeout fails the check, as a smoke
+      // test's URL that does not answer does.
+      return new Invocation(0, null, null, null, true);
+    } catch (SdkException e) {
+      throw AwsFailures.translate("Lambda " + what, e);
+    }
+  }
+
+  /**
+   * The adapter's own guard, after the manifest check's: Countersign's role invokes a published
+   * version of a function (never an alias or $LATEST), or, unqualified, only a validation function
+   * the target allows. Anything else would let a manifest make the role invoke any function.
+   */
+  private void refuseInvocation(String target, String functionName, String qualifier) {
+    LambdaProperties.Target config = properties.targets().get(target);
+    if (config == null) {
+      throw new TargetRefusedException("unknown Lambda target '" + target + "'");
+    }
+    if (qualifier == null) {
+      if (!config.validationFunctions().contains(functionName)) {
+        throw new TargetRefusedException(
+            "function '"
+                + functionName
+                + "' is not a validation function of target '"
+                + target
+                + "' (allowed: "
+                + (config.validationFunctions().isEmpty()
+                    ? "none"
+                    : String.join(", ", config.validationFunctions()))
+                + ")");
+      }
+    } else if (!qualifier.matches("[0-9]{1,10}")) {
+      throw new TargetRefusedException(
+          "a traffic check invokes a published version, not '" + qualifier + "'");
+    }
   }
 
   @Override

@@ -210,6 +210,10 @@ public final class Variables {
   // The functions whose configuration this release updated (names only, never values), for the
   // rollback to restore.
   public static final String LAMBDA_CONFIGURED = "lambda.configured";
+  // The phase of the function the Lambda loop is at (updating, published, checked, shifting,
+  // shifted, deployed): the loop's gateways send a published version to its before-traffic check
+  // and a shifted one, after the final gate, to its after-traffic check.
+  public static final String LAMBDA_PHASE = "lambdaPhase";
   public static final String FRONTEND_INVALIDATION = "frontend.invalidation";
 
   private Variables() {}

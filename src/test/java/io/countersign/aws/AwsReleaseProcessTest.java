@@ -65,6 +65,9 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
         "countersign.targets.lambda.targets.medication-aws.endpoints.lambda",
         () -> lambda.endpoint().toString());
     registry.add("countersign.targets.lambda.targets.medication-aws.max-attempts", () -> "1");
+    // All traffic is gated at once, without the final hold's timer (LambdaTrafficCheckProcessTest
+    // holds it).
+    registry.add("countersign.targets.lambda.final-hold", () -> "PT0S");
     registry.add("countersign.targets.frontend.mode", () -> "live");
     registry.add("countersign.targets.frontend.targets.medication-web.region", () -> "eu-west-1");
     registry.add(
@@ -166,12 +169,12 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
     assertThat(codeUpdates("data_ingestion")).isEqualTo(1);
     assertThat(lambda.alias("data_ingestion", "live").version()).isEqualTo("4");
     assertThat(evidenceTypes(id).stream().filter("lambda-code-updated"::equals)).hasSize(2);
-    // The killed job had also published and shifted (the update was done at the first look).
+    // The killed job had also published (the update was done at the first look); the traffic
+    // step comes after the before-traffic check, in a job of its own.
     assertThat(repeated(id))
         .containsExactly(
             id + "/deployLambda/medication-aws/data_ingestion/update-code reused",
-            id + "/deployLambda/medication-aws/data_ingestion/publish reused",
-            id + "/deployLambda/medication-aws/data_ingestion/traffic-step-1 reused");
+            id + "/deployLambda/medication-aws/data_ingestion/publish reused");
     assertThat(lambda.callLines())
         .filteredOn(c -> c.startsWith("POST") && c.contains("/data_ingestion/versions"))
         .hasSize(1);
@@ -450,7 +453,9 @@ class AwsReleaseProcessTest extends ProcessTestSupport {
 
     fireTimer(id, "lambdaTrafficHold");
 
-    assertThat(gate.asked).containsExactly("data_ingestion@10");
+    // Then all traffic, gated once more (final hold PT0S here), as every all-at-once function is.
+    assertThat(gate.asked)
+        .containsExactly("data_ingestion@10", "data_ingestion@100", "alert_generator@100");
     assertThat(lambda.alias("data_ingestion", "live"))
         .extracting(AliasState::version, AliasState::weights)
         .containsExactly("4", Map.of());

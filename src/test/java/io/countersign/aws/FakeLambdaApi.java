@@ -26,7 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A WireMock server that answers like the Lambda API (REST-JSON, version 2015-03-31) for the calls
- * Countersign makes: GetFunctionConfiguration (of $LATEST or a version: Qualifier),
+ * Countersign makes: GetFunctionConfiguration (of $LATEST or a version: Qualifier), Invoke,
  * UpdateFunctionCode, UpdateFunctionConfiguration, ListVersionsByFunction, PublishVersion,
  * GetAlias, UpdateAlias, with Lambda's rules that matter here (RevisionId and CodeSha256
  * preconditions, one update at a time, a missing artifact, unknown versions, weights on the primary
@@ -41,6 +41,7 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
   private final Map<String, Fn> functions = new ConcurrentHashMap<>();
   private final Map<String, String> artifacts = new ConcurrentHashMap<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
+  private final List<Invocation> invocations = new CopyOnWriteArrayList<>();
   private WireMockServer server;
 
   /**
@@ -64,6 +65,35 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
   }
 
   static final Settings DEFAULT_SETTINGS = new Settings(256, 30, List.of(), Map.of());
+
+  /**
+   * One Invoke as received: the function, the {@code Qualifier} (null when unqualified), the {@code
+   * X-Amz-Invocation-Type} header (null when left out), and the payload.
+   */
+  public record Invocation(
+      String function, String qualifier, String invocationType, JsonNode payload) {}
+
+  /**
+   * What an invocation of a function answers: its payload (any text), and a function error
+   * ("Unhandled", "Handled") or null; {@code latency} delays the answer.
+   */
+  public record Answer(String payload, String functionError, java.time.Duration latency) {
+    public static Answer ok(String payload) {
+      return new Answer(payload, null, java.time.Duration.ZERO);
+    }
+
+    /** Lambda's answer when the handler throws. */
+    public static Answer unhandled(String errorType, String message) {
+      return new Answer(
+          JSON.createObjectNode()
+              .put("errorMessage", message)
+              .put("errorType", errorType)
+              .set("stackTrace", JSON.createArrayNode())
+              .toString(),
+          "Unhandled",
+          java.time.Duration.ZERO);
+    }
+  }
 
   /** What an alias serves, for assertions. */
   public record AliasState(String version, Map<String, Double> weights, String description) {}
@@ -96,6 +126,7 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     functions.clear();
     artifacts.clear();
     calls.clear();
+    invocations.clear();
     clearInjected();
   }
 
@@ -158,6 +189,26 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
   /** The next update of the function ends Failed with this reason. */
   public synchronized void updateFails(String function, String reason) {
     functions.get(function).failReason = reason;
+  }
+
+  /**
+   * From now on, invocations of {@code function} (a deployed or a validation function) answer so;
+   * until then a function answers {@code null} (a handler that returns nothing).
+   */
+  public synchronized void answers(String function, Answer answer) {
+    functions.computeIfAbsent(function, Fn::new).answer = answer;
+  }
+
+  /** A function that only answers invocations, such as a validation function. */
+  public synchronized void validator(String function, Answer answer) {
+    Fn fn = new Fn(function);
+    fn.codeSha = "sha-" + function;
+    fn.answer = answer;
+    functions.put(function, fn);
+  }
+
+  public List<Invocation> invocations() {
+    return List.copyOf(invocations);
   }
 
   public List<Call> calls() {
@@ -234,6 +285,14 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
       case "POST versions" -> publish(fn, body);
       case "GET aliases" -> getAlias(fn, parts[5]);
       case "PUT aliases" -> updateAlias(fn, parts[5], body);
+      case "POST invocations" ->
+          invoke(
+              fn,
+              request.queryParameter("Qualifier").isPresent()
+                  ? request.queryParameter("Qualifier").firstValue()
+                  : null,
+              request.getHeader("X-Amz-Invocation-Type"),
+              request.getBodyAsString());
       default ->
           error(
               400,
@@ -381,6 +440,45 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     return ok(201, fn.configuration(last, fn.versions.get(last)));
   }
 
+  /**
+   * Invoke: the version the qualifier names (a version, an alias's primary version, or $LATEST
+   * unqualified) runs, and its answer comes back as the body with {@code X-Amz-Executed-Version}
+   * and, when it failed, {@code X-Amz-Function-Error}; an Event invocation is only accepted (202).
+   */
+  private ResponseDefinition invoke(Fn fn, String qualifier, String type, String payload) {
+    invocations.add(new Invocation(fn.name, qualifier, type, json(payload)));
+    String executed = "$LATEST";
+    if (qualifier != null) {
+      Alias alias = fn.aliases.get(qualifier);
+      executed = alias != null ? alias.version : qualifier;
+      if (!executed.equals("$LATEST") && !fn.versions.containsKey(executed)) {
+        return error(
+            404,
+            "ResourceNotFoundException",
+            "Function not found: " + ARN + fn.name + ":" + qualifier);
+      }
+    }
+    if ("Event".equals(type)) {
+      return ResponseDefinitionBuilder.responseDefinition()
+          .withStatus(202)
+          .withHeader("x-amzn-RequestId", UUID.randomUUID().toString())
+          .build();
+    }
+    Answer answer = fn.answer == null ? Answer.ok("null") : fn.answer;
+    ResponseDefinitionBuilder response =
+        ResponseDefinitionBuilder.responseDefinition()
+            .withStatus(200)
+            .withBody(answer.payload())
+            .withHeader("Content-Type", "application/json")
+            .withHeader("X-Amz-Executed-Version", executed)
+            .withHeader("x-amzn-RequestId", UUID.randomUUID().toString())
+            .withFixedDelay((int) answer.latency().toMillis());
+    if (answer.functionError() != null) {
+      response = response.withHeader("X-Amz-Function-Error", answer.functionError());
+    }
+    return response.build();
+  }
+
   private ResponseDefinition getAlias(Fn fn, String name) {
     Alias alias = fn.aliases.get(name);
     if (alias == null) {
@@ -466,6 +564,7 @@ public final class FakeLambdaApi extends FakeApiSupport implements ResponseDefin
     String status = "Successful";
     String reason;
     String failReason;
+    Answer answer;
     int looks;
     int looksPerUpdate;
     int lastVersion;

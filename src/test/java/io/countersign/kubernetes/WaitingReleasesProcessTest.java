@@ -172,7 +172,12 @@ class WaitingReleasesProcessTest extends LiveClusterProcessTestSupport {
                   id -> {
                     ProcessInstance deploy = instance("deploy", id);
                     assertThat(deploy)
-                        .as(kind.name() + ": deploying, not " + status(id) + ": " + statusReason(id))
+                        .as(
+                            kind.name()
+                                + ": deploying, not "
+                                + status(id)
+                                + ": "
+                                + statusReason(id))
                         .isNotNull();
                     return deploy.getId();
                   })

@@ -37,7 +37,9 @@ import org.springframework.core.io.ClassPathResource;
 class CloudWiringTest {
   private static final String[] DELEGATES = {
     "deployLambda",
+    "checkBeforeTraffic",
     "gateLambdaTraffic",
+    "checkAfterTraffic",
     "revertLambda",
     "publishFrontend",
     "awaitFrontend",

@@ -79,12 +79,11 @@ class LambdaDelegatesTest {
                     Duration.ofSeconds(2),
                     1)));
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
-    LambdaRollout rollout =
-        new LambdaRollout(
-            new LiveLambdaTarget(properties, clients), properties, FakeExecution.actingAttempts());
+    LiveLambdaTarget live = new LiveLambdaTarget(properties, clients);
+    LambdaRollout rollout = new LambdaRollout(live, properties, FakeExecution.actingAttempts());
     deploy = new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence));
     revert = new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence));
-    gate = new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests());
+    gate = new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests(), live);
   }
 
   @AfterEach
@@ -113,6 +112,27 @@ class LambdaDelegatesTest {
             eq("countersign"),
             argThat(p -> "revertLambda".equals(p.get("step"))));
     assertThat(fake.variables).containsEntry(Variables.STEP_OUTCOME, "done");
+    assertThat(lambda.calls()).isEmpty();
+  }
+
+  @Test
+  void aDeployModelWithoutTheTrafficChecksRefusesAManifestThatAsksForThem() {
+    // A release pinned to a model from before the checks (the fake execution has no model).
+    FakeExecution fake =
+        new FakeExecution(
+            FakeExecution.manifest(
+                "\"lambda\":{\"target\":\""
+                    + TARGET
+                    + "\",\"functions\":[{\"name\":\"api_handler\","
+                    + "\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\"api.zip\"},"
+                    + "\"beforeTraffic\":{\"event\":{\"path\":\"/health\"}}}]}"));
+    fake.variables.put(Variables.LAMBDA_FUNCTION, "api_handler");
+
+    assertThatThrownBy(() -> deploy.execute(fake.execution)).isInstanceOf(BpmnError.class);
+    assertThat(fake.variables)
+        .containsEntry(
+            Variables.FAILURE_REASON,
+            "function api_handler asks for traffic checks, but this release runs a deploy model without them");
     assertThat(lambda.calls()).isEmpty();
   }
 

@@ -18,7 +18,15 @@ class LambdaManifestCheckTest {
               "dry-run",
               Map.of(
                   "medication-aws",
-                      new LambdaProperties.Target("eu-west-1", List.of("medication-artifacts")),
+                      new LambdaProperties.Target(
+                          "eu-west-1",
+                          List.of("medication-artifacts"),
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          List.of("release_validator")),
                   "analytics-aws",
                       new LambdaProperties.Target(
                           "eu-central-1", List.of("analytics-artifacts")))));
@@ -77,6 +85,89 @@ class LambdaManifestCheckTest {
             new FieldError(
                 "$.lambda.functions[1].traffic",
                 "traffic 'linear10-0': the minutes must be 1-999"));
+  }
+
+  @Test
+  void trafficChecksThatAreWellFormedPass() {
+    assertThat(
+            functionErrors(
+                checked(
+                    "a",
+                    "\"beforeTraffic\":{\"event\":{\"path\":\"/health\"},\"jsonField\":\"$.status\",\"jsonValue\":\"ok\",\"timeout\":\"PT10S\"},"
+                        + "\"afterTraffic\":{\"function\":\"release_validator\",\"timeout\":\"PT60S\"}")))
+        .isEmpty();
+  }
+
+  @Test
+  void eachBadFieldOfATrafficCheckByItsPath() {
+    assertThat(
+            functionErrors(
+                checked("a", "\"beforeTraffic\":{\"jsonField\":\"$.status\"}"),
+                checked(
+                    "b",
+                    "\"afterTraffic\":{\"event\":{},\"jsonValue\":\"ok\",\"timeout\":\"PT61S\"}"),
+                checked("c", "\"beforeTraffic\":{\"event\":{},\"timeout\":\"PT0S\"}")))
+        .containsExactly(
+            new FieldError(
+                "$.lambda.functions[0].beforeTraffic",
+                "give an event (the new version is invoked with it) or a validation function, or leave the check out"),
+            new FieldError(
+                "$.lambda.functions[0].beforeTraffic.jsonValue",
+                "give the value $.status must have"),
+            new FieldError(
+                "$.lambda.functions[1].afterTraffic.jsonField",
+                "give the JSON field that must equal jsonValue"),
+            new FieldError(
+                "$.lambda.functions[1].afterTraffic.timeout",
+                "must be more than zero and at most PT60S: a check is a short synchronous call"),
+            new FieldError(
+                "$.lambda.functions[2].beforeTraffic.timeout",
+                "must be more than zero and at most PT60S: a check is a short synchronous call"));
+  }
+
+  @Test
+  void aValidationFunctionOffTheTargetsAllowListIsRefused() {
+    assertThat(
+            functionErrors(
+                checked("a", "\"beforeTraffic\":{\"function\":\"payments_refund\"}"),
+                checked("b", "\"afterTraffic\":{\"function\":\"b\"}")))
+        .containsExactly(
+            new FieldError(
+                "$.lambda.functions[0].beforeTraffic.function",
+                "'payments_refund' is not a validation function of target 'medication-aws' (allowed: release_validator)"),
+            new FieldError(
+                "$.lambda.functions[1].afterTraffic.function",
+                "a validation function is another function; to invoke the new version, give only an event"));
+    // A target that allows none refuses every validation function, the other target's included.
+    assertThat(
+            errors(
+                "\"lambda\":{\"target\":\"analytics-aws\",\"functions\":[{\"name\":\"a\","
+                    + "\"artifact\":{\"bucket\":\"analytics-artifacts\",\"key\":\"a.zip\"},"
+                    + "\"beforeTraffic\":{\"function\":\"release_validator\"}}]}"))
+        .containsExactly(
+            new FieldError(
+                "$.lambda.functions[0].beforeTraffic.function",
+                "'release_validator' is not a validation function of target 'analytics-aws' (allowed: none)"));
+  }
+
+  @Test
+  void aTestEventIsASampleNotADataSet() {
+    String big = "x".repeat(LambdaManifestCheck.MAX_EVENT);
+    assertThat(
+            functionErrors(
+                checked("a", "\"beforeTraffic\":{\"event\":{\"blob\":\"" + big + "\"}}")))
+        .extracting(FieldError::path)
+        .containsExactly("$.lambda.functions[0].beforeTraffic.event");
+  }
+
+  private static String checked(String name, String checks) {
+    return "{\"name\":\""
+        + name
+        + "\",\"artifact\":{\"bucket\":\"medication-artifacts\",\"key\":\""
+        + name
+        + ".zip\"},"
+        + checks
+        + "}";
   }
 
   @Test

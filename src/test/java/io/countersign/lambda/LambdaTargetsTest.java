@@ -106,6 +106,53 @@ class LambdaTargetsTest {
   }
 
   @Test
+  void theFinalHoldAndTheValidationFunctionsBindAndAreChecked() {
+    Map<String, Object> yaml =
+        Map.of(
+            "countersign.targets.lambda.mode", "live",
+            "countersign.targets.lambda.final-hold", "PT0S",
+            "countersign.targets.lambda.targets.medication-aws.region", "eu-west-1",
+            "countersign.targets.lambda.targets.medication-aws.artifact-buckets[0]",
+                "medication-artifacts",
+            "countersign.targets.lambda.targets.medication-aws.validation-functions[0]",
+                "release_validator");
+    LambdaProperties bound =
+        new Binder(new MapConfigurationPropertySource(yaml))
+            .bind("countersign.targets.lambda", LambdaProperties.class)
+            .get();
+    assertThat(bound.finalHoldOrDefault()).isEqualTo(Duration.ZERO);
+    assertThat(bound.targets().get("medication-aws").validationFunctions())
+        .containsExactly("release_validator");
+    assertThat(LambdaTargets.problems(bound)).isEmpty();
+    assertThat(properties.finalHoldOrDefault()).isEqualTo(Duration.ofMinutes(1));
+
+    LambdaProperties wrong =
+        new LambdaProperties(
+            "live",
+            Map.of(
+                "medication-aws",
+                new LambdaProperties.Target(
+                    "eu-west-1",
+                    List.of("medication-artifacts"),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    List.of("arn:aws:lambda:eu-west-1:123456789012:function:any"))),
+            null,
+            null,
+            Duration.ofSeconds(-1));
+    assertThat(LambdaTargets.problems(wrong))
+        .containsExactly(
+            "countersign.targets.lambda.targets.medication-aws.validation-functions:"
+                + " 'arn:aws:lambda:eu-west-1:123456789012:function:any' is not a function name"
+                + " (letters, digits, '-', '_'; no ARNs or qualifiers)",
+            "countersign.targets.lambda.final-hold must be PT0S (no hold, the gates still run) or"
+                + " more");
+  }
+
+  @Test
   void liveModeStartsWithAWellFormedTarget() throws Exception {
     LambdaTarget live =
         new LambdaTargets()

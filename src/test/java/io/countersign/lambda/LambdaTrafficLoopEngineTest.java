@@ -153,9 +153,8 @@ class LambdaTrafficLoopEngineTest {
                     Duration.ofSeconds(30),
                     1)));
     clients = new AwsClients(FakeApiSupport.TEST_CREDENTIALS);
-    LambdaRollout rollout =
-        new LambdaRollout(
-            new LiveLambdaTarget(properties, clients), properties, FakeExecution.actingAttempts());
+    LiveLambdaTarget live = new LiveLambdaTarget(properties, clients);
+    LambdaRollout rollout = new LambdaRollout(live, properties, FakeExecution.actingAttempts());
     EvidenceLog evidence = mock(EvidenceLog.class);
 
     ProcessEngineConfigurationImpl config =
@@ -173,7 +172,7 @@ class LambdaTrafficLoopEngineTest {
         new DeployLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence)));
     beans.put(
         "gateLambdaTraffic",
-        new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests()));
+        new GateLambdaTrafficDelegate(gates, evidence, FakeExecution.variableManifests(), live));
     beans.put(
         "revertLambda",
         new RevertLambdaDelegate(rollout, evidence, FakeExecution.variableStart(evidence)));

@@ -43,6 +43,9 @@ class CanaryMetricGateProcessTest extends ProcessTestSupport {
         "countersign.targets.lambda.targets.medication-aws.endpoints.lambda",
         () -> lambda.endpoint().toString());
     registry.add("countersign.targets.lambda.targets.medication-aws.max-attempts", () -> "1");
+    // All traffic is gated at once, without the final hold's timer (LambdaTrafficCheckProcessTest
+    // holds it).
+    registry.add("countersign.targets.lambda.final-hold", () -> "PT0S");
     registry.add("countersign.targets.verification.mode", () -> "live");
     registry.add(
         "countersign.targets.verification.prometheus.url",
