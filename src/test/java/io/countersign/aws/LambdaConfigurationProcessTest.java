@@ -61,6 +61,8 @@ class LambdaConfigurationProcessTest extends ProcessTestSupport {
     }
     String target = "countersign.targets.lambda.targets.medication-aws.";
     registry.add("countersign.targets.lambda.mode", () -> "live");
+    // No final hold: these tests are about the configuration, not the traffic gates.
+    registry.add("countersign.targets.lambda.final-hold", () -> "PT0S");
     registry.add(target + "endpoints.lambda", () -> lambda.endpoint().toString());
     registry.add(target + "endpoints.secretsmanager", () -> secrets.endpoint().toString());
     registry.add(target + "endpoints.ssm", () -> secrets.endpoint().toString());

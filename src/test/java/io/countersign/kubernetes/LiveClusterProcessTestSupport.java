@@ -44,7 +44,7 @@ abstract class LiveClusterProcessTestSupport extends ProcessTestSupport {
 
   @DynamicPropertySource
   static void liveCluster(DynamicPropertyRegistry registry) {
-    // An engine database of its own: the 200 waiting releases of WaitingRolloutsProcessTest stay
+    // An engine database of its own: the cluster tests' releases and timers stay
     // out of other tests.
     registry.add(
         "spring.datasource.url",

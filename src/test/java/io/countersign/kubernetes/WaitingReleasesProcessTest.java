@@ -146,23 +146,31 @@ class WaitingReleasesProcessTest extends LiveClusterProcessTestSupport {
     Map<String, Long> rowsBefore = runtimeRows();
     Map<String, Cost> after = new LinkedHashMap<>();
     Map<String, List<String>> releasesByKind = new LinkedHashMap<>();
+    Map<String, Integer> threadsAddedBySecondHalf = new LinkedHashMap<>();
     for (Kind kind : kinds) {
       long started = System.nanoTime();
       List<String> ids = new ArrayList<>();
+      Cost half = null;
       for (int i = 0; i < PER_KIND; i++) {
         ids.add(submit(kind.manifest().apply(i)));
+        if (i == PER_KIND / 2 - 1) {
+          // Half of them waiting: the first of a kind bring its clients' threads (an SDK client's
+          // connection pool and timers), once; the second half must bring none.
+          runJobs();
+          planStacks(ids);
+          half = Cost.now();
+        }
       }
-      long submitted = System.nanoTime();
       runJobs();
+      planStacks(ids);
       releaseIds.addAll(ids);
       releasesByKind.put(kind.name(), ids);
-      after.put(kind.name(), Cost.now());
+      Cost all = Cost.now();
+      after.put(kind.name(), all);
+      threadsAddedBySecondHalf.put(kind.name(), all.threads - half.threads);
       System.out.printf(
-          "%d releases waiting on a %s: submitted in %d ms, ran to their wait in %d ms%n",
-          PER_KIND,
-          kind.name(),
-          (submitted - started) / 1_000_000,
-          (System.nanoTime() - submitted) / 1_000_000);
+          "%d releases waiting on a %s: submitted and run to their wait in %d ms%n",
+          PER_KIND, kind.name(), (System.nanoTime() - started) / 1_000_000);
     }
 
     for (Kind kind : kinds) {
@@ -207,11 +215,9 @@ class WaitingReleasesProcessTest extends LiveClusterProcessTestSupport {
                 .isActive())
         .as("job executor (off in process tests: every job above ran on the test thread)")
         .isFalse();
-    Cost first = after.get(kinds.get(0).name());
-    Cost all = after.get(kinds.get(kinds.size() - 1).name());
-    assertThat(all.threads - first.threads)
-        .as("threads added by the 160 releases waiting on the four other kinds of wait")
-        .isLessThanOrEqualTo(4);
+    assertThat(threadsAddedBySecondHalf)
+        .as("threads added by the second %d releases waiting on each kind of wait", PER_KIND / 2)
+        .allSatisfy((kind, threads) -> assertThat(threads).as(kind).isLessThanOrEqualTo(2));
     // Each is where it should be while it waits.
     assertThat(lambda.alias("canary-fn-000", "live").weights()).containsOnlyKeys("2");
     assertThat(cloudFormation.status("load-stack-000")).isEqualTo("UPDATE_IN_PROGRESS");
@@ -227,16 +233,41 @@ class WaitingReleasesProcessTest extends LiveClusterProcessTestSupport {
     for (Map.Entry<String, Cost> e : after.entrySet()) {
       Cost cost = e.getValue();
       System.out.printf(
-          "Waiting releases: %d on a %s: threads %d -> %d, heap +%.1f MB (%.1f KB per release,"
-              + " incl. the in-memory H2 engine database)%n",
+          "Waiting releases: %d on a %s: threads %d -> %d (+%d by the second half), heap +%.1f MB"
+              + " (%.1f KB per release, incl. the in-memory H2 engine database)%n",
           PER_KIND,
           e.getKey(),
           previous.threads,
           cost.threads,
+          threadsAddedBySecondHalf.get(e.getKey()),
           cost.heapMb() - previous.heapMb(),
           (cost.heap - previous.heap) / 1024.0 / PER_KIND);
       previous = cost;
     }
+  }
+
+  /**
+   * The stack releases' planning before their (empty) sign-off waits once for drift detection and
+   * the change set: its timer is fired here, since the engine's clock stands still.
+   */
+  private void planStacks(List<String> ids) {
+    for (int round = 0; round < 5; round++) {
+      List<Job> polls =
+          management.createJobQuery().timers().activityId("stackPlanPoll").list().stream()
+              .filter(j -> ids.contains(businessKeyOf(j.getProcessInstanceId())))
+              .toList();
+      if (polls.isEmpty()) {
+        return;
+      }
+      polls.forEach(j -> management.executeJob(j.getId()));
+      runJobs();
+    }
+  }
+
+  private String businessKeyOf(String processInstanceId) {
+    ProcessInstance p =
+        runtime.createProcessInstanceQuery().processInstanceId(processInstanceId).singleResult();
+    return p == null ? null : p.getBusinessKey();
   }
 
   private void prepareThePeers() {

@@ -216,10 +216,20 @@ class CloudWatchGatesProcessTest extends CloudWatchProcessSupport {
     assertThat(status(id)).isEqualTo("released");
     List<JsonNode> verdicts = payloads(id, "alarm-verdict");
     assertThat(verdicts)
-        .extracting(p -> p.get("state").asText() + " " + p.get("verdict").asText())
+        .extracting(
+            p ->
+                p.get("where").asText()
+                    + ": "
+                    + p.get("state").asText()
+                    + " "
+                    + p.get("verdict").asText())
         .containsExactly(
-            "OK PASS", "INSUFFICIENT_DATA INCONCLUSIVE", "INSUFFICIENT_DATA INCONCLUSIVE");
-    assertThat(verdicts.get(2).get("acceptedBy").asText()).isEqualTo("operations lead (continue)");
+            // The final gate with all traffic on the new version, then the bake window's looks.
+            "traffic gate: OK PASS",
+            "bake window: OK PASS",
+            "bake window: INSUFFICIENT_DATA INCONCLUSIVE",
+            "bake window: INSUFFICIENT_DATA INCONCLUSIVE");
+    assertThat(verdicts.get(3).get("acceptedBy").asText()).isEqualTo("operations lead (continue)");
     assertThat(evidenceTypes(id)).contains("metrics-decision", "bake-window-observed");
   }
 

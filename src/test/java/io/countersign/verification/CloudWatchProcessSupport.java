@@ -37,6 +37,8 @@ abstract class CloudWatchProcessSupport extends ProcessTestSupport {
       cloudWatch = FakeCloudWatchApi.startServer();
     }
     registry.add("countersign.targets.lambda.mode", () -> "live");
+    // No final hold: the tests move the clock for the bake window's evaluations only.
+    registry.add("countersign.targets.lambda.final-hold", () -> "PT0S");
     registry.add(
         "countersign.targets.lambda.targets.medication-aws.endpoints.lambda",
         () -> lambda.endpoint().toString());
