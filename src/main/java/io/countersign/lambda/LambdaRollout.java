@@ -240,93 +240,76 @@ class LambdaRollout {
     TrafficPlan plan = check(targetName, function);
     List<Event> events = new ArrayList<>();
     if (progress.phase().equals(UPDATING)) {
-      UpdateStatus status = target.updateStatus(targetName, function);
-      switch (status.status()) {
-        case FAILED ->
-            throw new TargetRefusedException(
-                "Lambda code update of "
-                    + function.name()
-                    + " failed: "
-                    + (status.reason() == null ? "no reason given" : status.reason()));
-        case IN_PROGRESS -> {
-          Instant started = Instant.parse(progress.updateStartedAt());
-          Duration timeout = properties.updateTimeoutOrDefault();
-          if (now.isAfter(started.plus(timeout))) {
-            throw new TargetRefusedException(
-                "Lambda code update of "
-                    + function.name()
-                    + " still InProgress after "
-                    + timeout
-                    + " ("
-                    + (status.reason() == null ? "no reason given" : status.reason())
-                    + ")");
-          }
-          return new Advance(progress, properties.pollIntervalOrDefault(), events);
-        }
-        case SUCCESSFUL -> {
-          refuseUnsignedCode(function, status.codeSha256());
-          if (function.configuration() != null) {
-            // Returned at once, so the caller records the change before anything can fail; the
-            // caller looks at the update right after, in the same job (see DeployLambdaDelegate).
-            progress = configure(releaseId, targetName, function, progress, status, now, events);
-            return new Advance(progress, properties.pollIntervalOrDefault(), events);
-          }
-          progress =
-              publish(
-                  releaseId,
-                  targetName,
-                  function,
-                  progress,
-                  status.codeSha256(),
-                  status.revisionId(),
-                  events,
-                  withTrafficChecks);
-        }
+      UpdateStatus status = finished("code", targetName, function, progress, now);
+      if (status == null) {
+        return new Advance(progress, properties.pollIntervalOrDefault(), events);
       }
+      refuseUnsignedCode(function, status.codeSha256());
+      if (function.configuration() != null) {
+        // Returned at once, so the caller records the change before anything can fail; the
+        // caller looks at the update right after, in the same job (see DeployLambdaDelegate).
+        progress = configure(releaseId, targetName, function, progress, status, now, events);
+        return new Advance(progress, properties.pollIntervalOrDefault(), events);
+      }
+      progress =
+          publish(
+              releaseId,
+              targetName,
+              function,
+              progress,
+              status.codeSha256(),
+              status.revisionId(),
+              events,
+              withTrafficChecks);
     }
     if (progress.phase().equals(CONFIGURING)) {
-      UpdateStatus status = target.updateStatus(targetName, function);
-      switch (status.status()) {
-        case FAILED ->
-            throw new TargetRefusedException(
-                "Lambda configuration update of "
-                    + function.name()
-                    + " failed: "
-                    + (status.reason() == null ? "no reason given" : status.reason()));
-        case IN_PROGRESS -> {
-          Instant started = Instant.parse(progress.updateStartedAt());
-          Duration timeout = properties.updateTimeoutOrDefault();
-          if (now.isAfter(started.plus(timeout))) {
-            throw new TargetRefusedException(
-                "Lambda configuration update of "
-                    + function.name()
-                    + " still InProgress after "
-                    + timeout
-                    + " ("
-                    + (status.reason() == null ? "no reason given" : status.reason())
-                    + ")");
-          }
-          return new Advance(progress, properties.pollIntervalOrDefault(), events);
-        }
-        case SUCCESSFUL ->
-            // The code checked when its update ended: PublishVersion refuses any other.
-            progress =
-                publish(
-                    releaseId,
-                    targetName,
-                    function,
-                    progress,
-                    progress.codeSha256() == null ? status.codeSha256() : progress.codeSha256(),
-                    status.revisionId(),
-                    events,
-                    withTrafficChecks);
+      UpdateStatus status = finished("configuration", targetName, function, progress, now);
+      if (status == null) {
+        return new Advance(progress, properties.pollIntervalOrDefault(), events);
       }
+      // The code checked when its update ended: PublishVersion refuses any other.
+      progress =
+          publish(
+              releaseId,
+              targetName,
+              function,
+              progress,
+              progress.codeSha256() == null ? status.codeSha256() : progress.codeSha256(),
+              status.revisionId(),
+              events,
+              withTrafficChecks);
     }
     if (progress.phase().equals(SHIFTING) || progress.phase().equals(CHECKED)) {
       return shift(releaseId, targetName, function, plan, progress, events, withTrafficChecks);
     }
     // Published (the check is next), shifted (the final gate is next) or deployed: nothing to do.
     return new Advance(progress, Duration.ZERO, events);
+  }
+
+  /**
+   * One look at the function's LastUpdateStatus for the {@code what} ("code", "configuration")
+   * update: its status once Successful, null while it is in progress; Failed, or in progress past
+   * the update timeout, is refused.
+   */
+  private UpdateStatus finished(
+      String what, String targetName, LambdaFunction function, Progress progress, Instant now) {
+    UpdateStatus status = target.updateStatus(targetName, function);
+    String reason = status.reason() == null ? "no reason given" : status.reason();
+    String update = "Lambda " + what + " update of " + function.name();
+    switch (status.status()) {
+      case FAILED -> throw new TargetRefusedException(update + " failed: " + reason);
+      case IN_PROGRESS -> {
+        Duration timeout = properties.updateTimeoutOrDefault();
+        if (now.isAfter(Instant.parse(progress.updateStartedAt()).plus(timeout))) {
+          throw new TargetRefusedException(
+              update + " still InProgress after " + timeout + " (" + reason + ")");
+        }
+        return null;
+      }
+      default -> {
+        return status;
+      }
+    }
   }
 
   private Progress publish(
