@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -48,6 +49,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * the engine's database, not a thread or a lock, and reports the cost per kind.
  */
 @Import(WaitingReleasesProcessTest.TestCredentials.class)
+// Its context holds 200 releases' worth of engine state; no other class shares it, so it is closed
+// after the class instead of staying in the test context cache.
+@DirtiesContext
 class WaitingReleasesProcessTest extends LiveClusterProcessTestSupport {
   private static final int PER_KIND = 40;
   private static final ObjectMapper JSON = new ObjectMapper();
