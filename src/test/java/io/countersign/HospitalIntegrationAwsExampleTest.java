@@ -3,14 +3,8 @@ package io.countersign;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.countersign.process.Variables;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 import org.camunda.bpm.engine.task.Task;
 import org.junit.jupiter.api.Test;
 
@@ -25,25 +19,9 @@ class HospitalIntegrationAwsExampleTest extends ProcessTestSupport {
       List.of(
           "stackPlanPoll", "stackPoll", "lambdaUpdatePoll", "lambdaTrafficHold", "nextEvaluation");
 
-  static ObjectNode awsExample() {
-    try {
-      ObjectNode manifest =
-          (ObjectNode)
-              new YAMLMapper()
-                  .readTree(
-                      Files.readString(
-                          Path.of("examples/hospital-integration-aws/release-staging.yaml")));
-      // A version of its own, so tests never meet each other's releases.
-      manifest.put("version", "3." + UUID.randomUUID().toString().substring(0, 8) + ".0");
-      return manifest;
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   @Test
   void theAwsTeamsReleaseIsPlannedSignedDeployedCheckedAndWatched() {
-    String id = submit(awsExample());
+    String id = submit(exampleFile("examples/hospital-integration-aws/release-staging.yaml"));
     settle(id);
 
     List<Task> signOffs = openTasks(id, "approveRelease");

@@ -181,6 +181,20 @@ public abstract class ProcessTestSupport {
     }
   }
 
+  /**
+   * An example release file (YAML) as it stands, with a version of its own, so tests never meet
+   * each other's releases.
+   */
+  public static ObjectNode exampleFile(String path) {
+    try {
+      ObjectNode manifest = (ObjectNode) YAML.readTree(Files.readString(Path.of(path)));
+      manifest.put("version", "3." + java.util.UUID.randomUUID().toString().substring(0, 8) + ".0");
+      return manifest;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   protected String submit(ObjectNode manifest) {
     return submit(manifest, "requester");
   }
@@ -454,7 +468,7 @@ public abstract class ProcessTestSupport {
         .anyMatch(j -> releaseId.equals(businessKeyOf(j.getProcessInstanceId())));
   }
 
-  private String businessKeyOf(String processInstanceId) {
+  protected String businessKeyOf(String processInstanceId) {
     ProcessInstance p =
         runtime.createProcessInstanceQuery().processInstanceId(processInstanceId).singleResult();
     return p == null ? null : p.getBusinessKey();

@@ -268,12 +268,6 @@ class WaitingReleasesProcessTest extends LiveClusterProcessTestSupport {
     }
   }
 
-  private String businessKeyOf(String processInstanceId) {
-    ProcessInstance p =
-        runtime.createProcessInstanceQuery().processInstanceId(processInstanceId).singleResult();
-    return p == null ? null : p.getBusinessKey();
-  }
-
   private void prepareThePeers() {
     lambda.reset();
     cloudFormation.reset();
