@@ -56,8 +56,9 @@ class ModelGovernance extends AbstractProcessEnginePlugin {
 
   /**
    * Countersign's own delegates and listeners: the beans a model's delegate expressions may name.
+   * The Modeler element templates are checked against the same set.
    */
-  private Set<String> stepBeans() {
+  Set<String> stepBeans() {
     Set<String> names = new HashSet<>();
     for (Class<?> type : List.of(JavaDelegate.class, ExecutionListener.class, TaskListener.class)) {
       for (String name : beans.getBeanNamesForType(type, false, false)) {
