@@ -23,10 +23,11 @@ RUN groupadd --system --gid 10001 countersign \
  && mkdir -p /var/lib/countersign/backups /var/lib/countersign/evidence /app/var \
  && chown -R 10001:10001 /var/lib/countersign /app/var
 WORKDIR /app
+# Environment variables win over a mounted /app/config/application.yaml, so the image sets as few as it can
+# (the evidence checkpoint file, for one, is set by docker-compose.yml and left off on Kubernetes).
 ENV COUNTERSIGN_BACKUPS_DIRECTORY=/var/lib/countersign/backups \
-    COUNTERSIGN_EVIDENCE_CHECKPOINTS_FILE=/var/lib/countersign/evidence/evidence-checkpoints.jsonl \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75.0"
-VOLUME ["/var/lib/countersign/backups", "/var/lib/countersign/evidence"]
+VOLUME ["/var/lib/countersign/backups"]
 # One COPY per layer, least often changed first.
 COPY --from=build /extracted/dependencies/ ./
 COPY --from=build /extracted/spring-boot-loader/ ./

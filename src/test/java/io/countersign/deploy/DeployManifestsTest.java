@@ -284,6 +284,28 @@ class DeployManifestsTest {
             c -> assertThat(podLabels).containsAllEntriesOf(c.getLabelSelector().getMatchLabels()));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"staging", "production"})
+  void theImagesEnvironmentOverridesNothingTheConfigMapSets(String overlay) throws IOException {
+    // Environment variables win over /app/config/application.yaml: a setting the image fixes by ENV
+    // would silently undo the installation's file (e.g. turn the per-node checkpoint file back on).
+    String dockerfile = Files.readString(Path.of("Dockerfile"));
+    String finalStage = dockerfile.substring(dockerfile.lastIndexOf("\nFROM "));
+    java.util.regex.Matcher env =
+        Pattern.compile("(?m)^(?:ENV\\s+|\\s+)([A-Z][A-Z0-9_]+)=").matcher(finalStage);
+    List<String> names = new ArrayList<>();
+    while (env.find()) {
+      names.add(env.group(1));
+    }
+    assertThat(names).contains("COUNTERSIGN_BACKUPS_DIRECTORY");
+    Map<String, Object> settings = applicationYaml(only(renderTyped(overlay), ConfigMap.class));
+    for (String name : names) {
+      String property = name.toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+      assertThat(path(settings, property)).as(name + " would override " + property).isNull();
+    }
+    assertThat(names).doesNotContain("COUNTERSIGN_EVIDENCE_CHECKPOINTS_FILE");
+  }
+
   @Test
   void productionHasThreeNodesItsOwnImageTagAndHostAndMatchesTheTargetRbac() {
     Map<String, HasMetadata> production = renderTyped("production");
