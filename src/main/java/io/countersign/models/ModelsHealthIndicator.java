@@ -6,15 +6,19 @@ import org.camunda.bpm.engine.RepositoryService;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.actuate.health.Status;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
  * {@code /actuator/health} component "models", part of the readiness group: OUT_OF_SERVICE until
  * every one of Countersign's processes and policy decisions is deployed (a release submitted
  * earlier could not pin its models). Forms are deployed in the same deployment as the models (the
- * auto-deployment writes bpmn/ and forms/ together), so the models stand for them. Once all are
- * there the answer is kept: the engine deploys at start only, and a probe should not query the
- * database every few seconds for a fact that no longer changes.
+ * auto-deployment writes bpmn/ and forms/ together), so the models stand for them. The check runs
+ * once when the application is ready (the engine has deployed by then) and the answer is kept: a
+ * probe then never touches the database, which during an outage would wait for the connection pool,
+ * and the fact no longer changes. Only a node whose models were missing at that moment asks again
+ * on each probe.
  */
 @Component
 class ModelsHealthIndicator implements HealthIndicator {
@@ -23,6 +27,15 @@ class ModelsHealthIndicator implements HealthIndicator {
 
   ModelsHealthIndicator(RepositoryService repository) {
     this.repository = repository;
+  }
+
+  @EventListener(ApplicationReadyEvent.class)
+  void checkOnceReady() {
+    try {
+      health();
+    } catch (RuntimeException e) {
+      // The probe asks again; readiness stays out of service until it finds them.
+    }
   }
 
   @Override

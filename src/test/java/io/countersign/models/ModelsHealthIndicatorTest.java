@@ -45,6 +45,22 @@ class ModelsHealthIndicatorTest {
   }
 
   @Test
+  void onceCheckedWhenReadyAProbeNeverQueriesTheDatabaseAgain() {
+    when(repository.createProcessDefinitionQuery())
+        .thenAnswer(i -> query(ProcessDefinitionQuery.class, "processDefinitionKey"));
+    when(repository.createDecisionDefinitionQuery())
+        .thenAnswer(i -> query(DecisionDefinitionQuery.class, "decisionDefinitionKey"));
+    deployed.addAll(ModelVersions.PROCESSES);
+    deployed.addAll(ModelVersions.DECISIONS);
+    indicator.checkOnceReady();
+
+    // The database goes away: the probe answers from what it found at start.
+    when(repository.createProcessDefinitionQuery())
+        .thenThrow(new IllegalStateException("connection refused"));
+    assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+  }
+
+  @Test
   void anUnreachableEngineDatabaseBeforeDeploymentIsNotReported() {
     when(repository.createProcessDefinitionQuery())
         .thenThrow(new IllegalStateException("connection refused"));
