@@ -2,9 +2,13 @@ package io.countersign;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,13 +24,14 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 
 /**
  * The profile "json-logs" turns console output into one JSON object per line (Elastic Common
  * Schema), the MDC's release id among the fields. Logging is one per JVM and other test contexts
  * have set it up already, so the test sets it up from the profile's environment itself and puts
- * back the plain console afterwards.
+ * back the plain console and the logger levels afterwards.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class JsonLogsTest {
@@ -40,6 +45,12 @@ class JsonLogsTest {
   void theProfileWritesEachLineAsJsonWithTheReleaseId(CapturedOutput output) throws Exception {
     String marker = "json-logs-" + UUID.randomUUID();
     LoggingSystem logging = LoggingSystem.get(getClass().getClassLoader());
+    // What other contexts of this JVM set (logging.level.*), put back afterwards.
+    LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Map<String, Level> levels = new HashMap<>();
+    logback.getLoggerList().stream()
+        .filter(l -> l.getLevel() != null)
+        .forEach(l -> levels.put(l.getName(), l.getLevel()));
     try (ConfigurableApplicationContext app =
         new SpringApplicationBuilder(Nothing.class)
             .web(WebApplicationType.NONE)
@@ -54,7 +65,13 @@ class JsonLogsTest {
         MDC.remove("releaseId");
       }
     } finally {
-      reinitialize(logging, new StandardEnvironment());
+      StandardEnvironment plain = new StandardEnvironment();
+      plain
+          .getPropertySources()
+          .addFirst(
+              new MapPropertySource("name", Map.of("spring.application.name", "countersign")));
+      reinitialize(logging, plain);
+      levels.forEach((name, level) -> logback.getLogger(name).setLevel(level));
     }
 
     List<String> lines = output.getOut().lines().filter(l -> l.contains(marker)).toList();
