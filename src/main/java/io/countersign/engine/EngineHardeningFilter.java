@@ -11,8 +11,10 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.autoconfigure.security.SecurityProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -61,17 +63,19 @@ class EngineHardeningFilter extends OncePerRequestFilter {
           "The Admin setup is closed: users come from configuration");
       return;
     }
-    for (Map.Entry<String, String[]> parameter : request.getParameterMap().entrySet()) {
-      if (isExpressionField(parameter.getKey())) {
-        refuse(
-            response,
-            HttpServletResponse.SC_BAD_REQUEST,
-            "Expressions are not allowed in queries: " + parameter.getKey());
-        return;
-      }
+    // The parameter names are read from the query string and a form body here, not through
+    // getParameterMap(): that would have the container consume a form body (the webapps' login),
+    // and Jersey then logs a warning on every login and sees no entity.
+    String field = expressionParameter(request.getQueryString());
+    if (field != null) {
+      refuseExpression(response, field);
+      return;
     }
     String type = request.getContentType();
-    if (type == null || !type.toLowerCase().contains("json")) {
+    String lowerType = type == null ? "" : type.toLowerCase(Locale.ROOT);
+    boolean json = lowerType.contains("json");
+    boolean form = lowerType.startsWith("application/x-www-form-urlencoded");
+    if (!json && !form) {
       chain.doFilter(request, response);
       return;
     }
@@ -80,15 +84,47 @@ class EngineHardeningFilter extends OncePerRequestFilter {
       refuse(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, "Request body too large");
       return;
     }
-    String field = expressionField(body);
+    field =
+        json
+            ? expressionField(body)
+            : expressionParameter(new String(body, StandardCharsets.ISO_8859_1));
     if (field != null) {
-      refuse(
-          response,
-          HttpServletResponse.SC_BAD_REQUEST,
-          "Expressions are not allowed in queries: " + field);
+      refuseExpression(response, field);
       return;
     }
     chain.doFilter(new BodyReplay(request, body), response);
+  }
+
+  private static void refuseExpression(HttpServletResponse response, String field)
+      throws IOException {
+    refuse(
+        response,
+        HttpServletResponse.SC_BAD_REQUEST,
+        "Expressions are not allowed in queries: " + field);
+  }
+
+  /**
+   * The first parameter name of a query string or form body ({@code a=1&b=2}) that names an
+   * expression, or null. Names are percent-decoded ({@code assignee%45xpression} is refused too).
+   */
+  static String expressionParameter(String encoded) {
+    if (encoded == null || encoded.isEmpty()) {
+      return null;
+    }
+    for (String pair : encoded.split("&")) {
+      int eq = pair.indexOf('=');
+      String raw = eq < 0 ? pair : pair.substring(0, eq);
+      String name;
+      try {
+        name = URLDecoder.decode(raw, StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        name = raw;
+      }
+      if (isExpressionField(name.trim())) {
+        return name;
+      }
+    }
+    return null;
   }
 
   private static boolean isExpressionField(String name) {

@@ -28,7 +28,7 @@ import org.springframework.security.web.util.matcher.OrRequestMatcher;
  * and the engine REST API; the release console ({@code /console}) with a login page and a session,
  * or HTTP Basic, against the same identity; the Camunda webapps keep their own login (their API
  * refuses anonymous calls), and only the static assets, the console's login page and the health
- * probe are public.
+ * probes (root, liveness, readiness) are public.
  */
 @Configuration
 class SecurityConfig {
@@ -48,7 +48,11 @@ class SecurityConfig {
                 paths.matcher("/actuator/**")))
         .authorizeHttpRequests(
             auth ->
-                auth.requestMatchers(paths.matcher("/actuator/health"))
+                // The probes too (kubelets do not authenticate); they show a status, no details.
+                auth.requestMatchers(
+                        paths.matcher("/actuator/health"),
+                        paths.matcher("/actuator/health/liveness"),
+                        paths.matcher("/actuator/health/readiness"))
                     .permitAll()
                     .anyRequest()
                     .authenticated())

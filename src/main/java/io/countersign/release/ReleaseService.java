@@ -22,6 +22,7 @@ import java.util.Optional;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.spin.Spin;
+import org.slf4j.MDC;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -100,6 +101,8 @@ public class ReleaseService {
     }
     String sha256 = CanonicalJson.sha256(json);
     String id = newId();
+    // The rest of the request logs for this release (ReleaseLogContext removes it at the end).
+    MDC.put(ReleaseLogContext.KEY, id);
     Instant now = Instant.now();
     releases.insert(
         new ReleaseRepository.ReleaseRow(

@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.ExecutionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,6 +24,8 @@ import org.springframework.stereotype.Component;
 public class ReleaseStatus implements ExecutionListener {
   /** The extension property that names the status an element sets. */
   public static final String PROPERTY = "releaseStatus";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ReleaseStatus.class);
 
   private final ReleaseRepository releases;
   private final EvidenceLog evidence;
@@ -73,6 +77,8 @@ public class ReleaseStatus implements ExecutionListener {
         .ifPresent(
             previous -> {
               if (!previous.equals(status) || closes || reason != null) {
+                // One line per change; the engine puts the release id into the MDC (releaseId).
+                LOG.info("Release {}: {} -> {}", releaseId, previous, status);
                 Map<String, Object> payload = new LinkedHashMap<>();
                 payload.put("from", previous);
                 payload.put("to", status);

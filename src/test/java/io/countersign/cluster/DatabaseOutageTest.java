@@ -189,10 +189,19 @@ class DatabaseOutageTest {
       assertThat(problem.path("type").asText())
           .isEqualTo("https://countersign.io/problems/database-unavailable");
       assertThat(problem.path("status").asInt()).isEqualTo(503);
-      HttpResponse<String> health = health();
+      HttpResponse<String> health = health("/actuator/health");
       assertThat(health.statusCode()).isEqualTo(200);
       assertThat(HttpSupport.JSON.readTree(health.body()).path("status").asText())
           .isEqualTo("DEGRADED");
+      // Out of the load balancer while the database is away, but not restarted for it.
+      HttpResponse<String> readiness = health("/actuator/health/readiness");
+      assertThat(readiness.statusCode()).isEqualTo(503);
+      assertThat(HttpSupport.JSON.readTree(readiness.body()).path("status").asText())
+          .isEqualTo("OUT_OF_SERVICE");
+      HttpResponse<String> liveness = health("/actuator/health/liveness");
+      assertThat(liveness.statusCode()).isEqualTo(200);
+      assertThat(HttpSupport.JSON.readTree(liveness.body()).path("status").asText())
+          .isEqualTo("UP");
     } finally {
       database = startDatabase(DB_PORT);
       back = Instant.now();
@@ -210,6 +219,7 @@ class DatabaseOutageTest {
                     .path("status")
                     .asText(),
             "UP"::equals);
+    assertThat(health("/actuator/health/readiness").statusCode()).isEqualTo(200);
   }
 
   /** A release of the staging example telling the change board, signed off by every role. */
@@ -284,10 +294,10 @@ class DatabaseOutageTest {
         .until(() -> release(id).path("status").asText(), expected::equals);
   }
 
-  /** Anonymous: the health probe, which needs no database to answer. */
-  private HttpResponse<String> health() throws IOException, InterruptedException {
+  /** Anonymous: a health probe, which needs no database to answer. */
+  private HttpResponse<String> health(String path) throws IOException, InterruptedException {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
             .timeout(Duration.ofSeconds(3))
             .GET()
             .build();
