@@ -17,9 +17,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * The meters that evidence moves, counted once the entry is committed: a release's duration when it
- * closes, each sign-off's wait, override decisions, rollbacks by cause, webhook notices, and chains
- * that fail verification. Tags are bounded (environment, status, role, kind, cause), never a
- * release id. Everything is registered at start with zero, so alerts never wait for a first event.
+ * reaches an outcome, each sign-off's wait, override decisions, rollbacks by cause, webhook
+ * notices, and chains that fail verification. Tags are bounded (environment, status, role, kind,
+ * cause), never a release id. Everything is registered at start with zero, so alerts never wait for
+ * a first event.
  */
 @Component
 class ReleaseMeters implements EvidenceObserver {
@@ -68,8 +69,11 @@ class ReleaseMeters implements EvidenceObserver {
   public void committed(EvidenceEntry entry) {
     switch (entry.type()) {
       case "status-changed" -> {
-        if (entry.payload().path("closed").asBoolean(false)) {
-          released(entry);
+        // Entering an outcome: "released" comes before the release closes (it stays open for
+        // the rollback window), and closing it later repeats "released", which is not counted.
+        String to = text(entry, "to", "");
+        if (OUTCOMES.contains(to) && !to.equals(text(entry, "from", ""))) {
+          ended(entry, to);
         }
       }
       case "sign-off" -> signedOff(entry);
@@ -94,7 +98,7 @@ class ReleaseMeters implements EvidenceObserver {
     }
   }
 
-  private void released(EvidenceEntry entry) {
+  private void ended(EvidenceEntry entry, String outcome) {
     List<Release> rows =
         jdbc.query(
             "SELECT environment, created_at FROM cs_release WHERE id = ?",
@@ -104,7 +108,6 @@ class ReleaseMeters implements EvidenceObserver {
       return;
     }
     Duration took = Duration.between(rows.get(0).createdAt().toInstant(), entry.recordedAt());
-    String outcome = bounded(text(entry, "to", "other"), OUTCOMES);
     releaseDuration(bounded(rows.get(0).environment(), environments), outcome)
         .record(positive(took));
   }

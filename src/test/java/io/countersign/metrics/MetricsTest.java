@@ -1,6 +1,7 @@
 package io.countersign.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,12 +12,16 @@ import io.countersign.HttpSupport;
 import io.countersign.HttpSupport.Response;
 import io.countersign.ManifestFixture;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +84,11 @@ class MetricsTest {
         .isNotNull();
     assertThat(scrape.value("countersign_signoffs_overdue", Map.of("role", "qa-leads")))
         .isNotNull();
+    assertThat(
+            scrape.value(
+                "countersign_step_duration_seconds_count",
+                Map.of("step", "verifyRelease", "outcome", "completed")))
+        .isNotNull();
     assertThat(scrape.names())
         .contains(
             "countersign_incidents_open",
@@ -99,12 +109,23 @@ class MetricsTest {
     manifest.put("version", ManifestFixture.freshVersion("metrics"));
     http.releaseInStaging(manifest);
 
-    gauges.refresh();
-    Scrape after = scrape();
+    // Evidence meters move just after the commit that the API already shows.
+    Map<String, String> stagingReleased = Map.of("environment", "staging", "outcome", "released");
+    Scrape after =
+        await("release meters")
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> {
+                  gauges.refresh();
+                  return scrape();
+                },
+                s ->
+                    s.value("countersign_release_duration_seconds_count", stagingReleased)
+                        > before.value(
+                            "countersign_release_duration_seconds_count", stagingReleased));
     Map<String, String> released = Map.of("status", "released", "environment", "staging");
     assertThat(after.value("countersign_releases", released))
         .isEqualTo(before.value("countersign_releases", released) + 1);
-    Map<String, String> stagingReleased = Map.of("environment", "staging", "outcome", "released");
     assertThat(after.value("countersign_release_duration_seconds_count", stagingReleased))
         .isEqualTo(before.value("countersign_release_duration_seconds_count", stagingReleased) + 1);
     assertThat(after.sum("countersign_signoff_wait_seconds_count"))
@@ -140,10 +161,24 @@ class MetricsTest {
     manifest.putObject("drill").put("failAt", "verifyRelease");
     http.runInStaging(manifest, "rolled-back");
 
-    gauges.refresh();
-    Scrape after = scrape();
-    assertThat(after.value("countersign_rollbacks_total", Map.of("cause", "drill")))
-        .isEqualTo(before.value("countersign_rollbacks_total", Map.of("cause", "drill")) + 1);
+    Map<String, String> drill = Map.of("cause", "drill");
+    Scrape after =
+        await("rollback meters")
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> {
+                  gauges.refresh();
+                  return scrape();
+                },
+                s ->
+                    s.value(
+                            "countersign_release_duration_seconds_count",
+                            Map.of("environment", "staging", "outcome", "rolled-back"))
+                        > before.value(
+                            "countersign_release_duration_seconds_count",
+                            Map.of("environment", "staging", "outcome", "rolled-back")));
+    assertThat(after.value("countersign_rollbacks_total", drill))
+        .isEqualTo(before.value("countersign_rollbacks_total", drill) + 1);
     Map<String, String> rolledBack = Map.of("environment", "staging", "outcome", "rolled-back");
     assertThat(after.value("countersign_release_duration_seconds_count", rolledBack))
         .isEqualTo(before.value("countersign_release_duration_seconds_count", rolledBack) + 1);
@@ -288,10 +323,30 @@ class MetricsTest {
     return names;
   }
 
+  /** As Prometheus scrapes: HTTP Basic, the text format. */
   private Scrape scrape() {
-    Response response = http.get("requester", PROMETHEUS);
-    assertThat(response.status()).as(response.body()).isEqualTo(200);
-    return new Scrape(response.body());
+    String credentials =
+        Base64.getEncoder()
+            .encodeToString(
+                ("requester:" + HttpSupport.DEMO_PASSWORD).getBytes(StandardCharsets.UTF_8));
+    try {
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://localhost:" + port + PROMETHEUS))
+                      .header("Authorization", "Basic " + credentials)
+                      .header("Accept", "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+                      .GET()
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      return new Scrape(response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The Prometheus text format, read line by line: series name, labels, value. */
