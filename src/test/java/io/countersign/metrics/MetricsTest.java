@@ -20,8 +20,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.camunda.bpm.engine.TaskService;
+import org.camunda.bpm.engine.task.Task;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -47,6 +51,7 @@ class MetricsTest {
 
   @LocalServerPort int port;
   @Autowired StateGauges gauges;
+  @Autowired TaskService tasks;
 
   private HttpSupport http;
 
@@ -186,6 +191,59 @@ class MetricsTest {
             after.value(
                 "countersign_releases", Map.of("status", "rolled-back", "environment", "staging")))
         .isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void openSignOffsPastTheirEscalationAreCountedPerRole() {
+    ObjectNode manifest = ManifestFixture.staging();
+    manifest.put("version", ManifestFixture.freshVersion("metrics-overdue"));
+    Response submitted = http.postJson("requester", "/api/releases", manifest);
+    assertThat(submitted.status()).as(submitted.body()).isEqualTo(201);
+    String id = submitted.json().path("id").asText();
+    assertThat(http.afterEvidenceCheck("requester", id).path("status").asText())
+        .isEqualTo("awaiting-sign-off");
+    Task qa =
+        await("the QA lead's sign-off task")
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    tasks
+                        .createTaskQuery()
+                        .processInstanceBusinessKey(id)
+                        .taskCandidateGroup("qa-leads")
+                        .singleResult(),
+                task -> task != null);
+    gauges.refresh();
+    Scrape before = scrape();
+    assertThat(before.value("countersign_signoffs_open", Map.of("role", "qa-leads")))
+        .isGreaterThanOrEqualTo(1);
+
+    // The escalation time as the policy would have set it, passed.
+    qa.setFollowUpDate(Date.from(Instant.now().minus(Duration.ofHours(1))));
+    tasks.saveTask(qa);
+    gauges.refresh();
+    Scrape after = scrape();
+    assertThat(after.value("countersign_signoffs_overdue", Map.of("role", "qa-leads")))
+        .isEqualTo(before.value("countersign_signoffs_overdue", Map.of("role", "qa-leads")) + 1);
+    assertThat(after.value("countersign_signoffs_oldest_age_seconds", Map.of("role", "qa-leads")))
+        .isGreaterThanOrEqualTo(0);
+    Map<String, String> awaiting = Map.of("status", "awaiting-sign-off", "environment", "staging");
+    assertThat(after.value("countersign_releases", awaiting)).isGreaterThanOrEqualTo(1);
+
+    // Cancelled: nothing left open for other tests, and the gauge comes down again.
+    Response cancelled =
+        http.postJson("requester", "/api/releases/" + id + "/cancel", Map.of("reason", "metrics"));
+    assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(202);
+    await("overdue sign-off gone")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              gauges.refresh();
+              return scrape().value("countersign_signoffs_overdue", Map.of("role", "qa-leads"));
+            },
+            overdue ->
+                overdue.equals(
+                    before.value("countersign_signoffs_overdue", Map.of("role", "qa-leads"))));
   }
 
   @Test
