@@ -5,6 +5,7 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.ContextConfiguration;
@@ -14,11 +15,13 @@ import org.springframework.test.context.ContextConfiguration;
  * tables, and the medication-db target that Flyway migrates for real) and the job executor on.
  * Every class carrying it shares one cached Spring context, so the app boots once per JVM. An OIDC
  * identity provider (TestIdentityProvider) is configured too, so bearer tokens work beside HTTP
- * Basic.
+ * Basic. Metrics are exported as in production (a test context otherwise has only the simple
+ * registry), so /actuator/prometheus answers (MetricsTest).
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
+@AutoConfigureObservability(tracing = false)
 @SpringBootTest(
     webEnvironment = WebEnvironment.RANDOM_PORT,
     properties = {

@@ -93,6 +93,14 @@ public final class HttpSupport {
    * promoted. Returns its id.
    */
   public String releaseInStaging(ObjectNode production) {
+    return runInStaging(production, "released");
+  }
+
+  /**
+   * As {@link #releaseInStaging}, until the staging release reaches {@code endStatus} (e.g.
+   * rolled-back, for a manifest with a rollback drill). Returns its id.
+   */
+  public String runInStaging(ObjectNode production, String endStatus) {
     ObjectNode staging = production.deepCopy();
     staging.put("environment", "staging");
     if (staging.has("kubernetes")) {
@@ -139,12 +147,12 @@ public final class HttpSupport {
         throw new AssertionError(approver + " could not sign " + id + ": " + done);
       }
     }
-    await("staging release " + id + " released")
+    await("staging release " + id + " " + endStatus)
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(100))
         .until(
             () -> get("requester", "/api/releases/" + id).json().path("status").asText(),
-            "released"::equals);
+            endStatus::equals);
     return id;
   }
 

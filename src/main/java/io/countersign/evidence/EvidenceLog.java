@@ -33,11 +33,17 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiPredicate;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -75,8 +81,11 @@ public class EvidenceLog {
   private static final String COLUMNS =
       "release_id, seq, type, actor, recorded_at, payload, previous_hash, hash, signature";
 
+  private static final Logger LOG = LoggerFactory.getLogger(EvidenceLog.class);
+
   private final JdbcTemplate jdbc;
   private final EvidenceSigner signer;
+  private final List<EvidenceObserver> observers;
   private final Checkpoints checkpoints;
   private final TransactionTemplate transaction;
   private static final ObjectMapper json =
@@ -89,6 +98,16 @@ public class EvidenceLog {
   private final Set<String> verifiedSignatures = ConcurrentHashMap.newKeySet();
 
   public EvidenceLog(JdbcTemplate jdbc, EvidenceSigner signer, Checkpoints checkpoints) {
+    this(jdbc, signer, checkpoints, List.of());
+  }
+
+  @Autowired
+  public EvidenceLog(
+      JdbcTemplate jdbc,
+      EvidenceSigner signer,
+      Checkpoints checkpoints,
+      List<EvidenceObserver> observers) {
+    this.observers = List.copyOf(observers);
     this.jdbc = jdbc;
     this.signer = signer;
     this.checkpoints = checkpoints;
@@ -197,7 +216,9 @@ public class EvidenceLog {
   public ChainVerification verify(String releaseId) {
     // Checkpoint first: it is written after its entries commit, so the rows read next include them.
     CheckpointSink.Reading checkpoint = checkpoints.latest(releaseId);
-    return check(snapshot(releaseId), signer.publicKey(), checkpoint);
+    ChainVerification verification = check(snapshot(releaseId), signer.publicKey(), checkpoint);
+    tell(observer -> observer.verified(releaseId, verification));
+    return verification;
   }
 
   public EvidenceBundle export(String releaseId) {
@@ -278,8 +299,32 @@ public class EvidenceLog {
     if (checkpoints.due(seq, type, payload)) {
       checkpoints.afterCommit(releaseId, seq, hash);
     }
-    return new EvidenceEntry(
-        releaseId, seq, type, actor, recordedAt, payload, head.lastHash(), hash, signature);
+    EvidenceEntry entry =
+        new EvidenceEntry(
+            releaseId, seq, type, actor, recordedAt, payload, head.lastHash(), hash, signature);
+    if (!observers.isEmpty()) {
+      // Inside the append's transaction template, so synchronization is always active here.
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+              tell(observer -> observer.committed(entry));
+            }
+          });
+    }
+    return entry;
+  }
+
+  /** Observers count; one that fails is logged and never reaches the caller. */
+  private void tell(Consumer<EvidenceObserver> call) {
+    for (EvidenceObserver observer : observers) {
+      try {
+        call.accept(observer);
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "evidence observer {} failed: {}", observer.getClass().getSimpleName(), e.toString());
+      }
+    }
   }
 
   private Head lockHead(String releaseId) {

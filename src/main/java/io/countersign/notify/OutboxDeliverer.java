@@ -73,6 +73,11 @@ public class OutboxDeliverer {
           .description("Failed attempts in a row, as this node saw them")
           .tag("channel", channel)
           .register(meters);
+      // Registered at start with zero (README "Metrics and alerts"): an alert on a rate needs the
+      // series before the first failure.
+      for (String outcome : List.of("delivered", "skipped", "failed", "dead")) {
+        count(channel, outcome, 0);
+      }
     }
   }
 
@@ -211,9 +216,13 @@ public class OutboxDeliverer {
 
   /** {@code countersign.notifications.deliveries}: attempts by channel and outcome. */
   private void count(String channel, String outcome) {
+    count(channel, outcome, 1);
+  }
+
+  private void count(String channel, String outcome, double amount) {
     meters
         .counter("countersign.notifications.deliveries", "channel", channel, "outcome", outcome)
-        .increment();
+        .increment(amount);
   }
 
   /** The wait after the given attempt failed: 10 s, 20 s, 40 s... up to 10 minutes. */
