@@ -1,6 +1,7 @@
 package io.countersign.release;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -93,13 +94,29 @@ class OpenApiDocumentTest {
     }
     assertThat(CHECKED_IN).as("docs/openapi.json is missing; " + REGENERATE).exists();
     String checkedIn = Files.readString(CHECKED_IN, StandardCharsets.UTF_8);
-    assertThat(checkedIn)
-        .as(
-            "docs/openapi.json differs from the document the API generates (generated copy: "
-                + buildCopy
-                + "). If the API change is intended, "
-                + REGENERATE)
-        .isEqualTo(normalised);
+    if (!checkedIn.equals(normalised)) {
+      fail(
+          "docs/openapi.json differs from the document the API generates ("
+              + firstDifference(checkedIn, normalised)
+              + "; generated copy: "
+              + buildCopy
+              + "). If the API change is intended, "
+              + REGENERATE);
+    }
+  }
+
+  /** Where two texts first differ, by line, with that line of each: a readable failure. */
+  static String firstDifference(String expected, String actual) {
+    String[] a = expected.split("\n", -1);
+    String[] b = actual.split("\n", -1);
+    for (int i = 0; i < Math.max(a.length, b.length); i++) {
+      String left = i < a.length ? a[i] : "(end of file)";
+      String right = i < b.length ? b[i] : "(end of file)";
+      if (!left.equals(right)) {
+        return "line " + (i + 1) + ": checked in " + left.strip() + ", generated " + right.strip();
+      }
+    }
+    return "no difference";
   }
 
   static final String REGENERATE =
@@ -432,6 +449,34 @@ class OpenApiDocumentTest {
     } else {
       assertThat(signedIn.statusCode()).as(path).isEqualTo(200);
     }
+  }
+
+  @Test
+  void differenceNamesTheFirstLineThatDiffers() {
+    assertThat(firstDifference("a\nb\nc\n", "a\nB\nc\n"))
+        .isEqualTo("line 2: checked in b, generated B");
+    assertThat(firstDifference("a\n", "a\nb\n")).isEqualTo("line 2: checked in , generated b");
+    assertThat(firstDifference("a\n", "a\n")).isEqualTo("no difference");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "/api/docs//openapi",
+        "//api/docs/openapi",
+        "/api/docs/openapi/",
+        "/API/docs/openapi",
+        "/api/docs/./openapi",
+        "/api/x/../docs/openapi",
+        "/api/docs/openapi;x=y",
+        "/api/docs/%6fpenapi",
+        "/console/../api/docs/openapi",
+        "/api/docs/swagger-ui/../swagger-ui/index.html"
+      })
+  void noSpellingOfTheDocumentPathGetsRoundTheLogin(String path) throws Exception {
+    HttpResponse<String> anonymous = raw(path, null);
+    assertThat(anonymous.statusCode()).as(path).isNotEqualTo(200).isGreaterThanOrEqualTo(400);
+    assertThat(anonymous.body()).as(path).doesNotContain("\"paths\"", "window.onload");
   }
 
   @Test
