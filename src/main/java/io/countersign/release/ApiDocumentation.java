@@ -80,7 +80,9 @@ class ApiDocumentation {
         null,
         HttpStatus.UNAUTHORIZED,
         "Unauthorized",
-        "No credentials, or wrong ones (with `WWW-Authenticate: Basic realm=\"Countersign\"`)."),
+        "No credentials, or wrong ones (with `WWW-Authenticate: Basic realm=\"Countersign\"`); a"
+            + " rejected bearer token gets `WWW-Authenticate: Bearer error=\"invalid_token\"` and"
+            + " no body."),
     NOT_A_REQUESTER(
         typeOf(HttpStatus.FORBIDDEN, "Not a release requester"),
         HttpStatus.FORBIDDEN,
@@ -479,7 +481,10 @@ class ApiDocumentation {
     HttpStatus status = problems.get(0).status;
     if (status == HttpStatus.UNAUTHORIZED) {
       response.addHeaderObject(
-          "WWW-Authenticate", header("Basic realm=\"Countersign\" (the browser's login prompt)"));
+          "WWW-Authenticate",
+          header(
+              "Basic realm=\"Countersign\" (the browser's login prompt), or Bearer"
+                  + " error=\"invalid_token\" for a rejected token"));
     }
     if (status == HttpStatus.TOO_MANY_REQUESTS || status == HttpStatus.SERVICE_UNAVAILABLE) {
       response.addHeaderObject("Retry-After", header("Seconds to wait before trying again"));

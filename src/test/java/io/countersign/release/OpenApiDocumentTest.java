@@ -507,6 +507,13 @@ class OpenApiDocumentTest {
             "oidc-reader",
             List.of("release-requesters"),
             Instant.now().plusSeconds(300));
+    HttpResponse<String> badToken = raw(DOCUMENT, "Bearer not-a-token");
+    assertThat(badToken.statusCode()).isEqualTo(401);
+    assertThat(badToken.headers().firstValue("WWW-Authenticate").orElse(""))
+        .as("%s %s", badToken.headers().map(), badToken.body())
+        .startsWith("Bearer error=\"invalid_token\"");
+    // Spring Security's bearer entry point answers with the header only (documented so).
+    assertThat(badToken.body()).isEmpty();
     HttpResponse<String> response = raw(DOCUMENT, "Bearer " + token);
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(response.body()).path("openapi").asText()).startsWith("3.");
