@@ -37,18 +37,13 @@ class ApiDocumentationTest {
     assertThat(pairs).doesNotHaveDuplicates();
   }
 
-  /** The README section (docs/19/openapi.md until it is merged into README.md) shows this table. */
+  /** The README's section "Problem types" shows this table. */
   @Test
   void theReadmeListsTheProblemTypesAsTheDocumentDoes() {
     String table = ApiDocumentation.problemTable();
-    List<String> texts =
-        List.of(Path.of("README.md"), Path.of("docs", "19", "openapi.md")).stream()
-            .filter(Files::exists)
-            .map(ApiDocumentationTest::read)
-            .toList();
-    assertThat(texts)
-        .as("README.md or docs/19/openapi.md holds the table ApiDocumentation.problemTable() makes")
-        .anyMatch(text -> text.contains(table));
+    assertThat(read(Path.of("README.md")))
+        .as("README.md holds the table ApiDocumentation.problemTable() makes")
+        .contains(table);
   }
 
   private static String read(Path path) {
