@@ -3,6 +3,7 @@ package io.countersign.release;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -34,9 +35,13 @@ class ReleaseLogContextTest {
 
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
   private final Logger statusLog = (Logger) LoggerFactory.getLogger(ReleaseStatus.class);
+  private Level levelBefore;
 
   @BeforeEach
   void capture() {
+    // Logging is one per JVM: another test context may have set io.countersign to WARN.
+    levelBefore = statusLog.getLevel();
+    statusLog.setLevel(Level.INFO);
     appender.start();
     statusLog.addAppender(appender);
   }
@@ -44,6 +49,7 @@ class ReleaseLogContextTest {
   @AfterEach
   void release() {
     statusLog.detachAppender(appender);
+    statusLog.setLevel(levelBefore);
   }
 
   @Test
