@@ -1,17 +1,15 @@
 package io.countersign.compliance;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.countersign.ApiAppSupport;
+import io.countersign.BrowserScript;
 import io.countersign.HttpSupport;
 import io.countersign.HttpSupport.Response;
 import io.countersign.ManifestFixture;
 import io.countersign.evidence.EvidenceEntry;
 import io.countersign.evidence.EvidenceLog;
-import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -32,16 +29,11 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  */
 @ApiAppSupport
 class ComplianceReportBrowserTest {
-  private static final Path E2E = Path.of("e2e");
-  private static final Path CHROMIUM =
-      Path.of(System.getProperty("countersign.chromium", "/usr/bin/chromium"));
-
   @LocalServerPort int port;
   @Autowired EvidenceLog evidence;
 
   @Test
   void aComplianceOfficerOpensThePageAndPrintsItToPdf() throws Exception {
-    requireTools();
     // One release of the period, so the charts have a bar (ended, so no other test meets it).
     HttpSupport http = new HttpSupport(port);
     Response submitted =
@@ -97,69 +89,14 @@ class ComplianceReportBrowserTest {
   }
 
   private JsonNode openAndPrint(String user, String path) throws Exception {
-    Path artifacts = artifacts();
-    Files.createDirectories(artifacts);
-    Path log = artifacts.resolve("report-driver.log");
-    Process node =
-        new ProcessBuilder(
-                "node",
-                "report.mjs",
-                "--base-url",
-                "http://localhost:" + port,
-                "--artifacts",
-                artifacts.toAbsolutePath().toString(),
-                "--user",
-                user,
-                "--password",
-                HttpSupport.DEMO_PASSWORD,
-                "--path",
-                path,
-                "--chromium",
-                CHROMIUM.toString())
-            .directory(E2E.toFile())
-            .redirectError(log.toFile())
-            .start();
-    node.getOutputStream().close();
-    String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    if (!node.waitFor(3, TimeUnit.MINUTES)) {
-      node.destroyForcibly();
-      fail("e2e/report.mjs did not end within 3 minutes; log " + log);
-    }
-    assertThat(node.exitValue()).as("exit code; log %s: %s", log, read(log)).isZero();
-    JsonNode reply = HttpSupport.JSON.readTree(out);
-    if (!reply.path("ok").asBoolean()) {
-      fail("report.mjs: " + reply.path("error").asText() + "\n" + reply + "\n" + read(log));
-    }
-    return reply;
-  }
-
-  private static String read(Path log) {
-    try {
-      return Files.exists(log) ? Files.readString(log) : "";
-    } catch (IOException unreadable) {
-      return "(unreadable: " + unreadable + ")";
-    }
-  }
-
-  /** {@code <build dir>/browser-tests}, beside test-classes, as the Tasklist browser tests use. */
-  private static Path artifacts() throws URISyntaxException {
-    return Path.of(
-            ComplianceReportBrowserTest.class
-                .getProtectionDomain()
-                .getCodeSource()
-                .getLocation()
-                .toURI())
-        .getParent()
-        .resolve("browser-tests");
-  }
-
-  /** As the Tasklist browser tests: a missing tool fails with what to do, never skips silently. */
-  private static void requireTools() {
-    if (!Files.isExecutable(CHROMIUM)) {
-      fail(CHROMIUM + " is missing: install Debian's chromium (.ci/run does).");
-    }
-    if (!Files.isDirectory(E2E.resolve("node_modules/playwright-core"))) {
-      fail("e2e/node_modules is missing: run 'npm ci' in e2e/ (.ci/run does).");
-    }
+    return BrowserScript.run(
+        "report.mjs",
+        port,
+        "--user",
+        user,
+        "--password",
+        HttpSupport.DEMO_PASSWORD,
+        "--path",
+        path);
   }
 }
