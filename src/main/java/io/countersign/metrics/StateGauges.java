@@ -171,20 +171,8 @@ class StateGauges {
             ages.put(key, seconds(since, now));
           }
         });
-    List<MultiGauge.Row<?>> countRows = new ArrayList<>();
-    counts.forEach(
-        (key, value) ->
-            countRows.add(
-                MultiGauge.Row.of(
-                    Tags.of("status", key.get(0), "environment", key.get(1)), value)));
-    releases.register(countRows, true);
-    List<MultiGauge.Row<?>> ageRows = new ArrayList<>();
-    ages.forEach(
-        (key, value) ->
-            ageRows.add(
-                MultiGauge.Row.of(
-                    Tags.of("status", key.get(0), "environment", key.get(1)), value)));
-    oldest.register(ageRows, true);
+    releases.register(byStatus(counts), true);
+    oldest.register(byStatus(ages), true);
   }
 
   private void refreshSignOffs() {
@@ -218,6 +206,17 @@ class StateGauges {
     signOffsOpen.register(rows(open), true);
     signOffsOverdue.register(rows(overdue), true);
     signOffsOldest.register(rows(age), true);
+  }
+
+  /** Rows keyed by (status, environment). */
+  private static List<MultiGauge.Row<?>> byStatus(Map<List<String>, ? extends Number> values) {
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    values.forEach(
+        (key, value) ->
+            rows.add(
+                MultiGauge.Row.of(
+                    Tags.of("status", key.get(0), "environment", key.get(1)), value)));
+    return rows;
   }
 
   private static List<MultiGauge.Row<?>> rows(Map<String, ? extends Number> byRole) {
